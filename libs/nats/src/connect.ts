@@ -1,0 +1,29 @@
+import type { INestApplication } from '@nestjs/common';
+import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
+import { NATS_OPTIONS, type NatsOptions } from './nats.options';
+import { WharfExceptionFilter } from './wharf-exception.filter';
+
+/**
+ * Wires a Nest app to NATS as a server: queue group = service name, reconnects forever
+ * (the default gives up after ~20 s and the replica silently stops serving).
+ * The global filter is registered before the microservice so that it applies to both.
+ */
+export async function connectNats(app: INestApplication, opts: { queue?: string } = {}): Promise<void> {
+  const options = app.get<NatsOptions>(NATS_OPTIONS);
+  app.useGlobalFilters(new WharfExceptionFilter());
+  app.connectMicroservice<MicroserviceOptions>(
+    {
+      transport: Transport.NATS,
+      options: {
+        servers: options.servers,
+        queue: opts.queue ?? options.service,
+        name: `${options.service}-server`,
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 500,
+        waitOnFirstConnect: true,
+      },
+    },
+    { inheritAppConfig: true },
+  );
+  await app.startAllMicroservices();
+}

@@ -1,0 +1,113 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { ClientNats } from '@nestjs/microservices';
+import {
+  internal,
+  invalidInput,
+  notFound,
+  unavailable,
+  WharfError,
+  WireErrorSchema,
+  zodProblems,
+  type Caller,
+  type EventContract,
+  type PayloadOf,
+  type RequestContract,
+  type RequestOf,
+  type ResponseOf,
+} from '@wharf/contracts';
+import { firstValueFrom, lastValueFrom, timeout, TimeoutError } from 'rxjs';
+import { NATS_OPTIONS, type NatsOptions } from './nats.options';
+
+/** Turns whatever a failed NATS request rejected with into a WharfError. */
+export function toWharfError(e: unknown, subject: string, timeoutMs: number): WharfError {
+  if (e instanceof WharfError) return e;
+  const wire = WireErrorSchema.safeParse(e);
+  if (wire.success) return WharfError.fromWire(wire.data);
+  if (e instanceof TimeoutError) {
+    return unavailable(`${subject} did not answer within ${timeoutMs} ms; is the service running and NATS reachable?`);
+  }
+  const text = e instanceof Error ? e.message : typeof e === 'string' ? e : JSON.stringify(e);
+  if (/no subscribers|no responders|503/i.test(text)) {
+    // Nobody serves this subject: callers decide whether that means "none" (see libs/nats README).
+    return notFound(`no service answers ${subject}`, { reason: 'NO_RESPONDERS', subject });
+  }
+  if (/connection|CONNECTION_REFUSED|reconnect|closed/i.test(text)) {
+    return unavailable(`NATS is not reachable for ${subject}: ${text}`);
+  }
+  return internal(`${subject} failed: ${text}`);
+}
+
+/** The typed NATS client: `rpc(contract, body, caller)` and `emit(event, payload)`. Both sides validate. */
+@Injectable()
+export class RpcClient implements OnApplicationShutdown {
+  private readonly log = new Logger(RpcClient.name);
+  readonly client: ClientNats;
+
+  constructor(@Inject(NATS_OPTIONS) private readonly options: NatsOptions) {
+    this.client = new ClientNats({
+      servers: options.servers,
+      name: `${options.service}-client`,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 500,
+      waitOnFirstConnect: true,
+    });
+  }
+
+  async rpc<C extends RequestContract>(
+    contract: C,
+    body: RequestOf<C>,
+    caller: Caller | null,
+    opts: { timeoutMs?: number } = {},
+  ): Promise<ResponseOf<C>> {
+    const envelope = contract.envelope.safeParse({ caller, body });
+    if (!envelope.success) {
+      throw invalidInput(`invalid request for ${contract.subject}`, zodProblems(envelope.error).map((p) => ({
+        ...p,
+        path: p.path.replace(/^body\.?/, ''),
+      })));
+    }
+    const ms = opts.timeoutMs ?? this.options.requestTimeoutMs;
+    let answer: unknown;
+    try {
+      answer = await firstValueFrom(this.client.send(contract.subject, envelope.data).pipe(timeout(ms)));
+    } catch (e) {
+      throw toWharfError(e, contract.subject, ms);
+    }
+    const res = contract.response.safeParse(answer);
+    if (!res.success) {
+      throw internal(`${contract.subject} answered with an invalid response`, { problems: zodProblems(res.error) });
+    }
+    return res.data as ResponseOf<C>;
+  }
+
+  /** Publishes an event. Events are notifications: a failure is logged, never thrown to the caller. */
+  async emit<E extends EventContract>(event: E, payload: PayloadOf<E>): Promise<void> {
+    const parsed = event.payload.safeParse(payload);
+    if (!parsed.success) throw internal(`invalid event ${event.subject}`, { problems: zodProblems(parsed.error) });
+    try {
+      await lastValueFrom(this.client.emit(event.subject, parsed.data).pipe(timeout(this.options.requestTimeoutMs)), {
+        defaultValue: undefined,
+      });
+    } catch (e) {
+      this.log.warn(`could not publish ${event.subject}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  /** True while the client holds a live NATS connection. */
+  isConnected(): boolean {
+    try {
+      const nc = this.client.unwrap<{ isClosed(): boolean; isDraining(): boolean; protocol?: { connected?: boolean } }>();
+      return !nc.isClosed() && nc.protocol?.connected !== false;
+    } catch {
+      return false;
+    }
+  }
+
+  async connect(): Promise<void> {
+    await this.client.connect();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.client.close();
+  }
+}

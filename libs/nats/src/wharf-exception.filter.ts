@@ -1,0 +1,59 @@
+import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { HTTP_STATUS, internal, WharfError, type ErrorCode, type WireError } from '@wharf/contracts';
+import type { Response } from 'express';
+import { throwError, type Observable } from 'rxjs';
+
+const STATUS_TO_CODE: Record<number, ErrorCode> = {
+  400: 'INVALID',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  409: 'CONFLICT',
+  413: 'INVALID',
+  415: 'INVALID',
+  429: 'LIMIT_EXCEEDED',
+  503: 'UNAVAILABLE',
+};
+
+/** Maps anything thrown to the wire error shape; the one place where domain errors become wire/HTTP errors. */
+export function toWire(e: unknown): WireError {
+  if (e instanceof WharfError) return e.toWire();
+  if (e instanceof HttpException) {
+    const status = e.getStatus();
+    const body = e.getResponse();
+    const message =
+      typeof body === 'string'
+        ? body
+        : typeof body === 'object' && body && 'message' in body
+          ? String(Array.isArray(body.message) ? body.message.join('; ') : body.message)
+          : e.message;
+    const details = typeof body === 'object' && body && 'errors' in body ? { problems: body.errors } : undefined;
+    return { code: STATUS_TO_CODE[status] ?? (status >= 500 ? 'INTERNAL' : 'INVALID'), message, ...(details ? { details } : {}) };
+  }
+  return internal('internal error').toWire();
+}
+
+export function httpStatusOf(e: unknown, wire: WireError): number {
+  if (e instanceof HttpException && e.getStatus() !== 500) return e.getStatus();
+  return HTTP_STATUS[wire.code];
+}
+
+/** Catches everything. RPC: rethrows `{ code, message, details }` to the caller. HTTP: `{ error: {...} }` with the mapped status. */
+@Catch()
+export class WharfExceptionFilter implements ExceptionFilter {
+  private readonly log = new Logger('Errors');
+
+  catch(e: unknown, host: ArgumentsHost): Observable<never> | void {
+    const wire = toWire(e);
+    if (wire.code === 'INTERNAL') this.log.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+    if (host.getType() === 'rpc') return throwError(() => wire);
+    if (host.getType() === 'http') {
+      const res = host.switchToHttp().getResponse<Response>();
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      res.status(httpStatusOf(e, wire)).json({ error: wire });
+    }
+  }
+}

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Idempotent set-up used by `npm start` and `npm test`: pnpm 10, dependencies, build.
+# Fast when nothing changed (pnpm and turbo both skip up-to-date work).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if ! command -v pnpm >/dev/null 2>&1 || [[ "$(pnpm --version 2>/dev/null)" != 10.* ]]; then
+  echo "setup: installing pnpm 10 (npm i -g pnpm@10)" >&2
+  npm install -g pnpm@10 >/dev/null 2>&1 || { echo "setup: could not install pnpm 10; install it with 'npm i -g pnpm@10' and retry" >&2; exit 1; }
+fi
+if [[ ! -f node_modules/.modules.yaml || pnpm-lock.yaml -nt node_modules/.modules.yaml ]]; then
+  pnpm install --frozen-lockfile --prefer-offline --reporter=silent
+fi
+pnpm exec turbo run build --output-logs=errors-only --log-prefix=none >&2
