@@ -27,6 +27,15 @@ export function envKey(section: string, key: string): string {
 
 type Raw = Record<string, unknown>;
 
+/** Line and column of a `toml` parse error (older versions put them on the error, newer in `location.start`). */
+export function tomlErrorPosition(e: unknown): { line: number | '?'; column: number | '?' } {
+  const err = e as { line?: number; column?: number; location?: { start?: { line?: number; column?: number } } };
+  return {
+    line: err.location?.start?.line ?? err.line ?? '?',
+    column: err.location?.start?.column ?? err.column ?? '?',
+  };
+}
+
 let cachedFile: { path: string; data: Raw } | undefined;
 
 /** Reads and parses the TOML file named by `WHARF_CONFIG` (empty when unset). */
@@ -44,8 +53,8 @@ export function readConfigFile(env: NodeJS.ProcessEnv = process.env): Raw {
   try {
     data = toml.parse(text) as Raw;
   } catch (e) {
-    const err = e as { line?: number; column?: number; message: string };
-    throw new ConfigError([`${path}:${err.line ?? '?'}:${err.column ?? '?'}: not valid TOML: ${err.message}`]);
+    const { line, column } = tomlErrorPosition(e);
+    throw new ConfigError([`${path}:${line}:${column}: not valid TOML: ${(e as Error).message}`]);
   }
   cachedFile = { path, data };
   return data;

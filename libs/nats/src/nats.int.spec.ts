@@ -103,9 +103,10 @@ describe('libs/nats over a real NATS server', () => {
     expect(e.message).toMatch(/did not answer within 500 ms/);
   });
 
-  it('reports a subject nobody serves as NOT_FOUND with reason NO_RESPONDERS', async () => {
+  it('reports a subject nobody serves as UNAVAILABLE with reason NO_RESPONDERS', async () => {
     const e = (await client.rpc(Nobody, {}, caller).catch((x) => x)) as WharfError;
-    expect(e.code).toBe('NOT_FOUND');
+    expect(e.message).toMatch(/no service answers/); // not the timeout's message
+    expect(e.code).toBe('UNAVAILABLE');
     expect(e.details).toMatchObject({ reason: 'NO_RESPONDERS' });
   });
 

@@ -3,7 +3,6 @@ import { ClientNats } from '@nestjs/microservices';
 import {
   internal,
   invalidInput,
-  notFound,
   unavailable,
   WharfError,
   WireErrorSchema,
@@ -28,8 +27,9 @@ export function toWharfError(e: unknown, subject: string, timeoutMs: number): Wh
   }
   const text = e instanceof Error ? e.message : typeof e === 'string' ? e : JSON.stringify(e);
   if (/no subscribers|no responders|503/i.test(text)) {
-    // Nobody serves this subject: callers decide whether that means "none" (see libs/nats README).
-    return notFound(`no service answers ${subject}`, { reason: 'NO_RESPONDERS', subject });
+    // Nobody serves this subject (service not running or not deployed): UNAVAILABLE, with a
+    // reason so that a caller may decide it means "none" (the repository's instance check).
+    return unavailable(`no service answers ${subject}; is it running?`, { reason: 'NO_RESPONDERS', subject });
   }
   if (/connection|CONNECTION_REFUSED|reconnect|closed/i.test(text)) {
     return unavailable(`NATS is not reachable for ${subject}: ${text}`);

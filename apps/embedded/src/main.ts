@@ -1,0 +1,131 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { loadOrExit, loadPlatformConfig } from '@wharf/config';
+import { loadEmbeddedConfig } from './embedded.config';
+import { sleep, startNats, startPostgres, waitFor } from './infra';
+
+/**
+ * `pnpm start`: the whole platform on one machine. NATS and Postgres from the environment or
+ * started here, every service as a local process, blobs on disk. Ctrl-C stops all of it.
+ */
+const ROOT = path.resolve(__dirname, '../../..');
+
+interface Service {
+  name: string;
+  entry: string;
+  readyUrl: (env: NodeJS.ProcessEnv) => string;
+  banner?: (env: NodeJS.ProcessEnv) => string;
+}
+
+const port = (env: NodeJS.ProcessEnv, key: string, dflt: number) => Number(env[key] ?? dflt);
+
+const SERVICES: Service[] = [
+  {
+    name: 'repository',
+    entry: 'apps/repository/dist/main.js',
+    readyUrl: (e) => `http://127.0.0.1:${port(e, 'WHARF_REPOSITORY_PORT', 8082)}/readyz`,
+  },
+  {
+    name: 'scheduler',
+    entry: 'apps/scheduler/dist/main.js',
+    readyUrl: (e) => `http://127.0.0.1:${port(e, 'WHARF_SCHEDULER_PORT', 8083)}/readyz`,
+  },
+  {
+    name: 'gateway',
+    entry: 'apps/gateway/dist/main.js',
+    readyUrl: (e) => `http://127.0.0.1:${port(e, 'WHARF_GATEWAY_PORT', 8080)}/readyz`,
+    banner: (e) => `Gateway: http://127.0.0.1:${port(e, 'WHARF_GATEWAY_PORT', 8080)}`,
+  },
+];
+
+function internalSecret(dataDir: string): string {
+  const file = path.join(dataDir, 'internal-secret');
+  if (!existsSync(file)) {
+    writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600 });
+  }
+  chmodSync(file, 0o600);
+  return readFileSync(file, 'utf8').trim();
+}
+
+async function ready(url: string): Promise<boolean> {
+  try {
+    const r = await fetch(url, { signal: AbortSignal.timeout(1000) });
+    return r.ok;
+  } catch {
+    return false;
+  }
+}
+
+async function main(): Promise<void> {
+  const platform = loadOrExit('wharf', () => loadPlatformConfig());
+  const embedded = loadOrExit('wharf', () => loadEmbeddedConfig());
+  const dataDir = path.resolve(platform.DataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const children: ChildProcess[] = [];
+  const cleanups: (() => Promise<void>)[] = [];
+  let stopping = false;
+
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+    const deadline = Date.now() + 8000;
+    while (children.some((c) => c.exitCode === null && c.signalCode === null) && Date.now() < deadline) await sleep(100);
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    for (const f of cleanups.reverse()) await f().catch((e: unknown) => console.error(String(e)));
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stop(0));
+  process.on('SIGTERM', () => void stop(0));
+
+  try {
+    const nats = await startNats(dataDir, embedded.NatsPort);
+    if (nats.proc) {
+      children.push(nats.proc);
+      console.log(`NATS: ${nats.url}`);
+    }
+    const pg = await startPostgres(dataDir, embedded.PostgresPort);
+    cleanups.push(() => pg.stop());
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      NATS_URL: nats.url,
+      DATABASE_URL: pg.url,
+      WHARF_DATA_DIR: dataDir,
+      WHARF_PLATFORM_INTERNAL_SECRET: process.env.WHARF_PLATFORM_INTERNAL_SECRET ?? internalSecret(dataDir),
+    };
+    let adminToken: string | undefined;
+    const services = SERVICES.filter((s) => existsSync(path.join(ROOT, s.entry)));
+    for (const s of services) {
+      const child = spawn(process.execPath, [path.join(ROOT, s.entry)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      children.push(child);
+      for (const stream of [child.stdout!, child.stderr!]) {
+        createInterface({ input: stream }).on('line', (line) => {
+          const m = /^Admin token: (wharf_pat_\S+)/.exec(line);
+          if (m) adminToken = m[1];
+          else if (!/^(Gateway|Repository|Scheduler|Router): /.test(line)) console.log(`[${s.name}] ${line}`);
+        });
+      }
+      child.on('exit', (code, signal) => {
+        if (!stopping) {
+          console.error(`${s.name} exited (${signal ?? code}); stopping everything`);
+          void stop(1);
+        }
+      });
+    }
+    await Promise.all(
+      services.map((s) => waitFor(s.name, () => ready(s.readyUrl(env)), embedded.ReadyTimeoutSeconds * 1000)),
+    );
+    for (const s of services) if (s.banner) console.log(s.banner(env));
+    console.log(`Data: ${dataDir}`);
+    if (adminToken) console.log(`Admin token: ${adminToken}`);
+    console.log('Ready. Press Ctrl-C to stop.');
+  } catch (e) {
+    console.error(`wharf: ${e instanceof Error ? e.message : String(e)}`);
+    await stop(1);
+  }
+}
+
+void main();

@@ -1,0 +1,7 @@
+// Prisma 7 CLI config: used for `prisma generate` only (see ../../shared recipes: migrations are applied by libs/db).
+import { defineConfig } from 'prisma/config';
+export default defineConfig({
+  schema: 'prisma/schema.prisma',
+  migrations: { path: 'prisma/migrations' },
+  datasource: { url: process.env.DATABASE_URL ?? 'postgresql://root@127.0.0.1:5432/test' },
+});

@@ -1,0 +1,108 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Put, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import {
+  AppListRequestSchema,
+  AppVersionSchema,
+  pageOf,
+  PageRequestSchema,
+  RepositoryContracts as C,
+  VisibilitySchema,
+  type Caller,
+} from '@wharf/contracts';
+import { RpcClient } from '@wharf/nats';
+import type { Response } from 'express';
+import { z } from 'zod';
+import { AllowAnonymous, CurrentCaller } from '../auth/auth.guard';
+import { ApiBodyOf, ApiQueryOf, ApiResponseOf, parseOrThrow } from '../openapi/zod-openapi';
+
+const PatchAppSchema = z.object({ visibility: VisibilitySchema }).strict();
+
+/** The catalog: thin REST over the repository's NATS contracts. */
+@ApiTags('apps')
+@ApiBearerAuth()
+@Controller('api/v1/apps')
+export class AppsController {
+  constructor(private readonly nats: RpcClient) {}
+
+  @Get()
+  @AllowAnonymous()
+  @ApiOperation({ summary: 'List the catalog: the latest visible version of each app, or all versions (`allVersions=true`); search with `q`' })
+  @ApiQueryOf(AppListRequestSchema)
+  @ApiResponseOf(200, pageOf(AppVersionSchema))
+  list(@CurrentCaller() caller: Caller | null, @Query() query: Record<string, string>) {
+    return this.nats.rpc(C.list, query as never, caller);
+  }
+
+  @Get(':id')
+  @AllowAnonymous()
+  @ApiOperation({ summary: 'One app version, by id, `name@version`, or `name` (its newest version you may see)' })
+  @ApiResponseOf(200, AppVersionSchema)
+  get(@CurrentCaller() caller: Caller | null, @Param('id') id: string) {
+    return this.nats.rpc(C.get, { id }, caller);
+  }
+
+  @Get(':name/versions')
+  @AllowAnonymous()
+  @ApiOperation({ summary: 'All versions of an app you may see, newest first' })
+  @ApiQueryOf(PageRequestSchema)
+  @ApiResponseOf(200, pageOf(AppVersionSchema))
+  versions(@CurrentCaller() caller: Caller | null, @Param('name') name: string, @Query() query: Record<string, string>) {
+    return this.nats.rpc(C.versions, { ...(query as object), name } as never, caller);
+  }
+
+  @Get(':id/icon')
+  @AllowAnonymous()
+  @ApiOperation({ summary: 'The app version’s icon (PNG or JPEG)' })
+  @ApiProduces('image/png', 'image/jpeg')
+  async icon(@CurrentCaller() caller: Caller | null, @Param('id') id: string, @Res() res: Response) {
+    await this.sendImage(res, await this.nats.rpc(C.image, { id, kind: 'icon', index: 0 }, caller));
+  }
+
+  @Get(':id/screenshots/:n')
+  @AllowAnonymous()
+  @ApiOperation({ summary: 'Screenshot n (0-based) of the app version' })
+  @ApiProduces('image/png', 'image/jpeg')
+  async screenshot(@CurrentCaller() caller: Caller | null, @Param('id') id: string, @Param('n') n: string, @Res() res: Response) {
+    const index = parseOrThrow(z.coerce.number().int().min(0), n, 'screenshot number (a 0-based integer)');
+    await this.sendImage(res, await this.nats.rpc(C.image, { id, kind: 'screenshot', index }, caller));
+  }
+
+  private async sendImage(res: Response, img: { contentType: string; base64: string; sha256: string }) {
+    const etag = `"${img.sha256}"`;
+    res.setHeader('ETag', etag);
+    res.setHeader('Cache-Control', 'private, max-age=300');
+    if (res.req.headers['if-none-match'] === etag) return void res.status(304).end();
+    res.type(img.contentType).send(Buffer.from(img.base64, 'base64'));
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Change visibility (owner or admin); the only mutable field besides tags' })
+  @ApiBodyOf(PatchAppSchema)
+  @ApiResponseOf(200, AppVersionSchema)
+  patch(@CurrentCaller() caller: Caller, @Param('id') id: string, @Body() body: unknown) {
+    const { visibility } = parseOrThrow(PatchAppSchema, body, 'body (only `visibility` can change)');
+    return this.nats.rpc(C.setVisibility, { id, visibility }, caller);
+  }
+
+  @Delete(':id')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Delete an app version (owner or admin); 409 while instances of it exist' })
+  delete(@CurrentCaller() caller: Caller, @Param('id') id: string) {
+    return this.nats.rpc(C.delete, { id }, caller);
+  }
+
+  @Put(':id/tags/:tag')
+  @ApiOperation({ summary: 'Put a tag on an app version (admins)' })
+  @ApiResponseOf(200, AppVersionSchema)
+  tag(@CurrentCaller() caller: Caller, @Param('id') id: string, @Param('tag') tag: string) {
+    return this.nats.rpc(C.tagAssign, { id, tag }, caller);
+  }
+
+  @Delete(':id/tags/:tag')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Take a tag off an app version (admins)' })
+  @ApiResponseOf(200, AppVersionSchema)
+  untag(@CurrentCaller() caller: Caller, @Param('id') id: string, @Param('tag') tag: string) {
+    return this.nats.rpc(C.tagUnassign, { id, tag }, caller);
+  }
+}

@@ -1,0 +1,32 @@
+import 'reflect-metadata';
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { logLevels } from '@wharf/config';
+import { migrate } from '@wharf/db';
+import { connectNats } from '@wharf/nats';
+import express from 'express';
+import path from 'node:path';
+import { GatewayModule } from './app.module';
+import type { GatewaySettings } from './gateway.config';
+import { setupOpenApi } from './openapi/openapi';
+import { TokenService } from './tokens/token.service';
+
+export const MIGRATIONS_DIR = path.resolve(__dirname, '../prisma/migrations');
+
+/** Builds and starts the gateway (used by main.ts and by tests). */
+export async function startGateway(settings: GatewaySettings, opts: { listen?: boolean; quiet?: boolean } = {}) {
+  const { gateway, platform } = settings;
+  await migrate({ url: gateway.DatabaseUrl, schema: gateway.DatabaseSchema, dir: MIGRATIONS_DIR, log: opts.quiet ? undefined : (l) => console.log(l) });
+  const app: INestApplication = await NestFactory.create(GatewayModule.forRoot(settings), {
+    logger: opts.quiet ? false : logLevels(platform.LogLevel),
+    bodyParser: false,
+  });
+  // JSON bodies only; bundle uploads are streamed by their controller, never parsed here.
+  app.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
+  app.enableShutdownHooks();
+  setupOpenApi(app, gateway.PublicUrl);
+  await connectNats(app);
+  const adminToken = await app.get(TokenService).bootstrapAdmin();
+  if (opts.listen !== false) await app.listen(gateway.Port, gateway.Host);
+  return { app, adminToken };
+}

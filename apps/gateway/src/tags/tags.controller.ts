@@ -1,0 +1,45 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { pageOf, PageRequestSchema, RepositoryContracts as C, TagSchema, type Caller } from '@wharf/contracts';
+import { RpcClient } from '@wharf/nats';
+import { CurrentCaller } from '../auth/auth.guard';
+import { ApiBodyOf, ApiQueryOf, ApiResponseOf } from '../openapi/zod-openapi';
+
+/** Admin-managed tags; they may grant visitor roles access to ALL_USERS apps. */
+@ApiTags('tags')
+@ApiBearerAuth()
+@Controller('api/v1/tags')
+export class TagsController {
+  constructor(private readonly nats: RpcClient) {}
+
+  @Get()
+  @ApiOperation({ summary: 'List tags' })
+  @ApiQueryOf(PageRequestSchema)
+  @ApiResponseOf(200, pageOf(TagSchema))
+  list(@CurrentCaller() caller: Caller, @Query() query: Record<string, string>) {
+    return this.nats.rpc(C.tagList, query as never, caller);
+  }
+
+  @Post()
+  @ApiOperation({ summary: 'Create a tag (admins)' })
+  @ApiBodyOf(C.tagCreate.request)
+  @ApiResponseOf(201, TagSchema)
+  create(@CurrentCaller() caller: Caller, @Body() body: unknown) {
+    return this.nats.rpc(C.tagCreate, body as never, caller);
+  }
+
+  @Patch(':name')
+  @ApiOperation({ summary: 'Change a tag’s title, colour, description or visitor roles (admins)' })
+  @ApiBodyOf(C.tagUpdate.request.omit({ name: true }))
+  @ApiResponseOf(200, TagSchema)
+  update(@CurrentCaller() caller: Caller, @Param('name') name: string, @Body() body: unknown) {
+    return this.nats.rpc(C.tagUpdate, { ...(body as object), name } as never, caller);
+  }
+
+  @Delete(':name')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Delete a tag (admins); it is taken off every app version' })
+  delete(@CurrentCaller() caller: Caller, @Param('name') name: string) {
+    return this.nats.rpc(C.tagDelete, { name }, caller);
+  }
+}

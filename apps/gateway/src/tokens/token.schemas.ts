@@ -1,0 +1,46 @@
+import { RoleSchema } from '@wharf/contracts';
+import { z } from 'zod';
+
+export const TOKEN_PREFIX = 'wharf_pat_';
+
+export const CreateTokenSchema = z
+  .object({
+    name: z.string().trim().min(1).max(100).default('token'),
+    /** Lifetime in days; default Gateway.TokenDefaultTtlDays. */
+    expiresInDays: z.number().int().min(1).optional(),
+    /** A read-only token may only read (GET/HEAD). */
+    readOnly: z.boolean().default(false),
+    /** Admins only: mint the token for another user (service accounts, automation, tests). */
+    user: z.string().trim().min(1).max(100).regex(/^[A-Za-z0-9._@-]+$/, 'letters, digits, . _ @ - only').optional(),
+    /** Admins only, with `user`: that user's roles. Default ["full-access"]. */
+    roles: z.array(RoleSchema).min(1).optional(),
+  })
+  .strict();
+export type CreateToken = z.output<typeof CreateTokenSchema>;
+
+export const TokenInfoSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  hint: z.string(),
+  user: z.object({ sub: z.string(), name: z.string() }),
+  roles: z.array(RoleSchema),
+  readOnly: z.boolean(),
+  expiresAt: z.string().nullable(),
+  createdAt: z.string(),
+  createdBy: z.string(),
+  lastUsedAt: z.string().nullable(),
+  revokedAt: z.string().nullable(),
+});
+export type TokenInfo = z.infer<typeof TokenInfoSchema>;
+
+export const CreatedTokenSchema = TokenInfoSchema.extend({
+  /** The secret, shown this once. */
+  token: z.string(),
+});
+
+export const MeSchema = z.object({
+  sub: z.string(),
+  name: z.string(),
+  roles: z.array(RoleSchema),
+  auth: z.object({ kind: z.literal('token'), tokenId: z.string(), readOnly: z.boolean(), expiresAt: z.string().nullable() }),
+});

@@ -1,0 +1,160 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import {
+  forbidden,
+  invalid,
+  invalidInput,
+  isAdmin,
+  notFound,
+  zodProblems,
+  type Caller,
+  type Role,
+} from '@wharf/contracts';
+import type { AccessToken } from '../generated/prisma/client';
+import { GATEWAY_SETTINGS, type GatewaySettings } from '../gateway.config';
+import { PrismaService } from '../prisma/prisma.service';
+import { CreateTokenSchema, TOKEN_PREFIX, type TokenInfo } from './token.schemas';
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** `wharf_pat_` + 40 base62 chars (~238 bits). The prefix lets secret scanners find leaked tokens. */
+export function generateToken(): string {
+  const bytes = randomBytes(40);
+  let s = '';
+  for (const b of bytes) s += ALPHABET[b % 62];
+  return TOKEN_PREFIX + s;
+}
+
+export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
+
+interface TokenOptions {
+  name: string;
+  readOnly: boolean;
+  expiresAt: Date | null;
+}
+
+function tokenData(token: string, user: Caller, opts: TokenOptions, createdBy: string) {
+  return {
+    id: `tok_${randomBytes(8).toString('hex')}`,
+    name: opts.name,
+    hash: hashToken(token),
+    hint: token.slice(TOKEN_PREFIX.length, TOKEN_PREFIX.length + 4),
+    userSub: user.sub,
+    userName: user.name,
+    roles: user.roles,
+    readOnly: opts.readOnly,
+    expiresAt: opts.expiresAt,
+    createdBy,
+  };
+}
+
+export interface Authenticated {
+  caller: Caller;
+  token: AccessToken;
+}
+
+const toInfo = (t: AccessToken): TokenInfo => ({
+  id: t.id,
+  name: t.name,
+  hint: t.hint,
+  user: { sub: t.userSub, name: t.userName },
+  roles: t.roles as Role[],
+  readOnly: t.readOnly,
+  expiresAt: t.expiresAt?.toISOString() ?? null,
+  createdAt: t.createdAt.toISOString(),
+  createdBy: t.createdBy,
+  lastUsedAt: t.lastUsedAt?.toISOString() ?? null,
+  revokedAt: t.revokedAt?.toISOString() ?? null,
+});
+
+/** Personal access tokens: random, stored hashed, with owner, roles and expiry. */
+@Injectable()
+export class TokenService {
+  private readonly log = new Logger(TokenService.name);
+
+  constructor(
+    private readonly prisma: PrismaService,
+    @Inject(GATEWAY_SETTINGS) private readonly settings: GatewaySettings,
+  ) {}
+
+  /** Returns who the token belongs to, or null when unknown, revoked or expired. Never cached, so revocation is immediate. */
+  async authenticate(token: string): Promise<Authenticated | null> {
+    if (!token.startsWith(TOKEN_PREFIX)) return null;
+    const t = await this.prisma.accessToken.findUnique({ where: { hash: hashToken(token) } });
+    if (!t || t.revokedAt || (t.expiresAt && t.expiresAt <= new Date())) return null;
+    // lastUsedAt at minute granularity keeps the hot path from writing on every request
+    if (!t.lastUsedAt || Date.now() - t.lastUsedAt.getTime() > 60_000) {
+      void this.prisma.accessToken.update({ where: { id: t.id }, data: { lastUsedAt: new Date() } }).catch(() => {});
+    }
+    return { caller: { sub: t.userSub, name: t.userName, roles: t.roles as Role[] }, token: t };
+  }
+
+  async create(caller: Caller, input: unknown): Promise<TokenInfo & { token: string }> {
+    const parsed = CreateTokenSchema.safeParse(input ?? {});
+    if (!parsed.success) throw invalidInput('invalid token request', zodProblems(parsed.error));
+    const req = parsed.data;
+    const { TokenDefaultTtlDays, TokenMaxTtlDays } = this.settings.gateway;
+    if ((req.user || req.roles) && !isAdmin(caller)) {
+      throw forbidden('only admins may mint tokens for another user or with other roles');
+    }
+    if (req.roles && !req.user) throw invalid('roles: give `user` too; your own token always carries your own roles');
+    const days = req.expiresInDays ?? TokenDefaultTtlDays;
+    if (days > TokenMaxTtlDays) {
+      throw invalid(`expiresInDays: at most ${TokenMaxTtlDays} days (Gateway.TokenMaxTtlDays)`);
+    }
+    const user = req.user ? { sub: req.user, name: req.user, roles: req.roles ?? (['full-access'] as Role[]) } : caller;
+    return this.insert(user, { name: req.name, readOnly: req.readOnly, expiresAt: new Date(Date.now() + days * 86_400_000) }, caller.name);
+  }
+
+  private async insert(user: Caller, opts: TokenOptions, createdBy: string) {
+    const token = generateToken();
+    const t = await this.prisma.accessToken.create({ data: tokenData(token, user, opts, createdBy) });
+    return { ...toInfo(t), token };
+  }
+
+  async list(caller: Caller, all: boolean, cursor: string | undefined, limit: number) {
+    if (all && !isAdmin(caller)) throw forbidden("only admins may list everyone's tokens");
+    const rows = await this.prisma.accessToken.findMany({
+      where: { ...(all ? {} : { userSub: caller.sub }), ...(cursor ? { id: { gt: cursor } } : {}) },
+      orderBy: { id: 'asc' },
+      take: limit + 1,
+    });
+    const more = rows.length > limit;
+    const page = more ? rows.slice(0, limit) : rows;
+    return { items: page.map(toInfo), nextCursor: more ? (page[page.length - 1]?.id ?? null) : null };
+  }
+
+  async revoke(caller: Caller, id: string): Promise<TokenInfo> {
+    const t = await this.prisma.accessToken.findUnique({ where: { id } });
+    if (!t || (t.userSub !== caller.sub && !isAdmin(caller))) throw notFound(`token ${id} not found`);
+    const updated = t.revokedAt ? t : await this.prisma.accessToken.update({ where: { id }, data: { revokedAt: new Date() } });
+    return toInfo(updated);
+  }
+
+  /**
+   * The first admin token, created once across replicas. Returns the secret when this call
+   * created it (the caller prints it once), else null.
+   */
+  async bootstrapAdmin(): Promise<string | null> {
+    const fixed = this.settings.gateway.BootstrapAdminToken;
+    return this.prisma.$transaction(async (tx) => {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('wharf:bootstrap-admin'))`;
+      if (fixed) {
+        const exists = await tx.accessToken.findUnique({ where: { hash: hashToken(fixed) } });
+        await tx.bootstrapStep.upsert({ where: { key: 'admin-token' }, create: { key: 'admin-token' }, update: {} });
+        if (exists) return null;
+      } else if (await tx.bootstrapStep.findUnique({ where: { key: 'admin-token' } })) {
+        return null;
+      } else {
+        await tx.bootstrapStep.create({ data: { key: 'admin-token' } });
+      }
+      const token = fixed ?? generateToken();
+      const admin: Caller = { sub: 'admin', name: 'admin', roles: ['admin', 'full-access'] };
+      await tx.accessToken.create({
+        data: tokenData(token, admin, { name: 'bootstrap admin', readOnly: false, expiresAt: null }, 'bootstrap'),
+      });
+      this.log.log('created the bootstrap admin token');
+      return fixed ? null : token;
+    });
+  }
+}

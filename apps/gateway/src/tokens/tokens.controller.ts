@@ -1,0 +1,51 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { PageRequestSchema, type Caller } from '@wharf/contracts';
+import { z } from 'zod';
+import { CurrentCaller, type AuthedRequest } from '../auth/auth.guard';
+import { ApiBodyOf, ApiResponseOf, parseOrThrow } from '../openapi/zod-openapi';
+import { CreatedTokenSchema, CreateTokenSchema, MeSchema, TokenInfoSchema } from './token.schemas';
+import { TokenService } from './token.service';
+import { pageOf } from '@wharf/contracts';
+
+@ApiTags('tokens')
+@ApiBearerAuth()
+@Controller('api/v1')
+export class TokensController {
+  constructor(private readonly tokens: TokenService) {}
+
+  @Get('me')
+  @ApiOperation({ summary: 'Who the bearer is' })
+  @ApiResponseOf(200, MeSchema)
+  me(@Req() req: AuthedRequest) {
+    const { caller, token } = req.auth!;
+    return {
+      ...caller,
+      auth: { kind: 'token' as const, tokenId: token.id, readOnly: token.readOnly, expiresAt: token.expiresAt?.toISOString() ?? null },
+    };
+  }
+
+  @Post('tokens')
+  @ApiOperation({ summary: 'Create a personal access token (admins: for another user). The secret is in `token`, shown once.' })
+  @ApiBodyOf(CreateTokenSchema)
+  @ApiResponseOf(201, CreatedTokenSchema)
+  create(@CurrentCaller() caller: Caller, @Body() body: unknown) {
+    return this.tokens.create(caller, body);
+  }
+
+  @Get('tokens')
+  @ApiOperation({ summary: 'List your tokens (admins: `all=true` for everyone’s); secrets are never shown again' })
+  @ApiResponseOf(200, pageOf(TokenInfoSchema))
+  list(@CurrentCaller() caller: Caller, @Query() query: unknown) {
+    const q = parseOrThrow(PageRequestSchema.extend({ all: z.enum(['true', 'false']).optional() }), query, 'query');
+    return this.tokens.list(caller, q.all === 'true', q.cursor, q.limit);
+  }
+
+  @Delete('tokens/:id')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Revoke a token; takes effect on the next request' })
+  @ApiResponseOf(200, TokenInfoSchema)
+  revoke(@CurrentCaller() caller: Caller, @Param('id') id: string) {
+    return this.tokens.revoke(caller, id);
+  }
+}

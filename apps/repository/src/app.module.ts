@@ -1,0 +1,46 @@
+import path from 'node:path';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { NatsModule } from '@wharf/nats';
+import { AppHandlers } from './apps/app.handlers';
+import { AppService } from './apps/app.service';
+import { AppVersionRepository } from './apps/app-version.repository';
+import { BLOB_STORE } from './blobs/blob-store';
+import { createBlobStore } from './blobs/blob-store.factory';
+import { BundleController } from './bundles/bundle.controller';
+import { ImportService } from './bundles/import.service';
+import { HealthController } from './health/health.controller';
+import { PrismaService } from './prisma/prisma.service';
+import { REPOSITORY_SETTINGS, type RepositorySettings } from './repository.config';
+import { TagHandlers } from './tags/tag.handlers';
+import { TagService } from './tags/tag.service';
+
+@Module({})
+export class RepositoryModule {
+  static forRoot(settings: RepositorySettings): DynamicModule {
+    const { platform, repository } = settings;
+    return {
+      module: RepositoryModule,
+      imports: [NatsModule.forService('repository', platform.NatsUrl, platform.RequestTimeoutMs)],
+      controllers: [AppHandlers, TagHandlers, BundleController, HealthController],
+      providers: [
+        { provide: REPOSITORY_SETTINGS, useValue: settings },
+        {
+          provide: BLOB_STORE,
+          useFactory: async () => {
+            const store = createBlobStore({
+              ...repository,
+              DiskPath: repository.DiskPath || path.resolve(platform.DataDir, 'blobs'),
+            });
+            await store.init();
+            return store;
+          },
+        },
+        PrismaService,
+        AppVersionRepository,
+        AppService,
+        ImportService,
+        TagService,
+      ],
+    };
+  }
+}

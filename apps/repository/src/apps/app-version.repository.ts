@@ -1,0 +1,246 @@
+import { Injectable } from '@nestjs/common';
+import {
+  isAdmin,
+  isFullAccess,
+  visitorRoles,
+  type AppVersion,
+  type Caller,
+  type Category,
+  type EnvSpec,
+  type RuntimeSpec,
+  type Visibility,
+} from '@wharf/contracts';
+import { Prisma } from '../generated/prisma/client';
+import { PrismaService } from '../prisma/prisma.service';
+
+/** A version row as read by the catalog queries (tags and image counts joined in). */
+export interface AppVersionRow {
+  id: string;
+  name: string;
+  version: string;
+  versionKey: string;
+  title: string;
+  description: string;
+  longDescription: string | null;
+  categories: string[];
+  keywords: string[];
+  ownerSub: string;
+  ownerName: string;
+  visibility: Visibility;
+  runtime: unknown;
+  env: unknown;
+  blobKey: string;
+  sha256: string;
+  size: bigint | number;
+  createdAt: Date;
+  hasIcon: boolean;
+  screenshotCount: number;
+  tags: { name: string; title: string; color: string; visitorRoles: string[] }[];
+}
+
+export interface ListFilters {
+  q?: string;
+  category?: Category;
+  owner?: string;
+  visibility?: Visibility;
+  tag?: string;
+  name?: string;
+}
+
+export interface NewAppVersion {
+  id: string;
+  name: string;
+  version: string;
+  versionKey: string;
+  title: string;
+  description: string;
+  longDescription: string | null;
+  categories: string[];
+  keywords: string[];
+  ownerSub: string;
+  ownerName: string;
+  runtime: RuntimeSpec;
+  env: EnvSpec[];
+  blobKey: string;
+  sha256: string;
+  size: number;
+  searchText: string;
+  images: { id: string; kind: 'ICON' | 'SCREENSHOT'; index: number; contentType: string; sha256: string; data: Buffer }[];
+}
+
+export function toAppVersion(r: AppVersionRow): AppVersion {
+  return {
+    id: r.id,
+    name: r.name,
+    version: r.version,
+    title: r.title,
+    description: r.description,
+    longDescription: r.longDescription,
+    categories: r.categories as Category[],
+    keywords: r.keywords,
+    owner: { sub: r.ownerSub, name: r.ownerName },
+    visibility: r.visibility,
+    tags: r.tags.map(({ name, title, color }) => ({ name, title, color })),
+    runtime: r.runtime as RuntimeSpec,
+    env: r.env as EnvSpec[],
+    sha256: r.sha256,
+    size: Number(r.size),
+    hasIcon: r.hasIcon,
+    screenshotCount: r.screenshotCount,
+    createdAt: r.createdAt.toISOString(),
+  };
+}
+
+const SELECT = Prisma.sql`
+  SELECT av."id", av."name", av."version", av."versionKey", av."title", av."description", av."longDescription",
+    av."categories", av."keywords", av."ownerSub", av."ownerName", av."visibility"::text AS "visibility",
+    av."runtime", av."env", av."blobKey", av."sha256", av."size", av."createdAt",
+    EXISTS (SELECT 1 FROM "AppImage" i WHERE i."appVersionId" = av."id" AND i."kind" = 'ICON') AS "hasIcon",
+    (SELECT count(*)::int FROM "AppImage" i WHERE i."appVersionId" = av."id" AND i."kind" = 'SCREENSHOT') AS "screenshotCount",
+    COALESCE((SELECT json_agg(json_build_object('name', t."name", 'title', t."title", 'color', t."color",
+        'visitorRoles', t."visitorRoles") ORDER BY t."name")
+      FROM "AppVersionTag" avt JOIN "Tag" t ON t."name" = avt."tagName" WHERE avt."appVersionId" = av."id"), '[]'::json) AS "tags"
+  FROM "AppVersion" av`;
+
+/** The SQL twin of access.policy.ts#canSee. */
+function visibleTo(caller: Caller | null, allowPublic: boolean): Prisma.Sql {
+  if (isAdmin(caller)) return Prisma.sql`TRUE`;
+  const parts: Prisma.Sql[] = [];
+  if (allowPublic) parts.push(Prisma.sql`av."visibility" = 'PUBLIC'`);
+  if (caller) {
+    parts.push(Prisma.sql`av."ownerSub" = ${caller.sub}`);
+    if (isFullAccess(caller)) {
+      parts.push(Prisma.sql`av."visibility" IN ('ALL_USERS', 'PUBLIC')`);
+    } else {
+      const roles = visitorRoles(caller);
+      if (roles.length) {
+        parts.push(Prisma.sql`(av."visibility" IN ('ALL_USERS', 'PUBLIC') AND EXISTS (
+          SELECT 1 FROM "AppVersionTag" avt JOIN "Tag" t ON t."name" = avt."tagName"
+          WHERE avt."appVersionId" = av."id" AND t."visitorRoles" && ${roles}::text[]))`);
+      }
+    }
+  }
+  return parts.length ? Prisma.sql`(${Prisma.join(parts, ' OR ')})` : Prisma.sql`FALSE`;
+}
+
+function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+function filtersSql(f: ListFilters): Prisma.Sql[] {
+  const w: Prisma.Sql[] = [];
+  if (f.name) w.push(Prisma.sql`av."name" = ${f.name}`);
+  if (f.q) {
+    for (const word of f.q.toLowerCase().split(/\s+/).filter(Boolean)) {
+      w.push(Prisma.sql`av."searchText" LIKE ${`%${escapeLike(word)}%`}`);
+    }
+  }
+  if (f.category) w.push(Prisma.sql`${f.category} = ANY(av."categories")`);
+  if (f.owner) w.push(Prisma.sql`(av."ownerSub" = ${f.owner} OR av."ownerName" = ${f.owner})`);
+  if (f.visibility) w.push(Prisma.sql`av."visibility" = ${f.visibility}::"Visibility"`);
+  if (f.tag) {
+    w.push(Prisma.sql`EXISTS (SELECT 1 FROM "AppVersionTag" avt WHERE avt."appVersionId" = av."id" AND avt."tagName" = ${f.tag})`);
+  }
+  return w;
+}
+
+/** Cursor: the last row's (name, versionKey), opaque to clients. */
+export interface Cursor {
+  name: string;
+  versionKey: string;
+}
+
+@Injectable()
+export class AppVersionRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  /**
+   * Catalog page. `latestOnly`: the newest version of each app among those the caller may see
+   * and that match the filters. Keyset pagination on (name ASC, versionKey DESC).
+   */
+  async list(
+    caller: Caller | null,
+    allowPublic: boolean,
+    filters: ListFilters,
+    opts: { latestOnly: boolean; after: Cursor | null; limit: number },
+  ): Promise<AppVersionRow[]> {
+    const where = [visibleTo(caller, allowPublic), ...filtersSql(filters)];
+    const { after, limit } = opts;
+    if (opts.latestOnly) {
+      if (after) where.push(Prisma.sql`av."name" > ${after.name}`);
+      return this.prisma.$queryRaw<AppVersionRow[]>`
+        SELECT * FROM (
+          SELECT DISTINCT ON (av."name") av.* FROM (${SELECT}) av
+          WHERE ${Prisma.join(where, ' AND ')}
+          ORDER BY av."name", av."versionKey" COLLATE "C" DESC
+        ) latest ORDER BY "name" LIMIT ${limit}`;
+    }
+    if (after) {
+      where.push(
+        Prisma.sql`(av."name" > ${after.name} OR (av."name" = ${after.name} AND av."versionKey" COLLATE "C" < ${after.versionKey}))`,
+      );
+    }
+    return this.prisma.$queryRaw<AppVersionRow[]>`
+      SELECT av.* FROM (${SELECT}) av WHERE ${Prisma.join(where, ' AND ')}
+      ORDER BY av."name", av."versionKey" COLLATE "C" DESC LIMIT ${limit}`;
+  }
+
+  async findById(id: string): Promise<AppVersionRow | null> {
+    const rows = await this.prisma.$queryRaw<AppVersionRow[]>`SELECT * FROM (${SELECT}) av WHERE av."id" = ${id}`;
+    return rows[0] ?? null;
+  }
+
+  async findByNameVersion(name: string, version: string): Promise<AppVersionRow | null> {
+    const rows = await this.prisma.$queryRaw<AppVersionRow[]>`
+      SELECT * FROM (${SELECT}) av WHERE av."name" = ${name} AND av."version" = ${version}`;
+    return rows[0] ?? null;
+  }
+
+  async findImage(appVersionId: string, kind: 'ICON' | 'SCREENSHOT', index: number) {
+    return this.prisma.appImage.findUnique({ where: { appVersionId_kind_index: { appVersionId, kind, index } } });
+  }
+
+  async countOwnedBy(ownerSub: string): Promise<number> {
+    return this.prisma.appVersion.count({ where: { ownerSub } });
+  }
+
+  /**
+   * Inserts the version and its images in one transaction, serialized per owner so the
+   * import limit is exact under concurrent uploads. Returns `limit` when the owner is at it.
+   */
+  async insert(row: NewAppVersion, maxPerOwner: number | null): Promise<'ok' | 'limit' | 'duplicate'> {
+    try {
+      return await this.prisma.$transaction(async (tx) => {
+        if (maxPerOwner !== null) {
+          await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`import:${row.ownerSub}`}))`;
+          const n = await tx.appVersion.count({ where: { ownerSub: row.ownerSub } });
+          if (n >= maxPerOwner) return 'limit' as const;
+        }
+        const { images, ...data } = row;
+        await tx.appVersion.create({
+          data: {
+            ...data,
+            size: BigInt(data.size),
+            runtime: data.runtime as unknown as Prisma.InputJsonValue,
+            env: data.env as unknown as Prisma.InputJsonValue,
+            images: { create: images.map((i) => ({ ...i, data: new Uint8Array(i.data) })) },
+          },
+        });
+        return 'ok' as const;
+      });
+    } catch (e) {
+      if (e instanceof Prisma.PrismaClientKnownRequestError && e.code === 'P2002') return 'duplicate';
+      throw e;
+    }
+  }
+
+  async setVisibility(id: string, visibility: Visibility): Promise<void> {
+    await this.prisma.appVersion.update({ where: { id }, data: { visibility } });
+  }
+
+  /** Deletes the row (images and tag links cascade); false when it was already gone. */
+  async delete(id: string): Promise<boolean> {
+    const deleted = await this.prisma.appVersion.deleteMany({ where: { id } });
+    return deleted.count > 0;
+  }
+}

@@ -1,0 +1,41 @@
+import { Controller } from '@nestjs/common';
+import { Payload } from '@nestjs/microservices';
+import { RepositoryContracts as C } from '@wharf/contracts';
+import { Handle, type Msg } from '@wharf/nats';
+import { AppService } from './app.service';
+
+/** NATS handlers for app versions: thin, the logic is in AppService. */
+@Controller()
+export class AppHandlers {
+  constructor(private readonly apps: AppService) {}
+
+  @Handle(C.list)
+  list(@Payload() m: Msg<typeof C.list>) {
+    return this.apps.list(m.caller, m.body);
+  }
+
+  @Handle(C.get)
+  get(@Payload() m: Msg<typeof C.get>) {
+    return this.apps.get(m.caller, m.body.id);
+  }
+
+  @Handle(C.versions)
+  versions(@Payload() m: Msg<typeof C.versions>) {
+    return this.apps.list(m.caller, { ...m.body, allVersions: true, name: m.body.name });
+  }
+
+  @Handle(C.image)
+  image(@Payload() m: Msg<typeof C.image>) {
+    return this.apps.image(m.caller, m.body.id, m.body.kind, m.body.index);
+  }
+
+  @Handle(C.setVisibility)
+  setVisibility(@Payload() m: Msg<typeof C.setVisibility>) {
+    return this.apps.setVisibility(m.caller, m.body.id, m.body.visibility);
+  }
+
+  @Handle(C.delete)
+  delete(@Payload() m: Msg<typeof C.delete>) {
+    return this.apps.delete(m.caller, m.body.id);
+  }
+}

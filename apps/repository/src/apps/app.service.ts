@@ -1,0 +1,160 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import {
+  AppChangedEvent,
+  conflict,
+  forbidden,
+  notFound,
+  SchedulerContracts,
+  unavailable,
+  WharfError,
+  type AppVersion,
+  type Caller,
+  type ParsedRequestOf,
+  type RepositoryContracts,
+  type Visibility,
+} from '@wharf/contracts';
+import { RpcClient } from '@wharf/nats';
+import { BLOB_STORE, type BlobStore } from '../blobs/blob-store';
+import { REPOSITORY_SETTINGS, type RepositorySettings } from '../repository.config';
+import { canManage, canSee } from './access.policy';
+import { AppVersionRepository, toAppVersion, type AppVersionRow } from './app-version.repository';
+import { decodeCursor, encodeCursor } from './cursor';
+
+type ListRequest = ParsedRequestOf<typeof RepositoryContracts.list>;
+
+const NAME_AT_VERSION = /^([a-z0-9][a-z0-9.-]*)@(.+)$/;
+
+@Injectable()
+export class AppService {
+  private readonly log = new Logger(AppService.name);
+
+  constructor(
+    private readonly versions: AppVersionRepository,
+    private readonly rpc: RpcClient,
+    @Inject(BLOB_STORE) private readonly blobs: BlobStore,
+    @Inject(REPOSITORY_SETTINGS) private readonly settings: RepositorySettings,
+  ) {}
+
+  private get allowPublic(): boolean {
+    return this.settings.repository.AllowPublic;
+  }
+
+  async list(caller: Caller | null, req: ListRequest & { name?: string }) {
+    const rows = await this.versions.list(
+      caller,
+      this.allowPublic,
+      { q: req.q, category: req.category, owner: req.owner, visibility: req.visibility, tag: req.tag, name: req.name },
+      { latestOnly: !req.allVersions, after: decodeCursor(req.cursor), limit: req.limit + 1 },
+    );
+    const more = rows.length > req.limit;
+    const page = more ? rows.slice(0, req.limit) : rows;
+    const last = page[page.length - 1];
+    return {
+      items: page.map(toAppVersion),
+      nextCursor: more && last ? encodeCursor({ name: last.name, versionKey: last.versionKey }) : null,
+    };
+  }
+
+  /**
+   * Resolves `id`, `name@version` or `name` (newest visible version) to a row the caller may see.
+   * Invisible and missing look the same (NOT_FOUND), so ids of private apps do not leak.
+   */
+  async findVisible(caller: Caller | null, ref: string): Promise<AppVersionRow> {
+    let row = await this.versions.findById(ref);
+    if (!row) {
+      const m = NAME_AT_VERSION.exec(ref);
+      if (m) row = await this.versions.findByNameVersion(m[1]!, m[2]!);
+      else if (/^[a-z0-9][a-z0-9.-]*$/.test(ref)) {
+        const latest = await this.versions.list(caller, this.allowPublic, { name: ref }, { latestOnly: true, after: null, limit: 1 });
+        row = latest[0] ?? null;
+      }
+    }
+    if (!row || !canSee(caller, this.subject(row), this.allowPublic)) {
+      throw notFound(`app version ${ref} not found (or you may not see it)`);
+    }
+    return row;
+  }
+
+  async get(caller: Caller | null, ref: string): Promise<AppVersion> {
+    return toAppVersion(await this.findVisible(caller, ref));
+  }
+
+  async image(caller: Caller | null, ref: string, kind: 'icon' | 'screenshot', index: number) {
+    const row = await this.findVisible(caller, ref);
+    const img = await this.versions.findImage(row.id, kind === 'icon' ? 'ICON' : 'SCREENSHOT', kind === 'icon' ? 0 : index);
+    if (!img) {
+      throw notFound(
+        kind === 'icon' ? `${row.name}@${row.version} has no icon` : `${row.name}@${row.version} has no screenshot ${index}`,
+      );
+    }
+    return {
+      contentType: img.contentType as 'image/png' | 'image/jpeg',
+      base64: Buffer.from(img.data).toString('base64'),
+      sha256: img.sha256,
+    };
+  }
+
+  async setVisibility(caller: Caller | null, ref: string, visibility: Visibility): Promise<AppVersion> {
+    const row = await this.findVisible(caller, ref);
+    if (!canManage(caller, row)) throw forbidden(`only the owner (${row.ownerName}) or an admin may change the visibility of ${row.name}@${row.version}`);
+    if (visibility === 'PUBLIC' && !this.allowPublic) {
+      throw forbidden('PUBLIC visibility is disabled on this platform; an admin can enable it with Repository.AllowPublic = true');
+    }
+    if (row.visibility !== visibility) {
+      await this.versions.setVisibility(row.id, visibility);
+      await this.emit(row, 'VISIBILITY', visibility);
+    }
+    return this.get(caller, row.id);
+  }
+
+  async delete(caller: Caller | null, ref: string): Promise<{ id: string; deleted: true }> {
+    const row = await this.findVisible(caller, ref);
+    if (!canManage(caller, row)) throw forbidden(`only the owner (${row.ownerName}) or an admin may delete ${row.name}@${row.version}`);
+    const running = await this.liveInstances(caller, row.id);
+    if (running > 0) {
+      throw conflict(`${row.name}@${row.version} has ${running} instance(s); terminate them before deleting this version`, {
+        instances: running,
+      });
+    }
+    if (await this.versions.delete(row.id)) {
+      await this.blobs.delete(row.blobKey).catch((e: unknown) => {
+        // The row is gone; a leftover blob is unreachable garbage, logged for the operator.
+        this.log.error(`deleted ${row.id} but could not remove blob ${row.blobKey}: ${String(e)}`);
+      });
+      await this.emit(row, 'DELETED', row.visibility);
+    }
+    return { id: row.id, deleted: true };
+  }
+
+  /** Asks the scheduler; a subject nobody serves means no scheduler, hence no instances (unless configured strict). */
+  private async liveInstances(caller: Caller | null, appVersionId: string): Promise<number> {
+    try {
+      return (await this.rpc.rpc(SchedulerContracts.countInstances, { appVersionId }, caller)).count;
+    } catch (e) {
+      const noScheduler = WharfError.is(e, 'UNAVAILABLE') && (e.details as { reason?: string } | undefined)?.reason === 'NO_RESPONDERS';
+      if (noScheduler && !this.settings.repository.RequireSchedulerForDelete) return 0;
+      if (noScheduler) throw unavailable('no scheduler answers; cannot check for running instances, try again later');
+      throw e;
+    }
+  }
+
+  async emit(row: { id: string; name: string; version: string; ownerSub: string }, change: 'IMPORTED' | 'VISIBILITY' | 'TAGS' | 'DELETED', visibility: Visibility) {
+    await this.rpc.emit(AppChangedEvent, {
+      id: row.id,
+      name: row.name,
+      version: row.version,
+      change,
+      visibility,
+      owner: row.ownerSub,
+      at: new Date().toISOString(),
+    });
+  }
+
+  subject(row: AppVersionRow) {
+    return {
+      ownerSub: row.ownerSub,
+      visibility: row.visibility,
+      tagVisitorRoles: row.tags.flatMap((t) => t.visitorRoles),
+    };
+  }
+}

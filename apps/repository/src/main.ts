@@ -1,0 +1,27 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { loadOrExit, logLevels } from '@wharf/config';
+import { migrate } from '@wharf/db';
+import { connectNats } from '@wharf/nats';
+import { RepositoryModule } from './app.module';
+import { MIGRATIONS_DIR } from './migrations-dir';
+import { loadRepositorySettings } from './repository.config';
+
+async function main(): Promise<void> {
+  const settings = loadOrExit('repository', () => loadRepositorySettings());
+  const { repository, platform } = settings;
+  await migrate({ url: repository.DatabaseUrl, schema: repository.DatabaseSchema, dir: MIGRATIONS_DIR, log: (l) => console.log(l) });
+  const app = await NestFactory.create(RepositoryModule.forRoot(settings), {
+    logger: logLevels(platform.LogLevel),
+    bodyParser: false,
+  });
+  app.enableShutdownHooks();
+  await connectNats(app);
+  await app.listen(repository.Port, repository.Host);
+  console.log(`Repository: http://${repository.Host}:${repository.Port} (internal)`);
+}
+
+main().catch((e: unknown) => {
+  console.error('repository failed to start:', e instanceof Error ? e.message : e);
+  process.exit(1);
+});

@@ -1,0 +1,4 @@
+export * from './manifest';
+export * from './quantity';
+export * from './bundle-path';
+export * from './bundle-reader';

@@ -1,0 +1,380 @@
+import {
+  AppNameSchema,
+  CATEGORIES,
+  CategorySchema,
+  EnvSpecSchema,
+  QuantitySchema,
+  RuntimeSpecSchema,
+  invalidInput,
+  type EnvSpec,
+  type Problem,
+} from '@wharf/contracts';
+import semver from 'semver';
+import toml from 'toml';
+import { z } from 'zod';
+import { checkBundlePath, hasControlChars } from './bundle-path';
+import { parseQuantity } from './quantity';
+
+/** The manifest's file name, at the bundle root. */
+export const MANIFEST_FILE = 'app.toml';
+/** `[Runtime] Module`: a Python dotted module name, started as `python -m <Module>`. */
+export const MODULE_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+/** `[[Env]] Name`. */
+export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Env names with this prefix belong to the platform. */
+export const RESERVED_ENV_PREFIX = 'WHARF_';
+/** Kubernetes Secret names (DNS subdomain) and keys. */
+const SECRET_NAME_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const SECRET_KEY_PATTERN = /^[-._a-zA-Z0-9]+$/;
+
+/** A validated `app.toml`, in the shape the rest of Wharf stores. */
+export const ManifestSchema = z.object({
+  name: AppNameSchema,
+  version: z.string(),
+  title: z.string(),
+  description: z.string(),
+  longDescriptionPath: z.string().nullable(),
+  categories: z.array(CategorySchema),
+  keywords: z.array(z.string()),
+  runtime: RuntimeSpecSchema,
+  env: z.array(EnvSpecSchema),
+});
+export type Manifest = z.infer<typeof ManifestSchema>;
+
+// ---------------------------------------------------------------------------
+// Field schemas. Every check carries its own message: the schema-level `error`
+// function only explains wrong types and missing values.
+
+/** How a TOML value reads in a message. */
+function tomlType(v: unknown): string {
+  if (Array.isArray(v)) return 'an array';
+  if (v instanceof Date) return 'a date';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'an integer' : 'a float';
+  if (typeof v === 'bigint') return 'an integer';
+  if (typeof v === 'boolean') return 'a boolean';
+  if (typeof v === 'string') return 'a string';
+  if (typeof v === 'object' && v !== null) return 'a table';
+  return typeof v;
+}
+
+const typeError =
+  (expected: string, hint?: (input: unknown) => string | undefined) =>
+  (iss: { input?: unknown }): string => {
+    if (iss.input === undefined) return 'is required';
+    const extra = hint?.(iss.input);
+    return `must be ${expected}, not ${tomlType(iss.input)}${extra ? ` (${extra})` : ''}`;
+  };
+
+const text = () =>
+  z.string({
+    error: typeError('a string', (v) =>
+      typeof v === 'number' || typeof v === 'boolean' || v instanceof Date ? 'put the value in quotes' : undefined,
+    ),
+  });
+
+const list = <T extends z.ZodType>(item: T, example: string) =>
+  z.array(item, {
+    error: typeError('an array of strings', (v) => (typeof v === 'string' ? `write ${example}` : undefined)),
+  });
+
+const table = <S extends z.core.$ZodLooseShape>(shape: S, what: string) =>
+  z.strictObject(shape, {
+    error: (iss) => (iss.code === 'invalid_type' ? typeError(`a table (${what})`)(iss) : undefined),
+  });
+
+/** A missing section validates as an empty one, so each of its required keys is listed. */
+const section = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === undefined ? {} : v), schema);
+
+const quantity = (positive: boolean) => {
+  const q = text().pipe(QuantitySchema);
+  return positive ? q.refine((v) => parseQuantity(v) > 0, { message: 'must be greater than 0' }) : q;
+};
+
+const versionSchema = text()
+  .max(128, { message: 'must be at most 128 characters' })
+  .refine((v) => semver.valid(v) === v, {
+    message: 'must be a semantic version such as 1.2.0 or 1.2.0-beta.1 (no "v" prefix, no +build suffix)',
+  });
+
+const longDescriptionSchema = text().superRefine((v, ctx) => {
+  const p = checkBundlePath(v);
+  if (!p.ok) ctx.addIssue({ code: 'custom', message: `"${v}" ${p.message}` });
+  else if (p.isDir) ctx.addIssue({ code: 'custom', message: `"${v}" must name a markdown file, not a folder` });
+  else if (!/\.(md|markdown)$/i.test(p.name)) {
+    ctx.addIssue({ code: 'custom', message: `"${v}" must be a markdown file (.md), e.g. README.md` });
+  }
+});
+
+const volumeMountSchema = text().superRefine((v, ctx) => {
+  const segments = v.split('/').filter(Boolean);
+  const message = !v.startsWith('/')
+    ? 'must be an absolute path such as /data'
+    : hasControlChars(v) || v.includes('\\')
+      ? 'must not contain control characters or backslashes'
+      : segments.length === 0
+        ? 'must not be / (mount a folder such as /data)'
+        : segments.some((s) => s === '..' || s === '.')
+          ? 'must not contain "." or ".." segments'
+          : undefined;
+  if (message) ctx.addIssue({ code: 'custom', message });
+});
+
+const categorySchema = text().pipe(
+  z.enum(CATEGORIES, {
+    error: (iss) => `unknown category ${JSON.stringify(iss.input)}; allowed: ${CATEGORIES.join(', ')}`,
+  }),
+);
+
+const appShape = {
+  Name: text().pipe(AppNameSchema),
+  Version: versionSchema,
+  Title: text()
+    .min(1, { message: 'must not be empty' })
+    .max(100, { message: 'must be at most 100 characters' })
+    .refine((v) => v.trim().length > 0, { message: 'must not be blank' }),
+  Description: text().max(1000, { message: 'must be at most 1000 characters' }).optional(),
+  LongDescription: longDescriptionSchema.optional(),
+  Category: list(categorySchema, 'Category = ["Data Science"]').optional(),
+  Keywords: list(
+    text().min(1, { message: 'must not be empty' }).max(40, { message: 'must be at most 40 characters' }),
+    'Keywords = ["demo"]',
+  )
+    .max(20, { message: 'must have at most 20 keywords' })
+    .optional(),
+};
+
+const runtimeShape = {
+  Module: text().regex(MODULE_PATTERN, {
+    message: 'must be a Python module name such as hello.app (started as `python -m hello.app`)',
+  }),
+  RuntimeVersion: text()
+    .min(1, { message: 'must not be empty (leave it out for the default runtime)' })
+    .max(100, { message: 'must be at most 100 characters' })
+    .optional(),
+  MemoryLimit: quantity(true).optional(),
+  MemoryReservation: quantity(false).optional(),
+  VolumeMount: volumeMountSchema.optional(),
+  VolumeSize: quantity(true).optional(),
+  GPUCount: z
+    .number({
+      error: typeError('an integer', (v) => (typeof v === 'string' ? 'remove the quotes' : undefined)),
+    })
+    .int({ message: 'must be a whole number' })
+    .min(0, { message: 'must be 0 or more' })
+    .optional(),
+};
+
+const envShape = {
+  Name: text()
+    .regex(ENV_NAME_PATTERN, { message: 'must be letters, digits and underscores, not starting with a digit' })
+    .refine((v) => !v.toUpperCase().startsWith(RESERVED_ENV_PREFIX), {
+      message: `names starting with ${RESERVED_ENV_PREFIX} are reserved for the platform; rename the variable`,
+    }),
+  Value: text().optional(),
+  Secret: text()
+    .max(253, { message: 'must be at most 253 characters' })
+    .regex(SECRET_NAME_PATTERN, {
+      message: 'must be a Kubernetes secret name (lower-case letters, digits, "-" and ".")',
+    })
+    .optional(),
+  SecretKey: text()
+    .max(253, { message: 'must be at most 253 characters' })
+    .regex(SECRET_KEY_PATTERN, { message: 'must be letters, digits, "-", "_" or "."' })
+    .optional(),
+};
+
+const ManifestFileSchema = z.strictObject(
+  {
+    App: section(table(appShape, '[App]')),
+    Runtime: section(table(runtimeShape, '[Runtime]')),
+    Env: z
+      .array(table(envShape, '[[Env]]'), {
+        error: typeError('an array of tables', (v) =>
+          typeof v === 'object' && v !== null && !Array.isArray(v) ? 'write [[Env]] with two brackets, not [Env]' : undefined,
+        ),
+      })
+      .optional(),
+  },
+  { error: (iss) => (iss.code === 'invalid_type' ? 'the file must be a TOML document' : undefined) },
+);
+
+const SECTIONS = ['App', 'Runtime', 'Env'] as const;
+const KNOWN_KEYS: Record<string, readonly string[]> = {
+  App: Object.keys(appShape),
+  Runtime: Object.keys(runtimeShape),
+  Env: Object.keys(envShape),
+};
+
+// ---------------------------------------------------------------------------
+
+/** Dotted path as `zodProblems` writes it: `Env[1].Name`. */
+function formatPath(path: readonly PropertyKey[]): string {
+  return path
+    .map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))
+    .join('.')
+    .replace(/\.\[/g, '[');
+}
+
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = d[0]!;
+    d[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = d[j]!;
+      d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return d[b.length]!;
+}
+
+function suggestion(key: string, known: readonly string[]): string {
+  const lower = key.toLowerCase();
+  const best = known
+    .map((k) => ({ k, d: k.toLowerCase() === lower ? 0 : editDistance(lower, k.toLowerCase()) }))
+    .sort((a, b) => a.d - b.d)[0];
+  return best && best.d <= Math.max(1, Math.min(3, Math.floor(key.length / 3))) ? ` (did you mean ${best.k}?)` : '';
+}
+
+function unknownKeyProblems(path: readonly PropertyKey[], keys: readonly string[]): Problem[] {
+  if (path.length === 0) {
+    return keys.map((k) => ({
+      path: k,
+      message: `unknown section${suggestion(k, SECTIONS)}; known sections: [App], [Runtime], [[Env]]`,
+    }));
+  }
+  const known = KNOWN_KEYS[String(path[0])] ?? [];
+  return keys.map((k) => ({
+    path: formatPath([...path, k]),
+    message: `unknown key${suggestion(k, known)}; known keys: ${known.join(', ')}`,
+  }));
+}
+
+const isTable = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
+const isQuantity = (v: unknown): v is string => typeof v === 'string' && QuantitySchema.safeParse(v).success;
+
+/** Rules that involve more than one field, checked on the raw document so they are listed with the rest. */
+function crossFieldProblems(doc: Record<string, unknown>): Problem[] {
+  const problems: Problem[] = [];
+  const rt = isTable(doc.Runtime) ? doc.Runtime : {};
+  if (isQuantity(rt.MemoryLimit) && isQuantity(rt.MemoryReservation)) {
+    if (parseQuantity(rt.MemoryReservation) > parseQuantity(rt.MemoryLimit)) {
+      problems.push({
+        path: 'Runtime.MemoryReservation',
+        message: `${rt.MemoryReservation} is more than MemoryLimit ${rt.MemoryLimit}; the reservation must not exceed the limit`,
+      });
+    }
+  }
+  if (rt.VolumeMount !== undefined && rt.VolumeSize === undefined) {
+    problems.push({ path: 'Runtime.VolumeSize', message: 'is required when VolumeMount is set (e.g. VolumeSize = "1Gi")' });
+  }
+  if (rt.VolumeSize !== undefined && rt.VolumeMount === undefined) {
+    problems.push({ path: 'Runtime.VolumeMount', message: 'is required when VolumeSize is set (e.g. VolumeMount = "/data")' });
+  }
+  if (Array.isArray(doc.Env)) {
+    const seen = new Map<string, number>();
+    doc.Env.forEach((e: unknown, i) => {
+      if (!isTable(e)) return;
+      const at = `Env[${i}]`;
+      if (typeof e.Name === 'string') {
+        const first = seen.get(e.Name);
+        if (first !== undefined) {
+          problems.push({ path: `${at}.Name`, message: `duplicate: ${e.Name} is already set by Env[${first}]` });
+        } else seen.set(e.Name, i);
+      }
+      const hasValue = e.Value !== undefined;
+      const hasSecret = e.Secret !== undefined;
+      const hasKey = e.SecretKey !== undefined;
+      if (hasValue && (hasSecret || hasKey)) {
+        problems.push({ path: at, message: 'set either Value, or Secret and SecretKey, not both' });
+      } else if (!hasValue && !hasSecret && !hasKey) {
+        problems.push({ path: at, message: 'needs a Value, or a Secret and a SecretKey' });
+      } else if (hasSecret && !hasKey) {
+        problems.push({ path: `${at}.SecretKey`, message: 'is required when Secret is set (the key inside the secret)' });
+      } else if (hasKey && !hasSecret) {
+        problems.push({
+          path: `${at}.Secret`,
+          message: 'is required when SecretKey is set (the name of the admin-managed secret)',
+        });
+      }
+    });
+  }
+  return problems;
+}
+
+/** Orders problems by section (App, Runtime, Env, the rest), then entry index, keeping the order within each. */
+function sortProblems(problems: Problem[]): Problem[] {
+  const rank = (p: Problem): [number, number] => {
+    const m = /^(App|Runtime|Env)(?:\[(\d+)\])?/.exec(p.path);
+    if (!m) return [p.path === '' ? -1 : 3, 0];
+    return [SECTIONS.indexOf(m[1] as (typeof SECTIONS)[number]), m[2] === undefined ? -1 : Number(m[2])];
+  };
+  return problems
+    .map((p, i) => ({ p, i, r: rank(p) }))
+    .sort((a, b) => a.r[0] - b.r[0] || a.r[1] - b.r[1] || a.i - b.i)
+    .map((x) => x.p);
+}
+
+function parseToml(text: string): unknown {
+  try {
+    return toml.parse(text.replace(/^\uFEFF/, '')) as unknown;
+  } catch (e) {
+    const err = e as { message?: string; line?: number; column?: number; location?: { start?: { line?: number; column?: number } } };
+    const line = err.line ?? err.location?.start?.line;
+    const column = err.column ?? err.location?.start?.column;
+    const where = line === undefined ? '' : ` at line ${line}:${column ?? 1}`;
+    throw invalidInput('app.toml is invalid', [{ path: '', message: `not valid TOML${where}: ${err.message ?? String(e)}` }]);
+  }
+}
+
+function normalisedPath(p: string): string {
+  const checked = checkBundlePath(p);
+  return checked.ok ? checked.name : p;
+}
+
+/**
+ * Parses and validates `app.toml`. Throws `invalidInput('app.toml is invalid', problems)`
+ * listing every problem with its field path (`App.Version`, `Env[1].Name`, …);
+ * a TOML syntax error is one problem with its line:column.
+ */
+export function parseManifest(text: string): Manifest {
+  const doc = parseToml(text);
+  const result = ManifestFileSchema.safeParse(doc);
+  const problems: Problem[] = [];
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      if (issue.code === 'unrecognized_keys') problems.push(...unknownKeyProblems(issue.path, issue.keys));
+      else problems.push({ path: formatPath(issue.path), message: issue.message });
+    }
+  }
+  if (isTable(doc)) problems.push(...crossFieldProblems(doc));
+  if (!result.success || problems.length > 0) throw invalidInput('app.toml is invalid', sortProblems(problems));
+
+  const { App: app, Runtime: rt, Env: env = [] } = result.data;
+  return {
+    name: app.Name,
+    version: app.Version,
+    title: app.Title,
+    description: app.Description ?? '',
+    longDescriptionPath: app.LongDescription === undefined ? null : normalisedPath(app.LongDescription),
+    categories: app.Category ?? [],
+    keywords: app.Keywords ?? [],
+    runtime: {
+      module: rt.Module,
+      runtimeVersion: rt.RuntimeVersion ?? null,
+      memoryLimit: rt.MemoryLimit ?? null,
+      memoryReservation: rt.MemoryReservation ?? null,
+      volumeMount: rt.VolumeMount ?? null,
+      volumeSize: rt.VolumeSize ?? null,
+      gpuCount: rt.GPUCount ?? 0,
+    },
+    env: env.map(
+      (e): EnvSpec =>
+        e.Value !== undefined
+          ? { name: e.Name, value: e.Value }
+          : { name: e.Name, secret: e.Secret!, secretKey: e.SecretKey! },
+    ),
+  };
+}

@@ -1,0 +1,109 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { freePort } from './nats-server';
+
+export interface RunningSystem {
+  gateway: string;
+  /** pid of each service process started by the embedded launcher, by name (gateway, repository, …). */
+  pids(): Record<string, number>;
+  adminToken: string;
+  dataDir: string;
+  output: string[];
+  proc: ChildProcess;
+  stop(): Promise<number | null>;
+}
+
+const ROOT = path.resolve(__dirname, '../../..');
+
+/**
+ * Starts Wharf exactly as `pnpm start` does (the built apps/embedded/dist/main.js), on free
+ * ports and a temporary data dir, and waits for its banner. `env` adds or overrides variables.
+ */
+export async function startWharf(env: NodeJS.ProcessEnv = {}, timeoutMs = 120_000): Promise<RunningSystem> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'wharf-e2e-'));
+  const [gw, repo, sched, natsPort, pgPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const childEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    WHARF_DATA_DIR: dataDir,
+    WHARF_GATEWAY_PORT: String(gw),
+    WHARF_REPOSITORY_PORT: String(repo),
+    WHARF_SCHEDULER_PORT: String(sched),
+    WHARF_GATEWAY_REPOSITORY_URL: `http://127.0.0.1:${repo}`,
+    WHARF_EMBEDDED_NATS_PORT: String(natsPort),
+    WHARF_EMBEDDED_POSTGRES_PORT: String(pgPort),
+    ...env,
+  };
+  for (const k of ['NATS_URL', 'DATABASE_URL', 'WHARF_CONFIG']) if (!(k in env)) delete childEnv[k];
+  const proc = spawn(process.execPath, [path.join(ROOT, 'apps/embedded/dist/main.js')], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output: string[] = [];
+  let gateway = '';
+  let adminToken = '';
+  const ready = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`Wharf did not start within ${timeoutMs} ms:\n${output.join('\n')}`)), timeoutMs);
+    for (const s of [proc.stdout!, proc.stderr!]) {
+      createInterface({ input: s }).on('line', (line) => {
+        output.push(line);
+        const g = /^Gateway: (\S+)/.exec(line);
+        if (g) gateway = g[1]!;
+        const t = /^Admin token: (\S+)/.exec(line);
+        if (t) adminToken = t[1]!;
+        if (/^Ready\./.test(line)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    }
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`Wharf exited with ${code} before it was ready:\n${output.join('\n')}`));
+    });
+  });
+  await ready;
+  return {
+    gateway,
+    pids: () => servicePids(proc.pid!),
+    adminToken,
+    dataDir,
+    output,
+    proc,
+    stop: async () => {
+      if (proc.exitCode !== null) return proc.exitCode;
+      const exited = new Promise<number | null>((r) => proc.once('exit', (c) => r(c)));
+      proc.kill('SIGINT');
+      const code = await exited;
+      rmSync(dataDir, { recursive: true, force: true });
+      return code;
+    },
+  };
+}
+
+/** Children of `parent` running `apps/<name>/dist/main.js`, by name (Linux /proc). */
+export function servicePids(parent: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid !== parent) continue;
+      const m = /apps\/([a-z-]+)\/dist\/main\.js/.exec(readFileSync(`/proc/${d}/cmdline`, 'utf8'));
+      if (m) out[m[1]!] = Number(d);
+    } catch {
+      // the process went away
+    }
+  }
+  return out;
+}
+
+/** Resident set size of a process in bytes (Linux /proc), 0 when gone. */
+export function rssBytes(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
