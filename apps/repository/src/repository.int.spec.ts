@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, existsSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -257,7 +257,7 @@ describe('repository service (real Postgres, NATS, S3 server, HTTP)', () => {
   it('leaves nothing behind when the client disconnects mid-upload', async () => {
     const rowsBefore = await rowCount();
     const blobsBefore = (await blobKeys()).length;
-    const zip = await buildBundle({ app: { name: 'half-way', version: '1.0.0' }, files: { 'big.bin': Buffer.alloc(4 << 20, 7) } });
+    const zip = await buildBundle({ app: { name: 'half-way', version: '1.0.0' }, files: { 'big.bin': randomBytes(4 << 20) } });
     await new Promise<void>((resolve) => {
       const req = http.request(`${base}/internal/bundles`, {
         method: 'POST',

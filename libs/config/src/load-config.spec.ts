@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
@@ -13,8 +13,12 @@ const Schema = z.object({
   Registries: z.array(z.string()).default([]),
 });
 
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
 function withFile(text: string): NodeJS.ProcessEnv {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'wharf-config-'));
+  dirs.push(dir);
   const file = path.join(dir, 'wharf.toml');
   writeFileSync(file, text);
   return { WHARF_CONFIG: file };

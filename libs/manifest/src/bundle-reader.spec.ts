@@ -1,5 +1,6 @@
 import { WharfError, type Problem } from '@wharf/contracts';
 import { BAD_BUNDLES, HELLO_APP_PY, buildBundle, deflatedZeros, makeIcon, rawZip, validManifest, writeBundle } from '@wharf/testing';
+import { existsSync } from 'node:fs';
 import { lstat, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -176,6 +177,16 @@ describe('inspectBundle', () => {
 
   it('passes file-system errors through unchanged', async () => {
     await expect(inspectBundle(path.join(tmp, 'missing.zip'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  const fdDir = '/proc/self/fd';
+  (existsSync(fdDir) ? it : it.skip)('closes the zip file whether it accepts or refuses', async () => {
+    const zips = [await saved(await buildBundle({ screenshots: 1 }))];
+    for (const bad of BAD_BUNDLES) zips.push(await saved(await bad.build()));
+    const before = (await readdir(fdDir)).length;
+    for (const z of zips) await inspectBundle(z).catch(() => null);
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await readdir(fdDir)).length).toBeLessThanOrEqual(before);
   });
 
   it('caps the listed problems of a huge hostile bundle', async () => {

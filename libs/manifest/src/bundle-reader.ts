@@ -132,9 +132,9 @@ function openZip(zipPath: string): Promise<ZipFile> {
 function zipError(err: Error): Error {
   if (typeof (err as NodeJS.ErrnoException).code === 'string' || err instanceof WharfError) return err;
   if (/encryption/i.test(err.message)) {
-    return problemAt('', 'has encrypted entries; Wharf cannot read password-protected zips: zip the files without a password');
+    return problemAt('', 'the zip has encrypted entries; Wharf cannot read password-protected zips: zip the files without a password');
   }
-  return problemAt('', `is not a valid zip archive, or it is truncated or corrupt (${err.message}); ${ZIP_HINT}`);
+  return problemAt('', `the file is not a valid zip archive, or it is truncated or corrupt (${err.message}); ${ZIP_HINT}`);
 }
 
 function readAllEntries(zf: ZipFile, onEntry: (e: Entry) => void): Promise<void> {
@@ -374,7 +374,7 @@ function catalogueImages(catalogue: Catalogue, limits: BundleLimits): void {
 
 async function catalogue(zf: ZipFile, limits: BundleLimits): Promise<Catalogue> {
   if (zf.entryCount > limits.maxEntries) {
-    throw problemAt('', `has ${zf.entryCount} entries; a bundle may have at most ${limits.maxEntries} (files and folders)`);
+    throw problemAt('', `the zip has ${zf.entryCount} entries; a bundle may have at most ${limits.maxEntries} (files and folders)`);
   }
   const problems: Problem[] = [];
   const records: EntryRecord[] = [];
@@ -385,12 +385,12 @@ async function catalogue(zf: ZipFile, limits: BundleLimits): Promise<Catalogue> 
     declaredTotal += entry.uncompressedSize;
   });
   if (records.length === 0) {
-    throw problemAt('', `is empty: the zip has no files; a bundle needs ${MANIFEST_FILE} at its root`);
+    throw problemAt('', `the zip is empty: it has no files; a bundle needs ${MANIFEST_FILE} at its root`);
   }
   if (declaredTotal > limits.maxTotalSize) {
     problems.push({
       path: '',
-      message: `unpacks to ${formatBytes(declaredTotal)} in total; a bundle may unpack to at most ${formatBytes(limits.maxTotalSize)}`,
+      message: `the bundle unpacks to ${formatBytes(declaredTotal)} in total; it may unpack to at most ${formatBytes(limits.maxTotalSize)}`,
     });
   }
   nameClashes(records, problems);
@@ -454,7 +454,7 @@ async function streamEntry(
         throw problemAt(where, `unpacks to more than ${formatBytes(limits.maxEntrySize)}, the limit for one file`);
       }
       if (totals.bytes > limits.maxTotalSize) {
-        throw problemAt('', `unpacks to more than ${formatBytes(limits.maxTotalSize)} in total, the limit for a bundle`);
+        throw problemAt('', `the bundle unpacks to more than ${formatBytes(limits.maxTotalSize)} in total, the limit for a bundle`);
       }
       crc = zlib.crc32(chunk, crc);
       if (keep) chunks.push(chunk);
@@ -662,7 +662,7 @@ async function processBundle(zipPath: string, limits: BundleLimits, extractor: E
         const handle = fh;
         const write = handle
           ? async (chunk: Buffer) => {
-              await handle.write(chunk);
+              for (let off = 0; off < chunk.length; ) off += (await handle.write(chunk, off)).bytesWritten;
             }
           : undefined;
         const data = await streamEntry(zf, r, limits, totals, wanted.has(r), write);

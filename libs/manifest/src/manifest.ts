@@ -85,13 +85,15 @@ const table = <S extends z.core.$ZodLooseShape>(shape: S, what: string) =>
 /** A missing section validates as an empty one, so each of its required keys is listed. */
 const section = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === undefined ? {} : v), schema);
 
+const isQuantity = (v: unknown): v is string => typeof v === 'string' && QuantitySchema.safeParse(v).success;
+
 const quantity = (positive: boolean) => {
   const q = text().pipe(QuantitySchema);
-  return positive ? q.refine((v) => parseQuantity(v) > 0, { message: 'must be greater than 0' }) : q;
+  return positive ? q.refine((v) => !isQuantity(v) || parseQuantity(v) > 0, { message: 'must be greater than 0' }) : q;
 };
 
 const versionSchema = text()
-  .max(128, { message: 'must be at most 128 characters' })
+  .max(128, { message: 'must be at most 128 characters', abort: true })
   .refine((v) => semver.valid(v) === v, {
     message: 'must be a semantic version such as 1.2.0 or 1.2.0-beta.1 (no "v" prefix, no +build suffix)',
   });
@@ -129,7 +131,7 @@ const appShape = {
   Name: text().pipe(AppNameSchema),
   Version: versionSchema,
   Title: text()
-    .min(1, { message: 'must not be empty' })
+    .min(1, { message: 'must not be empty', abort: true })
     .max(100, { message: 'must be at most 100 characters' })
     .refine((v) => v.trim().length > 0, { message: 'must not be blank' }),
   Description: text().max(1000, { message: 'must be at most 1000 characters' }).optional(),
@@ -253,7 +255,6 @@ function unknownKeyProblems(path: readonly PropertyKey[], keys: readonly string[
 
 const isTable = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
-const isQuantity = (v: unknown): v is string => typeof v === 'string' && QuantitySchema.safeParse(v).success;
 
 /** Rules that involve more than one field, checked on the raw document so they are listed with the rest. */
 function crossFieldProblems(doc: Record<string, unknown>): Problem[] {

@@ -199,12 +199,10 @@ const FIXED_MTIME = new Date('2024-01-01T00:00:00Z');
 export function bundleFiles(opts: BuildBundleOptions = {}): Array<[string, Buffer]> {
   const files = new Map<string, Buffer | null>();
   const app: ManifestOverrides = { ...opts.app };
-  if (opts.longDescription !== undefined) {
-    app.longDescription ??= 'README.md';
-    files.set(app.longDescription, Buffer.from(opts.longDescription));
-  }
+  if (opts.longDescription !== undefined) app.longDescription ??= 'README.md';
   const manifest = opts.manifest === undefined ? validManifest(app) : opts.manifest;
   if (manifest !== null) files.set('app.toml', Buffer.from(manifest));
+  if (opts.longDescription !== undefined) files.set(app.longDescription!, Buffer.from(opts.longDescription));
   files.set('hello/__init__.py', Buffer.alloc(0));
   files.set('hello/app.py', Buffer.from(HELLO_APP_PY));
   files.set('requirements.txt', Buffer.from('# the standard library is enough\n'));

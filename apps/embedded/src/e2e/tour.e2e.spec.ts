@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import http from 'node:http';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BAD_BUNDLES, buildBundle, startWharf, type RunningSystem } from '@wharf/testing';
@@ -118,6 +119,27 @@ describe('Wharf from the README, end to end', () => {
       expect({ id: bad.id, status: res.status, code: body.error.code }).toEqual({ id: bad.id, status: 400, code: 'INVALID' });
       expect({ id: bad.id, message: body.error.message }).toEqual({ id: bad.id, message: expect.stringMatching(bad.expect) });
     }
+    expect((await call('GET', '/apps?allVersions=true', sys.adminToken)).body.items.length).toBe(before);
+  });
+
+  it('leaves nothing behind when a client disconnects mid-upload through the gateway', async () => {
+    const before = (await call('GET', '/apps?allVersions=true', sys.adminToken)).body.items.length;
+    const blobs = () => (existsSync(path.join(sys.dataDir, 'blobs')) ? readdirSync(path.join(sys.dataDir, 'blobs'), { recursive: true }).length : 0);
+    const blobsBefore = blobs();
+    const zip = await buildBundle({ app: { name: 'half-way', version: '1.0.0' }, files: { 'big.bin': randomBytes(8 << 20) } });
+    await new Promise<void>((resolve) => {
+      const req = http.request(api('/bundles'), {
+        method: 'POST',
+        headers: { authorization: `Bearer ${alice}`, 'content-type': 'application/zip', 'content-length': zip.length },
+      });
+      req.on('error', () => resolve());
+      req.on('close', () => resolve());
+      req.write(zip.subarray(0, zip.length >> 1), () => setTimeout(() => req.destroy(), 300));
+    });
+    const staging = path.join(sys.dataDir, 'tmp', 'imports');
+    for (let i = 0; i < 100 && existsSync(staging) && readdirSync(staging).length; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(existsSync(staging) ? readdirSync(staging) : []).toEqual([]);
+    expect(blobs()).toBe(blobsBefore);
     expect((await call('GET', '/apps?allVersions=true', sys.adminToken)).body.items.length).toBe(before);
   });
 

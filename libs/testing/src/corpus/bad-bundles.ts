@@ -47,7 +47,7 @@ export const BAD_BUNDLES: BadBundle[] = [
   {
     id: 'empty-zip',
     description: 'a well-formed zip with no entries',
-    expect: /is empty/,
+    expect: /the zip is empty/,
     build: async () => rawZip([]),
   },
   // --- app.toml missing or misplaced -----------------------------------------
@@ -273,7 +273,7 @@ export const BAD_BUNDLES: BadBundle[] = [
   {
     id: 'total-size-bomb',
     description: 'six entries of 200 MiB each: 1.2 GiB in total',
-    expect: /unpacks to 1\.2 GiB in total; a bundle may unpack to at most 1 GiB/,
+    expect: /the bundle unpacks to 1\.2 GiB in total; it may unpack to at most 1 GiB/,
     build: crafted(...Array.from({ length: 6 }, (_, i): RawZipEntry => ({ name: `data/part${i}.bin`, deflated: deflatedZeros(200) }))),
   },
   {
@@ -285,7 +285,7 @@ export const BAD_BUNDLES: BadBundle[] = [
   {
     id: 'too-many-entries',
     description: '10 003 entries (the limit is 10 000)',
-    expect: /has 10003 entries; a bundle may have at most 10000/,
+    expect: /the zip has 10003 entries; a bundle may have at most 10000/,
     build: crafted(...Array.from({ length: 10_000 }, (_, i): RawZipEntry => ({ name: `f/${i}`, method: 'store' }))),
   },
   // --- images -------------------------------------------------------------------
