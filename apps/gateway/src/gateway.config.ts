@@ -1,5 +1,8 @@
 import { loadPlatformConfig, loadSection, type PlatformConfig } from '@wharf/config';
+import { RoleSchema } from '@wharf/contracts';
 import { z } from 'zod';
+
+const DEFAULT_ROLE_MAPPING = { admin: ['admin'], 'full-access': ['full-access'], visitor: ['visitor'] };
 
 /** `[Gateway]` in wharf.toml; every key also as env `WHARF_GATEWAY_<KEY>`. */
 export const GatewayConfigSchema = z.object({
@@ -24,6 +27,55 @@ export const GatewayConfigSchema = z.object({
   /** Default lifetime of new personal access tokens, in days. */
   TokenDefaultTtlDays: z.number().int().min(1).max(3650).default(90),
   TokenMaxTtlDays: z.number().int().min(1).max(3650).default(365),
+
+  // ---- Browser sign-in (OpenID Connect) ----
+  /** The OpenID provider (e.g. https://keycloak.example.com/realms/wharf). Unset: browser and device login answer 503. */
+  OidcIssuer: z.url().optional(),
+  OidcClientId: z.string().min(1).default('wharf-gateway'),
+  OidcClientSecret: z.string().min(1).optional(),
+  /** Scopes asked for at login (`openid` is always added). */
+  OidcScopes: z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'a scope token')).default(['openid', 'profile', 'email']),
+  /** Dotted path of the ID-token claim holding the user's roles or groups: Keycloak `realm_access.roles`, or `groups`. */
+  OidcRolesClaim: z.string().min(1).default('realm_access.roles'),
+  /** Wharf role → the claim values that grant it, e.g. `{ admin = ["wharf-admins"], "full-access" = ["staff"] }`. */
+  OidcRoleMapping: z.partialRecord(RoleSchema, z.array(z.string().min(1))).default(DEFAULT_ROLE_MAPPING),
+  /** Role of a signed-in user whose claims map to no role; `none` refuses them sign-in. */
+  DefaultRole: z.enum(['admin', 'full-access', 'visitor', 'none']).default('visitor'),
+  /** Audience that OIDC access tokens (JWT) must carry to be accepted as bearer tokens; unset: only personal access tokens. */
+  OidcAudience: z.string().min(1).optional(),
+  /** Also end the provider's session on logout (RP-initiated logout), when the provider supports it. */
+  OidcEndProviderSession: z.boolean().default(true),
+  /** Lifetime of a browser session, in hours. Roles are read again at each login. */
+  SessionTtlHours: z.number().min(0.01).max(24 * 30).default(12),
+
+  // ---- Instances ----
+  /** Instances live at `<id>.<AppsDomain>`; instance tickets are issued only for hosts under it. */
+  AppsDomain: z
+    .string()
+    .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, 'a DNS domain such as apps.example.com')
+    .default('apps.localhost'),
+  /** Scheme of instance URLs; default: that of PublicUrl. */
+  AppsScheme: z.enum(['http', 'https']).optional(),
+  /** Lifetime of an instance ticket, in seconds. */
+  TicketTtlSeconds: z.number().int().min(5).max(300).default(30),
+
+  // ---- CLI device login (RFC 8628) ----
+  DeviceCodeTtlSeconds: z.number().int().min(60).max(3600).default(600),
+  DevicePollIntervalSeconds: z.number().int().min(1).max(60).default(5),
+  /** A pending device code is locked after this many wrong user codes were entered (by anyone) during its lifetime. */
+  DeviceCodeMaxFailedAttempts: z.number().int().min(1).default(20),
+  /** Wrong user codes one IP or one user may enter per 10 minutes. */
+  DeviceCodeFailuresPerIp: z.number().int().min(1).default(10),
+
+  // ---- Rate limits (per replica, token bucket: burst = the per-minute number) ----
+  /** Login, callback and logout requests per minute, per IP. */
+  LoginRatePerMinute: z.number().int().min(1).default(30),
+  /** Token creations and device-login starts per minute, per IP and per user. */
+  TokenRatePerMinute: z.number().int().min(1).default(20),
+  /** Device-token polls per minute, per IP (on top of the RFC 8628 interval). */
+  DevicePollRatePerMinute: z.number().int().min(1).default(60),
+  /** Express `trust proxy`: true, a hop count, or false (default) — decides which IP is rate limited and audited. */
+  TrustProxy: z.union([z.boolean(), z.number().int().min(0)]).default(false),
 });
 export type GatewayConfig = z.output<typeof GatewayConfigSchema>;
 
@@ -33,6 +85,13 @@ export interface GatewaySettings {
 }
 
 export const GATEWAY_SETTINGS = Symbol('GATEWAY_SETTINGS');
+
+/** The gateway's public origin: PublicUrl, else http://<Host>:<Port> (0.0.0.0 read as 127.0.0.1). */
+export function publicUrlOf(gateway: GatewayConfig): string {
+  if (gateway.PublicUrl) return gateway.PublicUrl.replace(/\/+$/, '');
+  const host = gateway.Host === '0.0.0.0' || gateway.Host === '::' ? '127.0.0.1' : gateway.Host;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${gateway.Port}`;
+}
 
 export function loadGatewaySettings(env: NodeJS.ProcessEnv = process.env): GatewaySettings {
   const e = { ...env };

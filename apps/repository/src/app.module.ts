@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { NatsModule } from '@wharf/nats';
-import { AppHandlers } from './apps/app.handlers';
-import { AppService } from './apps/app.service';
-import { AppVersionRepository } from './apps/app-version.repository';
+import { AppHandlers } from './catalog/app.handlers';
+import { AppService } from './catalog/app.service';
+import { AppVersionRepository } from './catalog/app-version.repository';
 import { BLOB_STORE } from './blobs/blob-store';
 import { createBlobStore } from './blobs/blob-store.factory';
 import { BundleController } from './bundles/bundle.controller';

@@ -61,17 +61,18 @@ describe('repository service (real Postgres, NATS, S3 server, HTTP)', () => {
       }),
     };
     await migrate({ url: db.url, schema: 'repository', dir: MIGRATIONS_DIR });
-    app = await NestFactory.create(RepositoryModule.forRoot(settings), { logger: false, bodyParser: false });
+    app = await NestFactory.create(RepositoryModule.forRoot(settings), { logger: ['error'], bodyParser: false });
     await connectNats(app);
     await app.listen(0, '127.0.0.1');
     base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
     rpc = new RpcClient({ service: 'test', servers: [nats.url], requestTimeoutMs: 5000 });
     await rpc.connect();
     nc = await connect({ servers: nats.url });
-    const jc = JSONCodec<{ change: string; id: string }>();
+    // Nest's NATS transport publishes events as { pattern, data }
+    const jc = JSONCodec<{ pattern: string; data: { change: string; id: string } }>();
     const sub = nc.subscribe(AppChangedEvent.subject);
     void (async () => {
-      for await (const m of sub) events.push(jc.decode(m.data) as never);
+      for await (const m of sub) events.push(jc.decode(m.data).data);
     })();
     minio = new MinioClient({ endPoint: s3url.hostname, port: Number(s3url.port), useSSL: false, accessKey: s3.accessKey, secretKey: s3.secretKey });
   }, 60_000);

@@ -6,3 +6,4 @@ export * from './app';
 export * from './repository.contracts';
 export * from './scheduler.contracts';
 export * from './internal-token';
+export * from './identity.contracts';

@@ -1,5 +1,113 @@
 import { z } from 'zod';
-import { defineRequest } from './define';
+import { defineEvent, defineRequest, pageOf, PageRequestSchema } from './define';
+import { InstanceStatusSchema, RuntimeStateSchema, VisibilitySchema } from './enums';
+
+/** Instance ids: 10 characters `[a-z0-9]` starting with a letter, so `<id>.<apps-domain>` is a DNS label. */
+export const INSTANCE_ID_PATTERN = /^[a-z][a-z0-9]{9}$/;
+export const InstanceIdSchema = z.string().regex(INSTANCE_ID_PATTERN, 'must be an instance id: 10 characters [a-z0-9] starting with a letter');
+
+/** Runtime version names, e.g. `python-3.11`. */
+export const RUNTIME_NAME_PATTERN = /^[a-z0-9][a-z0-9.-]{0,62}$/;
+export const RuntimeNameSchema = z.string().regex(RUNTIME_NAME_PATTERN, 'must match [a-z0-9][a-z0-9.-]* (at most 63 characters)');
+
+/** Admin-managed secret names and keys (Kubernetes Secret rules, so both drivers accept the same names). */
+export const SecretNameSchema = z
+  .string()
+  .max(253)
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, 'must be a DNS subdomain: lower-case letters, digits, dashes and dots');
+export const SecretKeySchema = z.string().max(253).regex(/^[-._a-zA-Z0-9]+$/, 'must be letters, digits, dashes, dots or underscores');
+
+const UserRefSchema = z.object({ sub: z.string(), name: z.string() });
+
+/** Statuses in which an instance holds resources and counts against its owner's limit. */
+export const LIVE_STATUSES = ['QUEUED', 'PROVISIONING', 'INSTALLING', 'STARTING', 'RUNNING'] as const;
+
+export const InstanceSchema = z.object({
+  id: InstanceIdSchema,
+  appVersionId: z.string(),
+  appName: z.string(),
+  appVersion: z.string(),
+  /** The app version's owner: may see status and logs (not the UI) of every instance of it. */
+  appOwner: UserRefSchema,
+  owner: UserRefSchema,
+  /** Who may open the instance's UI: PRIVATE (owner), ALL_USERS (signed-in users), PUBLIC (anyone, when enabled). */
+  visibility: VisibilitySchema,
+  /** Runtime version name, e.g. `python-3.11`. */
+  runtime: z.string(),
+  status: InstanceStatusSchema,
+  /** Why the instance is in its status: the failure reason (with the last log lines), or the current step. */
+  statusReason: z.string().nullable(),
+  /** Where users open it: `http://<id>.<AppsDomain>:<RouterPort>`. */
+  url: z.string(),
+  /** `host:port` the router proxies to; null while nothing listens (queued, suspended, failed). */
+  address: z.string().nullable(),
+  createdAt: z.string(),
+  lastActivityAt: z.string(),
+  /** Things the caller should know, e.g. a deprecated runtime. */
+  warnings: z.array(z.string()),
+});
+export type Instance = z.infer<typeof InstanceSchema>;
+
+export const RuntimeVersionSchema = z.object({
+  name: z.string(),
+  image: z.string(),
+  default: z.boolean(),
+  state: RuntimeStateSchema,
+  stateReason: z.string().nullable(),
+});
+export type RuntimeVersion = z.infer<typeof RuntimeVersionSchema>;
+
+const ById = z.object({ id: InstanceIdSchema });
+
+export const InstanceCreateRequestSchema = z.object({
+  appVersionId: z.string().min(1).max(64),
+  /** Runtime version name; default: the app's `RuntimeVersion`, else the catalogue's default. */
+  runtime: RuntimeNameSchema.optional(),
+  visibility: VisibilitySchema.default('PRIVATE'),
+  /**
+   * Makes a retried create safe: a second create by the same owner with the same key answers the
+   * instance the first one made (while it exists) instead of starting another.
+   */
+  idempotencyKey: z.string().min(1).max(128).optional(),
+});
+
+export const InstanceListRequestSchema = PageRequestSchema.extend({
+  /**
+   * `mine` (default): the caller's instances; `app-owner`: instances of app versions the caller owns
+   * (status and logs only); `all`: every instance (admins only).
+   */
+  scope: z.enum(['mine', 'app-owner', 'all']).default('mine'),
+  /** Owner's `sub` (admins, with scope `all`). */
+  user: z.string().max(200).optional(),
+  appVersionId: z.string().max(64).optional(),
+  appName: z.string().max(63).optional(),
+  status: InstanceStatusSchema.optional(),
+});
+
+export const InstanceLogsRequestSchema = z.object({
+  id: InstanceIdSchema,
+  tail: z.coerce.number().int().min(1).max(10_000).default(200),
+});
+
+export const InstanceUpgradeRequestSchema = z
+  .object({
+    id: InstanceIdSchema,
+    /** Another version of the same app. */
+    appVersionId: z.string().min(1).max(64).optional(),
+    /** Another runtime version. */
+    runtime: RuntimeNameSchema.optional(),
+  })
+  .refine((b) => b.appVersionId !== undefined || b.runtime !== undefined, {
+    message: 'give appVersionId, runtime or both',
+    path: ['appVersionId'],
+  });
+
+export const SecretSummarySchema = z.object({
+  name: SecretNameSchema,
+  /** Key names only; values never leave the scheduler. */
+  keys: z.array(z.string()),
+  updatedAt: z.string(),
+});
 
 export const SchedulerContracts = {
   /** How many live (not TERMINATED) instances an app version has; the repository's delete check. */
@@ -8,4 +116,77 @@ export const SchedulerContracts = {
     z.object({ appVersionId: z.string().min(1) }),
     z.object({ count: z.number().int().min(0) }),
   ),
+  /** Starts an instance of an app version the caller can see. Answers at once (status QUEUED/PROVISIONING). */
+  create: defineRequest('scheduler.instance.create.v1', InstanceCreateRequestSchema, InstanceSchema),
+  /** Owner, admins, the app version's owner, and whoever the instance's visibility admits. */
+  get: defineRequest('scheduler.instance.get.v1', ById, InstanceSchema),
+  list: defineRequest('scheduler.instance.list.v1', InstanceListRequestSchema, pageOf(InstanceSchema)),
+  setVisibility: defineRequest(
+    'scheduler.instance.set-visibility.v1',
+    z.object({ id: InstanceIdSchema, visibility: VisibilitySchema }),
+    InstanceSchema,
+  ),
+  /** Stops the instance's processes, keeps its volume; frees a slot of the owner's limit. */
+  suspend: defineRequest('scheduler.instance.suspend.v1', ById, InstanceSchema),
+  /** Starts a SUSPENDED or FAILED instance again (takes a slot of the owner's limit). */
+  resume: defineRequest('scheduler.instance.resume.v1', ById, InstanceSchema),
+  /** Restarts the instance on another version of the same app and/or another runtime; keeps its volume. */
+  upgrade: defineRequest('scheduler.instance.upgrade.v1', InstanceUpgradeRequestSchema, InstanceSchema),
+  /** Stops everything and removes every file; answers the instance as TERMINATED, after which it is gone. */
+  terminate: defineRequest('scheduler.instance.terminate.v1', ById, InstanceSchema),
+  /**
+   * The last `tail` log lines. To follow, the gateway proxies
+   * `GET <scheduler internal URL>/internal/instances/:id/logs?follow=1&tail=N` with header
+   * `x-wharf-internal-token: signInternalToken(secret, caller, 'logs:<id>')`.
+   */
+  logs: defineRequest(
+    'scheduler.instance.logs.v1',
+    InstanceLogsRequestSchema,
+    z.object({ id: InstanceIdSchema, lines: z.array(z.string()), followPath: z.string() }),
+  ),
+  /** The runtime catalogue (every signed-in user). */
+  runtimes: defineRequest('scheduler.runtime.list.v1', z.object({}), pageOf(RuntimeVersionSchema)),
+  /** Admin-only: creates or replaces a secret (all its keys). */
+  secretPut: defineRequest(
+    'scheduler.secret.put.v1',
+    z.object({ name: SecretNameSchema, data: z.record(SecretKeySchema, z.string().max(64 * 1024)) }),
+    SecretSummarySchema,
+  ),
+  /** Admin-only: names and key names, never values. */
+  secretList: defineRequest('scheduler.secret.list.v1', PageRequestSchema, pageOf(SecretSummarySchema)),
+  secretDelete: defineRequest(
+    'scheduler.secret.delete.v1',
+    z.object({ name: SecretNameSchema }),
+    z.object({ name: SecretNameSchema, deleted: z.literal(true) }),
+  ),
 } as const;
+
+export const INSTANCE_CHANGES = ['CREATED', 'STATUS', 'VISIBILITY', 'UPGRADED', 'TERMINATED'] as const;
+
+/** Published on every status change (and on visibility changes and upgrades), by the replica that made it. */
+export const InstanceChangedEvent = defineEvent(
+  'events.instance.changed.v1',
+  z.object({
+    instance: InstanceSchema,
+    change: z.enum(INSTANCE_CHANGES),
+    /** The status before the change (null on CREATED). */
+    previousStatus: InstanceStatusSchema.nullable(),
+    at: z.string(),
+  }),
+);
+
+/**
+ * What a launcher POSTs to `<scheduler>/internal/instances/:id/status` with header
+ * `x-wharf-internal-token` scoped `instance:status:<id>:<generation>`.
+ */
+export const LauncherStatusReportSchema = z.object({
+  generation: z.number().int().min(0),
+  status: z.enum(['INSTALLING', 'STARTING', 'RUNNING', 'FAILED']),
+  /** The current step ("Fetching bundle", …) or, for FAILED, the reason with the last log lines. */
+  reason: z.string().max(16 * 1024).nullable(),
+});
+export type LauncherStatusReport = z.infer<typeof LauncherStatusReportSchema>;
+
+export const instanceStatusScope = (id: string, generation: number) => `instance:status:${id}:${generation}`;
+export const instanceLogsScope = (id: string) => `logs:${id}`;
+export const bundleReadScope = (appVersionId: string) => `bundle:read:${appVersionId}`;

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { ClientNats } from '@nestjs/microservices';
 import {
   internal,
@@ -39,7 +39,7 @@ export function toWharfError(e: unknown, subject: string, timeoutMs: number): Wh
 
 /** The typed NATS client: `rpc(contract, body, caller)` and `emit(event, payload)`. Both sides validate. */
 @Injectable()
-export class RpcClient implements OnApplicationShutdown {
+export class RpcClient implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger(RpcClient.name);
   readonly client: ClientNats;
 
@@ -105,6 +105,11 @@ export class RpcClient implements OnApplicationShutdown {
 
   async connect(): Promise<void> {
     await this.client.connect();
+  }
+
+  /** Connects at boot (not at the first request), so /readyz tells the truth from the start. */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.client.connect().catch((e: unknown) => this.log.warn(`NATS not reachable yet: ${String(e)}; retrying`));
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -4,3 +4,4 @@ export * from './system';
 export * from './bundle-builder';
 export * from './zip-writer';
 export * from './corpus/bad-bundles';
+export * from './s3-server';

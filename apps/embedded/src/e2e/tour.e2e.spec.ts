@@ -32,8 +32,8 @@ describe('Wharf from the README, end to end', () => {
   }, 180_000);
 
   afterAll(async () => {
-    if (sys) expect(await sys.stop()).toBe(0);
     rmSync(tmp, { recursive: true, force: true });
+    if (sys?.proc.exitCode === null) await sys.stop();
   });
 
   it('prints its endpoints and a one-time admin token', () => {
@@ -161,5 +161,20 @@ describe('Wharf from the README, end to end', () => {
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/bundles', '/api/v1/apps', '/api/v1/apps/{id}', '/api/v1/tokens', '/api/v1/me']));
     expect((await fetch(`${sys.gateway}/healthz`)).status).toBe(200);
     expect((await fetch(`${sys.gateway}/readyz`)).status).toBe(200);
+  });
+
+  it('stops everything it started on Ctrl-C', async () => {
+    const pids = Object.values(sys.pids());
+    expect(pids.length).toBeGreaterThanOrEqual(2);
+    expect(await sys.stop()).toBe(130); // 128 + SIGINT, as a shell reports Ctrl-C
+    const alive = pids.filter((pid) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    expect(alive).toEqual([]);
   });
 });

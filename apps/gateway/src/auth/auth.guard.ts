@@ -1,16 +1,26 @@
-import { createParamDecorator, Injectable, SetMetadata, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { createParamDecorator, Inject, Injectable, SetMetadata, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { forbidden, unauthenticated, type Caller } from '@wharf/contracts';
-import type { Request } from 'express';
-import { TokenService, type Authenticated } from '../tokens/token.service';
+import { describeAction } from '../audit/audit-actions';
+import { AuditService } from '../audit/audit.service';
+import { GATEWAY_SETTINGS, publicUrlOf, type GatewaySettings } from '../gateway.config';
+import { Authenticator } from '../identity/authenticator.service';
+import { parseCookies } from '../identity/cookies';
+import { SessionService } from '../identity/session/session.service';
+import type { AuthedRequest } from './authed-request';
+
+export type { AuthedRequest, Authenticated } from './authed-request';
 
 const ANONYMOUS_OK = 'wharf:anonymous-ok';
 /** The route also answers anonymous callers (the services decide what they may see). */
 export const AllowAnonymous = () => SetMetadata(ANONYMOUS_OK, true);
 
-export interface AuthedRequest extends Request {
-  auth?: Authenticated;
-}
+const CSRF_EXEMPT = 'wharf:csrf-exempt';
+/**
+ * The handler checks CSRF itself (HTML forms post a `csrf` field) or never acts on the session
+ * (the CLI's device endpoints), so the guard does not ask for the X-CSRF-Token header.
+ */
+export const CsrfCheckedByHandler = () => SetMetadata(CSRF_EXEMPT, true);
 
 /** The caller of this request (`null` when anonymous on an @AllowAnonymous route). */
 export const CurrentCaller = createParamDecorator(
@@ -20,33 +30,89 @@ export const CurrentCaller = createParamDecorator(
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
- * Authenticates every request under /api: `Authorization: Bearer wharf_pat_…`.
- * A present but bad token is always 401, even on routes that allow anonymous callers.
+ * Authenticates every HTTP request, in this order:
+ * 1. `Authorization: Bearer …` — a personal access token (`wharf_pat_…`) or an OIDC access token
+ *    (JWT; issuer, signature and Gateway.OidcAudience checked). A present but bad token is always 401.
+ * 2. The session cookie of a browser signed in with OIDC. Mutating requests must then carry the
+ *    session's CSRF token in `X-CSRF-Token` (and a cross-site Origin is refused): SameSite=Lax alone
+ *    is not enough, because instances under the apps domain are same-site with the gateway.
+ * Denials are recorded in the audit log here (they never reach the audit interceptor).
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
+  private readonly publicOrigin: string;
+
   constructor(
-    private readonly tokens: TokenService,
+    private readonly authenticator: Authenticator,
+    private readonly sessions: SessionService,
+    private readonly audit: AuditService,
     private readonly reflector: Reflector,
-  ) {}
+    @Inject(GATEWAY_SETTINGS) settings: GatewaySettings,
+  ) {
+    this.publicOrigin = new URL(publicUrlOf(settings.gateway)).origin;
+  }
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     if (ctx.getType() !== 'http') return true;
     const req = ctx.switchToHttp().getRequest<AuthedRequest>();
+    const flag = (key: string) => this.reflector.getAllAndOverride<boolean>(key, [ctx.getHandler(), ctx.getClass()]) === true;
+    const anonymousOk = flag(ANONYMOUS_OK);
+    const mutating = !SAFE_METHODS.has(req.method);
     const header = req.headers.authorization;
-    const anonymousOk = this.reflector.getAllAndOverride<boolean>(ANONYMOUS_OK, [ctx.getHandler(), ctx.getClass()]);
-    if (!header) {
-      if (anonymousOk) return true;
-      throw unauthenticated('sign in: send Authorization: Bearer <personal access token> (create one with POST /api/v1/tokens)');
+
+    if (header) {
+      const m = /^Bearer\s+(\S+)$/i.exec(header);
+      if (!m) throw await this.deny(req, 401, 'malformed Authorization header', unauthenticated('Authorization header must be "Bearer <token>"'));
+      const auth = await this.authenticator.bearer(m[1]!);
+      if (!auth) throw await this.deny(req, 401, 'bad token', unauthenticated('the token is unknown, revoked or expired'));
+      req.auth = auth;
+      if (auth.kind === 'token' && auth.token.readOnly && mutating) {
+        throw await this.deny(req, 403, 'read-only token', forbidden('this token is read-only; create a token without readOnly to make changes'));
+      }
+      return true;
     }
-    const m = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!m) throw unauthenticated('Authorization header must be "Bearer <token>"');
-    const auth = await this.tokens.authenticate(m[1]!);
-    if (!auth) throw unauthenticated('the token is unknown, revoked or expired');
-    if (auth.token.readOnly && !SAFE_METHODS.has(req.method)) {
-      throw forbidden('this token is read-only; create a token without readOnly to make changes');
+
+    const cookie = parseCookies(req.headers.cookie).get(this.sessions.cookieName);
+    if (cookie) {
+      const auth = await this.sessions.authenticate(cookie);
+      if (auth) {
+        req.auth = auth;
+        if (mutating && !flag(CSRF_EXEMPT)) {
+          const origin = req.headers.origin;
+          if (origin && origin !== this.publicOrigin) {
+            throw await this.deny(req, 403, 'cross-origin request', forbidden(`cross-origin request from ${origin} refused`));
+          }
+          if (!this.sessions.csrfMatches(auth, req.headers['x-csrf-token'])) {
+            throw await this.deny(
+              req,
+              403,
+              'missing or wrong CSRF token',
+              forbidden('cookie-authenticated changes need the X-CSRF-Token header: read the token from GET /auth/session'),
+            );
+          }
+        }
+        return true;
+      }
+      if (!anonymousOk) throw await this.deny(req, 401, 'session ended', unauthenticated('your session has ended: sign in again at /auth/login'));
     }
-    req.auth = auth;
-    return true;
+
+    if (anonymousOk) return true;
+    const error = unauthenticated(
+      'sign in: open /auth/login in a browser, run `wharf login`, or send Authorization: Bearer <personal access token> (create one with POST /api/v1/tokens)',
+    );
+    if (mutating) throw await this.deny(req, 401, 'no credentials', error);
+    throw error;
+  }
+
+  private async deny(req: AuthedRequest, status: number, reason: string, error: Error): Promise<Error> {
+    const info = describeAction(req.method, (req.route as { path?: string } | undefined)?.path, req.params as Record<string, string>);
+    await this.audit.record(req, {
+      action: info.action,
+      target: info.targetValue,
+      outcome: 'denied',
+      status,
+      details: { reason, method: req.method, path: req.path },
+    });
+    return error;
   }
 }

@@ -6,7 +6,7 @@ import {
   type InternalClaims,
 } from '@wharf/contracts';
 import type { Request, Response } from 'express';
-import { AppService } from '../apps/app.service';
+import { AppService } from '../catalog/app.service';
 import { BLOB_STORE, type BlobStore } from '../blobs/blob-store';
 import { REPOSITORY_SETTINGS, type RepositorySettings } from '../repository.config';
 import { ImportService } from './import.service';

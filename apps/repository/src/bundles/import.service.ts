@@ -18,9 +18,9 @@ import {
   type Caller,
 } from '@wharf/contracts';
 import { inspectBundle, type InspectedBundle } from '@wharf/manifest';
-import { AppService } from '../apps/app.service';
-import { AppVersionRepository } from '../apps/app-version.repository';
-import { versionKey } from '../apps/version-key';
+import { AppService } from '../catalog/app.service';
+import { AppVersionRepository } from '../catalog/app-version.repository';
+import { versionKey } from '../catalog/version-key';
 import { BLOB_STORE, type BlobStore } from '../blobs/blob-store';
 import { REPOSITORY_SETTINGS, type RepositorySettings } from '../repository.config';
 

@@ -10,7 +10,7 @@ import {
   type Tag,
 } from '@wharf/contracts';
 import { Prisma } from '../generated/prisma/client';
-import { AppService } from '../apps/app.service';
+import { AppService } from '../catalog/app.service';
 import { PrismaService } from '../prisma/prisma.service';
 
 type TagRow = { name: string; title: string; color: string; description: string; visitorRoles: string[]; createdAt: Date };

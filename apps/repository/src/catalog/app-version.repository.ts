@@ -91,7 +91,13 @@ export function toAppVersion(r: AppVersionRow): AppVersion {
   };
 }
 
-const SELECT = Prisma.sql`
+/**
+ * Decorates the rows of `page` (a query yielding `id`, in order as `ord`) with everything the
+ * wire shape needs. Filtering and paging run on the bare table first, so the per-row
+ * subqueries below run only for the rows of one page.
+ */
+function decorate(page: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`
   SELECT av."id", av."name", av."version", av."versionKey", av."title", av."description", av."longDescription",
     av."categories", av."keywords", av."ownerSub", av."ownerName", av."visibility"::text AS "visibility",
     av."runtime", av."env", av."blobKey", av."sha256", av."size", av."createdAt",
@@ -100,7 +106,9 @@ const SELECT = Prisma.sql`
     COALESCE((SELECT json_agg(json_build_object('name', t."name", 'title', t."title", 'color', t."color",
         'visitorRoles', t."visitorRoles") ORDER BY t."name")
       FROM "AppVersionTag" avt JOIN "Tag" t ON t."name" = avt."tagName" WHERE avt."appVersionId" = av."id"), '[]'::json) AS "tags"
-  FROM "AppVersion" av`;
+  FROM (${page}) page JOIN "AppVersion" av ON av."id" = page."id"
+  ORDER BY page."ord"`;
+}
 
 /** The SQL twin of access.policy.ts#canSee. */
 function visibleTo(caller: Caller | null, allowPublic: boolean): Prisma.Sql {
@@ -166,33 +174,38 @@ export class AppVersionRepository {
   ): Promise<AppVersionRow[]> {
     const where = [visibleTo(caller, allowPublic), ...filtersSql(filters)];
     const { after, limit } = opts;
+    const ordered = Prisma.sql`ORDER BY av."name", av."versionKey" COLLATE "C" DESC`;
     if (opts.latestOnly) {
       if (after) where.push(Prisma.sql`av."name" > ${after.name}`);
-      return this.prisma.$queryRaw<AppVersionRow[]>`
-        SELECT * FROM (
-          SELECT DISTINCT ON (av."name") av.* FROM (${SELECT}) av
-          WHERE ${Prisma.join(where, ' AND ')}
-          ORDER BY av."name", av."versionKey" COLLATE "C" DESC
-        ) latest ORDER BY "name" LIMIT ${limit}`;
+      return this.prisma.$queryRaw<AppVersionRow[]>(
+        decorate(Prisma.sql`
+          SELECT latest."id", row_number() OVER (ORDER BY latest."name") AS "ord" FROM (
+            SELECT DISTINCT ON (av."name") av."id", av."name" FROM "AppVersion" av
+            WHERE ${Prisma.join(where, ' AND ')} ${ordered}
+          ) latest ORDER BY latest."name" LIMIT ${limit}`),
+      );
     }
     if (after) {
       where.push(
         Prisma.sql`(av."name" > ${after.name} OR (av."name" = ${after.name} AND av."versionKey" COLLATE "C" < ${after.versionKey}))`,
       );
     }
-    return this.prisma.$queryRaw<AppVersionRow[]>`
-      SELECT av.* FROM (${SELECT}) av WHERE ${Prisma.join(where, ' AND ')}
-      ORDER BY av."name", av."versionKey" COLLATE "C" DESC LIMIT ${limit}`;
+    return this.prisma.$queryRaw<AppVersionRow[]>(
+      decorate(Prisma.sql`
+        SELECT av."id", row_number() OVER (${ordered}) AS "ord" FROM "AppVersion" av
+        WHERE ${Prisma.join(where, ' AND ')} ${ordered} LIMIT ${limit}`),
+    );
   }
 
   async findById(id: string): Promise<AppVersionRow | null> {
-    const rows = await this.prisma.$queryRaw<AppVersionRow[]>`SELECT * FROM (${SELECT}) av WHERE av."id" = ${id}`;
+    const rows = await this.prisma.$queryRaw<AppVersionRow[]>(decorate(Prisma.sql`SELECT ${id}::text AS "id", 1 AS "ord"`));
     return rows[0] ?? null;
   }
 
   async findByNameVersion(name: string, version: string): Promise<AppVersionRow | null> {
-    const rows = await this.prisma.$queryRaw<AppVersionRow[]>`
-      SELECT * FROM (${SELECT}) av WHERE av."name" = ${name} AND av."version" = ${version}`;
+    const rows = await this.prisma.$queryRaw<AppVersionRow[]>(
+      decorate(Prisma.sql`SELECT "id", 1 AS "ord" FROM "AppVersion" WHERE "name" = ${name} AND "version" = ${version}`),
+    );
     return rows[0] ?? null;
   }
 

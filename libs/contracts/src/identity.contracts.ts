@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { CallerSchema } from './caller';
+import { defineRequest } from './define';
+
+/** Where the router receives instance tickets: `http(s)://<instance host>/.wharf/ticket?t=<ticket>&next=<path>`. */
+export const INSTANCE_TICKET_PATH = '/.wharf/ticket';
+
+/** Identity services the gateway offers the other services (the router) over NATS. */
+export const IdentityContracts = {
+  /**
+   * Redeems an instance ticket: checks its signature, expiry and host, and consumes it atomically
+   * (a second redeem of the same ticket fails). Errors: UNAUTHENTICATED (bad, expired, used, or
+   * for another host). The router then opens its own session for `caller` on that host.
+   */
+  redeemTicket: defineRequest(
+    'gateway.ticket.redeem.v1',
+    z.object({
+      ticket: z.string().min(1).max(4096),
+      /** The host the ticket arrived at (the request's Host header, port included). */
+      host: z.string().min(1).max(255),
+    }),
+    z.object({ caller: CallerSchema, host: z.string() }),
+  ),
+  /**
+   * Verifies a bearer token presented at an instance: a personal access token (`wharf_pat_…`) or an
+   * OIDC access token (JWT) from the configured issuer and audience. Errors: UNAUTHENTICATED.
+   * Never cached by the gateway, so a revoked token fails at once; callers may cache for seconds.
+   */
+  verifyToken: defineRequest(
+    'gateway.token.verify.v1',
+    z.object({ token: z.string().min(1).max(8192) }),
+    z.object({
+      caller: CallerSchema,
+      kind: z.enum(['pat', 'oidc']),
+      /** A read-only token may only read (GET/HEAD). */
+      readOnly: z.boolean(),
+      expiresAt: z.string().nullable(),
+    }),
+  ),
+} as const;
