@@ -4,6 +4,7 @@ import { NatsModule } from '@wharf/nats';
 import { AppHandlers } from './catalog/app.handlers';
 import { AppService } from './catalog/app.service';
 import { AppVersionRepository } from './catalog/app-version.repository';
+import { CatalogCache } from './catalog/catalog-cache';
 import { BLOB_STORE } from './blobs/blob-store';
 import { createBlobStore } from './blobs/blob-store.factory';
 import { BundleController } from './bundles/bundle.controller';
@@ -38,6 +39,7 @@ export class RepositoryModule {
         PrismaService,
         AppVersionRepository,
         AppService,
+        CatalogCache,
         ImportService,
         TagService,
       ],

@@ -75,3 +75,9 @@ export const AppChangedEvent = defineEvent(
     at: z.string(),
   }),
 );
+
+/** Tags changed (created, updated, deleted): visibility for visitors may have changed. */
+export const TagChangedEvent = defineEvent(
+  'events.tag.changed.v1',
+  z.object({ name: TagNameSchema, change: z.enum(['CREATED', 'UPDATED', 'DELETED']), at: z.string() }),
+);

@@ -14,7 +14,9 @@ const Slow = defineRequest(`test.${ns}.slow.v1`, z.object({}), z.object({}));
 const Nobody = defineRequest(`test.${ns}.nobody.v1`, z.object({}), z.object({}));
 const Happened = defineEvent(`events.${ns}.happened.v1`, z.object({ n: z.number() }));
 
+const Broadcast = defineEvent(`events.${ns}.broadcast.v1`, z.object({ n: z.number() }));
 const seen: number[] = [];
+const broadcastSeen: number[] = [];
 let handled = 0;
 
 @Controller()
@@ -35,6 +37,11 @@ class TestHandlers {
     await new Promise((r) => setTimeout(r, 1500));
     return {};
   }
+  @OnEvent(Broadcast, { broadcast: true })
+  everyReplica(@Payload() p: { n: number }) {
+    broadcastSeen.push(p.n);
+  }
+
   @OnEvent(Happened)
   happened(@Payload() p: { n: number }) {
     seen.push(p.n);
@@ -122,5 +129,12 @@ describe('libs/nats over a real NATS server', () => {
     for (let i = 0; i < 50 && seen.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
     await new Promise((r) => setTimeout(r, 100));
     expect(seen).toEqual([7]);
+  });
+
+  it('delivers broadcast events to every replica', async () => {
+    await client.emit(Broadcast, { n: 3 });
+    for (let i = 0; i < 50 && broadcastSeen.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(broadcastSeen).toEqual([3, 3]);
   });
 });

@@ -1,13 +1,28 @@
 import { Controller } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
-import { RepositoryContracts as C } from '@wharf/contracts';
-import { Handle, type Msg } from '@wharf/nats';
+import { AppChangedEvent, RepositoryContracts as C, TagChangedEvent } from '@wharf/contracts';
+import { Handle, OnEvent, type Msg } from '@wharf/nats';
 import { AppService } from './app.service';
+import { CatalogCache } from './catalog-cache';
 
 /** NATS handlers for app versions: thin, the logic is in AppService. */
 @Controller()
 export class AppHandlers {
-  constructor(private readonly apps: AppService) {}
+  constructor(
+    private readonly apps: AppService,
+    private readonly cache: CatalogCache,
+  ) {}
+
+  /** Every replica drops its cached catalog answers when any replica changes the catalog. */
+  @OnEvent(AppChangedEvent, { broadcast: true })
+  appChanged() {
+    this.cache.invalidate();
+  }
+
+  @OnEvent(TagChangedEvent, { broadcast: true })
+  tagChanged() {
+    this.cache.invalidate();
+  }
 
   @Handle(C.list)
   list(@Payload() m: Msg<typeof C.list>) {

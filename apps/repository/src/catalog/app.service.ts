@@ -17,6 +17,7 @@ import { RpcClient } from '@wharf/nats';
 import { BLOB_STORE, type BlobStore } from '../blobs/blob-store';
 import { REPOSITORY_SETTINGS, type RepositorySettings } from '../repository.config';
 import { canManage, canSee } from './access.policy';
+import { CatalogCache } from './catalog-cache';
 import { AppVersionRepository, toAppVersion, type AppVersionRow } from './app-version.repository';
 import { decodeCursor, encodeCursor } from './cursor';
 
@@ -33,13 +34,18 @@ export class AppService {
     private readonly rpc: RpcClient,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
     @Inject(REPOSITORY_SETTINGS) private readonly settings: RepositorySettings,
+    private readonly cache: CatalogCache,
   ) {}
 
   private get allowPublic(): boolean {
     return this.settings.repository.AllowPublic;
   }
 
-  async list(caller: Caller | null, req: ListRequest & { name?: string }) {
+  list(caller: Caller | null, req: ListRequest & { name?: string }) {
+    return this.cache.getOrLoad(this.cache.key(caller, 'list', req), () => this.listUncached(caller, req));
+  }
+
+  private async listUncached(caller: Caller | null, req: ListRequest & { name?: string }) {
     const rows = await this.versions.list(
       caller,
       this.allowPublic,
@@ -75,8 +81,8 @@ export class AppService {
     return row;
   }
 
-  async get(caller: Caller | null, ref: string): Promise<AppVersion> {
-    return toAppVersion(await this.findVisible(caller, ref));
+  get(caller: Caller | null, ref: string): Promise<AppVersion> {
+    return this.cache.getOrLoad(this.cache.key(caller, 'get', ref), async () => toAppVersion(await this.findVisible(caller, ref)));
   }
 
   async image(caller: Caller | null, ref: string, kind: 'icon' | 'screenshot', index: number) {
@@ -138,7 +144,9 @@ export class AppService {
     }
   }
 
+  /** Announces a change (and drops cached catalog answers here; other replicas drop theirs on the event). */
   async emit(row: { id: string; name: string; version: string; ownerSub: string }, change: 'IMPORTED' | 'VISIBILITY' | 'TAGS' | 'DELETED', visibility: Visibility) {
+    this.cache.invalidate();
     await this.rpc.emit(AppChangedEvent, {
       id: row.id,
       name: row.name,

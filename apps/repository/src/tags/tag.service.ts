@@ -8,9 +8,12 @@ import {
   type ParsedRequestOf,
   type RepositoryContracts,
   type Tag,
+  TagChangedEvent,
 } from '@wharf/contracts';
 import { Prisma } from '../generated/prisma/client';
+import { RpcClient } from '@wharf/nats';
 import { AppService } from '../catalog/app.service';
+import { CatalogCache } from '../catalog/catalog-cache';
 import { PrismaService } from '../prisma/prisma.service';
 
 type TagRow = { name: string; title: string; color: string; description: string; visitorRoles: string[]; createdAt: Date };
@@ -26,6 +29,8 @@ export class TagService {
   constructor(
     private readonly prisma: PrismaService,
     private readonly apps: AppService,
+    private readonly cache: CatalogCache,
+    private readonly rpc: RpcClient,
   ) {}
 
   /** Tags are visible to everyone signed in (they label the catalog). */
@@ -44,7 +49,9 @@ export class TagService {
   async create(caller: Caller | null, t: ParsedRequestOf<typeof RepositoryContracts.tagCreate>): Promise<Tag> {
     requireAdmin(caller, 'create tags');
     try {
-      return toTag(await this.prisma.tag.create({ data: t }));
+      const created = toTag(await this.prisma.tag.create({ data: t }));
+      await this.changed(t.name, 'CREATED');
+      return created;
     } catch (e) {
       if (e instanceof Prisma.PrismaClientKnownRequestError && e.code === 'P2002') throw conflict(`tag ${t.name} already exists`);
       throw e;
@@ -56,6 +63,7 @@ export class TagService {
     const { name, ...data } = t;
     const updated = await this.prisma.tag.updateMany({ where: { name }, data });
     if (!updated.count) throw notFound(`tag ${name} not found`);
+    await this.changed(name, 'UPDATED');
     return toTag((await this.prisma.tag.findUniqueOrThrow({ where: { name } })) as TagRow);
   }
 
@@ -63,7 +71,13 @@ export class TagService {
     requireAdmin(caller, 'delete tags');
     const deleted = await this.prisma.tag.deleteMany({ where: { name } });
     if (!deleted.count) throw notFound(`tag ${name} not found`);
+    await this.changed(name, 'DELETED');
     return { name, deleted: true as const };
+  }
+
+  private async changed(name: string, change: 'CREATED' | 'UPDATED' | 'DELETED') {
+    this.cache.invalidate();
+    await this.rpc.emit(TagChangedEvent, { name, change, at: new Date().toISOString() });
   }
 
   async assign(caller: Caller | null, ref: string, tag: string, on: boolean) {

@@ -1,0 +1,38 @@
+import { CatalogCache } from './catalog-cache';
+
+describe('CatalogCache', () => {
+  const alice = { sub: 'alice', name: 'alice', roles: ['full-access' as const] };
+  const bob = { sub: 'bob', name: 'bob', roles: ['full-access' as const] };
+
+  it('answers repeated queries of one caller from memory, never across callers', async () => {
+    const cache = new CatalogCache();
+    let loads = 0;
+    const load = async () => ++loads;
+    expect(await cache.getOrLoad(cache.key(alice, 'list', { q: 'x' }), load)).toBe(1);
+    expect(await cache.getOrLoad(cache.key(alice, 'list', { q: 'x' }), load)).toBe(1);
+    expect(await cache.getOrLoad(cache.key(bob, 'list', { q: 'x' }), load)).toBe(2);
+    expect(await cache.getOrLoad(cache.key(null, 'list', { q: 'x' }), load)).toBe(3);
+    expect(await cache.getOrLoad(cache.key(alice, 'list', { q: 'y' }), load)).toBe(4);
+  });
+
+  it('drops everything on invalidate, including an answer loaded while the change happened', async () => {
+    const cache = new CatalogCache();
+    const k = cache.key(alice, 'list', {});
+    let release!: () => void;
+    const slow = cache.getOrLoad(k, () => new Promise<string>((r) => (release = () => r('stale'))));
+    cache.invalidate();
+    release();
+    expect(await slow).toBe('stale');
+    expect(await cache.getOrLoad(k, async () => 'fresh')).toBe('fresh');
+  });
+
+  it('expires entries after the TTL', async () => {
+    const cache = new CatalogCache();
+    const now = jest.spyOn(Date, 'now').mockReturnValue(1_000);
+    const k = cache.key(alice, 'get', { id: 'a' });
+    await cache.getOrLoad(k, async () => 'one');
+    now.mockReturnValue(1_000 + CatalogCache.TTL_MS + 1);
+    expect(await cache.getOrLoad(k, async () => 'two')).toBe('two');
+    now.mockRestore();
+  });
+});

@@ -1,0 +1,46 @@
+import { Injectable } from '@nestjs/common';
+import type { Caller } from '@wharf/contracts';
+
+interface Entry {
+  value: unknown;
+  expires: number;
+  generation: number;
+}
+
+/**
+ * A small in-memory cache of catalog answers (lists and gets), per caller and query. The catalog
+ * is read far more than written: every change bumps the generation (locally, and on other
+ * replicas through the broadcast events.app.changed.v1 / events.tag.changed.v1), which drops
+ * every entry at once; a short TTL bounds staleness should an event be missed. Answers are
+ * keyed by the caller's identity and roles, so authorization is never shared between callers.
+ */
+@Injectable()
+export class CatalogCache {
+  private readonly entries = new Map<string, Entry>();
+  private generation = 0;
+  static readonly TTL_MS = 5000;
+  static readonly MAX_ENTRIES = 2000;
+
+  key(caller: Caller | null, kind: string, query: unknown): string {
+    return JSON.stringify([caller ? [caller.sub, caller.roles] : null, kind, query]);
+  }
+
+  async getOrLoad<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const hit = this.entries.get(key);
+    const now = Date.now();
+    if (hit && hit.generation === this.generation && hit.expires > now) return hit.value as T;
+    const generation = this.generation;
+    const value = await load();
+    // A change during the load must not be overwritten by the stale answer.
+    if (generation === this.generation) {
+      if (this.entries.size >= CatalogCache.MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
+      this.entries.set(key, { value, expires: now + CatalogCache.TTL_MS, generation });
+    }
+    return value;
+  }
+
+  invalidate(): void {
+    this.generation++;
+    this.entries.clear();
+  }
+}
