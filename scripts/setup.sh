@@ -8,7 +8,18 @@ if ! command -v pnpm >/dev/null 2>&1 || [[ "$(pnpm --version 2>/dev/null)" != 10
   echo "setup: installing pnpm 10 (npm i -g pnpm@10)" >&2
   npm install -g pnpm@10 >/dev/null 2>&1 || { echo "setup: could not install pnpm 10; install it with 'npm i -g pnpm@10' and retry" >&2; exit 1; }
 fi
+# Chromium for the browser tests (sign-in flows, driven with playwright-core); Debian's package.
+# Skipped when present; WHARF_SKIP_CHROMIUM=1 skips it; never prompts (CI-safe).
+if ! command -v chromium >/dev/null 2>&1 && [[ "${WHARF_SKIP_CHROMIUM:-0}" != 1 ]]; then
+  if command -v apt-get >/dev/null 2>&1 && [[ "$(id -u)" == 0 ]]; then
+    echo "setup: installing chromium (apt-get) for the browser tests" >&2
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; } >/dev/null 2>&1 \
+      || echo "setup: could not install chromium; the browser tests need it at /usr/bin/chromium (or CHROMIUM_PATH)" >&2
+  else
+    echo "setup: chromium not found; the browser tests need it (Debian/Ubuntu: apt-get install chromium, or set CHROMIUM_PATH)" >&2
+  fi
+fi
 if [[ ! -f node_modules/.modules.yaml || pnpm-lock.yaml -nt node_modules/.modules.yaml ]]; then
-  pnpm install --frozen-lockfile --prefer-offline --reporter=silent
+  pnpm install --frozen-lockfile --prefer-offline
 fi
 pnpm exec turbo run build --output-logs=errors-only --log-prefix=none >&2

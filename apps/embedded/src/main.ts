@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { loadOrExit, loadPlatformConfig } from '@wharf/config';
+import { loadOrExit, loadPlatformConfig, readConfigFile } from '@wharf/config';
 import exitHook from 'async-exit-hook';
 import { loadEmbeddedConfig } from './embedded.config';
 import { sleep, startNats, startPostgres, waitFor } from './infra';
@@ -23,7 +23,16 @@ interface Service {
 
 const port = (env: NodeJS.ProcessEnv, key: string, dflt: number) => Number(env[key] ?? dflt);
 
+const DEV_IDP_USERS = 'admin/admin (admin), alice/alice and bob/bob (full-access), vic/vic (visitor)';
+
 const SERVICES: Service[] = [
+  {
+    // The development OpenID provider for browser and CLI login; skipped when Gateway.OidcIssuer is configured.
+    name: 'dev-idp',
+    entry: 'apps/dev-idp/dist/main.js',
+    readyUrl: (e) => `http://127.0.0.1:${port(e, 'WHARF_DEV_IDP_PORT', 8090)}/.well-known/openid-configuration`,
+    banner: (e) => `OpenID provider: http://127.0.0.1:${port(e, 'WHARF_DEV_IDP_PORT', 8090)} (dev users: ${DEV_IDP_USERS})`,
+  },
   {
     name: 'repository',
     entry: 'apps/repository/dist/main.js',
@@ -41,6 +50,38 @@ const SERVICES: Service[] = [
     banner: (e) => `Gateway: http://127.0.0.1:${port(e, 'WHARF_GATEWAY_PORT', 8080)}`,
   },
 ];
+
+/**
+ * Settings that connect the gateway to the dev OpenID provider (issuer, client secret, redirect
+ * URIs), unless an issuer is configured (then the dev provider is not started at all).
+ */
+function devIdpEnv(dataDir: string): NodeJS.ProcessEnv | null {
+  const gateway = readConfigFile()['Gateway'] as Record<string, unknown> | undefined;
+  if (process.env.WHARF_GATEWAY_OIDC_ISSUER || gateway?.['OidcIssuer'] || process.env.WHARF_EMBEDDED_DEV_IDP === 'false') return null;
+  const idpPort = port(process.env, 'WHARF_DEV_IDP_PORT', 8090);
+  const gwPort = port(process.env, 'WHARF_GATEWAY_PORT', 8080);
+  const publicUrl = process.env.WHARF_GATEWAY_PUBLIC_URL ?? (gateway?.['PublicUrl'] as string | undefined) ?? `http://127.0.0.1:${gwPort}`;
+  const bases = [publicUrl.replace(/\/+$/, ''), `http://localhost:${gwPort}`];
+  const secret = fileSecret(dataDir, 'dev-idp-client-secret');
+  return {
+    WHARF_DEV_IDP_PORT: String(idpPort),
+    WHARF_DEV_IDP_CLIENT_SECRET: secret,
+    WHARF_DEV_IDP_REDIRECT_URIS: JSON.stringify(bases.map((b) => `${b}/auth/callback`)),
+    WHARF_DEV_IDP_POST_LOGOUT_REDIRECT_URIS: JSON.stringify(bases.map((b) => `${b}/auth/logged-out`)),
+    WHARF_GATEWAY_PUBLIC_URL: publicUrl,
+    WHARF_GATEWAY_OIDC_ISSUER: `http://127.0.0.1:${idpPort}`,
+    WHARF_GATEWAY_OIDC_CLIENT_ID: 'wharf-gateway',
+    WHARF_GATEWAY_OIDC_CLIENT_SECRET: secret,
+    WHARF_GATEWAY_OIDC_AUDIENCE: 'urn:wharf:api',
+  };
+}
+
+function fileSecret(dataDir: string, name: string): string {
+  const file = path.join(dataDir, name);
+  if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return readFileSync(file, 'utf8').trim();
+}
 
 function internalSecret(dataDir: string): string {
   const file = path.join(dataDir, 'internal-secret');
@@ -104,8 +145,10 @@ async function main(): Promise<void> {
       WHARF_PLATFORM_LOG_LEVEL: process.env.WHARF_PLATFORM_LOG_LEVEL ?? 'warn',
       WHARF_PLATFORM_INTERNAL_SECRET: process.env.WHARF_PLATFORM_INTERNAL_SECRET ?? internalSecret(dataDir),
     };
+    const idp = devIdpEnv(dataDir);
+    if (idp) Object.assign(env, idp);
     let adminToken: string | undefined;
-    const services = SERVICES.filter((s) => existsSync(path.join(ROOT, s.entry)));
+    const services = SERVICES.filter((s) => existsSync(path.join(ROOT, s.entry)) && (s.name !== 'dev-idp' || idp));
     for (const s of services) {
       const child = spawn(process.execPath, [path.join(ROOT, s.entry)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
       children.push(child);
@@ -113,7 +156,7 @@ async function main(): Promise<void> {
         createInterface({ input: stream }).on('line', (line) => {
           const m = /^Admin token: (wharf_pat_\S+)/.exec(line);
           if (m) adminToken = m[1];
-          else if (!/^(Gateway|Repository|Scheduler|Router): /.test(line)) console.log(`[${s.name}] ${line}`);
+          else if (!/^(Gateway|Repository|Scheduler|Router|OpenID provider): |^dev-idp users: /.test(line)) console.log(`[${s.name}] ${line}`);
         });
       }
       child.on('exit', (code, signal) => {

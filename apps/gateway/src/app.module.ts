@@ -1,15 +1,35 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { NatsModule } from '@wharf/nats';
 import { AppsController } from './catalog/apps.controller';
+import { AuditController } from './audit/audit.controller';
+import { AuditInterceptor } from './audit/audit.interceptor';
+import { AuditRepository } from './audit/audit.repository';
+import { AuditService } from './audit/audit.service';
 import { AuthGuard } from './auth/auth.guard';
 import { BundlesController } from './bundles/bundles.controller';
-import { RepositoryHttpClient } from './bundles/repository-http.client';
+import { InternalHttpClient } from './bundles/internal-http.client';
+import { InstancesController } from './instances/instances.controller';
 import { GATEWAY_SETTINGS, type GatewaySettings } from './gateway.config';
 import { HealthController } from './health/health.controller';
+import { AuthController } from './identity/auth.controller';
+import { Authenticator } from './identity/authenticator.service';
+import { DeviceController } from './identity/device/device.controller';
+import { DeviceRepository } from './identity/device/device.repository';
+import { DeviceService } from './identity/device/device.service';
+import { LoginService } from './identity/login/login.service';
+import { OidcClient } from './identity/oidc/oidc.client';
+import { RateLimiter } from './identity/rate-limit/rate-limiter.service';
+import { RateLimitGuard } from './identity/rate-limit/rate-limit.guard';
+import { SessionRepository } from './identity/session/session.repository';
+import { SessionService } from './identity/session/session.service';
+import { IdentityHandlers } from './identity/tickets/identity.handlers';
+import { TicketService } from './identity/tickets/ticket.service';
 import { PrismaService } from './prisma/prisma.service';
 import { TagsController } from './tags/tags.controller';
 import { TokenService } from './tokens/token.service';
+import { TokenCache } from './tokens/token-cache';
+import { TokenEventsHandler } from './tokens/token-events.handler';
 import { TokensController } from './tokens/tokens.controller';
 
 @Module({})
@@ -19,13 +39,41 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [NatsModule.forService('gateway', platform.NatsUrl, platform.RequestTimeoutMs)],
-      controllers: [HealthController, TokensController, BundlesController, AppsController, TagsController],
+      controllers: [
+        HealthController,
+        TokensController,
+        BundlesController,
+        AppsController,
+        TagsController,
+        InstancesController,
+        TokenEventsHandler,
+        AuthController,
+        DeviceController,
+        AuditController,
+        IdentityHandlers,
+      ],
       providers: [
         { provide: GATEWAY_SETTINGS, useValue: settings },
         { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
         PrismaService,
         TokenService,
-        RepositoryHttpClient,
+        TokenCache,
+        InternalHttpClient,
+        // identity
+        OidcClient,
+        Authenticator,
+        SessionRepository,
+        SessionService,
+        LoginService,
+        TicketService,
+        DeviceRepository,
+        DeviceService,
+        RateLimiter,
+        RateLimitGuard,
+        // audit
+        AuditRepository,
+        AuditService,
       ],
     };
   }

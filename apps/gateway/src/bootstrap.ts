@@ -8,6 +8,7 @@ import express from 'express';
 import path from 'node:path';
 import { GatewayModule } from './app.module';
 import type { GatewaySettings } from './gateway.config';
+import { requestContext } from './audit/request-context';
 import { setupOpenApi } from './openapi/openapi';
 import { TokenService } from './tokens/token.service';
 
@@ -21,8 +22,14 @@ export async function startGateway(settings: GatewaySettings, opts: { listen?: b
     logger: opts.quiet ? false : logLevels(platform.LogLevel),
     bodyParser: false,
   });
-  // JSON bodies only; bundle uploads are streamed by their controller, never parsed here.
+  const http = app.getHttpAdapter().getInstance() as express.Express;
+  http.set('trust proxy', gateway.TrustProxy);
+  http.disable('x-powered-by');
+  app.use(requestContext);
+  // JSON bodies, and small forms (sign-in pages, RFC 8628 device endpoints); bundle uploads are
+  // streamed by their controller, never parsed here.
   app.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
+  app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 }));
   app.enableShutdownHooks();
   setupOpenApi(app, gateway.PublicUrl);
   await connectNats(app);

@@ -16,6 +16,8 @@ export const GatewayConfigSchema = z.object({
   DatabaseSchema: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('gateway'),
   /** The repository's internal HTTP port, for bundle streams. */
   RepositoryUrl: z.url().default('http://127.0.0.1:8082'),
+  /** The scheduler's internal HTTP port, for following instance logs. */
+  SchedulerUrl: z.url().default('http://127.0.0.1:8083'),
   /**
    * The first admin token. Unset: the first start generates one and prints it once.
    * Set (e.g. from a Kubernetes Secret): that exact token is the bootstrap admin token.

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CallerSchema } from './caller';
-import { defineRequest } from './define';
+import { defineEvent, defineRequest } from './define';
 
 /** Where the router receives instance tickets: `http(s)://<instance host>/.wharf/ticket?t=<ticket>&next=<path>`. */
 export const INSTANCE_TICKET_PATH = '/.wharf/ticket';
@@ -38,3 +38,12 @@ export const IdentityContracts = {
     }),
   ),
 } as const;
+
+/**
+ * Personal access tokens changed (revoked, or roles refreshed at a login): every gateway replica
+ * drops the token answers it holds in memory, so the change applies on the next request.
+ */
+export const TokenChangedEvent = defineEvent(
+  'events.token.changed.v1',
+  z.object({ reason: z.enum(['REVOKED', 'ROLES']), userSub: z.string(), at: z.string() }),
+);

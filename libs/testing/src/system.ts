@@ -7,6 +7,8 @@ import { freePort } from './nats-server';
 
 export interface RunningSystem {
   gateway: string;
+  /** The dev OpenID provider's issuer (users admin/admin, alice/alice, bob/bob, vic/vic). */
+  idp: string;
   /** pid of each service process started by the embedded launcher, by name (gateway, repository, …). */
   pids(): Record<string, number>;
   adminToken: string;
@@ -24,14 +26,16 @@ const ROOT = path.resolve(__dirname, '../../..');
  */
 export async function startWharf(env: NodeJS.ProcessEnv = {}, timeoutMs = 120_000): Promise<RunningSystem> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'wharf-e2e-'));
-  const [gw, repo, sched, natsPort, pgPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const [gw, repo, sched, natsPort, pgPort, idpPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort()]);
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
     WHARF_DATA_DIR: dataDir,
     WHARF_GATEWAY_PORT: String(gw),
+    WHARF_DEV_IDP_PORT: String(idpPort),
     WHARF_REPOSITORY_PORT: String(repo),
     WHARF_SCHEDULER_PORT: String(sched),
     WHARF_GATEWAY_REPOSITORY_URL: `http://127.0.0.1:${repo}`,
+    WHARF_GATEWAY_SCHEDULER_URL: `http://127.0.0.1:${sched}`,
     WHARF_EMBEDDED_NATS_PORT: String(natsPort),
     WHARF_EMBEDDED_POSTGRES_PORT: String(pgPort),
     ...env,
@@ -64,6 +68,7 @@ export async function startWharf(env: NodeJS.ProcessEnv = {}, timeoutMs = 120_00
   await ready;
   return {
     gateway,
+    idp: `http://127.0.0.1:${idpPort}`,
     pids: () => servicePids(proc.pid!),
     adminToken,
     dataDir,

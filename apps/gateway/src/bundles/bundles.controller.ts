@@ -7,7 +7,7 @@ import Busboy from 'busboy';
 import type { Request, Response } from 'express';
 import { AllowAnonymous, CurrentCaller } from '../auth/auth.guard';
 import { ApiResponseOf } from '../openapi/zod-openapi';
-import { RepositoryHttpClient } from './repository-http.client';
+import { InternalHttpClient } from './internal-http.client';
 
 const PASS_REQUEST = ['range', 'if-range', 'if-none-match'];
 const PASS_RESPONSE = ['content-type', 'content-length', 'content-range', 'accept-ranges', 'etag', 'content-disposition', 'cache-control'];
@@ -18,7 +18,7 @@ const PASS_RESPONSE = ['content-type', 'content-length', 'content-range', 'accep
 @Controller('api/v1')
 export class BundlesController {
   constructor(
-    private readonly repo: RepositoryHttpClient,
+    private readonly internal: InternalHttpClient,
     private readonly nats: RpcClient,
   ) {}
 
@@ -59,7 +59,7 @@ export class BundlesController {
 
   /** Pipes `body` to the repository and its answer back; a client that goes away aborts the import. */
   private async forwardUpload(caller: Caller, body: NodeJS.ReadableStream, res: Response, headers: Record<string, string>, client?: Request) {
-    const { req: up, response } = this.repo.request('POST', '/internal/bundles', caller, 'bundle:import', {
+    const { req: up, response } = this.internal.request('repository', 'POST', '/internal/bundles', caller, 'bundle:import', {
       'content-type': 'application/zip',
       ...headers,
     });
@@ -96,7 +96,7 @@ export class BundlesController {
     // Resolve name@version refs and apply visibility first, so the error is the catalog's own.
     const app = await this.nats.rpc(C.get, { id: ref }, caller);
     const headers = Object.fromEntries(PASS_REQUEST.filter((h) => req.headers[h]).map((h) => [h, String(req.headers[h])]));
-    const { req: up, response } = this.repo.request(method, `/internal/bundles/${app.id}`, caller, `bundle:read:${app.id}`, headers);
+    const { req: up, response } = this.internal.request('repository', method, `/internal/bundles/${app.id}`, caller, `bundle:read:${app.id}`, headers);
     up.end();
     const answer = await response;
     if ((answer.statusCode ?? 500) >= 500) throw new WharfError('UNAVAILABLE', `the repository answered ${answer.statusCode}`);

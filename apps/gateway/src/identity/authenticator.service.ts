@@ -12,10 +12,13 @@ export class Authenticator {
     private readonly oidc: OidcClient,
   ) {}
 
-  /** null when the token is unknown, revoked, expired or not for us. Never cached: revocation is immediate. */
-  async bearer(token: string): Promise<Authenticated | null> {
+  /**
+   * null when the token is unknown, revoked, expired or not for us. Personal access tokens come
+   * from a cache that revocations clear on every replica (TokenCache); `fresh` reads the database.
+   */
+  async bearer(token: string, opts: { fresh?: boolean } = {}): Promise<Authenticated | null> {
     if (token.startsWith(TOKEN_PREFIX)) {
-      const a = await this.tokens.authenticate(token);
+      const a = await this.tokens.authenticate(token, opts);
       return a ? { kind: 'token', ...a } : null;
     }
     const o = await this.oidc.verifyAccessToken(token);

@@ -42,5 +42,12 @@ export const MeSchema = z.object({
   sub: z.string(),
   name: z.string(),
   roles: z.array(RoleSchema),
-  auth: z.object({ kind: z.literal('token'), tokenId: z.string(), readOnly: z.boolean(), expiresAt: z.string().nullable() }),
+  /** How the caller signed in: a personal access token, a browser session (OIDC), or an OIDC access token. */
+  auth: z.object({
+    kind: z.enum(['token', 'session', 'oidc']),
+    tokenId: z.string().optional(),
+    clientId: z.string().nullable().optional(),
+    readOnly: z.boolean(),
+    expiresAt: z.string().nullable(),
+  }),
 });

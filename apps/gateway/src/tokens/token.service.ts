@@ -9,10 +9,13 @@ import {
   zodProblems,
   type Caller,
   type Role,
+  TokenChangedEvent,
 } from '@wharf/contracts';
 import type { AccessToken } from '../generated/prisma/client';
 import { GATEWAY_SETTINGS, type GatewaySettings } from '../gateway.config';
+import { RpcClient } from '@wharf/nats';
 import { PrismaService } from '../prisma/prisma.service';
+import { TokenCache } from './token-cache';
 import { CreateTokenSchema, TOKEN_PREFIX, type TokenInfo } from './token.schemas';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -31,6 +34,8 @@ interface TokenOptions {
   name: string;
   readOnly: boolean;
   expiresAt: Date | null;
+  /** The user's own token: its roles follow the user's latest login. */
+  rolesFromLogin?: boolean;
 }
 
 function tokenData(token: string, user: Caller, opts: TokenOptions, createdBy: string) {
@@ -44,6 +49,7 @@ function tokenData(token: string, user: Caller, opts: TokenOptions, createdBy: s
     roles: user.roles,
     readOnly: opts.readOnly,
     expiresAt: opts.expiresAt,
+    rolesFromLogin: opts.rolesFromLogin ?? false,
     createdBy,
   };
 }
@@ -75,18 +81,36 @@ export class TokenService {
   constructor(
     private readonly prisma: PrismaService,
     @Inject(GATEWAY_SETTINGS) private readonly settings: GatewaySettings,
+    private readonly cache: TokenCache,
+    private readonly rpc: RpcClient,
   ) {}
 
-  /** Returns who the token belongs to, or null when unknown, revoked or expired. Never cached, so revocation is immediate. */
-  async authenticate(token: string): Promise<Authenticated | null> {
+  /**
+   * Who a token belongs to, or null when unknown, revoked or expired. Answers come from a
+   * short-lived cache that revocations clear on every replica at once (see TokenCache);
+   * `fresh` skips it (the router's gateway.token.verify.v1).
+   */
+  async authenticate(token: string, opts: { fresh?: boolean } = {}): Promise<Authenticated | null> {
     if (!token.startsWith(TOKEN_PREFIX)) return null;
-    const t = await this.prisma.accessToken.findUnique({ where: { hash: hashToken(token) } });
-    if (!t || t.revokedAt || (t.expiresAt && t.expiresAt <= new Date())) return null;
-    // lastUsedAt at minute granularity keeps the hot path from writing on every request
-    if (!t.lastUsedAt || Date.now() - t.lastUsedAt.getTime() > 60_000) {
-      void this.prisma.accessToken.update({ where: { id: t.id }, data: { lastUsedAt: new Date() } }).catch(() => {});
+    const hash = hashToken(token);
+    let t = opts.fresh ? null : this.cache.get(hash);
+    if (!t) {
+      const generation = this.cache.currentGeneration;
+      t = await this.prisma.accessToken.findUnique({ where: { hash } });
+      if (!t || t.revokedAt || (t.expiresAt && t.expiresAt <= new Date())) return null;
+      this.cache.set(hash, t, generation);
+      // lastUsedAt at minute granularity keeps the hot path from writing on every request
+      if (!t.lastUsedAt || Date.now() - t.lastUsedAt.getTime() > 60_000) {
+        void this.prisma.accessToken.update({ where: { id: t.id }, data: { lastUsedAt: new Date() } }).catch(() => {});
+      }
     }
     return { caller: { sub: t.userSub, name: t.userName, roles: t.roles as Role[] }, token: t };
+  }
+
+  /** Tokens changed (revoked, roles refreshed): forget cached answers here and on every replica. */
+  async changed(reason: 'REVOKED' | 'ROLES', userSub: string): Promise<void> {
+    this.cache.clear();
+    await this.rpc.emit(TokenChangedEvent, { reason, userSub, at: new Date().toISOString() });
   }
 
   async create(caller: Caller, input: unknown): Promise<TokenInfo & { token: string }> {
@@ -103,7 +127,15 @@ export class TokenService {
       throw invalid(`expiresInDays: at most ${TokenMaxTtlDays} days (Gateway.TokenMaxTtlDays)`);
     }
     const user = req.user ? { sub: req.user, name: req.user, roles: req.roles ?? (['full-access'] as Role[]) } : caller;
-    return this.insert(user, { name: req.name, readOnly: req.readOnly, expiresAt: new Date(Date.now() + days * 86_400_000) }, caller.name);
+    const expiresAt = new Date(Date.now() + days * 86_400_000);
+    return this.insert(user, { name: req.name, readOnly: req.readOnly, expiresAt, rolesFromLogin: !req.user }, caller.name);
+  }
+
+  /** The token a device login (RFC 8628) hands the CLI: "device login <date>", default lifetime. */
+  createForDevice(user: Caller, now = new Date()): Promise<TokenInfo & { token: string }> {
+    const expiresAt = new Date(now.getTime() + this.settings.gateway.TokenDefaultTtlDays * 86_400_000);
+    const name = `device login ${now.toISOString().slice(0, 10)}`;
+    return this.insert(user, { name, readOnly: false, expiresAt, rolesFromLogin: true }, user.name);
   }
 
   private async insert(user: Caller, opts: TokenOptions, createdBy: string) {
@@ -128,6 +160,7 @@ export class TokenService {
     const t = await this.prisma.accessToken.findUnique({ where: { id } });
     if (!t || (t.userSub !== caller.sub && !isAdmin(caller))) throw notFound(`token ${id} not found`);
     const updated = t.revokedAt ? t : await this.prisma.accessToken.update({ where: { id }, data: { revokedAt: new Date() } });
+    await this.changed('REVOKED', t.userSub);
     return toInfo(updated);
   }
 

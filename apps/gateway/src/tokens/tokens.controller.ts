@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { PageRequestSchema, type Caller } from '@wharf/contracts';
 import { z } from 'zod';
@@ -7,6 +7,7 @@ import { ApiBodyOf, ApiResponseOf, parseOrThrow } from '../openapi/zod-openapi';
 import { CreatedTokenSchema, CreateTokenSchema, MeSchema, TokenInfoSchema } from './token.schemas';
 import { TokenService } from './token.service';
 import { pageOf } from '@wharf/contracts';
+import { RateLimit, RateLimitGuard } from '../identity/rate-limit/rate-limit.guard';
 
 @ApiTags('tokens')
 @ApiBearerAuth()
@@ -18,14 +19,20 @@ export class TokensController {
   @ApiOperation({ summary: 'Who the bearer is' })
   @ApiResponseOf(200, MeSchema)
   me(@Req() req: AuthedRequest) {
-    const { caller, token } = req.auth!;
-    return {
-      ...caller,
-      auth: { kind: 'token' as const, tokenId: token.id, readOnly: token.readOnly, expiresAt: token.expiresAt?.toISOString() ?? null },
-    };
+    const a = req.auth!;
+    switch (a.kind) {
+      case 'token':
+        return { ...a.caller, auth: { kind: a.kind, tokenId: a.token.id, readOnly: a.token.readOnly, expiresAt: a.token.expiresAt?.toISOString() ?? null } };
+      case 'session':
+        return { ...a.caller, auth: { kind: a.kind, readOnly: false, expiresAt: a.session.expiresAt.toISOString() } };
+      case 'oidc':
+        return { ...a.caller, auth: { kind: a.kind, readOnly: false, expiresAt: a.expiresAt?.toISOString() ?? null, clientId: a.clientId } };
+    }
   }
 
   @Post('tokens')
+  @RateLimit('token')
+  @UseGuards(RateLimitGuard)
   @ApiOperation({ summary: 'Create a personal access token (admins: for another user). The secret is in `token`, shown once.' })
   @ApiBodyOf(CreateTokenSchema)
   @ApiResponseOf(201, CreatedTokenSchema)

@@ -59,7 +59,7 @@ class PkceOpenIdStrategy extends OpenIDConnectStrategy {
  */
 @Injectable()
 export class LoginService {
-  private strategy?: Promise<{ passport: Passport; strategy: PkceOpenIdStrategy }>;
+  private strategy?: Promise<{ passport: InstanceType<typeof Passport>; strategy: PkceOpenIdStrategy }>;
   readonly publicUrl: string;
   private readonly secure: boolean;
 

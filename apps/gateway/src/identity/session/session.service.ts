@@ -3,6 +3,7 @@ import type { Caller, Role } from '@wharf/contracts';
 import type { Authenticated } from '../../auth/authed-request';
 import { GATEWAY_SETTINGS, publicUrlOf, type GatewaySettings } from '../../gateway.config';
 import { constantTimeEqual, loginCookieName, secret, serializeCookie, sessionCookieName, sha256 } from '../cookies';
+import { TokenService } from '../../tokens/token.service';
 import { SessionRepository } from './session.repository';
 
 /**
@@ -21,6 +22,7 @@ export class SessionService implements OnModuleInit, OnModuleDestroy {
   constructor(
     private readonly repo: SessionRepository,
     @Inject(GATEWAY_SETTINGS) private readonly settings: GatewaySettings,
+    private readonly tokens: TokenService,
   ) {
     this.secure = publicUrlOf(settings.gateway).startsWith('https:');
     this.cookieName = sessionCookieName(this.secure);
@@ -42,7 +44,7 @@ export class SessionService implements OnModuleInit, OnModuleDestroy {
     const ttlSeconds = Math.round(this.settings.gateway.SessionTtlHours * 3600);
     const csrfToken = secret(24);
     await this.repo.create({ id: sha256(value), user, csrfToken, idTokenHint, ip, expiresAt: new Date(Date.now() + ttlSeconds * 1000) });
-    await this.repo.refreshTokenRoles(user);
+    if ((await this.repo.refreshTokenRoles(user)) > 0) await this.tokens.changed('ROLES', user.sub);
     return { setCookie: serializeCookie(this.cookieName, value, { secure: this.secure, maxAgeSeconds: ttlSeconds }), csrfToken };
   }
 

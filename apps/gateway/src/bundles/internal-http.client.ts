@@ -3,23 +3,33 @@ import { Inject, Injectable } from '@nestjs/common';
 import { INTERNAL_TOKEN_HEADER, signInternalToken, unavailable, type Caller } from '@wharf/contracts';
 import { GATEWAY_SETTINGS, type GatewaySettings } from '../gateway.config';
 
-/** Streams to and from the repository's internal HTTP port with a signed caller assertion. */
+export type InternalService = 'repository' | 'scheduler';
+
+/**
+ * Streams to and from the services' internal HTTP ports (bundle bytes, log follows) with a
+ * signed caller assertion: bytes that must not travel over NATS.
+ */
 @Injectable()
-export class RepositoryHttpClient {
+export class InternalHttpClient {
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
   constructor(@Inject(GATEWAY_SETTINGS) private readonly settings: GatewaySettings) {}
 
+  private baseUrl(service: InternalService): string {
+    return service === 'repository' ? this.settings.gateway.RepositoryUrl : this.settings.gateway.SchedulerUrl;
+  }
+
   /** Starts a request; the caller writes/pipes the body and reads the response. */
   request(
+    service: InternalService,
     method: string,
     path: string,
     caller: Caller | null,
     scope: string,
     headers: http.OutgoingHttpHeaders = {},
   ): { req: http.ClientRequest; response: Promise<http.IncomingMessage> } {
-    const url = new URL(path, this.settings.gateway.RepositoryUrl);
-    const req = http.request(url, {
+    const base = this.baseUrl(service);
+    const req = http.request(new URL(path, base), {
       method,
       agent: this.agent,
       headers: { ...headers, [INTERNAL_TOKEN_HEADER]: signInternalToken(this.settings.platform.InternalSecret, caller, scope) },
@@ -27,11 +37,7 @@ export class RepositoryHttpClient {
     const response = new Promise<http.IncomingMessage>((resolve, reject) => {
       req.on('response', resolve);
       req.on('error', (e) =>
-        reject(
-          (e as NodeJS.ErrnoException).code === 'ECONNREFUSED'
-            ? unavailable(`the repository is not reachable at ${this.settings.gateway.RepositoryUrl}`)
-            : e,
-        ),
+        reject((e as NodeJS.ErrnoException).code === 'ECONNREFUSED' ? unavailable(`the ${service} is not reachable at ${base}`) : e),
       );
     });
     return { req, response };

@@ -1,0 +1,2 @@
+export * from './dev-idp';
+export * from './dev-idp.config';

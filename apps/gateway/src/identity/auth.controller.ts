@@ -1,0 +1,146 @@
+import { Controller, Get, Inject, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { invalid, INSTANCE_TICKET_PATH } from '@wharf/contracts';
+import type { Response } from 'express';
+import { AllowAnonymous, CsrfCheckedByHandler } from '../auth/auth.guard';
+import type { AuthedRequest } from '../auth/authed-request';
+import { AuditedExplicitly } from '../audit/audit.interceptor';
+import { AuditService } from '../audit/audit.service';
+import { GATEWAY_SETTINGS, publicUrlOf, type GatewaySettings } from '../gateway.config';
+import { logoutConfirmPage, messagePage } from './html';
+import { LoginService } from './login/login.service';
+import { OidcClient } from './oidc/oidc.client';
+import { RateLimit, RateLimitGuard } from './rate-limit/rate-limit.guard';
+import { appsHost, safeInstancePath, safeNext } from './safe-redirect';
+import { SessionService } from './session/session.service';
+import { TicketService } from './tickets/ticket.service';
+
+const html = (res: Response, status: number, body: string) => {
+  res.status(status).type('html').setHeader('Cache-Control', 'no-store');
+  res.send(body);
+};
+
+/** Browser sign-in with the organisation's OpenID provider, sessions, sign-out, and instance tickets. */
+@ApiTags('auth')
+@AllowAnonymous()
+@AuditedExplicitly()
+@Controller('auth')
+export class AuthController {
+  private readonly publicUrl: string;
+
+  constructor(
+    private readonly login: LoginService,
+    private readonly oidc: OidcClient,
+    private readonly sessions: SessionService,
+    private readonly tickets: TicketService,
+    private readonly audit: AuditService,
+    @Inject(GATEWAY_SETTINGS) private readonly settings: GatewaySettings,
+  ) {
+    this.publicUrl = publicUrlOf(settings.gateway);
+  }
+
+  @Get('login')
+  @RateLimit('login')
+  @UseGuards(RateLimitGuard)
+  @ApiOperation({ summary: 'Sign in with the OpenID provider, then go to `next` (a path on this gateway)' })
+  async signIn(@Req() req: AuthedRequest, @Res() res: Response, @Query('next') next: unknown, @Query('canonical') canonical: unknown) {
+    this.oidc.requireLogin();
+    const target = safeNext(next, this.publicUrl);
+    // The session cookie is host-only: sign in on the host the gateway is published at.
+    const publicHost = new URL(this.publicUrl).host;
+    if (req.headers.host !== publicHost && canonical !== '1') {
+      return res.redirect(303, `${this.publicUrl}/auth/login?canonical=1&next=${encodeURIComponent(target)}`);
+    }
+    await this.login.begin(req, res, target);
+  }
+
+  @Get('callback')
+  @RateLimit('login')
+  @UseGuards(RateLimitGuard)
+  @ApiExcludeEndpoint()
+  async callback(@Req() req: AuthedRequest, @Res() res: Response) {
+    this.oidc.requireLogin();
+    const outcome = await this.login.complete(req, res);
+    if (outcome.kind === 'redirected') return;
+    if (outcome.kind === 'refused') {
+      await this.audit.record(req, { action: 'auth.login', outcome: outcome.status < 500 ? 'denied' : 'failure', status: outcome.status, details: { reason: outcome.reason } });
+      return html(res, outcome.status, messagePage('Sign-in failed', outcome.reason, { href: '/auth/login', text: 'Try again' }));
+    }
+    const { caller, idToken } = outcome.user;
+    if (req.auth?.kind === 'session') await this.sessions.destroy(req.auth.session.id);
+    const { setCookie } = await this.sessions.create(caller, idToken, req.ip ?? null);
+    res.append('Set-Cookie', setCookie);
+    await this.audit.record(req, {
+      action: 'auth.login',
+      outcome: 'success',
+      status: 303,
+      target: caller.sub,
+      actor: { sub: caller.sub, name: caller.name, kind: 'session' },
+      details: { roles: caller.roles },
+    });
+    res.redirect(303, safeNext(outcome.next, this.publicUrl));
+  }
+
+  @Get('session')
+  @ApiOperation({ summary: 'The browser session: who is signed in, and the CSRF token to send as X-CSRF-Token on changes' })
+  session(@Req() req: AuthedRequest) {
+    const a = req.auth;
+    if (a?.kind !== 'session') return { authenticated: false, loginUrl: `/auth/login`, loginConfigured: this.oidc.loginConfigured };
+    return { authenticated: true, user: a.caller, csrfToken: a.session.csrfToken, expiresAt: a.session.expiresAt.toISOString() };
+  }
+
+  @Get('logout')
+  @ApiOperation({ summary: 'A page that asks to sign out (the sign-out itself is POST /auth/logout)' })
+  logoutPage(@Req() req: AuthedRequest, @Res() res: Response) {
+    if (req.auth?.kind !== 'session') return res.redirect(303, '/auth/logged-out');
+    html(res, 200, logoutConfirmPage(req.auth.caller.name, req.auth.session.csrfToken));
+  }
+
+  @Post('logout')
+  @CsrfCheckedByHandler()
+  @RateLimit('login')
+  @UseGuards(RateLimitGuard)
+  @ApiOperation({ summary: 'Sign out: ends the session here and, when the provider supports it, there too (RP-initiated logout)' })
+  async logout(@Req() req: AuthedRequest, @Res() res: Response) {
+    const wantsJson = /json/.test(String(req.headers.accept ?? ''));
+    const done = (url: string) => (wantsJson ? res.status(200).json({ logoutUrl: url }) : res.redirect(303, url));
+    if (req.auth?.kind !== 'session') return done('/auth/logged-out');
+    const presented = req.headers['x-csrf-token'] ?? (req.body as { csrf?: unknown } | undefined)?.csrf;
+    if (!this.sessions.csrfMatches(req.auth, presented)) {
+      await this.audit.record(req, { action: 'auth.logout', outcome: 'denied', status: 403, details: { reason: 'missing or wrong CSRF token' } });
+      return html(res, 403, messagePage('Not signed out', 'The sign-out form was not sent by this site (CSRF token missing or wrong).', { href: '/auth/logout', text: 'Sign out' }));
+    }
+    const { session } = req.auth;
+    await this.sessions.destroy(session.id);
+    res.append('Set-Cookie', this.sessions.clearCookie());
+    await this.audit.record(req, { action: 'auth.logout', outcome: 'success', status: 303, target: session.userSub });
+    const providerLogout = await this.oidc.endSessionUrl(session.idTokenHint, `${this.publicUrl}/auth/logged-out`);
+    done(providerLogout ?? '/auth/logged-out');
+  }
+
+  @Get('logged-out')
+  @ApiExcludeEndpoint()
+  loggedOut(@Res() res: Response) {
+    html(res, 200, messagePage('Signed out', 'You have signed out of Wharf.', { href: '/auth/login', text: 'Sign in again' }));
+  }
+
+  @Get('instance-ticket')
+  @ApiOperation({
+    summary: 'Opens an instance: redirects to http(s)://<host>/.wharf/ticket?t=<ticket>&next=<path> (signing in first if needed)',
+  })
+  async instanceTicket(@Req() req: AuthedRequest, @Res() res: Response, @Query('host') hostParam: unknown, @Query('next') next: unknown) {
+    const host = appsHost(hostParam, this.settings.gateway.AppsDomain);
+    if (!host) throw invalid(`host must be an instance host under ${this.settings.gateway.AppsDomain} (Gateway.AppsDomain), e.g. abc123.${this.settings.gateway.AppsDomain}`);
+    const path = safeInstancePath(next);
+    if (!req.auth) {
+      this.oidc.requireLogin();
+      const back = `/auth/instance-ticket?host=${encodeURIComponent(host)}&next=${encodeURIComponent(path)}`;
+      return res.redirect(303, `/auth/login?next=${encodeURIComponent(back)}`);
+    }
+    const ticket = await this.tickets.issue(req.auth.caller, host);
+    const scheme = this.settings.gateway.AppsScheme ?? new URL(this.publicUrl).protocol.replace(':', '');
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    res.redirect(303, `${scheme}://${host}${INSTANCE_TICKET_PATH}?t=${encodeURIComponent(ticket)}&next=${encodeURIComponent(path)}`);
+  }
+}

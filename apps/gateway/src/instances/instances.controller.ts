@@ -1,0 +1,177 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import {
+  InstanceListRequestSchema,
+  InstanceSchema,
+  instanceLogsScope,
+  pageOf,
+  PageRequestSchema,
+  RepositoryContracts as R,
+  RuntimeNameSchema,
+  RuntimeVersionSchema,
+  SchedulerContracts as S,
+  SecretSummarySchema,
+  VisibilitySchema,
+  WharfError,
+  type Caller,
+} from '@wharf/contracts';
+import { RpcClient } from '@wharf/nats';
+import type { Request, Response } from 'express';
+import { z } from 'zod';
+import { InternalHttpClient } from '../bundles/internal-http.client';
+import { CurrentCaller } from '../auth/auth.guard';
+import { ApiBodyOf, ApiQueryOf, ApiResponseOf, parseOrThrow } from '../openapi/zod-openapi';
+
+const RunSchema = z
+  .object({
+    visibility: VisibilitySchema.default('PRIVATE'),
+    runtime: RuntimeNameSchema.optional(),
+    idempotencyKey: z.string().min(1).max(128).optional(),
+  })
+  .strict();
+const PatchInstanceSchema = z.object({ visibility: VisibilitySchema }).strict();
+const UpgradeSchema = z.object({ appVersionId: z.string().min(1).max(64).optional(), runtime: RuntimeNameSchema.optional() }).strict();
+const LogsQuerySchema = z.object({
+  tail: z.coerce.number().int().min(1).max(10_000).default(200),
+  follow: z.enum(['0', '1', 'true', 'false']).default('0'),
+});
+
+/** Run: instances of app versions, thin REST over the scheduler's NATS contracts. */
+@ApiTags('instances')
+@ApiBearerAuth()
+@Controller('api/v1')
+export class InstancesController {
+  constructor(
+    private readonly nats: RpcClient,
+    private readonly internal: InternalHttpClient,
+  ) {}
+
+  @Post('apps/:id/instances')
+  @ApiOperation({ summary: 'Run an app version: starts your own instance of it (429 at your limit)' })
+  @ApiBodyOf(RunSchema)
+  @ApiResponseOf(201, InstanceSchema)
+  async run(@CurrentCaller() caller: Caller, @Param('id') ref: string, @Body() body: unknown) {
+    const run = parseOrThrow(RunSchema, body ?? {}, 'body');
+    // resolves name@version and applies the catalog's visibility rules first
+    const app = await this.nats.rpc(R.get, { id: ref }, caller);
+    return this.nats.rpc(S.create, { appVersionId: app.id, ...run }, caller);
+  }
+
+  @Get('instances')
+  @ApiOperation({ summary: 'Your instances; `scope=app-owner` for instances of your apps, `scope=all` for admins' })
+  @ApiQueryOf(InstanceListRequestSchema)
+  @ApiResponseOf(200, pageOf(InstanceSchema))
+  list(@CurrentCaller() caller: Caller, @Query() query: Record<string, string>) {
+    return this.nats.rpc(S.list, query as never, caller);
+  }
+
+  @Get('instances/:id')
+  @ApiResponseOf(200, InstanceSchema)
+  get(@CurrentCaller() caller: Caller, @Param('id') id: string) {
+    return this.nats.rpc(S.get, { id }, caller);
+  }
+
+  @Patch('instances/:id')
+  @ApiOperation({ summary: 'Change who may open the instance' })
+  @ApiBodyOf(PatchInstanceSchema)
+  @ApiResponseOf(200, InstanceSchema)
+  patch(@CurrentCaller() caller: Caller, @Param('id') id: string, @Body() body: unknown) {
+    const { visibility } = parseOrThrow(PatchInstanceSchema, body, 'body (only `visibility` can change)');
+    return this.nats.rpc(S.setVisibility, { id, visibility }, caller);
+  }
+
+  @Post('instances/:id/suspend')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Stop the instance, keeping its volume' })
+  @ApiResponseOf(200, InstanceSchema)
+  suspend(@CurrentCaller() caller: Caller, @Param('id') id: string) {
+    return this.nats.rpc(S.suspend, { id }, caller);
+  }
+
+  @Post('instances/:id/resume')
+  @HttpCode(200)
+  @ApiResponseOf(200, InstanceSchema)
+  resume(@CurrentCaller() caller: Caller, @Param('id') id: string) {
+    return this.nats.rpc(S.resume, { id }, caller);
+  }
+
+  @Post('instances/:id/upgrade')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Move the instance to another version of the same app and/or another runtime (explicit, never automatic)' })
+  @ApiBodyOf(UpgradeSchema)
+  @ApiResponseOf(200, InstanceSchema)
+  async upgrade(@CurrentCaller() caller: Caller, @Param('id') id: string, @Body() body: unknown) {
+    const up = parseOrThrow(UpgradeSchema, body ?? {}, 'body');
+    const appVersionId = up.appVersionId ? (await this.nats.rpc(R.get, { id: up.appVersionId }, caller)).id : undefined;
+    return this.nats.rpc(S.upgrade, { id, runtime: up.runtime, appVersionId }, caller);
+  }
+
+  @Delete('instances/:id')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Terminate the instance: process, files and volume are removed' })
+  @ApiResponseOf(200, InstanceSchema)
+  terminate(@CurrentCaller() caller: Caller, @Param('id') id: string) {
+    return this.nats.rpc(S.terminate, { id }, caller);
+  }
+
+  @Get('instances/:id/logs')
+  @ApiOperation({ summary: 'The last `tail` log lines as text; `follow=1` streams new lines until the instance ends' })
+  @ApiQueryOf(LogsQuerySchema)
+  @ApiProduces('text/plain')
+  async logs(@CurrentCaller() caller: Caller, @Param('id') id: string, @Query() query: unknown, @Req() req: Request, @Res() res: Response) {
+    const q = parseOrThrow(LogsQuerySchema, query, 'query');
+    const follow = q.follow === '1' || q.follow === 'true';
+    const answer = await this.nats.rpc(S.logs, { id, tail: q.tail }, caller); // authorizes, and tells where to follow
+    res.setHeader('content-type', 'text/plain; charset=utf-8');
+    res.setHeader('cache-control', 'no-store');
+    if (!follow) {
+      res.send(answer.lines.map((l) => `${l}\n`).join(''));
+      return;
+    }
+    const path = `${answer.followPath}${answer.followPath.includes('?') ? '&' : '?'}follow=1&tail=${q.tail}`;
+    const { req: up, response } = this.internal.request('scheduler', 'GET', path, caller, instanceLogsScope(id));
+    up.end();
+    const stream = await response;
+    if ((stream.statusCode ?? 500) !== 200) {
+      stream.resume();
+      throw new WharfError('UNAVAILABLE', `the scheduler could not follow the logs (HTTP ${stream.statusCode})`);
+    }
+    res.setHeader('x-accel-buffering', 'no');
+    res.flushHeaders();
+    req.on('close', () => stream.destroy());
+    stream.pipe(res);
+  }
+
+  @Get('runtimes')
+  @ApiOperation({ summary: 'The runtime catalogue: name, image, default, state (ACTIVE, DEPRECATED, DISABLED)' })
+  @ApiResponseOf(200, pageOf(RuntimeVersionSchema))
+  runtimes(@CurrentCaller() caller: Caller) {
+    return this.nats.rpc(S.runtimes, {}, caller);
+  }
+
+  @Get('secrets')
+  @ApiTags('secrets')
+  @ApiOperation({ summary: 'Admin-managed secrets that app.toml [[Env]] entries reference: names and key names only' })
+  @ApiQueryOf(PageRequestSchema)
+  @ApiResponseOf(200, pageOf(SecretSummarySchema))
+  secrets(@CurrentCaller() caller: Caller, @Query() query: Record<string, string>) {
+    return this.nats.rpc(S.secretList, query as never, caller);
+  }
+
+  @Put('secrets/:name')
+  @ApiTags('secrets')
+  @ApiOperation({ summary: 'Create or replace a secret: `{ "data": { "<key>": "<value>" } }` (admins)' })
+  @ApiBodyOf(z.object({ data: z.record(z.string(), z.string()) }))
+  @ApiResponseOf(200, SecretSummarySchema)
+  putSecret(@CurrentCaller() caller: Caller, @Param('name') name: string, @Body() body: unknown) {
+    const { data } = parseOrThrow(z.object({ data: z.record(z.string(), z.string()) }).strict(), body, 'body');
+    return this.nats.rpc(S.secretPut, { name, data }, caller);
+  }
+
+  @Delete('secrets/:name')
+  @ApiTags('secrets')
+  @HttpCode(200)
+  deleteSecret(@CurrentCaller() caller: Caller, @Param('name') name: string) {
+    return this.nats.rpc(S.secretDelete, { name }, caller);
+  }
+}
