@@ -1,3 +1,5 @@
+const fs = require('node:fs');
+const path = require('node:path');
 // One Jest run for the whole monorepo. Specs import workspace libs from source (no build needed).
 const swc = [
   '@swc/jest',
@@ -19,23 +21,23 @@ const common = {
   transform: { '^.+\\.(t|m?j)s$': swc },
   transformIgnorePatterns: [`/node_modules/\\.pnpm/(?!(${esm.join('|')})@)`],
   moduleNameMapper: { '^@wharf/([a-z-]+)$': '<rootDir>/libs/$1/src' },
-  roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/bench', '<rootDir>/examples'],
+  roots: ['apps', 'libs', 'bench', 'examples'].filter((d) => fs.existsSync(path.join(__dirname, d))).map((d) => `<rootDir>/${d}`),
   modulePathIgnorePatterns: ['<rootDir>/.*/dist/'],
 };
 module.exports = {
+  // Integration and e2e specs start real servers; a per-project testTimeout is not honoured by Jest.
+  testTimeout: 60000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['**/src/**/*.spec.ts', '!**/*.int.spec.ts', '!**/*.e2e.spec.ts'] },
     {
       ...common,
       displayName: 'integration',
       testMatch: ['**/*.int.spec.ts'],
-      testTimeout: 60000,
     },
     {
       ...common,
       displayName: 'e2e',
       testMatch: ['**/*.e2e.spec.ts'],
-      testTimeout: 180000,
     },
   ],
 };

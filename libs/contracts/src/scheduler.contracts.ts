@@ -135,8 +135,9 @@ export const SchedulerContracts = {
   /** Stops everything and removes every file; answers the instance as TERMINATED, after which it is gone. */
   terminate: defineRequest('scheduler.instance.terminate.v1', ById, InstanceSchema),
   /**
-   * The last `tail` log lines. To follow, the gateway proxies
-   * `GET <scheduler internal URL>/internal/instances/:id/logs?follow=1&tail=N` with header
+   * The last `tail` log lines (owner, admins, the app version's owner). To follow, the gateway
+   * proxies `GET <scheduler internal URL><followPath>?follow=1&tail=N` (followPath is
+   * `/internal/instances/:id/logs`, no query) with header
    * `x-wharf-internal-token: signInternalToken(secret, caller, 'logs:<id>')`.
    */
   logs: defineRequest(

@@ -1,0 +1,75 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+
+/** A free port on loopback for the app (bound, then released). */
+export function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export function canConnect(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({ port, host });
+    s.setTimeout(1000);
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('timeout', () => {
+      s.destroy();
+      resolve(false);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+/** The command line: `python -m <module>`, under `prlimit --as=<bytes>` when a memory limit applies. */
+export function appCommand(opts: { python: string; module: string; memoryLimitBytes?: number; prlimit?: string }): [string, string[]] {
+  const py: [string, string[]] = [opts.python, ['-m', opts.module]];
+  if (!opts.memoryLimitBytes || !opts.prlimit) return py;
+  return [opts.prlimit, [`--as=${opts.memoryLimitBytes}`, '--', py[0], ...py[1]]];
+}
+
+export interface RunningApp {
+  child: ChildProcess;
+  /** Resolves with the exit code (or the signal's name) once the process is gone. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export function startApp(opts: {
+  command: [string, string[]];
+  cwd: string;
+  env: Record<string, string>;
+  onOutput: (stream: 'out' | 'err', data: Buffer) => void;
+}): RunningApp {
+  const [cmd, args] = opts.command;
+  const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout!.on('data', (d: Buffer) => opts.onOutput('out', d));
+  child.stderr!.on('data', (d: Buffer) => opts.onOutput('err', d));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('error', () => resolve({ code: 127, signal: null }));
+    child.once('close', (code, signal) => resolve({ code, signal }));
+  });
+  return { child, exited };
+}
+
+/** Waits until something accepts connections on `port`, the app exits, or time runs out. */
+export async function waitForListen(port: number, app: RunningApp, timeoutMs: number): Promise<'listening' | 'exited' | 'timeout'> {
+  let gone = false;
+  void app.exited.then(() => (gone = true));
+  const deadline = Date.now() + timeoutMs;
+  let delay = 25;
+  while (Date.now() < deadline) {
+    if (gone) return 'exited';
+    if (await canConnect(port)) return 'listening';
+    await new Promise((r) => setTimeout(r, delay));
+    delay = Math.min(delay * 2, 200);
+  }
+  return gone ? 'exited' : 'timeout';
+}

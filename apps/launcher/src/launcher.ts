@@ -1,0 +1,255 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { WharfError } from '@wharf/contracts';
+import { extractBundle } from '@wharf/manifest';
+import { appCommand, freeLoopbackPort, startApp, waitForListen, type RunningApp } from './app-process';
+import { fetchBundle } from './bundle-fetcher';
+import { FrontServer } from './front-server';
+import { appEnvironment, type LauncherEnv } from './launcher.env';
+import { STEPS, type Progress, type Step } from './progress-page';
+import { CommandFailed, preparePython } from './python-env';
+import { LineLog, RingLog, StdoutLog, type LogSink } from './ring-log';
+import { EXIT_FILE, StatusReporter, writeFileAtomic } from './status-reporter';
+
+const BUNDLE_MARKER = 'bundle.sha256';
+
+/** A failure whose message is meant for the user (shown as the instance's status reason). */
+class LaunchFailure extends Error {}
+
+/**
+ * One instance's life: public port first, then bundle → Python → app, reporting each step;
+ * then proxy until the app exits (FAILED, exit 1) or we are told to stop (SIGTERM, exit 0).
+ */
+export class Launcher {
+  private readonly sink: LogSink;
+  private readonly log: LineLog;
+  private readonly reporter: StatusReporter;
+  private readonly front: FrontServer;
+  private readonly workDir: string;
+  private readonly appDir: string;
+  private step: Step = 'Fetching bundle';
+  private readonly skipped: Step[] = [];
+  private stepOutput: string[] = [];
+  private app: RunningApp | null = null;
+  private finishing = false;
+  private readonly started = Date.now();
+
+  constructor(
+    private readonly env: LauncherEnv,
+    private readonly processEnv: NodeJS.ProcessEnv,
+    private readonly exit: (code: number) => void = (c) => process.exit(c),
+  ) {
+    this.sink = env.WHARF_LOG_DIR ? new RingLog(env.WHARF_LOG_DIR, env.WHARF_LOG_MAX_BYTES) : new StdoutLog();
+    this.log = new LineLog(this.sink, 40, (line) => {
+      if (this.step === 'Installing dependencies') {
+        this.stepOutput.push(line);
+        if (this.stepOutput.length > 30) this.stepOutput.shift();
+      }
+    });
+    this.reporter = new StatusReporter({
+      url: env.WHARF_STATUS_URL,
+      token: env.WHARF_STATUS_TOKEN,
+      generation: env.WHARF_GENERATION,
+      stateDir: env.WHARF_STATE_DIR,
+      log: (m) => this.log.info(m),
+    });
+    this.workDir = path.resolve(env.WHARF_WORK_DIR ?? process.cwd());
+    this.appDir = path.join(this.workDir, 'app');
+    this.front = new FrontServer(() => this.progress());
+  }
+
+  progress(): Progress {
+    return { instanceId: this.env.WHARF_INSTANCE_ID, step: this.step, skipped: this.skipped, output: this.stepOutput };
+  }
+
+  private enter(step: Step): void {
+    this.step = step;
+    this.stepOutput = [];
+    this.log.info(`${step}…`);
+    this.reporter.report(step === 'Starting' ? 'STARTING' : 'INSTALLING', step);
+  }
+
+  async run(): Promise<void> {
+    process.on('SIGTERM', () => void this.stop('stopped (SIGTERM)'));
+    process.on('SIGINT', () => void this.stop('stopped (SIGINT)'));
+    this.watchStateDir();
+    try {
+      await mkdir(this.workDir, { recursive: true });
+      await this.front.listen(this.env.PORT).catch((e: Error) => {
+        throw new LaunchFailure(`cannot listen on port ${this.env.PORT}: ${e.message}`);
+      });
+      this.log.info(`instance ${this.env.WHARF_INSTANCE_ID} (generation ${this.env.WHARF_GENERATION}) listening on port ${this.env.PORT}`);
+      this.enter('Fetching bundle');
+      await this.ensureBundle();
+      const py = await preparePython({
+        appDir: this.appDir,
+        python: this.env.WHARF_PYTHON,
+        sha256: this.env.WHARF_BUNDLE_SHA256,
+        runtime: this.env.WHARF_RUNTIME,
+        workDir: this.workDir,
+        cacheDir: this.env.WHARF_VENV_CACHE,
+        out: this.log,
+        onStep: () => this.enter('Installing dependencies'),
+      }).catch((e: unknown) => {
+        if (e instanceof CommandFailed) throw new LaunchFailure(`${e.message} while installing dependencies`);
+        throw e;
+      });
+      if (this.step !== 'Installing dependencies') this.skipped.push('Installing dependencies');
+      this.enter('Starting');
+      await this.startApp(py.python, py.venv);
+    } catch (e) {
+      await this.fail(e);
+    }
+  }
+
+  private async ensureBundle(): Promise<void> {
+    const marker = path.join(this.workDir, BUNDLE_MARKER);
+    const sha = this.env.WHARF_BUNDLE_SHA256;
+    if (existsSync(this.appDir) && existsSync(marker) && readFileSync(marker, 'utf8').trim() === sha) {
+      this.log.info('bundle already unpacked (same sha256); reusing it');
+      return;
+    }
+    await rm(this.appDir, { recursive: true, force: true });
+    await rm(marker, { force: true });
+    const zip = path.join(this.workDir, 'bundle.zip');
+    const t0 = Date.now();
+    const { bytes } = await fetchBundle({
+      url: this.env.WHARF_BUNDLE_URL,
+      token: this.env.WHARF_BUNDLE_TOKEN,
+      sha256: sha,
+      dest: zip,
+      log: (m) => this.log.info(m),
+    }).catch((e: Error) => {
+      throw new LaunchFailure(`cannot fetch the bundle: ${e.message}`);
+    });
+    const tmp = path.join(this.workDir, `app.tmp-${randomBytes(4).toString('hex')}`);
+    try {
+      const { files } = await extractBundle(zip, tmp);
+      await rename(tmp, this.appDir);
+      writeFileSync(marker, sha);
+      this.log.info(`bundle fetched and unpacked: ${bytes} bytes, ${files} files, sha256 ok (${Date.now() - t0} ms)`);
+    } catch (e) {
+      await rm(tmp, { recursive: true, force: true });
+      const detail = WharfError.is(e) ? e.message : e instanceof Error ? e.message : String(e);
+      throw new LaunchFailure(`the bundle cannot be unpacked: ${detail}`);
+    } finally {
+      await rm(zip, { force: true });
+    }
+  }
+
+  private async startApp(python: string, venv: string | null): Promise<void> {
+    const port = await freeLoopbackPort();
+    const extra: Record<string, string> = {
+      PORT: String(port),
+      PYTHONUNBUFFERED: '1',
+      WHARF_INSTANCE_ID: this.env.WHARF_INSTANCE_ID,
+    };
+    if (this.env.WHARF_VOLUME_DIR) extra.WHARF_VOLUME_DIR = this.env.WHARF_VOLUME_DIR;
+    if (venv) {
+      extra.VIRTUAL_ENV = venv;
+      extra.PATH = `${path.join(venv, 'bin')}:${this.processEnv.PATH ?? '/usr/bin:/bin'}`;
+    }
+    const command = appCommand({
+      python,
+      module: this.env.WHARF_MODULE,
+      memoryLimitBytes: this.env.WHARF_MEMORY_LIMIT_BYTES,
+      prlimit: this.env.WHARF_PRLIMIT,
+    });
+    this.log.info(`starting: ${command[0]} ${command[1].join(' ')} (app port ${port})`);
+    const t0 = Date.now();
+    this.app = startApp({
+      command,
+      cwd: this.appDir,
+      env: appEnvironment(this.processEnv, extra),
+      onOutput: (stream, data) => this.log.chunk(stream, data),
+    });
+    const app = this.app;
+    void app.exited.then(({ code, signal }) => {
+      this.log.flush('out');
+      this.log.flush('err');
+      if (!this.finishing) void this.fail(new LaunchFailure(`the app exited ${signal ? `on signal ${signal}` : `with code ${code}`}`));
+    });
+    const outcome = await waitForListen(port, app, this.env.WHARF_START_TIMEOUT_SECONDS * 1000);
+    if (outcome === 'exited') return; // handled above
+    if (outcome === 'timeout') {
+      throw new LaunchFailure(
+        `the app did not listen on its port within ${this.env.WHARF_START_TIMEOUT_SECONDS} s; it must serve HTTP on the port given in $PORT`,
+      );
+    }
+    this.front.proxyTo(port);
+    this.log.info(`the app is up: ${Date.now() - t0} ms after its start, ${Date.now() - this.started} ms after the launcher's`);
+    this.reporter.report('RUNNING', null);
+  }
+
+  /** Anything unexpected: FAILED, exit 1. */
+  crash(e: unknown): Promise<void> {
+    return this.fail(e);
+  }
+
+  /** FAILED with the reason and the last log lines; exit 1. */
+  private async fail(e: unknown): Promise<void> {
+    if (this.finishing) return;
+    this.finishing = true;
+    const message =
+      e instanceof LaunchFailure ? e.message : `the launcher failed: ${e instanceof Error ? e.message : String(e)}`;
+    this.log.info(`FAILED: ${message}`);
+    const last = this.log.lastLines(20).filter((l) => !l.startsWith('[wharf] FAILED'));
+    const reason = `${message}\n--- last log lines ---\n${last.join('\n')}`.slice(0, 15_000);
+    this.reporter.report('FAILED', reason);
+    await this.killApp();
+    await this.reporter.flush(5000);
+    this.finish(1, message);
+  }
+
+  /** Suspend/terminate: stop the app gracefully, exit 0. Nothing is reported: the scheduler asked for it. */
+  async stop(why: string): Promise<void> {
+    if (this.finishing) return;
+    this.finishing = true;
+    this.reporter.stop();
+    this.log.info(`${why}; stopping the app`);
+    await this.killApp();
+    this.finish(0, why);
+  }
+
+  private async killApp(): Promise<void> {
+    const app = this.app;
+    if (!app || app.child.exitCode !== null || app.child.signalCode !== null) return;
+    app.child.kill('SIGTERM');
+    const t = setTimeout(() => app.child.kill('SIGKILL'), this.env.WHARF_STOP_GRACE_MS);
+    await app.exited;
+    clearTimeout(t);
+  }
+
+  private finish(code: number, reason: string): void {
+    if (this.env.WHARF_STATE_DIR && existsSync(this.env.WHARF_STATE_DIR)) {
+      try {
+        writeFileAtomic(
+          path.join(this.env.WHARF_STATE_DIR, EXIT_FILE),
+          JSON.stringify({ generation: this.env.WHARF_GENERATION, code, reason, at: new Date().toISOString() }),
+        );
+      } catch {
+        /* best effort */
+      }
+    }
+    this.sink.close();
+    void this.front.close().finally(() => this.exit(code));
+    setTimeout(() => this.exit(code), 1000).unref();
+  }
+
+  /** Process driver: the state folder disappears when the instance is terminated; never outlive it. */
+  private watchStateDir(): void {
+    const dir = this.env.WHARF_STATE_DIR;
+    if (!dir) return;
+    const t = setInterval(() => {
+      if (!existsSync(dir)) {
+        clearInterval(t);
+        void this.stop('the instance folder was removed');
+      }
+    }, this.env.WHARF_WATCH_INTERVAL_MS);
+    t.unref();
+  }
+}
+
+export { STEPS };

@@ -1,0 +1,169 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { chmod, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { hasRequirements, venvKey } from './requirements';
+
+export interface PythonEnv {
+  /** The interpreter to start the app with. */
+  python: string;
+  /** The venv folder, or null when the bundle has no requirements (the runtime's Python is used directly). */
+  venv: string | null;
+  /** How it was obtained. */
+  source: 'system' | 'cache' | 'built';
+}
+
+export interface CommandOutput {
+  chunk(stream: string, data: Buffer): void;
+  flush(stream: string): void;
+  info(message: string): void;
+}
+
+export class CommandFailed extends Error {
+  constructor(
+    readonly what: string,
+    readonly code: number | null,
+  ) {
+    super(`${what} failed (exit code ${code ?? 'signal'})`);
+  }
+}
+
+/** Runs a command with its output streamed line by line into the log. */
+export function runLogged(
+  cmd: string,
+  args: string[],
+  opts: { cwd: string; env: NodeJS.ProcessEnv; what: string; out: CommandOutput },
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.on('data', (d: Buffer) => opts.out.chunk('out', d));
+    child.stderr.on('data', (d: Buffer) => opts.out.chunk('err', d));
+    child.once('error', (e) => reject(new Error(`${opts.what}: cannot run ${cmd}: ${e.message}`)));
+    child.once('close', (code) => {
+      opts.out.flush('out');
+      opts.out.flush('err');
+      if (code === 0) resolve();
+      else reject(new CommandFailed(opts.what, code));
+    });
+  });
+}
+
+async function makeReadOnly(dir: string): Promise<void> {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isSymbolicLink()) continue;
+    if (entry.isDirectory()) await makeReadOnly(full);
+    else await chmod(full, (await stat(full)).mode & 0o555);
+  }
+  await chmod(dir, 0o555);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Holds `<final>.lock` while building, so that instances of the same app version started together
+ * build the venv once: the others wait for the folder to appear. A lock whose holder died (or that
+ * is older than `staleMs`) is broken.
+ */
+async function withBuildLock(lockFile: string, ready: () => boolean, build: () => Promise<void>, staleMs = 15 * 60_000): Promise<void> {
+  for (;;) {
+    if (ready()) return;
+    let fd: number;
+    try {
+      fd = openSync(lockFile, 'wx', 0o600);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const holder = Number(readFileSyncSafe(lockFile));
+      const age = Date.now() - ((await stat(lockFile).catch(() => null))?.mtimeMs ?? Date.now());
+      if ((holder > 0 && !alive(holder)) || age > staleMs) await rm(lockFile, { force: true });
+      else await sleep(200);
+      continue;
+    }
+    try {
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      if (!ready()) await build();
+    } finally {
+      await rm(lockFile, { force: true });
+    }
+    return;
+  }
+}
+
+function readFileSyncSafe(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * The Python environment for an app: the runtime's interpreter when requirements.txt is missing or
+ * empty (a venv costs seconds), else a venv with the requirements installed offline from the
+ * bundle's `wheels/` folder. With a cache folder the venv is built once per (bundle sha256,
+ * runtime) in a temporary folder, renamed into place atomically and only read afterwards: later
+ * instances start in milliseconds. Venvs survive the rename because `python -m` finds `pyvenv.cfg`
+ * next to the interpreter it runs; only console scripts keep the old path, and we never use them.
+ */
+export async function preparePython(opts: {
+  appDir: string;
+  python: string;
+  sha256: string;
+  runtime: string;
+  workDir: string;
+  cacheDir?: string;
+  out: CommandOutput;
+  onStep: (step: 'install') => void;
+}): Promise<PythonEnv> {
+  const reqFile = path.join(opts.appDir, 'requirements.txt');
+  const reqText = existsSync(reqFile) ? await readFile(reqFile, 'utf8') : null;
+  if (!hasRequirements(reqText)) {
+    opts.out.info(`no requirements to install; using ${opts.python}`);
+    return { python: opts.python, venv: null, source: 'system' };
+  }
+  const key = venvKey(opts.sha256, opts.runtime);
+  const parent = opts.cacheDir ?? opts.workDir;
+  const final = opts.cacheDir ? path.join(opts.cacheDir, key) : path.join(opts.workDir, `venv-${key}`);
+  const python = path.join(final, 'bin', 'python');
+  await mkdir(parent, { recursive: true });
+  const ready = () => existsSync(python);
+  if (ready()) {
+    opts.out.info(`using the Python environment built earlier for this app version (${final})`);
+    return { python, venv: final, source: 'cache' };
+  }
+  opts.onStep('install');
+  let built = false;
+  await withBuildLock(`${final}.lock`, ready, async () => {
+    const tmp = path.join(parent, `.tmp-${key}-${randomBytes(4).toString('hex')}`);
+    try {
+      const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: opts.workDir, LANG: 'C.UTF-8', PIP_NO_CACHE_DIR: '1' };
+      opts.out.info(`creating a virtual environment with ${opts.python}`);
+      await runLogged(opts.python, ['-m', 'venv', tmp], { cwd: opts.appDir, env, what: 'creating the virtual environment', out: opts.out });
+      const wheels = path.join(opts.appDir, 'wheels');
+      const args = ['-m', 'pip', 'install', '--no-index', '--disable-pip-version-check', '--no-input', '--progress-bar', 'off'];
+      if (existsSync(wheels)) args.push('--find-links', wheels);
+      args.push('-r', reqFile);
+      opts.out.info('installing requirements.txt (offline, from the bundle\'s wheels/)');
+      await runLogged(path.join(tmp, 'bin', 'python'), args, { cwd: opts.appDir, env, what: 'pip install', out: opts.out });
+      await makeReadOnly(tmp);
+      await rename(tmp, final);
+      built = true;
+    } finally {
+      if (!built) await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
+    }
+  });
+  if (!ready()) throw new Error(`the Python environment ${final} is missing after the build`);
+  if (!built) opts.out.info(`another instance built the Python environment; using it (${final})`);
+  return { python, venv: final, source: built ? 'built' : 'cache' };
+}

@@ -1,0 +1,123 @@
+import { renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { INTERNAL_TOKEN_HEADER, type LauncherStatusReport } from '@wharf/contracts';
+
+export type ReportedStatus = LauncherStatusReport['status'];
+
+/** The launcher's current status as the process driver reads it from the state folder. */
+export const LAUNCHER_STATE_FILE = 'launcher.json';
+export const EXIT_FILE = 'exit.json';
+
+/** Writes a file so that readers see the old or the new content, never half of it. */
+export function writeFileAtomic(file: string, data: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, data, { mode: 0o600 });
+  renameSync(tmp, file);
+}
+
+/**
+ * Reports each step to the scheduler. Only the newest status matters: reports are coalesced and
+ * retried until delivered (the scheduler may be restarting), and rejected ones (401/403/404/409:
+ * token expired, instance gone, newer generation) are dropped. With a state folder, the status is
+ * also written to `launcher.json`, which the process driver reads even when HTTP is down.
+ */
+export class StatusReporter {
+  private latest: { status: ReportedStatus; reason: string | null } | null = null;
+  private sending = false;
+  private delivered = true;
+  private waiters: (() => void)[] = [];
+  private stopped = false;
+
+  constructor(
+    private readonly opts: {
+      url?: string;
+      token?: string;
+      generation: number;
+      stateDir?: string;
+      log: (message: string) => void;
+    },
+  ) {}
+
+  report(status: ReportedStatus, reason: string | null): void {
+    this.latest = { status, reason };
+    this.delivered = false;
+    if (this.opts.stateDir) {
+      try {
+        writeFileAtomic(
+          path.join(this.opts.stateDir, LAUNCHER_STATE_FILE),
+          JSON.stringify({ generation: this.opts.generation, status, reason, pid: process.pid, at: new Date().toISOString() }),
+        );
+      } catch {
+        /* the state folder is gone: the instance is being terminated */
+      }
+    }
+    if (!this.opts.url || !this.opts.token) {
+      this.markDelivered();
+      return;
+    }
+    void this.pump();
+  }
+
+  /** Waits until the newest report is delivered, at most `ms`. */
+  async flush(ms: number): Promise<void> {
+    if (this.delivered) return;
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, ms);
+      this.waiters.push(() => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.markDelivered();
+  }
+
+  private markDelivered(): void {
+    this.delivered = true;
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  private async pump(): Promise<void> {
+    if (this.sending) return;
+    this.sending = true;
+    let delay = 250;
+    try {
+      while (!this.stopped && !this.delivered && this.latest) {
+        const sent = this.latest;
+        const outcome = await this.post(sent);
+        if (this.latest !== sent) continue; // superseded while in flight: send the newer one
+        if (outcome === 'ok' || outcome === 'rejected') {
+          this.markDelivered();
+          break;
+        }
+        await new Promise((r) => setTimeout(r, delay).unref());
+        delay = Math.min(delay * 2, 2000);
+      }
+    } finally {
+      this.sending = false;
+    }
+  }
+
+  private async post(r: { status: ReportedStatus; reason: string | null }): Promise<'ok' | 'rejected' | 'retry'> {
+    try {
+      const res = await fetch(this.opts.url!, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [INTERNAL_TOKEN_HEADER]: this.opts.token! },
+        body: JSON.stringify({ generation: this.opts.generation, status: r.status, reason: r.reason }),
+        signal: AbortSignal.timeout(5000),
+      });
+      await res.arrayBuffer().catch(() => undefined);
+      if (res.ok) return 'ok';
+      if ([400, 401, 403, 404, 409].includes(res.status)) {
+        this.opts.log(`the scheduler refused status ${r.status} (HTTP ${res.status}); not retrying`);
+        return 'rejected';
+      }
+      return 'retry';
+    } catch {
+      return 'retry';
+    }
+  }
+}

@@ -1,0 +1,61 @@
+import { Controller } from '@nestjs/common';
+import { Payload } from '@nestjs/microservices';
+import { SchedulerContracts as C } from '@wharf/contracts';
+import { Handle, type Msg } from '@wharf/nats';
+import { InstanceService } from './instance.service';
+
+/** NATS handlers for instances: thin, the logic is in InstanceService. */
+@Controller()
+export class InstanceHandlers {
+  constructor(private readonly instances: InstanceService) {}
+
+  @Handle(C.create)
+  create(@Payload() m: Msg<typeof C.create>) {
+    return this.instances.create(m.caller, m.body);
+  }
+
+  @Handle(C.get)
+  get(@Payload() m: Msg<typeof C.get>) {
+    return this.instances.get(m.caller, m.body.id);
+  }
+
+  @Handle(C.list)
+  list(@Payload() m: Msg<typeof C.list>) {
+    return this.instances.list(m.caller, m.body);
+  }
+
+  @Handle(C.setVisibility)
+  setVisibility(@Payload() m: Msg<typeof C.setVisibility>) {
+    return this.instances.setVisibility(m.caller, m.body.id, m.body.visibility);
+  }
+
+  @Handle(C.suspend)
+  suspend(@Payload() m: Msg<typeof C.suspend>) {
+    return this.instances.suspend(m.caller, m.body.id);
+  }
+
+  @Handle(C.resume)
+  resume(@Payload() m: Msg<typeof C.resume>) {
+    return this.instances.resume(m.caller, m.body.id);
+  }
+
+  @Handle(C.upgrade)
+  upgrade(@Payload() m: Msg<typeof C.upgrade>) {
+    return this.instances.upgrade(m.caller, m.body);
+  }
+
+  @Handle(C.terminate)
+  terminate(@Payload() m: Msg<typeof C.terminate>) {
+    return this.instances.terminate(m.caller, m.body.id);
+  }
+
+  @Handle(C.logs)
+  logs(@Payload() m: Msg<typeof C.logs>) {
+    return this.instances.logs(m.caller, m.body.id, m.body.tail);
+  }
+
+  @Handle(C.countInstances)
+  async count(@Payload() m: Msg<typeof C.countInstances>) {
+    return { count: await this.instances.count(m.body.appVersionId) };
+  }
+}

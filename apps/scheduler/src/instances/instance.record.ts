@@ -1,0 +1,107 @@
+import { randomInt } from 'node:crypto';
+import {
+  EnvSpecSchema,
+  InstanceIdSchema,
+  InstanceStatusSchema,
+  LIVE_STATUSES,
+  VisibilitySchema,
+  type Instance,
+  type InstanceStatus,
+} from '@wharf/contracts';
+import { z } from 'zod';
+
+const UserRef = z.object({ sub: z.string(), name: z.string() });
+
+/**
+ * What the scheduler stores about an instance, with the driver (process: `instance.json` in the
+ * instance's folder; Kubernetes: labels and annotations). Never holds secret values: env entries
+ * that name secrets are resolved again at each start.
+ */
+export const InstanceRecordSchema = z.object({
+  id: InstanceIdSchema,
+  appVersionId: z.string(),
+  appName: z.string(),
+  appVersion: z.string(),
+  appOwner: UserRef,
+  owner: UserRef,
+  visibility: VisibilitySchema,
+  runtime: z.string(),
+  status: InstanceStatusSchema,
+  statusReason: z.string().nullable(),
+  address: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  lastActivityAt: z.string(),
+  warnings: z.array(z.string()),
+  /** Bumped at every start; reports from older launchers are ignored. */
+  generation: z.number().int().min(0),
+  idempotencyKey: z.string().nullable(),
+  launch: z.object({
+    module: z.string(),
+    sha256: z.string(),
+    image: z.string(),
+    python: z.string(),
+    memoryLimitBytes: z.number().int().positive(),
+    memoryReservationBytes: z.number().int().min(0).nullable(),
+    gpuCount: z.number().int().min(0),
+    volumeMount: z.string().nullable(),
+    env: z.array(EnvSpecSchema),
+  }),
+});
+export type InstanceRecord = z.infer<typeof InstanceRecordSchema>;
+
+export const isLive = (s: InstanceStatus): boolean => (LIVE_STATUSES as readonly string[]).includes(s);
+
+const ORDER: InstanceStatus[] = ['QUEUED', 'PROVISIONING', 'INSTALLING', 'STARTING', 'RUNNING'];
+
+/** Whether a launcher-reported status moves a live record forward (FAILED always does). */
+export function isProgress(from: InstanceStatus, to: InstanceStatus, fromReason: string | null, toReason: string | null): boolean {
+  if (!isLive(from)) return false;
+  if (to === 'FAILED') return true;
+  const a = ORDER.indexOf(from);
+  const b = ORDER.indexOf(to);
+  return b > a || (b === a && fromReason !== toReason);
+}
+
+
+const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
+const ALNUM = `${LETTERS}0123456789`;
+
+/** 10 characters, `[a-z][a-z0-9]{9}`: a DNS label, ~1.6e15 values. */
+export function newInstanceId(): string {
+  let id = LETTERS[randomInt(LETTERS.length)]!;
+  for (let i = 0; i < 9; i++) id += ALNUM[randomInt(ALNUM.length)]!;
+  return id;
+}
+
+export interface UrlSettings {
+  AppsDomain: string;
+  RouterPort: number;
+  RouterScheme: 'http' | 'https';
+}
+
+export function instanceUrl(id: string, s: UrlSettings): string {
+  const defaultPort = (s.RouterScheme === 'http' && s.RouterPort === 80) || (s.RouterScheme === 'https' && s.RouterPort === 443);
+  return `${s.RouterScheme}://${id}.${s.AppsDomain}${defaultPort ? '' : `:${s.RouterPort}`}`;
+}
+
+/** The wire shape. */
+export function toInstance(r: InstanceRecord, s: UrlSettings, extraWarnings: string[] = []): Instance {
+  return {
+    id: r.id,
+    appVersionId: r.appVersionId,
+    appName: r.appName,
+    appVersion: r.appVersion,
+    appOwner: r.appOwner,
+    owner: r.owner,
+    visibility: r.visibility,
+    runtime: r.runtime,
+    status: r.status,
+    statusReason: r.statusReason,
+    url: instanceUrl(r.id, s),
+    address: r.address,
+    createdAt: r.createdAt,
+    lastActivityAt: r.lastActivityAt,
+    warnings: [...new Set([...r.warnings, ...extraWarnings])],
+  };
+}

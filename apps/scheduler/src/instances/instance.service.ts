@@ -1,0 +1,477 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import {
+  bundleReadScope,
+  conflict,
+  forbidden,
+  InstanceChangedEvent,
+  instanceStatusScope,
+  invalid,
+  isAdmin,
+  limitExceeded,
+  notFound,
+  RepositoryContracts,
+  signInternalToken,
+  unauthenticated,
+  type AppVersion,
+  type Caller,
+  type EnvSpec,
+  type Instance,
+  type LauncherStatusReport,
+  type ParsedRequestOf,
+  type SchedulerContracts,
+  type Visibility,
+} from '@wharf/contracts';
+import { RpcClient } from '@wharf/nats';
+import { INSTANCE_DRIVER, type InstanceDriver, type LaunchPlan, type Observation, type RecordChange } from '../drivers/instance-driver';
+import { LEASE_STORE, type LeaseStore } from '../leases/lease.store';
+import { RuntimeCatalog, type ResolvedRuntime } from '../runtimes/runtime.catalog';
+import { SCHEDULER_SETTINGS, type SchedulerSettings } from '../scheduler.config';
+import { SECRET_STORE, type SecretRef, type SecretStore } from '../secrets/secret.store';
+import { canGet, canManage, canSeeStatus } from './instance.policy';
+import { isLive, isProgress, newInstanceId, toInstance, type InstanceRecord } from './instance.record';
+import { maxInstancesFor, resolveResources } from './limits.policy';
+
+type ListQuery = ParsedRequestOf<typeof SchedulerContracts.list>;
+type Change = 'CREATED' | 'STATUS' | 'VISIBILITY' | 'UPGRADED' | 'TERMINATED';
+
+const RESERVED = 'WHARF_';
+
+function secretRefs(env: EnvSpec[]): SecretRef[] {
+  return env.flatMap((e) => ('secret' in e ? [{ env: e.name, secret: e.secret, key: e.secretKey }] : []));
+}
+
+/** Env names the platform owns cannot come from an app (app.toml validation refuses them too). */
+function checkEnvNames(env: EnvSpec[]): void {
+  const bad = env.filter((e) => e.name.toUpperCase().startsWith(RESERVED) || e.name === 'PORT').map((e) => e.name);
+  if (bad.length) {
+    throw invalid(`env names ${bad.join(', ')} are reserved for the platform (${RESERVED}*, PORT); the app version cannot run`);
+  }
+}
+
+const encodeCursor = (r: InstanceRecord) => Buffer.from(JSON.stringify([r.createdAt, r.id])).toString('base64url');
+function decodeCursor(c: string): [string, string] {
+  try {
+    const v = JSON.parse(Buffer.from(c, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string') return [v[0], v[1]];
+  } catch {
+    /* fall through */
+  }
+  throw invalid('cursor is not one this service gave out');
+}
+/** Newest first; ties by id. */
+const newestFirst = (a: InstanceRecord, b: InstanceRecord) =>
+  a.createdAt === b.createdAt ? b.id.localeCompare(a.id) : b.createdAt.localeCompare(a.createdAt);
+
+/**
+ * Instances: authorization, limits, runtimes, secrets and status transitions. Everything that
+ * touches processes, files or the cluster goes through the driver; the per-user limit through the
+ * lease store; app versions come from the repository with the caller's identity, so the
+ * repository's visibility rules decide who may run what.
+ */
+@Injectable()
+export class InstanceService {
+  private readonly log = new Logger(InstanceService.name);
+
+  constructor(
+    @Inject(SCHEDULER_SETTINGS) private readonly settings: SchedulerSettings,
+    @Inject(INSTANCE_DRIVER) private readonly driver: InstanceDriver,
+    @Inject(LEASE_STORE) private readonly leases: LeaseStore,
+    @Inject(SECRET_STORE) private readonly secrets: SecretStore,
+    @Inject(RuntimeCatalog) private readonly catalog: RuntimeCatalog,
+    @Inject(RpcClient) private readonly rpc: RpcClient,
+  ) {}
+
+  private get cfg() {
+    return this.settings.scheduler;
+  }
+
+  private wire(r: InstanceRecord, extraWarnings: string[] = []): Instance {
+    return toInstance(r, this.cfg, extraWarnings);
+  }
+
+  private now(): string {
+    return new Date().toISOString();
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  /** The record if the caller may see it at all; NOT_FOUND otherwise (existence is not leaked). */
+  private async visible(caller: Caller | null, id: string, can = canGet): Promise<InstanceRecord> {
+    if (!caller) throw unauthenticated('sign in to see instances');
+    const r = await this.driver.get(id);
+    if (!r || r.status === 'TERMINATED' || !can(caller, r)) throw notFound(`instance ${id} not found`);
+    return r;
+  }
+
+  /** The record if the caller may manage it: NOT_FOUND when they cannot see it, FORBIDDEN when they can but not manage. */
+  private async manageable(caller: Caller | null, id: string): Promise<InstanceRecord & { caller: Caller }> {
+    const r = await this.visible(caller, id);
+    if (!canManage(caller, r)) throw forbidden(`only the owner of instance ${id} (${r.owner.name}) and admins can change it`);
+    return { ...r, caller: caller! };
+  }
+
+  async get(caller: Caller | null, id: string): Promise<Instance> {
+    return this.wire(await this.visible(caller, id));
+  }
+
+  async list(caller: Caller | null, q: ListQuery): Promise<{ items: Instance[]; nextCursor: string | null }> {
+    if (!caller) throw unauthenticated('sign in to list instances');
+    if (q.scope === 'all' && !isAdmin(caller)) throw forbidden('only admins list every instance (scope all)');
+    if (q.user && q.scope !== 'all' && q.user !== caller.sub) throw forbidden("filtering by another user's instances needs scope all (admins)");
+    let rows = (await this.driver.list()).filter((r) => r.status !== 'TERMINATED');
+    rows = rows.filter((r) =>
+      q.scope === 'mine' ? r.owner.sub === caller.sub : q.scope === 'app-owner' ? r.appOwner.sub === caller.sub : true,
+    );
+    if (q.user) rows = rows.filter((r) => r.owner.sub === q.user);
+    if (q.appVersionId) rows = rows.filter((r) => r.appVersionId === q.appVersionId);
+    if (q.appName) rows = rows.filter((r) => r.appName === q.appName);
+    if (q.status) rows = rows.filter((r) => r.status === q.status);
+    rows.sort(newestFirst);
+    if (q.cursor) {
+      const [createdAt, id] = decodeCursor(q.cursor);
+      rows = rows.filter((r) => r.createdAt < createdAt || (r.createdAt === createdAt && r.id < id));
+    }
+    const page = rows.slice(0, q.limit);
+    return { items: page.map((r) => this.wire(r)), nextCursor: rows.length > q.limit ? encodeCursor(page[page.length - 1]!) : null };
+  }
+
+  async count(appVersionId: string): Promise<number> {
+    return (await this.driver.list()).filter((r) => r.appVersionId === appVersionId && r.status !== 'TERMINATED').length;
+  }
+
+  async logs(caller: Caller | null, id: string, tail: number): Promise<{ id: string; lines: string[]; followPath: string }> {
+    await this.authorizeLogs(caller, id);
+    return { id, lines: await this.driver.readLogs(id, tail), followPath: `/internal/instances/${id}/logs` };
+  }
+
+  /** Status and logs: owner, admins, and the app version's owner. */
+  async authorizeLogs(caller: Caller | null, id: string): Promise<void> {
+    await this.visible(caller, id, canSeeStatus);
+  }
+
+  followLogs(id: string, tail: number, signal: AbortSignal): AsyncIterable<string> {
+    return this.driver.followLogs(id, tail, signal);
+  }
+
+  // ---------------------------------------------------------------- launches
+
+  private async appVersion(caller: Caller, id: string): Promise<AppVersion> {
+    // NOT_FOUND / FORBIDDEN from the repository pass through: its visibility rules decide.
+    return this.rpc.rpc(RepositoryContracts.get, { id }, caller);
+  }
+
+  /** Everything a launch of `app` on `runtime` needs, checked: resources against ceilings, env names, secrets present. */
+  private async launchSpec(app: AppVersion, runtime: ResolvedRuntime): Promise<InstanceRecord['launch']> {
+    const res = resolveResources(
+      { memoryLimit: app.runtime.memoryLimit, memoryReservation: app.runtime.memoryReservation, gpuCount: app.runtime.gpuCount },
+      this.cfg,
+      { name: this.driver.name, maxGpus: this.driver.capabilities.maxGpus },
+    );
+    checkEnvNames(app.env);
+    await this.secrets.resolve(secretRefs(app.env)); // a missing secret fails here, before anything starts
+    return {
+      module: app.runtime.module,
+      sha256: app.sha256,
+      image: runtime.image,
+      python: runtime.python,
+      memoryLimitBytes: res.memoryLimitBytes,
+      memoryReservationBytes: res.memoryReservationBytes,
+      gpuCount: res.gpuCount,
+      volumeMount: app.runtime.volumeMount,
+      env: app.env,
+    };
+  }
+
+  /** Tokens and env for one start of `r` (built inside the driver's lock, for the generation being started). */
+  private readonly planFor = async (r: InstanceRecord): Promise<LaunchPlan> => {
+    const secret = this.settings.platform.InternalSecret;
+    const env: Record<string, string> = {};
+    for (const e of r.launch.env) if ('value' in e) env[e.name] = e.value;
+    Object.assign(env, await this.secrets.resolve(secretRefs(r.launch.env)));
+    env.WHARF_BUNDLE_URL = `${this.cfg.repositoryUrl}/internal/bundles/${encodeURIComponent(r.appVersionId)}`;
+    env.WHARF_BUNDLE_TOKEN = signInternalToken(secret, null, bundleReadScope(r.appVersionId), this.cfg.BundleTokenTtlSeconds);
+    env.WHARF_STATUS_URL = `${this.cfg.internalUrl}/internal/instances/${r.id}/status`;
+    env.WHARF_STATUS_TOKEN = signInternalToken(secret, null, instanceStatusScope(r.id, r.generation), this.cfg.StatusTokenTtlSeconds);
+    return { env };
+  };
+
+  private driverWarnings(): string[] {
+    return this.driver.capabilities.memoryWarning ? [this.driver.capabilities.memoryWarning] : [];
+  }
+
+  /** Takes a slot of the owner's limit for `id`, or LIMIT_EXCEEDED naming the limit and the count. */
+  private async takeSlot(caller: Caller, ownerSub: string, id: string): Promise<void> {
+    // An admin acting on someone else's instance is not held to a limit (theirs is unknown here).
+    const { max, role } = caller.sub === ownerSub ? maxInstancesFor(caller, this.cfg) : { max: null, role: '' };
+    const lease = await this.leases.acquire(ownerSub, id, max);
+    if (!lease.acquired) {
+      throw limitExceeded(
+        `you already have ${lease.count} running instance${lease.count === 1 ? '' : 's'}; ${role} may run at most ${max} at a time. Suspend or terminate one first.`,
+        { limit: max, running: lease.count, role },
+      );
+    }
+  }
+
+  private async releaseSlot(ownerSub: string, id: string): Promise<void> {
+    try {
+      await this.leases.release(ownerSub, id);
+    } catch (e) {
+      // The periodic lease reconciliation frees it later.
+      this.log.warn(`could not release the lease of ${id}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  async create(caller: Caller | null, body: ParsedRequestOf<typeof SchedulerContracts.create>): Promise<Instance> {
+    if (!caller) throw unauthenticated('sign in to run apps');
+    if (body.visibility === 'PUBLIC' && !this.cfg.AllowPublicInstances) {
+      throw forbidden('public instances are disabled on this platform (Scheduler.AllowPublicInstances)');
+    }
+    const app = await this.appVersion(caller, body.appVersionId);
+    const runtime = this.catalog.resolve(body.runtime, app.runtime.runtimeVersion);
+    const launch = await this.launchSpec(app, runtime);
+    if (body.idempotencyKey) {
+      const same = (await this.driver.list()).find(
+        (r) => r.owner.sub === caller.sub && r.idempotencyKey === body.idempotencyKey && r.status !== 'TERMINATED',
+      );
+      if (same) return this.wire(same);
+    }
+    const id = newInstanceId();
+    await this.takeSlot(caller, caller.sub, id);
+    const now = this.now();
+    const record: InstanceRecord = {
+      id,
+      appVersionId: app.id,
+      appName: app.name,
+      appVersion: app.version,
+      appOwner: app.owner,
+      owner: { sub: caller.sub, name: caller.name },
+      visibility: body.visibility,
+      runtime: runtime.name,
+      status: 'QUEUED',
+      statusReason: null,
+      address: null,
+      createdAt: now,
+      updatedAt: now,
+      lastActivityAt: now,
+      warnings: [...runtime.warnings, ...this.driverWarnings()],
+      generation: 1,
+      idempotencyKey: body.idempotencyKey ?? null,
+      launch,
+    };
+    let started: InstanceRecord;
+    try {
+      started = await this.driver.create(record, this.planFor);
+    } catch (e) {
+      await this.releaseSlot(caller.sub, id);
+      throw e;
+    }
+    this.log.log(`instance ${id} of ${app.name}@${app.version} for ${caller.name} on ${runtime.name}`);
+    await this.publish(started, 'CREATED', null);
+    return this.wire(started);
+  }
+
+  async setVisibility(caller: Caller | null, id: string, visibility: Visibility): Promise<Instance> {
+    await this.manageable(caller, id);
+    if (visibility === 'PUBLIC' && !this.cfg.AllowPublicInstances) {
+      throw forbidden('public instances are disabled on this platform (Scheduler.AllowPublicInstances)');
+    }
+    const change = await this.driver.update(id, (r) => (r.visibility === visibility ? null : { ...r, visibility, updatedAt: this.now() }));
+    if (!change) throw notFound(`instance ${id} not found`);
+    if (change.after !== change.before) await this.publish(change.after, 'VISIBILITY', change.before.status);
+    return this.wire(change.after);
+  }
+
+  async suspend(caller: Caller | null, id: string): Promise<Instance> {
+    const r = await this.manageable(caller, id);
+    if (r.status === 'SUSPENDED') return this.wire(r);
+    const change = await this.driver.stop(id, (cur) =>
+      isLive(cur.status) || cur.status === 'FAILED'
+        ? { ...cur, status: 'SUSPENDED', statusReason: `suspended by ${r.caller.name}`, address: null, updatedAt: this.now(), lastActivityAt: this.now() }
+        : null,
+    );
+    await this.changed(change, 'STATUS');
+    return this.wire(change.after);
+  }
+
+  async resume(caller: Caller | null, id: string): Promise<Instance> {
+    const r = await this.manageable(caller, id);
+    if (isLive(r.status)) return this.wire(r);
+    const runtime = this.catalog.resolve(r.runtime, null);
+    await this.secrets.resolve(secretRefs(r.launch.env));
+    await this.takeSlot(r.caller, r.owner.sub, id);
+    let change: RecordChange;
+    try {
+      change = await this.driver.start(
+        id,
+        (cur) =>
+          cur.status === 'SUSPENDED' || cur.status === 'FAILED'
+            ? {
+                ...cur,
+                generation: cur.generation + 1,
+                status: 'PROVISIONING',
+                statusReason: 'Starting the launcher',
+                warnings: [...runtime.warnings, ...this.driverWarnings()],
+              }
+            : null,
+        this.planFor,
+      );
+    } catch (e) {
+      await this.releaseSlot(r.owner.sub, id);
+      throw e;
+    }
+    await this.changed(change, 'STATUS');
+    return this.wire(change.after);
+  }
+
+  async upgrade(caller: Caller | null, body: ParsedRequestOf<typeof SchedulerContracts.upgrade>): Promise<Instance> {
+    const r = await this.manageable(caller, body.id);
+    const app = body.appVersionId ? await this.appVersion(r.caller, body.appVersionId) : null;
+    if (app && app.name !== r.appName) {
+      throw invalid(`an instance of ${r.appName} can only be upgraded to another version of ${r.appName}, not to ${app.name}`);
+    }
+    const runtime = this.catalog.resolve(body.runtime ?? r.runtime, null);
+    const launch = app
+      ? await this.launchSpec(app, runtime)
+      : { ...r.launch, image: runtime.image, python: runtime.python };
+    if (!app) await this.secrets.resolve(secretRefs(r.launch.env));
+    await this.takeSlot(r.caller, r.owner.sub, r.id); // idempotent while it runs; takes a slot when it does not
+    let change: RecordChange;
+    try {
+      change = await this.driver.start(
+        r.id,
+        (cur) =>
+          cur.status === 'TERMINATED'
+            ? null
+            : {
+                ...cur,
+                appVersionId: app?.id ?? cur.appVersionId,
+                appVersion: app?.version ?? cur.appVersion,
+                appOwner: app?.owner ?? cur.appOwner,
+                runtime: runtime.name,
+                launch,
+                generation: cur.generation + 1,
+                status: 'PROVISIONING',
+                statusReason: `Upgrading to ${app ? `${app.name}@${app.version}` : cur.appVersion} on ${runtime.name}`,
+                address: null,
+                warnings: [...runtime.warnings, ...this.driverWarnings()],
+              },
+        this.planFor,
+      );
+    } catch (e) {
+      if (!isLive(r.status)) await this.releaseSlot(r.owner.sub, r.id);
+      throw e;
+    }
+    await this.changed(change, 'UPGRADED');
+    return this.wire(change.after);
+  }
+
+  async terminate(caller: Caller | null, id: string): Promise<Instance> {
+    const r = await this.manageable(caller, id);
+    const last = (await this.driver.terminate(id)) ?? r;
+    await this.releaseSlot(r.owner.sub, id);
+    const gone: InstanceRecord = { ...last, status: 'TERMINATED', statusReason: `terminated by ${r.caller.name}`, address: null, updatedAt: this.now() };
+    await this.publish(gone, 'TERMINATED', r.status);
+    return this.wire(gone);
+  }
+
+  // ---------------------------------------------------------------- observations
+
+  /** A launcher's report (already authenticated for this instance and generation). */
+  async reportStatus(id: string, report: LauncherStatusReport): Promise<void> {
+    const change = await this.driver.update(id, (cur) =>
+      cur.generation === report.generation && isProgress(cur.status, report.status, cur.statusReason, report.reason)
+        ? {
+            ...cur,
+            status: report.status,
+            statusReason: report.reason,
+            address: report.status === 'FAILED' ? null : cur.address,
+            updatedAt: this.now(),
+            lastActivityAt: this.now(),
+          }
+        : null,
+    );
+    if (!change || change.before.status === 'TERMINATED') throw notFound(`instance ${id} not found`);
+    if (change.before.generation !== report.generation) {
+      throw conflict(`instance ${id} runs generation ${change.before.generation}; this report is for ${report.generation}`);
+    }
+    await this.changed(change, 'STATUS');
+  }
+
+  /** One reconciliation pass: adopt, observe, restart unstarted launches. */
+  async reconcile(): Promise<void> {
+    const observations: Observation[] = await this.driver.reconcile();
+    for (const o of observations) {
+      try {
+        if (o.kind === 'changed') await this.changed(o, 'STATUS');
+        else if (o.kind === 'terminated') {
+          await this.releaseSlot(o.record.owner.sub, o.record.id);
+          await this.publish({ ...o.record, status: 'TERMINATED', statusReason: null, address: null }, 'TERMINATED', null);
+        } else await this.restartUnstarted(o.record);
+      } catch (e) {
+        this.log.warn(`reconcile ${o.kind} ${o.kind === 'changed' ? o.after.id : o.record.id}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+  }
+
+  /** A live record with no launcher for its generation: the scheduler died mid-launch. Start it now. */
+  private async restartUnstarted(r: InstanceRecord): Promise<void> {
+    this.log.log(`instance ${r.id} was never started (generation ${r.generation}); starting it now`);
+    try {
+      const change = await this.driver.start(
+        r.id,
+        (cur) =>
+          cur.generation === r.generation && isLive(cur.status)
+            ? { ...cur, generation: cur.generation + 1, status: 'PROVISIONING', statusReason: 'Starting the launcher (after a scheduler restart)' }
+            : null,
+        this.planFor,
+      );
+      await this.changed(change, 'STATUS');
+    } catch (e) {
+      const reason = `could not start the instance: ${e instanceof Error ? e.message : String(e)}`;
+      const change = await this.driver.update(r.id, (cur) =>
+        isLive(cur.status) ? { ...cur, status: 'FAILED', statusReason: reason, address: null, updatedAt: this.now() } : null,
+      );
+      if (change) await this.changed(change, 'STATUS');
+    }
+  }
+
+  /** Suspends every live instance (SuspendOnShutdown). */
+  async suspendAll(why: string): Promise<void> {
+    for (const r of await this.driver.list()) {
+      if (!isLive(r.status)) continue;
+      try {
+        const change = await this.driver.stop(r.id, (cur) =>
+          isLive(cur.status) ? { ...cur, status: 'SUSPENDED', statusReason: why, address: null, updatedAt: this.now() } : null,
+        );
+        await this.changed(change, 'STATUS');
+      } catch (e) {
+        this.log.warn(`could not suspend ${r.id}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+  }
+
+  /** Makes the lease sets match the live instances (frees leases of launches that died half-way). */
+  async reconcileLeases(): Promise<void> {
+    const live = new Map<string, Set<string>>();
+    for (const r of await this.driver.list()) {
+      if (!isLive(r.status)) continue;
+      const set = live.get(r.owner.sub) ?? new Set<string>();
+      set.add(r.id);
+      live.set(r.owner.sub, set);
+    }
+    await this.leases.reconcile(live, this.cfg.LeaseGraceSeconds * 1000);
+  }
+
+  /** After a stored change: free the slot when the instance stopped being live, publish the event. */
+  private async changed(change: RecordChange, kind: Change): Promise<void> {
+    const { before, after } = change;
+    if (before === after) return;
+    if (isLive(before.status) && !isLive(after.status)) await this.releaseSlot(after.owner.sub, after.id);
+    if (before.status !== after.status) this.log.log(`instance ${after.id}: ${before.status} → ${after.status}`);
+    await this.publish(after, kind, before.status);
+  }
+
+  private async publish(r: InstanceRecord, change: Change, previous: Instance['status'] | null): Promise<void> {
+    await this.rpc.emit(InstanceChangedEvent, { instance: this.wire(r), change, previousStatus: previous, at: this.now() });
+  }
+}

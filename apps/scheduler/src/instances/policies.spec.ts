@@ -1,0 +1,80 @@
+import type { Caller } from '@wharf/contracts';
+import { canGet, canManage, canOpen, canSeeStatus } from './instance.policy';
+import { instanceUrl, isProgress, newInstanceId } from './instance.record';
+import { maxInstancesFor, resolveResources, type LimitSettings } from './limits.policy';
+
+const owner: Caller = { sub: 'o', name: 'o', roles: ['full-access'] };
+const appOwner: Caller = { sub: 'a', name: 'a', roles: ['full-access'] };
+const other: Caller = { sub: 'x', name: 'x', roles: ['full-access'] };
+const visitor: Caller = { sub: 'v', name: 'v', roles: ['visitor'] };
+const admin: Caller = { sub: 'adm', name: 'adm', roles: ['admin'] };
+const inst = (visibility: 'PRIVATE' | 'ALL_USERS' | 'PUBLIC') => ({ owner, appOwner, visibility });
+
+describe('instance policy', () => {
+  it('lets owners and admins manage', () => {
+    expect([owner, admin, appOwner, other, null].map((c) => canManage(c, inst('PRIVATE')))).toEqual([true, true, false, false, false]);
+  });
+  it("lets the app version's owner see status and logs, not open the UI", () => {
+    expect(canSeeStatus(appOwner, inst('PRIVATE'))).toBe(true);
+    expect(canOpen(appOwner, inst('PRIVATE'))).toBe(false);
+    expect(canSeeStatus(other, inst('ALL_USERS'))).toBe(false);
+  });
+  it('opens by visibility', () => {
+    expect(canOpen(other, inst('ALL_USERS'))).toBe(true);
+    expect(canOpen(visitor, inst('ALL_USERS'))).toBe(false);
+    expect(canOpen(null, inst('PUBLIC'))).toBe(true);
+    expect(canOpen(admin, inst('PRIVATE'))).toBe(false);
+    expect(canOpen(admin, inst('PRIVATE'), true)).toBe(true);
+    expect(canGet(other, inst('PRIVATE'))).toBe(false);
+  });
+});
+
+describe('instance records', () => {
+  it('makes DNS-safe ids', () => {
+    const ids = new Set(Array.from({ length: 500 }, newInstanceId));
+    expect(ids.size).toBe(500);
+    for (const id of ids) expect(id).toMatch(/^[a-z][a-z0-9]{9}$/);
+  });
+  it('builds URLs, leaving out default ports', () => {
+    expect(instanceUrl('abc', { AppsDomain: 'apps.localhost', RouterPort: 8081, RouterScheme: 'http' })).toBe('http://abc.apps.localhost:8081');
+    expect(instanceUrl('abc', { AppsDomain: 'apps.example.com', RouterPort: 443, RouterScheme: 'https' })).toBe('https://abc.apps.example.com');
+  });
+  it('only moves live instances forward', () => {
+    expect(isProgress('PROVISIONING', 'INSTALLING', null, 'Fetching bundle')).toBe(true);
+    expect(isProgress('INSTALLING', 'INSTALLING', 'Fetching bundle', 'Installing dependencies')).toBe(true);
+    expect(isProgress('INSTALLING', 'INSTALLING', 'x', 'x')).toBe(false);
+    expect(isProgress('RUNNING', 'STARTING', null, 'Starting')).toBe(false);
+    expect(isProgress('RUNNING', 'FAILED', null, 'boom')).toBe(true);
+    expect(isProgress('SUSPENDED', 'RUNNING', null, null)).toBe(false);
+  });
+});
+
+const limits: LimitSettings = {
+  MaxInstancesFullAccess: 10,
+  MaxInstancesVisitor: 5,
+  MaxInstancesAdmin: 0,
+  DefaultMemoryLimit: '512Mi',
+  MaxMemoryLimit: '4Gi',
+  MaxMemoryReservation: '2Gi',
+  MaxGpus: 2,
+};
+
+describe('limits', () => {
+  it('by role; 0 is unlimited', () => {
+    expect(maxInstancesFor(owner, limits)).toEqual({ max: 10, role: 'full-access users' });
+    expect(maxInstancesFor(visitor, limits)).toEqual({ max: 5, role: 'visitors' });
+    expect(maxInstancesFor(admin, limits)).toEqual({ max: null, role: 'admins' });
+  });
+  it('applies defaults and ceilings', () => {
+    const process = { name: 'process', maxGpus: 0 };
+    expect(resolveResources({ memoryLimit: null, memoryReservation: null, gpuCount: 0 }, limits, process)).toEqual({
+      memoryLimitBytes: 512 * 2 ** 20,
+      memoryReservationBytes: null,
+      gpuCount: 0,
+    });
+    expect(() => resolveResources({ memoryLimit: '8Gi', memoryReservation: null, gpuCount: 0 }, limits, process)).toThrow(/at most 4Gi \(Scheduler\.MaxMemoryLimit\)/);
+    expect(() => resolveResources({ memoryLimit: '4Gi', memoryReservation: '3Gi', gpuCount: 0 }, limits, process)).toThrow(/MaxMemoryReservation/);
+    expect(() => resolveResources({ memoryLimit: null, memoryReservation: null, gpuCount: 1 }, limits, process)).toThrow(/process driver runs instances without GPUs/);
+    expect(() => resolveResources({ memoryLimit: null, memoryReservation: null, gpuCount: 3 }, limits, { name: 'kubernetes', maxGpus: 8 })).toThrow(/at most 2 \(Scheduler\.MaxGpus\)/);
+  });
+});

@@ -1,0 +1,67 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { SchedulerContracts as C, WharfError } from '@wharf/contracts';
+import { connect } from 'nats';
+import { buildExample } from '../../../examples/build';
+import { InstanceService } from './instances/instance.service';
+import { leaseKey } from './leases/lease.store';
+import { alice, ensureBuilt, launcherPids, startHarness, waitFor, type Harness, type Replica } from './test-support/harness';
+
+jest.setTimeout(90_000);
+
+let h: Harness;
+let a: Replica;
+let b: Replica;
+let zipDir: string;
+
+beforeAll(async () => {
+  ensureBuilt();
+  zipDir = mkdtempSync(path.join(os.tmpdir(), 'wharf-examples-'));
+  const zip = await buildExample('hello', zipDir);
+  h = await startHarness();
+  await h.addApp('hello-1', zip);
+  a = await h.startReplica({ WHARF_SCHEDULER_MAX_INSTANCES_FULL_ACCESS: '10' });
+  b = await h.startReplica({ WHARF_SCHEDULER_MAX_INSTANCES_FULL_ACCESS: '10' });
+}, 60_000);
+
+afterAll(async () => {
+  await h?.close();
+  rmSync(zipDir, { recursive: true, force: true });
+});
+
+it('gives exactly 10 of 20 simultaneous launches by one user across two replicas (JetStream KV compare-and-set)', async () => {
+  const served = [jest.spyOn(a.app.get(InstanceService), 'create'), jest.spyOn(b.app.get(InstanceService), 'create')];
+  const results = await Promise.allSettled(Array.from({ length: 20 }, () => h.client.rpc(C.create, { appVersionId: 'hello-1' }, alice)));
+  const ok = results.filter((r) => r.status === 'fulfilled');
+  const refused = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as WharfError] : []));
+  expect(ok).toHaveLength(10);
+  expect(refused).toHaveLength(10);
+  for (const e of refused) {
+    expect(e.code).toBe('LIMIT_EXCEEDED');
+    expect(e.message).toMatch(/you already have 10 running instances; full-access users may run at most 10/);
+  }
+  // Both replicas took part.
+  expect(served[0]!.mock.calls.length).toBeGreaterThan(0);
+  expect(served[1]!.mock.calls.length).toBeGreaterThan(0);
+  expect(served[0]!.mock.calls.length + served[1]!.mock.calls.length).toBe(20);
+
+  const mine = await h.client.rpc(C.list, { limit: 50 }, alice);
+  expect(mine.items).toHaveLength(10);
+  expect((await h.client.rpc(C.countInstances, { appVersionId: 'hello-1' }, null)).count).toBe(10);
+  const nc = await connect({ servers: h.nats.url });
+  const kv = await nc.jetstream().views.kv(h.bucket);
+  const entry = await kv.get(leaseKey(alice.sub));
+  expect(Object.keys((JSON.parse(Buffer.from(entry!.value).toString()) as { leases: object }).leases).sort()).toEqual(
+    mine.items.map((i) => i.id).sort(),
+  );
+
+  // Each one is real and has its own launcher.
+  await waitFor('10 launchers', async () => launcherPids(h.dataDir).length, (n) => n >= 10, 15_000);
+  await Promise.all(mine.items.map((i) => h.client.rpc(C.terminate, { id: i.id }, alice)));
+  const after = await kv.get(leaseKey(alice.sub));
+  expect((JSON.parse(Buffer.from(after!.value).toString()) as { leases: object }).leases).toEqual({});
+  await kv.destroy();
+  await nc.close();
+  await waitFor('no launchers', async () => launcherPids(h.dataDir).length, (n) => n === 0, 10_000);
+});

@@ -1,0 +1,50 @@
+import { ConfigError } from '@wharf/config';
+import { loadSchedulerSettings } from './scheduler.config';
+
+const problems = (env: NodeJS.ProcessEnv): string => {
+  try {
+    loadSchedulerSettings(env);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as ConfigError).problems.join('\n');
+  }
+  throw new Error('expected a ConfigError');
+};
+
+describe('[Scheduler] configuration', () => {
+  it('has working defaults', () => {
+    const s = loadSchedulerSettings({ WHARF_DATA_DIR: '/tmp/x' });
+    expect(s.scheduler).toMatchObject({
+      Port: 8083,
+      Driver: 'process',
+      AppsDomain: 'apps.localhost',
+      MaxInstancesFullAccess: 10,
+      MaxInstancesVisitor: 5,
+      internalUrl: 'http://127.0.0.1:8083',
+      repositoryUrl: 'http://127.0.0.1:8082',
+      dataDir: '/tmp/x',
+    });
+    expect(s.scheduler.RuntimeVersions).toEqual([{ Name: 'python-3.11', Image: 'wharf/python:3.11', Default: true, State: 'ACTIVE', StateReason: '' }]);
+    expect(s.scheduler.launcherPath).toMatch(/apps\/launcher\/dist\/main\.js$/);
+  });
+
+  it('takes runtimes from env as TOML and checks them at boot, naming the key', () => {
+    const two = '[{Name="a",Image="wharf/a:1",Default=true},{Name="b",Image="quay.io/x/b:1",Default=true}]';
+    const text = problems({ WHARF_SCHEDULER_RUNTIME_VERSIONS: two });
+    expect(text).toMatch(/Scheduler\.RuntimeVersions .*exactly one runtime version must have Default = true \(found 2: a, b\)/);
+    expect(text).toMatch(/Scheduler\.RuntimeVersions\.1\.Image .*quay\.io\/x\/b:1 is not from an allowed registry \(AllowedRegistries: docker\.io\)/);
+    const disabled = '[{Name="a",Image="wharf/a:1",Default=true,State="DISABLED"}]';
+    expect(problems({ WHARF_SCHEDULER_RUNTIME_VERSIONS: disabled })).toMatch(/RuntimeVersions\.0\.State .*cannot be DISABLED/);
+    expect(problems({ WHARF_SCHEDULER_RUNTIME_VERSIONS: '[]' })).toMatch(/at least one runtime version/);
+  });
+
+  it('accepts registries from the allowlist and checks memory settings', () => {
+    const ok = loadSchedulerSettings({
+      WHARF_SCHEDULER_ALLOWED_REGISTRIES: '["quay.io/x"]',
+      WHARF_SCHEDULER_RUNTIME_VERSIONS: '[{Name="b",Image="quay.io/x/b:1",Default=true}]',
+    });
+    expect(ok.scheduler.RuntimeVersions[0]!.Name).toBe('b');
+    expect(problems({ WHARF_SCHEDULER_DEFAULT_MEMORY_LIMIT: '8Gi' })).toMatch(/DefaultMemoryLimit.*must not exceed MaxMemoryLimit/);
+    expect(problems({ WHARF_SCHEDULER_MAX_MEMORY_LIMIT: 'lots' })).toMatch(/MaxMemoryLimit.*quantity/);
+  });
+});

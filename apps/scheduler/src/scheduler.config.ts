@@ -1,0 +1,146 @@
+import path from 'node:path';
+import { loadPlatformConfig, loadSection, type PlatformConfig } from '@wharf/config';
+import { QuantitySchema, RUNTIME_NAME_PATTERN, RuntimeStateSchema } from '@wharf/contracts';
+import { parseQuantity } from '@wharf/manifest';
+import { z } from 'zod';
+import { imageAllowed } from './runtimes/image-ref';
+
+const quantity = QuantitySchema.refine((q) => !QuantitySchema.safeParse(q).success || parseQuantity(q) > 0, 'must be more than 0');
+
+/** One `[[Scheduler.RuntimeVersions]]` entry. */
+export const RuntimeVersionConfigSchema = z.strictObject({
+  Name: z.string().regex(RUNTIME_NAME_PATTERN, 'must match [a-z0-9][a-z0-9.-]* (e.g. python-3.11)'),
+  /** Container image (Kubernetes driver); its registry must be in AllowedRegistries. */
+  Image: z.string().min(1),
+  Default: z.boolean().default(false),
+  State: RuntimeStateSchema.default('ACTIVE'),
+  StateReason: z.string().default(''),
+  /** Process driver: the interpreter standing in for Image (default: ProcessPython). */
+  Python: z.string().min(1).optional(),
+});
+export type RuntimeVersionConfig = z.output<typeof RuntimeVersionConfigSchema>;
+
+export const DEFAULT_RUNTIMES: RuntimeVersionConfig[] = [
+  { Name: 'python-3.11', Image: 'wharf/python:3.11', Default: true, State: 'ACTIVE', StateReason: '' },
+];
+
+/** `[Scheduler]` in wharf.toml; every key also as env `WHARF_SCHEDULER_<KEY>`. */
+export const SchedulerConfigSchema = z
+  .object({
+    /** Internal HTTP port: health, launcher status reports, log streams. */
+    Port: z.number().int().min(0).max(65535).default(8083),
+    Host: z.string().default('127.0.0.1'),
+    /** How launchers reach this port; default `http://127.0.0.1:<Port>`. */
+    InternalUrl: z.string().default(''),
+    /** The repository's internal HTTP port (bundle downloads); default `http://127.0.0.1:8082` (or env WHARF_REPOSITORY_PORT). */
+    RepositoryUrl: z.string().default(''),
+    /** `process` (local launcher processes; the embedded default). `kubernetes` is a later issue. */
+    Driver: z.enum(['process', 'kubernetes']).default('process'),
+    /** Instances are at `<RouterScheme>://<id>.<AppsDomain>:<RouterPort>`. */
+    AppsDomain: z.string().min(1).default('apps.localhost'),
+    RouterPort: z.number().int().min(1).max(65535).default(8081),
+    RouterScheme: z.enum(['http', 'https']).default('http'),
+    /** Live instances (QUEUED…RUNNING) per user by role; 0 = unlimited. */
+    MaxInstancesFullAccess: z.number().int().min(0).default(10),
+    MaxInstancesVisitor: z.number().int().min(0).default(5),
+    MaxInstancesAdmin: z.number().int().min(0).default(0),
+    /** Memory limit of apps whose app.toml sets none. */
+    DefaultMemoryLimit: quantity.default('512Mi'),
+    /** Ceilings: an app asking for more is refused. */
+    MaxMemoryLimit: quantity.default('4Gi'),
+    MaxMemoryReservation: quantity.default('2Gi'),
+    MaxGpus: z.number().int().min(0).default(0),
+    /** Registries (`docker.io`) or repository prefixes (`ghcr.io/acme`) runtime images may come from. */
+    AllowedRegistries: z.array(z.string().min(1)).default(['docker.io']),
+    RuntimeVersions: z.array(RuntimeVersionConfigSchema).default(DEFAULT_RUNTIMES),
+    /** Lets owners make instances PUBLIC (opened without signing in). */
+    AllowPublicInstances: z.boolean().default(false),
+    /** JetStream KV bucket holding per-user instance leases (the race-free limit counter shared by replicas). */
+    LeaseBucket: z.string().regex(/^[a-zA-Z0-9_-]+$/).default('wharf-scheduler-leases'),
+    /** How long a lease may exist without its instance before reconciliation frees it. */
+    LeaseGraceSeconds: z.number().int().min(1).default(60),
+    /** How often instances are observed (process exits, launcher status files). */
+    ReconcileIntervalMs: z.number().int().min(100).default(1000),
+    /** Validity of the bundle download token given to a launcher. */
+    BundleTokenTtlSeconds: z.number().int().min(30).default(3600),
+    /** Validity of a launcher's status-report token (re-minted on every start). */
+    StatusTokenTtlSeconds: z.number().int().min(60).default(30 * 24 * 3600),
+    /** Process driver: the interpreter for runtimes without a `Python` key (stands in for their Image). */
+    ProcessPython: z.string().min(1).default('python3'),
+    /** Process driver: the launcher's entry point; default apps/launcher/dist/main.js next to this app. */
+    ProcessLauncher: z.string().default(''),
+    /** Process driver: `prlimit` for memory limits (`--as`); empty = find it on PATH; `off` = do not limit. */
+    ProcessPrlimit: z.string().default(''),
+    /** Process driver: SIGTERM → SIGKILL grace when stopping an instance. */
+    ProcessStopGraceMs: z.number().int().min(0).default(5000),
+    /** Process driver: bytes per log file (two files per instance). */
+    ProcessLogBytes: z.number().int().min(4096).default(1024 * 1024),
+    /**
+     * On a clean shutdown (SIGTERM), suspend every live instance instead of leaving it running for
+     * the next scheduler to adopt. For the single-machine embedded default only (one replica).
+     */
+    SuspendOnShutdown: z.boolean().default(false),
+    /** Process driver: how long the app may take to listen on its port. */
+    StartTimeoutSeconds: z.number().int().min(1).default(300),
+  })
+  .superRefine((c, ctx) => {
+    const defaults = c.RuntimeVersions.filter((r) => r.Default);
+    if (c.RuntimeVersions.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['RuntimeVersions'], message: 'configure at least one runtime version' });
+    } else if (defaults.length !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['RuntimeVersions'],
+        message: `exactly one runtime version must have Default = true (found ${defaults.length}: ${defaults.map((r) => r.Name).join(', ') || 'none'})`,
+      });
+    }
+    const seen = new Set<string>();
+    c.RuntimeVersions.forEach((r, i) => {
+      if (seen.has(r.Name)) ctx.addIssue({ code: 'custom', path: ['RuntimeVersions', i, 'Name'], message: `duplicate runtime name ${r.Name}` });
+      seen.add(r.Name);
+      if (r.Default && r.State === 'DISABLED') {
+        ctx.addIssue({ code: 'custom', path: ['RuntimeVersions', i, 'State'], message: 'the default runtime cannot be DISABLED' });
+      }
+      if (!imageAllowed(r.Image, c.AllowedRegistries)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['RuntimeVersions', i, 'Image'],
+          message: `${r.Image} is not from an allowed registry (AllowedRegistries: ${c.AllowedRegistries.join(', ') || 'none'})`,
+        });
+      }
+    });
+    const mem = (k: 'DefaultMemoryLimit' | 'MaxMemoryLimit') => (QuantitySchema.safeParse(c[k]).success ? parseQuantity(c[k]) : NaN);
+    if (mem('DefaultMemoryLimit') > mem('MaxMemoryLimit')) {
+      ctx.addIssue({ code: 'custom', path: ['DefaultMemoryLimit'], message: `must not exceed MaxMemoryLimit (${c.MaxMemoryLimit})` });
+    }
+  });
+export type SchedulerConfig = z.output<typeof SchedulerConfigSchema>;
+
+export interface SchedulerSettings {
+  platform: PlatformConfig;
+  scheduler: SchedulerConfig & {
+    /** Resolved: InternalUrl, RepositoryUrl, ProcessLauncher (absolute). */
+    internalUrl: string;
+    repositoryUrl: string;
+    launcherPath: string;
+    dataDir: string;
+  };
+}
+
+export const SCHEDULER_SETTINGS = Symbol('SCHEDULER_SETTINGS');
+
+export function loadSchedulerSettings(env: NodeJS.ProcessEnv = process.env): SchedulerSettings {
+  const platform = loadPlatformConfig(env);
+  const scheduler = loadSection('Scheduler', SchedulerConfigSchema, env);
+  const trim = (u: string) => u.replace(/\/+$/, '');
+  return {
+    platform,
+    scheduler: {
+      ...scheduler,
+      internalUrl: trim(scheduler.InternalUrl || `http://127.0.0.1:${scheduler.Port}`),
+      repositoryUrl: trim(scheduler.RepositoryUrl || `http://127.0.0.1:${env.WHARF_REPOSITORY_PORT ?? 8082}`),
+      launcherPath: path.resolve(scheduler.ProcessLauncher || path.resolve(__dirname, '../../launcher/dist/main.js')),
+      dataDir: path.resolve(platform.DataDir),
+    },
+  };
+}
