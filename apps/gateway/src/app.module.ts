@@ -1,7 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
-import { NatsModule } from '@wharf/nats';
+import { AnswerCache, NatsModule } from '@wharf/nats';
 import { AppsController } from './catalog/apps.controller';
+import { CatalogEventsHandler } from './catalog/catalog-events.handler';
 import { AuditController } from './audit/audit.controller';
 import { AuditInterceptor } from './audit/audit.interceptor';
 import { AuditRepository } from './audit/audit.repository';
@@ -47,6 +48,7 @@ export class GatewayModule {
         TagsController,
         InstancesController,
         TokenEventsHandler,
+        CatalogEventsHandler,
         AuthController,
         DeviceController,
         AuditController,
@@ -59,6 +61,7 @@ export class GatewayModule {
         PrismaService,
         TokenService,
         TokenCache,
+        AnswerCache,
         InternalHttpClient,
         // identity
         OidcClient,

@@ -1,10 +1,9 @@
 import path from 'node:path';
 import { Module, type DynamicModule } from '@nestjs/common';
-import { NatsModule } from '@wharf/nats';
+import { AnswerCache, NatsModule } from '@wharf/nats';
 import { AppHandlers } from './catalog/app.handlers';
 import { AppService } from './catalog/app.service';
 import { AppVersionRepository } from './catalog/app-version.repository';
-import { CatalogCache } from './catalog/catalog-cache';
 import { BLOB_STORE } from './blobs/blob-store';
 import { createBlobStore } from './blobs/blob-store.factory';
 import { BundleController } from './bundles/bundle.controller';
@@ -39,7 +38,7 @@ export class RepositoryModule {
         PrismaService,
         AppVersionRepository,
         AppService,
-        CatalogCache,
+        AnswerCache,
         ImportService,
         TagService,
       ],

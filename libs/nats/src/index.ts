@@ -4,3 +4,4 @@ export * from './handle.decorator';
 export * from './wharf-exception.filter';
 export * from './nats.module';
 export * from './connect';
+export * from './answer-cache';

@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { freePort } from './nats-server';
+import { createTestDatabase } from './postgres';
 
 export interface RunningSystem {
   gateway: string;
@@ -41,6 +42,13 @@ export async function startWharf(env: NodeJS.ProcessEnv = {}, timeoutMs = 120_00
     ...env,
   };
   for (const k of ['NATS_URL', 'DATABASE_URL', 'WHARF_CONFIG']) if (!(k in env)) delete childEnv[k];
+  // The embedded PostgreSQL runs as the `postgres` user when we are root; in a checkout that user
+  // cannot enter (e.g. under a 0700 temp dir) use a throw-away database on the test server instead.
+  let testDb: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
+  if (!('DATABASE_URL' in env) && !embeddedPostgresUsable()) {
+    testDb = await createTestDatabase('wharf_e2e');
+    childEnv.DATABASE_URL = testDb.url;
+  }
   const proc = spawn(process.execPath, [path.join(ROOT, 'apps/embedded/dist/main.js')], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   let gateway = '';
@@ -80,6 +88,7 @@ export async function startWharf(env: NodeJS.ProcessEnv = {}, timeoutMs = 120_00
       proc.kill('SIGINT');
       const code = await exited;
       rmSync(dataDir, { recursive: true, force: true });
+      await testDb?.drop();
       return code;
     },
   };
@@ -111,4 +120,13 @@ export function rssBytes(pid: number): number {
   } catch {
     return 0;
   }
+}
+
+/** False when we are root and the `postgres` user could not reach this checkout (see apps/embedded infra.ts). */
+function embeddedPostgresUsable(): boolean {
+  if (process.getuid?.() !== 0) return true;
+  for (let d = ROOT; d !== path.dirname(d); d = path.dirname(d)) {
+    if ((statSync(d).mode & 0o001) === 0) return false;
+  }
+  return true;
 }

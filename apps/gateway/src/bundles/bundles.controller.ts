@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { Controller, Get, Head, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { AppVersionSchema, invalid, RepositoryContracts as C, WharfError, type Caller } from '@wharf/contracts';
-import { RpcClient } from '@wharf/nats';
+import { AnswerCache, RpcClient } from '@wharf/nats';
 import Busboy from 'busboy';
 import type { Request, Response } from 'express';
 import { AllowAnonymous, CurrentCaller } from '../auth/auth.guard';
@@ -20,6 +20,7 @@ export class BundlesController {
   constructor(
     private readonly internal: InternalHttpClient,
     private readonly nats: RpcClient,
+    private readonly cache: AnswerCache,
   ) {}
 
   @Post('bundles')
@@ -72,6 +73,7 @@ export class BundlesController {
     body.pipe(up);
     const answer = await response;
     source.off('close', abort);
+    if (answer.statusCode === 201) this.cache.invalidate(); // read-your-writes on this replica
     res.status(answer.statusCode ?? 502);
     res.setHeader('content-type', answer.headers['content-type'] ?? 'application/json');
     if (!source.complete) res.setHeader('connection', 'close');

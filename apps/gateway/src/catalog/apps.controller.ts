@@ -9,7 +9,7 @@ import {
   VisibilitySchema,
   type Caller,
 } from '@wharf/contracts';
-import { RpcClient } from '@wharf/nats';
+import { AnswerCache, RpcClient } from '@wharf/nats';
 import type { Response } from 'express';
 import { z } from 'zod';
 import { AllowAnonymous, CurrentCaller } from '../auth/auth.guard';
@@ -22,23 +22,44 @@ const PatchAppSchema = z.object({ visibility: VisibilitySchema }).strict();
 @ApiBearerAuth()
 @Controller('api/v1/apps')
 export class AppsController {
-  constructor(private readonly nats: RpcClient) {}
+  constructor(
+    private readonly nats: RpcClient,
+    private readonly cache: AnswerCache,
+  ) {}
+
+  /**
+   * Catalog reads are answered from memory per caller and query, already serialized: the catalog
+   * is read far more than written. Changes made through this gateway drop the cache at once;
+   * changes seen elsewhere arrive as broadcast events (CatalogEventsHandler).
+   */
+  private cached(caller: Caller | null, kind: string, query: unknown, res: Response, load: () => Promise<unknown>) {
+    res.type('application/json');
+    return this.cache.getOrLoad(this.cache.key(caller, kind, query), async () => JSON.stringify(await load()));
+  }
+
+  private async changed<T>(p: Promise<T>): Promise<T> {
+    try {
+      return await p;
+    } finally {
+      this.cache.invalidate();
+    }
+  }
 
   @Get()
   @AllowAnonymous()
   @ApiOperation({ summary: 'List the catalog: the latest visible version of each app, or all versions (`allVersions=true`); search with `q`' })
   @ApiQueryOf(AppListRequestSchema)
   @ApiResponseOf(200, pageOf(AppVersionSchema))
-  list(@CurrentCaller() caller: Caller | null, @Query() query: Record<string, string>) {
-    return this.nats.rpc(C.list, query as never, caller);
+  list(@CurrentCaller() caller: Caller | null, @Query() query: Record<string, string>, @Res({ passthrough: true }) res: Response) {
+    return this.cached(caller, 'list', query, res, () => this.nats.rpc(C.list, query as never, caller));
   }
 
   @Get(':id')
   @AllowAnonymous()
   @ApiOperation({ summary: 'One app version, by id, `name@version`, or `name` (its newest version you may see)' })
   @ApiResponseOf(200, AppVersionSchema)
-  get(@CurrentCaller() caller: Caller | null, @Param('id') id: string) {
-    return this.nats.rpc(C.get, { id }, caller);
+  get(@CurrentCaller() caller: Caller | null, @Param('id') id: string, @Res({ passthrough: true }) res: Response) {
+    return this.cached(caller, 'get', id, res, () => this.nats.rpc(C.get, { id }, caller));
   }
 
   @Get(':name/versions')
@@ -46,8 +67,13 @@ export class AppsController {
   @ApiOperation({ summary: 'All versions of an app you may see, newest first' })
   @ApiQueryOf(PageRequestSchema)
   @ApiResponseOf(200, pageOf(AppVersionSchema))
-  versions(@CurrentCaller() caller: Caller | null, @Param('name') name: string, @Query() query: Record<string, string>) {
-    return this.nats.rpc(C.versions, { ...(query as object), name } as never, caller);
+  versions(
+    @CurrentCaller() caller: Caller | null,
+    @Param('name') name: string,
+    @Query() query: Record<string, string>,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return this.cached(caller, 'versions', [name, query], res, () => this.nats.rpc(C.versions, { ...(query as object), name } as never, caller));
   }
 
   @Get(':id/icon')
@@ -81,21 +107,21 @@ export class AppsController {
   @ApiResponseOf(200, AppVersionSchema)
   patch(@CurrentCaller() caller: Caller, @Param('id') id: string, @Body() body: unknown) {
     const { visibility } = parseOrThrow(PatchAppSchema, body, 'body (only `visibility` can change)');
-    return this.nats.rpc(C.setVisibility, { id, visibility }, caller);
+    return this.changed(this.nats.rpc(C.setVisibility, { id, visibility }, caller));
   }
 
   @Delete(':id')
   @HttpCode(200)
   @ApiOperation({ summary: 'Delete an app version (owner or admin); 409 while instances of it exist' })
   delete(@CurrentCaller() caller: Caller, @Param('id') id: string) {
-    return this.nats.rpc(C.delete, { id }, caller);
+    return this.changed(this.nats.rpc(C.delete, { id }, caller));
   }
 
   @Put(':id/tags/:tag')
   @ApiOperation({ summary: 'Put a tag on an app version (admins)' })
   @ApiResponseOf(200, AppVersionSchema)
   tag(@CurrentCaller() caller: Caller, @Param('id') id: string, @Param('tag') tag: string) {
-    return this.nats.rpc(C.tagAssign, { id, tag }, caller);
+    return this.changed(this.nats.rpc(C.tagAssign, { id, tag }, caller));
   }
 
   @Delete(':id/tags/:tag')
@@ -103,6 +129,6 @@ export class AppsController {
   @ApiOperation({ summary: 'Take a tag off an app version (admins)' })
   @ApiResponseOf(200, AppVersionSchema)
   untag(@CurrentCaller() caller: Caller, @Param('id') id: string, @Param('tag') tag: string) {
-    return this.nats.rpc(C.tagUnassign, { id, tag }, caller);
+    return this.changed(this.nats.rpc(C.tagUnassign, { id, tag }, caller));
   }
 }

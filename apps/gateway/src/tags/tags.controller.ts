@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { pageOf, PageRequestSchema, RepositoryContracts as C, TagSchema, type Caller } from '@wharf/contracts';
-import { RpcClient } from '@wharf/nats';
+import { AnswerCache, RpcClient } from '@wharf/nats';
 import { CurrentCaller } from '../auth/auth.guard';
 import { ApiBodyOf, ApiQueryOf, ApiResponseOf } from '../openapi/zod-openapi';
 
@@ -10,7 +10,19 @@ import { ApiBodyOf, ApiQueryOf, ApiResponseOf } from '../openapi/zod-openapi';
 @ApiBearerAuth()
 @Controller('api/v1/tags')
 export class TagsController {
-  constructor(private readonly nats: RpcClient) {}
+  constructor(
+    private readonly nats: RpcClient,
+    private readonly cache: AnswerCache,
+  ) {}
+
+  /** Tag changes alter what visitors see: drop this gateway's cached catalog answers at once. */
+  private async changed<T>(p: Promise<T>): Promise<T> {
+    try {
+      return await p;
+    } finally {
+      this.cache.invalidate();
+    }
+  }
 
   @Get()
   @ApiOperation({ summary: 'List tags' })
@@ -25,7 +37,7 @@ export class TagsController {
   @ApiBodyOf(C.tagCreate.request)
   @ApiResponseOf(201, TagSchema)
   create(@CurrentCaller() caller: Caller, @Body() body: unknown) {
-    return this.nats.rpc(C.tagCreate, body as never, caller);
+    return this.changed(this.nats.rpc(C.tagCreate, body as never, caller));
   }
 
   @Patch(':name')
@@ -33,13 +45,13 @@ export class TagsController {
   @ApiBodyOf(C.tagUpdate.request.omit({ name: true }))
   @ApiResponseOf(200, TagSchema)
   update(@CurrentCaller() caller: Caller, @Param('name') name: string, @Body() body: unknown) {
-    return this.nats.rpc(C.tagUpdate, { ...(body as object), name } as never, caller);
+    return this.changed(this.nats.rpc(C.tagUpdate, { ...(body as object), name } as never, caller));
   }
 
   @Delete(':name')
   @HttpCode(200)
   @ApiOperation({ summary: 'Delete a tag (admins); it is taken off every app version' })
   delete(@CurrentCaller() caller: Caller, @Param('name') name: string) {
-    return this.nats.rpc(C.tagDelete, { name }, caller);
+    return this.changed(this.nats.rpc(C.tagDelete, { name }, caller));
   }
 }

@@ -1,16 +1,15 @@
 import { Controller } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { AppChangedEvent, RepositoryContracts as C, TagChangedEvent } from '@wharf/contracts';
-import { Handle, OnEvent, type Msg } from '@wharf/nats';
+import { AnswerCache, Handle, OnEvent, type Msg } from '@wharf/nats';
 import { AppService } from './app.service';
-import { CatalogCache } from './catalog-cache';
 
 /** NATS handlers for app versions: thin, the logic is in AppService. */
 @Controller()
 export class AppHandlers {
   constructor(
     private readonly apps: AppService,
-    private readonly cache: CatalogCache,
+    private readonly cache: AnswerCache,
   ) {}
 
   /** Every replica drops its cached catalog answers when any replica changes the catalog. */

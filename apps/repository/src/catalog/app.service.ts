@@ -13,11 +13,10 @@ import {
   type RepositoryContracts,
   type Visibility,
 } from '@wharf/contracts';
-import { RpcClient } from '@wharf/nats';
+import { AnswerCache, RpcClient } from '@wharf/nats';
 import { BLOB_STORE, type BlobStore } from '../blobs/blob-store';
 import { REPOSITORY_SETTINGS, type RepositorySettings } from '../repository.config';
 import { canManage, canSee } from './access.policy';
-import { CatalogCache } from './catalog-cache';
 import { AppVersionRepository, toAppVersion, type AppVersionRow } from './app-version.repository';
 import { decodeCursor, encodeCursor } from './cursor';
 
@@ -34,7 +33,7 @@ export class AppService {
     private readonly rpc: RpcClient,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
     @Inject(REPOSITORY_SETTINGS) private readonly settings: RepositorySettings,
-    private readonly cache: CatalogCache,
+    private readonly cache: AnswerCache,
   ) {}
 
   private get allowPublic(): boolean {

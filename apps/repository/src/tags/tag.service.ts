@@ -11,9 +11,8 @@ import {
   TagChangedEvent,
 } from '@wharf/contracts';
 import { Prisma } from '../generated/prisma/client';
-import { RpcClient } from '@wharf/nats';
+import { AnswerCache, RpcClient } from '@wharf/nats';
 import { AppService } from '../catalog/app.service';
-import { CatalogCache } from '../catalog/catalog-cache';
 import { PrismaService } from '../prisma/prisma.service';
 
 type TagRow = { name: string; title: string; color: string; description: string; visitorRoles: string[]; createdAt: Date };
@@ -29,7 +28,7 @@ export class TagService {
   constructor(
     private readonly prisma: PrismaService,
     private readonly apps: AppService,
-    private readonly cache: CatalogCache,
+    private readonly cache: AnswerCache,
     private readonly rpc: RpcClient,
   ) {}
 

@@ -1,11 +1,11 @@
-import { CatalogCache } from './catalog-cache';
+import { AnswerCache } from './answer-cache';
 
-describe('CatalogCache', () => {
+describe('AnswerCache', () => {
   const alice = { sub: 'alice', name: 'alice', roles: ['full-access' as const] };
   const bob = { sub: 'bob', name: 'bob', roles: ['full-access' as const] };
 
   it('answers repeated queries of one caller from memory, never across callers', async () => {
-    const cache = new CatalogCache();
+    const cache = new AnswerCache();
     let loads = 0;
     const load = async () => ++loads;
     expect(await cache.getOrLoad(cache.key(alice, 'list', { q: 'x' }), load)).toBe(1);
@@ -16,7 +16,7 @@ describe('CatalogCache', () => {
   });
 
   it('drops everything on invalidate, including an answer loaded while the change happened', async () => {
-    const cache = new CatalogCache();
+    const cache = new AnswerCache();
     const k = cache.key(alice, 'list', {});
     let release!: () => void;
     const slow = cache.getOrLoad(k, () => new Promise<string>((r) => (release = () => r('stale'))));
@@ -27,11 +27,11 @@ describe('CatalogCache', () => {
   });
 
   it('expires entries after the TTL', async () => {
-    const cache = new CatalogCache();
+    const cache = new AnswerCache();
     const now = jest.spyOn(Date, 'now').mockReturnValue(1_000);
     const k = cache.key(alice, 'get', { id: 'a' });
     await cache.getOrLoad(k, async () => 'one');
-    now.mockReturnValue(1_000 + CatalogCache.TTL_MS + 1);
+    now.mockReturnValue(1_000 + AnswerCache.TTL_MS + 1);
     expect(await cache.getOrLoad(k, async () => 'two')).toBe('two');
     now.mockRestore();
   });

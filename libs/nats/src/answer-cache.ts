@@ -8,14 +8,14 @@ interface Entry {
 }
 
 /**
- * A small in-memory cache of catalog answers (lists and gets), per caller and query. The catalog
- * is read far more than written: every change bumps the generation (locally, and on other
- * replicas through the broadcast events.app.changed.v1 / events.tag.changed.v1), which drops
- * every entry at once; a short TTL bounds staleness should an event be missed. Answers are
- * keyed by the caller's identity and roles, so authorization is never shared between callers.
+ * A small in-memory cache of answers, per caller and query, for data read far more than it is
+ * written (the catalog). Every change bumps the generation (locally, and on other replicas or
+ * services through broadcast events such as events.app.changed.v1), which drops every entry at
+ * once; a short TTL bounds staleness should an event be missed. Answers are keyed by the caller's
+ * identity and roles, so an answer is never shared between callers.
  */
 @Injectable()
-export class CatalogCache {
+export class AnswerCache {
   private readonly entries = new Map<string, Entry>();
   private generation = 0;
   static readonly TTL_MS = 5000;
@@ -33,8 +33,8 @@ export class CatalogCache {
     const value = await load();
     // A change during the load must not be overwritten by the stale answer.
     if (generation === this.generation) {
-      if (this.entries.size >= CatalogCache.MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
-      this.entries.set(key, { value, expires: now + CatalogCache.TTL_MS, generation });
+      if (this.entries.size >= AnswerCache.MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
+      this.entries.set(key, { value, expires: now + AnswerCache.TTL_MS, generation });
     }
     return value;
   }
