@@ -61,7 +61,7 @@ export class GatewayModule {
         PrismaService,
         TokenService,
         TokenCache,
-        AnswerCache,
+        { provide: AnswerCache, useValue: new AnswerCache(settings.gateway.CatalogCacheMs) },
         InternalHttpClient,
         // identity
         OidcClient,

@@ -16,6 +16,8 @@ export const GatewayConfigSchema = z.object({
   DatabaseSchema: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('gateway'),
   /** The repository's internal HTTP port, for bundle streams. */
   RepositoryUrl: z.url().default('http://127.0.0.1:8082'),
+  /** How long catalog answers are served from memory per caller (dropped at once on changes); 0 turns it off. */
+  CatalogCacheMs: z.number().int().min(0).max(60_000).default(5000),
   /** The scheduler's internal HTTP port, for following instance logs. */
   SchedulerUrl: z.url().default('http://127.0.0.1:8083'),
   /**

@@ -38,7 +38,7 @@ export class RepositoryModule {
         PrismaService,
         AppVersionRepository,
         AppService,
-        AnswerCache,
+        { provide: AnswerCache, useValue: new AnswerCache() },
         ImportService,
         TagService,
       ],

@@ -35,4 +35,11 @@ describe('AnswerCache', () => {
     expect(await cache.getOrLoad(k, async () => 'two')).toBe('two');
     now.mockRestore();
   });
+
+  it('loads every time when turned off', async () => {
+    const cache = new AnswerCache(0);
+    let loads = 0;
+    await cache.getOrLoad('k', async () => ++loads);
+    expect(await cache.getOrLoad('k', async () => ++loads)).toBe(2);
+  });
 });

@@ -1,4 +1,3 @@
-import { Injectable } from '@nestjs/common';
 import type { Caller } from '@wharf/contracts';
 
 interface Entry {
@@ -12,20 +11,24 @@ interface Entry {
  * written (the catalog). Every change bumps the generation (locally, and on other replicas or
  * services through broadcast events such as events.app.changed.v1), which drops every entry at
  * once; a short TTL bounds staleness should an event be missed. Answers are keyed by the caller's
- * identity and roles, so an answer is never shared between callers.
+ * identity and roles, so an answer is never shared between callers. Provide it with
+ * `{ provide: AnswerCache, useValue: new AnswerCache(ttlMs) }`.
  */
-@Injectable()
 export class AnswerCache {
   private readonly entries = new Map<string, Entry>();
   private generation = 0;
   static readonly TTL_MS = 5000;
   static readonly MAX_ENTRIES = 2000;
 
+  /** `ttlMs` 0 turns the cache off (every call loads). */
+  constructor(private readonly ttlMs: number = AnswerCache.TTL_MS) {}
+
   key(caller: Caller | null, kind: string, query: unknown): string {
     return JSON.stringify([caller ? [caller.sub, caller.roles] : null, kind, query]);
   }
 
   async getOrLoad<T>(key: string, load: () => Promise<T>): Promise<T> {
+    if (this.ttlMs <= 0) return load();
     const hit = this.entries.get(key);
     const now = Date.now();
     if (hit && hit.generation === this.generation && hit.expires > now) return hit.value as T;
@@ -34,7 +37,7 @@ export class AnswerCache {
     // A change during the load must not be overwritten by the stale answer.
     if (generation === this.generation) {
       if (this.entries.size >= AnswerCache.MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
-      this.entries.set(key, { value, expires: now + AnswerCache.TTL_MS, generation });
+      this.entries.set(key, { value, expires: now + this.ttlMs, generation });
     }
     return value;
   }
