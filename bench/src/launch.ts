@@ -1,0 +1,386 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { createTestDatabase, startNatsServer, startWharf } from '@wharf/testing';
+import { machine, percentile, round } from './common';
+
+/**
+ * bench/launch: Run → first HTTP 200 from the instance, on the process driver. Imports the `hello`
+ * sample bundle (stdlib only: no venv to build), then (a) SEQUENTIAL launches one after another,
+ * each terminated before the next, and (b) CONCURRENT launches started together. Each launch is
+ * timed from the moment its `POST /api/v1/apps/:id/instances` is sent until a GET to
+ * `http://<address>/` answers 200 (polled every POLL_MS; the launcher answers 503 until the app
+ * listens). Meanwhile `GET /api/v1/instances/:id` is polled every POLL_MS and each status change
+ * is timestamped, to split the launch into the scheduler's share (the create round trip and
+ * PROVISIONING) and the launcher's (INSTALLING, STARTING). Prints JSON.
+ * Targets (process driver): p50 ≤ 1000 ms, p99 ≤ 2000 ms, for both scenarios.
+ */
+const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 20);
+const CONCURRENT = Number(process.env.BENCH_CONCURRENT ?? 10);
+const POLL_MS = Number(process.env.BENCH_POLL_MS ?? 20);
+/** `0` skips the status polls (no phase split), to see what the observing costs on a small machine. */
+const STATUS_POLL = process.env.BENCH_STATUS_POLL !== '0';
+/** One launch must reach its first 200 within this. */
+const LAUNCH_TIMEOUT_MS = Number(process.env.BENCH_LAUNCH_TIMEOUT_MS ?? 15_000);
+/** No new launch starts after this much time since the bench began (keeps the run bounded). */
+const BUDGET_MS = Number(process.env.BENCH_BUDGET_MS ?? 90_000);
+const TARGET = { p50_ms: 1000, p99_ms: 2000 };
+const ADMIN = `wharf_pat_${'d'.repeat(40)}`;
+const ROOT = path.resolve(__dirname, '../..');
+const HELLO_ZIP = path.join(ROOT, 'examples/dist/hello.zip');
+const LAUNCHER_MAIN = 'apps/launcher/dist/main.js';
+const STATUSES = ['QUEUED', 'PROVISIONING', 'INSTALLING', 'STARTING', 'RUNNING'] as const;
+
+interface Instance {
+  id: string;
+  status: string;
+  statusReason: string | null;
+  address: string | null;
+}
+
+interface Launch {
+  id: string;
+  /** All times in ms since the POST was sent. */
+  createMs: number;
+  /** Status in the create answer. */
+  createStatus: string;
+  addressMs: number | null;
+  readyMs: number;
+  /** First time each status was seen (the create answer, then GET polls). */
+  seen: { status: string; ms: number }[];
+  /** From the launcher's own log lines. */
+  launcherAppUpMs: number | null;
+  launcherTotalMs: number | null;
+  bundleFetchMs: number | null;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const started = performance.now();
+
+/** A JSON API call; throws on an unexpected status. */
+async function api<T>(base: string, token: string, method: string, p: string, body?: unknown, expect = [200, 201]): Promise<T> {
+  const res = await fetch(`${base}${p}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!expect.includes(res.status)) throw new Error(`${method} ${p}: HTTP ${res.status} ${text.slice(0, 500)}`);
+  return (text ? JSON.parse(text) : null) as T;
+}
+
+/** Status code of a GET to http://address/ on a fresh connection, or 0 when nothing answers. */
+function probe(address: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = http.get(`http://${address}/`, { agent: false, timeout: 2000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(0));
+  });
+}
+
+function ensureHelloBundle(): void {
+  if (existsSync(HELLO_ZIP)) return;
+  console.error(`bench/launch: ${path.relative(ROOT, HELLO_ZIP)} is missing; building the examples`);
+  const r = spawnSync('pnpm', ['--filter', '@wharf/examples', 'build'], { cwd: ROOT, stdio: ['ignore', 2, 2] });
+  if (r.status !== 0 || !existsSync(HELLO_ZIP)) throw new Error('could not build the examples (pnpm --filter @wharf/examples build)');
+}
+
+async function launch(base: string, token: string, appId: string, live: Set<string>): Promise<Launch> {
+  const t0 = performance.now();
+  const ms = () => performance.now() - t0;
+  const created = await api<Instance>(base, token, 'POST', `/api/v1/apps/${encodeURIComponent(appId)}/instances`, {});
+  const createMs = ms();
+  live.add(created.id);
+  const seen: Launch['seen'] = [{ status: created.status, ms: createMs }];
+  let address = created.address;
+  let addressMs: number | null = address ? createMs : null;
+  let readyMs: number | null = null;
+  let failed: string | null = null;
+  const deadline = t0 + Math.min(LAUNCH_TIMEOUT_MS, Math.max(5000, BUDGET_MS + 20_000 - (t0 - started)));
+  const timedOut = () => performance.now() > deadline;
+
+  const pollStatus = async () => {
+    let ready = false;
+    // After the first 200, keep watching a little longer for RUNNING (the launcher reports it after it starts proxying).
+    let stopAt = Infinity;
+    while (!timedOut() && !failed && performance.now() < stopAt) {
+      const inst = await api<Instance>(base, token, 'GET', `/api/v1/instances/${created.id}`);
+      const at = ms();
+      if (inst.status !== seen[seen.length - 1]!.status) seen.push({ status: inst.status, ms: at });
+      if (!address && inst.address) [address, addressMs] = [inst.address, at];
+      if (inst.status === 'FAILED') failed = inst.statusReason ?? 'FAILED';
+      if (inst.status === 'RUNNING') return;
+      if (!ready && readyMs !== null) [ready, stopAt] = [true, performance.now() + 3000];
+      await sleep(POLL_MS);
+    }
+  };
+  const pollHttp = async () => {
+    while (!timedOut() && !failed) {
+      if (!address && !STATUS_POLL) address = (await api<Instance>(base, token, 'GET', `/api/v1/instances/${created.id}`)).address;
+      if (address && (await probe(address)) === 200) {
+        readyMs = ms();
+        return;
+      }
+      await sleep(POLL_MS);
+    }
+  };
+  await Promise.all([STATUS_POLL ? pollStatus() : undefined, pollHttp()]);
+  if (failed) throw new Error(`instance ${created.id} FAILED: ${failed}`);
+  if (readyMs === null) throw new Error(`instance ${created.id} did not answer 200 within ${Math.round(ms())} ms (status ${seen[seen.length - 1]!.status})`);
+
+  // The launcher's own account: "the app is up: A ms after its start, B ms after the launcher's".
+  const logs = await fetch(`${base}/api/v1/instances/${created.id}/logs?tail=200`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.text());
+  const up = /the app is up: (\d+) ms after its start, (\d+) ms after the launcher's/.exec(logs);
+  const fetched = /bundle fetched and unpacked: .*\((\d+) ms\)/.exec(logs);
+  return {
+    id: created.id,
+    createMs,
+    createStatus: created.status,
+    addressMs,
+    readyMs,
+    seen,
+    launcherAppUpMs: up ? Number(up[1]) : null,
+    launcherTotalMs: up ? Number(up[2]) : null,
+    bundleFetchMs: fetched ? Number(fetched[1]) : null,
+  };
+}
+
+async function terminate(base: string, token: string, id: string, live: Set<string>): Promise<number> {
+  const t = performance.now();
+  await api(base, token, 'DELETE', `/api/v1/instances/${id}`, undefined, [200, 404]);
+  live.delete(id);
+  return performance.now() - t;
+}
+
+function stats(xs: number[]) {
+  const s = [...xs].sort((a, b) => a - b);
+  const mean = s.reduce((a, b) => a + b, 0) / (s.length || 1);
+  return { n: s.length, p50_ms: round(percentile(s, 50)), p99_ms: round(percentile(s, 99)), min_ms: round(s[0] ?? NaN), max_ms: round(s[s.length - 1] ?? NaN), mean_ms: round(mean) };
+}
+
+const mean = (xs: number[]) => (xs.length ? round(xs.reduce((a, b) => a + b, 0) / xs.length) : null);
+
+/** Mean time per status (first seen → next status first seen) and how many launches showed it at all. */
+function phases(launches: Launch[]) {
+  const out: Record<string, { mean_ms: number | null; observed_in: number }> = {};
+  for (const st of STATUSES) {
+    const durations: number[] = [];
+    for (const l of launches) {
+      const i = l.seen.findIndex((s) => s.status === st);
+      if (i < 0) continue;
+      const next = l.seen[i + 1]?.ms ?? (st === 'RUNNING' ? null : l.readyMs);
+      if (next !== null) durations.push(Math.max(0, next - l.seen[i]!.ms));
+    }
+    out[st] = { mean_ms: st === 'RUNNING' ? null : mean(durations), observed_in: launches.filter((l) => l.seen.some((s) => s.status === st)).length };
+  }
+  return out;
+}
+
+function summarize(launches: Launch[]) {
+  const ready = stats(launches.map((l) => l.readyMs));
+  const runningSeen = launches.flatMap((l) => l.seen.filter((s) => s.status === 'RUNNING').map((s) => s.ms - l.readyMs));
+  return {
+    run_to_first_200: ready,
+    pass: ready.p50_ms <= TARGET.p50_ms && ready.p99_ms <= TARGET.p99_ms,
+    scheduler_share: {
+      create_round_trip: stats(launches.map((l) => l.createMs)),
+      status_in_create_answer: [...new Set(launches.map((l) => l.createStatus))],
+      create_answer_to_address_set_mean_ms: mean(launches.flatMap((l) => (l.addressMs === null ? [] : [l.addressMs - l.createMs]))),
+    },
+    phases_mean_ms: phases(launches),
+    running_status_seen_minus_first_200_mean_ms: mean(runningSeen),
+    launcher_log: {
+      bundle_fetch_unpack_mean_ms: mean(launches.flatMap((l) => (l.bundleFetchMs === null ? [] : [l.bundleFetchMs]))),
+      app_up_after_app_spawn_mean_ms: mean(launches.flatMap((l) => (l.launcherAppUpMs === null ? [] : [l.launcherAppUpMs]))),
+      app_up_after_launcher_start_mean_ms: mean(launches.flatMap((l) => (l.launcherTotalMs === null ? [] : [l.launcherTotalMs]))),
+    },
+  };
+}
+
+const brief = (l: Launch) => ({
+  id: l.id,
+  create_ms: round(l.createMs),
+  first_200_ms: round(l.readyMs),
+  statuses: l.seen.map((s) => `${s.status}@${Math.round(s.ms)}`).join(' '),
+  launcher_up_after_start_ms: l.launcherTotalMs,
+});
+
+/** Processes left from this run: launchers whose state dir is under `dataDir`, anything whose cwd is there. */
+function leftovers(dataDir: string): { pid: number; cmd: string }[] {
+  const out: { pid: number; cmd: string }[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
+    try {
+      const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+      if (!cmd) continue;
+      let cwd = '';
+      try {
+        cwd = readlinkSync(`/proc/${d}/cwd`);
+      } catch {
+        /* not ours to read */
+      }
+      const environ = readFileSync(`/proc/${d}/environ`, 'utf8');
+      if (cwd.startsWith(dataDir) || environ.includes(`WHARF_STATE_DIR=${dataDir}`) || environ.includes(`WHARF_DATA_DIR=${dataDir}`)) {
+        out.push({ pid: Number(d), cmd: cmd.slice(0, 200) });
+      }
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+/** `pgrep -f apps/launcher/dist/main.js`, split into this run's launchers (state dir under `dataDir`) and others'. */
+function pgrepLaunchers(dataDir: string): { ours: number[]; others: number[] } {
+  const r = spawnSync('pgrep', ['-f', LAUNCHER_MAIN], { encoding: 'utf8' });
+  const pids = r.stdout.split('\n').filter(Boolean).map(Number);
+  const ours = pids.filter((p) => {
+    try {
+      return readFileSync(`/proc/${p}/environ`, 'utf8').includes(`WHARF_STATE_DIR=${dataDir}`);
+    } catch {
+      return false;
+    }
+  });
+  return { ours, others: pids.filter((p) => !ours.includes(p)) };
+}
+
+async function main(): Promise<void> {
+  ensureHelloBundle();
+  const loadBefore = os.loadavg().map((x) => round(x, 2));
+  const [db, nats] = await Promise.all([createTestDatabase('wharf_bench'), startNatsServer()]);
+  const tStart = performance.now();
+  const wharf = await startWharf({
+    DATABASE_URL: db.url,
+    NATS_URL: nats.url,
+    WHARF_GATEWAY_BOOTSTRAP_ADMIN_TOKEN: ADMIN,
+    WHARF_PLATFORM_LOG_LEVEL: 'warn',
+    WHARF_SCHEDULER_MAX_INSTANCES_FULL_ACCESS: String(Math.max(50, CONCURRENT + 5)),
+  }).catch(async (e: unknown) => {
+    await Promise.all([nats.stop(), db.drop()]);
+    throw e;
+  });
+  const wharfStartMs = performance.now() - tStart;
+  const dataDir = wharf.dataDir;
+  const live = new Set<string>();
+  let result: Record<string, unknown> | null = null;
+  let failure: unknown = null;
+  let token = ADMIN;
+  try {
+    token = (await api<{ token: string }>(wharf.gateway, ADMIN, 'POST', '/api/v1/tokens', { user: 'launch-bench', roles: ['full-access'] })).token;
+    // Imported by the same user who runs it: PRIVATE is enough, and its limit is the full-access one.
+    const zip = readFileSync(HELLO_ZIP);
+    const imp = await fetch(`${wharf.gateway}/api/v1/bundles`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/zip' },
+      body: zip,
+    });
+    if (imp.status !== 201) throw new Error(`import failed: HTTP ${imp.status} ${await imp.text()}`);
+    const app = (await imp.json()) as { id: string; name: string; version: string };
+
+    // (a) sequential: launch, first 200, terminate, next
+    const sequential: Launch[] = [];
+    const terminateMs: number[] = [];
+    for (let i = 0; i < SEQUENTIAL && performance.now() - started < BUDGET_MS; i++) {
+      const l = await launch(wharf.gateway, token, app.id, live);
+      sequential.push(l);
+      terminateMs.push(await terminate(wharf.gateway, token, l.id, live));
+    }
+
+    // (b) concurrent: all POSTs sent together; each timed from its own POST
+    let concurrent: Launch[] = [];
+    let concurrentWallMs = 0;
+    let concurrentTerminateMs = 0;
+    if (performance.now() - started < BUDGET_MS) {
+      const t = performance.now();
+      const settled = await Promise.allSettled(Array.from({ length: CONCURRENT }, () => launch(wharf.gateway, token, app.id, live)));
+      concurrentWallMs = performance.now() - t;
+      const t2 = performance.now();
+      await Promise.all([...live].map((id) => terminate(wharf.gateway, token, id, live)));
+      concurrentTerminateMs = performance.now() - t2;
+      const bad = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected');
+      if (bad.length) throw new Error(`${bad.length} concurrent launches failed: ${bad.map((b) => String(b.reason)).join('; ')}`);
+      concurrent = settled.map((s) => (s as PromiseFulfilledResult<Launch>).value);
+    }
+
+    const seq = summarize(sequential);
+    const conc = summarize(concurrent);
+    result = {
+      bench: 'launch',
+      machine: machine(),
+      driver: 'process',
+      app: `${app.name}@${app.version} (examples/dist/hello.zip, no requirements)`,
+      poll_ms: POLL_MS,
+      status_polling: STATUS_POLL,
+      loadavg_1_5_15: { before: loadBefore, after: os.loadavg().map((x) => round(x, 2)) },
+      wharf_start_ms: round(wharfStartMs),
+      sequential: {
+        launches: sequential.length,
+        ...seq,
+        cold_first_launch: sequential[0] ? brief(sequential[0]) : null,
+        warm_rest: stats(sequential.slice(1).map((l) => l.readyMs)),
+        terminate: stats(terminateMs),
+        each: sequential.map(brief),
+      },
+      concurrent: {
+        launches: concurrent.length,
+        ...conc,
+        wall_ms_all_ready: round(concurrentWallMs),
+        terminate_all_ms: round(concurrentTerminateMs),
+        each: concurrent.map(brief),
+      },
+      targets: { p50_ms: `<= ${TARGET.p50_ms}`, p99_ms: `<= ${TARGET.p99_ms}` },
+      notes: [
+        'first_200_ms: from sending POST /api/v1/apps/:id/instances to the first 200 from http://<address>/ (fresh connection per probe)',
+        `status times are when a GET /api/v1/instances/:id poll (every ${POLL_MS} ms) first returned the status: resolution ≈ poll interval + round trip; statuses shorter than that can be missed (see observed_in)`,
+        'phases_mean_ms[S]: first seen S → first seen of the next status (or → first 200 for the last one before RUNNING)',
+        'with n ≤ 20 samples p99 is the maximum',
+      ],
+      pass: seq.pass && (concurrent.length === 0 || conc.pass),
+    };
+  } catch (e) {
+    failure = e;
+  } finally {
+    // Terminate whatever is left (a failed launch, or a bench stopped half-way), then stop everything.
+    for (const id of [...live]) await terminate(wharf.gateway, token, id, live).catch((e: unknown) => console.error(`terminate ${id}: ${String(e)}`));
+    await wharf.stop();
+    await Promise.all([nats.stop(), db.drop()]);
+  }
+
+  // No launcher or app process of this run may outlive it.
+  let left = leftovers(dataDir);
+  for (let i = 0; i < 40 && left.length; i++) {
+    await sleep(50);
+    left = leftovers(dataDir);
+  }
+  const launchers = pgrepLaunchers(dataDir);
+  const strayLaunchers = launchers.ours;
+  const cleanup = {
+    leftover_processes: left,
+    pgrep_launchers_of_this_run: launchers.ours.length,
+    pgrep_launchers_of_other_runs: launchers.others.length,
+    database_dropped: db.name,
+  };
+  if (result) console.log(JSON.stringify({ ...result, cleanup }, null, 2));
+  if (left.length || strayLaunchers.length) {
+    console.error(`bench/launch: FAIL: processes outlived the run: ${JSON.stringify(left)}; new launchers from pgrep: ${strayLaunchers.join(', ')}`);
+    for (const p of left) {
+      try {
+        process.kill(p.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+    process.exit(2);
+  }
+  if (failure) throw failure;
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
