@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -250,7 +250,7 @@ export class ProcessDriver implements InstanceDriver {
       WHARF_MODULE: r.module,
       WHARF_BUNDLE_SHA256: r.sha256,
       WHARF_RUNTIME: next.runtime,
-      WHARF_PYTHON: r.python,
+      WHARF_PYTHON: realPython(r.python),
       WHARF_WORK_DIR: p.work,
       WHARF_VOLUME_DIR: p.data,
       WHARF_STATE_DIR: p.dir,
@@ -466,4 +466,23 @@ export class ProcessDriver implements InstanceDriver {
     const p = this.paths(id);
     return followLines(p.logs, tail, signal, () => existsSync(p.dir));
   }
+}
+
+const resolvedPythons = new Map<string, string>();
+/**
+ * The interpreter's real path, asked once per name: `python3` is often a shim (pyenv's is a bash
+ * script costing ~70 ms of CPU per start), and every instance start would pay for it again.
+ * Falls back to the name when it cannot be run, so the launcher reports the failure itself.
+ */
+export function realPython(name: string): string {
+  let real = resolvedPythons.get(name);
+  if (real === undefined) {
+    try {
+      real = execFileSync(name, ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8', timeout: 10_000 }).trim() || name;
+    } catch {
+      real = name;
+    }
+    resolvedPythons.set(name, real);
+  }
+  return real;
 }
