@@ -42,6 +42,15 @@ export class AnswerCache {
     return value;
   }
 
+  /** Awaits a change and drops every answer afterwards, whether it succeeded or not (read-your-writes). */
+  async afterChange<T>(change: Promise<T>): Promise<T> {
+    try {
+      return await change;
+    } finally {
+      this.invalidate();
+    }
+  }
+
   invalidate(): void {
     this.generation++;
     this.entries.clear();

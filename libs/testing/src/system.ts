@@ -130,3 +130,15 @@ function embeddedPostgresUsable(): boolean {
   }
   return true;
 }
+
+/** The pids among `pids` that still run. */
+export function alivePids(pids: number[]): number[] {
+  return pids.filter((pid) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { startWharf, type RunningSystem } from '@wharf/testing';
+import { alivePids, startWharf, type RunningSystem } from '@wharf/testing';
 
 jest.setTimeout(180_000);
 
@@ -119,14 +119,6 @@ describe('Run an app from the REST API, end to end', () => {
   it('leaves no launcher or app process behind on Ctrl-C', async () => {
     const pids = Object.values(sys.pids());
     await sys.stop();
-    const alive = pids.filter((pid) => {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    });
-    expect(alive).toEqual([]);
+    expect(alivePids(pids)).toEqual([]);
   });
 });

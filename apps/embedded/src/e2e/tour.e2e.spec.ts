@@ -4,7 +4,7 @@ import http from 'node:http';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BAD_BUNDLES, buildBundle, startWharf, type RunningSystem } from '@wharf/testing';
+import { alivePids, BAD_BUNDLES, buildBundle, startWharf, type RunningSystem } from '@wharf/testing';
 
 /**
  * The README's tour, end to end, against Wharf started the way `pnpm start` starts it
@@ -167,14 +167,6 @@ describe('Wharf from the README, end to end', () => {
     const pids = Object.values(sys.pids());
     expect(pids.length).toBeGreaterThanOrEqual(2);
     expect(await sys.stop()).toBe(130); // 128 + SIGINT, as a shell reports Ctrl-C
-    const alive = pids.filter((pid) => {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    });
-    expect(alive).toEqual([]);
+    expect(alivePids(pids)).toEqual([]);
   });
 });

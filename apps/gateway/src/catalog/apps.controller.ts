@@ -37,13 +37,6 @@ export class AppsController {
     return this.cache.getOrLoad(this.cache.key(caller, kind, query), async () => JSON.stringify(await load()));
   }
 
-  private async changed<T>(p: Promise<T>): Promise<T> {
-    try {
-      return await p;
-    } finally {
-      this.cache.invalidate();
-    }
-  }
 
   @Get()
   @AllowAnonymous()
@@ -107,21 +100,21 @@ export class AppsController {
   @ApiResponseOf(200, AppVersionSchema)
   patch(@CurrentCaller() caller: Caller, @Param('id') id: string, @Body() body: unknown) {
     const { visibility } = parseOrThrow(PatchAppSchema, body, 'body (only `visibility` can change)');
-    return this.changed(this.nats.rpc(C.setVisibility, { id, visibility }, caller));
+    return this.cache.afterChange(this.nats.rpc(C.setVisibility, { id, visibility }, caller));
   }
 
   @Delete(':id')
   @HttpCode(200)
   @ApiOperation({ summary: 'Delete an app version (owner or admin); 409 while instances of it exist' })
   delete(@CurrentCaller() caller: Caller, @Param('id') id: string) {
-    return this.changed(this.nats.rpc(C.delete, { id }, caller));
+    return this.cache.afterChange(this.nats.rpc(C.delete, { id }, caller));
   }
 
   @Put(':id/tags/:tag')
   @ApiOperation({ summary: 'Put a tag on an app version (admins)' })
   @ApiResponseOf(200, AppVersionSchema)
   tag(@CurrentCaller() caller: Caller, @Param('id') id: string, @Param('tag') tag: string) {
-    return this.changed(this.nats.rpc(C.tagAssign, { id, tag }, caller));
+    return this.cache.afterChange(this.nats.rpc(C.tagAssign, { id, tag }, caller));
   }
 
   @Delete(':id/tags/:tag')
@@ -129,6 +122,6 @@ export class AppsController {
   @ApiOperation({ summary: 'Take a tag off an app version (admins)' })
   @ApiResponseOf(200, AppVersionSchema)
   untag(@CurrentCaller() caller: Caller, @Param('id') id: string, @Param('tag') tag: string) {
-    return this.changed(this.nats.rpc(C.tagUnassign, { id, tag }, caller));
+    return this.cache.afterChange(this.nats.rpc(C.tagUnassign, { id, tag }, caller));
   }
 }

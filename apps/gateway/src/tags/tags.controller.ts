@@ -15,14 +15,6 @@ export class TagsController {
     private readonly cache: AnswerCache,
   ) {}
 
-  /** Tag changes alter what visitors see: drop this gateway's cached catalog answers at once. */
-  private async changed<T>(p: Promise<T>): Promise<T> {
-    try {
-      return await p;
-    } finally {
-      this.cache.invalidate();
-    }
-  }
 
   @Get()
   @ApiOperation({ summary: 'List tags' })
@@ -37,7 +29,7 @@ export class TagsController {
   @ApiBodyOf(C.tagCreate.request)
   @ApiResponseOf(201, TagSchema)
   create(@CurrentCaller() caller: Caller, @Body() body: unknown) {
-    return this.changed(this.nats.rpc(C.tagCreate, body as never, caller));
+    return this.cache.afterChange(this.nats.rpc(C.tagCreate, body as never, caller));
   }
 
   @Patch(':name')
@@ -45,13 +37,13 @@ export class TagsController {
   @ApiBodyOf(C.tagUpdate.request.omit({ name: true }))
   @ApiResponseOf(200, TagSchema)
   update(@CurrentCaller() caller: Caller, @Param('name') name: string, @Body() body: unknown) {
-    return this.changed(this.nats.rpc(C.tagUpdate, { ...(body as object), name } as never, caller));
+    return this.cache.afterChange(this.nats.rpc(C.tagUpdate, { ...(body as object), name } as never, caller));
   }
 
   @Delete(':name')
   @HttpCode(200)
   @ApiOperation({ summary: 'Delete a tag (admins); it is taken off every app version' })
   delete(@CurrentCaller() caller: Caller, @Param('name') name: string) {
-    return this.changed(this.nats.rpc(C.tagDelete, { name }, caller));
+    return this.cache.afterChange(this.nats.rpc(C.tagDelete, { name }, caller));
   }
 }
