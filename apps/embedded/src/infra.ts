@@ -43,7 +43,8 @@ export async function startNats(dataDir: string, port: number): Promise<{ url: s
   }
   const store = path.resolve(dataDir, 'nats');
   mkdirSync(store, { recursive: true });
-  const proc = spawn(bin, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', store], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // its own process group: a terminal's Ctrl-C reaches only us, and we stop it after the services
+  const proc = spawn(bin, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', store], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   let stderr = '';
   proc.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
   await waitFor('nats-server', async () => {

@@ -130,8 +130,15 @@ async function main(): Promise<void> {
 
   try {
     const nats = await startNats(dataDir, embedded.NatsPort);
-    if (nats.proc) {
-      children.push(nats.proc);
+    const natsProc = nats.proc;
+    if (natsProc) {
+      // stopped after the services (cleanups run once they have exited), so none loses NATS mid-shutdown
+      cleanups.push(async () => {
+        if (natsProc.exitCode !== null || natsProc.signalCode !== null) return;
+        const exited = new Promise((r) => natsProc.once('exit', r));
+        natsProc.kill('SIGTERM');
+        await exited;
+      });
       console.log(`NATS: ${nats.url}`);
     }
     const pg = await startPostgres(dataDir, embedded.PostgresPort);
