@@ -71,13 +71,19 @@ async function load(base: string, token: string, paths: string[]) {
 
 async function run(gatewayCacheMs: number) {
   const [db, nats] = await Promise.all([createTestDatabase('wharf_bench'), startNatsServer()]);
-  const wharf = await startWharf({
-    DATABASE_URL: db.url,
-    NATS_URL: nats.url,
-    WHARF_GATEWAY_BOOTSTRAP_ADMIN_TOKEN: ADMIN,
-    WHARF_PLATFORM_LOG_LEVEL: 'warn',
-    WHARF_GATEWAY_CATALOG_CACHE_MS: String(gatewayCacheMs),
-  });
+  let wharf: Awaited<ReturnType<typeof startWharf>>;
+  try {
+    wharf = await startWharf({
+      DATABASE_URL: db.url,
+      NATS_URL: nats.url,
+      WHARF_GATEWAY_BOOTSTRAP_ADMIN_TOKEN: ADMIN,
+      WHARF_PLATFORM_LOG_LEVEL: 'warn',
+      WHARF_GATEWAY_CATALOG_CACHE_MS: String(gatewayCacheMs),
+    });
+  } catch (e) {
+    await Promise.all([nats.stop(), db.drop()]); // nothing may outlive a failed start
+    throw e;
+  }
   try {
     await seed(db.url);
     const mint = await fetch(`${wharf.gateway}/api/v1/tokens`, {

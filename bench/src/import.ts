@@ -58,18 +58,24 @@ async function main(): Promise<void> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'wharf-bench-import-'));
   const [db, nats, s3] = await Promise.all([createTestDatabase('wharf_bench'), startNatsServer(), startS3Server()]);
   const bucket = 'bench-bundles';
-  const wharf = await startWharf({
-    DATABASE_URL: db.url,
-    NATS_URL: nats.url,
-    WHARF_GATEWAY_BOOTSTRAP_ADMIN_TOKEN: ADMIN,
-    WHARF_REPOSITORY_STORE: 's3',
-    WHARF_REPOSITORY_S3_ENDPOINT: s3.endpoint,
-    WHARF_REPOSITORY_S3_ACCESS_KEY: s3.accessKey,
-    WHARF_REPOSITORY_S3_SECRET_KEY: s3.secretKey,
-    WHARF_REPOSITORY_S3_BUCKET: bucket,
-    WHARF_REPOSITORY_MAX_BUNDLE_SIZE: '1GiB',
-    WHARF_PLATFORM_LOG_LEVEL: 'warn',
-  });
+  let wharf: Awaited<ReturnType<typeof startWharf>>;
+  try {
+    wharf = await startWharf({
+      DATABASE_URL: db.url,
+      NATS_URL: nats.url,
+      WHARF_GATEWAY_BOOTSTRAP_ADMIN_TOKEN: ADMIN,
+      WHARF_REPOSITORY_STORE: 's3',
+      WHARF_REPOSITORY_S3_ENDPOINT: s3.endpoint,
+      WHARF_REPOSITORY_S3_ACCESS_KEY: s3.accessKey,
+      WHARF_REPOSITORY_S3_SECRET_KEY: s3.secretKey,
+      WHARF_REPOSITORY_S3_BUCKET: bucket,
+      WHARF_REPOSITORY_MAX_BUNDLE_SIZE: '1GiB',
+      WHARF_PLATFORM_LOG_LEVEL: 'warn',
+    });
+  } catch (e) {
+    await Promise.all([nats.stop(), s3.stop(), db.drop()]); // nothing may outlive a failed start
+    throw e;
+  }
   try {
     const u = new URL(s3.endpoint);
     const minio = new MinioClient({ endPoint: u.hostname, port: Number(u.port), useSSL: false, accessKey: s3.accessKey, secretKey: s3.secretKey });

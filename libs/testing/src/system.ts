@@ -73,7 +73,14 @@ export async function startWharf(env: NodeJS.ProcessEnv = {}, timeoutMs = 120_00
       reject(new Error(`Wharf exited with ${code} before it was ready:\n${output.join('\n')}`));
     });
   });
-  await ready;
+  try {
+    await ready;
+  } catch (e) {
+    if (proc.exitCode === null) proc.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+    await testDb?.drop();
+    throw e;
+  }
   return {
     gateway,
     idp: `http://127.0.0.1:${idpPort}`,
