@@ -24,10 +24,18 @@ export async function tailLines(dir: string, n: number): Promise<string[]> {
   return lines.slice(-n);
 }
 
+/** Waits `ms`, or less if `signal` aborts; removes its abort listener either way (a follow polls for hours). */
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+    const onAbort = () => {
+      clearTimeout(t);
+      resolve();
+    };
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
   });
 
 /**
