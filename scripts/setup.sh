@@ -9,8 +9,8 @@ if ! command -v pnpm >/dev/null 2>&1 || [[ "$(pnpm --version 2>/dev/null)" != 10
   npm install -g pnpm@10 >/dev/null 2>&1 || { echo "setup: could not install pnpm 10; install it with 'npm i -g pnpm@10' and retry" >&2; exit 1; }
 fi
 # Chromium for the browser tests (sign-in flows, driven with playwright-core); Debian's package.
-# Skipped when present; WHARF_SKIP_CHROMIUM=1 skips it; never prompts (CI-safe).
-if ! command -v chromium >/dev/null 2>&1 && [[ "${WHARF_SKIP_CHROMIUM:-0}" != 1 ]]; then
+# Only for `npm test` (`setup.sh --tests`); skipped when present or with WHARF_SKIP_CHROMIUM=1; never prompts.
+if [[ "${1:-}" == --tests ]] && ! command -v chromium >/dev/null 2>&1 && [[ "${WHARF_SKIP_CHROMIUM:-0}" != 1 ]]; then
   if command -v apt-get >/dev/null 2>&1 && [[ "$(id -u)" == 0 ]]; then
     echo "setup: installing chromium (apt-get) for the browser tests" >&2
     { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; } >/dev/null 2>&1 \
