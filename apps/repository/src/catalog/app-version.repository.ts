@@ -13,8 +13,8 @@ import {
 import { Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../prisma/prisma.service';
 
-/** A version row as read by the catalog queries (tags and image counts joined in). */
-export interface AppVersionRow {
+/** The columns an import writes and the catalog reads back as they were written. */
+interface AppVersionColumns {
   id: string;
   name: string;
   version: string;
@@ -26,11 +26,15 @@ export interface AppVersionRow {
   keywords: string[];
   ownerSub: string;
   ownerName: string;
+  blobKey: string;
+  sha256: string;
+}
+
+/** A version row as read by the catalog queries (tags and image counts joined in). */
+export interface AppVersionRow extends AppVersionColumns {
   visibility: Visibility;
   runtime: unknown;
   env: unknown;
-  blobKey: string;
-  sha256: string;
   size: bigint | number;
   createdAt: Date;
   hasIcon: boolean;
@@ -47,22 +51,10 @@ export interface ListFilters {
   name?: string;
 }
 
-export interface NewAppVersion {
-  id: string;
-  name: string;
-  version: string;
-  versionKey: string;
-  title: string;
-  description: string;
-  longDescription: string | null;
-  categories: string[];
-  keywords: string[];
-  ownerSub: string;
-  ownerName: string;
+/** What an import inserts: the columns, plus typed runtime/env, the search text and the images. */
+export interface NewAppVersion extends AppVersionColumns {
   runtime: RuntimeSpec;
   env: EnvSpec[];
-  blobKey: string;
-  sha256: string;
   size: number;
   searchText: string;
   images: { id: string; kind: 'ICON' | 'SCREENSHOT'; index: number; contentType: string; sha256: string; data: Buffer }[];
