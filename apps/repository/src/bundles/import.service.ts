@@ -72,12 +72,14 @@ export class ImportService {
     if (isAdmin(caller)) return;
     const limit = this.settings.repository.MaxVersionsPerUser;
     const n = await this.versions.countOwnedBy(caller.sub);
-    if (n >= limit) {
-      throw limitExceeded(
-        `you have imported ${n} app versions, the limit is ${limit} (Repository.MaxVersionsPerUser); delete old versions or ask an admin`,
-        { limit, current: n },
-      );
-    }
+    if (n >= limit) throw this.limitError(n, limit);
+  }
+
+  private limitError(current: number, limit: number) {
+    return limitExceeded(
+      `you have imported ${current} app versions, the limit is ${limit} (Repository.MaxVersionsPerUser); delete old versions or ask an admin`,
+      { limit, current },
+    );
   }
 
   async import(callerIn: Caller | null, source: Readable, declaredLength?: number): Promise<AppVersion> {
@@ -99,7 +101,11 @@ export class ImportService {
           version: row.version,
         });
       }
-      if (result === 'limit') await this.checkLimit(caller);
+      if (result === 'limit') {
+        // refused inside the insert's transaction: no row was written, whatever the count is now
+        const limit = this.settings.repository.MaxVersionsPerUser;
+        throw this.limitError(Math.max(limit, await this.versions.countOwnedBy(caller.sub)), limit);
+      }
       blobWritten = false; // the row owns the blob now
       await this.apps.emit(row, 'IMPORTED', 'PRIVATE');
       this.log.log(`imported ${row.name}@${row.version} (${id}, ${mb(size)}) for ${caller.name}`);
