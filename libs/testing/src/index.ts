@@ -5,3 +5,4 @@ export * from './bundle-builder';
 export * from './zip-writer';
 export * from './corpus/bad-bundles';
 export * from './s3-server';
+export * from './streams';

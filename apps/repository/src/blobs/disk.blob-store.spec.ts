@@ -4,34 +4,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { invalid, WharfError } from '@wharf/contracts';
+import { generatedByte, generatedStream } from '@wharf/testing';
 import { DiskBlobStore } from './disk.blob-store';
 
-/** `n` deterministic bytes in 64 KiB chunks; errors (or just stops) after `failAt` bytes if given. */
-function generated(n: number, opts: { failAt?: number; failWith?: Error | 'destroy' } = {}): Readable {
-  let sent = 0;
-  return new Readable({
-    read() {
-      if (opts.failAt !== undefined && sent >= opts.failAt) {
-        if (opts.failWith === 'destroy') this.destroy();
-        else this.destroy(opts.failWith ?? new Error('disk full upstream'));
-        return;
-      }
-      if (sent >= n) {
-        this.push(null);
-        return;
-      }
-      const len = Math.min(64 * 1024, n - sent);
-      const chunk = Buffer.alloc(len);
-      for (let i = 0; i < len; i++) chunk[i] = (sent + i) % 251;
-      sent += len;
-      this.push(chunk);
-    },
-  });
-}
+const generated = generatedStream;
 
 function expected(n: number, start = 0, end = n - 1): Buffer {
   const b = Buffer.alloc(end - start + 1);
-  for (let i = 0; i < b.length; i++) b[i] = (start + i) % 251;
+  for (let i = 0; i < b.length; i++) b[i] = generatedByte(start + i);
   return b;
 }
 
