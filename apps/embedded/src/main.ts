@@ -44,6 +44,16 @@ const SERVICES: Service[] = [
     readyUrl: (e) => `http://127.0.0.1:${port(e, 'WHARF_SCHEDULER_PORT', 8083)}/readyz`,
   },
   {
+    name: 'router',
+    entry: 'apps/router/dist/main.js',
+    readyUrl: (e) => `http://127.0.0.1:${port(e, 'WHARF_ROUTER_PORT', 8081)}/readyz`,
+    banner: (e) => {
+      const domain = e.WHARF_ROUTER_APPS_DOMAIN ?? 'apps.localhost';
+      const p = port(e, 'WHARF_ROUTER_PORT', 8081);
+      return `Router: http://${domain}:${p} (instances at http://<id>.${domain}:${p})`;
+    },
+  },
+  {
     name: 'gateway',
     entry: 'apps/gateway/dist/main.js',
     readyUrl: (e) => `http://127.0.0.1:${port(e, 'WHARF_GATEWAY_PORT', 8080)}/readyz`,
@@ -154,6 +164,9 @@ async function main(): Promise<void> {
     };
     const idp = devIdpEnv(dataDir);
     if (idp) Object.assign(env, idp);
+    // Instance URLs (scheduler) and login redirects (router) follow the router's and gateway's ports.
+    env.WHARF_SCHEDULER_ROUTER_PORT ??= String(port(env, 'WHARF_ROUTER_PORT', 8081));
+    env.WHARF_ROUTER_GATEWAY_URL ??= env.WHARF_GATEWAY_PUBLIC_URL ?? `http://127.0.0.1:${port(env, 'WHARF_GATEWAY_PORT', 8080)}`;
     let adminToken: string | undefined;
     const services = SERVICES.filter((s) => existsSync(path.join(ROOT, s.entry)) && (s.name !== 'dev-idp' || idp));
     for (const s of services) {

@@ -28,6 +28,8 @@ export const LauncherEnvSchema = z.object({
   /** `POST` target for status reports; without it the launcher only logs its steps. */
   WHARF_STATUS_URL: optionalText.pipe(z.url().optional()),
   WHARF_STATUS_TOKEN: optionalText,
+  /** Given to the app: the key that verifies the router's X-Wharf-Identity tokens (HS256, base64url). */
+  WHARF_IDENTITY_KEY: optionalText,
   /** Where the bundle is unpacked (`<dir>/app`) and, without a cache, the venv built. Default: the working directory. */
   WHARF_WORK_DIR: optionalText,
   /** Persistent folder given to the app as WHARF_VOLUME_DIR. */

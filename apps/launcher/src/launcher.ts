@@ -147,6 +147,7 @@ export class Launcher {
       WHARF_INSTANCE_ID: this.env.WHARF_INSTANCE_ID,
     };
     if (this.env.WHARF_VOLUME_DIR) extra.WHARF_VOLUME_DIR = this.env.WHARF_VOLUME_DIR;
+    if (this.env.WHARF_IDENTITY_KEY) extra.WHARF_IDENTITY_KEY = this.env.WHARF_IDENTITY_KEY;
     if (venv) {
       extra.VIRTUAL_ENV = venv;
       extra.PATH = `${path.join(venv, 'bin')}:${this.processEnv.PATH ?? '/usr/bin:/bin'}`;

@@ -19,7 +19,23 @@ export const IdentityContracts = {
       /** The host the ticket arrived at (the request's Host header, port included). */
       host: z.string().min(1).max(255),
     }),
-    z.object({ caller: CallerSchema, host: z.string() }),
+    z.object({
+      caller: CallerSchema,
+      host: z.string(),
+      /** The gateway session the ticket was issued from: the router re-checks it (checkSession). */
+      session: z.string(),
+      /** When that session ends. */
+      expiresAt: z.string(),
+    }),
+  ),
+  /**
+   * Whether a browser session (as returned by redeemTicket) still holds, and its current user and
+   * roles. Errors: UNAUTHENTICATED (signed out or expired). The router caches answers for seconds.
+   */
+  checkSession: defineRequest(
+    'gateway.session.check.v1',
+    z.object({ session: z.string().min(1).max(128) }),
+    z.object({ caller: CallerSchema, expiresAt: z.string() }),
   ),
   /**
    * Verifies a bearer token presented at an instance: a personal access token (`wharf_pat_…`) or an

@@ -7,3 +7,4 @@ export * from './repository.contracts';
 export * from './scheduler.contracts';
 export * from './internal-token';
 export * from './identity.contracts';
+export * from './instance-identity';

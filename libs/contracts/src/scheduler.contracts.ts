@@ -120,6 +120,15 @@ export const SchedulerContracts = {
   create: defineRequest('scheduler.instance.create.v1', InstanceCreateRequestSchema, InstanceSchema),
   /** Owner, admins, the app version's owner, and whoever the instance's visibility admits. */
   get: defineRequest('scheduler.instance.get.v1', ById, InstanceSchema),
+  /**
+   * The router's lookup: the records of the given instances, with no caller check (the router
+   * authorizes each request itself). Missing or TERMINATED ids are absent from the answer.
+   */
+  route: defineRequest(
+    'scheduler.instance.route.v1',
+    z.object({ ids: z.array(InstanceIdSchema).min(1).max(500) }),
+    z.object({ instances: z.array(InstanceSchema) }),
+  ),
   list: defineRequest('scheduler.instance.list.v1', InstanceListRequestSchema, pageOf(InstanceSchema)),
   setVisibility: defineRequest(
     'scheduler.instance.set-visibility.v1',

@@ -11,19 +11,21 @@ import { WharfExceptionFilter } from './wharf-exception.filter';
 export async function connectNats(app: INestApplication, opts: { queue?: string } = {}): Promise<void> {
   const options = app.get<NatsOptions>(NATS_OPTIONS);
   app.useGlobalFilters(new WharfExceptionFilter());
-  app.connectMicroservice<MicroserviceOptions>(
-    {
-      transport: Transport.NATS,
-      options: {
-        servers: options.servers,
-        queue: opts.queue ?? options.service,
-        name: `${options.service}-server`,
-        maxReconnectAttempts: -1,
-        reconnectTimeWait: 500,
-        waitOnFirstConnect: true,
-      },
-    },
-    { inheritAppConfig: true },
-  );
+  app.connectMicroservice<MicroserviceOptions>(natsServerOptions(options, opts.queue), { inheritAppConfig: true });
   await app.startAllMicroservices();
+}
+
+/** The NATS server transport of a service (also for services that are only a microservice, the router). */
+export function natsServerOptions(options: NatsOptions, queue?: string): MicroserviceOptions {
+  return {
+    transport: Transport.NATS,
+    options: {
+      servers: options.servers,
+      queue: queue ?? options.service,
+      name: `${options.service}-server`,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 500,
+      waitOnFirstConnect: true,
+    },
+  };
 }

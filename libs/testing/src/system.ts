@@ -8,6 +8,8 @@ import { createTestDatabase } from './postgres';
 
 export interface RunningSystem {
   gateway: string;
+  /** The router's port: instances are at http://<id>.apps.localhost:<routerPort>. */
+  routerPort: number;
   /** The dev OpenID provider's issuer (users admin/admin, alice/alice, bob/bob, vic/vic). */
   idp: string;
   /** pid of each service process started by the embedded launcher, by name (gateway, repository, …). */
@@ -27,7 +29,15 @@ const ROOT = path.resolve(__dirname, '../../..');
  */
 export async function startWharf(env: NodeJS.ProcessEnv = {}, timeoutMs = 120_000): Promise<RunningSystem> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'wharf-e2e-'));
-  const [gw, repo, sched, natsPort, pgPort, idpPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const [gw, repo, sched, natsPort, pgPort, idpPort, router] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
     WHARF_DATA_DIR: dataDir,
@@ -35,6 +45,7 @@ export async function startWharf(env: NodeJS.ProcessEnv = {}, timeoutMs = 120_00
     WHARF_DEV_IDP_PORT: String(idpPort),
     WHARF_REPOSITORY_PORT: String(repo),
     WHARF_SCHEDULER_PORT: String(sched),
+    WHARF_ROUTER_PORT: String(router),
     WHARF_GATEWAY_REPOSITORY_URL: `http://127.0.0.1:${repo}`,
     WHARF_GATEWAY_SCHEDULER_URL: `http://127.0.0.1:${sched}`,
     WHARF_EMBEDDED_NATS_PORT: String(natsPort),
@@ -83,6 +94,7 @@ export async function startWharf(env: NodeJS.ProcessEnv = {}, timeoutMs = 120_00
   }
   return {
     gateway,
+    routerPort: Number(childEnv.WHARF_ROUTER_PORT),
     idp: `http://127.0.0.1:${idpPort}`,
     pids: () => servicePids(proc.pid!),
     adminToken,

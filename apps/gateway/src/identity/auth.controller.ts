@@ -132,12 +132,13 @@ export class AuthController {
     const host = appsHost(hostParam, this.settings.gateway.AppsDomain);
     if (!host) throw invalid(`host must be an instance host under ${this.settings.gateway.AppsDomain} (Gateway.AppsDomain), e.g. abc123.${this.settings.gateway.AppsDomain}`);
     const path = safeInstancePath(next);
-    if (!req.auth) {
+    // Only a browser session gets a ticket: the router's cookie then lives exactly as long as it.
+    if (req.auth?.kind !== 'session') {
       this.oidc.requireLogin();
       const back = `/auth/instance-ticket?host=${encodeURIComponent(host)}&next=${encodeURIComponent(path)}`;
       return res.redirect(303, `/auth/login?next=${encodeURIComponent(back)}`);
     }
-    const ticket = await this.tickets.issue(req.auth.caller, host);
+    const ticket = await this.tickets.issue(req.auth.caller, host, req.auth.session.id);
     const scheme = this.settings.gateway.AppsScheme ?? new URL(this.publicUrl).protocol.replace(':', '');
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Referrer-Policy', 'no-referrer');

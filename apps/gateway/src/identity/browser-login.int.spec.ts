@@ -177,11 +177,21 @@ describe('browser sign-in (OIDC) in Chromium', () => {
     const C = IdentityContracts.redeemTicket;
     const fail = (p: Promise<unknown>) => p.then(() => null, (e: WharfError) => e.code);
     expect(await fail(h.rpc.rpc(C, { ticket, host: 'evil.apps.localhost:8081' }, null))).toBe('UNAUTHENTICATED');
-    await expect(h.rpc.rpc(C, { ticket, host: 'abc123.apps.localhost:8081' }, null)).resolves.toEqual({
+    const redeemed = await h.rpc.rpc(C, { ticket, host: 'abc123.apps.localhost:8081' }, null);
+    expect(redeemed).toEqual({
       caller: { sub: 'alice', name: 'alice', roles: ['full-access'] },
       host: 'abc123.apps.localhost:8081',
+      session: expect.stringMatching(/^[0-9a-f]{64}$/),
+      expiresAt: expect.any(String),
     });
     expect(await fail(h.rpc.rpc(C, { ticket, host: 'abc123.apps.localhost:8081' }, null))).toBe('UNAUTHENTICATED'); // single use
+    // the router re-checks the session behind its cookie; signing out ends it
+    const S = IdentityContracts.checkSession;
+    await expect(h.rpc.rpc(S, { session: redeemed.session }, null)).resolves.toEqual({ caller: redeemed.caller, expiresAt: redeemed.expiresAt });
+    expect(await fail(h.rpc.rpc(S, { session: 'f'.repeat(64) }, null))).toBe('UNAUTHENTICATED');
+    const bearer = await api(h, 'GET', '/auth/instance-ticket?host=abc123.apps.localhost:8081&next=/', { token: h.adminToken });
+    expect(bearer.status).toBe(303); // a token is not a browser session: sign in first
+    expect(bearer.headers.get('location')).toMatch(/^\/auth\/login/);
     expect(await fail(h.rpc.rpc(C, { ticket: ticket.replace(/.$/, 'A'), host: 'abc123.apps.localhost:8081' }, null))).toBe('UNAUTHENTICATED');
 
     expect((await api(h, 'GET', '/auth/instance-ticket?host=evil.example.com&next=/', { cookie })).status).toBe(400);

@@ -19,6 +19,11 @@ export class InstanceHandlers {
     return this.instances.get(m.caller, m.body.id);
   }
 
+  @Handle(C.route)
+  route(@Payload() m: Msg<typeof C.route>) {
+    return this.instances.route(m.body.ids);
+  }
+
   @Handle(C.list)
   list(@Payload() m: Msg<typeof C.list>) {
     return this.instances.list(m.caller, m.body);

@@ -10,6 +10,7 @@ import {
   limitExceeded,
   notFound,
   RepositoryContracts,
+  instanceIdentityKey,
   signInternalToken,
   unauthenticated,
   type AppVersion,
@@ -114,6 +115,12 @@ export class InstanceService {
     return this.wire(await this.visible(caller, id));
   }
 
+  /** The router's lookup (no caller check: the router authorizes every request itself). */
+  async route(ids: string[]): Promise<{ instances: Instance[] }> {
+    const rows = await Promise.all([...new Set(ids)].map((id) => this.driver.get(id)));
+    return { instances: rows.filter((r): r is InstanceRecord => !!r && r.status !== 'TERMINATED').map((r) => this.wire(r)) };
+  }
+
   async list(caller: Caller | null, q: ListQuery): Promise<{ items: Instance[]; nextCursor: string | null }> {
     if (!caller) throw unauthenticated('sign in to list instances');
     if (q.scope === 'all' && !isAdmin(caller)) throw forbidden('only admins list every instance (scope all)');
@@ -192,6 +199,8 @@ export class InstanceService {
     env.WHARF_BUNDLE_TOKEN = signInternalToken(secret, null, bundleReadScope(r.appVersionId), this.cfg.BundleTokenTtlSeconds);
     env.WHARF_STATUS_URL = `${this.cfg.internalUrl}/internal/instances/${r.id}/status`;
     env.WHARF_STATUS_TOKEN = signInternalToken(secret, null, instanceStatusScope(r.id, r.generation), this.cfg.StatusTokenTtlSeconds);
+    // verifies the X-Wharf-Identity tokens the router adds to every request (see instance-identity.ts)
+    env.WHARF_IDENTITY_KEY = instanceIdentityKey(secret, r.id).toString('base64url');
     return { env };
   };
 

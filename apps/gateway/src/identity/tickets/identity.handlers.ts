@@ -18,6 +18,11 @@ export class IdentityHandlers {
     return this.tickets.redeem(msg.body.ticket, msg.body.host);
   }
 
+  @Handle(C.checkSession)
+  checkSession(@Payload() msg: Msg<typeof C.checkSession>) {
+    return this.tickets.checkSession(msg.body.session);
+  }
+
   @Handle(C.verifyToken)
   async verify(@Payload() msg: Msg<typeof C.verifyToken>) {
     const auth = await this.authenticator.bearer(msg.body.token, { fresh: true });

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { unauthenticated, type Caller, type Role } from '@wharf/contracts';
 import { GATEWAY_SETTINGS, type GatewaySettings } from '../../gateway.config';
 import { PrismaService } from '../../prisma/prisma.service';
+import { SessionRepository } from '../session/session.repository';
 import { signTicket, ticketKey, verifyTicket } from './ticket.codec';
 
 /**
@@ -14,21 +15,31 @@ export class TicketService {
 
   constructor(
     private readonly prisma: PrismaService,
+    private readonly sessions: SessionRepository,
     @Inject(GATEWAY_SETTINGS) private readonly settings: GatewaySettings,
   ) {
     this.key = ticketKey(settings.platform.InternalSecret);
   }
 
-  async issue(caller: Caller, host: string): Promise<string> {
+  /** A ticket for `caller`'s browser session `sessionId` (the router's cookie on `host` follows that session). */
+  async issue(caller: Caller, host: string, sessionId: string): Promise<string> {
     const { ticket, payload } = signTicket(this.key, host, caller.sub, this.settings.gateway.TicketTtlSeconds);
     await this.prisma.instanceTicket.create({
-      data: { id: payload.jti, host, userSub: caller.sub, userName: caller.name, roles: caller.roles, expiresAt: new Date(payload.exp * 1000) },
+      data: {
+        id: payload.jti,
+        host,
+        userSub: caller.sub,
+        userName: caller.name,
+        roles: caller.roles,
+        sessionId,
+        expiresAt: new Date(payload.exp * 1000),
+      },
     });
     return ticket;
   }
 
   /** Checks and consumes a ticket atomically: of two concurrent redeems, exactly one wins. */
-  async redeem(ticket: string, host: string): Promise<{ caller: Caller; host: string }> {
+  async redeem(ticket: string, host: string): Promise<{ caller: Caller; host: string; session: string; expiresAt: string }> {
     const check = verifyTicket(this.key, ticket, host);
     if (!check.ok) throw unauthenticated(`instance ticket refused: ${check.reason}`);
     const now = new Date();
@@ -38,6 +49,20 @@ export class TicketService {
     });
     if (count !== 1) throw unauthenticated('instance ticket refused: already used or expired');
     const row = await this.prisma.instanceTicket.findUniqueOrThrow({ where: { id: check.payload.jti } });
-    return { caller: { sub: row.userSub, name: row.userName, roles: row.roles as Role[] }, host: row.host };
+    const session = await this.sessions.find(row.sessionId);
+    if (!session || session.expiresAt <= now) throw unauthenticated('instance ticket refused: its session has ended; sign in again');
+    return {
+      caller: { sub: session.userSub, name: session.userName, roles: session.roles as Role[] },
+      host: row.host,
+      session: row.sessionId,
+      expiresAt: session.expiresAt.toISOString(),
+    };
+  }
+
+  /** The router's re-check of a session it holds a cookie for. */
+  async checkSession(id: string): Promise<{ caller: Caller; expiresAt: string }> {
+    const s = await this.sessions.find(id);
+    if (!s || s.expiresAt <= new Date()) throw unauthenticated('the session has ended (signed out or expired); sign in again');
+    return { caller: { sub: s.userSub, name: s.userName, roles: s.roles as Role[] }, expiresAt: s.expiresAt.toISOString() };
   }
 }

@@ -1,0 +1,22 @@
+import 'reflect-metadata';
+import type { INestMicroservice } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { logLevels } from '@wharf/config';
+import { natsServerOptions, splitServers, WharfExceptionFilter } from '@wharf/nats';
+import { RouterServer } from './proxy/router.server';
+import type { RouterSettings } from './router.config';
+import { RouterModule } from './router.module';
+
+/**
+ * One router process: a Nest microservice (NATS: lookups, events) that owns a plain node http
+ * server for the data path — faster than going through the Nest HTTP adapter (see bench/router).
+ */
+export async function startRouter(settings: RouterSettings): Promise<{ app: INestMicroservice; port: number }> {
+  const { platform } = settings;
+  const nats = natsServerOptions({ service: 'router', servers: splitServers(platform.NatsUrl), requestTimeoutMs: platform.RequestTimeoutMs });
+  const app = await NestFactory.createMicroservice(RouterModule.forRoot(settings), { ...nats, logger: logLevels(platform.LogLevel) });
+  app.useGlobalFilters(new WharfExceptionFilter());
+  app.enableShutdownHooks();
+  await app.listen();
+  return { app, port: app.get(RouterServer).port() };
+}

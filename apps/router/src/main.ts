@@ -1,0 +1,53 @@
+import cluster from 'node:cluster';
+import os from 'node:os';
+import { loadOrExit } from '@wharf/config';
+import { startRouter } from './bootstrap';
+import { loadRouterSettings } from './router.config';
+
+/**
+ * `Router.Workers` processes share the port (node:cluster); each is a full router with its own
+ * NATS connection and memory, like separate replicas. The primary only starts and restarts them.
+ */
+async function main(): Promise<void> {
+  const settings = loadOrExit('router', () => loadRouterSettings());
+  const { router } = settings;
+  const workers = router.Workers === 0 ? os.availableParallelism() : router.Workers;
+  const banner = `Router: ${router.Scheme}://${router.AppsDomain}:${router.Port} (instances at ${router.Scheme}://<id>.${router.AppsDomain}:${router.Port}${workers > 1 ? `, ${workers} workers` : ''})`;
+  if (workers <= 1 || !cluster.isPrimary) {
+    await startRouter(settings);
+    if (cluster.isPrimary) console.log(banner);
+    else process.send?.({ wharf: 'listening' });
+    return;
+  }
+  let stopping = false;
+  let ready = 0;
+  const fork = () => {
+    const w = cluster.fork();
+    w.on('message', (m: { wharf?: string }) => {
+      if (m?.wharf === 'listening' && ++ready === workers) console.log(banner);
+    });
+  };
+  cluster.on('exit', (w, code, signal) => {
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      return;
+    }
+    console.error(`router worker ${w.process.pid} exited (${signal ?? code}); starting another`);
+    setTimeout(fork, 1000).unref();
+  });
+  const stop = () => {
+    stopping = true;
+    const alive = Object.values(cluster.workers ?? {});
+    if (alive.length === 0) process.exit(0);
+    for (const w of alive) w?.process.kill('SIGTERM');
+    setTimeout(() => process.exit(0), 10_000).unref();
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  for (let i = 0; i < workers; i++) fork();
+}
+
+main().catch((e: unknown) => {
+  console.error('router failed to start:', e instanceof Error ? e.message : e);
+  process.exit(1);
+});

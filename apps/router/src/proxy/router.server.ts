@@ -1,0 +1,434 @@
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  IDENTITY_TOKEN_HEADER,
+  IDENTITY_USER_HEADER,
+  IdentityContracts,
+  INSTANCE_TICKET_PATH,
+  SchedulerContracts,
+  WharfError,
+  type Instance,
+} from '@wharf/contracts';
+import { RpcClient } from '@wharf/nats';
+import { createProxyMiddleware, type RequestHandler } from 'http-proxy-middleware';
+import { AccessService } from '../auth/access.service';
+import { Authenticator, type Identified, type Principal } from '../auth/authenticator.service';
+import { IdentityTokens } from '../auth/identity-tokens';
+import { setCookieHeader, signCookie, withoutCookie } from '../auth/router-cookie';
+import { lookup } from '../common/lookup';
+import { InstanceDirectory, upstreamOf, type Upstream } from '../directory/instance.directory';
+import { ROUTER_SETTINGS, type RouterSettings } from '../router.config';
+import { headerSafe, instanceIdOf, safeNext } from './hosts';
+import { LiveConnections } from './live-connections';
+import { sendPage, statusPage, type PageOptions } from './pages';
+
+/** What the proxy needs to know about a request it forwards. */
+interface Routed extends IncomingMessage {
+  wharfTarget?: Upstream;
+  wharfStart?: number;
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const FORWARDED = ['x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-port', 'forwarded'];
+/** Re-check of open websockets and streams against sessions and tokens (revoked ones close). */
+const SWEEP_MS = 2000;
+
+/**
+ * The router's data path: one node http server for every instance host. Each request is
+ * identified (bearer token or host-bound cookie), authorized against the instance's visibility
+ * from memory, stripped of platform credentials and forwarded with one shared
+ * http-proxy-middleware instance over keep-alive connections. Websocket upgrades take the same
+ * path in our own `upgrade` handler (hpm's `ws: true` would answer 101 before any check).
+ */
+@Injectable()
+export class RouterServer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly log = new Logger('Router');
+  readonly server: http.Server;
+  private readonly proxy: RequestHandler<IncomingMessage, ServerResponse>;
+  private readonly agent: http.Agent;
+  private readonly live = new LiveConnections();
+  private readonly identity: IdentityTokens;
+  private readonly cfg: RouterSettings['router'];
+  private sweeper?: NodeJS.Timeout;
+
+  constructor(
+    @Inject(ROUTER_SETTINGS) private readonly settings: RouterSettings,
+    private readonly directory: InstanceDirectory,
+    private readonly auth: Authenticator,
+    private readonly access: AccessService,
+    private readonly rpc: RpcClient,
+  ) {
+    this.cfg = settings.router;
+    this.identity = new IdentityTokens(settings.platform.InternalSecret, this.cfg.IdentityTokenTtlSeconds);
+    this.agent = new http.Agent({ keepAlive: true, maxSockets: this.cfg.UpstreamMaxSockets, maxFreeSockets: 256, scheduling: 'lifo' });
+    const ourCookie = `${auth.cookieName}=`;
+    this.proxy = createProxyMiddleware<IncomingMessage, ServerResponse>({
+      router: (req) => (req as Routed).wharfTarget,
+      agent: this.agent,
+      xfwd: true,
+      ws: false,
+      ejectPlugins: true,
+      proxyTimeout: this.cfg.UpstreamTimeoutSeconds > 0 ? this.cfg.UpstreamTimeoutSeconds * 1000 : undefined,
+      // App cookies become host-only: an app cannot plant cookies on the parent domain (cookie tossing).
+      cookieDomainRewrite: { '*': '' },
+      on: {
+        proxyRes: (proxyRes) => {
+          const set = proxyRes.headers['set-cookie'];
+          // ...nor set the router's own cookie on its host
+          if (set) proxyRes.headers['set-cookie'] = set.filter((c) => !c.trimStart().startsWith(ourCookie));
+        },
+        proxyReqWs: (proxyReq, _req, socket) => {
+          proxyReq.on('upgrade', (_res: IncomingMessage, upstream: Socket) => {
+            // Either side closing closes the other: no half-open pairs piling up (CHP #388/#434).
+            upstream.once('close', () => socket.destroy());
+            socket.once('close', () => upstream.destroy());
+          });
+        },
+        error: (err, req, res) => this.upstreamFailed(err as NodeJS.ErrnoException, req as Routed, res as ServerResponse | Socket),
+      },
+    });
+    this.server = http.createServer(
+      {
+        maxHeaderSize: this.cfg.MaxHeaderBytes,
+        headersTimeout: this.cfg.HeadersTimeoutSeconds * 1000,
+        requestTimeout: this.cfg.RequestTimeoutSeconds * 1000,
+      },
+      (req, res) => this.onRequest(req, res),
+    );
+    this.server.keepAliveTimeout = this.cfg.KeepAliveTimeoutSeconds * 1000;
+    this.server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.onUpgrade(req, socket, head));
+    this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+      if (!socket.writable) return socket.destroy();
+      const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    });
+    directory.watch((id, _before, after) => void this.revalidate(id, after));
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.cfg.Port, this.cfg.Host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    this.sweeper = setInterval(() => void this.sweep(), SWEEP_MS);
+    this.sweeper.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.sweeper);
+    for (const c of this.live.all()) c.close();
+    this.server.closeAllConnections();
+    await new Promise<void>((r) => this.server.close(() => r()));
+    this.agent.destroy();
+  }
+
+  port(): number {
+    const a = this.server.address();
+    return typeof a === 'object' && a ? a.port : this.cfg.Port;
+  }
+
+  // ---- HTTP ----------------------------------------------------------------------------------
+
+  private onRequest(req: IncomingMessage, res: ServerResponse): void {
+    const host = (req.headers.host ?? '').toLowerCase();
+    const id = instanceIdOf(host, this.cfg.AppsDomain);
+    if (id === null) return this.ownEndpoint(req, res);
+    if (id === '') return this.notFound(req, res);
+    this.route(id, host, req, res).catch((e: unknown) => this.failed(e, req, res));
+  }
+
+  private async route(id: string, host: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = req.url ?? '/';
+    if (url.startsWith('/.wharf/')) return this.wharfEndpoint(id, host, url, req, res);
+    const entry = await this.directory.lookup(id);
+    const instance = entry.instance;
+    if (!instance) return this.notFound(req, res);
+    const who = await this.auth.identify(req.headers, host);
+    const refused = await this.refusal(who, instance, req.method ?? 'GET');
+    if (refused === 'sign-in') return this.signIn(host, req, res);
+    if (refused) return sendPage(res, req.headers.accept, refused.code, refused.page);
+    const principal = (who as Extract<Identified, { ok: true }>).principal;
+    const page = statusPage(instance, principal.caller?.sub === instance.owner.sub);
+    if (page || !entry.upstream) return sendPage(res, req.headers.accept, page?.code ?? 'UNAVAILABLE', page?.page ?? unreachablePage());
+    this.forwardHeaders(req, id, who as Extract<Identified, { ok: true }>);
+    const untrack = this.live.add({ instanceId: id, principal, since: Date.now(), websocket: false, close: () => res.destroy() });
+    res.once('close', untrack);
+    const routed = req as Routed;
+    routed.wharfTarget = entry.upstream;
+    routed.wharfStart = Date.now();
+    await this.proxy(req, res, () => this.notFound(req, res));
+  }
+
+  /** Why a request may not go through (null: it may), or 'sign-in' when nobody is signed in. */
+  private async refusal(who: Identified, instance: Instance, method: string): Promise<'sign-in' | { code: string; page: PageOptions } | null> {
+    if (!who.ok) {
+      return {
+        code: 'UNAUTHENTICATED',
+        page: { status: 401, title: 'Not signed in', message: `${who.message}; use a valid token or open the instance in a browser`, headers: { 'www-authenticate': 'Bearer realm="wharf"' } },
+      };
+    }
+    const caller = who.principal.caller;
+    const decision = await this.access.decide(caller, instance);
+    if (decision === 'sign-in') return 'sign-in';
+    if (decision === 'deny') {
+      return {
+        code: 'FORBIDDEN',
+        page: {
+          status: 403,
+          title: 'No access',
+          message: `${caller!.name} may not open this instance: it is ${instance.visibility === 'PRIVATE' ? `private to ${instance.owner.name}` : 'shared with signed-in users whose role the app grants'}.`,
+        },
+      };
+    }
+    if (who.principal.kind === 'bearer' && who.principal.readOnly && !SAFE_METHODS.has(method)) {
+      return { code: 'FORBIDDEN', page: { status: 403, title: 'Read-only token', message: `a read-only token may not send ${method} requests` } };
+    }
+    return null;
+  }
+
+  /** Nobody signed in: browsers go to the gateway's login (which returns with a ticket); API clients get 401. */
+  private signIn(host: string, req: IncomingMessage, res: ServerResponse): void {
+    if (req.method === 'GET' && req.headers.accept?.includes('text/html')) {
+      const to = `${this.cfg.GatewayUrl.replace(/\/+$/, '')}/auth/instance-ticket?host=${encodeURIComponent(host)}&next=${encodeURIComponent(safeNext(req.url ?? '/'))}`;
+      res.writeHead(302, { location: to, 'cache-control': 'no-store', 'content-length': '0' });
+      res.end();
+      return;
+    }
+    sendPage(res, req.headers.accept, 'UNAUTHENTICATED', {
+      status: 401,
+      title: 'Sign in',
+      message: 'sign in first: send Authorization: Bearer <personal access token>, or open the instance in a browser',
+      headers: { 'www-authenticate': 'Bearer realm="wharf"' },
+    });
+  }
+
+  /**
+   * What the app sees: no router cookie, no platform token, no X-Wharf-* from the client, no
+   * client-made X-Forwarded-* (unless trusted); X-Wharf-User and a signed identity token instead.
+   */
+  private forwardHeaders(req: IncomingMessage, instanceId: string, who: Extract<Identified, { ok: true }>): void {
+    const h = req.headers;
+    for (const k in h) if (k.charCodeAt(0) === 120 /* x */ && k.startsWith('x-wharf-')) delete h[k];
+    if (!this.cfg.TrustForwardedHeaders) for (const k of FORWARDED) if (k in h) delete h[k];
+    if (h.cookie && h.cookie.includes(this.auth.cookieName)) {
+      const rest = withoutCookie(h.cookie, this.auth.cookieName);
+      if (rest) h.cookie = rest;
+      else delete h.cookie;
+    }
+    if (who.platformAuthorization) delete h.authorization;
+    const caller = who.principal.caller;
+    if (caller) {
+      h[IDENTITY_USER_HEADER] = headerSafe(caller.name);
+      h[IDENTITY_TOKEN_HEADER] = this.identity.for(instanceId, caller);
+    }
+  }
+
+  private upstreamFailed(err: NodeJS.ErrnoException, req: Routed, res: ServerResponse | Socket): void {
+    if (!('writeHead' in res)) {
+      // a websocket whose upstream failed before the 101
+      if (!res.destroyed) res.end('HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    if (res.destroyed || res.writableEnded) return;
+    const limit = this.cfg.UpstreamTimeoutSeconds * 1000;
+    const timedOut = limit > 0 && req.wharfStart !== undefined && Date.now() - req.wharfStart >= limit - 20;
+    if (timedOut) {
+      return sendPage(res, req.headers.accept, 'UNAVAILABLE', {
+        status: 504,
+        title: 'The instance did not answer',
+        message: `the app sent nothing for ${this.cfg.UpstreamTimeoutSeconds} s (Router.UpstreamTimeoutSeconds)`,
+      });
+    }
+    sendPage(res, req.headers.accept, 'UNAVAILABLE', { ...unreachablePage(), message: `${unreachablePage().message} (${err.code ?? err.message})` });
+  }
+
+  private failed(e: unknown, req: IncomingMessage, res: ServerResponse): void {
+    if (WharfError.is(e, 'UNAVAILABLE')) {
+      return sendPage(res, req.headers.accept, 'UNAVAILABLE', {
+        status: 503,
+        title: 'Wharf is busy',
+        message: 'the router cannot reach the platform right now; try again in a few seconds',
+        retryAfterSeconds: 5,
+        refreshSeconds: 5,
+      });
+    }
+    this.log.error(`request failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    sendPage(res, req.headers.accept, 'INTERNAL', { status: 500, title: 'Router error', message: 'the router failed to handle this request' });
+  }
+
+  private notFound(req: IncomingMessage, res: ServerResponse): void {
+    sendPage(res, req.headers.accept, 'NOT_FOUND', { status: 404, title: 'No such instance', message: `there is no instance at ${req.headers.host ?? 'this host'}` });
+  }
+
+  /** Requests to the router itself (any host that is not an instance host). */
+  private ownEndpoint(req: IncomingMessage, res: ServerResponse): void {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/healthz' || path === '/readyz') {
+      const ready = path === '/healthz' || this.rpc.isConnected();
+      const body = JSON.stringify({ status: ready ? 'ok' : 'unavailable', nats: this.rpc.isConnected(), instances: this.directory.size(), live: this.live.count() });
+      res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+      res.end(body);
+      return;
+    }
+    sendPage(res, req.headers.accept, 'NOT_FOUND', {
+      status: 404,
+      title: 'Not an instance',
+      message: `instances are served at http(s)://<instance id>.${this.cfg.AppsDomain}; this host (${req.headers.host ?? 'none'}) is not one`,
+    });
+  }
+
+  // ---- /.wharf/* : the router's own paths on every instance host -------------------------------
+
+  private async wharfEndpoint(id: string, host: string, url: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const u = new URL(url, 'http://x');
+    if (u.pathname === INSTANCE_TICKET_PATH && req.method === 'GET') return this.redeemTicket(host, u, res);
+    if (u.pathname === '/.wharf/resume' && req.method === 'POST') return this.resume(id, host, req, res);
+    if (u.pathname === '/.wharf/logout' && (req.method === 'GET' || req.method === 'POST')) {
+      res.setHeader('set-cookie', setCookieHeader(this.auth.cookieName, '', { secure: this.auth.secure, maxAgeSeconds: 0 }));
+      return sendPage(res, req.headers.accept, 'OK', { status: 200, title: 'Signed out of this instance', message: 'The router forgot your sign-in for this instance.' });
+    }
+    this.notFound(req, res);
+  }
+
+  /** `/.wharf/ticket?t=…&next=…`: the gateway sent the browser here after login; the ticket becomes our host-only cookie. */
+  private async redeemTicket(host: string, u: URL, res: ServerResponse): Promise<void> {
+    const ticket = u.searchParams.get('t') ?? '';
+    const next = safeNext(u.searchParams.get('next'));
+    let r;
+    try {
+      if (!ticket) throw new WharfError('UNAUTHENTICATED', 'the link has no ticket');
+      r = await lookup(this.rpc, IdentityContracts.redeemTicket, { ticket, host }, null, this.cfg.LookupTimeoutMs);
+    } catch (e) {
+      if (!WharfError.is(e, 'UNAUTHENTICATED') && !WharfError.is(e, 'INVALID')) throw e;
+      const again = `${this.cfg.GatewayUrl.replace(/\/+$/, '')}/auth/instance-ticket?host=${encodeURIComponent(host)}&next=${encodeURIComponent(next)}`;
+      return sendPage(res, 'text/html', 'UNAUTHENTICATED', {
+        status: 401,
+        title: 'This sign-in link is not valid',
+        message: `${e.message}. Sign-in links work once, for a short time, on the host they were made for.`,
+        actions: `<p><a class="button" href="${again.replace(/&/g, '&amp;').replace(/"/g, '&quot;')}">Sign in again</a></p>`,
+      });
+    }
+    const exp = Math.floor(new Date(r.expiresAt).getTime() / 1000);
+    const value = signCookie(this.auth.cookieSigningKey, { s: r.session, h: host, e: exp });
+    this.auth.remember(r.session, r.caller);
+    res.writeHead(303, {
+      location: next,
+      'set-cookie': setCookieHeader(this.auth.cookieName, value, { secure: this.auth.secure, maxAgeSeconds: exp - Date.now() / 1000 }),
+      'cache-control': 'no-store',
+      'referrer-policy': 'no-referrer',
+      'content-length': '0',
+    });
+    res.end();
+  }
+
+  /** The Resume button of the suspended page (owner or admin; same-origin form posts only). */
+  private async resume(id: string, host: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    req.resume();
+    if (req.headers.origin !== `${this.cfg.Scheme}://${host}`) {
+      return sendPage(res, req.headers.accept, 'FORBIDDEN', { status: 403, title: 'Not resumed', message: 'the Resume form must be sent from the instance page itself' });
+    }
+    const who = await this.auth.identify(req.headers, host);
+    if (!who.ok || !who.principal.caller) return this.signIn(host, req, res);
+    try {
+      await lookup(this.rpc, SchedulerContracts.resume, { id }, who.principal.caller, this.settings.platform.RequestTimeoutMs);
+    } catch (e) {
+      if (!WharfError.is(e) || e.code === 'UNAVAILABLE' || e.code === 'INTERNAL') throw e;
+      return sendPage(res, req.headers.accept, e.code, { status: e.code === 'LIMIT_EXCEEDED' ? 429 : 403, title: 'Not resumed', message: e.message });
+    }
+    res.writeHead(303, { location: '/', 'cache-control': 'no-store', 'content-length': '0' });
+    res.end();
+  }
+
+  // ---- websockets ------------------------------------------------------------------------------
+
+  private onUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    this.upgrade(req, socket, head).catch((e: unknown) => {
+      if (!WharfError.is(e, 'UNAVAILABLE')) this.log.error(`upgrade failed: ${e instanceof Error ? e.message : String(e)}`);
+      reject(socket, WharfError.is(e, 'UNAVAILABLE') ? 503 : 500, 'the router cannot reach the platform right now', { 'Retry-After': '5' });
+    });
+  }
+
+  /** Same decisions as HTTP, plus Origin; only then is the upgrade handed to the proxy. Never a 101 before. */
+  private async upgrade(req: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
+    const host = (req.headers.host ?? '').toLowerCase();
+    const id = instanceIdOf(host, this.cfg.AppsDomain);
+    if (!id || (req.url ?? '/').startsWith('/.wharf/')) return reject(socket, 404, 'no such instance');
+    const entry = await this.directory.lookup(id);
+    const instance = entry.instance;
+    if (!instance) return reject(socket, 404, 'no such instance');
+    const who = await this.auth.identify(req.headers, host);
+    const refused = await this.refusal(who, instance, 'GET');
+    if (refused === 'sign-in') return reject(socket, 401, 'sign in first (cookie from the browser sign-in, or Authorization: Bearer)');
+    if (refused) return reject(socket, refused.page.status, refused.page.message);
+    const ok = who as Extract<Identified, { ok: true }>;
+    // Cross-site websocket hijacking: a page elsewhere must not ride on the browser's cookie.
+    const origin = req.headers.origin;
+    if (origin ? origin !== `${this.cfg.Scheme}://${host}` : ok.principal.kind === 'cookie') {
+      return reject(socket, 403, `websocket from another origin (${origin ?? 'none'}) refused`);
+    }
+    if (ok.principal.kind === 'bearer' && ok.principal.readOnly) return reject(socket, 403, 'a read-only token may not open websockets');
+    if (statusPage(instance, false) || !entry.upstream) return reject(socket, 503, `the instance is ${instance.status.toLowerCase()}`, { 'Retry-After': '1' });
+    if (socket.destroyed) return;
+    this.forwardHeaders(req, id, ok);
+    const untrack = this.live.add({ instanceId: id, principal: ok.principal, since: Date.now(), websocket: true, close: () => socket.destroy() });
+    socket.once('close', untrack);
+    (req as Routed).wharfTarget = entry.upstream;
+    await this.proxy.upgrade(req, socket, head);
+  }
+
+  // ---- revocation ------------------------------------------------------------------------------
+
+  /** An instance changed: open connections that lost access (or whose upstream went) are closed. */
+  private async revalidate(id: string, after: Instance | null): Promise<void> {
+    const conns = this.live.of(id);
+    if (conns.length === 0) return;
+    const target = upstreamOf(after);
+    for (const c of conns) {
+      let keep = !!after && !!target && !statusPage(after, false);
+      if (keep) {
+        try {
+          keep = (await this.access.decide(c.principal.caller, after!)) === 'allow';
+        } catch {
+          keep = true; // cannot tell now; the sweep asks again
+        }
+      }
+      if (!keep) c.close();
+    }
+  }
+
+  /** Sessions end and tokens get revoked: connections opened with them close within seconds. */
+  private async sweep(): Promise<void> {
+    const now = Date.now();
+    const checked = new Map<string, Promise<boolean>>();
+    for (const c of [...this.live.all()]) {
+      if (c.principal.kind === 'anonymous' || now - c.since < SWEEP_MS) continue;
+      const key = credentialOf(c.principal);
+      let valid = checked.get(key);
+      if (valid === undefined) {
+        valid = this.auth.stillValid(c.principal).catch(() => true);
+        checked.set(key, valid);
+      }
+      if (!(await valid)) c.close();
+    }
+  }
+}
+
+const credentialOf = (p: Principal): string => (p.kind === 'cookie' ? `s:${p.session}` : p.kind === 'bearer' ? `t:${p.token}` : '');
+
+function unreachablePage(): PageOptions {
+  return { status: 502, title: 'The instance is not answering', message: 'the app did not accept the connection; it may be restarting', refreshSeconds: 3 };
+}
+
+function reject(socket: Socket, status: number, message: string, headers: Record<string, string> = {}): void {
+  if (socket.destroyed) return;
+  const text = http.STATUS_CODES[status] ?? 'Error';
+  const extra = Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('');
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(message)}\r\n${extra}\r\n${message}`);
+}

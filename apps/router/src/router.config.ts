@@ -1,0 +1,58 @@
+import { loadPlatformConfig, loadSection, type PlatformConfig } from '@wharf/config';
+import { z } from 'zod';
+
+/** `[Router]` in wharf.toml; every key also as env `WHARF_ROUTER_<KEY>`. */
+export const RouterConfigSchema = z.object({
+  /** Where instance traffic arrives: `<Scheme>://<id>.<AppsDomain>:<Port>`. */
+  Port: z.number().int().min(0).max(65535).default(8081),
+  Host: z.string().default('127.0.0.1'),
+  /** Instances are served at `<id>.<AppsDomain>` (must match Scheduler.AppsDomain and Gateway.AppsDomain). */
+  AppsDomain: z
+    .string()
+    .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, 'must be a lower-case DNS name, e.g. apps.example.com')
+    .default('apps.localhost'),
+  /** How browsers reach instance hosts. `https` makes the router's cookie `__Host-` and `Secure`. */
+  Scheme: z.enum(['http', 'https']).default('http'),
+  /** The gateway as browsers see it: unauthenticated visitors are sent to `<GatewayUrl>/auth/instance-ticket`. */
+  GatewayUrl: z.url().default('http://127.0.0.1:8080'),
+  /** Admins manage PRIVATE instances but open their UI only when this is true (privacy by default). */
+  AdminsOpenPrivate: z.boolean().default(false),
+  /** Serve PUBLIC instances to anonymous visitors. Off: PUBLIC behaves like ALL_USERS. */
+  AllowPublic: z.boolean().default(false),
+  /** How long an answer about a session, token or visitor grant is reused (every request is still checked against it). */
+  AuthCacheMs: z.number().int().min(0).max(10_000).default(3000),
+  /** How often cached instance records are refreshed from the scheduler (events keep them current in between). */
+  ResyncSeconds: z.number().int().min(1).max(3600).default(10),
+  /** Timeout of the router's NATS lookups; past it (or with NATS down) the answer is 503 + Retry-After. */
+  LookupTimeoutMs: z.number().int().min(100).max(60_000).default(2000),
+  /** Processes serving the port (node:cluster); 0 = one per CPU. */
+  Workers: z.number().int().min(0).max(64).default(1),
+  /** Largest request head (request line + headers) accepted, in bytes; larger ones get 431. */
+  MaxHeaderBytes: z.number().int().min(1024).max(1024 * 1024).default(16 * 1024),
+  /** Time a client may take to send its request head. */
+  HeadersTimeoutSeconds: z.number().int().min(1).max(3600).default(60),
+  /** Time a client may take to send a whole request (0 = no limit: uploads stream). */
+  RequestTimeoutSeconds: z.number().int().min(0).max(86_400).default(0),
+  /** Idle keep-alive connections from clients are closed after this. */
+  KeepAliveTimeoutSeconds: z.number().int().min(1).max(3600).default(5),
+  /** An instance that sends nothing for this long gets its request answered 504 (0 = wait forever). */
+  UpstreamTimeoutSeconds: z.number().int().min(0).max(86_400).default(300),
+  /** Open keep-alive connections the router holds per instance. */
+  UpstreamMaxSockets: z.number().int().min(1).max(100_000).default(512),
+  /** Lifetime of the X-Wharf-Identity token given to apps. */
+  IdentityTokenTtlSeconds: z.number().int().min(10).max(3600).default(60),
+  /** Keep incoming X-Forwarded-* headers (only behind a proxy that sets them); off: the router sets its own. */
+  TrustForwardedHeaders: z.boolean().default(false),
+});
+export type RouterConfig = z.output<typeof RouterConfigSchema>;
+
+export interface RouterSettings {
+  platform: PlatformConfig;
+  router: RouterConfig;
+}
+
+export const ROUTER_SETTINGS = Symbol('ROUTER_SETTINGS');
+
+export function loadRouterSettings(env: NodeJS.ProcessEnv = process.env): RouterSettings {
+  return { platform: loadPlatformConfig(env), router: loadSection('Router', RouterConfigSchema, env) };
+}
