@@ -11,7 +11,7 @@ import {
   type Instance,
 } from '@wharf/contracts';
 import { RpcClient } from '@wharf/nats';
-import { createProxyMiddleware, type RequestHandler } from 'http-proxy-middleware';
+import { createProxyMiddleware, proxyEventsPlugin, type RequestHandler } from 'http-proxy-middleware';
 import { AccessService } from '../auth/access.service';
 import { Authenticator, type Identified, type Principal } from '../auth/authenticator.service';
 import { IdentityTokens } from '../auth/identity-tokens';
@@ -26,7 +26,7 @@ import { sendPage, statusPage, type PageOptions } from './pages';
 /** What the proxy needs to know about a request it forwards. */
 interface Routed extends IncomingMessage {
   wharfTarget?: Upstream;
-  wharfStart?: number;
+  wharfTimedOut?: boolean;
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -63,20 +63,35 @@ export class RouterServer implements OnApplicationBootstrap, OnApplicationShutdo
     this.identity = new IdentityTokens(settings.platform.InternalSecret, this.cfg.IdentityTokenTtlSeconds);
     this.agent = new http.Agent({ keepAlive: true, maxSockets: this.cfg.UpstreamMaxSockets, maxFreeSockets: 256, scheduling: 'lifo' });
     const ourCookie = `${auth.cookieName}=`;
+    const upstreamTimeout = this.cfg.UpstreamTimeoutSeconds * 1000;
     this.proxy = createProxyMiddleware<IncomingMessage, ServerResponse>({
       router: (req) => (req as Routed).wharfTarget,
       agent: this.agent,
       xfwd: true,
       ws: false,
+      // Only the plugin that wires `on` below: no default logger or error page (we answer errors ourselves).
       ejectPlugins: true,
-      proxyTimeout: this.cfg.UpstreamTimeoutSeconds > 0 ? this.cfg.UpstreamTimeoutSeconds * 1000 : undefined,
+      plugins: [proxyEventsPlugin],
       // App cookies become host-only: an app cannot plant cookies on the parent domain (cookie tossing).
       cookieDomainRewrite: { '*': '' },
       on: {
-        proxyRes: (proxyRes) => {
+        proxyReq: (proxyReq, req) => {
+          // http-proxy's own proxyTimeout aborts without an error (the client would hang): destroy with one instead
+          if (upstreamTimeout > 0) {
+            proxyReq.setTimeout(upstreamTimeout, () => {
+              (req as Routed).wharfTimedOut = true;
+              proxyReq.destroy(new Error('upstream timeout'));
+            });
+          }
+        },
+        proxyRes: (proxyRes, _req, res) => {
           const set = proxyRes.headers['set-cookie'];
           // ...nor set the router's own cookie on its host
           if (set) proxyRes.headers['set-cookie'] = set.filter((c) => !c.trimStart().startsWith(ourCookie));
+          // the app dropped the connection mid-response: so does the router (never a client left waiting)
+          proxyRes.once('close', () => {
+            if (!proxyRes.complete) res.destroy();
+          });
         },
         proxyReqWs: (proxyReq, _req, socket) => {
           proxyReq.on('upgrade', (_res: IncomingMessage, upstream: Socket) => {
@@ -159,7 +174,6 @@ export class RouterServer implements OnApplicationBootstrap, OnApplicationShutdo
     res.once('close', untrack);
     const routed = req as Routed;
     routed.wharfTarget = entry.upstream;
-    routed.wharfStart = Date.now();
     await this.proxy(req, res, () => this.notFound(req, res));
   }
 
@@ -234,9 +248,7 @@ export class RouterServer implements OnApplicationBootstrap, OnApplicationShutdo
       return;
     }
     if (res.destroyed || res.writableEnded) return;
-    const limit = this.cfg.UpstreamTimeoutSeconds * 1000;
-    const timedOut = limit > 0 && req.wharfStart !== undefined && Date.now() - req.wharfStart >= limit - 20;
-    if (timedOut) {
+    if (req.wharfTimedOut) {
       return sendPage(res, req.headers.accept, 'UNAVAILABLE', {
         status: 504,
         title: 'The instance did not answer',

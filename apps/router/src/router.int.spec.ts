@@ -1,0 +1,485 @@
+import { createHash, createHmac } from 'node:crypto';
+import http from 'node:http';
+import { instanceIdentityKey, InstanceChangedEvent, TokenChangedEvent, type Caller, type Instance, type Visibility } from '@wharf/contracts';
+import WebSocket from 'ws';
+import { instance, SECRET, startRouterHarness, startUpstream, USERS, type RouterHarness, type UpstreamSeen } from './test-support/router-harness';
+
+/**
+ * The router against real NATS (a private nats-server), a real upstream app (HTTP + websockets)
+ * and the platform's NATS contracts answered by in-test handlers (the e2e spec runs it against
+ * the real gateway and scheduler with sample instances).
+ */
+let h: RouterHarness;
+let up: Awaited<ReturnType<typeof startUpstream>>;
+
+const TOKENS = { alice: 'wharf_pat_alice', bob: 'wharf_pat_bob', admin: 'wharf_pat_admin', vic: 'wharf_pat_vic' } as const;
+type Who = keyof typeof TOKENS | 'anonymous';
+
+interface Answer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+  text: string;
+}
+
+function send(host: string, opts: { method?: string; path?: string; headers?: Record<string, string>; body?: Buffer | string } = {}): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: '127.0.0.1', port: h.port, method: opts.method ?? 'GET', path: opts.path ?? '/', headers: { host, ...opts.headers }, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const body = Buffer.concat(chunks);
+          resolve({ status: res.statusCode!, headers: res.headers, body, text: body.toString() });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(opts.body);
+  });
+}
+
+const bearer = (who: Who): Record<string, string> => (who === 'anonymous' ? {} : { authorization: `Bearer ${TOKENS[who]}` });
+
+/** Opens a websocket; resolves with the socket (after the upstream's first message) or the refusal status. */
+function openWs(host: string, headers: Record<string, string>, path = '/ws'): Promise<{ ws: WebSocket; first: { headers: Record<string, string> } } | { status: number }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${h.port}${path}`, { headers: { host, ...headers } });
+    ws.once('unexpected-response', (_req, res) => {
+      resolve({ status: res.statusCode! });
+      res.resume();
+      ws.terminate();
+    });
+    ws.once('message', (m) => resolve({ ws, first: JSON.parse(m.toString()) as { headers: Record<string, string> } }));
+    ws.once('error', (e) => reject(e));
+  });
+}
+
+function add(over: Partial<Instance> = {}): Instance {
+  const i = instance({ address: `127.0.0.1:${up.port}`, ...over });
+  h.platform.instances.set(i.id, i);
+  return i;
+}
+
+async function change(i: Instance, patch: Partial<Instance>): Promise<Instance> {
+  const next = { ...i, ...patch };
+  h.platform.instances.set(i.id, next);
+  await h.rpc.emit(InstanceChangedEvent, { instance: next, change: 'VISIBILITY', previousStatus: i.status, at: new Date().toISOString() });
+  return next;
+}
+
+const until = async (what: string, ok: () => Promise<boolean> | boolean, ms = 3000) => {
+  const end = Date.now() + ms;
+  while (!(await ok())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+/** Signs `who` in on `host` as a browser would after the gateway's redirect: the ticket becomes a cookie. */
+async function cookieFor(who: keyof typeof USERS, host: string): Promise<string> {
+  const session = `sess-${who}-${Math.random().toString(36).slice(2)}`;
+  const ticket = `ticket-${Math.random().toString(36).slice(2)}`;
+  h.platform.sessions.set(session, USERS[who] as Caller);
+  h.platform.tickets.set(ticket, { host, session });
+  const r = await send(host, { path: `/.wharf/ticket?t=${ticket}&next=${encodeURIComponent('/after?x=1')}` });
+  expect(r.status).toBe(303);
+  expect(r.headers.location).toBe('/after?x=1');
+  const set = r.headers['set-cookie']![0]!;
+  expect(set).toMatch(/^wharf_instance=[^;]+; Path=\/; Max-Age=\d+; HttpOnly; SameSite=Lax$/); // host-only: no Domain
+  return set.split(';')[0]!;
+}
+
+beforeAll(async () => {
+  up = await startUpstream();
+  h = await startRouterHarness({ AllowPublic: true, AuthCacheMs: 1000, UpstreamTimeoutSeconds: 2, MaxHeaderBytes: 8192, ResyncSeconds: 1 });
+  for (const [who, token] of Object.entries(TOKENS)) h.platform.tokens.set(token, { caller: USERS[who as keyof typeof USERS] as Caller, readOnly: false });
+  h.platform.tokens.set('wharf_pat_alice_ro', { caller: USERS.alice as Caller, readOnly: true });
+});
+afterAll(async () => {
+  await h?.stop();
+  await up?.stop();
+});
+
+describe('authorization matrix: {owner, other user, admin, anonymous} × {PRIVATE, ALL_USERS, PUBLIC} × {GET, POST with body, websocket}', () => {
+  const expected: Record<Visibility, Record<Who, boolean>> = {
+    PRIVATE: { alice: true, bob: false, admin: false, anonymous: false, vic: false },
+    ALL_USERS: { alice: true, bob: true, admin: true, anonymous: false, vic: false },
+    PUBLIC: { alice: true, bob: true, admin: true, anonymous: true, vic: true },
+  };
+  const refusal = (who: Who) => (who === 'anonymous' ? 401 : 403);
+  const body = Buffer.from('x'.repeat(100_000));
+  const sha = createHash('sha256').update(body).digest('hex');
+
+  for (const visibility of ['PRIVATE', 'ALL_USERS', 'PUBLIC'] as const) {
+    for (const who of ['alice', 'bob', 'admin', 'anonymous'] as const) {
+      const allowed = expected[visibility][who];
+      it(`${visibility} × ${who === 'alice' ? 'owner' : who}: ${allowed ? 'allowed' : `refused (${refusal(who)})`} on GET, POST and websocket`, async () => {
+        const i = add({ visibility });
+        const host = h.host(i.id);
+        const get = await send(host, { path: '/page?q=1', headers: bearer(who) });
+        const post = await send(host, { method: 'POST', path: '/submit', headers: { ...bearer(who), 'content-type': 'application/octet-stream' }, body });
+        const ws = await openWs(host, bearer(who));
+        if (allowed) {
+          expect(get.status).toBe(200);
+          expect((JSON.parse(get.text) as UpstreamSeen).url).toBe('/page?q=1');
+          expect(post.status).toBe(200);
+          expect(JSON.parse(post.text)).toMatchObject({ method: 'POST', bodyBytes: body.length, bodySha256: sha });
+          expect('ws' in ws).toBe(true);
+          if ('ws' in ws) {
+            ws.ws.send('ping');
+            const echo = await new Promise<string>((r) => ws.ws.once('message', (m) => r(m.toString())));
+            expect(echo).toBe('ping');
+            ws.ws.close();
+          }
+        } else {
+          expect(get.status).toBe(refusal(who));
+          expect(post.status).toBe(refusal(who));
+          expect(ws).toEqual({ status: refusal(who) }); // never a 101
+          expect(JSON.parse(get.text).error.code).toBe(who === 'anonymous' ? 'UNAUTHENTICATED' : 'FORBIDDEN');
+        }
+      });
+    }
+  }
+
+  it('admins open PRIVATE instances only with Router.AdminsOpenPrivate', async () => {
+    const other = await startRouterHarness({ AdminsOpenPrivate: true });
+    try {
+      other.platform.tokens.set(TOKENS.admin, { caller: USERS.admin as Caller, readOnly: false });
+      const i = instance({ address: `127.0.0.1:${up.port}`, visibility: 'PRIVATE' });
+      other.platform.instances.set(i.id, i);
+      const r = await new Promise<number>((resolve, reject) => {
+        http
+          .get({ host: '127.0.0.1', port: other.port, path: '/', headers: { host: other.host(i.id), ...bearer('admin') }, agent: false }, (res) => {
+            res.resume();
+            resolve(res.statusCode!);
+          })
+          .on('error', reject);
+      });
+      expect(r).toBe(200);
+    } finally {
+      await other.stop();
+    }
+  });
+
+  it('visitors open ALL_USERS instances only where a tag on the app grants their role', async () => {
+    const i = add({ visibility: 'ALL_USERS', appVersionId: 'granted-app' });
+    const j = add({ visibility: 'ALL_USERS', appVersionId: 'plain-app' });
+    h.platform.grants.set('granted-app', ['visitor']);
+    expect((await send(h.host(i.id), { headers: bearer('vic') })).status).toBe(200);
+    expect((await send(h.host(j.id), { headers: bearer('vic') })).status).toBe(403);
+    expect(await openWs(h.host(j.id), bearer('vic'))).toEqual({ status: 403 });
+  });
+
+  it('a read-only token reads but does not write or open websockets', async () => {
+    const i = add({ visibility: 'PRIVATE' });
+    const ro = { authorization: 'Bearer wharf_pat_alice_ro' };
+    expect((await send(h.host(i.id), { headers: ro })).status).toBe(200);
+    expect((await send(h.host(i.id), { method: 'POST', headers: ro, body: 'x' })).status).toBe(403);
+    expect(await openWs(h.host(i.id), ro)).toEqual({ status: 403 });
+  });
+
+  it('an unknown or revoked platform token is 401, never forwarded', async () => {
+    const i = add({ visibility: 'PUBLIC' });
+    const r = await send(h.host(i.id), { headers: { authorization: 'Bearer wharf_pat_nope' } });
+    expect(r.status).toBe(401);
+    expect(r.headers['www-authenticate']).toBe('Bearer realm="wharf"');
+  });
+});
+
+describe('browser sign-in: tickets, cookies, redirects', () => {
+  it('sends an anonymous browser to the gateway login with the host and path to come back to', async () => {
+    const i = add({ visibility: 'PRIVATE' });
+    const r = await send(h.host(i.id), { path: '/deep/link?a=1', headers: { accept: 'text/html' } });
+    expect(r.status).toBe(302);
+    const to = new URL(r.headers.location!);
+    expect(to.origin + to.pathname).toBe('http://gateway.test:8080/auth/instance-ticket');
+    expect(to.searchParams.get('host')).toBe(h.host(i.id));
+    expect(to.searchParams.get('next')).toBe('/deep/link?a=1');
+  });
+
+  it('turns a ticket into a host-only cookie that opens the instance over HTTP and websockets', async () => {
+    const i = add({ visibility: 'PRIVATE' });
+    const host = h.host(i.id);
+    const cookie = await cookieFor('alice', host);
+    expect((await send(host, { headers: { cookie } })).status).toBe(200);
+    const ws = await openWs(host, { cookie, origin: `http://${host}` });
+    expect('ws' in ws).toBe(true);
+    if ('ws' in ws) ws.ws.close();
+    // cross-site websocket hijacking: the cookie rides along, the Origin gives it away
+    expect(await openWs(host, { cookie, origin: 'http://evil.example' })).toEqual({ status: 403 });
+    expect(await openWs(host, { cookie })).toEqual({ status: 403 });
+  });
+
+  it('refuses a used, forged or foreign-host ticket with a page that offers a fresh sign-in', async () => {
+    const i = add();
+    const host = h.host(i.id);
+    h.platform.sessions.set('s1', USERS.alice as Caller);
+    h.platform.tickets.set('once', { host, session: 's1' });
+    expect((await send(host, { path: '/.wharf/ticket?t=once' })).status).toBe(303);
+    const again = await send(host, { path: '/.wharf/ticket?t=once' });
+    expect(again.status).toBe(401);
+    expect(again.text).toContain('Sign in again');
+    expect(again.headers['set-cookie']).toBeUndefined();
+    h.platform.tickets.set('for-a', { host: 'elsewhere.apps.localhost', session: 's1' });
+    expect((await send(host, { path: '/.wharf/ticket?t=for-a' })).status).toBe(401);
+  });
+
+  it('only returns to paths on the same host after sign-in (no open redirect)', async () => {
+    const i = add();
+    const host = h.host(i.id);
+    for (const next of ['//evil.example/x', 'http://evil.example/', '/\\evil.example']) {
+      h.platform.sessions.set('s2', USERS.alice as Caller);
+      h.platform.tickets.set('t2', { host, session: 's2' });
+      const r = await send(host, { path: `/.wharf/ticket?t=t2&next=${encodeURIComponent(next)}` });
+      expect(r.headers.location).toBe('/');
+    }
+  });
+
+  it('refuses on instance B a cookie issued for instance A', async () => {
+    const a = add({ visibility: 'ALL_USERS' });
+    const b = add({ visibility: 'ALL_USERS' });
+    const cookie = await cookieFor('bob', h.host(a.id));
+    expect((await send(h.host(a.id), { headers: { cookie } })).status).toBe(200);
+    expect((await send(h.host(b.id), { headers: { cookie } })).status).toBe(401);
+    expect(await openWs(h.host(b.id), { cookie, origin: `http://${h.host(b.id)}` })).toEqual({ status: 401 });
+  });
+
+  it('ends access when the gateway session ends (within Router.AuthCacheMs)', async () => {
+    const i = add({ visibility: 'PRIVATE' });
+    const host = h.host(i.id);
+    const cookie = await cookieFor('alice', host);
+    expect((await send(host, { headers: { cookie } })).status).toBe(200);
+    for (const [k, c] of h.platform.sessions) if (c.sub === 'alice') h.platform.sessions.delete(k);
+    await until('the ended session to be refused', async () => (await send(host, { headers: { cookie } })).status === 401);
+  });
+
+  it('drops cached token answers at once on events.token.changed.v1', async () => {
+    const i = add({ visibility: 'PRIVATE', owner: { sub: 'tess', name: 'tess' } });
+    h.platform.tokens.set('wharf_pat_tess', { caller: { sub: 'tess', name: 'tess', roles: ['full-access'] }, readOnly: false });
+    const auth = { authorization: 'Bearer wharf_pat_tess' };
+    expect((await send(h.host(i.id), { headers: auth })).status).toBe(200);
+    h.platform.tokens.delete('wharf_pat_tess');
+    await h.rpc.emit(TokenChangedEvent, { reason: 'REVOKED', userSub: 'tess', at: new Date().toISOString() });
+    await until('the revoked token to be refused', async () => (await send(h.host(i.id), { headers: auth })).status === 401, 800);
+  });
+});
+
+describe('what reaches the app', () => {
+  it('strips the router cookie, platform tokens and X-Wharf-* and adds X-Forwarded-*, X-Wharf-User and a signed identity token', async () => {
+    const i = add({ visibility: 'PRIVATE' });
+    const host = h.host(i.id);
+    const cookie = await cookieFor('alice', host);
+    const r = await send(host, {
+      headers: {
+        cookie: `theme=dark; ${cookie}; lang=en`,
+        'x-wharf-user': 'mallory',
+        'x-wharf-identity': 'forged',
+        'X-Wharf-Anything': '1',
+        'x-forwarded-for': '6.6.6.6',
+      },
+    });
+    const seen = (JSON.parse(r.text) as UpstreamSeen).headers;
+    expect(seen.cookie).toBe('theme=dark; lang=en');
+    expect(seen['x-wharf-user']).toBe('alice');
+    expect(seen['x-wharf-anything']).toBeUndefined();
+    expect(seen['x-forwarded-for']).toBe('127.0.0.1');
+    expect(seen['x-forwarded-host']).toBe(host);
+    expect(seen['x-forwarded-proto']).toBe('http');
+    // the identity token: HS256 with the instance's key, audience = the instance id
+    const [head, body, mac] = (seen['x-wharf-identity'] as string).split('.');
+    const key = instanceIdentityKey(SECRET, i.id);
+    expect(createHmac('sha256', key).update(`${head}.${body}`).digest('base64url')).toBe(mac);
+    const claims = JSON.parse(Buffer.from(body!, 'base64url').toString()) as Record<string, unknown>;
+    expect(claims).toMatchObject({ iss: 'wharf-router', aud: i.id, sub: 'alice', name: 'alice', roles: ['full-access'] });
+    expect(claims.exp as number).toBeGreaterThan(Date.now() / 1000);
+    // another instance's key does not verify it
+    expect(createHmac('sha256', instanceIdentityKey(SECRET, 'zzzzzzzzzz')).update(`${head}.${body}`).digest('base64url')).not.toBe(mac);
+
+    const withToken = JSON.parse((await send(host, { headers: bearer('alice') })).text) as UpstreamSeen;
+    expect(withToken.headers.authorization).toBeUndefined();
+    // an Authorization the platform does not know (the app's own scheme) is the app's business
+    const own = JSON.parse((await send(host, { headers: { cookie, authorization: 'Basic YXBwOnNlY3JldA==' } })).text) as UpstreamSeen;
+    expect(own.headers.authorization).toBe('Basic YXBwOnNlY3JldA==');
+  });
+
+  it('strips the same from websocket upgrades', async () => {
+    const i = add({ visibility: 'PRIVATE' });
+    const host = h.host(i.id);
+    const cookie = await cookieFor('alice', host);
+    const ws = await openWs(host, { cookie: `${cookie}; app=1`, origin: `http://${host}`, 'x-wharf-user': 'mallory' });
+    if (!('ws' in ws)) throw new Error(`refused: ${ws.status}`);
+    expect(ws.first.headers.cookie).toBe('app=1');
+    expect(ws.first.headers['x-wharf-user']).toBe('alice');
+    expect(ws.first.headers['x-wharf-identity']).toMatch(/^ey/);
+    ws.ws.close();
+  });
+
+  it('gives a cookie-tossing app nothing: parent-domain cookies become host-only, the router cookie cannot be set or forged', async () => {
+    const i = add({ visibility: 'ALL_USERS' });
+    const host = h.host(i.id);
+    const r = await send(host, { path: '/toss', headers: bearer('bob') });
+    expect(r.headers['set-cookie']).toEqual(['theme=dark; Path=/', 'local=1; Path=/']);
+    // a browser that still holds a tossed router cookie next to its real one keeps its access...
+    const cookie = await cookieFor('bob', host);
+    expect((await send(host, { headers: { cookie: `wharf_instance=forged; ${cookie}` } })).status).toBe(200);
+    // ...and a tossed or hand-made one alone opens nothing
+    expect((await send(host, { headers: { cookie: 'wharf_instance=forged' } })).status).toBe(401);
+    const [value] = cookie.split('=').slice(1);
+    const [claims] = value!.split('.');
+    const forged = JSON.parse(Buffer.from(claims!, 'base64url').toString()) as Record<string, unknown>;
+    const reSigned = `${Buffer.from(JSON.stringify({ ...forged, h: h.host(add({ visibility: 'PRIVATE' }).id) })).toString('base64url')}.${value!.split('.')[1]}`;
+    expect((await send(host, { headers: { cookie: `wharf_instance=${reSigned}` } })).status).toBe(401);
+  });
+});
+
+describe('revocation of open connections', () => {
+  it('closes an open websocket (and streams) within 1 s when visibility changes, keeping the owner’s', async () => {
+    const i = add({ visibility: 'ALL_USERS' });
+    const host = h.host(i.id);
+    const bob = await openWs(host, bearer('bob'));
+    const alice = await openWs(host, bearer('alice'));
+    if (!('ws' in bob) || !('ws' in alice)) throw new Error('not opened');
+    const bobClosed = new Promise<number>((r) => bob.ws.once('close', () => r(Date.now())));
+    const t0 = Date.now();
+    await change(i, { visibility: 'PRIVATE' });
+    expect((await bobClosed) - t0).toBeLessThan(1000);
+    expect(alice.ws.readyState).toBe(WebSocket.OPEN);
+    alice.ws.send('still here');
+    expect(await new Promise<string>((r) => alice.ws.once('message', (m) => r(m.toString())))).toBe('still here');
+    expect(await openWs(host, bearer('bob'))).toEqual({ status: 403 });
+    alice.ws.close();
+  });
+
+  it('closes websockets when the instance is suspended and then shows the suspended page with Resume for its owner', async () => {
+    const i = add({ visibility: 'PRIVATE' });
+    const host = h.host(i.id);
+    const ws = await openWs(host, bearer('alice'));
+    if (!('ws' in ws)) throw new Error('not opened');
+    const closed = new Promise((r) => ws.ws.once('close', r));
+    await change(i, { status: 'SUSPENDED', address: null });
+    await closed;
+    const page = await send(host, { headers: { ...bearer('alice'), accept: 'text/html' } });
+    expect(page.status).toBe(503);
+    expect(page.text).toContain('action="/.wharf/resume"');
+    const cookie = await cookieFor('alice', host);
+    expect((await send(host, { method: 'POST', path: '/.wharf/resume', headers: { cookie, origin: 'http://evil.example' } })).status).toBe(403);
+    const resumed = await send(host, { method: 'POST', path: '/.wharf/resume', headers: { cookie, origin: `http://${host}` } });
+    expect(resumed.status).toBe(303);
+    expect(h.platform.resumed).toContain(i.id);
+  });
+
+  it('closes a websocket whose session ends', async () => {
+    const i = add({ visibility: 'PRIVATE' });
+    const host = h.host(i.id);
+    const cookie = await cookieFor('alice', host);
+    const ws = await openWs(host, { cookie, origin: `http://${host}` });
+    if (!('ws' in ws)) throw new Error('not opened');
+    const closed = new Promise((r) => ws.ws.once('close', r));
+    const session = [...h.platform.sessions.entries()].filter(([, c]) => c.sub === 'alice').map(([k]) => k);
+    for (const s of session) h.platform.sessions.delete(s);
+    await closed; // the sweep re-checks sessions every 2 s (AuthCacheMs 1 s here)
+  });
+});
+
+describe('status pages and failures', () => {
+  it('404 for unknown instances and hosts that cannot be instances; the router answers health on its own host', async () => {
+    expect((await send(h.host('zzzzzzzzz0'))).status).toBe(404);
+    expect((await send(`not-an-id.apps.localhost:${h.port}`)).status).toBe(404);
+    expect(await openWs(h.host('zzzzzzzzz1'), bearer('alice'))).toEqual({ status: 404 });
+    const health = await send(`127.0.0.1:${h.port}`, { path: '/readyz' });
+    expect(health.status).toBe(200);
+    expect(JSON.parse(health.text)).toMatchObject({ status: 'ok', nats: true });
+  });
+
+  it('shows a self-refreshing page while starting, the reason when FAILED, 502 when nothing listens', async () => {
+    const queued = add({ status: 'QUEUED', address: null, statusReason: 'waiting for a slot' });
+    const q = await send(h.host(queued.id), { headers: { ...bearer('alice'), accept: 'text/html' } });
+    expect(q.status).toBe(503);
+    expect(q.headers['retry-after']).toBe('1');
+    expect(q.text).toContain('http-equiv="refresh"');
+    const failed = add({ status: 'FAILED', address: null, statusReason: 'the app exited with code 1\nTraceback: <boom>' });
+    const f = await send(h.host(failed.id), { headers: { ...bearer('alice'), accept: 'text/html' } });
+    expect(f.status).toBe(503);
+    expect(f.text).toContain('Traceback: &#60;boom&#62;'); // escaped
+    // the reason is for those who may open it
+    expect((await send(h.host(failed.id), { headers: bearer('bob') })).status).toBe(403);
+    const gone = add({ address: '127.0.0.1:1' });
+    const g = await send(h.host(gone.id), { headers: bearer('alice') });
+    expect(g.status).toBe(502);
+    expect(JSON.parse(g.text).error.code).toBe('UNAVAILABLE');
+  });
+
+  it('applies a status change within 1 s and picks up missed changes at the resync', async () => {
+    const i = add({ visibility: 'ALL_USERS' });
+    expect((await send(h.host(i.id), { headers: bearer('bob') })).status).toBe(200);
+    const t0 = Date.now();
+    await change(i, { visibility: 'PRIVATE' });
+    await until('the change', async () => (await send(h.host(i.id), { headers: bearer('bob') })).status === 403, 1000);
+    expect(Date.now() - t0).toBeLessThan(1000);
+    // an event that never came: the periodic resync (1 s here) finds it
+    h.platform.instances.set(i.id, { ...h.platform.instances.get(i.id)!, visibility: 'ALL_USERS' });
+    await until('the resync', async () => (await send(h.host(i.id), { headers: bearer('bob') })).status === 200, 2500);
+  });
+
+  it('streams responses without buffering (SSE) and large bodies both ways', async () => {
+    const i = add({ visibility: 'PRIVATE' });
+    const firstAt = await new Promise<{ first: number; end: number }>((resolve, reject) => {
+      const t0 = Date.now();
+      let first = 0;
+      http
+        .get({ host: '127.0.0.1', port: h.port, path: '/sse?gap=800', headers: { host: h.host(i.id), ...bearer('alice') }, agent: false }, (res) => {
+          res.on('data', () => (first ||= Date.now() - t0));
+          res.on('end', () => resolve({ first, end: Date.now() - t0 }));
+        })
+        .on('error', reject);
+    });
+    expect(firstAt.first).toBeLessThan(400);
+    expect(firstAt.end).toBeGreaterThanOrEqual(750);
+    const big = await send(h.host(i.id), { path: '/big?mb=64', headers: bearer('alice') });
+    expect(big.body.length).toBe(64 * 1024 * 1024);
+    const upload = Buffer.alloc(32 * 1024 * 1024, 3);
+    const seen = JSON.parse((await send(h.host(i.id), { method: 'PUT', headers: bearer('alice'), body: upload })).text) as UpstreamSeen;
+    expect(seen.bodyBytes).toBe(upload.length);
+    expect(seen.bodySha256).toBe(createHash('sha256').update(upload).digest('hex'));
+  });
+
+  it('answers 504 when the app stays silent past Router.UpstreamTimeoutSeconds, and survives dropped connections', async () => {
+    const i = add({ visibility: 'PRIVATE' });
+    const slow = await send(h.host(i.id), { path: '/slow?ms=3000', headers: bearer('alice') });
+    expect(slow.status).toBe(504);
+    await expect(send(h.host(i.id), { path: '/drop', headers: bearer('alice') })).rejects.toThrow();
+    expect((await send(h.host(i.id), { headers: bearer('alice') })).status).toBe(200);
+  });
+
+  it('refuses request heads over Router.MaxHeaderBytes with 431', async () => {
+    const i = add({ visibility: 'PUBLIC' });
+    const r = await send(h.host(i.id), { headers: { 'x-big': 'y'.repeat(10_000) } });
+    expect(r.status).toBe(431);
+    expect((await send(h.host(i.id), { headers: { 'x-big': 'y'.repeat(4000) } })).status).toBe(200);
+  });
+
+  it('answers 503 with Retry-After, at once, when NATS is down and the instance is not cached', async () => {
+    const other = await startRouterHarness();
+    try {
+      await other.nats.stop();
+      await until('the router to notice', async () => {
+        const r = await new Promise<number>((res) => http.get({ host: '127.0.0.1', port: other.port, path: '/readyz', agent: false }, (x) => (x.resume(), res(x.statusCode!))));
+        return r === 503;
+      });
+      const t0 = Date.now();
+      const r = await new Promise<http.IncomingMessage>((res, rej) =>
+        http.get({ host: '127.0.0.1', port: other.port, headers: { host: other.host('abcdefghij') }, agent: false }, res).on('error', rej),
+      );
+      r.resume();
+      expect(r.statusCode).toBe(503);
+      expect(r.headers['retry-after']).toBe('5');
+      expect(Date.now() - t0).toBeLessThan(1000);
+    } finally {
+      await other.router.close().catch(() => {});
+      await other.platformApp.close().catch(() => {});
+    }
+  });
+});

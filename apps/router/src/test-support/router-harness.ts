@@ -1,0 +1,284 @@
+import { createHash } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Controller, Inject, Module, type INestMicroservice } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Payload } from '@nestjs/microservices';
+import {
+  IdentityContracts,
+  RepositoryContracts,
+  SchedulerContracts,
+  forbidden,
+  notFound,
+  unauthenticated,
+  type AppVersion,
+  type Caller,
+  type Instance,
+} from '@wharf/contracts';
+import { Handle, NatsModule, RpcClient, natsServerOptions, WharfExceptionFilter, type Msg } from '@wharf/nats';
+import { freePort, startNatsServer, type NatsServer } from '@wharf/testing';
+import { WebSocketServer } from 'ws';
+import { startRouter } from '../bootstrap';
+import { RouterConfigSchema, type RouterSettings } from '../router.config';
+
+export const SECRET = 'router-test-internal-secret-0123456789';
+
+export const USERS = {
+  alice: { sub: 'alice', name: 'alice', roles: ['full-access'] },
+  bob: { sub: 'bob', name: 'bob', roles: ['full-access'] },
+  admin: { sub: 'root', name: 'root', roles: ['admin'] },
+  vic: { sub: 'vic', name: 'vic', roles: ['visitor'] },
+} satisfies Record<string, Caller>;
+
+/**
+ * The platform services the router asks over NATS, played by the test: the scheduler (instance
+ * records, resume), the gateway (tokens, sessions, tickets) and the repository (visitor grants).
+ * Real NATS, real Nest handlers with the real contracts; only the answers come from these tables.
+ */
+export class Platform {
+  instances = new Map<string, Instance>();
+  /** token → who it is (readOnly tokens may only read). */
+  tokens = new Map<string, { caller: Caller; readOnly: boolean }>();
+  sessions = new Map<string, Caller>();
+  /** ticket → { host, session } (single use). */
+  tickets = new Map<string, { host: string; session: string }>();
+  /** appVersionId → visitor roles its tags grant. */
+  grants = new Map<string, string[]>();
+  resumed: string[] = [];
+  lookups = 0;
+}
+
+const PLATFORM = Symbol('PLATFORM');
+
+@Controller()
+class PlatformHandlers {
+  constructor(@Inject(PLATFORM) private readonly p: Platform) {}
+
+  @Handle(SchedulerContracts.route)
+  route(@Payload() m: Msg<typeof SchedulerContracts.route>) {
+    this.p.lookups++;
+    return { instances: m.body.ids.map((id) => this.p.instances.get(id)).filter((i): i is Instance => !!i) };
+  }
+
+  @Handle(SchedulerContracts.resume)
+  resume(@Payload() m: Msg<typeof SchedulerContracts.resume>) {
+    const i = this.p.instances.get(m.body.id);
+    if (!i) throw notFound('no such instance');
+    if (m.caller?.sub !== i.owner.sub) throw forbidden('only the owner resumes it');
+    this.p.resumed.push(i.id);
+    return i;
+  }
+
+  @Handle(IdentityContracts.verifyToken)
+  verify(@Payload() m: Msg<typeof IdentityContracts.verifyToken>) {
+    const t = this.p.tokens.get(m.body.token);
+    if (!t) throw unauthenticated('unknown token');
+    return { caller: t.caller, kind: 'pat' as const, readOnly: t.readOnly, expiresAt: null };
+  }
+
+  @Handle(IdentityContracts.checkSession)
+  check(@Payload() m: Msg<typeof IdentityContracts.checkSession>) {
+    const c = this.p.sessions.get(m.body.session);
+    if (!c) throw unauthenticated('session ended');
+    return { caller: c, expiresAt: new Date(Date.now() + 3600_000).toISOString() };
+  }
+
+  @Handle(IdentityContracts.redeemTicket)
+  redeem(@Payload() m: Msg<typeof IdentityContracts.redeemTicket>) {
+    const t = this.p.tickets.get(m.body.ticket);
+    if (!t || t.host !== m.body.host) throw unauthenticated('instance ticket refused: bad, used or for another host');
+    this.p.tickets.delete(m.body.ticket);
+    const caller = this.p.sessions.get(t.session);
+    if (!caller) throw unauthenticated('session ended');
+    return { caller, host: t.host, session: t.session, expiresAt: new Date(Date.now() + 3600_000).toISOString() };
+  }
+
+  @Handle(RepositoryContracts.get)
+  app(@Payload() m: Msg<typeof RepositoryContracts.get>): AppVersion {
+    const roles = this.p.grants.get(m.body.id) ?? [];
+    if (!m.caller?.roles.some((r) => roles.includes(r))) throw notFound(`app version ${m.body.id} not found`);
+    return {
+      id: m.body.id,
+      name: 'echo',
+      version: '1.0.0',
+      title: 'Echo',
+      description: '',
+      longDescription: null,
+      categories: ['Other'],
+      keywords: [],
+      owner: { sub: 'alice', name: 'alice' },
+      visibility: 'ALL_USERS',
+      tags: [],
+      runtime: { module: 'echo', runtimeVersion: null, memoryLimit: null, memoryReservation: null, volumeMount: null, volumeSize: null, gpuCount: 0 },
+      env: [],
+      sha256: '0'.repeat(64),
+      size: 1,
+      hasIcon: false,
+      screenshotCount: 0,
+      createdAt: new Date().toISOString(),
+    };
+  }
+}
+
+export interface UpstreamSeen {
+  method: string;
+  url: string;
+  headers: http.IncomingHttpHeaders;
+  bodyBytes: number;
+  bodySha256: string;
+}
+
+/**
+ * The app behind the router: echoes what it received (method, url, headers, body size and hash)
+ * as JSON; `/sse` streams events, `/big?mb=N` streams N MiB, `/slow?ms=N` answers late, `/drop`
+ * breaks the connection mid-response, `/toss` tries to plant cookies on the parent domain.
+ * Websockets: the first message is the upgrade request's headers, then every message is echoed.
+ */
+export async function startUpstream(): Promise<{ url: string; port: number; server: http.Server; wss: WebSocketServer; stop(): Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    const u = new URL(req.url ?? '/', 'http://x');
+    if (u.pathname === '/sse') {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      res.write('data: first\n\n');
+      setTimeout(() => res.end('data: last\n\n'), Number(u.searchParams.get('gap') ?? 800));
+      return;
+    }
+    if (u.pathname === '/big') {
+      const total = Number(u.searchParams.get('mb') ?? 1) * 1024 * 1024;
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(total) });
+      const chunk = Buffer.alloc(64 * 1024, 7);
+      let sent = 0;
+      const pump = () => {
+        while (sent < total) {
+          const n = Math.min(chunk.length, total - sent);
+          sent += n;
+          if (!res.write(n === chunk.length ? chunk : chunk.subarray(0, n))) return void res.once('drain', pump);
+        }
+        res.end();
+      };
+      return pump();
+    }
+    if (u.pathname === '/slow') return void setTimeout(() => res.end('late'), Number(u.searchParams.get('ms') ?? 3000));
+    if (u.pathname === '/drop') {
+      res.writeHead(200, { 'content-length': '1000' });
+      res.write('partial');
+      return void setTimeout(() => res.socket?.destroy(), 50);
+    }
+    if (u.pathname === '/toss') {
+      res.setHeader('set-cookie', [
+        'wharf_instance=forged; Domain=apps.localhost; Path=/',
+        'theme=dark; Domain=apps.localhost; Path=/',
+        'local=1; Path=/',
+      ]);
+      return void res.end('tossed');
+    }
+    const hash = createHash('sha256');
+    let bytes = 0;
+    req.on('data', (c: Buffer) => {
+      bytes += c.length;
+      hash.update(c);
+    });
+    req.on('end', () => {
+      const seen: UpstreamSeen = { method: req.method!, url: req.url!, headers: req.headers, bodyBytes: bytes, bodySha256: hash.digest('hex') };
+      const body = JSON.stringify(seen);
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    });
+  });
+  const wss = new WebSocketServer({ server });
+  wss.on('connection', (ws, req) => {
+    ws.send(JSON.stringify({ headers: req.headers }));
+    ws.on('message', (m, isBinary) => ws.send(m, { binary: isBinary }));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    server,
+    wss,
+    stop: async () => {
+      for (const c of wss.clients) c.terminate();
+      wss.close();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+export interface RouterHarness {
+  nats: NatsServer;
+  platform: Platform;
+  platformApp: INestMicroservice;
+  rpc: RpcClient;
+  router: INestMicroservice;
+  port: number;
+  host(id: string): string;
+  url(id: string, path?: string): string;
+  stop(): Promise<void>;
+}
+
+export async function startRouterHarness(router: Partial<Record<keyof RouterSettings['router'], unknown>> = {}): Promise<RouterHarness> {
+  const nats = await startNatsServer();
+  const platform = new Platform();
+  @Module({
+    imports: [NatsModule.forService('platform', nats.url, 3000)],
+    controllers: [PlatformHandlers],
+    providers: [{ provide: PLATFORM, useValue: platform }],
+  })
+  class PlatformModule {}
+  const servers = [nats.url];
+  const platformApp = await NestFactory.createMicroservice(PlatformModule, {
+    ...natsServerOptions({ service: 'platform', servers, requestTimeoutMs: 3000 }),
+    logger: false,
+  });
+  platformApp.useGlobalFilters(new WharfExceptionFilter());
+  await platformApp.listen();
+  const rpc = platformApp.get(RpcClient);
+  await rpc.connect();
+  const port = await freePort();
+  const settings: RouterSettings = {
+    platform: { NatsUrl: nats.url, RequestTimeoutMs: 3000, InternalSecret: SECRET, DataDir: '/tmp', LogLevel: 'error' },
+    router: RouterConfigSchema.parse({ Port: port, GatewayUrl: 'http://gateway.test:8080', ...router }),
+  };
+  const started = await startRouter(settings);
+  return {
+    nats,
+    platform,
+    platformApp,
+    rpc,
+    router: started.app,
+    port: started.port,
+    host: (id) => `${id}.apps.localhost:${started.port}`,
+    url: (id, path = '/') => `http://${id}.apps.localhost:${started.port}${path}`,
+    stop: async () => {
+      await started.app.close();
+      await platformApp.close();
+      await nats.stop();
+    },
+  };
+}
+
+let seq = 0;
+/** An instance record as the scheduler would answer it (ids are valid instance ids). */
+export function instance(over: Partial<Instance> & { address: string | null }): Instance {
+  seq++;
+  const id = over.id ?? `t${seq.toString(36).padStart(9, '0')}`;
+  return {
+    id,
+    appVersionId: 'app-v1',
+    appName: 'echo',
+    appVersion: '1.0.0',
+    appOwner: { sub: 'alice', name: 'alice' },
+    owner: { sub: 'alice', name: 'alice' },
+    visibility: 'PRIVATE',
+    runtime: 'python-3.11',
+    status: 'RUNNING',
+    statusReason: null,
+    url: `http://${id}.apps.localhost`,
+    createdAt: new Date().toISOString(),
+    lastActivityAt: new Date().toISOString(),
+    warnings: [],
+    ...over,
+  };
+}
