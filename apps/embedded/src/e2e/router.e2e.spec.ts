@@ -1,0 +1,148 @@
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { startWharf, type RunningSystem } from '@wharf/testing';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import NodeWebSocket from 'ws';
+
+jest.setTimeout(180_000);
+
+const EXAMPLES = path.resolve(__dirname, '../../../../examples/dist');
+
+/**
+ * Issue 5's "done when", against Wharf started as `pnpm start` starts it (real gateway, dev
+ * OpenID provider, scheduler with the process driver, router): in Chromium the owner opens a
+ * private instance of the websocket sample after the login redirect and talks to it over a
+ * websocket; another user gets 403 on HTTP and on the websocket.
+ */
+describe('opening an instance through the router', () => {
+  let sys: RunningSystem;
+  let browser: Browser;
+  const tokens: Record<string, string> = {};
+  let id = '';
+  let origin = '';
+
+  const mint = async (user: string) => {
+    const r = await fetch(`${sys.gateway}/api/v1/tokens`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${sys.adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ user, roles: ['full-access'] }),
+    });
+    return ((await r.json()) as { token: string }).token;
+  };
+  const api = async (token: string, method: string, p: string, body?: unknown) => {
+    const r = await fetch(`${sys.gateway}/api/v1${p}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    return { status: r.status, body: (await r.json()) as Record<string, unknown> };
+  };
+  /** Node cannot resolve *.localhost; Chromium can. Requests from Node go to 127.0.0.1 with the Host header. */
+  const get = (headers: Record<string, string>) =>
+    new Promise<number>((resolve, reject) => {
+      http.get({ host: '127.0.0.1', port: sys.routerPort, path: '/', headers: { host: new URL(origin).host, ...headers }, agent: false }, (res) => (res.resume(), resolve(res.statusCode!))).on('error', reject);
+    });
+  const ws = (headers: Record<string, string>) =>
+    new Promise<number | string>((resolve) => {
+      const s = new NodeWebSocket(`ws://127.0.0.1:${sys.routerPort}/ws`, { headers: { host: new URL(origin).host, ...headers } });
+      s.once('unexpected-response', (_q, res) => (resolve(res.statusCode!), s.terminate()));
+      s.once('open', () => s.send('hello'));
+      s.once('message', (m) => (resolve(m.toString()), s.close()));
+      s.once('error', (e) => resolve(e.message));
+    });
+  const login = async (page: Page, user: string) => {
+    await page.goto(`${origin}/`); // → router 302 → gateway → sign-in page of the OpenID provider
+    await page.fill('#username', user);
+    await page.fill('#password', user);
+    const [response] = await Promise.all([page.waitForResponse((r) => r.url() === `${origin}/`), page.click('button[type=submit]')]);
+    return response;
+  };
+
+  beforeAll(async () => {
+    [sys, browser] = await Promise.all([
+      startWharf(),
+      chromium.launch({
+        executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      }),
+    ]);
+    tokens.alice = await mint('alice');
+    tokens.bob = await mint('bob');
+    const imported = await fetch(`${sys.gateway}/api/v1/bundles`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens.alice}`, 'content-type': 'application/zip' },
+      body: new Uint8Array(readFileSync(path.join(EXAMPLES, 'echo-ws.zip'))),
+    });
+    expect(imported.status).toBe(201);
+    const run = await api(tokens.alice, 'POST', '/apps/echo-ws/instances', { visibility: 'PRIVATE' });
+    expect(run.status).toBe(201);
+    id = run.body.id as string;
+    origin = run.body.url as string;
+    expect(origin).toBe(`http://${id}.apps.localhost:${sys.routerPort}`);
+    for (let i = 0; i < 400 && (await api(tokens.alice, 'GET', `/instances/${id}`)).body.status !== 'RUNNING'; i++) await new Promise((r) => setTimeout(r, 50));
+  });
+  afterAll(async () => {
+    await browser?.close();
+    if (sys) expect(await sys.stop()).toBe(130);
+  });
+
+  it('prints the router with the other endpoints', () => {
+    expect(sys.output).toContain(`Router: http://apps.localhost:${sys.routerPort} (instances at http://<id>.apps.localhost:${sys.routerPort})`);
+  });
+
+  it('lets the owner open the private instance in Chromium after the login redirect, websocket included', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const response = await login(page, 'alice');
+    expect(response.status()).toBe(200);
+    expect(await page.title()).toBe('Echo');
+    // browser code as text: it runs in the page (DOM types), not in Node
+    const echoed = await page.evaluate(`new Promise((resolve) => {
+      const s = new WebSocket(location.href.replace(/^http/, 'ws') + 'ws');
+      s.onopen = () => s.send('through the router');
+      s.onmessage = (e) => resolve(String(e.data));
+      s.onerror = () => resolve('error');
+    })`);
+    expect(echoed).toBe('through the router');
+    const [cookie] = (await context.cookies(origin)).filter((c) => c.name === 'wharf_instance');
+    expect(cookie).toMatchObject({ domain: `${id}.apps.localhost`, httpOnly: true, sameSite: 'Lax', path: '/' }); // host-only
+    // the app never saw a platform credential: its page has no access to the router cookie
+    expect(await page.evaluate('document.cookie')).not.toContain('wharf_instance');
+    await context.close();
+  });
+
+  it('gives another user 403 on HTTP and on the websocket (browser and token alike)', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const response = await login(page, 'bob');
+    expect(response.status()).toBe(403);
+    expect(await page.textContent('h1')).toBe('No access');
+    const [cookie] = (await context.cookies(origin)).filter((c) => c.name === 'wharf_instance');
+    expect(cookie).toBeDefined(); // bob is signed in on that host, and still refused
+    const bobCookie = `wharf_instance=${cookie!.value}`;
+    expect(await get({ cookie: bobCookie, accept: 'text/html' })).toBe(403);
+    expect(await ws({ cookie: bobCookie, origin })).toBe(403);
+    expect(await get({ authorization: `Bearer ${tokens.bob}` })).toBe(403);
+    expect(await ws({ authorization: `Bearer ${tokens.bob}` })).toBe(403);
+    expect(await get({})).toBe(401);
+    expect(await ws({})).toBe(401);
+    // the owner's token works from the API side as well
+    expect(await ws({ authorization: `Bearer ${tokens.alice}` })).toBe('hello');
+    await context.close();
+  });
+
+  it('lets the owner share it with every signed-in user, and take that back', async () => {
+    // the router hears of the change by event: it applies within a second
+    const within1s = async (want: number) => {
+      const end = Date.now() + 1000;
+      let got = await get({ authorization: `Bearer ${tokens.bob}` });
+      while (got !== want && Date.now() < end) got = await get({ authorization: `Bearer ${tokens.bob}` });
+      return got;
+    };
+    expect((await api(tokens.alice, 'PATCH', `/instances/${id}`, { visibility: 'ALL_USERS' })).status).toBe(200);
+    expect(await within1s(200)).toBe(200);
+    expect((await api(tokens.alice, 'PATCH', `/instances/${id}`, { visibility: 'PRIVATE' })).status).toBe(200);
+    expect(await within1s(403)).toBe(403);
+  });
+});
