@@ -19,6 +19,9 @@ async function main(): Promise<void> {
     else process.send?.({ wharf: 'listening' });
     return;
   }
+  // Workers accept connections themselves (the kernel spreads them) instead of the primary
+  // accepting each one and passing it on: no primary in the data path, no per-connection cost there.
+  cluster.schedulingPolicy = cluster.SCHED_NONE;
   let stopping = false;
   let ready = 0;
   const fork = () => {
