@@ -1,7 +1,10 @@
 import { createHash, createHmac } from 'node:crypto';
 import http from 'node:http';
 import { instanceIdentityKey, InstanceChangedEvent, TokenChangedEvent, type Caller, type Instance, type Visibility } from '@wharf/contracts';
+import { freePort } from '@wharf/testing';
 import WebSocket from 'ws';
+import { startRouter } from './bootstrap';
+import { RouterConfigSchema } from './router.config';
 import { instance, SECRET, startRouterHarness, startUpstream, USERS, type RouterHarness, type UpstreamSeen } from './test-support/router-harness';
 
 /**
@@ -381,6 +384,33 @@ describe('revocation of open connections', () => {
     const session = [...h.platform.sessions.entries()].filter(([, c]) => c.sub === 'alice').map(([k]) => k);
     for (const s of session) h.platform.sessions.delete(s);
     await closed; // the sweep re-checks sessions every 2 s (AuthCacheMs 1 s here)
+  });
+});
+
+describe('replicas', () => {
+  it('work side by side with nothing shared but NATS: one lookup per host, cookies and events good on both', async () => {
+    const port = await freePort();
+    const second = await startRouter({
+      platform: { NatsUrl: h.nats.url, RequestTimeoutMs: 3000, InternalSecret: SECRET, DataDir: '/tmp', LogLevel: 'error' },
+      router: RouterConfigSchema.parse({ Port: port, GatewayUrl: 'http://gateway.test:8080', AuthCacheMs: 1000 }),
+    });
+    try {
+      const i = add({ visibility: 'ALL_USERS' });
+      const before = h.platform.lookups;
+      const cookie = await cookieFor('bob', h.host(i.id)); // issued by the first replica
+      const viaSecond = (headers: Record<string, string>) =>
+        new Promise<number>((resolve, reject) => {
+          http.get({ host: '127.0.0.1', port, path: '/', headers: { host: h.host(i.id), ...headers }, agent: false }, (r) => (r.resume(), resolve(r.statusCode!))).on('error', reject);
+        });
+      // same host as seen by the browser, the other replica answers: the cookie holds (the host is part of it, the port too)
+      for (let n = 0; n < 20; n++) expect(await viaSecond({ cookie })).toBe(200);
+      for (let n = 0; n < 20; n++) expect((await send(h.host(i.id), { headers: { cookie } })).status).toBe(200);
+      expect(h.platform.lookups - before).toBe(2); // one per replica, then memory
+      await change(i, { visibility: 'PRIVATE' });
+      await until('both replicas to apply the change', async () => (await viaSecond({ cookie })) === 403 && (await send(h.host(i.id), { headers: { cookie } })).status === 403, 1000);
+    } finally {
+      await second.app.close();
+    }
   });
 });
 
