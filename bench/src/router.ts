@@ -9,7 +9,7 @@ import { createInterface } from 'node:readline';
 import { connect, StringCodec, type Msg, type NatsConnection } from 'nats';
 import WebSocket, { WebSocketServer } from 'ws';
 import { IdentityContracts, SchedulerContracts, type Instance } from '@wharf/contracts';
-import { freePort, rssBytes, startNatsServer, type NatsServer } from '@wharf/testing';
+import { freePort, instanceRecord, rssBytes, startNatsServer, type NatsServer } from '@wharf/testing';
 import { machine, MB, percentile, round } from './common';
 
 /**
@@ -421,28 +421,14 @@ async function playPlatform(natsUrl: string, instance: Instance): Promise<{ nc: 
 }
 
 function benchInstance(upstreamPort: number): Instance {
-  const now = new Date().toISOString();
-  return SchedulerContracts.route.response.parse({
-    instances: [
-      {
-        id: INSTANCE_ID,
-        appVersionId: 'benchapp01',
-        appName: 'bench',
-        appVersion: '1.0.0',
-        appOwner: { sub: 'bench', name: 'bench' },
-        owner: { sub: 'bench', name: 'bench' },
-        visibility: 'PRIVATE',
-        runtime: 'python-3.11',
-        status: 'RUNNING',
-        statusReason: null,
-        url: `http://${INSTANCE_ID}.apps.localhost`,
-        address: `127.0.0.1:${upstreamPort}`,
-        createdAt: now,
-        lastActivityAt: now,
-        warnings: [],
-      },
-    ],
-  }).instances[0]!;
+  return instanceRecord({
+    id: INSTANCE_ID,
+    appVersionId: 'benchapp01',
+    appName: 'bench',
+    appOwner: { sub: 'bench', name: 'bench' },
+    owner: { sub: 'bench', name: 'bench' },
+    address: `127.0.0.1:${upstreamPort}`,
+  });
 }
 
 // ---- wrk ------------------------------------------------------------------------------------------

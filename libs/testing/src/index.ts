@@ -6,3 +6,4 @@ export * from './zip-writer';
 export * from './corpus/bad-bundles';
 export * from './s3-server';
 export * from './streams';
+export * from './instances';

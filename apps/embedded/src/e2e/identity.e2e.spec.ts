@@ -1,5 +1,6 @@
 import { buildBundle, startWharf, type RunningSystem } from '@wharf/testing';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from './browser';
 
 jest.setTimeout(180_000);
 
@@ -15,10 +16,7 @@ describe('identity through pnpm start', () => {
   beforeAll(async () => {
     [sys, browser] = await Promise.all([
       startWharf(),
-      chromium.launch({
-        executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-      }),
+      launchChromium(),
     ]);
   }, 180_000);
   afterAll(async () => {

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { startWharf, type RunningSystem } from '@wharf/testing';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from './browser';
 import NodeWebSocket from 'ws';
 
 jest.setTimeout(180_000);
@@ -62,10 +63,7 @@ describe('opening an instance through the router', () => {
   beforeAll(async () => {
     [sys, browser] = await Promise.all([
       startWharf(),
-      chromium.launch({
-        executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-      }),
+      launchChromium(),
     ]);
     tokens.alice = await mint('alice');
     tokens.bob = await mint('bob');

@@ -16,7 +16,7 @@ import {
   type Instance,
 } from '@wharf/contracts';
 import { Handle, NatsModule, RpcClient, natsServerOptions, WharfExceptionFilter, type Msg } from '@wharf/nats';
-import { freePort, startNatsServer, type NatsServer } from '@wharf/testing';
+import { freePort, instanceRecord, startNatsServer, type NatsServer } from '@wharf/testing';
 import { WebSocketServer } from 'ws';
 import { startRouter } from '../bootstrap';
 import { RouterConfigSchema, type RouterSettings } from '../router.config';
@@ -259,26 +259,5 @@ export async function startRouterHarness(router: Partial<Record<keyof RouterSett
   };
 }
 
-let seq = 0;
 /** An instance record as the scheduler would answer it (ids are valid instance ids). */
-export function instance(over: Partial<Instance> & { address: string | null }): Instance {
-  seq++;
-  const id = over.id ?? `t${seq.toString(36).padStart(9, '0')}`;
-  return {
-    id,
-    appVersionId: 'app-v1',
-    appName: 'echo',
-    appVersion: '1.0.0',
-    appOwner: { sub: 'alice', name: 'alice' },
-    owner: { sub: 'alice', name: 'alice' },
-    visibility: 'PRIVATE',
-    runtime: 'python-3.11',
-    status: 'RUNNING',
-    statusReason: null,
-    url: `http://${id}.apps.localhost`,
-    createdAt: new Date().toISOString(),
-    lastActivityAt: new Date().toISOString(),
-    warnings: [],
-    ...over,
-  };
-}
+export const instance = instanceRecord;

@@ -1,0 +1,29 @@
+import { InstanceSchema, type Instance } from '@wharf/contracts';
+
+let seq = 0;
+
+/**
+ * An instance record as the scheduler answers it (valid for InstanceSchema): RUNNING, PRIVATE,
+ * owned by alice, at `address`. Ids are unique valid instance ids unless given.
+ */
+export function instanceRecord(over: Partial<Instance> & { address: string | null }): Instance {
+  const id = over.id ?? `t${(++seq).toString(36).padStart(9, '0')}`;
+  const now = new Date().toISOString();
+  return InstanceSchema.parse({
+    id,
+    appVersionId: 'app-v1',
+    appName: 'echo',
+    appVersion: '1.0.0',
+    appOwner: { sub: 'alice', name: 'alice' },
+    owner: { sub: 'alice', name: 'alice' },
+    visibility: 'PRIVATE',
+    runtime: 'python-3.11',
+    status: 'RUNNING',
+    statusReason: null,
+    url: `http://${id}.apps.localhost`,
+    createdAt: now,
+    lastActivityAt: now,
+    warnings: [],
+    ...over,
+  });
+}
