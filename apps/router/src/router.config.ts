@@ -41,6 +41,8 @@ export const RouterConfigSchema = z.object({
   UpstreamMaxSockets: z.number().int().min(1).max(100_000).default(512),
   /** Lifetime of the X-Wharf-Identity token given to apps. */
   IdentityTokenTtlSeconds: z.number().int().min(10).max(3600).default(60),
+  /** How often the instances that served traffic are reported to the scheduler (their lastActivityAt). */
+  ActivityReportSeconds: z.number().int().min(1).max(3600).default(30),
   /** Keep incoming X-Forwarded-* headers (only behind a proxy that sets them); off: the router sets its own. */
   TrustForwardedHeaders: z.boolean().default(false),
 });

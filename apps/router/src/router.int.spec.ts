@@ -97,7 +97,7 @@ async function cookieFor(who: keyof typeof USERS, host: string): Promise<string>
 
 beforeAll(async () => {
   up = await startUpstream();
-  h = await startRouterHarness({ AllowPublic: true, AuthCacheMs: 1000, UpstreamTimeoutSeconds: 2, MaxHeaderBytes: 8192, ResyncSeconds: 1 });
+  h = await startRouterHarness({ AllowPublic: true, AuthCacheMs: 1000, UpstreamTimeoutSeconds: 2, MaxHeaderBytes: 8192, ResyncSeconds: 1, ActivityReportSeconds: 1 });
   for (const [who, token] of Object.entries(TOKENS)) h.platform.tokens.set(token, { caller: USERS[who as keyof typeof USERS] as Caller, readOnly: false });
   h.platform.tokens.set('wharf_pat_alice_ro', { caller: USERS.alice as Caller, readOnly: true });
 });
@@ -384,6 +384,23 @@ describe('revocation of open connections', () => {
     const session = [...h.platform.sessions.entries()].filter(([, c]) => c.sub === 'alice').map(([k]) => k);
     for (const s of session) h.platform.sessions.delete(s);
     await closed; // the sweep re-checks sessions every 2 s (AuthCacheMs 1 s here)
+  });
+});
+
+describe('activity', () => {
+  it('reports instances that served requests, and those with websockets held open, for their lastActivityAt', async () => {
+    const used = add({ visibility: 'PRIVATE' });
+    const idle = add({ visibility: 'PRIVATE' });
+    const held = add({ visibility: 'PRIVATE' });
+    const reported = (id: string) => h.platform.activity.filter((e) => e.ids.includes(id)).length;
+    expect((await send(h.host(used.id), { headers: bearer('alice') })).status).toBe(200);
+    const ws = await openWs(h.host(held.id), bearer('alice'));
+    if (!('ws' in ws)) throw new Error('not opened');
+    await until('a report of the used instance', () => reported(used.id) > 0, 2500);
+    const seenHeld = reported(held.id);
+    await until('the held websocket to count again', () => reported(held.id) > seenHeld, 2500);
+    expect(reported(idle.id)).toBe(0);
+    ws.ws.close();
   });
 });
 

@@ -3,6 +3,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import {
+  InstanceActivityEvent,
   InstanceChangedEvent,
   SchedulerContracts as C,
   signInternalToken,
@@ -104,6 +105,16 @@ describe('scheduler with the process driver (real NATS, launcher, Python)', () =
     expect(first.body).toContain('Hello from Wharf');
     expect(launchMs).toBeLessThan(10_000);
     await untilStatus(id, ['RUNNING']);
+
+    // The routers' activity reports move lastActivityAt forward (never back), without a change event.
+    const eventsBefore = events.length;
+    const at = new Date().toISOString();
+    await h.client.emit(InstanceActivityEvent, { ids: [id, 'zzzzzzzzzz'], at });
+    await waitFor('lastActivityAt to move', () => h.client.rpc(C.get, { id }, alice), (i) => i.lastActivityAt === at, 5000, 20);
+    await h.client.emit(InstanceActivityEvent, { ids: [id], at: '2000-01-01T00:00:00.000Z' });
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await h.client.rpc(C.get, { id }, alice)).lastActivityAt).toBe(at);
+    expect(events.slice(eventsBefore).filter((e) => e.instance.id === id)).toEqual([]);
 
     // Logs: the app's own output, over NATS and as a followed HTTP stream.
     const logs = await h.client.rpc(C.logs, { id, tail: 50 }, alice);

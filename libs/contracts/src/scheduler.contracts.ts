@@ -186,6 +186,16 @@ export const InstanceChangedEvent = defineEvent(
 );
 
 /**
+ * Published by every router replica every `Router.ActivityReportSeconds` for the instances it
+ * served (requests, or websockets held open) since its last report. One scheduler replica moves
+ * their `lastActivityAt` forward (no InstanceChangedEvent: activity is not a change of state).
+ */
+export const InstanceActivityEvent = defineEvent(
+  'events.instance.activity.v1',
+  z.object({ ids: z.array(InstanceIdSchema).min(1).max(1000), at: z.string() }),
+);
+
+/**
  * What a launcher POSTs to `<scheduler>/internal/instances/:id/status` with header
  * `x-wharf-internal-token` scoped `instance:status:<id>:<generation>`.
  */

@@ -39,6 +39,18 @@ export class LiveConnections {
     for (const set of this.byInstance.values()) yield* set;
   }
 
+  /** Instances with a websocket open right now. */
+  *instancesWithWebsockets(): Generator<string> {
+    for (const [id, set] of this.byInstance) {
+      for (const c of set) {
+        if (c.websocket) {
+          yield id;
+          break;
+        }
+      }
+    }
+  }
+
   count(): { websockets: number; http: number } {
     let websockets = 0;
     let http = 0;

@@ -19,6 +19,7 @@ import { setCookieHeader, signCookie, withoutCookie } from '../auth/router-cooki
 import { lookup } from '../common/lookup';
 import { InstanceDirectory, upstreamOf, type Upstream } from '../directory/instance.directory';
 import { ROUTER_SETTINGS, type RouterSettings } from '../router.config';
+import { ActivityReporter } from './activity.reporter';
 import { headerSafe, instanceIdOf, safeNext } from './hosts';
 import { LiveConnections } from './live-connections';
 import { sendPage, statusPage, type PageOptions } from './pages';
@@ -49,6 +50,7 @@ export class RouterServer implements OnApplicationBootstrap, OnApplicationShutdo
   private readonly agent: http.Agent;
   private readonly live = new LiveConnections();
   private readonly identity: IdentityTokens;
+  private readonly activity: ActivityReporter;
   private readonly cfg: RouterSettings['router'];
   private sweeper?: NodeJS.Timeout;
 
@@ -61,6 +63,7 @@ export class RouterServer implements OnApplicationBootstrap, OnApplicationShutdo
   ) {
     this.cfg = settings.router;
     this.identity = new IdentityTokens(settings.platform.InternalSecret, this.cfg.IdentityTokenTtlSeconds);
+    this.activity = new ActivityReporter(rpc, this.cfg.ActivityReportSeconds * 1000, () => this.live.instancesWithWebsockets());
     // noDelay: response heads and small frames go out at once (no Nagle wait behind a delayed ACK)
     this.agent = new http.Agent({ keepAlive: true, noDelay: true, maxSockets: this.cfg.UpstreamMaxSockets, maxFreeSockets: 256, scheduling: 'lifo' });
     const ourCookie = `${auth.cookieName}=`;
@@ -133,10 +136,12 @@ export class RouterServer implements OnApplicationBootstrap, OnApplicationShutdo
     });
     this.sweeper = setInterval(() => void this.sweep(), SWEEP_MS);
     this.sweeper.unref();
+    this.activity.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.sweeper);
+    this.activity.stop(); // what was not reported yet is lost: at most ActivityReportSeconds of activity
     for (const c of this.live.all()) c.close();
     this.server.closeAllConnections();
     await new Promise<void>((r) => this.server.close(() => r()));
@@ -172,6 +177,7 @@ export class RouterServer implements OnApplicationBootstrap, OnApplicationShutdo
     const page = statusPage(instance, principal.caller?.sub === instance.owner.sub);
     if (page || !entry.upstream) return sendPage(res, req.headers.accept, page?.code ?? 'UNAVAILABLE', page?.page ?? unreachablePage());
     this.forwardHeaders(req, id, who as Extract<Identified, { ok: true }>);
+    this.activity.saw(id);
     const untrack = this.live.add({ instanceId: id, principal, since: Date.now(), websocket: false, close: () => res.destroy() });
     res.once('close', untrack);
     const routed = req as Routed;
@@ -389,6 +395,7 @@ export class RouterServer implements OnApplicationBootstrap, OnApplicationShutdo
     if (statusPage(instance, false) || !entry.upstream) return reject(socket, 503, `the instance is ${instance.status.toLowerCase()}`, { 'Retry-After': '1' });
     if (socket.destroyed) return;
     this.forwardHeaders(req, id, ok);
+    this.activity.saw(id);
     const untrack = this.live.add({ instanceId: id, principal: ok.principal, since: Date.now(), websocket: true, close: () => socket.destroy() });
     socket.once('close', untrack);
     (req as Routed).wharfTarget = entry.upstream;

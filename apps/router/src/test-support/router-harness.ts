@@ -6,6 +6,7 @@ import { NestFactory } from '@nestjs/core';
 import { Payload } from '@nestjs/microservices';
 import {
   IdentityContracts,
+  InstanceActivityEvent,
   RepositoryContracts,
   SchedulerContracts,
   forbidden,
@@ -15,7 +16,7 @@ import {
   type Caller,
   type Instance,
 } from '@wharf/contracts';
-import { Handle, NatsModule, RpcClient, natsServerOptions, WharfExceptionFilter, type Msg } from '@wharf/nats';
+import { Handle, NatsModule, OnEvent, RpcClient, natsServerOptions, WharfExceptionFilter, type EventOf, type Msg } from '@wharf/nats';
 import { freePort, instanceRecord, startNatsServer, type NatsServer } from '@wharf/testing';
 import { WebSocketServer } from 'ws';
 import { startRouter } from '../bootstrap';
@@ -45,6 +46,8 @@ export class Platform {
   /** appVersionId → visitor roles its tags grant. */
   grants = new Map<string, string[]>();
   resumed: string[] = [];
+  /** events.instance.activity.v1 as received. */
+  activity: { ids: string[]; at: string }[] = [];
   lookups = 0;
 }
 
@@ -58,6 +61,11 @@ class PlatformHandlers {
   route(@Payload() m: Msg<typeof SchedulerContracts.route>) {
     this.p.lookups++;
     return { instances: m.body.ids.map((id) => this.p.instances.get(id)).filter((i): i is Instance => !!i) };
+  }
+
+  @OnEvent(InstanceActivityEvent)
+  activity(@Payload() e: EventOf<typeof InstanceActivityEvent>) {
+    this.p.activity.push(e);
   }
 
   @Handle(SchedulerContracts.resume)

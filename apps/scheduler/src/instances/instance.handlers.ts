@@ -1,7 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
-import { SchedulerContracts as C } from '@wharf/contracts';
-import { Handle, type Msg } from '@wharf/nats';
+import { InstanceActivityEvent, SchedulerContracts as C } from '@wharf/contracts';
+import { Handle, OnEvent, type EventOf, type Msg } from '@wharf/nats';
 import { InstanceService } from './instance.service';
 
 /** NATS handlers for instances: thin, the logic is in InstanceService. */
@@ -57,6 +57,12 @@ export class InstanceHandlers {
   @Handle(C.logs)
   logs(@Payload() m: Msg<typeof C.logs>) {
     return this.instances.logs(m.caller, m.body.id, m.body.tail);
+  }
+
+  /** One replica (queue group) records the routers' activity reports. */
+  @OnEvent(InstanceActivityEvent)
+  async activity(@Payload() e: EventOf<typeof InstanceActivityEvent>): Promise<void> {
+    await this.instances.touch(e.ids, e.at);
   }
 
   @Handle(C.countInstances)

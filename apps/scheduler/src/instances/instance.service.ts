@@ -115,6 +115,16 @@ export class InstanceService {
     return this.wire(await this.visible(caller, id));
   }
 
+  /** Traffic seen by the routers: moves `lastActivityAt` forward (never back; unknown ids are ignored). */
+  async touch(ids: string[], at: string): Promise<void> {
+    const when = new Date(at);
+    if (Number.isNaN(when.getTime())) return;
+    const iso = new Date(Math.min(when.getTime(), Date.now())).toISOString();
+    for (const id of new Set(ids)) {
+      await this.driver.update(id, (r) => (r.status === 'TERMINATED' || r.lastActivityAt >= iso ? null : { ...r, lastActivityAt: iso }));
+    }
+  }
+
   /** The router's lookup (no caller check: the router authorizes every request itself). */
   async route(ids: string[]): Promise<{ instances: Instance[] }> {
     const rows = await Promise.all([...new Set(ids)].map((id) => this.driver.get(id)));
