@@ -164,6 +164,9 @@ async function main(): Promise<void> {
     };
     const idp = devIdpEnv(dataDir);
     if (idp) Object.assign(env, idp);
+    // Ctrl-C stops everything `pnpm start` started, instances included: they are suspended (their
+    // volumes kept) and resumed by their owners after the next start.
+    env.WHARF_SCHEDULER_SUSPEND_ON_SHUTDOWN ??= 'true';
     // Instance URLs (scheduler) and login redirects (router) follow the router's and gateway's ports.
     env.WHARF_SCHEDULER_ROUTER_PORT ??= String(port(env, 'WHARF_ROUTER_PORT', 8081));
     env.WHARF_ROUTER_GATEWAY_URL ??= env.WHARF_GATEWAY_PUBLIC_URL ?? `http://127.0.0.1:${port(env, 'WHARF_GATEWAY_PORT', 8080)}`;

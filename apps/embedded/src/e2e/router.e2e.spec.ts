@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { startWharf, type RunningSystem } from '@wharf/testing';
+import { alivePids, startWharf, type RunningSystem } from '@wharf/testing';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from './browser';
 import NodeWebSocket from 'ws';
@@ -82,7 +82,7 @@ describe('opening an instance through the router', () => {
   });
   afterAll(async () => {
     await browser?.close();
-    if (sys) expect(await sys.stop()).toBe(130);
+    if (sys && sys.proc.exitCode === null) await sys.stop();
   });
 
   it('prints the router with the other endpoints', () => {
@@ -142,5 +142,23 @@ describe('opening an instance through the router', () => {
     expect(await within1s(200)).toBe(200);
     expect((await api(tokens.alice, 'PATCH', `/instances/${id}`, { visibility: 'PRIVATE' })).status).toBe(200);
     expect(await within1s(403)).toBe(403);
+  });
+
+  it('stops the running instance with everything else on Ctrl-C (suspended, nothing left running)', async () => {
+    const launchers = () =>
+      readdirSync('/proc')
+        .filter((d) => /^\d+$/.test(d))
+        .filter((d) => {
+          try {
+            return readFileSync(`/proc/${d}/cmdline`, 'utf8').includes('apps/launcher/dist/main.js') && readFileSync(`/proc/${d}/environ`, 'utf8').includes(sys.dataDir);
+          } catch {
+            return false;
+          }
+        })
+        .map(Number);
+    const running = launchers();
+    expect(running.length).toBe(1);
+    expect(await sys.stop()).toBe(130);
+    expect(alivePids(running)).toEqual([]);
   });
 });
