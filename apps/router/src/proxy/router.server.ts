@@ -1,6 +1,6 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import {
   IDENTITY_TOKEN_HEADER,
   IDENTITY_USER_HEADER,
@@ -43,7 +43,7 @@ const SWEEP_MS = 2000;
  * path in our own `upgrade` handler (hpm's `ws: true` would answer 101 before any check).
  */
 @Injectable()
-export class RouterServer implements OnApplicationBootstrap, OnApplicationShutdown {
+export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger('Router');
   readonly server: http.Server;
   private readonly proxy: RequestHandler<IncomingMessage, ServerResponse>;
@@ -126,7 +126,11 @@ export class RouterServer implements OnApplicationBootstrap, OnApplicationShutdo
     directory.watch((id, _before, after) => void this.revalidate(id, after));
   }
 
-  async onApplicationBootstrap(): Promise<void> {
+  /**
+   * Listens at module init, before NATS is connected (that happens at bootstrap and may take a
+   * while): with NATS down the router still answers — /readyz 503, instances 503 + Retry-After.
+   */
+  async onModuleInit(): Promise<void> {
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(this.cfg.Port, this.cfg.Host, () => {
@@ -134,6 +138,9 @@ export class RouterServer implements OnApplicationBootstrap, OnApplicationShutdo
         resolve();
       });
     });
+  }
+
+  onApplicationBootstrap(): void {
     this.sweeper = setInterval(() => void this.sweep(), SWEEP_MS);
     this.sweeper.unref();
     this.activity.start();
