@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { SchedulerContracts, type Instance } from '@wharf/contracts';
+import { SchedulerContracts, unavailable, type Instance } from '@wharf/contracts';
 import { RpcClient } from '@wharf/nats';
 import { lookup } from '../common/lookup';
 import { ROUTER_SETTINGS, type RouterSettings } from '../router.config';
@@ -24,6 +24,8 @@ const NEGATIVE_TTL_MS = 1000;
 /** Entries nobody asked for in this long are dropped at the next resync. */
 const IDLE_DROP_MS = 10 * 60_000;
 const CHUNK = 500;
+/** Lookups in flight at once; past it a miss is answered 503 (a flood of made-up hosts cannot flood the scheduler). */
+const MAX_PENDING = 256;
 
 export function upstreamOf(instance: Instance | null): Upstream | null {
   if (!instance?.address) return null;
@@ -82,6 +84,7 @@ export class InstanceDirectory implements OnApplicationBootstrap, OnApplicationS
   private fetch(id: string): Promise<Entry> {
     let p = this.pending.get(id);
     if (!p) {
+      if (this.pending.size >= MAX_PENDING) return Promise.reject(unavailable('too many instance lookups in flight; try again'));
       p = this.load([id])
         .then(() => this.entries.get(id)!)
         .finally(() => this.pending.delete(id));
