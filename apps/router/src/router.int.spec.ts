@@ -75,7 +75,9 @@ async function change(i: Instance, patch: Partial<Instance>): Promise<Instance> 
 
 const until = async (what: string, ok: () => Promise<boolean> | boolean, ms = 3000) => {
   const end = Date.now() + ms;
-  while (!(await ok())) {
+  // A request in flight when access is revoked is cut off (revocation applies to open exchanges
+  // too): while waiting for a change, that counts as "not yet".
+  while (!(await Promise.resolve().then(ok).catch(() => false))) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
