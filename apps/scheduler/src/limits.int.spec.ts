@@ -30,6 +30,16 @@ afterAll(async () => {
   rmSync(zipDir, { recursive: true, force: true });
 });
 
+it('answers one instance to 8 simultaneous creates with one idempotency key across two replicas', async () => {
+  const results = await Promise.all(Array.from({ length: 8 }, () => h.client.rpc(C.create, { appVersionId: 'hello-1', idempotencyKey: 'retry-1' }, alice)));
+  expect(new Set(results.map((r) => r.id)).size).toBe(1);
+  const mine = await h.client.rpc(C.list, { limit: 50 }, alice);
+  expect(mine.items.map((i) => i.id)).toEqual([results[0]!.id]);
+  await waitFor('one launcher', async () => launcherPids(h.dataDir).length, (n) => n === 1, 10_000);
+  await h.client.rpc(C.terminate, { id: results[0]!.id }, alice);
+  await waitFor('no launchers', async () => launcherPids(h.dataDir).length, (n) => n === 0, 10_000);
+});
+
 it('gives exactly 10 of 20 simultaneous launches by one user across two replicas (JetStream KV compare-and-set)', async () => {
   const served = [jest.spyOn(a.app.get(InstanceService), 'create'), jest.spyOn(b.app.get(InstanceService), 'create')];
   const results = await Promise.allSettled(Array.from({ length: 20 }, () => h.client.rpc(C.create, { appVersionId: 'hello-1' }, alice)));

@@ -1,4 +1,4 @@
-import { randomInt } from 'node:crypto';
+import { createHash, randomInt } from 'node:crypto';
 import {
   EnvSpecSchema,
   InstanceIdSchema,
@@ -71,6 +71,18 @@ const ALNUM = `${LETTERS}0123456789`;
 export function newInstanceId(): string {
   let id = LETTERS[randomInt(LETTERS.length)]!;
   for (let i = 0; i < 9; i++) id += ALNUM[randomInt(ALNUM.length)]!;
+  return id;
+}
+
+/**
+ * The id of the instance a create with an idempotency key makes: derived from (owner, key), so
+ * that concurrent creates with one key — on any replica — race for the same id, and the driver's
+ * "id taken" decides the winner (race-free, no shared memory needed).
+ */
+export function idempotentInstanceId(ownerSub: string, key: string): string {
+  const h = createHash('sha256').update(`${ownerSub}\n${key}`).digest();
+  let id = LETTERS[h[0]! % LETTERS.length]!;
+  for (let i = 1; i < 10; i++) id += ALNUM[h[i]! % ALNUM.length]!;
   return id;
 }
 

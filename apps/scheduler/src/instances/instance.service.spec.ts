@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import {
+  conflict,
   InstanceChangedEvent,
   notFound,
   RepositoryContracts,
@@ -61,6 +62,7 @@ class FakeDriver implements InstanceDriver {
   }
   async create(r: InstanceRecord, plan: PlanFor) {
     if (this.failCreate) throw new Error('spawn failed');
+    if (this.records.has(r.id)) throw conflict(`instance id ${r.id} is taken`);
     this.plans.push(await plan(r));
     const after = { ...r, status: 'PROVISIONING' as const, address: '127.0.0.1:1' };
     this.records.set(r.id, after);
@@ -217,6 +219,17 @@ describe('InstanceService', () => {
     const b = await service.create(alice, { appVersionId: 'av1', visibility: 'PRIVATE', idempotencyKey: 'k1' });
     expect(b.id).toBe(a.id);
     expect(driver.records.size).toBe(1);
+  });
+
+  it('answers one instance to concurrent creates with one idempotency key (one slot, one start)', async () => {
+    const { service, driver, leases } = setup();
+    const all = await Promise.all([1, 2, 3, 4, 5].map(() => service.create(alice, { appVersionId: 'av1', visibility: 'PRIVATE', idempotencyKey: 'k2' })));
+    expect(new Set(all.map((i) => i.id)).size).toBe(1);
+    expect(driver.records.size).toBe(1);
+    expect(leases.sets.get('alice')?.size).toBe(1);
+    // another key, or another user with the same key, is another instance
+    expect((await service.create(alice, { appVersionId: 'av1', visibility: 'PRIVATE', idempotencyKey: 'k3' })).id).not.toBe(all[0]!.id);
+    expect((await service.create(bob, { appVersionId: 'av1', visibility: 'PRIVATE', idempotencyKey: 'k2' })).id).not.toBe(all[0]!.id);
   });
 
   it('applies launcher reports of the current generation only; FAILED frees the slot', async () => {

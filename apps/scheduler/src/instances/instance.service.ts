@@ -13,6 +13,7 @@ import {
   instanceIdentityKey,
   signInternalToken,
   unauthenticated,
+  WharfError,
   type AppVersion,
   type Caller,
   type EnvSpec,
@@ -29,7 +30,7 @@ import { RuntimeCatalog, type ResolvedRuntime } from '../runtimes/runtime.catalo
 import { SCHEDULER_SETTINGS, type SchedulerSettings } from '../scheduler.config';
 import { SECRET_STORE, type SecretRef, type SecretStore } from '../secrets/secret.store';
 import { canGet, canManage, canSeeStatus } from './instance.policy';
-import { isLive, isProgress, newInstanceId, toInstance, type InstanceRecord } from './instance.record';
+import { idempotentInstanceId, isLive, isProgress, newInstanceId, toInstance, type InstanceRecord } from './instance.record';
 import { maxInstancesFor, resolveResources } from './limits.policy';
 
 type ListQuery = ParsedRequestOf<typeof SchedulerContracts.list>;
@@ -248,14 +249,13 @@ export class InstanceService {
     const app = await this.appVersion(caller, body.appVersionId);
     const runtime = this.catalog.resolve(body.runtime, app.runtime.runtimeVersion);
     const launch = await this.launchSpec(app, runtime);
-    if (body.idempotencyKey) {
-      const same = (await this.driver.list()).find(
-        (r) => r.owner.sub === caller.sub && r.idempotencyKey === body.idempotencyKey && r.status !== 'TERMINATED',
-      );
-      if (same) return this.wire(same);
+    const key = body.idempotencyKey;
+    const id = key ? idempotentInstanceId(caller.sub, key) : newInstanceId();
+    if (key) {
+      const same = await this.driver.get(id);
+      if (same && same.status !== 'TERMINATED') return this.wire(same);
     }
-    const id = newInstanceId();
-    await this.takeSlot(caller, caller.sub, id);
+    await this.takeSlot(caller, caller.sub, id); // idempotent per id: racing creates of one key share one slot
     const now = this.now();
     const record: InstanceRecord = {
       id,
@@ -281,12 +281,24 @@ export class InstanceService {
     try {
       started = await this.driver.create(record, this.planFor);
     } catch (e) {
+      // Another create with the same idempotency key won the id: answer its instance (its slot is this slot).
+      if (key && WharfError.is(e, 'CONFLICT')) return this.wire(await this.raceWinner(id));
       await this.releaseSlot(caller.sub, id);
       throw e;
     }
     this.log.log(`instance ${id} of ${app.name}@${app.version} for ${caller.name} on ${runtime.name}`);
     await this.publish(started, 'CREATED', null);
     return this.wire(started);
+  }
+
+  /** The record a concurrent create with the same idempotency key is writing (it may take a moment to appear). */
+  private async raceWinner(id: string): Promise<InstanceRecord> {
+    for (let i = 0; i < 100; i++) {
+      const r = await this.driver.get(id);
+      if (r) return r;
+      await new Promise((res) => setTimeout(res, 20));
+    }
+    throw conflict(`a create with this idempotency key is still in progress (instance ${id}); retry`);
   }
 
   async setVisibility(caller: Caller | null, id: string, visibility: Visibility): Promise<Instance> {
