@@ -169,6 +169,13 @@ describe('authorization matrix: {owner, other user, admin, anonymous} × {PRIVAT
     }
   });
 
+  it("the app version's owner does not open other users' PRIVATE instances of their app", async () => {
+    const i = add({ visibility: 'PRIVATE', owner: { sub: 'bob', name: 'bob' }, appOwner: { sub: 'alice', name: 'alice' } });
+    expect((await send(h.host(i.id), { headers: bearer('alice') })).status).toBe(403);
+    expect(await openWs(h.host(i.id), bearer('alice'))).toEqual({ status: 403 });
+    expect((await send(h.host(i.id), { headers: bearer('bob') })).status).toBe(200);
+  });
+
   it('visitors open ALL_USERS instances only where a tag on the app grants their role', async () => {
     const i = add({ visibility: 'ALL_USERS', appVersionId: 'granted-app' });
     const j = add({ visibility: 'ALL_USERS', appVersionId: 'plain-app' });
