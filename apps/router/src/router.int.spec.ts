@@ -1,11 +1,11 @@
 import { createHash, createHmac } from 'node:crypto';
 import http from 'node:http';
 import { instanceIdentityKey, InstanceChangedEvent, TokenChangedEvent, type Caller, type Instance, type Visibility } from '@wharf/contracts';
-import { freePort } from '@wharf/testing';
+import { freePort, instanceRecord } from '@wharf/testing';
 import WebSocket from 'ws';
 import { startRouter } from './bootstrap';
 import { RouterConfigSchema } from './router.config';
-import { instance, SECRET, startRouterHarness, startUpstream, USERS, type RouterHarness, type UpstreamSeen } from './test-support/router-harness';
+import { SECRET, startRouterHarness, startUpstream, USERS, type RouterHarness, type UpstreamSeen } from './test-support/router-harness';
 
 /**
  * The router against real NATS (a private nats-server), a real upstream app (HTTP + websockets)
@@ -61,7 +61,7 @@ function openWs(host: string, headers: Record<string, string>, path = '/ws'): Pr
 }
 
 function add(over: Partial<Instance> = {}): Instance {
-  const i = instance({ address: `127.0.0.1:${up.port}`, ...over });
+  const i = instanceRecord({ address: `127.0.0.1:${up.port}`, ...over });
   h.platform.instances.set(i.id, i);
   return i;
 }
@@ -153,7 +153,7 @@ describe('authorization matrix: {owner, other user, admin, anonymous} × {PRIVAT
     const other = await startRouterHarness({ AdminsOpenPrivate: true });
     try {
       other.platform.tokens.set(TOKENS.admin, { caller: USERS.admin as Caller, readOnly: false });
-      const i = instance({ address: `127.0.0.1:${up.port}`, visibility: 'PRIVATE' });
+      const i = instanceRecord({ address: `127.0.0.1:${up.port}`, visibility: 'PRIVATE' });
       other.platform.instances.set(i.id, i);
       const r = await new Promise<number>((resolve, reject) => {
         http

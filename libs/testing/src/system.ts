@@ -131,6 +131,25 @@ export function servicePids(parent: number): Record<string, number> {
   return out;
 }
 
+/** Pids of live launcher processes (and everything in their groups) whose state dir is under `dataDir` (Linux /proc). */
+export function launcherPids(dataDir: string): number[] {
+  const out: number[] = [];
+  for (const e of readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(e)) continue;
+    try {
+      const environ = readFileSync(`/proc/${e}/environ`, 'utf8');
+      if (environ.includes(`WHARF_STATE_DIR=${dataDir}`)) {
+        const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+        if (stat.slice(stat.lastIndexOf(') ') + 2).startsWith('Z')) continue;
+        out.push(Number(e));
+      }
+    } catch {
+      /* gone or not ours */
+    }
+  }
+  return out;
+}
+
 /** Resident set size of a process in bytes (Linux /proc), 0 when gone. */
 export function rssBytes(pid: number): number {
   try {

@@ -1,7 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { alivePids, startWharf, type RunningSystem } from '@wharf/testing';
+import { alivePids, launcherPids, startWharf, type RunningSystem } from '@wharf/testing';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from './browser';
 import NodeWebSocket from 'ws';
@@ -147,18 +147,7 @@ describe('opening an instance through the router', () => {
   });
 
   it('stops the running instance with everything else on Ctrl-C (suspended, nothing left running)', async () => {
-    const launchers = () =>
-      readdirSync('/proc')
-        .filter((d) => /^\d+$/.test(d))
-        .filter((d) => {
-          try {
-            return readFileSync(`/proc/${d}/cmdline`, 'utf8').includes('apps/launcher/dist/main.js') && readFileSync(`/proc/${d}/environ`, 'utf8').includes(sys.dataDir);
-          } catch {
-            return false;
-          }
-        })
-        .map(Number);
-    const running = launchers();
+    const running = launcherPids(sys.dataDir);
     expect(running.length).toBe(1);
     expect(await sys.stop()).toBe(130);
     expect(alivePids(running)).toEqual([]);

@@ -17,7 +17,7 @@ import {
   type Instance,
 } from '@wharf/contracts';
 import { Handle, NatsModule, OnEvent, RpcClient, natsServerOptions, WharfExceptionFilter, type EventOf, type Msg } from '@wharf/nats';
-import { freePort, instanceRecord, startNatsServer, type NatsServer } from '@wharf/testing';
+import { freePort, startNatsServer, type NatsServer } from '@wharf/testing';
 import { WebSocketServer } from 'ws';
 import { startRouter } from '../bootstrap';
 import { RouterConfigSchema, type RouterSettings } from '../router.config';
@@ -266,6 +266,3 @@ export async function startRouterHarness(router: Partial<Record<keyof RouterSett
     },
   };
 }
-
-/** An instance record as the scheduler would answer it (ids are valid instance ids). */
-export const instance = instanceRecord;

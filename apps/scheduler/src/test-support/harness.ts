@@ -21,7 +21,9 @@ import {
 } from '@wharf/contracts';
 import { inspectBundle } from '@wharf/manifest';
 import { connectNats, Handle, NatsModule, RpcClient, type Msg } from '@wharf/nats';
-import { freePort, startNatsServer, uniqueId, type NatsServer } from '@wharf/testing';
+import { freePort, launcherPids, startNatsServer, uniqueId, type NatsServer } from '@wharf/testing';
+
+export { launcherPids };
 import { SchedulerModule } from '../app.module';
 import { loadSchedulerSettings } from '../scheduler.config';
 
@@ -293,25 +295,6 @@ export async function startHarness(): Promise<Harness> {
 }
 
 // ----------------------------------------------------------------------------- process inspection
-
-/** Pids of launcher processes (and everything in their groups) whose state dir is under `dataDir`. */
-export function launcherPids(dataDir: string): number[] {
-  const out: number[] = [];
-  for (const e of readdirSync('/proc')) {
-    if (!/^[0-9]+$/.test(e)) continue;
-    try {
-      const environ = readFileSync(`/proc/${e}/environ`, 'utf8');
-      if (environ.includes(`WHARF_STATE_DIR=${dataDir}`)) {
-        const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
-        if (stat.slice(stat.lastIndexOf(') ') + 2).startsWith('Z')) continue;
-        out.push(Number(e));
-      }
-    } catch {
-      /* gone or not ours */
-    }
-  }
-  return out;
-}
 
 /** Pids of processes whose environment says they belong to instance `id` (launcher; the app has WHARF_INSTANCE_ID too). */
 export function instancePids(id: string): number[] {
