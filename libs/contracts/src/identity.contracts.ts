@@ -5,6 +5,18 @@ import { defineEvent, defineRequest } from './define';
 /** Where the router receives instance tickets: `http(s)://<instance host>/.wharf/ticket?t=<ticket>&next=<path>`. */
 export const INSTANCE_TICKET_PATH = '/.wharf/ticket';
 
+/**
+ * The `next` of an instance ticket: a path on the instance (`/…`), never a scheme, host,
+ * scheme-relative `//evil`, backslash trick or control character; anything else is `/`.
+ * The gateway (issuing) and the router (redirecting, redeeming) apply the same rule.
+ */
+export function safeInstancePath(next: unknown): string {
+  if (typeof next !== 'string' || !next.startsWith('/') || next.startsWith('//') || next.length > 2048) return '/';
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f\\]/.test(next)) return '/';
+  return next;
+}
+
 /** Identity services the gateway offers the other services (the router) over NATS. */
 export const IdentityContracts = {
   /**

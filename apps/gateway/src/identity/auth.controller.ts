@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { invalid, INSTANCE_TICKET_PATH } from '@wharf/contracts';
+import { invalid, INSTANCE_TICKET_PATH, safeInstancePath } from '@wharf/contracts';
 import type { Response } from 'express';
 import { AllowAnonymous, CsrfCheckedByHandler } from '../auth/auth.guard';
 import type { AuthedRequest } from '../auth/authed-request';
@@ -11,7 +11,7 @@ import { logoutConfirmPage, messagePage } from './html';
 import { LoginService } from './login/login.service';
 import { OidcClient } from './oidc/oidc.client';
 import { RateLimit, RateLimitGuard } from './rate-limit/rate-limit.guard';
-import { appsHost, safeInstancePath, safeNext } from './safe-redirect';
+import { appsHost, safeNext } from './safe-redirect';
 import { SessionService } from './session/session.service';
 import { TicketService } from './tickets/ticket.service';
 

@@ -1,4 +1,5 @@
-import { appsHost, safeInstancePath, safeNext } from './safe-redirect';
+import { safeInstancePath } from '@wharf/contracts';
+import { appsHost, safeNext } from './safe-redirect';
 
 const gw = 'https://wharf.example.com';
 

@@ -22,14 +22,6 @@ export function safeNext(next: unknown, publicUrl: string, fallback = '/'): stri
   return path.startsWith('//') ? fallback : path;
 }
 
-/** A relative path for an instance (`next` of an instance ticket): `/…`, no scheme, no host. */
-export function safeInstancePath(next: unknown): string {
-  if (typeof next !== 'string' || !next.startsWith('/') || next.startsWith('//') || next.length > 2048) return '/';
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f\\]/.test(next)) return '/';
-  return next;
-}
-
 /**
  * An instance host under the apps domain: `<label>.<domain>` with an optional port, lower case.
  * Returns the normalised host or null.

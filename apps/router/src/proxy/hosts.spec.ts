@@ -1,4 +1,5 @@
-import { headerSafe, instanceIdOf, safeNext } from './hosts';
+import { safeInstancePath } from '@wharf/contracts';
+import { headerSafe, instanceIdOf } from './hosts';
 
 describe('hosts', () => {
   it('maps instance hosts to ids, other hosts to null, impossible ids to ""', () => {
@@ -12,8 +13,8 @@ describe('hosts', () => {
   });
 
   it('returns only to same-host paths', () => {
-    expect(safeNext('/a?b=1')).toBe('/a?b=1');
-    for (const bad of [null, '', 'http://evil', '//evil', '/\\evil', '/a\r\nSet-Cookie: x']) expect(safeNext(bad)).toBe('/');
+    expect(safeInstancePath('/a?b=1')).toBe('/a?b=1');
+    for (const bad of [null, '', 'http://evil', '//evil', '/\\evil', '/a\r\nSet-Cookie: x']) expect(safeInstancePath(bad)).toBe('/');
   });
 
   it('keeps header values Latin-1 safe', () => {

@@ -14,11 +14,5 @@ export function instanceIdOf(host: string, appsDomain: string): string | null {
   return INSTANCE_ID_PATTERN.test(id) ? id : '';
 }
 
-/** A path on the instance to return to after signing in: same-host only, never `//evil` or a URL. */
-export function safeNext(next: string | null): string {
-  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\') || /[\r\n]/.test(next)) return '/';
-  return next.length > 2048 ? '/' : next;
-}
-
 /** Header values must be Latin-1; names outside printable ASCII are percent-encoded. */
 export const headerSafe = (s: string): string => (/^[\x20-\x7e]*$/.test(s) ? s : encodeURIComponent(s));

@@ -6,6 +6,7 @@ import {
   IDENTITY_USER_HEADER,
   IdentityContracts,
   INSTANCE_TICKET_PATH,
+  safeInstancePath,
   SchedulerContracts,
   WharfError,
   type Instance,
@@ -20,7 +21,7 @@ import { lookup } from '../common/lookup';
 import { InstanceDirectory, upstreamOf, type Upstream } from '../directory/instance.directory';
 import { ROUTER_SETTINGS, type RouterSettings } from '../router.config';
 import { ActivityReporter } from './activity.reporter';
-import { headerSafe, instanceIdOf, safeNext } from './hosts';
+import { headerSafe, instanceIdOf } from './hosts';
 import { LiveConnections } from './live-connections';
 import { sendPage, statusPage, type PageOptions } from './pages';
 
@@ -222,7 +223,7 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
   /** Nobody signed in: browsers go to the gateway's login (which returns with a ticket); API clients get 401. */
   private signIn(host: string, req: IncomingMessage, res: ServerResponse): void {
     if (req.method === 'GET' && req.headers.accept?.includes('text/html')) {
-      const to = `${this.cfg.GatewayUrl.replace(/\/+$/, '')}/auth/instance-ticket?host=${encodeURIComponent(host)}&next=${encodeURIComponent(safeNext(req.url ?? '/'))}`;
+      const to = `${this.cfg.GatewayUrl.replace(/\/+$/, '')}/auth/instance-ticket?host=${encodeURIComponent(host)}&next=${encodeURIComponent(safeInstancePath(req.url))}`;
       res.writeHead(302, { location: to, 'cache-control': 'no-store', 'content-length': '0' });
       res.end();
       return;
@@ -324,7 +325,7 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
   /** `/.wharf/ticket?t=…&next=…`: the gateway sent the browser here after login; the ticket becomes our host-only cookie. */
   private async redeemTicket(host: string, u: URL, res: ServerResponse): Promise<void> {
     const ticket = u.searchParams.get('t') ?? '';
-    const next = safeNext(u.searchParams.get('next'));
+    const next = safeInstancePath(u.searchParams.get('next'));
     let r;
     try {
       if (!ticket) throw new WharfError('UNAUTHENTICATED', 'the link has no ticket');
