@@ -1,10 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { RepositoryContracts, WharfError, type Caller, type Instance } from '@wharf/contracts';
+import { RepositoryContracts, type Caller, type Instance } from '@wharf/contracts';
 import { RpcClient } from '@wharf/nats';
-import { lookup } from '../common/lookup';
+import { lookupOrNull } from '../common/lookup';
 import { ROUTER_SETTINGS, type RouterSettings } from '../router.config';
 import { openAccess, type AccessOptions } from './access.policy';
 import { TtlCache } from './ttl-cache';
+
+/** The repository's "you may not see this app version". */
+const NOT_VISIBLE = ['NOT_FOUND', 'FORBIDDEN', 'UNAUTHENTICATED'] as const;
 
 export type Decision = 'allow' | 'sign-in' | 'deny';
 
@@ -32,13 +35,8 @@ export class AccessService {
 
   /** The repository answers the app version to whoever may see it (for visitors: a tag grants their role). */
   private async visitorGrant(caller: Caller, appVersionId: string): Promise<boolean> {
-    try {
-      await lookup(this.rpc, RepositoryContracts.get, { id: appVersionId }, caller, this.settings.router.LookupTimeoutMs);
-      return true;
-    } catch (e) {
-      if (WharfError.is(e) && ['NOT_FOUND', 'FORBIDDEN', 'UNAUTHENTICATED'].includes(e.code)) return false;
-      throw e;
-    }
+    const app = await lookupOrNull(this.rpc, RepositoryContracts.get, { id: appVersionId }, caller, this.settings.router.LookupTimeoutMs, NOT_VISIBLE);
+    return app !== null;
   }
 
   forgetGrants(): void {

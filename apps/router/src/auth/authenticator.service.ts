@@ -1,8 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
-import { IdentityContracts, WharfError, type Caller } from '@wharf/contracts';
+import { IdentityContracts, type Caller } from '@wharf/contracts';
 import { RpcClient } from '@wharf/nats';
-import { lookup } from '../common/lookup';
+import { lookupOrNull } from '../common/lookup';
 import { ROUTER_SETTINGS, type RouterSettings } from '../router.config';
 import { cookieKey, cookieName, cookieValues, verifyCookie } from './router-cookie';
 import { TtlCache } from './ttl-cache';
@@ -22,6 +22,8 @@ interface TokenAnswer {
   readOnly: boolean;
 }
 
+/** The gateway's "this credential is not (or no longer) valid". */
+const NOT_VALID = ['UNAUTHENTICATED', 'INVALID'] as const;
 const ANONYMOUS: Principal = { kind: 'anonymous', caller: null };
 const looksLikeJwt = (t: string) => /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(t);
 
@@ -96,21 +98,12 @@ export class Authenticator {
   }
 
   private async verifyToken(token: string): Promise<TokenAnswer | null> {
-    try {
-      const r = await lookup(this.rpc, IdentityContracts.verifyToken, { token }, null, this.settings.router.LookupTimeoutMs);
-      return { caller: r.caller, readOnly: r.readOnly };
-    } catch (e) {
-      if (WharfError.is(e) && (e.code === 'UNAUTHENTICATED' || e.code === 'INVALID')) return null;
-      throw e;
-    }
+    const r = await lookupOrNull(this.rpc, IdentityContracts.verifyToken, { token }, null, this.settings.router.LookupTimeoutMs, NOT_VALID);
+    return r && { caller: r.caller, readOnly: r.readOnly };
   }
 
   private async checkSession(session: string): Promise<Caller | null> {
-    try {
-      return (await lookup(this.rpc, IdentityContracts.checkSession, { session }, null, this.settings.router.LookupTimeoutMs)).caller;
-    } catch (e) {
-      if (WharfError.is(e) && (e.code === 'UNAUTHENTICATED' || e.code === 'INVALID')) return null;
-      throw e;
-    }
+    const r = await lookupOrNull(this.rpc, IdentityContracts.checkSession, { session }, null, this.settings.router.LookupTimeoutMs, NOT_VALID);
+    return r?.caller ?? null;
   }
 }

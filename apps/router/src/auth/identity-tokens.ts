@@ -5,7 +5,6 @@ import { instanceIdentityKey, signIdentityToken, type Caller } from '@wharf/cont
  * (instance, user) and reused for half their lifetime, so the hot path only reads a map.
  */
 export class IdentityTokens {
-  private readonly keys = new Map<string, Buffer>();
   private readonly tokens = new Map<string, { token: string; renewAt: number }>();
 
   constructor(
@@ -17,19 +16,10 @@ export class IdentityTokens {
     const k = `${instanceId}\n${caller.sub}\n${caller.roles.join(',')}`;
     const hit = this.tokens.get(k);
     if (hit && hit.renewAt > now) return hit.token;
-    let key = this.keys.get(instanceId);
-    if (!key) {
-      key = instanceIdentityKey(this.internalSecret, instanceId);
-      this.keys.set(instanceId, key);
-    }
+    const key = instanceIdentityKey(this.internalSecret, instanceId);
     const token = signIdentityToken(key, instanceId, { sub: caller.sub, name: caller.name, roles: caller.roles }, this.ttlSeconds, now);
     if (this.tokens.size > 50_000) this.tokens.clear();
     this.tokens.set(k, { token, renewAt: now + (this.ttlSeconds * 1000) / 2 });
     return token;
-  }
-
-  forgetInstance(instanceId: string): void {
-    this.keys.delete(instanceId);
-    for (const k of this.tokens.keys()) if (k.startsWith(`${instanceId}\n`)) this.tokens.delete(k);
   }
 }

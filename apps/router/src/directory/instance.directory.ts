@@ -101,14 +101,13 @@ export class InstanceDirectory implements OnApplicationBootstrap, OnApplicationS
 
   /** From `events.instance.changed.v1`. */
   apply(instance: Instance): void {
-    const cur = this.entries.get(instance.id);
-    this.set(instance.id, instance.status === 'TERMINATED' ? null : instance, cur?.usedAt);
+    this.set(instance.id, instance.status === 'TERMINATED' ? null : instance);
   }
 
-  private set(id: string, instance: Instance | null, usedAt?: number): void {
+  private set(id: string, instance: Instance | null): void {
     const now = Date.now();
     const before = this.entries.get(id);
-    this.entries.set(id, { instance, upstream: upstreamOf(instance), fetchedAt: now, usedAt: usedAt ?? before?.usedAt ?? now });
+    this.entries.set(id, { instance, upstream: upstreamOf(instance), fetchedAt: now, usedAt: before?.usedAt ?? now });
     if (before && changed(before.instance, instance)) for (const w of this.watchers) w(id, before.instance, instance);
   }
 
