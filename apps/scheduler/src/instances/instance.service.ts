@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   bundleReadScope,
@@ -296,7 +297,7 @@ export class InstanceService {
     for (let i = 0; i < 100; i++) {
       const r = await this.driver.get(id);
       if (r) return r;
-      await new Promise((res) => setTimeout(res, 20));
+      await sleep(20);
     }
     throw conflict(`a create with this idempotency key is still in progress (instance ${id}); retry`);
   }

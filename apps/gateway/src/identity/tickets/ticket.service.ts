@@ -49,14 +49,9 @@ export class TicketService {
     });
     if (count !== 1) throw unauthenticated('instance ticket refused: already used or expired');
     const row = await this.prisma.instanceTicket.findUniqueOrThrow({ where: { id: check.payload.jti } });
-    const session = await this.sessions.find(row.sessionId);
-    if (!session || session.expiresAt <= now) throw unauthenticated('instance ticket refused: its session has ended; sign in again');
-    return {
-      caller: { sub: session.userSub, name: session.userName, roles: session.roles as Role[] },
-      host: row.host,
-      session: row.sessionId,
-      expiresAt: session.expiresAt.toISOString(),
-    };
+    // the caller as the session has it now (roles refreshed at its latest login), not as at issue
+    const { caller, expiresAt } = await this.checkSession(row.sessionId);
+    return { caller, host: row.host, session: row.sessionId, expiresAt };
   }
 
   /** The router's re-check of a session it holds a cookie for. */
