@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { createTestDatabase, startNatsServer, startWharf } from '@wharf/testing';
+import { createTestDatabase, launcherPids, standbyPids, startNatsServer, startWharf } from '@wharf/testing';
 import { machine, percentile, round } from './common';
 
 /**
@@ -12,7 +12,7 @@ import { machine, percentile, round } from './common';
  * each terminated before the next, and (b) CONCURRENT launches started together. Each launch is
  * timed from the moment its `POST /api/v1/apps/:id/instances` is sent until a GET to
  * `http://<address>/` answers 200 (polled every POLL_MS; the launcher answers 503 until the app
- * listens). Meanwhile `GET /api/v1/instances/:id` is polled every POLL_MS and each status change
+ * listens). Meanwhile `GET /api/v1/instances/:id` is polled every STATUS_POLL_MS and each status change
  * is timestamped, to split the launch into the scheduler's share (the create round trip and
  * PROVISIONING) and the launcher's (INSTALLING, STARTING). Prints JSON.
  * Targets (process driver): p50 ≤ 1000 ms, p99 ≤ 2000 ms, for both scenarios.
@@ -20,6 +20,12 @@ import { machine, percentile, round } from './common';
 const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 20);
 const CONCURRENT = Number(process.env.BENCH_CONCURRENT ?? 10);
 const POLL_MS = Number(process.env.BENCH_POLL_MS ?? 20);
+/**
+ * Status polls only split the launch into phases; at 20 ms, ten instances' polls were 500 API
+ * calls a second through the gateway and the scheduler, competing with the launches for the same
+ * two cores (a UI follows the instance's events instead).
+ */
+const STATUS_POLL_MS = Number(process.env.BENCH_STATUS_POLL_MS ?? 100);
 /** `0` skips the status polls (no phase split), to see what the observing costs on a small machine. */
 const STATUS_POLL = process.env.BENCH_STATUS_POLL !== '0';
 /** One launch must reach its first 200 within this. */
@@ -54,6 +60,11 @@ interface Launch {
   launcherAppUpMs: number | null;
   launcherTotalMs: number | null;
   bundleFetchMs: number | null;
+}
+
+/** With BENCH_PHASE_FILE set, the current phase is written there (for an outside CPU sampler). */
+function markPhase(phase: string): void {
+  if (process.env.BENCH_PHASE_FILE) writeFileSync(process.env.BENCH_PHASE_FILE, phase);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -101,6 +112,7 @@ async function launch(base: string, token: string, appId: string, live: Set<stri
   let addressMs: number | null = address ? createMs : null;
   let readyMs: number | null = null;
   let failed: string | null = null;
+  let lastProbe = -1;
   const deadline = t0 + Math.min(LAUNCH_TIMEOUT_MS, Math.max(5000, BUDGET_MS + 20_000 - (t0 - started)));
   const timedOut = () => performance.now() > deadline;
 
@@ -116,13 +128,13 @@ async function launch(base: string, token: string, appId: string, live: Set<stri
       if (inst.status === 'FAILED') failed = inst.statusReason ?? 'FAILED';
       if (inst.status === 'RUNNING') return;
       if (!ready && readyMs !== null) [ready, stopAt] = [true, performance.now() + 3000];
-      await sleep(POLL_MS);
+      await sleep(STATUS_POLL_MS);
     }
   };
   const pollHttp = async () => {
     while (!timedOut() && !failed) {
       if (!address && !STATUS_POLL) address = (await api<Instance>(base, token, 'GET', `/api/v1/instances/${created.id}`)).address;
-      if (address && (await probe(address)) === 200) {
+      if (address && (lastProbe = await probe(address)) === 200) {
         readyMs = ms();
         return;
       }
@@ -131,7 +143,12 @@ async function launch(base: string, token: string, appId: string, live: Set<stri
   };
   await Promise.all([STATUS_POLL ? pollStatus() : undefined, pollHttp()]);
   if (failed) throw new Error(`instance ${created.id} FAILED: ${failed}`);
-  if (readyMs === null) throw new Error(`instance ${created.id} did not answer 200 within ${Math.round(ms())} ms (status ${seen[seen.length - 1]!.status})`);
+  if (readyMs === null) {
+    const tail = await fetch(`${base}/api/v1/instances/${created.id}/logs?tail=30`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.text());
+    throw new Error(
+      `instance ${created.id} at ${address} did not answer 200 within ${Math.round(ms())} ms (status ${seen[seen.length - 1]!.status}, last probe HTTP ${lastProbe}); its log:\n${tail}`,
+    );
+  }
 
   // The launcher's own account: "the app is up: A ms after its start, B ms after the launcher's".
   const logs = await fetch(`${base}/api/v1/instances/${created.id}/logs?tail=200`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.text());
@@ -235,18 +252,12 @@ function leftovers(dataDir: string): { pid: number; cmd: string }[] {
   return out;
 }
 
-/** `pgrep -f apps/launcher/dist/main.js`, split into this run's launchers (state dir under `dataDir`) and others'. */
+/** `pgrep -f apps/launcher/dist/main.js`, split into this run's launchers (instances' and idle standbys under `dataDir`) and others'. */
 function pgrepLaunchers(dataDir: string): { ours: number[]; others: number[] } {
   const r = spawnSync('pgrep', ['-f', LAUNCHER_MAIN], { encoding: 'utf8' });
   const pids = r.stdout.split('\n').filter(Boolean).map(Number);
-  const ours = pids.filter((p) => {
-    try {
-      return readFileSync(`/proc/${p}/environ`, 'utf8').includes(`WHARF_STATE_DIR=${dataDir}`);
-    } catch {
-      return false;
-    }
-  });
-  return { ours, others: pids.filter((p) => !ours.includes(p)) };
+  const mine = new Set([...launcherPids(dataDir), ...standbyPids(dataDir)]);
+  return { ours: pids.filter((p) => mine.has(p)), others: pids.filter((p) => !mine.has(p)) };
 }
 
 async function main(): Promise<void> {
@@ -294,11 +305,15 @@ async function main(): Promise<void> {
     // (b) concurrent: all POSTs sent together; each timed from its own POST
     let concurrent: Launch[] = [];
     let concurrentWallMs = 0;
+    let standbysBeforeBurst = 0;
     let concurrentTerminateMs = 0;
     if (performance.now() - started < BUDGET_MS) {
+      standbysBeforeBurst = standbyPids(dataDir).length;
+      markPhase('concurrent');
       const t = performance.now();
       const settled = await Promise.allSettled(Array.from({ length: CONCURRENT }, () => launch(wharf.gateway, token, app.id, live)));
       concurrentWallMs = performance.now() - t;
+      markPhase('terminate');
       const t2 = performance.now();
       await Promise.all([...live].map((id) => terminate(wharf.gateway, token, id, live)));
       concurrentTerminateMs = performance.now() - t2;
@@ -315,6 +330,7 @@ async function main(): Promise<void> {
       driver: 'process',
       app: `${app.name}@${app.version} (examples/dist/hello.zip, no requirements)`,
       poll_ms: POLL_MS,
+      status_poll_ms: STATUS_POLL_MS,
       status_polling: STATUS_POLL,
       loadavg_1_5_15: { before: loadBefore, after: os.loadavg().map((x) => round(x, 2)) },
       wharf_start_ms: round(wharfStartMs),
@@ -330,6 +346,7 @@ async function main(): Promise<void> {
         launches: concurrent.length,
         ...conc,
         wall_ms_all_ready: round(concurrentWallMs),
+        idle_standby_launchers_at_start: standbysBeforeBurst,
         terminate_all_ms: round(concurrentTerminateMs),
         each: concurrent.map(brief),
       },

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { Readable, Transform } from 'node:stream';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { INTERNAL_TOKEN_HEADER } from '@wharf/contracts';
+import { INTERNAL_TOKEN_HEADER } from '@wharf/contracts/wire';
+import { httpRequest, readSome } from './http-request';
 
 export class FetchError extends Error {}
 
@@ -39,11 +39,12 @@ export async function fetchBundle(opts: {
 class RetryableError extends Error {}
 
 async function fetchOnce(opts: { url: string; token: string; sha256: string; dest: string }): Promise<{ bytes: number }> {
-  const res = await fetch(opts.url, { headers: { [INTERNAL_TOKEN_HEADER]: opts.token }, signal: AbortSignal.timeout(120_000) });
-  if (!res.ok || !res.body) {
-    const text = (await res.text().catch(() => '')).slice(0, 300);
-    const message = `GET ${opts.url} answered HTTP ${res.status}${text ? `: ${text}` : ''}`;
-    if (res.status >= 500) throw new RetryableError(message);
+  const res = await httpRequest(opts.url, { headers: { [INTERNAL_TOKEN_HEADER]: opts.token }, timeoutMs: 30_000 });
+  const status = res.statusCode ?? 0;
+  if (status < 200 || status >= 300) {
+    const text = await readSome(res);
+    const message = `GET ${opts.url} answered HTTP ${status}${text ? `: ${text}` : ''}`;
+    if (status >= 500) throw new RetryableError(message);
     throw new FetchError(message);
   }
   const hash = createHash('sha256');
@@ -55,7 +56,9 @@ async function fetchOnce(opts: { url: string; token: string; sha256: string; des
       done(null, chunk);
     },
   });
-  await pipeline(Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), counter, createWriteStream(opts.dest, { mode: 0o600 }));
+  // A stalled download fails after two minutes without data instead of hanging the launch.
+  res.setTimeout(120_000, () => res.destroy(new Error('the download stalled: no data for 120 s')));
+  await pipeline(res, counter, createWriteStream(opts.dest, { mode: 0o600 }));
   const got = hash.digest('hex');
   if (got !== opts.sha256) {
     throw new FetchError(`the bundle's sha256 is ${got}, expected ${opts.sha256}; refusing to run it`);

@@ -1,60 +1,130 @@
-import { z } from 'zod';
-
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-const optionalText = z
-  .string()
-  .optional()
-  .transform((v) => (v === undefined || v === '' ? undefined : v));
-
 /**
  * What the launcher reads from its environment. Everything starting with `WHARF_` is the
  * platform's; every other variable is the app's and is passed on to it unchanged.
+ *
+ * Parsed by hand, not with zod: the launcher starts once per instance, and zod (with the schemas of
+ * `@wharf/contracts`) costs about 100 ms of CPU to load, which ten instances started together pay
+ * on the same two cores. The rules are few and flat; each problem names the variable and the fix.
  */
-export const LauncherEnvSchema = z.object({
+export interface LauncherEnv {
   /** The public port: the launcher listens here from its first second until it exits. */
-  PORT: int(1, 65535),
-  WHARF_INSTANCE_ID: z.string().min(1),
+  PORT: number;
+  WHARF_INSTANCE_ID: string;
   /** Which start of the instance this is; status reports of older generations are ignored. */
-  WHARF_GENERATION: int(0, Number.MAX_SAFE_INTEGER).default(0),
-  WHARF_BUNDLE_URL: z.url(),
+  WHARF_GENERATION: number;
+  WHARF_BUNDLE_URL: string;
   /** Sent as `x-wharf-internal-token`, scoped `bundle:read:<appVersionId>`. */
-  WHARF_BUNDLE_TOKEN: z.string().min(1),
-  WHARF_BUNDLE_SHA256: z.string().regex(/^[0-9a-f]{64}$/, 'must be a sha256 in hex'),
+  WHARF_BUNDLE_TOKEN: string;
+  WHARF_BUNDLE_SHA256: string;
   /** `[Runtime] Module`, started as `python -m <module>`. */
-  WHARF_MODULE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/, 'must be a Python module name'),
+  WHARF_MODULE: string;
   /** Runtime version name; part of the venv cache key. */
-  WHARF_RUNTIME: z.string().min(1).default('default'),
-  WHARF_PYTHON: z.string().min(1).default('python3'),
+  WHARF_RUNTIME: string;
+  WHARF_PYTHON: string;
   /** `POST` target for status reports; without it the launcher only logs its steps. */
-  WHARF_STATUS_URL: optionalText.pipe(z.url().optional()),
-  WHARF_STATUS_TOKEN: optionalText,
+  WHARF_STATUS_URL?: string;
+  WHARF_STATUS_TOKEN?: string;
   /** Given to the app: the key that verifies the router's X-Wharf-Identity tokens (HS256, base64url). */
-  WHARF_IDENTITY_KEY: optionalText,
+  WHARF_IDENTITY_KEY?: string;
   /** Where the bundle is unpacked (`<dir>/app`) and, without a cache, the venv built. Default: the working directory. */
-  WHARF_WORK_DIR: optionalText,
+  WHARF_WORK_DIR?: string;
   /** Persistent folder given to the app as WHARF_VOLUME_DIR. */
-  WHARF_VOLUME_DIR: optionalText,
+  WHARF_VOLUME_DIR?: string;
   /**
    * Process driver only: the instance's state folder. The launcher writes `launcher.json`
    * (its current status) and `exit.json` there, and exits when the folder disappears.
    */
-  WHARF_STATE_DIR: optionalText,
+  WHARF_STATE_DIR?: string;
   /** Process driver only: logs go to a bounded ring of two files here instead of stdout. */
-  WHARF_LOG_DIR: optionalText,
-  WHARF_LOG_MAX_BYTES: int(4096, 1024 ** 3).default(1024 * 1024),
+  WHARF_LOG_DIR?: string;
+  WHARF_LOG_MAX_BYTES: number;
   /** Shared venv cache: one venv per (bundle sha256, runtime), built once, then used read-only. */
-  WHARF_VENV_CACHE: optionalText,
+  WHARF_VENV_CACHE?: string;
+  /** Shared bundle cache: each bundle unpacked once per sha256, then copied into instances. */
+  WHARF_BUNDLE_CACHE?: string;
   /** Address-space limit for the app, applied with `prlimit --as` (process driver). */
-  WHARF_MEMORY_LIMIT_BYTES: optionalText.transform((v) => (v === undefined ? undefined : Number(v))).pipe(z.number().int().min(1).optional()),
-  WHARF_PRLIMIT: optionalText,
+  WHARF_MEMORY_LIMIT_BYTES?: number;
+  WHARF_PRLIMIT?: string;
   /** How long the app may take to listen on its port. */
-  WHARF_START_TIMEOUT_SECONDS: int(1, 86_400).default(300),
+  WHARF_START_TIMEOUT_SECONDS: number;
   /** On SIGTERM: how long the app gets to exit before SIGKILL. */
-  WHARF_STOP_GRACE_MS: int(0, 600_000).default(5000),
+  WHARF_STOP_GRACE_MS: number;
   /** How often the launcher checks that WHARF_STATE_DIR still exists. */
-  WHARF_WATCH_INTERVAL_MS: int(100, 600_000).default(2000),
-});
-export type LauncherEnv = z.output<typeof LauncherEnvSchema>;
+  WHARF_WATCH_INTERVAL_MS: number;
+}
+
+export interface EnvProblem {
+  path: string;
+  message: string;
+}
+
+export type EnvParse = { success: true; data: LauncherEnv } | { success: false; problems: EnvProblem[] };
+
+const SHA256 = /^[0-9a-f]{64}$/;
+const MODULE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+
+/** Reads and checks the launcher's variables; every problem is reported, not just the first. */
+export function parseLauncherEnv(env: NodeJS.ProcessEnv): EnvParse {
+  const problems: EnvProblem[] = [];
+  const text = (name: string): string | undefined => {
+    const v = env[name];
+    return v === undefined || v === '' ? undefined : v;
+  };
+  const required = (name: string, check?: { test: (v: string) => boolean; message: string }): string => {
+    const v = text(name);
+    if (v === undefined) problems.push({ path: name, message: 'is required' });
+    else if (check && !check.test(v)) problems.push({ path: name, message: check.message });
+    return v ?? '';
+  };
+  const int = (name: string, min: number, max: number, fallback?: number): number => {
+    const v = text(name);
+    if (v === undefined) {
+      if (fallback === undefined) problems.push({ path: name, message: 'is required' });
+      return fallback ?? 0;
+    }
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      problems.push({ path: name, message: `must be a whole number from ${min} to ${max}, got "${v.slice(0, 40)}"` });
+      return fallback ?? 0;
+    }
+    return n;
+  };
+  const url = (name: string, isRequired: boolean): string | undefined => {
+    const v = isRequired ? required(name) : text(name);
+    if (v && !/^https?:\/\/./.test(v)) problems.push({ path: name, message: `must be an http(s) URL, got "${v.slice(0, 80)}"` });
+    return v || undefined;
+  };
+
+  const memory = text('WHARF_MEMORY_LIMIT_BYTES');
+  const memoryBytes = memory === undefined ? undefined : int('WHARF_MEMORY_LIMIT_BYTES', 1, Number.MAX_SAFE_INTEGER);
+  const data: LauncherEnv = {
+    PORT: int('PORT', 1, 65535),
+    WHARF_INSTANCE_ID: required('WHARF_INSTANCE_ID'),
+    WHARF_GENERATION: int('WHARF_GENERATION', 0, Number.MAX_SAFE_INTEGER, 0),
+    WHARF_BUNDLE_URL: url('WHARF_BUNDLE_URL', true) ?? '',
+    WHARF_BUNDLE_TOKEN: required('WHARF_BUNDLE_TOKEN'),
+    WHARF_BUNDLE_SHA256: required('WHARF_BUNDLE_SHA256', { test: (v) => SHA256.test(v), message: 'must be a sha256 in hex' }),
+    WHARF_MODULE: required('WHARF_MODULE', { test: (v) => MODULE.test(v), message: 'must be a Python module name' }),
+    WHARF_RUNTIME: text('WHARF_RUNTIME') ?? 'default',
+    WHARF_PYTHON: text('WHARF_PYTHON') ?? 'python3',
+    WHARF_STATUS_URL: url('WHARF_STATUS_URL', false),
+    WHARF_STATUS_TOKEN: text('WHARF_STATUS_TOKEN'),
+    WHARF_IDENTITY_KEY: text('WHARF_IDENTITY_KEY'),
+    WHARF_WORK_DIR: text('WHARF_WORK_DIR'),
+    WHARF_VOLUME_DIR: text('WHARF_VOLUME_DIR'),
+    WHARF_STATE_DIR: text('WHARF_STATE_DIR'),
+    WHARF_LOG_DIR: text('WHARF_LOG_DIR'),
+    WHARF_LOG_MAX_BYTES: int('WHARF_LOG_MAX_BYTES', 4096, 1024 ** 3, 1024 * 1024),
+    WHARF_VENV_CACHE: text('WHARF_VENV_CACHE'),
+    WHARF_BUNDLE_CACHE: text('WHARF_BUNDLE_CACHE'),
+    WHARF_MEMORY_LIMIT_BYTES: memoryBytes,
+    WHARF_PRLIMIT: text('WHARF_PRLIMIT'),
+    WHARF_START_TIMEOUT_SECONDS: int('WHARF_START_TIMEOUT_SECONDS', 1, 86_400, 300),
+    WHARF_STOP_GRACE_MS: int('WHARF_STOP_GRACE_MS', 0, 600_000, 5000),
+    WHARF_WATCH_INTERVAL_MS: int('WHARF_WATCH_INTERVAL_MS', 100, 600_000, 2000),
+  };
+  return problems.length ? { success: false, problems } : { success: true, data };
+}
 
 /** The app's environment: everything that is not the platform's, plus what the platform gives every app. */
 export function appEnvironment(env: NodeJS.ProcessEnv, extra: Record<string, string>): Record<string, string> {

@@ -1,11 +1,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, rawZip } from '@wharf/testing';
+import { buildEnvProbeBundle, freePort, rawZip } from '@wharf/testing';
 import { buildExample } from '../../../examples/build';
 import { CURRENT_LOG, PREVIOUS_LOG, RingLog } from './ring-log';
 
@@ -51,6 +51,9 @@ beforeAll(async () => {
     ]),
   );
   bundles.set('stream', { file: stream, delayMs: 0 });
+  const probeZip = path.join(tmp, 'probe.zip');
+  writeFileSync(probeZip, await buildEnvProbeBundle());
+  bundles.set('probe', { file: probeZip, delayMs: 0 });
   server = http.createServer((req, res) => {
     const b = bundles.get((req.url ?? '').split('/').pop()!);
     if (!b || req.headers['x-wharf-internal-token'] !== 'tok') return void res.writeHead(401).end();
@@ -66,25 +69,28 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-async function launch(bundle: string, opts: { sha?: string; module: string }) {
+/** The environment the process driver gives a launcher (less what these specs do not need). */
+function launcherEnv(bundle: string, port: number, dir: string, opts: { sha?: string; module: string; env?: Record<string, string> }): Record<string, string> {
+  const sha = opts.sha ?? createHash('sha256').update(readFileSync(bundles.get(bundle)!.file)).digest('hex');
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    PORT: String(port),
+    WHARF_INSTANCE_ID: 'abcdefghij',
+    WHARF_BUNDLE_URL: `${base}/${bundle}`,
+    WHARF_BUNDLE_TOKEN: 'tok',
+    WHARF_BUNDLE_SHA256: sha,
+    WHARF_MODULE: opts.module,
+    WHARF_WORK_DIR: path.join(dir, 'work'),
+    WHARF_STATE_DIR: dir,
+    WHARF_LOG_DIR: path.join(dir, 'logs'),
+    ...opts.env,
+  };
+}
+
+async function launch(bundle: string, opts: { sha?: string; module: string; env?: Record<string, string> }) {
   const port = await freePort();
   const dir = mkdtempSync(path.join(tmp, 'inst-'));
-  const sha = opts.sha ?? createHash('sha256').update(readFileSync(bundles.get(bundle)!.file)).digest('hex');
-  const child = spawn(process.execPath, [MAIN], {
-    env: {
-      PATH: process.env.PATH,
-      PORT: String(port),
-      WHARF_INSTANCE_ID: 'abcdefghij',
-      WHARF_BUNDLE_URL: `${base}/${bundle}`,
-      WHARF_BUNDLE_TOKEN: 'tok',
-      WHARF_BUNDLE_SHA256: sha,
-      WHARF_MODULE: opts.module,
-      WHARF_WORK_DIR: path.join(dir, 'work'),
-      WHARF_STATE_DIR: dir,
-      WHARF_LOG_DIR: path.join(dir, 'logs'),
-    },
-    stdio: 'ignore',
-  });
+  const child = spawn(process.execPath, [MAIN], { env: launcherEnv(bundle, port, dir, opts), stdio: 'ignore' });
   children.push(child);
   const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
   return { port, dir, child, exited };
@@ -151,6 +157,90 @@ it('refuses a bundle whose sha256 differs: FAILED with the reason, exit 1', asyn
   expect(state.status).toBe('FAILED');
   expect(state.reason).toMatch(/sha256 is [0-9a-f]{64}, expected 0{64}; refusing to run it/);
   expect(existsSync(path.join(dir, 'work', 'app'))).toBe(false);
+});
+
+const REAL_PYTHON = spawnSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).stdout.trim();
+
+/** Pids whose parent is `pid`. */
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const e of readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(e)) continue;
+    try {
+      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(') ') + 2).split(' ')[1]) === pid) out.push(Number(e));
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+/** A launcher in standby mode (as the process driver's pool starts it), with its interpreter started. */
+async function standby() {
+  const dir = mkdtempSync(path.join(tmp, 'standby-'));
+  const child = spawn(process.execPath, [MAIN], {
+    env: { PATH: process.env.PATH, LANG: 'C.UTF-8', WHARF_STANDBY: '1', WHARF_STANDBY_DIR: dir, WHARF_STANDBY_PYTHON: REAL_PYTHON },
+    stdio: ['pipe', 'ignore', 'ignore'],
+    cwd: dir,
+  });
+  children.push(child);
+  const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+  let python: number | undefined;
+  for (let i = 0; i < 200 && !python; i++) {
+    python = childrenOf(child.pid!)[0];
+    if (!python) await sleep(10);
+  }
+  expect(python).toBeDefined();
+  return { child, exited, python: python! };
+}
+
+async function appView(port: number): Promise<Record<string, unknown>> {
+  for (let i = 0; i < 300 && (await probe(port)) !== 200; i++) await sleep(20);
+  return new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
+      let t = '';
+      res.on('data', (d: Buffer) => (t += d.toString()));
+      res.on('end', () => resolve(JSON.parse(t) as Record<string, unknown>));
+    }).on('error', reject);
+  });
+}
+
+it('as a standby, runs its instance in the interpreter it started ahead of time, which the app cannot tell from python -m', async () => {
+  const appEnv = { LANG: 'C.UTF-8', GREETING: 'hi', WHARF_PYTHON: REAL_PYTHON };
+  const cold = await launch('probe', { module: 'probe.app', env: appEnv });
+  const coldView = await appView(cold.port);
+
+  const warm = await standby();
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(tmp, 'inst-'));
+  const env = { ...launcherEnv('probe', port, dir, { module: 'probe.app', env: appEnv }), HOME: path.join(dir, 'work') };
+  mkdirSync(path.join(dir, 'work'));
+  warm.child.stdin!.end(`${JSON.stringify({ env, cwd: path.join(dir, 'work') })}\n`);
+  const warmView = await appView(port);
+  expect(readFileSync(path.join(dir, 'logs', CURRENT_LOG), 'utf8')).toContain('in an interpreter started ahead of time');
+  expect(childrenOf(warm.child.pid!)).toEqual([warm.python]); // the app is the interpreter started before
+
+  // The same view once the instance's own folder and the app's port are set aside (the cold one ran without HOME).
+  const norm = (v: Record<string, unknown>, d: string) =>
+    JSON.parse(JSON.stringify({ ...v, env: { ...(v.env as object), HOME: undefined, PORT: undefined } }).replaceAll(d, '<dir>')) as unknown;
+  expect(norm(warmView, dir)).toEqual(norm(coldView, cold.dir));
+  expect(warmView).toMatchObject({ name: '__main__', globals: ['BaseHTTPRequestHandler', 'HTTPServer', 'json', 'os', 'sys'], stdin: '' });
+  expect((warmView.env as Record<string, string>).GREETING).toBe('hi');
+  expect(Object.keys(warmView.env as object).filter((k) => k.startsWith('WHARF_') && k !== 'WHARF_INSTANCE_ID')).toEqual([]);
+
+  cold.child.kill('SIGTERM');
+  warm.child.kill('SIGTERM');
+  expect([await cold.exited, await warm.exited]).toEqual([0, 0]);
+  expect(childrenOf(warm.child.pid!)).toEqual([]);
+});
+
+it('as a standby, exits with its interpreter when its scheduler goes away before giving it an instance', async () => {
+  const warm = await standby();
+  warm.child.stdin!.end(); // what a scheduler killed with -9 leaves: end-of-file
+  expect(await warm.exited).toBe(0);
+  for (let i = 0; i < 100 && existsSync(`/proc/${warm.python}`); i++) await sleep(20);
+  expect(existsSync(`/proc/${warm.python}`)).toBe(false);
 });
 
 it('keeps logs in a bounded ring of two files', () => {

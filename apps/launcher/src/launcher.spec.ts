@@ -1,5 +1,5 @@
 import { appCommand } from './app-process';
-import { appEnvironment, LauncherEnvSchema } from './launcher.env';
+import { appEnvironment, parseLauncherEnv } from './launcher.env';
 import { renderProgressPage } from './progress-page';
 import { hasRequirements, venvKey } from './requirements';
 
@@ -25,8 +25,8 @@ describe('launcher helpers', () => {
     expect(env).toEqual({ PATH: '/bin', GREETING: 'hi', PORT: '2' });
   });
 
-  it('validates its environment', () => {
-    const ok = LauncherEnvSchema.safeParse({
+  it('validates its environment, naming every bad variable', () => {
+    const ok = parseLauncherEnv({
       PORT: '8000',
       WHARF_INSTANCE_ID: 'abc',
       WHARF_BUNDLE_URL: 'http://x/y',
@@ -36,9 +36,29 @@ describe('launcher helpers', () => {
       WHARF_MEMORY_LIMIT_BYTES: '',
       WHARF_STATUS_URL: '',
     });
-    expect(ok.success && ok.data).toMatchObject({ PORT: 8000, WHARF_GENERATION: 0, WHARF_MEMORY_LIMIT_BYTES: undefined, WHARF_STATUS_URL: undefined });
-    const bad = LauncherEnvSchema.safeParse({ PORT: 'x', WHARF_MODULE: 'not a module' });
+    expect(ok.success && ok.data).toMatchObject({
+      PORT: 8000,
+      WHARF_GENERATION: 0,
+      WHARF_RUNTIME: 'default',
+      WHARF_LOG_MAX_BYTES: 1024 * 1024,
+      WHARF_MEMORY_LIMIT_BYTES: undefined,
+      WHARF_STATUS_URL: undefined,
+    });
+    const bad = parseLauncherEnv({ PORT: 'x', WHARF_MODULE: 'not a module', WHARF_BUNDLE_URL: 'ftp://x', WHARF_MEMORY_LIMIT_BYTES: '-1' });
     expect(bad.success).toBe(false);
+    const problems = bad.success ? [] : bad.problems;
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        { path: 'PORT', message: 'must be a whole number from 1 to 65535, got "x"' },
+        { path: 'WHARF_INSTANCE_ID', message: 'is required' },
+        { path: 'WHARF_BUNDLE_URL', message: 'must be an http(s) URL, got "ftp://x"' },
+        { path: 'WHARF_BUNDLE_TOKEN', message: 'is required' },
+        { path: 'WHARF_BUNDLE_SHA256', message: 'is required' },
+        { path: 'WHARF_MODULE', message: 'must be a Python module name' },
+        { path: 'WHARF_MEMORY_LIMIT_BYTES', message: expect.stringContaining('must be a whole number from 1') },
+      ]),
+    );
+    expect(problems).toHaveLength(7);
   });
 
   it('renders the progress page with the current step and escaped output', () => {

@@ -1,15 +1,15 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { cp, mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { WharfError } from '@wharf/contracts';
-import { extractBundle } from '@wharf/manifest';
 import { appCommand, freeLoopbackPort, startApp, waitForListen, type RunningApp } from './app-process';
+import { withBuildLock } from './build-lock';
 import { fetchBundle } from './bundle-fetcher';
 import { FrontServer } from './front-server';
 import { appEnvironment, type LauncherEnv } from './launcher.env';
 import { STEPS, type Progress, type Step } from './progress-page';
 import { CommandFailed, preparePython } from './python-env';
+import type { PythonStandby } from './python-standby';
 import { LineLog, RingLog, StdoutLog, type LogSink } from './ring-log';
 import { EXIT_FILE, StatusReporter, writeFileAtomic } from './status-reporter';
 
@@ -40,6 +40,8 @@ export class Launcher {
     private readonly env: LauncherEnv,
     private readonly processEnv: NodeJS.ProcessEnv,
     private readonly exit: (code: number) => void = (c) => process.exit(c),
+    /** An interpreter started ahead of time (standby launchers), used when the app fits it. */
+    private pythonStandby: PythonStandby | null = null,
   ) {
     this.sink = env.WHARF_LOG_DIR ? new RingLog(env.WHARF_LOG_DIR, env.WHARF_LOG_MAX_BYTES) : new StdoutLog();
     this.log = new LineLog(this.sink, 40, (line) => {
@@ -104,6 +106,13 @@ export class Launcher {
     }
   }
 
+  /**
+   * `<work>/app` holds the bundle unpacked. Kept across suspend/resume when its sha256 matches.
+   * With a bundle cache (process driver), each bundle is downloaded and unpacked once per host
+   * into `<cache>/<sha256>` and copied from there: later instances of the same app version skip
+   * the download, the check and the unzip. Instances get a copy, never the cache itself, so an app
+   * that writes next to its code cannot change what the next instance runs.
+   */
   private async ensureBundle(): Promise<void> {
     const marker = path.join(this.workDir, BUNDLE_MARKER);
     const sha = this.env.WHARF_BUNDLE_SHA256;
@@ -113,27 +122,54 @@ export class Launcher {
     }
     await rm(this.appDir, { recursive: true, force: true });
     await rm(marker, { force: true });
-    const zip = path.join(this.workDir, 'bundle.zip');
+    const t0 = Date.now();
+    const cacheDir = this.env.WHARF_BUNDLE_CACHE;
+    if (!cacheDir) {
+      await this.fetchAndUnpack(this.workDir, this.appDir);
+    } else {
+      const cached = path.join(cacheDir, sha);
+      // The folder is renamed into place whole, so existing means complete.
+      const ready = () => existsSync(cached);
+      const hit = ready();
+      await mkdir(cacheDir, { recursive: true });
+      await withBuildLock(`${cached}.lock`, ready, () => this.fetchAndUnpack(cacheDir, cached));
+      const tmp = path.join(this.workDir, `app.tmp-${randomBytes(4).toString('hex')}`);
+      try {
+        await cp(cached, tmp, { recursive: true });
+        await rename(tmp, this.appDir);
+      } catch (e) {
+        await rm(tmp, { recursive: true, force: true });
+        throw new LaunchFailure(`cannot copy the bundle from the cache ${cached}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      this.log.info(`bundle ${hit ? 'copied from the cache' : 'fetched, unpacked and cached'}: sha256 ${sha.slice(0, 12)}… (${Date.now() - t0} ms)`);
+    }
+    writeFileSync(marker, sha);
+  }
+
+  /** Download (sha256 checked) and safe unzip into `dest`, which appears whole or not at all. */
+  private async fetchAndUnpack(scratch: string, dest: string): Promise<void> {
+    const zip = path.join(scratch, `bundle-${randomBytes(4).toString('hex')}.zip`);
     const t0 = Date.now();
     const { bytes } = await fetchBundle({
       url: this.env.WHARF_BUNDLE_URL,
       token: this.env.WHARF_BUNDLE_TOKEN,
-      sha256: sha,
+      sha256: this.env.WHARF_BUNDLE_SHA256,
       dest: zip,
       log: (m) => this.log.info(m),
     }).catch((e: Error) => {
       throw new LaunchFailure(`cannot fetch the bundle: ${e.message}`);
     });
-    const tmp = path.join(this.workDir, `app.tmp-${randomBytes(4).toString('hex')}`);
+    const tmp = `${dest}.tmp-${randomBytes(4).toString('hex')}`;
     try {
+      // Loaded only here: the zip checks bring zod, toml and the manifest schemas (~150 ms of CPU),
+      // which a start from the cache or a resume never needs.
+      const { extractBundle } = await import('@wharf/manifest');
       const { files } = await extractBundle(zip, tmp);
-      await rename(tmp, this.appDir);
-      writeFileSync(marker, sha);
+      await rename(tmp, dest);
       this.log.info(`bundle fetched and unpacked: ${bytes} bytes, ${files} files, sha256 ok (${Date.now() - t0} ms)`);
     } catch (e) {
       await rm(tmp, { recursive: true, force: true });
-      const detail = WharfError.is(e) ? e.message : e instanceof Error ? e.message : String(e);
-      throw new LaunchFailure(`the bundle cannot be unpacked: ${detail}`);
+      throw new LaunchFailure(`the bundle cannot be unpacked: ${e instanceof Error ? e.message : String(e)}`);
     } finally {
       await rm(zip, { force: true });
     }
@@ -152,20 +188,25 @@ export class Launcher {
       extra.VIRTUAL_ENV = venv;
       extra.PATH = `${path.join(venv, 'bin')}:${this.processEnv.PATH ?? '/usr/bin:/bin'}`;
     }
-    const command = appCommand({
-      python,
-      module: this.env.WHARF_MODULE,
-      memoryLimitBytes: this.env.WHARF_MEMORY_LIMIT_BYTES,
-      prlimit: this.env.WHARF_PRLIMIT,
-    });
-    this.log.info(`starting: ${command[0]} ${command[1].join(' ')} (app port ${port})`);
+    const appEnv = appEnvironment(this.processEnv, extra);
+    const onOutput = (stream: 'out' | 'err', data: Buffer) => this.log.chunk(stream, data);
+    const standby = this.takePythonStandby();
     const t0 = Date.now();
-    this.app = startApp({
-      command,
-      cwd: this.appDir,
-      env: appEnvironment(this.processEnv, extra),
-      onOutput: (stream, data) => this.log.chunk(stream, data),
-    });
+    if (standby?.fits(python, venv, appEnv)) {
+      this.log.info(`starting: ${python} -m ${this.env.WHARF_MODULE} in an interpreter started ahead of time (app port ${port})`);
+      const limited = this.env.WHARF_MEMORY_LIMIT_BYTES && this.env.WHARF_PRLIMIT ? this.env.WHARF_MEMORY_LIMIT_BYTES : undefined;
+      this.app = standby.run({ module: this.env.WHARF_MODULE, cwd: this.appDir, env: appEnv, memoryLimitBytes: limited, onOutput });
+    } else {
+      standby?.discard();
+      const command = appCommand({
+        python,
+        module: this.env.WHARF_MODULE,
+        memoryLimitBytes: this.env.WHARF_MEMORY_LIMIT_BYTES,
+        prlimit: this.env.WHARF_PRLIMIT,
+      });
+      this.log.info(`starting: ${command[0]} ${command[1].join(' ')} (app port ${port})`);
+      this.app = startApp({ command, cwd: this.appDir, env: appEnv, onOutput });
+    }
     const app = this.app;
     void app.exited.then(({ code, signal }) => {
       this.log.flush('out');
@@ -182,6 +223,12 @@ export class Launcher {
     this.front.proxyTo(port);
     this.log.info(`the app is up: ${Date.now() - t0} ms after its start, ${Date.now() - this.started} ms after the launcher's`);
     this.reporter.report('RUNNING', null);
+  }
+
+  private takePythonStandby(): PythonStandby | null {
+    const s = this.pythonStandby;
+    this.pythonStandby = null;
+    return s;
   }
 
   /** Anything unexpected: FAILED, exit 1. */
@@ -215,6 +262,7 @@ export class Launcher {
   }
 
   private async killApp(): Promise<void> {
+    this.takePythonStandby()?.discard();
     const app = this.app;
     if (!app || app.child.exitCode !== null || app.child.signalCode !== null) return;
     app.child.kill('SIGTERM');

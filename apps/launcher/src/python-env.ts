@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { chmod, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { withBuildLock } from './build-lock';
 import { hasRequirements, venvKey } from './requirements';
 
 export interface PythonEnv {
@@ -57,55 +58,6 @@ async function makeReadOnly(dir: string): Promise<void> {
     else await chmod(full, (await stat(full)).mode & 0o555);
   }
   await chmod(dir, 0o555);
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * Holds `<final>.lock` while building, so that instances of the same app version started together
- * build the venv once: the others wait for the folder to appear. A lock whose holder died (or that
- * is older than `staleMs`) is broken.
- */
-async function withBuildLock(lockFile: string, ready: () => boolean, build: () => Promise<void>, staleMs = 15 * 60_000): Promise<void> {
-  for (;;) {
-    if (ready()) return;
-    let fd: number;
-    try {
-      fd = openSync(lockFile, 'wx', 0o600);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const holder = Number(readFileSyncSafe(lockFile));
-      const age = Date.now() - ((await stat(lockFile).catch(() => null))?.mtimeMs ?? Date.now());
-      if ((holder > 0 && !alive(holder)) || age > staleMs) await rm(lockFile, { force: true });
-      else await sleep(200);
-      continue;
-    }
-    try {
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      if (!ready()) await build();
-    } finally {
-      await rm(lockFile, { force: true });
-    }
-    return;
-  }
-}
-
-function readFileSyncSafe(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return '';
-  }
 }
 
 /**

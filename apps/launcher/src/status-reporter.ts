@@ -1,12 +1,16 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { INTERNAL_TOKEN_HEADER, type LauncherStatusReport } from '@wharf/contracts';
+import { INTERNAL_TOKEN_HEADER, type LauncherStatus } from '@wharf/contracts/wire';
+import { httpRequest } from './http-request';
 
-export type ReportedStatus = LauncherStatusReport['status'];
+export type ReportedStatus = LauncherStatus;
 
 /** The launcher's current status as the process driver reads it from the state folder. */
 export const LAUNCHER_STATE_FILE = 'launcher.json';
 export const EXIT_FILE = 'exit.json';
+
+/** How long a progress status (INSTALLING, STARTING) waits before it is sent; a newer one replaces it. */
+export const PROGRESS_DELAY_MS = 100;
 
 /** Writes a file so that readers see the old or the new content, never half of it. */
 export function writeFileAtomic(file: string, data: string): void {
@@ -27,6 +31,7 @@ export class StatusReporter {
   private delivered = true;
   private waiters: (() => void)[] = [];
   private stopped = false;
+  private delay: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly opts: {
@@ -55,12 +60,27 @@ export class StatusReporter {
       this.markDelivered();
       return;
     }
+    // Steps that pass within PROGRESS_DELAY_MS are never sent: a start from the caches goes from
+    // "Fetching bundle" to "Starting" in a few ms, and each report is an HTTP call, a record write
+    // and an event to every router and gateway. RUNNING and FAILED go at once.
+    if (status === 'RUNNING' || status === 'FAILED') {
+      this.sendNow();
+    } else if (!this.delay) {
+      this.delay = setTimeout(() => this.sendNow(), PROGRESS_DELAY_MS);
+      this.delay.unref();
+    }
+  }
+
+  private sendNow(): void {
+    if (this.delay) clearTimeout(this.delay);
+    this.delay = null;
     void this.pump();
   }
 
   /** Waits until the newest report is delivered, at most `ms`. */
   async flush(ms: number): Promise<void> {
     if (this.delivered) return;
+    if (this.delay) this.sendNow();
     await new Promise<void>((resolve) => {
       const t = setTimeout(resolve, ms);
       this.waiters.push(() => {
@@ -72,6 +92,8 @@ export class StatusReporter {
 
   stop(): void {
     this.stopped = true;
+    if (this.delay) clearTimeout(this.delay);
+    this.delay = null;
     this.markDelivered();
   }
 
@@ -103,16 +125,17 @@ export class StatusReporter {
 
   private async post(r: { status: ReportedStatus; reason: string | null }): Promise<'ok' | 'rejected' | 'retry'> {
     try {
-      const res = await fetch(this.opts.url!, {
+      const res = await httpRequest(this.opts.url!, {
         method: 'POST',
         headers: { 'content-type': 'application/json', [INTERNAL_TOKEN_HEADER]: this.opts.token! },
         body: JSON.stringify({ generation: this.opts.generation, status: r.status, reason: r.reason }),
-        signal: AbortSignal.timeout(5000),
+        timeoutMs: 5000,
       });
-      await res.arrayBuffer().catch(() => undefined);
-      if (res.ok) return 'ok';
-      if ([400, 401, 403, 404, 409].includes(res.status)) {
-        this.opts.log(`the scheduler refused status ${r.status} (HTTP ${res.status}); not retrying`);
+      res.resume();
+      const status = res.statusCode ?? 0;
+      if (status >= 200 && status < 300) return 'ok';
+      if ([400, 401, 403, 404, 409].includes(status)) {
+        this.opts.log(`the scheduler refused status ${r.status} (HTTP ${status}); not retrying`);
         return 'rejected';
       }
       return 'retry';

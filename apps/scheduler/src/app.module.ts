@@ -29,6 +29,8 @@ export function createDriver(settings: SchedulerSettings): InstanceDriver {
     stopGraceMs: s.ProcessStopGraceMs,
     logBytes: s.ProcessLogBytes,
     startTimeoutSeconds: s.StartTimeoutSeconds,
+    standbyLaunchers: s.ProcessStandbyLaunchers,
+    standbyPython: s.RuntimeVersions.find((r) => r.Default)?.Python ?? s.ProcessPython,
   });
 }
 

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,6 +13,7 @@ import {
   type PayloadOf,
 } from '@wharf/contracts';
 import { connect, type NatsConnection } from 'nats';
+import { buildEnvProbeBundle } from '@wharf/testing';
 import { buildExamples, type ExampleName } from '../../../examples/build';
 import {
   admin,
@@ -64,7 +65,9 @@ beforeAll(async () => {
   await h.addApp('wheel-1', zips['wheel-app']);
   await h.addApp('private-1', zips.hello, { visibleTo: (c) => c?.sub === author.sub || c?.sub === alice.sub });
   const base = (await h.addApp('tmp', zips.hello)).runtime;
-  await h.addApp('secret-1', zips.hello, {
+  const probeZip = path.join(zipDir, 'probe.zip');
+  writeFileSync(probeZip, await buildEnvProbeBundle());
+  await h.addApp('secret-1', probeZip, {
     overrides: { env: [{ name: 'GREETING', value: 'hi' }, { name: 'API_TOKEN', secret: 'hello-secrets', secretKey: 'token' }] },
   });
   await h.addApp('gpu-1', zips.hello, { overrides: { runtime: { ...base, gpuCount: 1 } } });
@@ -289,11 +292,12 @@ describe('scheduler with the process driver (real NATS, launcher, Python)', () =
 
     const inst = await h.client.rpc(C.create, { appVersionId: 'secret-1' }, alice);
     await untilStatus(inst.id, ['RUNNING']);
-    const envs = instancePids(inst.id).map((p) => readFileSync(`/proc/${p}/environ`, 'utf8').split('\0'));
-    const app = envs.find((e) => e.some((v) => v.startsWith('PYTHONUNBUFFERED=')))!;
-    expect(app).toContain('API_TOKEN=s3cr3t-value');
-    expect(app).toContain('GREETING=hi');
-    expect(app.some((v) => v.startsWith('WHARF_BUNDLE_TOKEN=') || v.startsWith('WHARF_STATUS_TOKEN='))).toBe(false);
+    // What the app itself sees (it may run in an interpreter started ahead of time: /proc would not tell).
+    const running = await get(inst.id, alice);
+    const seen = JSON.parse((await httpGet(`http://${running.address}/`)).body) as { env: Record<string, string>; cwd: string };
+    expect(seen.env).toMatchObject({ API_TOKEN: 's3cr3t-value', GREETING: 'hi', PYTHONUNBUFFERED: '1', WHARF_INSTANCE_ID: inst.id });
+    expect(Object.keys(seen.env).filter((k) => /^WHARF_(BUNDLE|STATUS)_TOKEN$/.test(k))).toEqual([]);
+    expect(seen.cwd).toBe(path.join(h.dataDir, 'instances', inst.id, 'work', 'app'));
     expect(readFileSync(path.join(h.dataDir, 'instances', inst.id, 'instance.json'), 'utf8')).not.toContain('s3cr3t-value');
     await h.client.rpc(C.terminate, { id: inst.id }, alice);
     await h.client.rpc(C.secretDelete, { name: 'hello-secrets' }, admin);

@@ -8,3 +8,4 @@ export * from './scheduler.contracts';
 export * from './internal-token';
 export * from './identity.contracts';
 export * from './instance-identity';
+export { LAUNCHER_STATUSES, type LauncherStatus } from './wire';

@@ -14,7 +14,7 @@ const ClaimsSchema = z.object({
 });
 export type InternalClaims = z.infer<typeof ClaimsSchema>;
 
-export const INTERNAL_TOKEN_HEADER = 'x-wharf-internal-token';
+export { INTERNAL_TOKEN_HEADER } from './wire';
 
 export function signInternalToken(secret: string, caller: Caller | null, scope: string, ttlSeconds = 300): string {
   const body = Buffer.from(

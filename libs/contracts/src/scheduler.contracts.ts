@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineEvent, defineRequest, pageOf, PageRequestSchema } from './define';
 import { InstanceStatusSchema, RuntimeStateSchema, VisibilitySchema } from './enums';
+import { LAUNCHER_STATUSES } from './wire';
 
 /** Instance ids: 10 characters `[a-z0-9]` starting with a letter, so `<id>.<apps-domain>` is a DNS label. */
 export const INSTANCE_ID_PATTERN = /^[a-z][a-z0-9]{9}$/;
@@ -201,7 +202,7 @@ export const InstanceActivityEvent = defineEvent(
  */
 export const LauncherStatusReportSchema = z.object({
   generation: z.number().int().min(0),
-  status: z.enum(['INSTALLING', 'STARTING', 'RUNNING', 'FAILED']),
+  status: z.enum(LAUNCHER_STATUSES),
   /** The current step ("Fetching bundle", …) or, for FAILED, the reason with the last log lines. */
   reason: z.string().max(16 * 1024).nullable(),
 });

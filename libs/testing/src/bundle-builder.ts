@@ -235,3 +235,41 @@ export async function buildBundle(opts: BuildBundleOptions = {}): Promise<Buffer
 export async function writeBundle(path: string, opts: BuildBundleOptions = {}): Promise<void> {
   await pipeline(zipOf(opts).outputStream, createWriteStream(path));
 }
+
+/**
+ * A test app that reports how it was started, from inside: GET / answers JSON with its whole
+ * environment, working folder, argv, sys.path[0], its globals' names and whether stdin is empty.
+ * Lets specs check what an app really sees (a process's /proc/<pid>/environ shows only what it
+ * was exec'd with, not an interpreter started ahead of time and handed its environment later).
+ */
+export const ENV_PROBE_APP_PY = `import json, os, sys
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+SEEN = {
+    "env": dict(os.environ),
+    "cwd": os.getcwd(),
+    "argv": sys.argv,
+    "path0": sys.path[0],
+    "name": __name__,
+    "globals": sorted(k for k in globals() if not k.startswith("__")),
+    "stdin": sys.stdin.read(),
+}
+
+
+class Handler(BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = json.dumps(SEEN).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+HTTPServer(("127.0.0.1", int(os.environ["PORT"])), Handler).serve_forever()
+`;
+
+/** A bundle of {@link ENV_PROBE_APP_PY} (module `probe.app`). */
+export function buildEnvProbeBundle(app: ManifestOverrides = {}): Promise<Buffer> {
+  return buildBundle({ app: { name: 'probe', module: 'probe.app', ...app }, files: { 'probe/__init__.py': '', 'probe/app.py': ENV_PROBE_APP_PY } });
+}

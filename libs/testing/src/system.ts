@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -131,18 +131,48 @@ export function servicePids(parent: number): Record<string, number> {
   return out;
 }
 
-/** Pids of live launcher processes (and everything in their groups) whose state dir is under `dataDir` (Linux /proc). */
+/**
+ * Pids of live launchers serving instances under `dataDir` (Linux /proc): cold-started ones carry
+ * WHARF_STATE_DIR in their environment; standby launchers got theirs after exec (invisible in
+ * /proc), so they count once their working folder is inside `<dataDir>/instances/`. Idle standbys
+ * (not serving an instance) are not counted: see {@link standbyPids}.
+ */
 export function launcherPids(dataDir: string): number[] {
+  const instances = `${path.join(dataDir, 'instances')}/`;
+  return procScan((pid, environ) => {
+    if (environ.includes(`WHARF_STATE_DIR=${dataDir}`)) return true;
+    if (!environ.includes(`WHARF_STANDBY_DIR=${path.join(dataDir, 'standby')}`)) return false;
+    try {
+      return readlinkSync(`/proc/${pid}/cwd`).startsWith(instances);
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Pids of idle standby launchers of the process driver under `dataDir` (not yet given an instance). */
+export function standbyPids(dataDir: string): number[] {
+  const standby = path.join(dataDir, 'standby');
+  return procScan((pid, environ) => {
+    if (!environ.includes(`WHARF_STANDBY_DIR=${standby}`)) return false;
+    try {
+      return readlinkSync(`/proc/${pid}/cwd`) === standby;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Live (non-zombie) processes for which `match(pid, environ)` holds. */
+function procScan(match: (pid: string, environ: string) => boolean): number[] {
   const out: number[] = [];
   for (const e of readdirSync('/proc')) {
     if (!/^[0-9]+$/.test(e)) continue;
     try {
-      const environ = readFileSync(`/proc/${e}/environ`, 'utf8');
-      if (environ.includes(`WHARF_STATE_DIR=${dataDir}`)) {
-        const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
-        if (stat.slice(stat.lastIndexOf(') ') + 2).startsWith('Z')) continue;
-        out.push(Number(e));
-      }
+      if (!match(e, readFileSync(`/proc/${e}/environ`, 'utf8'))) continue;
+      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(') ') + 2).startsWith('Z')) continue;
+      out.push(Number(e));
     } catch {
       /* gone or not ours */
     }

@@ -1,7 +1,7 @@
 /* Test support for the scheduler's integration specs (not part of the build). */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
@@ -297,13 +297,25 @@ export async function startHarness(): Promise<Harness> {
 // ----------------------------------------------------------------------------- process inspection
 
 /** Pids of processes whose environment says they belong to instance `id` (launcher; the app has WHARF_INSTANCE_ID too). */
+/**
+ * Live processes of an instance: by WHARF_INSTANCE_ID in their environment (cold-started launchers),
+ * or by a working folder inside the instance's (standby launchers and interpreters got their
+ * environment after exec, which /proc does not show; they work in `work/` and `work/app/`).
+ */
 export function instancePids(id: string): number[] {
   const out: number[] = [];
+  const inside = new RegExp(`/instances/${id}(/|$)`);
   for (const e of readdirSync('/proc')) {
     if (!/^[0-9]+$/.test(e)) continue;
     try {
       const environ = readFileSync(`/proc/${e}/environ`, 'utf8').split('\0');
-      if (!environ.includes(`WHARF_INSTANCE_ID=${id}`)) continue;
+      let cwd = '';
+      try {
+        cwd = readlinkSync(`/proc/${e}/cwd`);
+      } catch {
+        /* not ours to read */
+      }
+      if (!environ.includes(`WHARF_INSTANCE_ID=${id}`) && !inside.test(cwd)) continue;
       const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
       if (stat.slice(stat.lastIndexOf(') ') + 2).startsWith('Z')) continue;
       out.push(Number(e));

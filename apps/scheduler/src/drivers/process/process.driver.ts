@@ -1,5 +1,5 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { Logger } from '@nestjs/common';
@@ -10,9 +10,10 @@ import { groupAlive, killGroup, processAlive, procStat } from '../../common/proc
 import { InstanceRecordSchema, isLive, isProgress, type InstanceRecord } from '../../instances/instance.record';
 import type { InstanceDriver, Mutator, Observation, PlanFor, RecordChange } from '../instance-driver';
 import { followLines, tailLines } from './log-files';
+import { StandbyPool } from './standby-pool';
 
 export interface ProcessDriverOptions {
-  /** `<DataDir>`: instances live in `<DataDir>/instances/<id>/`, venvs in `<DataDir>/venvs/`. */
+  /** `<DataDir>`: instances live in `<DataDir>/instances/<id>/`, venvs in `<DataDir>/venvs/`, unpacked bundles in `<DataDir>/bundles/`. */
   dataDir: string;
   /** apps/launcher/dist/main.js */
   launcherPath: string;
@@ -23,6 +24,10 @@ export interface ProcessDriverOptions {
   stopGraceMs: number;
   logBytes: number;
   startTimeoutSeconds: number;
+  /** Launchers kept started ahead of time (see StandbyPool); 0 = start each one when needed. */
+  standbyLaunchers: number;
+  /** The default runtime's interpreter, started ahead of time by each standby launcher. */
+  standbyPython: string | null;
 }
 
 /** What the driver knows about the launcher of the record's current generation: `process.json`. */
@@ -92,12 +97,26 @@ export class ProcessDriver implements InstanceDriver {
   private readonly log = new Logger('ProcessDriver');
   private readonly root: string;
   private readonly venvs: string;
+  private readonly bundles: string;
   private readonly children = new Map<string, ChildProcess>();
   private listener: (() => void) | null = null;
+  private readonly pool: StandbyPool;
+  /** Launchers this process started that have not reported RUNNING or FAILED yet: state dir → start time. */
+  private readonly starting = new Map<string, number>();
 
   constructor(private readonly o: ProcessDriverOptions) {
     this.root = path.join(o.dataDir, 'instances');
     this.venvs = path.join(o.dataDir, 'venvs');
+    this.bundles = path.join(o.dataDir, 'bundles');
+    this.pool = new StandbyPool({
+      dir: path.join(o.dataDir, 'standby'),
+      nodePath: o.nodePath,
+      launcherPath: o.launcherPath,
+      size: o.standbyLaunchers,
+      python: o.standbyPython ? realPython(o.standbyPython) : null,
+      busy: () => this.launchesInProgress(),
+      refillCheckMs: 200,
+    });
     this.capabilities = {
       maxGpus: 0,
       memoryWarning: o.prlimit ? null : 'memory limits are not enforced on this host (prlimit from util-linux is missing)',
@@ -107,12 +126,15 @@ export class ProcessDriver implements InstanceDriver {
   async init(): Promise<void> {
     mkdirSync(this.root, { recursive: true, mode: 0o700 });
     mkdirSync(this.venvs, { recursive: true, mode: 0o700 });
+    mkdirSync(this.bundles, { recursive: true, mode: 0o700 });
     if (!existsSync(this.o.launcherPath)) {
       throw new Error(`the launcher is not built: ${this.o.launcherPath} is missing (pnpm --filter @wharf/launcher build)`);
     }
+    this.pool.init();
   }
 
   async close(): Promise<void> {
+    await this.pool.close();
     for (const c of this.children.values()) c.removeAllListeners('exit');
     this.children.clear();
   }
@@ -257,38 +279,70 @@ export class ProcessDriver implements InstanceDriver {
       WHARF_LOG_DIR: p.logs,
       WHARF_LOG_MAX_BYTES: String(this.o.logBytes),
       WHARF_VENV_CACHE: this.venvs,
+      WHARF_BUNDLE_CACHE: this.bundles,
       WHARF_MEMORY_LIMIT_BYTES: String(r.memoryLimitBytes),
       WHARF_PRLIMIT: this.o.prlimit ?? '',
       WHARF_START_TIMEOUT_SECONDS: String(this.o.startTimeoutSeconds),
       WHARF_STOP_GRACE_MS: String(Math.max(0, this.o.stopGraceMs - 500)),
     };
-    const out = openSync(p.out, 'w', 0o600);
+    // A warm standby when there is one: process.json names it before it learns which instance it
+    // serves, so a scheduler killed in between leaves a record of it (it then exits at end-of-file
+    // on stdin, and the instance is observed as failed, not lost).
+    const standby = this.pool.take();
     let child: ChildProcess;
-    try {
-      child = spawn(this.o.nodePath, [this.o.launcherPath], { detached: true, stdio: ['ignore', out, out], cwd: p.work, env });
-      await new Promise<void>((resolve, reject) => {
-        child.once('spawn', resolve);
-        child.once('error', reject);
-      });
-    } catch (e) {
-      throw internal(`cannot start the launcher for ${id}: ${e instanceof Error ? e.message : String(e)}`);
-    } finally {
-      closeSync(out);
+    if (standby) {
+      child = standby.child;
+    } else {
+      const out = openSync(p.out, 'w', 0o600);
+      try {
+        child = spawn(this.o.nodePath, [this.o.launcherPath], { detached: true, stdio: ['ignore', out, out], cwd: p.work, env });
+        await new Promise<void>((resolve, reject) => {
+          child.once('spawn', resolve);
+          child.once('error', reject);
+        });
+      } catch (e) {
+        throw internal(`cannot start the launcher for ${id}: ${e instanceof Error ? e.message : String(e)}`);
+      } finally {
+        closeSync(out);
+      }
     }
     const pid = child.pid!;
+    this.starting.set(p.dir, Date.now());
     this.children.set(id, child);
     child.once('exit', () => {
       if (this.children.get(id) === child) this.children.delete(id);
       this.listener?.();
     });
     child.unref();
-    const proc: ProcFile = { generation: next.generation, pid, startTime: procStat(pid)?.startTime ?? null, port, startedAt: new Date().toISOString() };
+    const startTime = standby ? standby.startTime : (procStat(pid)?.startTime ?? null);
+    const proc: ProcFile = { generation: next.generation, pid, startTime, port, startedAt: new Date().toISOString() };
     writeJsonAtomic(p.proc, proc);
+    if (standby) {
+      try {
+        this.pool.assign(standby, env, p.work, p.out);
+      } catch (e) {
+        killGroup(pid, 'SIGKILL');
+        throw internal(`cannot hand the instance ${id} to a standby launcher: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
     const now = new Date().toISOString();
     const after: InstanceRecord = { ...next, address: `127.0.0.1:${port}`, updatedAt: now, lastActivityAt: now };
     this.write(after);
     this.log.debug(`started launcher for ${id} (generation ${next.generation}, pid ${pid}, port ${port})`);
     return { before, after };
+  }
+
+  /**
+   * True while a launcher started here in the last 30 s is neither up nor failed (from its
+   * launcher.json). Standbys are refilled only when this is false.
+   */
+  private launchesInProgress(): boolean {
+    for (const [dir, since] of this.starting) {
+      const state = LauncherStateSchema.safeParse(readJson(path.join(dir, 'launcher.json')));
+      const settled = state.success && (state.data.status === 'RUNNING' || state.data.status === 'FAILED');
+      if (settled || Date.now() - since > 30_000 || !existsSync(dir)) this.starting.delete(dir);
+    }
+    return this.starting.size > 0;
   }
 
   /**
@@ -322,7 +376,12 @@ export class ProcessDriver implements InstanceDriver {
     rmSync(p.proc, { force: true });
   }
 
-  /** Process groups of launchers (or their children) started for this instance folder, found in /proc. */
+  /**
+   * Process groups of launchers (or their children) started for this instance folder, found in
+   * /proc: by their environment (cold-started launchers, the app), or by a working folder inside
+   * the instance's (a standby launcher got its environment after exec, so /proc does not show it;
+   * it works in `work/`, the app in `work/app/`).
+   */
   private strays(dir: string): number[] {
     const needles = [`\0WHARF_STATE_DIR=${dir}\0`, `\0WHARF_VOLUME_DIR=${path.join(dir, 'data')}\0`];
     const groups = new Set<number>();
@@ -336,7 +395,7 @@ export class ProcessDriver implements InstanceDriver {
       if (!/^[0-9]+$/.test(e) || Number(e) === process.pid) continue;
       try {
         const environ = `\0${readFileSync(`/proc/${e}/environ`, 'utf8')}`;
-        if (!needles.some((n) => environ.includes(n))) continue;
+        if (!needles.some((n) => environ.includes(n)) && !isInside(dir, cwdOf(e))) continue;
         const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
         const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
         if (fields[0] !== 'Z') groups.add(Number(fields[2]));
@@ -467,6 +526,17 @@ export class ProcessDriver implements InstanceDriver {
     return followLines(p.logs, tail, signal, () => existsSync(p.dir));
   }
 }
+
+/** A process's working folder (without the ' (deleted)' suffix of a removed one), or ''. */
+function cwdOf(pid: string): string {
+  try {
+    return readlinkSync(`/proc/${pid}/cwd`).replace(/ \(deleted\)$/, '');
+  } catch {
+    return '';
+  }
+}
+
+const isInside = (dir: string, p: string) => p === dir || p.startsWith(`${dir}/`);
 
 const resolvedPythons = new Map<string, string>();
 /**
