@@ -217,6 +217,8 @@ export async function startHarness(): Promise<Harness> {
     WHARF_SCHEDULER_REPOSITORY_URL: bundles.url,
     WHARF_SCHEDULER_RECONCILE_INTERVAL_MS: '300',
     WHARF_SCHEDULER_PROCESS_STOP_GRACE_MS: '3000',
+    // Two warm launchers per replica (the default is ten): the specs start many replicas.
+    WHARF_SCHEDULER_PROCESS_STANDBY_LAUNCHERS: '2',
     ...extra,
   });
 
