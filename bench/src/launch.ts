@@ -14,7 +14,9 @@ import { machine, percentile, round } from './common';
  * `http://<address>/` answers 200 (polled every POLL_MS; the launcher answers 503 until the app
  * listens). Meanwhile `GET /api/v1/instances/:id` is polled every STATUS_POLL_MS and each status change
  * is timestamped, to split the launch into the scheduler's share (the create round trip and
- * PROVISIONING) and the launcher's (INSTALLING, STARTING). Prints JSON.
+ * PROVISIONING) and the launcher's (INSTALLING, STARTING). Both scenarios run twice, each time on a
+ * fresh system: as configured (warm standby launchers, `Scheduler.ProcessStandbyLaunchers`), then
+ * with standbys off, and `side_by_side` compares the two. Prints JSON.
  * Targets (process driver): p50 ≤ 1000 ms, p99 ≤ 2000 ms, for both scenarios.
  */
 const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 20);
@@ -28,6 +30,8 @@ const POLL_MS = Number(process.env.BENCH_POLL_MS ?? 20);
 const STATUS_POLL_MS = Number(process.env.BENCH_STATUS_POLL_MS ?? 100);
 /** `0` skips the status polls (no phase split), to see what the observing costs on a small machine. */
 const STATUS_POLL = process.env.BENCH_STATUS_POLL !== '0';
+/** `0` skips the second system started without standby launchers (the side-by-side comparison). */
+const COMPARE_WITHOUT_STANDBYS = process.env.BENCH_COMPARE_WITHOUT_STANDBYS !== '0';
 /** One launch must reach its first 200 within this. */
 const LAUNCH_TIMEOUT_MS = Number(process.env.BENCH_LAUNCH_TIMEOUT_MS ?? 15_000);
 /** No new launch starts after this much time since the bench began (keeps the run bounded). */
@@ -68,7 +72,8 @@ function markPhase(phase: string): void {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const started = performance.now();
+/** When the current run began (the budget counts from here). */
+let started = performance.now();
 
 /** A JSON API call; throws on an unexpected status. */
 async function api<T>(base: string, token: string, method: string, p: string, body?: unknown, expect = [200, 201]): Promise<T> {
@@ -260,8 +265,16 @@ function pgrepLaunchers(dataDir: string): { ours: number[]; others: number[] } {
   return { ours: pids.filter((p) => mine.has(p)), others: pids.filter((p) => !mine.has(p)) };
 }
 
-async function main(): Promise<void> {
-  ensureHelloBundle();
+interface Run {
+  result: Record<string, unknown> | null;
+  failure: unknown;
+  cleanup: Record<string, unknown>;
+  outlived: boolean;
+}
+
+/** Both scenarios on a fresh system started with `extraEnv`; stops it and checks nothing outlived it. */
+async function run(extraEnv: Record<string, string>): Promise<Run> {
+  started = performance.now();
   const loadBefore = os.loadavg().map((x) => round(x, 2));
   const [db, nats] = await Promise.all([createTestDatabase('wharf_bench'), startNatsServer()]);
   const tStart = performance.now();
@@ -271,6 +284,7 @@ async function main(): Promise<void> {
     WHARF_GATEWAY_BOOTSTRAP_ADMIN_TOKEN: ADMIN,
     WHARF_PLATFORM_LOG_LEVEL: 'warn',
     WHARF_SCHEDULER_MAX_INSTANCES_FULL_ACCESS: String(Math.max(50, CONCURRENT + 5)),
+    ...extraEnv,
   }).catch(async (e: unknown) => {
     await Promise.all([nats.stop(), db.drop()]);
     throw e;
@@ -353,7 +367,7 @@ async function main(): Promise<void> {
       targets: { p50_ms: `<= ${TARGET.p50_ms}`, p99_ms: `<= ${TARGET.p99_ms}` },
       notes: [
         'first_200_ms: from sending POST /api/v1/apps/:id/instances to the first 200 from http://<address>/ (fresh connection per probe)',
-        `status times are when a GET /api/v1/instances/:id poll (every ${POLL_MS} ms) first returned the status: resolution ≈ poll interval + round trip; statuses shorter than that can be missed (see observed_in)`,
+        `status times are when a GET /api/v1/instances/:id poll (every ${STATUS_POLL_MS} ms) first returned the status: resolution ≈ poll interval + round trip; statuses shorter than that can be missed (see observed_in)`,
         'phases_mean_ms[S]: first seen S → first seen of the next status (or → first 200 for the last one before RUNNING)',
         'with n ≤ 20 samples p99 is the maximum',
       ],
@@ -382,8 +396,8 @@ async function main(): Promise<void> {
     pgrep_launchers_of_other_runs: launchers.others.length,
     database_dropped: db.name,
   };
-  if (result) console.log(JSON.stringify({ ...result, cleanup }, null, 2));
-  if (left.length || strayLaunchers.length) {
+  const outlived = left.length > 0 || strayLaunchers.length > 0;
+  if (outlived) {
     console.error(`bench/launch: FAIL: processes outlived the run: ${JSON.stringify(left)}; new launchers from pgrep: ${strayLaunchers.join(', ')}`);
     for (const p of left) {
       try {
@@ -392,9 +406,36 @@ async function main(): Promise<void> {
         /* gone */
       }
     }
-    process.exit(2);
   }
-  if (failure) throw failure;
+  return { result, failure, cleanup, outlived };
+}
+
+/** The p50/p99 lines of a run, for the side-by-side comparison. */
+function headline(r: Record<string, unknown> | null) {
+  const pick = (k: string) => {
+    const v = r?.[k] as { run_to_first_200?: unknown; pass?: boolean } | undefined;
+    return v ? { run_to_first_200: v.run_to_first_200, pass: v.pass } : null;
+  };
+  return { sequential: pick('sequential'), concurrent: pick('concurrent') };
+}
+
+async function main(): Promise<void> {
+  ensureHelloBundle();
+  // As configured (ProcessStandbyLaunchers default), then, for comparison in the same run, with the
+  // standby launchers off: every launcher (and its Python) started when its instance is.
+  const first = await run({});
+  const compare = COMPARE_WITHOUT_STANDBYS && first.result && !first.failure ? await run({ WHARF_SCHEDULER_PROCESS_STANDBY_LAUNCHERS: '0' }) : null;
+  if (first.result) {
+    const out: Record<string, unknown> = { ...first.result, cleanup: first.cleanup };
+    if (compare) {
+      out.side_by_side = { standby_launchers_default: headline(first.result), standby_launchers_off: headline(compare.result) };
+      out.without_standby_launchers = compare.result ?? { failed: String(compare.failure) };
+    }
+    console.log(JSON.stringify(out, null, 2));
+  }
+  if (first.outlived || compare?.outlived) process.exit(2);
+  if (first.failure) throw first.failure;
+  if (compare?.failure) throw compare.failure;
 }
 
 main().catch((e: unknown) => {
