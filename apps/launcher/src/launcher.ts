@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { cp, mkdir, rename, rm } from 'node:fs/promises';
+import { cp, mkdir, rename, rm, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { appCommand, freeLoopbackPort, startApp, waitForListen, type RunningApp } from './app-process';
@@ -135,11 +135,17 @@ export class Launcher {
       await withBuildLock(`${cached}.lock`, ready, () => this.fetchAndUnpack(cacheDir, cached));
       const tmp = path.join(this.workDir, `app.tmp-${randomBytes(4).toString('hex')}`);
       try {
+        const now = new Date();
+        await utimes(cached, now, now); // used: the scheduler's cache sweep keeps it
         await cp(cached, tmp, { recursive: true });
         await rename(tmp, this.appDir);
       } catch (e) {
         await rm(tmp, { recursive: true, force: true });
-        throw new LaunchFailure(`cannot copy the bundle from the cache ${cached}: ${e instanceof Error ? e.message : String(e)}`);
+        if (existsSync(cached)) {
+          throw new LaunchFailure(`cannot copy the bundle from the cache ${cached}: ${e instanceof Error ? e.message : String(e)}`);
+        }
+        // Swept away between the check and the copy (unused for a day, then used this very moment).
+        await this.fetchAndUnpack(this.workDir, this.appDir);
       }
       this.log.info(`bundle ${hit ? 'copied from the cache' : 'fetched, unpacked and cached'}: sha256 ${sha.slice(0, 12)}… (${Date.now() - t0} ms)`);
     }

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { withBuildLock } from './build-lock';
 import { hasRequirements, venvKey } from './requirements';
@@ -91,6 +91,8 @@ export async function preparePython(opts: {
   await mkdir(parent, { recursive: true });
   const ready = () => existsSync(python);
   if (ready()) {
+    const now = new Date();
+    await utimes(final, now, now).catch(() => undefined); // used: the scheduler's cache sweep keeps it
     opts.out.info(`using the Python environment built earlier for this app version (${final})`);
     return { python, venv: final, source: 'cache' };
   }

@@ -30,6 +30,8 @@ export function createDriver(settings: SchedulerSettings): InstanceDriver {
     logBytes: s.ProcessLogBytes,
     startTimeoutSeconds: s.StartTimeoutSeconds,
     standbyLaunchers: s.ProcessStandbyLaunchers,
+    cacheKeepMs: s.ProcessCacheKeepHours * 3600_000,
+    cacheSweepMs: s.ProcessCacheSweepSeconds * 1000,
     standbyPython: s.RuntimeVersions.find((r) => r.Default)?.Python ?? s.ProcessPython,
   });
 }

@@ -81,6 +81,13 @@ export const SchedulerConfigSchema = z
      */
     ProcessStandbyLaunchers: z.number().int().min(0).max(64).default(10),
     /**
+     * Process driver: unpacked bundles and venvs that no instance refers to (terminated ones do
+     * not) are removed once unused for this long.
+     */
+    ProcessCacheKeepHours: z.number().min(0).default(24),
+    /** Process driver: how often those caches are swept. */
+    ProcessCacheSweepSeconds: z.number().int().min(1).default(600),
+    /**
      * On a clean shutdown (SIGTERM), suspend every live instance instead of leaving it running for
      * the next scheduler to adopt. For the single-machine embedded default only (one replica).
      */

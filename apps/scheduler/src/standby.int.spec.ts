@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SchedulerContracts as C, type Instance } from '@wharf/contracts';
@@ -88,4 +88,30 @@ it('keeps warm launchers: a launch takes one (with its interpreter), the pool re
   expect(standbyPids(h.dataDir)).toEqual([]);
   await waitFor('their interpreters to exit', async () => freshInterpreters.filter(alive), (p) => p.length === 0, 5000);
   expect(launcherPids(h.dataDir)).toEqual([]);
+});
+
+it('sweeps cached bundles and venvs that no instance uses, keeping those of live and suspended instances', async () => {
+  const s = await h.startChild({ WHARF_SCHEDULER_PROCESS_CACHE_KEEP_HOURS: '0', WHARF_SCHEDULER_PROCESS_CACHE_SWEEP_SECONDS: '1' });
+  const staleVenv = path.join(h.dataDir, 'venvs', `${'a'.repeat(64)}-python-3.11`);
+  mkdirSync(path.join(staleVenv, 'bin'), { recursive: true });
+  writeFileSync(path.join(staleVenv, 'bin', 'python'), '');
+  chmodSync(path.join(staleVenv, 'bin'), 0o555); // read-only, as built venvs are
+  chmodSync(staleVenv, 0o555);
+  const staleBundle = path.join(h.dataDir, 'bundles', 'b'.repeat(64));
+  mkdirSync(staleBundle, { recursive: true });
+
+  const inst = await h.client.rpc(C.create, { appVersionId: 'hello-1' }, alice);
+  await untilStatus(inst.id, ['RUNNING']);
+  const cached = readdirSync(path.join(h.dataDir, 'bundles')).filter((n) => /^[0-9a-f]{64}$/.test(n) && n !== 'b'.repeat(64));
+  expect(cached).toHaveLength(1);
+  const entry = path.join(h.dataDir, 'bundles', cached[0]!);
+  await waitFor('the unused entries to be swept', async () => [existsSync(staleVenv), existsSync(staleBundle)], (v) => !v[0] && !v[1], 10_000);
+
+  await h.client.rpc(C.suspend, { id: inst.id }, alice);
+  await new Promise((r) => setTimeout(r, 2500)); // two sweeps
+  expect(existsSync(entry)).toBe(true); // a suspended instance may resume
+  await h.client.rpc(C.terminate, { id: inst.id }, alice);
+  await waitFor('the bundle of the terminated instance to be swept', async () => existsSync(entry), (e) => !e, 10_000);
+  expect(readdirSync(path.join(h.dataDir, 'bundles'))).toEqual([]);
+  await s.stop();
 });

@@ -1,5 +1,5 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { Logger } from '@nestjs/common';
@@ -28,6 +28,10 @@ export interface ProcessDriverOptions {
   standbyLaunchers: number;
   /** The default runtime's interpreter, started ahead of time by each standby launcher. */
   standbyPython: string | null;
+  /** Cached bundles and venvs no instance refers to are removed after this long unused. */
+  cacheKeepMs: number;
+  /** How often the caches are swept (from reconcile). */
+  cacheSweepMs: number;
 }
 
 /** What the driver knows about the launcher of the record's current generation: `process.json`. */
@@ -103,6 +107,7 @@ export class ProcessDriver implements InstanceDriver {
   private readonly pool: StandbyPool;
   /** Launchers this process started that have not reported RUNNING or FAILED yet: state dir → start time. */
   private readonly starting = new Map<string, number>();
+  private lastSweep = 0;
 
   constructor(private readonly o: ProcessDriverOptions) {
     this.root = path.join(o.dataDir, 'instances');
@@ -449,6 +454,10 @@ export class ProcessDriver implements InstanceDriver {
       return [];
     }
     const out: Observation[] = [];
+    if (Date.now() - this.lastSweep >= this.o.cacheSweepMs) {
+      this.lastSweep = Date.now();
+      this.sweepCaches(ids);
+    }
     for (const id of ids) {
       try {
         const o = await this.locked(id, () => this.observe(id));
@@ -459,6 +468,43 @@ export class ProcessDriver implements InstanceDriver {
       }
     }
     return out;
+  }
+
+  /**
+   * Removes unpacked bundles (`bundles/<sha256>`) and venvs (`venvs/<sha256>-<runtime>`) that no
+   * instance folder refers to (suspended and failed instances keep theirs: they may resume) and
+   * that nobody used for `cacheKeepMs` (launchers touch what they use), plus leftovers of builds
+   * that died (older than an hour). An entry is renamed away before it is deleted, so a launcher
+   * sees it whole or not at all (and then fetches the bundle itself).
+   */
+  private sweepCaches(ids: string[]): void {
+    const used = new Set(ids.flatMap((id) => this.readRecord(id)?.launch.sha256 ?? []));
+    const now = Date.now();
+    for (const dir of [this.bundles, this.venvs]) {
+      let names: string[];
+      try {
+        names = readdirSync(dir);
+      } catch {
+        continue;
+      }
+      for (const name of names) {
+        const full = path.join(dir, name);
+        // <sha>[-runtime] (entries), .tmp-<sha>…, <sha>.tmp-…, bundle-<hex>.zip, .trash-… (leftovers)
+        const m = /^\.?(?:tmp-)?([0-9a-f]{64})/.exec(name);
+        const leftover = name.includes('.tmp-') || name.startsWith('.') || /^bundle-[0-9a-f]+\.zip$/.test(name);
+        if ((!m && !leftover) || name.endsWith('.lock') || existsSync(`${full}.lock`)) continue;
+        if (!leftover && used.has(m![1]!)) continue;
+        try {
+          if (now - statSync(full).mtimeMs < (leftover ? 3600_000 : this.o.cacheKeepMs)) continue;
+          const trash = path.join(dir, `.trash-${process.pid}-${now}-${name.slice(0, 16)}`);
+          renameSync(full, trash);
+          removeTree(trash);
+          this.log.log(`removed the cached ${dir === this.venvs ? 'venv' : 'bundle'} ${name} (no instance uses it)`);
+        } catch (e) {
+          this.log.warn(`cache sweep: ${full}: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      }
+    }
   }
 
   /** With the lock held: compare the record with the processes and files, fix what is off. */
@@ -525,6 +571,20 @@ export class ProcessDriver implements InstanceDriver {
     const p = this.paths(id);
     return followLines(p.logs, tail, signal, () => existsSync(p.dir));
   }
+}
+
+/** rm -rf that also removes read-only trees (venvs are made read-only once built). */
+function removeTree(dir: string): void {
+  const writable = (d: string) => {
+    chmodSync(d, 0o700);
+    for (const e of readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) writable(path.join(d, e.name));
+  };
+  try {
+    writable(dir);
+  } catch {
+    /* rmSync reports what is left */
+  }
+  rmSync(dir, { recursive: true, force: true });
 }
 
 /** A process's working folder (without the ' (deleted)' suffix of a removed one), or ''. */
