@@ -64,7 +64,15 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  // Launchers run in their own process group (as the process driver starts them): a spec that
+  // failed half-way leaves no app or interpreter behind either.
+  for (const c of children) {
+    try {
+      process.kill(-c.pid!, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
   await new Promise((r) => server.close(r));
   rmSync(tmp, { recursive: true, force: true });
 });
@@ -90,7 +98,7 @@ function launcherEnv(bundle: string, port: number, dir: string, opts: { sha?: st
 async function launch(bundle: string, opts: { sha?: string; module: string; env?: Record<string, string> }) {
   const port = await freePort();
   const dir = mkdtempSync(path.join(tmp, 'inst-'));
-  const child = spawn(process.execPath, [MAIN], { env: launcherEnv(bundle, port, dir, opts), stdio: 'ignore' });
+  const child = spawn(process.execPath, [MAIN], { env: launcherEnv(bundle, port, dir, opts), stdio: 'ignore', detached: true });
   children.push(child);
   const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
   return { port, dir, child, exited };
@@ -183,6 +191,7 @@ async function standby() {
     env: { PATH: process.env.PATH, LANG: 'C.UTF-8', WHARF_STANDBY: '1', WHARF_STANDBY_DIR: dir, WHARF_STANDBY_PYTHON: REAL_PYTHON },
     stdio: ['pipe', 'ignore', 'ignore'],
     cwd: dir,
+    detached: true,
   });
   children.push(child);
   const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));

@@ -7,7 +7,7 @@ import type { RunningApp } from './app-process';
  * in the app's folder, with the app's environment, stdin on /dev/null, and the memory limit that
  * `prlimit --as` would have set. End-of-file instead of a line: nothing to run, exit 0.
  */
-const BOOT = `
+const BOOT = `# wharf: a standby interpreter; it becomes the app (python -m <module>) when its instance arrives
 def _wharf_boot():
     import json, os, sys
     line = sys.stdin.readline()
