@@ -4,7 +4,7 @@ import path from 'node:path';
 import { SchedulerContracts as C, type Instance } from '@wharf/contracts';
 import { standbyPids } from '@wharf/testing';
 import { buildExample } from '../../../examples/build';
-import { alice, ensureBuilt, httpGet, instancePids, launcherPids, startHarness, waitFor, type Harness } from './test-support/harness';
+import { alice, ensureBuilt, httpGet, launcherOf, launcherPids, startHarness, waitFor, type Harness } from './test-support/harness';
 
 jest.setTimeout(90_000);
 
@@ -14,8 +14,6 @@ let zipDir: string;
 const get = (id: string) => h.client.rpc(C.get, { id }, alice);
 const untilStatus = (id: string, want: Instance['status'][], timeoutMs = 20_000) =>
   waitFor(`${id} to be ${want.join('|')}`, () => get(id), (i) => want.includes(i.status), timeoutMs);
-const launcherOf = (id: string) =>
-  instancePids(id).filter((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('launcher/dist/main.js'));
 const alive = (pid: number) => {
   try {
     return !readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.startsWith('Z');

@@ -328,6 +328,17 @@ export function instancePids(id: string): number[] {
   return out;
 }
 
+/** The launcher of an instance: its process among the instance's (apps are Python). */
+export function launcherOf(id: string): number[] {
+  return instancePids(id).filter((p) => {
+    try {
+      return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('launcher/dist/main.js');
+    } catch {
+      return false;
+    }
+  });
+}
+
 export function killLaunchersUnder(dataDir: string): void {
   for (const pid of launcherPids(dataDir)) {
     try {
