@@ -1,11 +1,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { buildEnvProbeBundle, freePort, rawZip } from '@wharf/testing';
+import { buildEnvProbeBundle, childPids, freePort, rawZip } from '@wharf/testing';
 import { buildExample } from '../../../examples/build';
 import { CURRENT_LOG, PREVIOUS_LOG, RingLog } from './ring-log';
 
@@ -169,21 +169,6 @@ it('refuses a bundle whose sha256 differs: FAILED with the reason, exit 1', asyn
 
 const REAL_PYTHON = spawnSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).stdout.trim();
 
-/** Pids whose parent is `pid`. */
-function childrenOf(pid: number): number[] {
-  const out: number[] = [];
-  for (const e of readdirSync('/proc')) {
-    if (!/^[0-9]+$/.test(e)) continue;
-    try {
-      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(') ') + 2).split(' ')[1]) === pid) out.push(Number(e));
-    } catch {
-      /* gone */
-    }
-  }
-  return out;
-}
-
 /** A launcher in standby mode (as the process driver's pool starts it), with its interpreter started. */
 async function standby() {
   const dir = mkdtempSync(path.join(tmp, 'standby-'));
@@ -197,7 +182,7 @@ async function standby() {
   const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
   let python: number | undefined;
   for (let i = 0; i < 200 && !python; i++) {
-    python = childrenOf(child.pid!)[0];
+    python = childPids(child.pid!)[0];
     if (!python) await sleep(10);
   }
   expect(python).toBeDefined();
@@ -228,7 +213,7 @@ it('as a standby, runs its instance in the interpreter it started ahead of time,
   warm.child.stdin!.end(`${JSON.stringify({ env, cwd: path.join(dir, 'work') })}\n`);
   const warmView = await appView(port);
   expect(readFileSync(path.join(dir, 'logs', CURRENT_LOG), 'utf8')).toContain('in an interpreter started ahead of time');
-  expect(childrenOf(warm.child.pid!)).toEqual([warm.python]); // the app is the interpreter started before
+  expect(childPids(warm.child.pid!)).toEqual([warm.python]); // the app is the interpreter started before
 
   // The same view once the instance's own folder and the app's port are set aside (the cold one ran without HOME).
   const norm = (v: Record<string, unknown>, d: string) =>
@@ -241,7 +226,7 @@ it('as a standby, runs its instance in the interpreter it started ahead of time,
   cold.child.kill('SIGTERM');
   warm.child.kill('SIGTERM');
   expect([await cold.exited, await warm.exited]).toEqual([0, 0]);
-  expect(childrenOf(warm.child.pid!)).toEqual([]);
+  expect(childPids(warm.child.pid!)).toEqual([]);
 });
 
 it('as a standby, exits with its interpreter when its scheduler goes away before giving it an instance', async () => {

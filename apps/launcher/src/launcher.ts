@@ -198,18 +198,14 @@ export class Launcher {
     const onOutput = (stream: 'out' | 'err', data: Buffer) => this.log.chunk(stream, data);
     const standby = this.takePythonStandby();
     const t0 = Date.now();
+    // The memory limit applies where prlimit is available (the standby sets the same RLIMIT_AS itself).
+    const memoryLimitBytes = this.env.WHARF_PRLIMIT ? this.env.WHARF_MEMORY_LIMIT_BYTES : undefined;
     if (standby?.fits(python, venv, appEnv)) {
       this.log.info(`starting: ${python} -m ${this.env.WHARF_MODULE} in an interpreter started ahead of time (app port ${port})`);
-      const limited = this.env.WHARF_MEMORY_LIMIT_BYTES && this.env.WHARF_PRLIMIT ? this.env.WHARF_MEMORY_LIMIT_BYTES : undefined;
-      this.app = standby.run({ module: this.env.WHARF_MODULE, cwd: this.appDir, env: appEnv, memoryLimitBytes: limited, onOutput });
+      this.app = standby.run({ module: this.env.WHARF_MODULE, cwd: this.appDir, env: appEnv, memoryLimitBytes, onOutput });
     } else {
       standby?.discard();
-      const command = appCommand({
-        python,
-        module: this.env.WHARF_MODULE,
-        memoryLimitBytes: this.env.WHARF_MEMORY_LIMIT_BYTES,
-        prlimit: this.env.WHARF_PRLIMIT,
-      });
+      const command = appCommand({ python, module: this.env.WHARF_MODULE, memoryLimitBytes, prlimit: this.env.WHARF_PRLIMIT });
       this.log.info(`starting: ${command[0]} ${command[1].join(' ')} (app port ${port})`);
       this.app = startApp({ command, cwd: this.appDir, env: appEnv, onOutput });
     }

@@ -1,9 +1,10 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SchedulerContracts as C, type Instance } from '@wharf/contracts';
-import { standbyPids } from '@wharf/testing';
+import { childPids, standbyPids } from '@wharf/testing';
 import { buildExample } from '../../../examples/build';
+import { processAlive } from './common/proc';
 import { alice, ensureBuilt, httpGet, launcherOf, launcherPids, startHarness, waitFor, type Harness } from './test-support/harness';
 
 jest.setTimeout(90_000);
@@ -14,26 +15,6 @@ let zipDir: string;
 const get = (id: string) => h.client.rpc(C.get, { id }, alice);
 const untilStatus = (id: string, want: Instance['status'][], timeoutMs = 20_000) =>
   waitFor(`${id} to be ${want.join('|')}`, () => get(id), (i) => want.includes(i.status), timeoutMs);
-const alive = (pid: number) => {
-  try {
-    return !readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.startsWith('Z');
-  } catch {
-    return false;
-  }
-};
-/** Pids whose parent is `pid`. */
-const childrenOf = (pid: number) =>
-  readdirSync('/proc')
-    .filter((e) => /^[0-9]+$/.test(e))
-    .map(Number)
-    .filter((p) => {
-    try {
-      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
-      return Number(stat.slice(stat.lastIndexOf(') ') + 2).split(' ')[1]) === pid;
-    } catch {
-      return false;
-    }
-  });
 
 beforeAll(async () => {
   ensureBuilt();
@@ -52,16 +33,16 @@ it('keeps warm launchers: a launch takes one (with its interpreter), the pool re
   const idle = await waitFor(
     'two standbys, each with its interpreter',
     async () => standbyPids(h.dataDir),
-    (p) => p.length === 2 && p.every((pid) => childrenOf(pid).length === 1),
+    (p) => p.length === 2 && p.every((pid) => childPids(pid).length === 1),
     15_000,
   );
-  const interpreters = idle.flatMap(childrenOf);
+  const interpreters = idle.flatMap(childPids);
 
   const inst = await h.client.rpc(C.create, { appVersionId: 'hello-1' }, alice);
   const running = await untilStatus(inst.id, ['RUNNING']);
   const [launcher] = launcherOf(inst.id);
   expect(idle).toContain(launcher); // a standby became the instance's launcher…
-  expect(childrenOf(launcher!).filter((p) => interpreters.includes(p))).toHaveLength(1); // …and its interpreter the app
+  expect(childPids(launcher!).filter((p) => interpreters.includes(p))).toHaveLength(1); // …and its interpreter the app
   expect((await httpGet(`http://${running.address}/`)).status).toBe(200);
   const logs = (await h.client.rpc(C.logs, { id: inst.id, tail: 50 }, alice)).lines.join('\n');
   expect(logs).toContain('in an interpreter started ahead of time');
@@ -69,22 +50,22 @@ it('keeps warm launchers: a launch takes one (with its interpreter), the pool re
 
   // Refilled once the launch has settled.
   const refilled = await waitFor('the pool to refill', async () => standbyPids(h.dataDir), (p) => p.length === 2 && !p.includes(launcher!), 15_000);
-  const refilledInterpreters = await waitFor('their interpreters', async () => refilled.flatMap(childrenOf), (c) => c.length === 2, 10_000);
+  const refilledInterpreters = await waitFor('their interpreters', async () => refilled.flatMap(childPids), (c) => c.length === 2, 10_000);
 
   // A scheduler killed with -9: idle standbys read end-of-file and exit with their interpreters; the instance runs on.
   await s1.kill9();
-  await waitFor('idle standbys to exit', async () => [...refilled, ...refilledInterpreters].filter(alive), (p) => p.length === 0, 10_000);
+  await waitFor('idle standbys to exit', async () => [...refilled, ...refilledInterpreters].filter((p) => processAlive(p, null)), (p) => p.length === 0, 10_000);
   expect(launcherOf(inst.id)).toEqual([launcher]);
   expect((await httpGet(`http://${running.address}/`)).status).toBe(200);
 
   // The next scheduler adopts the instance and starts its own standbys; a clean stop leaves none.
   const s2 = await h.startChild();
-  const fresh = await waitFor('new standbys', async () => standbyPids(h.dataDir), (p) => p.length === 2 && p.every((pid) => childrenOf(pid).length === 1), 15_000);
-  const freshInterpreters = fresh.flatMap(childrenOf);
+  const fresh = await waitFor('new standbys', async () => standbyPids(h.dataDir), (p) => p.length === 2 && p.every((pid) => childPids(pid).length === 1), 15_000);
+  const freshInterpreters = fresh.flatMap(childPids);
   await h.client.rpc(C.terminate, { id: inst.id }, alice);
   await s2.stop();
   expect(standbyPids(h.dataDir)).toEqual([]);
-  await waitFor('their interpreters to exit', async () => freshInterpreters.filter(alive), (p) => p.length === 0, 5000);
+  await waitFor('their interpreters to exit', async () => freshInterpreters.filter((p) => processAlive(p, null)), (p) => p.length === 0, 5000);
   expect(launcherPids(h.dataDir)).toEqual([]);
 });
 

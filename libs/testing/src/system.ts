@@ -163,6 +163,22 @@ export function standbyPids(dataDir: string): number[] {
   });
 }
 
+/** Live (non-zombie) children of `pid` (Linux /proc). */
+export function childPids(pid: number): number[] {
+  const out: number[] = [];
+  for (const e of readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(e)) continue;
+    try {
+      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+      if (fields[0] !== 'Z' && Number(fields[1]) === pid) out.push(Number(e));
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
 /** Live (non-zombie) processes for which `match(pid, environ)` holds. */
 function procScan(match: (pid: string, environ: string) => boolean): number[] {
   const out: number[] = [];

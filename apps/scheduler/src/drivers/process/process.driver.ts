@@ -105,7 +105,7 @@ export class ProcessDriver implements InstanceDriver {
   private readonly children = new Map<string, ChildProcess>();
   private listener: (() => void) | null = null;
   private readonly pool: StandbyPool;
-  /** Launchers this process started that have not reported RUNNING or FAILED yet: state dir → start time. */
+  /** Launchers this process started that have not reported RUNNING or FAILED yet: instance id → start time. */
   private readonly starting = new Map<string, number>();
   private lastSweep = 0;
 
@@ -312,7 +312,7 @@ export class ProcessDriver implements InstanceDriver {
       }
     }
     const pid = child.pid!;
-    this.starting.set(p.dir, Date.now());
+    this.starting.set(id, Date.now());
     this.children.set(id, child);
     child.once('exit', () => {
       if (this.children.get(id) === child) this.children.delete(id);
@@ -342,10 +342,11 @@ export class ProcessDriver implements InstanceDriver {
    * launcher.json). Standbys are refilled only when this is false.
    */
   private launchesInProgress(): boolean {
-    for (const [dir, since] of this.starting) {
-      const state = LauncherStateSchema.safeParse(readJson(path.join(dir, 'launcher.json')));
+    for (const [id, since] of this.starting) {
+      const p = this.paths(id);
+      const state = LauncherStateSchema.safeParse(readJson(p.launcher));
       const settled = state.success && (state.data.status === 'RUNNING' || state.data.status === 'FAILED');
-      if (settled || Date.now() - since > 30_000 || !existsSync(dir)) this.starting.delete(dir);
+      if (settled || Date.now() - since > 30_000 || !existsSync(p.dir)) this.starting.delete(id);
     }
     return this.starting.size > 0;
   }

@@ -63,8 +63,7 @@ export class StandbyPool {
     // Output files of standbys whose scheduler died: they exited at end-of-file; their files stayed.
     for (const f of readdirSync(this.o.dir)) {
       const m = /^(\d+)\.out$/.exec(f);
-      if (m && processAlive(Number(m[1]), null)) continue;
-      if (m || f.endsWith('.out')) rmSync(path.join(this.o.dir, f), { force: true });
+      if (f.endsWith('.out') && !(m && processAlive(Number(m[1]), null))) rmSync(path.join(this.o.dir, f), { force: true });
     }
     this.fill();
   }
