@@ -333,7 +333,8 @@ describe('what reaches the app', () => {
     const i = add({ visibility: 'ALL_USERS' });
     const host = h.host(i.id);
     const r = await send(host, { path: '/toss', headers: bearer('bob') });
-    expect(r.headers['set-cookie']).toEqual(['theme=dark; Path=/', 'local=1; Path=/']);
+    // (browsers honour the last Domain attribute: every one goes)
+    expect(r.headers['set-cookie']).toEqual(['theme=dark; Path=/', 'local=1; Path=/', 'twice=1; Path=/']);
     // a browser that still holds a tossed router cookie next to its real one keeps its access...
     const cookie = await cookieFor('bob', host);
     expect((await send(host, { headers: { cookie: `wharf_instance=forged; ${cookie}` } })).status).toBe(200);
@@ -500,6 +501,50 @@ describe('status pages and failures', () => {
     const seen = JSON.parse((await send(h.host(i.id), { method: 'PUT', headers: bearer('alice'), body: upload })).text) as UpstreamSeen;
     expect(seen.bodyBytes).toBe(upload.length);
     expect(seen.bodySha256).toBe(createHash('sha256').update(upload).digest('hex'));
+  });
+
+  it("keeps the app's hop-by-hop headers off the client's connection, which stays open", async () => {
+    const i = add({ visibility: 'PRIVATE' });
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const get = (path: string) =>
+        new Promise<{ headers: http.IncomingHttpHeaders; socket: unknown; body: string }>((resolve, reject) => {
+          http
+            .get({ host: '127.0.0.1', port: h.port, path, headers: { host: h.host(i.id), ...bearer('alice') }, agent }, (res) => {
+              let body = '';
+              res.setEncoding('utf8');
+              res.on('data', (c: string) => (body += c));
+              res.on('end', () => resolve({ headers: res.headers, socket: res.socket, body }));
+            })
+            .on('error', reject);
+        });
+      const hop = await get('/hop');
+      expect(hop.body).toBe('hop');
+      expect(hop.headers['x-hop']).toBeUndefined(); // named in the app's Connection header
+      expect(hop.headers['keep-alive']).not.toBe('timeout=1');
+      expect(hop.headers.connection).toBe('keep-alive'); // the app closing its side is not the client's business
+      const next = await get('/');
+      expect(next.socket).toBe(hop.socket);
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it('hangs up on the app when the client leaves a stream that never ends', async () => {
+    const i = add({ visibility: 'PRIVATE' });
+    await new Promise<void>((resolve, reject) => {
+      const req = http.get({ host: '127.0.0.1', port: h.port, path: '/forever', headers: { host: h.host(i.id), ...bearer('alice') }, agent: false }, (res) => {
+        res.once('data', () => {
+          expect(up.openStreams()).toBe(1);
+          req.destroy();
+          resolve();
+        });
+      });
+      req.on('error', (e) => (req.destroyed ? undefined : reject(e)));
+    });
+    const until = Date.now() + 2000;
+    while (up.openStreams() > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    expect(up.openStreams()).toBe(0);
   });
 
   it('answers 504 when the app stays silent past Router.UpstreamTimeoutSeconds, and survives dropped connections', async () => {

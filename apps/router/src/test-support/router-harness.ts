@@ -139,12 +139,29 @@ export interface UpstreamSeen {
 /**
  * The app behind the router: echoes what it received (method, url, headers, body size and hash)
  * as JSON; `/sse` streams events, `/big?mb=N` streams N MiB, `/slow?ms=N` answers late, `/drop`
- * breaks the connection mid-response, `/toss` tries to plant cookies on the parent domain.
+ * breaks the connection mid-response, `/toss` tries to plant cookies on the parent domain,
+ * `/hop` answers with hop-by-hop headers and closes its side, `/forever` streams until the
+ * router hangs up (`openStreams()` counts those still open).
  * Websockets: the first message is the upgrade request's headers, then every message is echoed.
  */
-export async function startUpstream(): Promise<{ url: string; port: number; server: http.Server; wss: WebSocketServer; stop(): Promise<void> }> {
+export async function startUpstream(): Promise<{ url: string; port: number; server: http.Server; wss: WebSocketServer; openStreams(): number; stop(): Promise<void> }> {
+  let streams = 0;
   const server = http.createServer((req, res) => {
     const u = new URL(req.url ?? '/', 'http://x');
+    if (u.pathname === '/forever') {
+      streams++;
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const tick = setInterval(() => res.write('data: tick\n\n'), 20);
+      res.once('close', () => {
+        clearInterval(tick);
+        streams--;
+      });
+      return;
+    }
+    if (u.pathname === '/hop') {
+      res.writeHead(200, { connection: 'close, x-hop', 'keep-alive': 'timeout=1', 'x-hop': 'for the router only', 'content-type': 'text/plain', 'content-length': '3' });
+      return void res.end('hop');
+    }
     if (u.pathname === '/sse') {
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
       res.write('data: first\n\n');
@@ -177,6 +194,7 @@ export async function startUpstream(): Promise<{ url: string; port: number; serv
         'wharf_instance=forged; Domain=apps.localhost; Path=/',
         'theme=dark; Domain=apps.localhost; Path=/',
         'local=1; Path=/',
+        'twice=1; Domain=x.apps.localhost; Path=/; Domain=apps.localhost',
       ]);
       return void res.end('tossed');
     }
@@ -205,6 +223,7 @@ export async function startUpstream(): Promise<{ url: string; port: number; serv
     port,
     server,
     wss,
+    openStreams: () => streams,
     stop: async () => {
       for (const c of wss.clients) c.terminate();
       wss.close();

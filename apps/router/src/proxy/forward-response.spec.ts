@@ -1,0 +1,42 @@
+import { appCookie, responseHead } from './forward-response';
+
+describe('appCookie', () => {
+  it('makes app cookies host-only, removing every Domain attribute (browsers honour the last)', () => {
+    expect(appCookie('a=1; Domain=apps.example.com; Path=/', 'wharf_instance')).toBe('a=1; Path=/');
+    expect(appCookie('a=1; Path=/; domain=.example.com; Secure; DOMAIN = example.com', 'wharf_instance')).toBe('a=1; Path=/; Secure');
+    expect(appCookie('plain=1', 'wharf_instance')).toBe('plain=1');
+    expect(appCookie('a=b; HttpOnly', 'wharf_instance')).toBe('a=b; HttpOnly');
+  });
+
+  it("drops cookies that would set the router's own, keeps look-alikes", () => {
+    expect(appCookie('wharf_instance=forged; Path=/', 'wharf_instance')).toBeNull();
+    expect(appCookie('  wharf_instance=forged', 'wharf_instance')).toBeNull();
+    expect(appCookie('__Host-wharf_instance=x; Secure; Path=/', '__Host-wharf_instance')).toBeNull();
+    expect(appCookie('wharf_instance_theme=dark', 'wharf_instance')).toBe('wharf_instance_theme=dark');
+  });
+});
+
+describe('responseHead', () => {
+  it('drops hop-by-hop headers and those the app names in Connection, keeps the rest in order and spelling', () => {
+    const raw = [
+      'Content-Type', 'text/plain',
+      'Connection', 'keep-alive, X-Debug-Hop',
+      'Keep-Alive', 'timeout=5',
+      'Transfer-Encoding', 'chunked',
+      'X-Debug-Hop', 'secret',
+      'Upgrade', 'h2c',
+      'Trailer', 'Expires',
+      'ETag', '"abc"',
+    ];
+    expect(responseHead(raw, 'wharf_instance')).toEqual(['Content-Type', 'text/plain', 'ETag', '"abc"']);
+  });
+
+  it('keeps repeated headers repeated and rewrites each Set-Cookie', () => {
+    const raw = ['Set-Cookie', 'a=1; Domain=example.com', 'Set-Cookie', 'wharf_instance=x', 'set-cookie', 'b=2', 'Vary', 'Accept', 'Vary', 'Origin'];
+    expect(responseHead(raw, 'wharf_instance')).toEqual(['Set-Cookie', 'a=1', 'set-cookie', 'b=2', 'Vary', 'Accept', 'Vary', 'Origin']);
+  });
+
+  it('returns an empty head for an empty one', () => {
+    expect(responseHead([], 'wharf_instance')).toEqual([]);
+  });
+});

@@ -1,0 +1,114 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Plugin } from 'http-proxy-middleware';
+
+/**
+ * Hop-by-hop headers (RFC 9110 §7.6.1, plus the old Proxy-Connection): they describe the
+ * router↔app connection, not the response, so the client's connection is the router's to frame
+ * (keep-alive, chunking) — an app's `Connection: close` or `Keep-Alive: timeout=5` is not the
+ * client's business.
+ */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+const DOMAIN_ATTRIBUTE = /;\s*domain\s*=[^;]*/gi;
+
+/**
+ * One Set-Cookie from the app as the client will get it: host-only (every Domain attribute
+ * removed — browsers honour the last one, so removing only the first is not enough), or null when
+ * it would set the router's own cookie. An app cannot plant cookies on the parent domain (cookie
+ * tossing) nor sign anyone in or out of the router.
+ */
+export function appCookie(setCookie: string, routerCookie: string): string | null {
+  const v = setCookie.trimStart();
+  if (v.startsWith(`${routerCookie}=`)) return null;
+  return v.includes(';') ? v.replace(DOMAIN_ATTRIBUTE, '') : v;
+}
+
+/**
+ * The app's response head (raw name/value pairs, as node parsed them) made fit for the client:
+ * no hop-by-hop headers (nor those the app's Connection header names), Set-Cookie through
+ * `appCookie`. Names keep the app's spelling; repeated headers stay repeated.
+ */
+export function responseHead(raw: readonly string[], routerCookie: string): string[] {
+  let named: Set<string> | null = null;
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i]!.length === 10 && raw[i]!.toLowerCase() === 'connection') {
+      for (const token of raw[i + 1]!.split(',')) (named ??= new Set()).add(token.trim().toLowerCase());
+    }
+  }
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || named?.has(lower)) continue;
+    let value = raw[i + 1]!;
+    if (lower === 'set-cookie') {
+      const cookie = appCookie(value, routerCookie);
+      if (cookie === null) continue;
+      value = cookie;
+    }
+    out.push(name, value);
+  }
+  return out;
+}
+
+/**
+ * Sends the app's response on to the client: head rewritten by `responseHead`, body forwarded
+ * chunk by chunk as it arrives (SSE and downloads are never buffered) with backpressure — the app
+ * is paused while the client is slow. Either side going away ends the other: an app that drops the
+ * connection mid-response drops the client's (never a client left waiting for bytes that will not
+ * come), and a client that leaves mid-stream frees the app's connection.
+ */
+export function forwardResponse(appRes: IncomingMessage, res: ServerResponse, routerCookie: string): void {
+  if (res.headersSent || res.destroyed) {
+    appRes.destroy();
+    return;
+  }
+  try {
+    res.writeHead(appRes.statusCode ?? 502, appRes.statusMessage || undefined, responseHead(appRes.rawHeaders, routerCookie));
+  } catch {
+    // a head node will not send (it parsed it, but e.g. a status outside 100–999)
+    appRes.destroy();
+    const body = 'the app sent a response head that cannot be forwarded\n';
+    res.writeHead(502, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+    return;
+  }
+  appRes.on('data', (chunk: Buffer) => {
+    if (!res.write(chunk)) {
+      appRes.pause();
+      res.once('drain', () => appRes.resume());
+    }
+  });
+  appRes.on('end', () => res.end());
+  appRes.once('close', () => {
+    if (!appRes.complete) res.destroy();
+  });
+  res.once('close', () => {
+    if (!appRes.complete) appRes.destroy();
+  });
+}
+
+/** What http-proxy pipes into the upstream request when the client's request has no body: nothing. */
+const NO_BODY = {
+  pipe<T extends NodeJS.WritableStream>(upstreamRequest: T): T {
+    upstreamRequest.end();
+    return upstreamRequest;
+  },
+};
+
+/**
+ * hpm plugin: a request without a body (no Content-Length, or 0, and no Transfer-Encoding — RFC
+ * 9112 §6.3; most GETs) ends the upstream request at once through http-proxy's `buffer` option
+ * instead of piping an empty stream into it; requests with a body still stream through. The pass
+ * runs just before http-proxy's `stream` pass, on that request's own copy of the options.
+ */
+export const endBodylessRequests: Plugin = (proxyServer) => {
+  (proxyServer as unknown as PassHooks).before('web', 'stream', (req, _res, options) => {
+    const length = req.headers['content-length'];
+    if ((length === undefined || length === '0') && req.headers['transfer-encoding'] === undefined) options.buffer = NO_BODY;
+  });
+};
+
+/** http-proxy's documented pass hooks (ProxyServer#before/after), which its typings leave out. */
+interface PassHooks {
+  before(type: 'web', passName: 'stream', pass: (req: IncomingMessage, res: ServerResponse, options: { buffer?: unknown }) => void): void;
+}
