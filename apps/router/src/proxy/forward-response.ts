@@ -37,10 +37,12 @@ export function responseHead(raw: readonly string[], routerCookie: string): stri
   const out: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
-    const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || named?.has(lower)) continue;
+    // only names of a hop-by-hop header's or Set-Cookie's length are lower-cased (hot path)
+    const n = name.length;
+    const lower = named || n === 2 || n === 7 || n === 10 || n === 16 || n === 17 ? name.toLowerCase() : '';
+    if (lower && (HOP_BY_HOP.has(lower) || named?.has(lower))) continue;
     let value = raw[i + 1]!;
-    if (lower === 'set-cookie') {
+    if (n === 10 && lower === 'set-cookie') {
       const cookie = appCookie(value, routerCookie);
       if (cookie === null) continue;
       value = cookie;
