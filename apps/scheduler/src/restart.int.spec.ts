@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { SchedulerContracts as C, type Instance } from '@wharf/contracts';
+import { SchedulerContracts as C } from '@wharf/contracts';
 import { freePort } from '@wharf/testing';
 import { buildExample } from '../../../examples/build';
 import { alice, ensureBuilt, httpGet, instancePids, launcherOf, launcherPids, startHarness, waitFor, type Harness } from './test-support/harness';
@@ -10,10 +10,6 @@ jest.setTimeout(90_000);
 
 let h: Harness;
 let zipDir: string;
-
-const get = (id: string) => h.client.rpc(C.get, { id }, alice);
-const untilStatus = (id: string, want: Instance['status'][], timeoutMs = 20_000) =>
-  waitFor(`${id} to be ${want.join('|')}`, () => get(id), (i) => want.includes(i.status), timeoutMs);
 
 beforeAll(async () => {
   ensureBuilt();
@@ -33,14 +29,14 @@ it('survives kill -9 of the scheduler mid-launch: the launcher runs on, is adopt
   const port = await freePort();
   const s1 = await h.startChild({}, port);
   const inst = await h.client.rpc(C.create, { appVersionId: 'slow-1' }, alice);
-  await untilStatus(inst.id, ['INSTALLING']); // downloading the (slow) bundle
+  await h.untilStatus(inst.id, ['INSTALLING']); // downloading the (slow) bundle
   const [launcher] = launcherOf(inst.id);
   expect(launcher).toBeDefined();
   await s1.kill9();
   expect(launcherOf(inst.id)).toEqual([launcher]); // its own process group: not killed with the scheduler
 
   const s2 = await h.startChild({}, port); // same internal URL: the launcher's reports reach it again
-  const running = await untilStatus(inst.id, ['RUNNING']);
+  const running = await h.untilStatus(inst.id, ['RUNNING']);
   expect((await httpGet(`http://${running.address}/`)).status).toBe(200);
   expect(launcherOf(inst.id)).toEqual([launcher]); // adopted, not restarted
   const list = await h.client.rpc(C.list, {}, alice);
@@ -62,8 +58,8 @@ it('on restart, marks launchers that died meanwhile FAILED and starts launches t
   const s1 = await h.startChild({}, port);
   const dead = await h.client.rpc(C.create, { appVersionId: 'hello-1' }, alice);
   const unstarted = await h.client.rpc(C.create, { appVersionId: 'hello-1' }, alice);
-  await untilStatus(dead.id, ['RUNNING']);
-  await untilStatus(unstarted.id, ['RUNNING']);
+  await h.untilStatus(dead.id, ['RUNNING']);
+  await h.untilStatus(unstarted.id, ['RUNNING']);
   await s1.kill9();
 
   // While no scheduler runs: one launcher is killed -9; the other instance is made to look as if the
@@ -77,10 +73,10 @@ it('on restart, marks launchers that died meanwhile FAILED and starts launches t
   await waitFor('launchers gone', async () => [...launcherOf(dead.id), ...launcherOf(unstarted.id)], (p) => p.length === 0, 5000);
 
   const s2 = await h.startChild({}, port);
-  const failed = await untilStatus(dead.id, ['FAILED']);
+  const failed = await h.untilStatus(dead.id, ['FAILED']);
   expect(failed.statusReason).toMatch(/the launcher process disappeared/);
   expect(failed.statusReason).toContain('hello: listening on port');
-  const started = await untilStatus(unstarted.id, ['RUNNING']);
+  const started = await h.untilStatus(unstarted.id, ['RUNNING']);
   expect((await httpGet(`http://${started.address}/`)).status).toBe(200);
   expect(launcherOf(unstarted.id)).toHaveLength(1);
 

@@ -9,7 +9,6 @@ import {
   signInternalToken,
   WharfError,
   type Caller,
-  type Instance,
   type PayloadOf,
 } from '@wharf/contracts';
 import { connect, type NatsConnection } from 'nats';
@@ -49,8 +48,6 @@ const events: PayloadOf<typeof InstanceChangedEvent>[] = [];
 
 const rpcError = (p: Promise<unknown>) => p.then(() => null, (e: unknown) => e as WharfError);
 const get = (id: string, c: Caller = alice) => h.client.rpc(C.get, { id }, c);
-const untilStatus = (id: string, want: Instance['status'][], timeoutMs = 20_000) =>
-  waitFor(`${id} to be ${want.join('|')}`, () => get(id, admin), (i) => want.includes(i.status), timeoutMs);
 
 beforeAll(async () => {
   ensureBuilt();
@@ -107,7 +104,7 @@ describe('scheduler with the process driver (real NATS, launcher, Python)', () =
     console.log(`launch (create → first HTTP 200, hello): ${launchMs} ms`);
     expect(first.body).toContain('Hello from Wharf');
     expect(launchMs).toBeLessThan(10_000);
-    await untilStatus(id, ['RUNNING']);
+    await h.untilStatus(id, ['RUNNING']);
 
     // The routers' activity reports move lastActivityAt forward (never back), without a change event.
     const eventsBefore = events.length;
@@ -156,7 +153,7 @@ describe('scheduler with the process driver (real NATS, launcher, Python)', () =
     await expect(httpGet(`${base}/`)).rejects.toThrow();
     const resumed = await h.client.rpc(C.resume, { id }, alice);
     expect(resumed.status).toBe('PROVISIONING');
-    await untilStatus(id, ['RUNNING']);
+    await h.untilStatus(id, ['RUNNING']);
     const again = await get(id);
     expect(JSON.parse((await httpGet(`http://${again.address}/api`)).body)).toMatchObject({ visits: 2 });
 
@@ -164,7 +161,7 @@ describe('scheduler with the process driver (real NATS, launcher, Python)', () =
     expect((await rpcError(h.client.rpc(C.upgrade, { id, appVersionId: 'other-1' }, alice)))?.code).toBe('INVALID');
     const upgraded = await h.client.rpc(C.upgrade, { id, appVersionId: 'hello-2' }, alice);
     expect(upgraded).toMatchObject({ appVersionId: 'hello-2', appVersion: '1.1.0', status: 'PROVISIONING' });
-    const running = await untilStatus(id, ['RUNNING']);
+    const running = await h.untilStatus(id, ['RUNNING']);
     expect((await httpGet(`http://${running.address}/`)).status).toBe(200);
     expect(JSON.parse((await httpGet(`http://${running.address}/api`)).body)).toMatchObject({ visits: 3 });
 
@@ -185,7 +182,7 @@ describe('scheduler with the process driver (real NATS, launcher, Python)', () =
 
   it('reports a crashing app as FAILED with its last log lines, and frees the slot', async () => {
     const inst = await h.client.rpc(C.create, { appVersionId: 'crash-1' }, alice);
-    const failed = await untilStatus(inst.id, ['FAILED']);
+    const failed = await h.untilStatus(inst.id, ['FAILED']);
     expect(failed.statusReason).toContain('the app exited with code 1');
     expect(failed.statusReason).toContain('DATABASE_URL is not set');
     expect(failed.address).toBeNull();
@@ -200,13 +197,13 @@ describe('scheduler with the process driver (real NATS, launcher, Python)', () =
   it('proxies websockets to the app (echo-ws) and installs bundled wheels once per app version (wheel-app)', async () => {
     const echo = await h.client.rpc(C.create, { appVersionId: 'echo-1' }, alice);
     const w1 = await h.client.rpc(C.create, { appVersionId: 'wheel-1' }, alice);
-    const e = await untilStatus(echo.id, ['RUNNING']);
+    const e = await h.untilStatus(echo.id, ['RUNNING']);
     expect(await websocketEcho(e.address!, '/ws', 'hello over the launcher')).toBe('hello over the launcher');
-    const r1 = await untilStatus(w1.id, ['RUNNING'], 30_000);
+    const r1 = await h.untilStatus(w1.id, ['RUNNING'], 30_000);
     expect((await httpGet(`http://${r1.address}/`)).body).toContain('Greetings, wheel, from wharf_greeting 1.0.0');
     const t0 = Date.now();
     const w2 = await h.client.rpc(C.create, { appVersionId: 'wheel-1' }, alice);
-    const r2 = await untilStatus(w2.id, ['RUNNING'], 30_000);
+    const r2 = await h.untilStatus(w2.id, ['RUNNING'], 30_000);
     console.log(`wheel-app second instance (cached venv) RUNNING after ${Date.now() - t0} ms`);
     expect((await httpGet(`http://${r2.address}/`)).status).toBe(200);
     expect((await h.client.rpc(C.logs, { id: w2.id, tail: 100 }, alice)).lines.join('\n')).toContain('built earlier');
@@ -291,7 +288,7 @@ describe('scheduler with the process driver (real NATS, launcher, Python)', () =
     expect(statSync(path.join(h.dataDir, 'secrets.json')).mode & 0o777).toBe(0o600);
 
     const inst = await h.client.rpc(C.create, { appVersionId: 'secret-1' }, alice);
-    await untilStatus(inst.id, ['RUNNING']);
+    await h.untilStatus(inst.id, ['RUNNING']);
     // What the app itself sees (it may run in an interpreter started ahead of time: /proc would not tell).
     const running = await get(inst.id, alice);
     const seen = JSON.parse((await httpGet(`http://${running.address}/`)).body) as { env: Record<string, string>; cwd: string };

@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { SchedulerContracts as C, type Instance } from '@wharf/contracts';
+import { SchedulerContracts as C } from '@wharf/contracts';
 import { childPids, standbyPids } from '@wharf/testing';
 import { buildExample } from '../../../examples/build';
 import { processAlive } from './common/proc';
@@ -11,10 +11,6 @@ jest.setTimeout(90_000);
 
 let h: Harness;
 let zipDir: string;
-
-const get = (id: string) => h.client.rpc(C.get, { id }, alice);
-const untilStatus = (id: string, want: Instance['status'][], timeoutMs = 20_000) =>
-  waitFor(`${id} to be ${want.join('|')}`, () => get(id), (i) => want.includes(i.status), timeoutMs);
 
 beforeAll(async () => {
   ensureBuilt();
@@ -39,7 +35,7 @@ it('keeps warm launchers: a launch takes one (with its interpreter), the pool re
   const interpreters = idle.flatMap(childPids);
 
   const inst = await h.client.rpc(C.create, { appVersionId: 'hello-1' }, alice);
-  const running = await untilStatus(inst.id, ['RUNNING']);
+  const running = await h.untilStatus(inst.id, ['RUNNING']);
   const [launcher] = launcherOf(inst.id);
   expect(idle).toContain(launcher); // a standby became the instance's launcher…
   expect(childPids(launcher!).filter((p) => interpreters.includes(p))).toHaveLength(1); // …and its interpreter the app
@@ -80,7 +76,7 @@ it('sweeps cached bundles and venvs that no instance uses, keeping those of live
   mkdirSync(staleBundle, { recursive: true });
 
   const inst = await h.client.rpc(C.create, { appVersionId: 'hello-1' }, alice);
-  await untilStatus(inst.id, ['RUNNING']);
+  await h.untilStatus(inst.id, ['RUNNING']);
   const cached = readdirSync(path.join(h.dataDir, 'bundles')).filter((n) => /^[0-9a-f]{64}$/.test(n) && n !== 'b'.repeat(64));
   expect(cached).toHaveLength(1);
   const entry = path.join(h.dataDir, 'bundles', cached[0]!);

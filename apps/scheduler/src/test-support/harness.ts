@@ -15,9 +15,11 @@ import {
   INTERNAL_TOKEN_HEADER,
   notFound,
   RepositoryContracts,
+  SchedulerContracts,
   verifyInternalToken,
   type AppVersion,
   type Caller,
+  type Instance,
 } from '@wharf/contracts';
 import { inspectBundle } from '@wharf/manifest';
 import { connectNats, Handle, NatsModule, RpcClient, type Msg } from '@wharf/nats';
@@ -182,6 +184,8 @@ export interface Harness {
   startReplica(extra?: Record<string, string>): Promise<Replica>;
   startChild(extra?: Record<string, string>, port?: number): Promise<{ proc: ChildProcess; port: number; output: string[]; kill9(): Promise<void>; stop(): Promise<void> }>;
   addApp(id: string, zip: string, opts?: Omit<FakeApp, 'app' | 'zip'> & { overrides?: Partial<AppVersion> }): Promise<AppVersion>;
+  /** Polls the instance (as admin, who sees every instance) until its status is one of `want`. */
+  untilStatus(id: string, want: Instance['status'][], timeoutMs?: number): Promise<Instance>;
   close(): Promise<void>;
 }
 
@@ -281,6 +285,9 @@ export async function startHarness(): Promise<Harness> {
       const app = await appVersionOf(id, zip, opts.overrides);
       apps.byId.set(id, { app, zip, delayMs: opts.delayMs, visibleTo: opts.visibleTo });
       return app;
+    },
+    untilStatus(id, want, timeoutMs = 20_000) {
+      return waitFor(`${id} to be ${want.join('|')}`, () => client.rpc(SchedulerContracts.get, { id }, admin), (i) => want.includes(i.status), timeoutMs);
     },
     async close() {
       for (const r of replicas.splice(0)) await r.close().catch(() => undefined);
