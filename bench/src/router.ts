@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import { connect, StringCodec, type Msg, type NatsConnection } from 'nats';
 import WebSocket, { WebSocketServer } from 'ws';
 import { IdentityContracts, SchedulerContracts, type Instance } from '@wharf/contracts';
-import { freePort, instanceRecord, rssBytes, startNatsServer, type NatsServer } from '@wharf/testing';
+import { freePort, instanceRecord, procStat, rssBytes, startNatsServer, type NatsServer } from '@wharf/testing';
 import { machine, MB, percentile, round } from './common';
 
 /**
@@ -218,8 +218,7 @@ function processTable(): { pid: number; ppid: number; pgrp: number; cmd: string 
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const f = procStat(d);
       const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
       if (f[0] === 'Z') continue; // a zombie waiting for its parent, not a running process
       out.push({ pid: Number(d), ppid: Number(f[1]), pgrp: Number(f[2]), cmd: cmd.slice(0, 200) });
@@ -587,8 +586,7 @@ function cpuMicros(pids: number[]): number {
   let ticks = 0;
   for (const pid of pids) {
     try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const f = procStat(pid);
       ticks += Number(f[11]) + Number(f[12]);
     } catch {
       // gone

@@ -113,15 +113,22 @@ export async function startWharf(env: NodeJS.ProcessEnv = {}, timeoutMs = 120_00
   };
 }
 
+/**
+ * The fields of `/proc/<pid>/stat` after the command name (which may hold spaces and parentheses):
+ * [0] state, [1] ppid, [2] pgrp, … [11] utime, [12] stime (clock ticks). Throws when the process is gone.
+ */
+export function procStat(pid: number | string): string[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
 /** Children of `parent` running `apps/<name>/dist/main.js`, by name (Linux /proc). */
 export function servicePids(parent: number): Record<string, number> {
   const out: Record<string, number> = {};
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid !== parent) continue;
+      if (Number(procStat(d)[1]) !== parent) continue;
       const m = /apps\/([a-z-]+)\/dist\/main\.js/.exec(readFileSync(`/proc/${d}/cmdline`, 'utf8'));
       if (m) out[m[1]!] = Number(d);
     } catch {
@@ -169,8 +176,7 @@ export function childPids(pid: number): number[] {
   for (const e of readdirSync('/proc')) {
     if (!/^[0-9]+$/.test(e)) continue;
     try {
-      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+      const fields = procStat(e);
       if (fields[0] !== 'Z' && Number(fields[1]) === pid) out.push(Number(e));
     } catch {
       /* gone */
@@ -186,8 +192,7 @@ function procScan(match: (pid: string, environ: string) => boolean): number[] {
     if (!/^[0-9]+$/.test(e)) continue;
     try {
       if (!match(e, readFileSync(`/proc/${e}/environ`, 'utf8'))) continue;
-      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
-      if (stat.slice(stat.lastIndexOf(') ') + 2).startsWith('Z')) continue;
+      if (procStat(e)[0] === 'Z') continue;
       out.push(Number(e));
     } catch {
       /* gone or not ours */

@@ -23,7 +23,7 @@ import {
 } from '@wharf/contracts';
 import { inspectBundle } from '@wharf/manifest';
 import { connectNats, Handle, NatsModule, RpcClient, type Msg } from '@wharf/nats';
-import { freePort, launcherPids, startNatsServer, uniqueId, type NatsServer } from '@wharf/testing';
+import { freePort, launcherPids, procStat, startNatsServer, uniqueId, type NatsServer } from '@wharf/testing';
 
 export { launcherPids };
 import { SchedulerModule } from '../app.module';
@@ -325,8 +325,7 @@ export function instancePids(id: string): number[] {
         /* not ours to read */
       }
       if (!environ.includes(`WHARF_INSTANCE_ID=${id}`) && !inside.test(cwd)) continue;
-      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
-      if (stat.slice(stat.lastIndexOf(') ') + 2).startsWith('Z')) continue;
+      if (procStat(e)[0] === 'Z') continue;
       out.push(Number(e));
     } catch {
       /* gone */
