@@ -36,10 +36,38 @@ export function appCommand(opts: { python: string; module: string; memoryLimitBy
   return [opts.prlimit, [`--as=${opts.memoryLimitBytes}`, '--', py[0], ...py[1]]];
 }
 
-export interface RunningApp {
+/** Where the launcher reaches the app: a loopback port, or the sandbox relay's Unix socket. */
+export type AppTarget = { port: number } | { socketPath: string };
+
+/** A started app process. */
+export interface StartedProcess {
   child: ChildProcess;
   /** Resolves with the exit code (or the signal's name) once the process is gone. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export interface RunningApp extends StartedProcess {
+  target: AppTarget;
+  /** Until the app accepts connections, it exits, or time runs out. */
+  ready(timeoutMs: number): Promise<'listening' | 'exited' | 'timeout'>;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves once it is gone. */
+  stop(graceMs: number): Promise<void>;
+}
+
+/** An app process that listens on a loopback `port` of this host. */
+export function onLoopbackPort(p: StartedProcess, port: number): RunningApp {
+  return {
+    ...p,
+    target: { port },
+    ready: (timeoutMs) => waitForListen(port, p, timeoutMs),
+    stop: async (graceMs) => {
+      if (p.child.exitCode !== null || p.child.signalCode !== null) return;
+      p.child.kill('SIGTERM');
+      const t = setTimeout(() => p.child.kill('SIGKILL'), graceMs);
+      await p.exited;
+      clearTimeout(t);
+    },
+  };
 }
 
 export function startApp(opts: {
@@ -47,7 +75,7 @@ export function startApp(opts: {
   cwd: string;
   env: Record<string, string>;
   onOutput: (stream: 'out' | 'err', data: Buffer) => void;
-}): RunningApp {
+}): StartedProcess {
   const [cmd, args] = opts.command;
   const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.on('data', (d: Buffer) => opts.onOutput('out', d));
@@ -60,7 +88,7 @@ export function startApp(opts: {
 }
 
 /** Waits until something accepts connections on `port`, the app exits, or time runs out. */
-export async function waitForListen(port: number, app: RunningApp, timeoutMs: number): Promise<'listening' | 'exited' | 'timeout'> {
+export async function waitForListen(port: number, app: StartedProcess, timeoutMs: number): Promise<'listening' | 'exited' | 'timeout'> {
   let gone = false;
   void app.exited.then(() => (gone = true));
   const deadline = Date.now() + timeoutMs;

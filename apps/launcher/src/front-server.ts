@@ -1,6 +1,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
+import type { AppTarget } from './app-process';
 import { renderProgressPage, type Progress } from './progress-page';
 
 /** Hop-by-hop headers: they describe one connection and are never forwarded (RFC 9110 §7.6.1). */
@@ -28,7 +29,7 @@ function forwardHeaders(headers: http.IncomingHttpHeaders): http.OutgoingHttpHea
  * refused" as "instance gone" without guessing.
  */
 export class FrontServer {
-  private target: number | null = null;
+  private target: AppTarget | null = null;
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   private readonly sockets = new Set<Duplex>();
   readonly server: http.Server;
@@ -43,7 +44,8 @@ export class FrontServer {
     });
   }
 
-  listen(port: number, host = '0.0.0.0'): Promise<void> {
+  /** Loopback by default: only the router (on this host) reaches a process-driver instance. */
+  listen(port: number, host = '127.0.0.1'): Promise<void> {
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(port, host, () => {
@@ -53,9 +55,9 @@ export class FrontServer {
     });
   }
 
-  /** From now on, proxy to the app on 127.0.0.1:`port`. */
-  proxyTo(port: number): void {
-    this.target = port;
+  /** From now on, proxy to the app (its loopback port, or the sandbox relay's socket). */
+  proxyTo(target: AppTarget): void {
+    this.target = target;
   }
 
   async close(): Promise<void> {
@@ -71,7 +73,13 @@ export class FrontServer {
     if (this.target === null) return this.progressPage(req, res);
     const target = this.target;
     const upstream = http.request(
-      { host: '127.0.0.1', port: target, method: req.method, path: req.url, headers: forwardHeaders(req.headers), agent: this.agent },
+      {
+        ...('socketPath' in target ? { socketPath: target.socketPath } : { host: '127.0.0.1', port: target.port }),
+        method: req.method,
+        path: req.url,
+        headers: forwardHeaders(req.headers),
+        agent: this.agent,
+      },
       (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.statusMessage, forwardHeaders(answer.headers));
         res.flushHeaders(); // streamed responses (SSE, long polls) must not wait for the first chunk
@@ -111,7 +119,8 @@ export class FrontServer {
       socket.end('HTTP/1.1 503 Service Unavailable\r\nRetry-After: 2\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    const upstream = net.connect(this.target, '127.0.0.1');
+    const target = this.target;
+    const upstream = 'socketPath' in target ? net.connect({ path: target.socketPath }) : net.connect(target.port, '127.0.0.1');
     const destroyBoth = () => {
       socket.destroy();
       upstream.destroy();

@@ -1,6 +1,8 @@
 /**
- * What the launcher reads from its environment. Everything starting with `WHARF_` is the
- * platform's; every other variable is the app's and is passed on to it unchanged.
+ * What the launcher reads from its environment: only the platform's `WHARF_*` variables and the
+ * basics (PATH, LANG, HOME). The app's own variables (`[[Env]]`, granted secrets) arrive as one
+ * JSON object in `WHARF_APP_ENV` and are given to the app only: they never become the launcher's
+ * environment, so an app's PATH, NODE_OPTIONS or LD_PRELOAD cannot change what the launcher runs.
  *
  * Parsed by hand, not with zod: the launcher starts once per instance, and zod (with the schemas of
  * `@wharf/contracts`) costs about 100 ms of CPU to load, which ten instances started together pay
@@ -51,6 +53,23 @@ export interface LauncherEnv {
   WHARF_STOP_GRACE_MS: number;
   /** How often the launcher checks that WHARF_STATE_DIR still exists. */
   WHARF_WATCH_INTERVAL_MS: number;
+  /** The app's own environment (`[[Env]]` values and granted secrets), a JSON object of strings. */
+  WHARF_APP_ENV: Record<string, string>;
+  /** Where the launcher listens on `PORT`: loopback (process driver) or every interface (in a pod). */
+  WHARF_LISTEN_HOST: string;
+  /**
+   * `bwrap`: the app and the install of its requirements run confined by bubblewrap (process
+   * driver, see sandbox.ts); `none`: as plain child processes (in a pod, which is the sandbox).
+   */
+  WHARF_SANDBOX: 'bwrap' | 'none';
+  /** bubblewrap's path (with WHARF_SANDBOX=bwrap). */
+  WHARF_BWRAP: string;
+  /** As root: the instance's own uid and gid inside the sandbox, and setpriv's path to drop to them. */
+  WHARF_SANDBOX_UID?: number;
+  WHARF_SANDBOX_GID?: number;
+  WHARF_SETPRIV: string;
+  /** With WHARF_SANDBOX=bwrap: the instance's run folder, where the app's relay socket lives. */
+  WHARF_RUN_DIR?: string;
 }
 
 export interface EnvProblem {
@@ -95,6 +114,26 @@ export function parseLauncherEnv(env: NodeJS.ProcessEnv): EnvParse {
     return v || undefined;
   };
 
+  const appEnv = (): Record<string, string> => {
+    const v = text('WHARF_APP_ENV');
+    if (v === undefined) return {};
+    try {
+      const parsed = JSON.parse(v) as unknown;
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed) && Object.values(parsed).every((x) => typeof x === 'string')) {
+        return parsed as Record<string, string>;
+      }
+    } catch {
+      /* reported below */
+    }
+    problems.push({ path: 'WHARF_APP_ENV', message: 'must be a JSON object of strings ({"NAME": "value"})' });
+    return {};
+  };
+  const sandbox = text('WHARF_SANDBOX') ?? 'none';
+  if (sandbox !== 'bwrap' && sandbox !== 'none') problems.push({ path: 'WHARF_SANDBOX', message: `must be bwrap or none, got "${sandbox.slice(0, 40)}"` });
+  const uid = text('WHARF_SANDBOX_UID') === undefined ? undefined : int('WHARF_SANDBOX_UID', 1, 2 ** 32 - 2);
+  const gid = text('WHARF_SANDBOX_GID') === undefined ? undefined : int('WHARF_SANDBOX_GID', 1, 2 ** 32 - 2);
+  if ((uid === undefined) !== (gid === undefined)) problems.push({ path: 'WHARF_SANDBOX_GID', message: 'WHARF_SANDBOX_UID and WHARF_SANDBOX_GID go together' });
+  if (sandbox === 'bwrap' && !text('WHARF_RUN_DIR')) problems.push({ path: 'WHARF_RUN_DIR', message: 'is required with WHARF_SANDBOX=bwrap' });
   const memory = text('WHARF_MEMORY_LIMIT_BYTES');
   const memoryBytes = memory === undefined ? undefined : int('WHARF_MEMORY_LIMIT_BYTES', 1, Number.MAX_SAFE_INTEGER);
   const data: LauncherEnv = {
@@ -122,15 +161,27 @@ export function parseLauncherEnv(env: NodeJS.ProcessEnv): EnvParse {
     WHARF_START_TIMEOUT_SECONDS: int('WHARF_START_TIMEOUT_SECONDS', 1, 86_400, 300),
     WHARF_STOP_GRACE_MS: int('WHARF_STOP_GRACE_MS', 0, 600_000, 5000),
     WHARF_WATCH_INTERVAL_MS: int('WHARF_WATCH_INTERVAL_MS', 100, 600_000, 2000),
+    WHARF_APP_ENV: appEnv(),
+    WHARF_LISTEN_HOST: text('WHARF_LISTEN_HOST') ?? '127.0.0.1',
+    WHARF_SANDBOX: sandbox === 'bwrap' ? 'bwrap' : 'none',
+    WHARF_BWRAP: text('WHARF_BWRAP') ?? 'bwrap',
+    WHARF_SANDBOX_UID: uid,
+    WHARF_SANDBOX_GID: gid,
+    WHARF_SETPRIV: text('WHARF_SETPRIV') ?? 'setpriv',
+    WHARF_RUN_DIR: text('WHARF_RUN_DIR'),
   };
   return problems.length ? { success: false, problems } : { success: true, data };
 }
 
-/** The app's environment: everything that is not the platform's, plus what the platform gives every app. */
-export function appEnvironment(env: NodeJS.ProcessEnv, extra: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) {
-    if (v === undefined || k.toUpperCase().startsWith('WHARF_') || k === 'PORT') continue;
+/**
+ * The app's environment: the basics every app gets (PATH, LANG, HOME), then the app's own variables
+ * (`WHARF_APP_ENV`; `WHARF_*` and PORT are the platform's and never taken from it), then what the
+ * platform gives every app (`extra`: PORT, WHARF_INSTANCE_ID, …).
+ */
+export function appEnvironment(base: Record<string, string>, appEnv: Record<string, string>, extra: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = { ...base };
+  for (const [k, v] of Object.entries(appEnv)) {
+    if (k.toUpperCase().startsWith('WHARF_') || k === 'PORT') continue;
     out[k] = v;
   }
   return { ...out, ...extra };

@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
@@ -201,7 +201,7 @@ async function appView(port: number): Promise<Record<string, unknown>> {
 }
 
 it('as a standby, runs its instance in the interpreter it started ahead of time, which the app cannot tell from python -m', async () => {
-  const appEnv = { LANG: 'C.UTF-8', GREETING: 'hi', WHARF_PYTHON: REAL_PYTHON };
+  const appEnv = { LANG: 'C.UTF-8', WHARF_APP_ENV: JSON.stringify({ GREETING: 'hi' }), WHARF_PYTHON: REAL_PYTHON };
   const cold = await launch('probe', { module: 'probe.app', env: appEnv });
   const coldView = await appView(cold.port);
 
@@ -235,6 +235,61 @@ it('as a standby, exits with its interpreter when its scheduler goes away before
   expect(await warm.exited).toBe(0);
   for (let i = 0; i < 100 && existsSync(`/proc/${warm.python}`); i++) await sleep(20);
   expect(existsSync(`/proc/${warm.python}`)).toBe(false);
+});
+
+const HAS_BWRAP = spawnSync('bwrap', ['--version']).status === 0;
+const AS_ROOT = process.getuid?.() === 0;
+
+(HAS_BWRAP ? it : it.skip)('runs the app sandboxed: its own uid, no network, nothing of the host but the runtime, its env apart from the launcher\'s', async () => {
+  const appEnv = { GREETING: 'hi', LD_PRELOAD: '/nonexistent.so', NODE_OPTIONS: '--require /nonexistent.js', PATH: '/usr/bin:/bin' };
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(tmp, 'inst-'));
+  const uid = 200_000 + (process.pid % 50_000);
+  for (const d of ['work', 'data', 'run']) {
+    mkdirSync(path.join(dir, d), { mode: 0o700 });
+    if (AS_ROOT) chownSync(path.join(dir, d), uid, uid);
+  }
+  const env = {
+    ...launcherEnv('probe', port, dir, { module: 'probe.app' }),
+    WHARF_PYTHON: REAL_PYTHON,
+    WHARF_APP_ENV: JSON.stringify(appEnv),
+    WHARF_VOLUME_DIR: path.join(dir, 'data'),
+    WHARF_SANDBOX: 'bwrap',
+    WHARF_RUN_DIR: path.join(dir, 'run'),
+    ...(AS_ROOT ? { WHARF_SANDBOX_UID: String(uid), WHARF_SANDBOX_GID: String(uid) } : {}),
+  };
+  const child = spawn(process.execPath, [MAIN], { env, stdio: 'ignore', detached: true });
+  children.push(child);
+  const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+  const view = await appView(port);
+  const seen = view.env as Record<string, string>;
+  expect(seen).toMatchObject({ GREETING: 'hi', LD_PRELOAD: '/nonexistent.so', PORT: '8080', HOME: path.join(dir, 'work') });
+  expect(Object.keys(seen).filter((k) => k.startsWith('WHARF_') && !['WHARF_INSTANCE_ID', 'WHARF_VOLUME_DIR'].includes(k))).toEqual([]);
+  // The app's variables never became the launcher's own.
+  const launcherEnviron = readFileSync(`/proc/${child.pid}/environ`, 'utf8').split('\0');
+  expect(launcherEnviron.filter((l) => /^(GREETING|LD_PRELOAD|NODE_OPTIONS)=/.test(l))).toEqual([]);
+  // The launcher listens on loopback only, and no port of the app's is open on this host.
+  const listening = readFileSync('/proc/net/tcp', 'utf8') + readFileSync('/proc/net/tcp6', 'utf8');
+  const hex = port.toString(16).toUpperCase().padStart(4, '0');
+  expect(listening).toMatch(new RegExp(`0100007F:${hex} 00000000:0000 0A`));
+  expect(listening).not.toMatch(new RegExp(`00000000:${hex} `));
+  expect(statSync(path.join(dir, 'run', 'app.sock')).isSocket()).toBe(true);
+  if (AS_ROOT) {
+    // The app (the relay's child, deep under bubblewrap) runs as the instance's uid.
+    const uids: number[] = [];
+    const walk = (pid: number): void => {
+      for (const c of childPids(pid)) {
+        uids.push(Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${c}/status`, 'utf8'))![1]));
+        walk(c);
+      }
+    };
+    walk(child.pid!);
+    expect(uids).toContain(uid);
+    expect(uids.filter((u) => u !== 0 && u !== uid)).toEqual([]);
+  }
+  child.kill('SIGTERM');
+  expect(await exited).toBe(0);
+  expect(childPids(child.pid!)).toEqual([]);
 });
 
 it('keeps logs in a bounded ring of two files', () => {

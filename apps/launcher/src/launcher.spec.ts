@@ -20,9 +20,21 @@ describe('launcher helpers', () => {
     ]);
   });
 
-  it("passes the app everything except the platform's variables", () => {
-    const env = appEnvironment({ PATH: '/bin', GREETING: 'hi', WHARF_BUNDLE_TOKEN: 't', wharf_status_token: 't', PORT: '1' }, { PORT: '2' });
-    expect(env).toEqual({ PATH: '/bin', GREETING: 'hi', PORT: '2' });
+  it("gives the app the basics, then its own variables (never the platform's), then the platform's extras", () => {
+    const env = appEnvironment(
+      { PATH: '/bin', HOME: '/w' },
+      { PATH: '/opt/bin', GREETING: 'hi', WHARF_BUNDLE_TOKEN: 't', wharf_status_token: 't', PORT: '1' },
+      { PORT: '2' },
+    );
+    expect(env).toEqual({ PATH: '/opt/bin', HOME: '/w', GREETING: 'hi', PORT: '2' });
+  });
+
+  it('takes the app environment only as a JSON object of strings, and the sandbox settings together', () => {
+    const base = { PORT: '1', WHARF_INSTANCE_ID: 'a', WHARF_BUNDLE_URL: 'http://x', WHARF_BUNDLE_TOKEN: 't', WHARF_BUNDLE_SHA256: 'a'.repeat(64), WHARF_MODULE: 'm' };
+    const ok = parseLauncherEnv({ ...base, WHARF_APP_ENV: '{"A":"1"}', WHARF_SANDBOX: 'bwrap', WHARF_RUN_DIR: '/r', WHARF_SANDBOX_UID: '200001', WHARF_SANDBOX_GID: '200001' });
+    expect(ok.success && ok.data).toMatchObject({ WHARF_APP_ENV: { A: '1' }, WHARF_SANDBOX: 'bwrap', WHARF_SANDBOX_UID: 200001, WHARF_LISTEN_HOST: '127.0.0.1' });
+    const bad = parseLauncherEnv({ ...base, WHARF_APP_ENV: '{"A":1}', WHARF_SANDBOX: 'bwrap', WHARF_SANDBOX_UID: '5' });
+    expect(bad.success ? [] : bad.problems.map((p) => p.path).sort()).toEqual(['WHARF_APP_ENV', 'WHARF_RUN_DIR', 'WHARF_SANDBOX_GID']);
   });
 
   it('validates its environment, naming every bad variable', () => {

@@ -2,7 +2,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cp, mkdir, rename, rm, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { appCommand, freeLoopbackPort, startApp, waitForListen, type RunningApp } from './app-process';
+import { appCommand, freeLoopbackPort, onLoopbackPort, startApp, type RunningApp } from './app-process';
+import { SANDBOXED_APP_PORT, startSandboxedApp } from './app-relay';
+import { chownTree, interpreterPrefix, TOOL_ENV, type SandboxOptions } from './sandbox';
 import { withBuildLock } from './build-lock';
 import { fetchBundle } from './bundle-fetcher';
 import { FrontServer } from './front-server';
@@ -79,7 +81,7 @@ export class Launcher {
     this.watchStateDir();
     try {
       await mkdir(this.workDir, { recursive: true });
-      await this.front.listen(this.env.PORT).catch((e: Error) => {
+      await this.front.listen(this.env.PORT, this.env.WHARF_LISTEN_HOST).catch((e: Error) => {
         throw new LaunchFailure(`cannot listen on port ${this.env.PORT}: ${e.message}`);
       });
       this.log.info(`instance ${this.env.WHARF_INSTANCE_ID} (generation ${this.env.WHARF_GENERATION}) listening on port ${this.env.PORT}`);
@@ -94,6 +96,7 @@ export class Launcher {
         cacheDir: this.env.WHARF_VENV_CACHE,
         out: this.log,
         onStep: () => this.enter('Installing dependencies'),
+        sandbox: this.sandbox(),
       }).catch((e: unknown) => {
         if (e instanceof CommandFailed) throw new LaunchFailure(`${e.message} while installing dependencies`);
         throw e;
@@ -149,6 +152,9 @@ export class Launcher {
       }
       this.log.info(`bundle ${hit ? 'copied from the cache' : 'fetched, unpacked and cached'}: sha256 ${sha.slice(0, 12)}… (${Date.now() - t0} ms)`);
     }
+    // The instance's copy belongs to the instance's uid (its app may write next to its code).
+    const user = this.sandbox()?.user;
+    if (user) await chownTree(this.appDir, user.uid, user.gid);
     writeFileSync(marker, sha);
   }
 
@@ -182,7 +188,8 @@ export class Launcher {
   }
 
   private async startApp(python: string, venv: string | null): Promise<void> {
-    const port = await freeLoopbackPort();
+    const sandbox = this.sandbox();
+    const port = sandbox ? SANDBOXED_APP_PORT : await freeLoopbackPort();
     const extra: Record<string, string> = {
       PORT: String(port),
       PYTHONUNBUFFERED: '1',
@@ -190,24 +197,48 @@ export class Launcher {
     };
     if (this.env.WHARF_VOLUME_DIR) extra.WHARF_VOLUME_DIR = this.env.WHARF_VOLUME_DIR;
     if (this.env.WHARF_IDENTITY_KEY) extra.WHARF_IDENTITY_KEY = this.env.WHARF_IDENTITY_KEY;
+    const basePath = sandbox ? TOOL_ENV.PATH! : (this.processEnv.PATH ?? '/usr/bin:/bin');
     if (venv) {
       extra.VIRTUAL_ENV = venv;
-      extra.PATH = `${path.join(venv, 'bin')}:${this.processEnv.PATH ?? '/usr/bin:/bin'}`;
+      extra.PATH = `${path.join(venv, 'bin')}:${this.env.WHARF_APP_ENV.PATH ?? basePath}`;
     }
-    const appEnv = appEnvironment(this.processEnv, extra);
+    const base: Record<string, string> = { PATH: basePath, LANG: this.processEnv.LANG ?? 'C.UTF-8', HOME: this.workDir };
+    // A uid without a passwd entry: Python's getpass (and more) read the user's name from here.
+    if (sandbox?.user) Object.assign(base, { USER: 'app', LOGNAME: 'app' });
+    const appEnv = appEnvironment(base, this.env.WHARF_APP_ENV, extra);
     const onOutput = (stream: 'out' | 'err', data: Buffer) => this.log.chunk(stream, data);
     const standby = this.takePythonStandby();
     const t0 = Date.now();
     // The memory limit applies where prlimit is available (the standby sets the same RLIMIT_AS itself).
     const memoryLimitBytes = this.env.WHARF_PRLIMIT ? this.env.WHARF_MEMORY_LIMIT_BYTES : undefined;
-    if (standby?.fits(python, venv, appEnv)) {
+    if (sandbox) {
+      standby?.discard();
+      const prefix = interpreterPrefix(python);
+      this.log.info(`starting: ${python} -m ${this.env.WHARF_MODULE} in a sandbox${sandbox.user ? ` as uid ${sandbox.user.uid}` : ''}, with no network`);
+      this.app = startSandboxedApp({
+        sandbox,
+        mounts: {
+          readOnly: [...(prefix ? [prefix] : []), ...(venv ? [venv] : [])],
+          writable: [this.workDir, ...(this.env.WHARF_VOLUME_DIR ? [this.env.WHARF_VOLUME_DIR] : [])],
+          runDir: this.env.WHARF_RUN_DIR!,
+          cwd: this.appDir,
+        },
+        python,
+        argv: [python, '-m', this.env.WHARF_MODULE],
+        env: appEnv,
+        memoryLimitBytes,
+        prlimit: this.env.WHARF_PRLIMIT,
+        graceMs: this.env.WHARF_STOP_GRACE_MS,
+        onOutput,
+      });
+    } else if (standby?.fits(python, venv, appEnv)) {
       this.log.info(`starting: ${python} -m ${this.env.WHARF_MODULE} in an interpreter started ahead of time (app port ${port})`);
-      this.app = standby.run({ module: this.env.WHARF_MODULE, cwd: this.appDir, env: appEnv, memoryLimitBytes, onOutput });
+      this.app = onLoopbackPort(standby.run({ module: this.env.WHARF_MODULE, cwd: this.appDir, env: appEnv, memoryLimitBytes, onOutput }), port);
     } else {
       standby?.discard();
       const command = appCommand({ python, module: this.env.WHARF_MODULE, memoryLimitBytes, prlimit: this.env.WHARF_PRLIMIT });
       this.log.info(`starting: ${command[0]} ${command[1].join(' ')} (app port ${port})`);
-      this.app = startApp({ command, cwd: this.appDir, env: appEnv, onOutput });
+      this.app = onLoopbackPort(startApp({ command, cwd: this.appDir, env: appEnv, onOutput }), port);
     }
     const app = this.app;
     void app.exited.then(({ code, signal }) => {
@@ -215,16 +246,24 @@ export class Launcher {
       this.log.flush('err');
       if (!this.finishing) void this.fail(new LaunchFailure(`the app exited ${signal ? `on signal ${signal}` : `with code ${code}`}`));
     });
-    const outcome = await waitForListen(port, app, this.env.WHARF_START_TIMEOUT_SECONDS * 1000);
+    const outcome = await app.ready(this.env.WHARF_START_TIMEOUT_SECONDS * 1000);
     if (outcome === 'exited') return; // handled above
     if (outcome === 'timeout') {
       throw new LaunchFailure(
         `the app did not listen on its port within ${this.env.WHARF_START_TIMEOUT_SECONDS} s; it must serve HTTP on the port given in $PORT`,
       );
     }
-    this.front.proxyTo(port);
+    this.front.proxyTo(app.target);
     this.log.info(`the app is up: ${Date.now() - t0} ms after its start, ${Date.now() - this.started} ms after the launcher's`);
     this.reporter.report('RUNNING', null);
+  }
+
+  /** The sandbox the app and its installs run in (WHARF_SANDBOX=bwrap), or null. */
+  private sandbox(): SandboxOptions | null {
+    const e = this.env;
+    if (e.WHARF_SANDBOX !== 'bwrap') return null;
+    const user = e.WHARF_SANDBOX_UID !== undefined ? { uid: e.WHARF_SANDBOX_UID, gid: e.WHARF_SANDBOX_GID!, setpriv: e.WHARF_SETPRIV } : null;
+    return { bwrap: e.WHARF_BWRAP, user };
   }
 
   private takePythonStandby(): PythonStandby | null {
@@ -265,12 +304,7 @@ export class Launcher {
 
   private async killApp(): Promise<void> {
     this.takePythonStandby()?.discard();
-    const app = this.app;
-    if (!app || app.child.exitCode !== null || app.child.signalCode !== null) return;
-    app.child.kill('SIGTERM');
-    const t = setTimeout(() => app.child.kill('SIGKILL'), this.env.WHARF_STOP_GRACE_MS);
-    await app.exited;
-    clearTimeout(t);
+    await this.app?.stop(this.env.WHARF_STOP_GRACE_MS);
   }
 
   private finish(code: number, reason: string): void {

@@ -5,6 +5,7 @@ import { chmod, mkdir, readdir, readFile, rename, rm, stat, utimes } from 'node:
 import path from 'node:path';
 import { withBuildLock } from './build-lock';
 import { hasRequirements, venvKey } from './requirements';
+import { chownTree, interpreterPrefix, sandboxCommand, type SandboxOptions } from './sandbox';
 
 export interface PythonEnv {
   /** The interpreter to start the app with. */
@@ -77,6 +78,13 @@ export async function preparePython(opts: {
   cacheDir?: string;
   out: CommandOutput;
   onStep: (step: 'install') => void;
+  /**
+   * Confines the build (the venv and `pip install`, which runs the bundle's build scripts when it
+   * ships source packages): with no network, only the runtime, the bundle (read-only) and the new
+   * venv visible, as the instance's uid. The finished venv is then handed back to the launcher's
+   * user and made read-only before it is shared.
+   */
+  sandbox?: SandboxOptions | null;
 }): Promise<PythonEnv> {
   const reqFile = path.join(opts.appDir, 'requirements.txt');
   const reqText = existsSync(reqFile) ? await readFile(reqFile, 'utf8') : null;
@@ -101,15 +109,29 @@ export async function preparePython(opts: {
   await withBuildLock(`${final}.lock`, ready, async () => {
     const tmp = path.join(parent, `.tmp-${key}-${randomBytes(4).toString('hex')}`);
     try {
-      const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: opts.workDir, LANG: 'C.UTF-8', PIP_NO_CACHE_DIR: '1' };
+      const sb = opts.sandbox ?? null;
+      const env = { PATH: sb ? '/usr/local/bin:/usr/bin:/bin' : (process.env.PATH ?? '/usr/bin:/bin'), HOME: sb ? '/tmp' : opts.workDir, LANG: 'C.UTF-8', PIP_NO_CACHE_DIR: '1' };
+      const prefix = interpreterPrefix(opts.python);
+      const run = (cmd: string, args: string[], what: string) => {
+        const [c, a] = sb
+          ? sandboxCommand(sb, { readOnly: [...(prefix ? [prefix] : []), opts.appDir], writable: [tmp], cwd: opts.appDir }, [cmd, ...args])
+          : [cmd, args];
+        return runLogged(c, a, { cwd: opts.appDir, env, what, out: opts.out });
+      };
+      if (sb) {
+        await mkdir(tmp, { mode: 0o700 });
+        if (sb.user) await chownTree(tmp, sb.user.uid, sb.user.gid);
+      }
       opts.out.info(`creating a virtual environment with ${opts.python}`);
-      await runLogged(opts.python, ['-m', 'venv', tmp], { cwd: opts.appDir, env, what: 'creating the virtual environment', out: opts.out });
+      await run(opts.python, ['-m', 'venv', tmp], 'creating the virtual environment');
       const wheels = path.join(opts.appDir, 'wheels');
       const args = ['-m', 'pip', 'install', '--no-index', '--disable-pip-version-check', '--no-input', '--progress-bar', 'off'];
       if (existsSync(wheels)) args.push('--find-links', wheels);
       args.push('-r', reqFile);
       opts.out.info('installing requirements.txt (offline, from the bundle\'s wheels/)');
-      await runLogged(path.join(tmp, 'bin', 'python'), args, { cwd: opts.appDir, env, what: 'pip install', out: opts.out });
+      await run(path.join(tmp, 'bin', 'python'), args, 'pip install');
+      // Nothing of the instance's may change the venv once other instances share it.
+      if (sb?.user) await chownTree(tmp, process.getuid?.() ?? 0, process.getgid?.() ?? 0);
       await makeReadOnly(tmp);
       await rename(tmp, final);
       built = true;

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { RunningApp } from './app-process';
+import type { StartedProcess } from './app-process';
 
 /**
  * Runs in a Python started ahead of time: reads one JSON line from stdin, then becomes the app
@@ -46,7 +46,7 @@ const STARTUP_SENSITIVE = /^(PYTHON.*|LANG|LANGUAGE|LC_.*|VIRTUAL_ENV|TZ)$/;
  */
 export class PythonStandby {
   private readonly child: ChildProcess;
-  private readonly exited: RunningApp['exited'];
+  private readonly exited: StartedProcess['exited'];
 
   constructor(
     readonly python: string,
@@ -69,7 +69,7 @@ export class PythonStandby {
   }
 
   /** Becomes the app: `module` in `cwd` with `env`. Output goes to `onOutput`, as for a started app. */
-  run(opts: { module: string; cwd: string; env: Record<string, string>; memoryLimitBytes?: number; onOutput: (stream: 'out' | 'err', data: Buffer) => void }): RunningApp {
+  run(opts: { module: string; cwd: string; env: Record<string, string>; memoryLimitBytes?: number; onOutput: (stream: 'out' | 'err', data: Buffer) => void }): StartedProcess {
     this.child.stdout!.on('data', (d: Buffer) => opts.onOutput('out', d));
     this.child.stderr!.on('data', (d: Buffer) => opts.onOutput('err', d));
     this.child.stdin!.end(`${JSON.stringify({ module: opts.module, cwd: opts.cwd, env: opts.env, memory: opts.memoryLimitBytes ?? null })}\n`);

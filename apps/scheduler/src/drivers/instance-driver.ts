@@ -62,8 +62,10 @@ export interface DriverCapabilities {
 
 /** Everything a launcher needs besides what the driver derives from the record. Never stored (holds tokens and secret values). */
 export interface LaunchPlan {
-  /** `WHARF_BUNDLE_URL`, `WHARF_BUNDLE_TOKEN`, `WHARF_STATUS_URL`, `WHARF_STATUS_TOKEN`, and the app's env. */
+  /** The launcher's own variables: `WHARF_BUNDLE_URL`, `WHARF_BUNDLE_TOKEN`, `WHARF_STATUS_URL`, `WHARF_STATUS_TOKEN`, `WHARF_IDENTITY_KEY`. */
   env: Record<string, string>;
+  /** The app's `[[Env]]` (values and granted secrets): given to the app only, never to the launcher's own environment. */
+  appEnv: Record<string, string>;
 }
 
 export type PlanFor = (record: InstanceRecord) => Promise<LaunchPlan>;

@@ -1,0 +1,180 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import type { RunningApp } from './app-process';
+import { SANDBOX_RUN_DIR, sandboxCommand, TOOL_ENV, type SandboxMounts, type SandboxOptions } from './sandbox';
+
+/** The relay's socket, inside the sandbox's run folder. */
+export const RELAY_SOCKET = 'app.sock';
+
+/**
+ * Runs inside the sandbox next to the app (`python -I -S -c RELAY`, the runtime's own interpreter,
+ * standard library only). It reads one JSON line on stdin (the app's command, folder, environment
+ * and port), starts the app, and once the app accepts connections on its port (inside the
+ * sandbox's own network namespace) it listens on a Unix socket in the run folder and relays every
+ * connection to that port, byte for byte. On fd 3 it says `{"up":true}` then, when the app is gone,
+ * `{"exit":<code>,"signal":<name>}`. A second line `stop` (or end-of-file: the launcher died) stops
+ * the app: SIGTERM, then SIGKILL after the grace period. The app never sees fd 3 or the relay's stdin.
+ */
+const RELAY = `import asyncio, json, os, signal, socket, subprocess, sys, threading
+cfg = json.loads(sys.stdin.readline())
+status = os.fdopen(3, "w", buffering=1)
+def say(**kw):
+    try:
+        status.write(json.dumps(kw) + "\\n")
+    except OSError:
+        pass
+port = cfg["port"]
+try:
+    app = subprocess.Popen(cfg["argv"], cwd=cfg["cwd"], env=cfg["env"], stdin=subprocess.DEVNULL, close_fds=True)
+except OSError as e:
+    sys.stderr.write("cannot start %s: %s\\n" % (cfg["argv"][0], e.strerror))
+    say(exit=127, signal=None)
+    os._exit(0)
+loop = asyncio.new_event_loop()
+def control():
+    sys.stdin.readline()
+    if app.poll() is None:
+        try:
+            app.terminate()
+            app.wait(cfg["grace"])
+        except subprocess.TimeoutExpired:
+            app.kill()
+        except OSError:
+            pass
+threading.Thread(target=control, daemon=True).start()
+def waiter():
+    app.wait()
+    loop.call_soon_threadsafe(loop.stop)
+threading.Thread(target=waiter, daemon=True).start()
+async def pump(r, w):
+    try:
+        while True:
+            data = await r.read(65536)
+            if not data:
+                break
+            w.write(data)
+            await w.drain()
+        if w.can_write_eof():
+            w.write_eof()
+    except (ConnectionError, OSError):
+        pass
+async def handle(cr, cw):
+    try:
+        ar, aw = await asyncio.open_connection("127.0.0.1", port)
+    except OSError:
+        cw.close()
+        return
+    aw.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    try:
+        await asyncio.gather(pump(cr, aw), pump(ar, cw))
+    finally:
+        cw.close()
+        aw.close()
+async def up():
+    while app.poll() is None:
+        try:
+            _, w = await asyncio.open_connection("127.0.0.1", port)
+            w.close()
+            break
+        except OSError:
+            await asyncio.sleep(0.02)
+    if app.poll() is not None:
+        return
+    try:
+        os.unlink(cfg["socket"])
+    except FileNotFoundError:
+        pass
+    await asyncio.start_unix_server(handle, path=cfg["socket"], limit=65536)
+    os.chmod(cfg["socket"], 0o600)
+    say(up=True)
+loop.create_task(up())
+loop.run_forever()
+rc = app.returncode
+say(exit=rc if rc >= 0 else None, signal=signal.Signals(-rc).name if rc < 0 else None)
+os._exit(0)
+`;
+
+/** The app's port inside its own network namespace: nothing else listens there. */
+export const SANDBOXED_APP_PORT = 8080;
+
+export interface SandboxedAppOptions {
+  sandbox: SandboxOptions;
+  mounts: SandboxMounts & { runDir: string };
+  /** The runtime's interpreter (runs the relay, and `python -m <module>` unless `argv` says otherwise). */
+  python: string;
+  /** The app's command line, run by the relay inside. */
+  argv: string[];
+  /** The app's whole environment (PORT included). */
+  env: Record<string, string>;
+  /** `prlimit --as` for the sandbox's processes, when a memory limit applies. */
+  memoryLimitBytes?: number;
+  prlimit?: string;
+  graceMs: number;
+  onOutput: (stream: 'out' | 'err', data: Buffer) => void;
+}
+
+/**
+ * Starts the app confined (see sandbox.ts) behind the relay. Only the launcher reaches it, through
+ * `<runDir>/app.sock`; `ready()` resolves when the app accepts connections, `stop()` ends it gracefully.
+ */
+export function startSandboxedApp(o: SandboxedAppOptions): RunningApp {
+  const socketPath = path.join(o.mounts.runDir, RELAY_SOCKET);
+  const [bwrap, args] = sandboxCommand(o.sandbox, o.mounts, [o.python, '-I', '-S', '-c', RELAY]);
+  const [cmd, argv] =
+    o.memoryLimitBytes && o.prlimit ? [o.prlimit, [`--as=${o.memoryLimitBytes}`, '--', bwrap, ...args]] : [bwrap, args];
+  const child = spawn(cmd, argv, { env: TOOL_ENV, stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
+  child.stdout!.on('data', (d: Buffer) => o.onOutput('out', d));
+  child.stderr!.on('data', (d: Buffer) => o.onOutput('err', d));
+  child.stdin!.on('error', () => undefined);
+  child.stdin!.write(
+    `${JSON.stringify({ argv: o.argv, cwd: o.mounts.cwd, env: o.env, port: SANDBOXED_APP_PORT, socket: `${SANDBOX_RUN_DIR}/${RELAY_SOCKET}`, grace: o.graceMs / 1000 })}\n`,
+  );
+  let up = false;
+  let reported: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+  const upWaiters: (() => void)[] = [];
+  createInterface({ input: child.stdio[3] as Readable }).on('line', (line) => {
+    try {
+      const msg = JSON.parse(line) as { up?: boolean; exit?: number | null; signal?: NodeJS.Signals | null };
+      if (msg.up) {
+        up = true;
+        for (const w of upWaiters.splice(0)) w();
+      } else if ('exit' in msg) reported = { code: msg.exit ?? null, signal: msg.signal ?? null };
+    } catch {
+      /* not the relay's */
+    }
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('error', () => resolve({ code: 127, signal: null }));
+    child.once('close', (code, signal) => {
+      for (const w of upWaiters.splice(0)) w();
+      // The relay's report is the app's own exit; without one, the sandbox itself ended (killed, or it could not start).
+      resolve(reported ?? { code, signal });
+    });
+  });
+  let gone = false;
+  void exited.then(() => (gone = true));
+  return {
+    child,
+    exited,
+    target: { socketPath },
+    ready: (timeoutMs) =>
+      new Promise((resolve) => {
+        if (up) return resolve('listening');
+        if (gone) return resolve('exited');
+        const t = setTimeout(() => resolve(gone ? 'exited' : 'timeout'), timeoutMs);
+        upWaiters.push(() => {
+          clearTimeout(t);
+          resolve(up ? 'listening' : 'exited');
+        });
+      }),
+    stop: async (graceMs) => {
+      if (gone) return;
+      child.stdin!.end('stop\n');
+      const t = setTimeout(() => child.kill('SIGKILL'), graceMs + 1000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}
