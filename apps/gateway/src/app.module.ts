@@ -39,7 +39,7 @@ export class GatewayModule {
     const { platform } = settings;
     return {
       module: GatewayModule,
-      imports: [NatsModule.forService('gateway', platform.NatsUrl, platform.RequestTimeoutMs)],
+      imports: [NatsModule.forService('gateway', platform)],
       controllers: [
         HealthController,
         TokensController,

@@ -20,7 +20,7 @@ export class RepositoryModule {
     const { platform, repository } = settings;
     return {
       module: RepositoryModule,
-      imports: [NatsModule.forService('repository', platform.NatsUrl, platform.RequestTimeoutMs)],
+      imports: [NatsModule.forService('repository', platform)],
       controllers: [AppHandlers, TagHandlers, BundleController, HealthController],
       providers: [
         { provide: REPOSITORY_SETTINGS, useValue: settings },

@@ -65,7 +65,7 @@ describe('repository service (real Postgres, NATS, S3 server, HTTP)', () => {
     await connectNats(app);
     await app.listen(0, '127.0.0.1');
     base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
-    rpc = new RpcClient({ service: 'test', servers: [nats.url], requestTimeoutMs: 5000 });
+    rpc = new RpcClient({ service: 'test', servers: [nats.url], requestTimeoutMs: 5000, secret: SECRET });
     await rpc.connect();
     nc = await connect({ servers: nats.url });
     // Nest's NATS transport publishes events as { pattern, data }

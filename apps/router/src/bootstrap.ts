@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import type { INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { logLevels } from '@wharf/config';
-import { natsServerOptions, splitServers, WharfExceptionFilter } from '@wharf/nats';
+import { natsOptions, natsServerOptions, WharfExceptionFilter } from '@wharf/nats';
 import { RouterServer } from './proxy/router.server';
 import type { RouterSettings } from './router.config';
 import { RouterModule } from './router.module';
@@ -13,7 +13,7 @@ import { RouterModule } from './router.module';
  */
 export async function startRouter(settings: RouterSettings): Promise<{ app: INestMicroservice; port: number }> {
   const { platform } = settings;
-  const nats = natsServerOptions({ service: 'router', servers: splitServers(platform.NatsUrl), requestTimeoutMs: platform.RequestTimeoutMs });
+  const nats = natsServerOptions(natsOptions('router', platform));
   const app = await NestFactory.createMicroservice(RouterModule.forRoot(settings), { ...nats, logger: logLevels(platform.LogLevel) });
   app.useGlobalFilters(new WharfExceptionFilter());
   app.enableShutdownHooks();

@@ -12,7 +12,7 @@ export class RouterModule {
   static forRoot(settings: RouterSettings): DynamicModule {
     return {
       module: RouterModule,
-      imports: [NatsModule.forService('router', settings.platform.NatsUrl, settings.platform.RequestTimeoutMs)],
+      imports: [NatsModule.forService('router', settings.platform)],
       controllers: [RouterEvents],
       providers: [{ provide: ROUTER_SETTINGS, useValue: settings }, InstanceDirectory, Authenticator, AccessService, RouterServer],
     };

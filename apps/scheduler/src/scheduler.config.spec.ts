@@ -1,9 +1,12 @@
 import { ConfigError } from '@wharf/config';
 import { loadSchedulerSettings } from './scheduler.config';
 
+/** Platform.InternalSecret has no default. */
+const SECRET = { WHARF_PLATFORM_INTERNAL_SECRET: 'scheduler-spec-internal-secret-0123' };
+
 const problems = (env: NodeJS.ProcessEnv): string => {
   try {
-    loadSchedulerSettings(env);
+    loadSchedulerSettings({ ...SECRET, ...env });
   } catch (e) {
     expect(e).toBeInstanceOf(ConfigError);
     return (e as ConfigError).problems.join('\n');
@@ -13,7 +16,7 @@ const problems = (env: NodeJS.ProcessEnv): string => {
 
 describe('[Scheduler] configuration', () => {
   it('has working defaults', () => {
-    const s = loadSchedulerSettings({ WHARF_DATA_DIR: '/tmp/x' });
+    const s = loadSchedulerSettings({ ...SECRET, WHARF_DATA_DIR: '/tmp/x' });
     expect(s.scheduler).toMatchObject({
       Port: 8083,
       Driver: 'process',
@@ -40,6 +43,7 @@ describe('[Scheduler] configuration', () => {
 
   it('accepts registries from the allowlist and checks memory settings', () => {
     const ok = loadSchedulerSettings({
+      ...SECRET,
       WHARF_SCHEDULER_ALLOWED_REGISTRIES: '["quay.io/x"]',
       WHARF_SCHEDULER_RUNTIME_VERSIONS: '[{Name="b",Image="quay.io/x/b:1",Default=true}]',
     });

@@ -1,14 +1,45 @@
 import { z } from 'zod';
-import { loadSection } from './load-config';
+import { ConfigError, envKey, loadSection } from './load-config';
+
+/**
+ * Secrets that were once shipped as defaults (in this code or its docs): a service configured with
+ * one of them stops at boot, since anyone who read the code knows it.
+ */
+export const KNOWN_DEFAULT_SECRETS: readonly string[] = [
+  'wharf-dev-internal-secret-change-me',
+  'wharf-dev-client-secret-change-me',
+  'change-me-to-a-long-random-secret',
+];
+
+/**
+ * A secret key that has no default: required, at least 16 characters, never a known default.
+ * `what` names the key for the message (e.g. `Platform.InternalSecret`).
+ */
+export function secretSchema(section: string, key: string) {
+  const how = `generate one with \`openssl rand -hex 32\` and set ${section}.${key} in wharf.toml or env ${envKey(section, key)}`;
+  return z
+    .string({ error: (i) => (i.input === undefined ? `required (there is no default); ${how}` : 'must be a string') })
+    .min(16, `must be at least 16 characters; ${how}`)
+    .refine((v) => !KNOWN_DEFAULT_SECRETS.includes(v), `is a publicly known default; ${how}`);
+}
 
 /** Keys every service shares: `[Platform]` in wharf.toml. */
 export const PlatformConfigSchema = z.object({
   /** NATS servers (comma separated). Falls back to env `NATS_URL`. */
   NatsUrl: z.string().min(1).default('nats://127.0.0.1:4222'),
+  /**
+   * This service's NATS user and password, when NATS requires authentication (it should: see
+   * the docs). `pnpm start` generates one per service. Both or neither.
+   */
+  NatsUser: z.string().min(1).optional(),
+  NatsPassword: z.string().min(1).optional(),
   /** Timeout of every NATS request, in milliseconds. */
   RequestTimeoutMs: z.number().int().min(100).max(120_000).default(5000),
-  /** Shared secret that signs caller assertions on the services' internal HTTP ports. */
-  InternalSecret: z.string().min(16, 'must be at least 16 characters').default('wharf-dev-internal-secret-change-me'),
+  /**
+   * Shared secret of the platform's services: signs the caller assertions of NATS requests and of
+   * the internal HTTP ports. Required (no default); `pnpm start` generates one in the data dir.
+   */
+  InternalSecret: secretSchema('Platform', 'InternalSecret'),
   /** Where local state lives (blobs, embedded Postgres, instance dirs). Falls back to env `WHARF_DATA_DIR`. */
   DataDir: z.string().default('.wharf'),
   /** Log level: error, warn, log, debug, verbose. */
@@ -16,11 +47,33 @@ export const PlatformConfigSchema = z.object({
 });
 export type PlatformConfig = z.output<typeof PlatformConfigSchema>;
 
+function withFallbacks(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out = { ...env };
+  if (env.NATS_URL && !env.WHARF_PLATFORM_NATS_URL) out.WHARF_PLATFORM_NATS_URL = env.NATS_URL;
+  if (env.WHARF_DATA_DIR && !env.WHARF_PLATFORM_DATA_DIR) out.WHARF_PLATFORM_DATA_DIR = env.WHARF_DATA_DIR;
+  return out;
+}
+
+function checkNatsUser<T extends { NatsUser?: string | undefined; NatsPassword?: string | undefined }>(c: T): T {
+  if (!!c.NatsUser !== !!c.NatsPassword) {
+    throw new ConfigError([
+      `Platform.NatsUser (env WHARF_PLATFORM_NATS_USER) and Platform.NatsPassword (env WHARF_PLATFORM_NATS_PASSWORD) go together: set both or neither`,
+    ]);
+  }
+  return c;
+}
+
 export function loadPlatformConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig {
-  const withFallbacks = { ...env };
-  if (env.NATS_URL && !env.WHARF_PLATFORM_NATS_URL) withFallbacks.WHARF_PLATFORM_NATS_URL = env.NATS_URL;
-  if (env.WHARF_DATA_DIR && !env.WHARF_PLATFORM_DATA_DIR) withFallbacks.WHARF_PLATFORM_DATA_DIR = env.WHARF_DATA_DIR;
-  return loadSection('Platform', PlatformConfigSchema, withFallbacks);
+  return checkNatsUser(loadSection('Platform', PlatformConfigSchema, withFallbacks(env)));
+}
+
+/**
+ * `[Platform]` for programs that do not use the internal secret (the embedded launcher, which
+ * generates one for the services, and the dev OpenID provider): InternalSecret may be missing.
+ */
+export function loadPlatformConfigWithoutSecret(env: NodeJS.ProcessEnv = process.env) {
+  const schema = PlatformConfigSchema.extend({ InternalSecret: PlatformConfigSchema.shape.InternalSecret.optional() });
+  return checkNatsUser(loadSection('Platform', schema, withFallbacks(env)));
 }
 
 /** Byte sizes: `200MB`, `512KiB`, `1GiB` or a number of bytes. */

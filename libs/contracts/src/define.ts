@@ -7,7 +7,10 @@ export interface RequestContract<Req extends z.ZodType = z.ZodType, Res extends 
   readonly subject: string;
   readonly request: Req;
   readonly response: Res;
-  /** `{ caller, body }`: what actually travels. */
+  /**
+   * `{ caller, body }`: what is validated. On the wire it also carries `assertion`, the signed
+   * caller assertion (see caller-assertion.ts) that the serving side checks before anything else.
+   */
   readonly envelope: z.ZodType<Envelope<z.infer<Req>>>;
 }
 

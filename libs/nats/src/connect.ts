@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
-import { NATS_OPTIONS, type NatsOptions } from './nats.options';
+import { NATS_OPTIONS, natsConnectionOptions, type NatsOptions } from './nats.options';
 import { WharfExceptionFilter } from './wharf-exception.filter';
 
 /**
@@ -16,11 +16,14 @@ export async function connectNats(app: INestApplication, opts: { queue?: string 
 }
 
 /** The NATS server transport of a service (also for services that are only a microservice, the router). */
-export function natsServerOptions(options: NatsOptions, queue?: string): MicroserviceOptions {
+export function natsServerOptions(
+  options: Pick<NatsOptions, 'service' | 'servers' | 'user' | 'password'> & Partial<NatsOptions>,
+  queue?: string,
+): MicroserviceOptions {
   return {
     transport: Transport.NATS,
     options: {
-      servers: options.servers,
+      ...natsConnectionOptions(options),
       queue: queue ?? options.service,
       name: `${options.service}-server`,
       maxReconnectAttempts: -1,

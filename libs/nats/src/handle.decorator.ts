@@ -1,15 +1,20 @@
 import {
   applyDecorators,
+  Inject,
   Injectable,
+  SetMetadata,
   UseInterceptors,
   type CallHandler,
   type ExecutionContext,
   type NestInterceptor,
 } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import { EventPattern, MessagePattern } from '@nestjs/microservices';
 import {
   internal,
   invalidInput,
+  unauthenticated,
+  verifyCallerAssertion,
   zodProblems,
   type Caller,
   type EventContract,
@@ -18,6 +23,7 @@ import {
   type RequestContract,
 } from '@wharf/contracts';
 import { map, type Observable } from 'rxjs';
+import { NATS_OPTIONS, type NatsOptions } from './nats.options';
 
 /** What a handler of contract C receives: the validated body and the caller. */
 export interface Msg<C extends RequestContract> {
@@ -25,25 +31,42 @@ export interface Msg<C extends RequestContract> {
   body: ParsedRequestOf<C>;
 }
 
+const CONTRACT = Symbol('wharf:request-contract');
+
+/**
+ * Serves one request contract: first the caller assertion (signed by the requesting service with
+ * Platform.InternalSecret, bound to this subject, the caller and the body: see RpcClient), then
+ * the envelope, then the response. Anyone on NATS without the secret cannot pose as a caller.
+ */
 @Injectable()
 class ContractInterceptor implements NestInterceptor {
-  constructor(private readonly contract: RequestContract) {}
+  constructor(
+    @Inject(NATS_OPTIONS) private readonly options: NatsOptions,
+    private readonly reflector: Reflector,
+  ) {}
 
   intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const contract = this.reflector.get<RequestContract | undefined>(CONTRACT, ctx.getHandler());
+    if (!contract) throw internal('a handler is missing its contract');
     const args = ctx.getArgs();
-    const parsed = this.contract.envelope.safeParse(args[0]);
+    const raw: unknown = args[0];
+    const wire = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
+    if (!verifyCallerAssertion(this.options.secret, contract.subject, wire.caller, wire.body, wire.assertion)) {
+      throw unauthenticated('the caller assertion is missing or invalid');
+    }
+    const parsed = contract.envelope.safeParse(raw);
     if (!parsed.success) {
       throw invalidInput(
-        `invalid request for ${this.contract.subject}`,
+        `invalid request for ${contract.subject}`,
         zodProblems(parsed.error).map((p) => ({ ...p, path: p.path.replace(/^body\.?/, '') })),
       );
     }
     args[0] = parsed.data; // the handler sees defaults applied and types narrowed
     return next.handle().pipe(
       map((answer: unknown) => {
-        const res = this.contract.response.safeParse(answer);
+        const res = contract.response.safeParse(answer);
         if (!res.success) {
-          throw internal(`${this.contract.subject} produced an invalid response`, {
+          throw internal(`${contract.subject} produced an invalid response`, {
             problems: zodProblems(res.error),
           });
         }
@@ -55,7 +78,11 @@ class ContractInterceptor implements NestInterceptor {
 
 /** Serves a request contract: subscribes in the service's queue group and validates both ways. */
 export function Handle(contract: RequestContract): MethodDecorator {
-  return applyDecorators(MessagePattern(contract.subject), UseInterceptors(new ContractInterceptor(contract)));
+  return applyDecorators(
+    MessagePattern(contract.subject),
+    SetMetadata(CONTRACT, contract),
+    UseInterceptors(ContractInterceptor),
+  );
 }
 
 @Injectable()

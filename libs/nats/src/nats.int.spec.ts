@@ -49,7 +49,7 @@ class TestHandlers {
 }
 
 async function startApp(queue: string) {
-  @Module({ imports: [NatsModule.forService(queue, NATS, 500)], controllers: [TestHandlers] })
+  @Module({ imports: [NatsModule.forService(queue, { NatsUrl: NATS, RequestTimeoutMs: 500, InternalSecret: 'nats-spec-internal-secret-0123' })], controllers: [TestHandlers] })
   class AppModule {}
   const mod = await Test.createTestingModule({ imports: [AppModule] }).compile();
   const app = mod.createNestApplication({ logger: false });

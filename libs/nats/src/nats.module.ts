@@ -1,15 +1,15 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
-import { NATS_OPTIONS, splitServers, type NatsOptions } from './nats.options';
+import { NATS_OPTIONS, natsOptions, type NatsPlatform } from './nats.options';
 import { RpcClient } from './rpc.client';
 
 @Global()
 @Module({})
 export class NatsModule {
-  static forService(service: string, natsUrl: string, requestTimeoutMs: number): DynamicModule {
-    const options: NatsOptions = { service, servers: splitServers(natsUrl), requestTimeoutMs };
+  /** `platform`: NatsUrl, RequestTimeoutMs, InternalSecret and the service's NatsUser/NatsPassword. */
+  static forService(service: string, platform: NatsPlatform): DynamicModule {
     return {
       module: NatsModule,
-      providers: [{ provide: NATS_OPTIONS, useValue: options }, RpcClient],
+      providers: [{ provide: NATS_OPTIONS, useValue: natsOptions(service, platform) }, RpcClient],
       exports: [NATS_OPTIONS, RpcClient],
     };
   }

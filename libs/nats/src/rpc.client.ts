@@ -3,6 +3,7 @@ import { ClientNats } from '@nestjs/microservices';
 import {
   internal,
   invalidInput,
+  signCallerAssertion,
   unavailable,
   WharfError,
   WireErrorSchema,
@@ -15,7 +16,7 @@ import {
   type ResponseOf,
 } from '@wharf/contracts';
 import { firstValueFrom, lastValueFrom, timeout, TimeoutError } from 'rxjs';
-import { NATS_OPTIONS, type NatsOptions } from './nats.options';
+import { NATS_OPTIONS, natsConnectionOptions, type NatsOptions } from './nats.options';
 
 /** Turns whatever a failed NATS request rejected with into a WharfError. */
 export function toWharfError(e: unknown, subject: string, timeoutMs: number): WharfError {
@@ -45,7 +46,7 @@ export class RpcClient implements OnApplicationBootstrap, OnApplicationShutdown 
 
   constructor(@Inject(NATS_OPTIONS) private readonly options: NatsOptions) {
     this.client = new ClientNats({
-      servers: options.servers,
+      ...natsConnectionOptions(options),
       name: `${options.service}-client`,
       maxReconnectAttempts: -1,
       reconnectTimeWait: 500,
@@ -67,9 +68,12 @@ export class RpcClient implements OnApplicationBootstrap, OnApplicationShutdown 
       })));
     }
     const ms = opts.timeoutMs ?? this.options.requestTimeoutMs;
+    const { caller: who, body: sent } = envelope.data;
+    // The serving side trusts the caller only with this signature over subject, caller and body.
+    const assertion = signCallerAssertion(this.options.secret, contract.subject, who, sent);
     let answer: unknown;
     try {
-      answer = await firstValueFrom(this.client.send(contract.subject, envelope.data).pipe(timeout(ms)));
+      answer = await firstValueFrom(this.client.send(contract.subject, { caller: who, body: sent, assertion }).pipe(timeout(ms)));
     } catch (e) {
       throw toWharfError(e, contract.subject, ms);
     }

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,13 +25,20 @@ export interface NatsServer {
 /**
  * A private nats-server (with JetStream) for one test file, so services in different test
  * files never answer each other's requests. Needs `nats-server` on PATH (Debian: nats-server).
+ * `config`: nats-server config text (e.g. an `authorization` block); none: anyone may connect.
  */
-export async function startNatsServer(): Promise<NatsServer> {
+export async function startNatsServer(opts: { config?: string } = {}): Promise<NatsServer> {
   const bin = spawnSync('sh', ['-c', 'command -v nats-server'], { encoding: 'utf8' }).stdout.trim();
   if (!bin) throw new Error('nats-server is not on PATH: apt-get install nats-server');
   const port = await freePort();
   const store = mkdtempSync(path.join(os.tmpdir(), 'wharf-nats-'));
-  const proc = spawn(bin, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', store], { stdio: 'ignore' });
+  const args = ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', store];
+  if (opts.config !== undefined) {
+    const file = path.join(store, 'nats-server.conf');
+    writeFileSync(file, opts.config, { mode: 0o600 });
+    args.push('-c', file);
+  }
+  const proc = spawn(bin, args, { stdio: 'ignore' });
   const until = Date.now() + 10_000;
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`nats-server exited with ${proc.exitCode}`);

@@ -249,7 +249,7 @@ export async function startRouterHarness(router: Partial<Record<keyof RouterSett
   const nats = await startNatsServer();
   const platform = new Platform();
   @Module({
-    imports: [NatsModule.forService('platform', nats.url, 3000)],
+    imports: [NatsModule.forService('platform', { NatsUrl: nats.url, RequestTimeoutMs: 3000, InternalSecret: SECRET })],
     controllers: [PlatformHandlers],
     providers: [{ provide: PLATFORM, useValue: platform }],
   })

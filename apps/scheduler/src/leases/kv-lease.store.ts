@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { unavailable } from '@wharf/contracts';
-import { connect, type KV, type KvEntry, type NatsConnection } from 'nats';
+import { connect, type ConnectionOptions, type KV, type KvEntry, type NatsConnection } from 'nats';
 import { leaseKey, ownerOfKey, parseLeaseSet, type LeaseSet, type LeaseStore } from './lease.store';
 
 const WRONG_LAST_SEQUENCE = 10071;
@@ -24,13 +24,14 @@ export class KvLeaseStore implements LeaseStore {
   private kv: KV | null = null;
 
   constructor(
-    private readonly servers: string[],
+    /** servers, and the scheduler's NATS user and reply inbox (natsConnectionOptions) */
+    private readonly connection: Pick<ConnectionOptions, 'servers' | 'user' | 'pass' | 'inboxPrefix'>,
     private readonly bucket: string,
   ) {}
 
   async init(): Promise<void> {
     this.nc = await connect({
-      servers: this.servers,
+      ...this.connection,
       name: 'scheduler-leases',
       maxReconnectAttempts: -1,
       reconnectTimeWait: 500,

@@ -197,7 +197,7 @@ export async function startHarness(): Promise<Harness> {
   const apps = new FakeApps();
   const bundles = await startBundleServer(apps);
 
-  @Module({ imports: [NatsModule.forService(uniqueId('repository'), nats.url, 8000)], controllers: [FakeRepositoryHandlers], providers: [{ provide: FakeApps, useValue: apps }] })
+  @Module({ imports: [NatsModule.forService(uniqueId('repository'), { NatsUrl: nats.url, RequestTimeoutMs: 8000, InternalSecret: SECRET })], controllers: [FakeRepositoryHandlers], providers: [{ provide: FakeApps, useValue: apps }] })
   class FakeRepositoryModule {}
   const repoMod = await Test.createTestingModule({ imports: [FakeRepositoryModule] }).compile();
   const repo = repoMod.createNestApplication({ logger: ['error'] });

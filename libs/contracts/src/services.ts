@@ -1,0 +1,91 @@
+import { CALLER_ASSERTION_TTL_SECONDS } from './caller-assertion';
+import type { EventContract, RequestContract } from './define';
+import { IdentityContracts, TokenChangedEvent } from './identity.contracts';
+import { AppChangedEvent, RepositoryContracts, TagChangedEvent } from './repository.contracts';
+import { InstanceActivityEvent, InstanceChangedEvent, SchedulerContracts } from './scheduler.contracts';
+
+/** The platform's services that talk over NATS, each with its own NATS user. */
+export const PLATFORM_SERVICES = ['gateway', 'repository', 'scheduler', 'router'] as const;
+export type PlatformService = (typeof PLATFORM_SERVICES)[number];
+
+export interface ServiceRole {
+  /** Request contracts it answers (it alone may subscribe to their subjects). */
+  readonly serves: readonly RequestContract[];
+  /** Events it publishes (it alone may publish them). */
+  readonly emits: readonly EventContract[];
+  /** Request contracts of other services it calls. */
+  readonly calls: readonly RequestContract[];
+  /** Events it listens to. */
+  readonly listens: readonly EventContract[];
+  /** Uses JetStream (the scheduler's lease bucket). */
+  readonly jetstream?: boolean;
+}
+
+const each = <T>(group: Record<string, T>): T[] => Object.values(group);
+
+/**
+ * Who owns which subject, and who calls or listens to what: the one table the NATS permissions
+ * are derived from (see natsPermissions). A contract group belongs to one service, so a new
+ * contract in a group is served by its owner (and callable by the gateway, the API in front of
+ * the repository and the scheduler) without another edit; a new group or event must be added
+ * here, which services.spec.ts checks.
+ */
+export const SERVICE_ROLES: Readonly<Record<PlatformService, ServiceRole>> = {
+  gateway: {
+    serves: each(IdentityContracts),
+    emits: [TokenChangedEvent],
+    calls: [...each(RepositoryContracts), ...each(SchedulerContracts)],
+    listens: [AppChangedEvent, TagChangedEvent, TokenChangedEvent],
+  },
+  repository: {
+    serves: each(RepositoryContracts),
+    emits: [AppChangedEvent, TagChangedEvent],
+    calls: [SchedulerContracts.countInstances],
+    listens: [AppChangedEvent, TagChangedEvent],
+  },
+  scheduler: {
+    serves: each(SchedulerContracts),
+    emits: [InstanceChangedEvent],
+    calls: [RepositoryContracts.get],
+    listens: [InstanceActivityEvent],
+    jetstream: true,
+  },
+  router: {
+    serves: [],
+    emits: [InstanceActivityEvent],
+    calls: [
+      IdentityContracts.verifyToken,
+      IdentityContracts.checkSession,
+      IdentityContracts.redeemTicket,
+      RepositoryContracts.get,
+      SchedulerContracts.route,
+      SchedulerContracts.resume,
+    ],
+    listens: [InstanceChangedEvent, TokenChangedEvent, AppChangedEvent, TagChangedEvent],
+  },
+};
+
+/** The reply inbox prefix of a service's requests (`_INBOX.<service>`), so it sees only its own replies. */
+export const natsInboxPrefix = (service: string): string => `_INBOX.${service}`;
+
+export interface NatsPermissions {
+  publish: string[];
+  subscribe: string[];
+  /** A responder may publish to the reply subject of requests it received (a few messages, for a while). */
+  allowResponses: { max: number; expiresSeconds: number } | null;
+}
+
+/** Subject permissions of a service's NATS user, derived from SERVICE_ROLES. */
+export function natsPermissions(service: PlatformService): NatsPermissions {
+  const role = SERVICE_ROLES[service];
+  const subjects = (cs: readonly { subject: string }[]) => [...new Set(cs.map((c) => c.subject))].sort();
+  return {
+    publish: [
+      ...subjects([...role.calls, ...role.emits]),
+      // JetStream's API and the KV buckets' subjects; answers come to the inbox below.
+      ...(role.jetstream ? ['$JS.API.>', '$KV.>'] : []),
+    ],
+    subscribe: [...subjects([...role.serves, ...role.listens]), `${natsInboxPrefix(service)}.>`],
+    allowResponses: role.serves.length ? { max: 5, expiresSeconds: 2 * CALLER_ASSERTION_TTL_SECONDS } : null,
+  };
+}
