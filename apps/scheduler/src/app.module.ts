@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Module, type DynamicModule } from '@nestjs/common';
-import { NatsModule, splitServers } from '@wharf/nats';
+import { NatsModule, natsConnectionOptions, natsOptions } from '@wharf/nats';
 import { INSTANCE_DRIVER, type InstanceDriver } from './drivers/instance-driver';
 import { findPrlimit, ProcessDriver } from './drivers/process/process.driver';
 import { HealthController } from './health/health.controller';
@@ -42,7 +42,7 @@ export class SchedulerModule {
     const { platform, scheduler } = settings;
     return {
       module: SchedulerModule,
-      imports: [NatsModule.forService(opts.queue ?? 'scheduler', platform.NatsUrl, platform.RequestTimeoutMs)],
+      imports: [NatsModule.forService(opts.queue ?? 'scheduler', platform)],
       controllers: [InstanceHandlers, RuntimeHandlers, SecretHandlers, InternalController, HealthController],
       providers: [
         { provide: SCHEDULER_SETTINGS, useValue: settings },
@@ -50,7 +50,7 @@ export class SchedulerModule {
         {
           provide: LEASE_STORE,
           useFactory: async () => {
-            const store = new KvLeaseStore(splitServers(platform.NatsUrl), scheduler.LeaseBucket);
+            const store = new KvLeaseStore(natsConnectionOptions(natsOptions(opts.queue ?? 'scheduler', platform)), scheduler.LeaseBucket);
             await store.init();
             return store;
           },

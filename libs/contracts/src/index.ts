@@ -6,6 +6,8 @@ export * from './app';
 export * from './repository.contracts';
 export * from './scheduler.contracts';
 export * from './internal-token';
+export * from './caller-assertion';
+export * from './services';
 export * from './identity.contracts';
 export * from './instance-identity';
 export { LAUNCHER_STATUSES, type LauncherStatus } from './wire';
