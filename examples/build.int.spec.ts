@@ -18,5 +18,5 @@ it('builds every example into a valid, deterministic bundle', async () => {
     expect(manifest.name).toBe(name);
     modules[name] = manifest.runtime.module;
   }
-  expect(modules).toEqual({ hello: 'hello.app', 'echo-ws': 'echows.app', 'wheel-app': 'wheelapp.app', crash: 'crashapp.app' });
+  expect(modules).toEqual({ hello: 'hello.app', 'echo-ws': 'echows.app', 'wheel-app': 'wheelapp.app', crash: 'crashapp.app', attacker: 'attacker.app' });
 });

@@ -4,7 +4,7 @@
  * when its files do. `wheel-app` also gets `wheels/wharf_greeting-1.0.0-py3-none-any.whl`,
  * built here from `wheel-app/wheel-src/` (a wheel is a zip: the package + a `.dist-info`).
  *
- *   pnpm --filter @wharf/examples build      # → examples/dist/{hello,echo-ws,wheel-app,crash}.zip
+ *   pnpm --filter @wharf/examples build      # → examples/dist/{hello,echo-ws,wheel-app,crash,attacker}.zip
  */
 import { createHash } from 'node:crypto';
 import { createWriteStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -16,7 +16,7 @@ import { ZipFile } from 'yazl';
 /** The examples folder, whether this runs from source (Jest) or compiled (`dist/tool/build.js`). */
 export const EXAMPLES_DIR = __dirname.endsWith(path.join('dist', 'tool')) ? path.resolve(__dirname, '../..') : __dirname;
 
-export const EXAMPLES = ['hello', 'echo-ws', 'wheel-app', 'crash'] as const;
+export const EXAMPLES = ['hello', 'echo-ws', 'wheel-app', 'crash', 'attacker'] as const;
 export type ExampleName = (typeof EXAMPLES)[number];
 
 const MTIME = new Date(Date.UTC(2020, 0, 1));

@@ -19,6 +19,17 @@ if [[ "${1:-}" == --tests ]] && ! command -v chromium >/dev/null 2>&1 && [[ "${W
     echo "setup: chromium not found; the browser tests need it (Debian/Ubuntu: apt-get install chromium, or set CHROMIUM_PATH)" >&2
   fi
 fi
+# bubblewrap: the process driver runs every app in a bubblewrap sandbox (Scheduler.ProcessSandbox = "bwrap").
+# Debian's package; installed when missing and we are root; never prompts.
+if ! command -v bwrap >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1 && [[ "$(id -u)" == 0 ]]; then
+    echo "setup: installing bubblewrap (apt-get), the sandbox apps run in" >&2
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends bubblewrap; } >/dev/null 2>&1 \
+      || echo "setup: could not install bubblewrap; Wharf's scheduler needs it to run apps (apt-get install bubblewrap)" >&2
+  else
+    echo "setup: bubblewrap not found; Wharf's scheduler needs it to run apps (Debian/Ubuntu: apt-get install bubblewrap)" >&2
+  fi
+fi
 if [[ ! -f node_modules/.modules.yaml || pnpm-lock.yaml -nt node_modules/.modules.yaml ]]; then
   pnpm install --frozen-lockfile --prefer-offline
 fi

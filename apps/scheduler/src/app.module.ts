@@ -3,6 +3,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { NatsModule, natsConnectionOptions, natsOptions } from '@wharf/nats';
 import { INSTANCE_DRIVER, type InstanceDriver } from './drivers/instance-driver';
 import { findPrlimit, ProcessDriver } from './drivers/process/process.driver';
+import { findSandboxTools } from './drivers/process/sandbox-users';
 import { HealthController } from './health/health.controller';
 import { InstanceHandlers } from './instances/instance.handlers';
 import { InstanceService } from './instances/instance.service';
@@ -33,6 +34,8 @@ export function createDriver(settings: SchedulerSettings): InstanceDriver {
     cacheKeepMs: s.ProcessCacheKeepHours * 3600_000,
     cacheSweepMs: s.ProcessCacheSweepSeconds * 1000,
     standbyPython: s.RuntimeVersions.find((r) => r.Default)?.Python ?? s.ProcessPython,
+    sandbox: findSandboxTools(s.ProcessSandbox, s.ProcessBwrap),
+    uidRange: s.ProcessUidRange,
   });
 }
 

@@ -71,6 +71,20 @@ export const SchedulerConfigSchema = z
     ProcessLauncher: z.string().default(''),
     /** Process driver: `prlimit` for memory limits (`--as`); empty = find it on PATH; `off` = do not limit. */
     ProcessPrlimit: z.string().default(''),
+    /**
+     * Process driver: how apps are confined. `bwrap` (bubblewrap): each app and the install of its
+     * requirements in its own mount, PID and network namespaces, seeing only the runtime and its own
+     * folders, with no network; as root also as its own uid. `none`: apps run with Wharf's own
+     * rights, so one user's apps at a time (others are refused): only for a machine of your own.
+     */
+    ProcessSandbox: z.enum(['bwrap', 'none']).default('bwrap'),
+    /** Process driver: bubblewrap's path; empty = find `bwrap` on PATH. */
+    ProcessBwrap: z.string().default(''),
+    /** Process driver, as root with the bwrap sandbox: the uids (and gids) instances run as, one each; no /etc/passwd entries needed. */
+    ProcessUidRange: z
+      .tuple([z.number().int().min(1000), z.number().int().max(2 ** 31 - 1)])
+      .refine(([a, b]) => a <= b, 'the first uid must not be above the last')
+      .default([200_000, 299_999]),
     /** Process driver: SIGTERM → SIGKILL grace when stopping an instance. */
     ProcessStopGraceMs: z.number().int().min(0).default(5000),
     /** Process driver: bytes per log file (two files per instance). */

@@ -10,11 +10,15 @@ export interface RunningSystem {
   gateway: string;
   /** The router's port: instances are at http://<id>.apps.localhost:<routerPort>. */
   routerPort: number;
-  /** The dev OpenID provider's issuer (users admin/admin, alice/alice, bob/bob, vic/vic). */
+  /** The dev OpenID provider's issuer (users admin, alice, bob, vic: see devUsers). */
   idp: string;
+  /** The dev users' generated passwords by username (admin, alice, bob, vic), as printed on the first start. */
+  devUsers: Record<string, string>;
   /** pid of each service process started by the embedded launcher, by name (gateway, repository, …). */
   pids(): Record<string, number>;
   adminToken: string;
+  /** Where the platform's PostgreSQL is (the embedded one, or a throw-away database on the test server). */
+  databaseUrl: string;
   dataDir: string;
   output: string[];
   proc: ChildProcess;
@@ -96,8 +100,10 @@ export async function startWharf(env: NodeJS.ProcessEnv = {}, timeoutMs = 120_00
     gateway,
     routerPort: Number(childEnv.WHARF_ROUTER_PORT),
     idp: `http://127.0.0.1:${idpPort}`,
+    devUsers: devUsersOf(output),
     pids: () => servicePids(proc.pid!),
     adminToken,
+    databaseUrl: childEnv.DATABASE_URL ?? `postgresql://127.0.0.1:${pgPort}/wharf`,
     dataDir,
     output,
     proc,
@@ -111,6 +117,15 @@ export async function startWharf(env: NodeJS.ProcessEnv = {}, timeoutMs = 120_00
       return code;
     },
   };
+}
+
+/** The dev users and their passwords from the banner's `Dev users (generated passwords…): admin/pw (admin), …` line. */
+function devUsersOf(output: string[]): Record<string, string> {
+  const line = output.find((l) => l.startsWith('Dev users (generated passwords'));
+  const out: Record<string, string> = {};
+  if (!line) return out;
+  for (const m of line.slice(line.indexOf('): ') + 3).matchAll(/([A-Za-z0-9._@-]+)\/(\S+?)(?: \([^)]*\))?(?:, |$)/g)) out[m[1]!] = m[2]!;
+  return out;
 }
 
 /**

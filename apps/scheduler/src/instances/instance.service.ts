@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
+  APP_NOT_VISIBLE,
   bundleReadScope,
   conflict,
   forbidden,
@@ -12,15 +13,20 @@ import {
   notFound,
   RepositoryContracts,
   instanceIdentityKey,
+  instanceAccess,
   signInternalToken,
   unauthenticated,
+  visitorGrantMatters,
   WharfError,
   type AppVersion,
   type Caller,
   type EnvSpec,
   type Instance,
+  type InstanceAccess,
+  type InstanceAccessOptions,
   type LauncherStatusReport,
   type ParsedRequestOf,
+  type RoutedInstance,
   type SchedulerContracts,
   type Visibility,
 } from '@wharf/contracts';
@@ -30,8 +36,7 @@ import { LEASE_STORE, type LeaseStore } from '../leases/lease.store';
 import { RuntimeCatalog, type ResolvedRuntime } from '../runtimes/runtime.catalog';
 import { SCHEDULER_SETTINGS, type SchedulerSettings } from '../scheduler.config';
 import { SECRET_STORE, type SecretRef, type SecretStore } from '../secrets/secret.store';
-import { canGet, canManage, canSeeStatus } from './instance.policy';
-import { idempotentInstanceId, isLive, isProgress, newInstanceId, toInstance, type InstanceRecord } from './instance.record';
+import { idempotentInstanceId, isLive, isProgress, newInstanceId, toInstance, toRoutedInstance, type InstanceRecord } from './instance.record';
 import { maxInstancesFor, resolveResources } from './limits.policy';
 
 type ListQuery = ParsedRequestOf<typeof SchedulerContracts.list>;
@@ -50,6 +55,8 @@ function checkEnvNames(env: EnvSpec[]): void {
     throw invalid(`env names ${bad.join(', ')} are reserved for the platform (${RESERVED}*, PORT); the app version cannot run`);
   }
 }
+
+const idempotencyKeyRefused = () => conflict('this idempotency key cannot be used; retry the create with another key');
 
 const encodeCursor = (r: InstanceRecord) => Buffer.from(JSON.stringify([r.createdAt, r.id])).toString('base64url');
 function decodeCursor(c: string): [string, string] {
@@ -88,8 +95,18 @@ export class InstanceService {
     return this.settings.scheduler;
   }
 
-  private wire(r: InstanceRecord, extraWarnings: string[] = []): Instance {
-    return toInstance(r, this.cfg, extraWarnings);
+  /**
+   * The access rule's settings here: PUBLIC instances are open to anyone when this platform allows
+   * them (Scheduler.AllowPublicInstances, set alike with Router.AllowPublic). AdminsOpenPrivate
+   * only changes who opens the UI (the router's question), never status, logs or managing.
+   */
+  private get accessOptions(): InstanceAccessOptions {
+    return { allowPublic: this.cfg.AllowPublicInstances, adminsOpenPrivate: false };
+  }
+
+  /** For users: no address; the status reason only with `readLogs` (answers to managers and owners have it). */
+  private wire(r: InstanceRecord, extraWarnings: string[] = [], readLogs = true): Instance {
+    return toInstance(r, this.cfg, extraWarnings, readLogs);
   }
 
   private now(): string {
@@ -98,23 +115,45 @@ export class InstanceService {
 
   // ---------------------------------------------------------------- reads
 
-  /** The record if the caller may see it at all; NOT_FOUND otherwise (existence is not leaked). */
-  private async visible(caller: Caller | null, id: string, can = canGet): Promise<InstanceRecord> {
+  /**
+   * What the caller may do with `r` (libs/contracts access.ts, the rule the router applies too).
+   * A visitor's access to an ALL_USERS instance depends on a tag on its app version granting one
+   * of their roles: asked of the repository as that visitor, as the router does.
+   */
+  private async accessTo(caller: Caller | null, r: InstanceRecord): Promise<InstanceAccess> {
+    const grant = visitorGrantMatters(caller, r, this.accessOptions) ? await this.visitorGrant(caller!, r.appVersionId) : false;
+    return instanceAccess(caller, r, grant, this.accessOptions);
+  }
+
+  private async visitorGrant(caller: Caller, appVersionId: string): Promise<boolean> {
+    try {
+      await this.rpc.rpc(RepositoryContracts.get, { id: appVersionId }, caller);
+      return true;
+    } catch (e) {
+      if (WharfError.is(e) && APP_NOT_VISIBLE.includes(e.code)) return false;
+      throw e;
+    }
+  }
+
+  /** The record and the caller's access if they may see it at all; NOT_FOUND otherwise (existence is not leaked). */
+  private async visible(caller: Caller | null, id: string): Promise<{ r: InstanceRecord; access: InstanceAccess }> {
     if (!caller) throw unauthenticated('sign in to see instances');
     const r = await this.driver.get(id);
-    if (!r || r.status === 'TERMINATED' || !can(caller, r)) throw notFound(`instance ${id} not found`);
-    return r;
+    const access = r && r.status !== 'TERMINATED' ? await this.accessTo(caller, r) : null;
+    if (!r || !access?.seeStatus) throw notFound(`instance ${id} not found`);
+    return { r, access };
   }
 
   /** The record if the caller may manage it: NOT_FOUND when they cannot see it, FORBIDDEN when they can but not manage. */
   private async manageable(caller: Caller | null, id: string): Promise<InstanceRecord & { caller: Caller }> {
-    const r = await this.visible(caller, id);
-    if (!canManage(caller, r)) throw forbidden(`only the owner of instance ${id} (${r.owner.name}) and admins can change it`);
+    const { r, access } = await this.visible(caller, id);
+    if (!access.manage) throw forbidden(`only the owner of instance ${id} (${r.owner.name}) and admins can change it`);
     return { ...r, caller: caller! };
   }
 
   async get(caller: Caller | null, id: string): Promise<Instance> {
-    return this.wire(await this.visible(caller, id));
+    const { r, access } = await this.visible(caller, id);
+    return this.wire(r, [], access.readLogs);
   }
 
   /** Traffic seen by the routers: moves `lastActivityAt` forward (never back; unknown ids are ignored). */
@@ -127,10 +166,10 @@ export class InstanceService {
     }
   }
 
-  /** The router's lookup (no caller check: the router authorizes every request itself). */
-  async route(ids: string[]): Promise<{ instances: Instance[] }> {
+  /** The router's lookup (no caller check: the router authorizes every request itself), with addresses. */
+  async route(ids: string[]): Promise<{ instances: RoutedInstance[] }> {
     const rows = await Promise.all([...new Set(ids)].map((id) => this.driver.get(id)));
-    return { instances: rows.filter((r): r is InstanceRecord => !!r && r.status !== 'TERMINATED').map((r) => this.wire(r)) };
+    return { instances: rows.filter((r): r is InstanceRecord => !!r && r.status !== 'TERMINATED').map((r) => toRoutedInstance(r, this.cfg)) };
   }
 
   async list(caller: Caller | null, q: ListQuery): Promise<{ items: Instance[]; nextCursor: string | null }> {
@@ -151,7 +190,9 @@ export class InstanceService {
       rows = rows.filter((r) => r.createdAt < createdAt || (r.createdAt === createdAt && r.id < id));
     }
     const page = rows.slice(0, q.limit);
-    return { items: page.map((r) => this.wire(r)), nextCursor: rows.length > q.limit ? encodeCursor(page[page.length - 1]!) : null };
+    // every scope lists instances the caller manages or owns the app of, who read logs; the rule still decides
+    const readLogs = (r: InstanceRecord) => instanceAccess(caller, r, false, this.accessOptions).readLogs;
+    return { items: page.map((r) => this.wire(r, [], readLogs(r))), nextCursor: rows.length > q.limit ? encodeCursor(page[page.length - 1]!) : null };
   }
 
   async count(appVersionId: string): Promise<number> {
@@ -163,9 +204,10 @@ export class InstanceService {
     return { id, lines: await this.driver.readLogs(id, tail), followPath: `/internal/instances/${id}/logs` };
   }
 
-  /** Status and logs: owner, admins, and the app version's owner. */
+  /** Logs: owner, admins, and the app version's owner (others who see the instance: FORBIDDEN). */
   async authorizeLogs(caller: Caller | null, id: string): Promise<void> {
-    await this.visible(caller, id, canSeeStatus);
+    const { access } = await this.visible(caller, id);
+    if (!access.readLogs) throw forbidden(`only the owner of instance ${id}, the app's owner and admins read its logs`);
   }
 
   followLogs(id: string, tail: number, signal: AbortSignal): AsyncIterable<string> {
@@ -204,16 +246,19 @@ export class InstanceService {
   /** Tokens and env for one start of `r` (built inside the driver's lock, for the generation being started). */
   private readonly planFor = async (r: InstanceRecord): Promise<LaunchPlan> => {
     const secret = this.settings.platform.InternalSecret;
+    // The app's own variables travel apart from the launcher's: they never become the launcher's
+    // environment (a PATH, NODE_OPTIONS or LD_PRELOAD of the app's must not change what it runs).
+    const appEnv: Record<string, string> = {};
+    for (const e of r.launch.env) if ('value' in e) appEnv[e.name] = e.value;
+    Object.assign(appEnv, await this.secrets.resolve(secretRefs(r.launch.env)));
     const env: Record<string, string> = {};
-    for (const e of r.launch.env) if ('value' in e) env[e.name] = e.value;
-    Object.assign(env, await this.secrets.resolve(secretRefs(r.launch.env)));
     env.WHARF_BUNDLE_URL = `${this.cfg.repositoryUrl}/internal/bundles/${encodeURIComponent(r.appVersionId)}`;
     env.WHARF_BUNDLE_TOKEN = signInternalToken(secret, null, bundleReadScope(r.appVersionId), this.cfg.BundleTokenTtlSeconds);
     env.WHARF_STATUS_URL = `${this.cfg.internalUrl}/internal/instances/${r.id}/status`;
     env.WHARF_STATUS_TOKEN = signInternalToken(secret, null, instanceStatusScope(r.id, r.generation), this.cfg.StatusTokenTtlSeconds);
     // verifies the X-Wharf-Identity tokens the router adds to every request (see instance-identity.ts)
     env.WHARF_IDENTITY_KEY = instanceIdentityKey(secret, r.id).toString('base64url');
-    return { env };
+    return { env, appEnv };
   };
 
   private driverWarnings(): string[] {
@@ -254,7 +299,7 @@ export class InstanceService {
     const id = key ? idempotentInstanceId(caller.sub, key) : newInstanceId();
     if (key) {
       const same = await this.driver.get(id);
-      if (same && same.status !== 'TERMINATED') return this.wire(same);
+      if (same && same.status !== 'TERMINATED') return this.wire(this.ownedBy(caller, same));
     }
     await this.takeSlot(caller, caller.sub, id); // idempotent per id: racing creates of one key share one slot
     const now = this.now();
@@ -283,13 +328,25 @@ export class InstanceService {
       started = await this.driver.create(record, this.planFor);
     } catch (e) {
       // Another create with the same idempotency key won the id: answer its instance (its slot is this slot).
-      if (key && WharfError.is(e, 'CONFLICT')) return this.wire(await this.raceWinner(id));
+      if (key && WharfError.is(e, 'CONFLICT')) {
+        const winner = await this.raceWinner(id);
+        if (winner.owner.sub === caller.sub) return this.wire(winner);
+      }
       await this.releaseSlot(caller.sub, id);
-      throw e;
+      throw key && WharfError.is(e, 'CONFLICT') ? idempotencyKeyRefused() : e;
     }
     this.log.log(`instance ${id} of ${app.name}@${app.version} for ${caller.name} on ${runtime.name}`);
     await this.publish(started, 'CREATED', null);
     return this.wire(started);
+  }
+
+  /**
+   * An idempotency key answers only the caller's own instance: an id taken by anyone else's (an id
+   * collision) is refused without telling whose it is or what it runs.
+   */
+  private ownedBy(caller: Caller, r: InstanceRecord): InstanceRecord {
+    if (r.owner.sub !== caller.sub) throw idempotencyKeyRefused();
+    return r;
   }
 
   /** The record a concurrent create with the same idempotency key is writing (it may take a moment to appear). */
@@ -504,6 +561,6 @@ export class InstanceService {
   }
 
   private async publish(r: InstanceRecord, change: Change, previous: Instance['status'] | null): Promise<void> {
-    await this.rpc.emit(InstanceChangedEvent, { instance: this.wire(r), change, previousStatus: previous, at: this.now() });
+    await this.rpc.emit(InstanceChangedEvent, { instance: toRoutedInstance(r, this.cfg), change, previousStatus: previous, at: this.now() });
   }
 }

@@ -1,15 +1,16 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, lchownSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { Logger } from '@nestjs/common';
-import { conflict, INSTANCE_ID_PATTERN, internal, notFound, WharfError } from '@wharf/contracts';
+import { conflict, forbidden, INSTANCE_ID_PATTERN, internal, notFound, WharfError } from '@wharf/contracts';
 import { z } from 'zod';
 import { LockTargetGone, readJson, withFileLock, writeJsonAtomic } from '../../common/file-lock';
 import { groupAlive, killGroup, processAlive, procStat } from '../../common/proc';
 import { InstanceRecordSchema, isLive, isProgress, type InstanceRecord } from '../../instances/instance.record';
 import type { InstanceDriver, Mutator, Observation, PlanFor, RecordChange } from '../instance-driver';
 import { followLines, tailLines } from './log-files';
+import { UidAllocator, type SandboxTools } from './sandbox-users';
 import { StandbyPool } from './standby-pool';
 
 export interface ProcessDriverOptions {
@@ -32,6 +33,10 @@ export interface ProcessDriverOptions {
   cacheKeepMs: number;
   /** How often the caches are swept (from reconcile). */
   cacheSweepMs: number;
+  /** How apps are confined (see sandbox-users.ts), found and tried at boot. */
+  sandbox: SandboxTools;
+  /** `[first, last]`: the uids instances get when Wharf runs as root with the bwrap sandbox. */
+  uidRange: [number, number];
 }
 
 /** What the driver knows about the launcher of the record's current generation: `process.json`. */
@@ -108,8 +113,10 @@ export class ProcessDriver implements InstanceDriver {
   /** Launchers this process started that have not reported RUNNING or FAILED yet: instance id → start time. */
   private readonly starting = new Map<string, number>();
   private lastSweep = 0;
+  private readonly uids: UidAllocator;
 
   constructor(private readonly o: ProcessDriverOptions) {
+    this.uids = new UidAllocator(path.join(o.dataDir, 'uids'), o.uidRange[0], o.uidRange[1]);
     this.root = path.join(o.dataDir, 'instances');
     this.venvs = path.join(o.dataDir, 'venvs');
     this.bundles = path.join(o.dataDir, 'bundles');
@@ -118,7 +125,8 @@ export class ProcessDriver implements InstanceDriver {
       nodePath: o.nodePath,
       launcherPath: o.launcherPath,
       size: o.standbyLaunchers,
-      python: o.standbyPython ? realPython(o.standbyPython) : null,
+      // A sandboxed app starts in its own sandbox, never in an interpreter started outside it.
+      python: o.standbyPython && o.sandbox.mode === 'none' ? realPython(o.standbyPython) : null,
       busy: () => this.launchesInProgress(),
       refillCheckMs: 200,
     });
@@ -132,6 +140,7 @@ export class ProcessDriver implements InstanceDriver {
     mkdirSync(this.root, { recursive: true, mode: 0o700 });
     mkdirSync(this.venvs, { recursive: true, mode: 0o700 });
     mkdirSync(this.bundles, { recursive: true, mode: 0o700 });
+    if (this.o.sandbox.ownUids) this.uids.init();
     if (!existsSync(this.o.launcherPath)) {
       throw new Error(`the launcher is not built: ${this.o.launcherPath} is missing (pnpm --filter @wharf/launcher build)`);
     }
@@ -164,6 +173,10 @@ export class ProcessDriver implements InstanceDriver {
       launcher: path.join(dir, 'launcher.json'),
       exit: path.join(dir, 'exit.json'),
       out: path.join(dir, 'launcher.out'),
+      /** The uid the instance runs as (bwrap sandbox as root). */
+      uid: path.join(dir, 'uid'),
+      /** Shown inside the sandbox as /run/wharf: the relay's socket. */
+      run: path.join(dir, 'run'),
       logs: path.join(dir, 'logs'),
       work: path.join(dir, 'work'),
       data: path.join(dir, 'data'),
@@ -210,6 +223,7 @@ export class ProcessDriver implements InstanceDriver {
   }
 
   async create(record: InstanceRecord, plan: PlanFor): Promise<InstanceRecord> {
+    await this.checkSingleUser(record);
     const p = this.paths(record.id);
     try {
       mkdirSync(p.dir, { mode: 0o700 });
@@ -251,6 +265,7 @@ export class ProcessDriver implements InstanceDriver {
       if (!before) throw notFound(`instance ${id} not found`);
       const next = mutate(before);
       if (!next) return { before, after: before }; // nothing to do (e.g. another replica started it already)
+      await this.checkSingleUser(next);
       await this.killLauncher(id);
       return this.spawnLocked(before, () => next, plan);
     });
@@ -264,13 +279,22 @@ export class ProcessDriver implements InstanceDriver {
     const plan = await planFor(next);
     const port = await freePort(this.readProc(id)?.port);
     for (const f of [p.proc, p.launcher, p.exit]) rmSync(f, { force: true });
-    for (const d of [p.logs, p.work, p.data]) mkdirSync(d, { recursive: true, mode: 0o700 });
+    for (const d of [p.logs, p.work, p.data, p.run]) mkdirSync(d, { recursive: true, mode: 0o700 });
     const r = next.launch;
+    const sb = this.o.sandbox;
+    const uid = sb.ownUids ? this.uidFor(id) : null;
+    // The instance's own folders belong to its uid; everything else of Wharf's stays root's (0700).
+    if (uid !== null) for (const d of [p.work, p.data, p.run]) if (statSync(d).uid !== uid) chownTree(d, uid);
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
       LANG: process.env.LANG ?? 'C.UTF-8',
       HOME: p.work,
-      ...plan.env,
+      ...platformOnly(plan.env),
+      // The app's variables travel as one value and are given to the app only.
+      WHARF_APP_ENV: JSON.stringify(plan.appEnv),
+      WHARF_SANDBOX: sb.mode,
+      ...(sb.bwrap ? { WHARF_BWRAP: sb.bwrap, WHARF_RUN_DIR: p.run } : {}),
+      ...(uid !== null && sb.setpriv ? { WHARF_SANDBOX_UID: String(uid), WHARF_SANDBOX_GID: String(uid), WHARF_SETPRIV: sb.setpriv } : {}),
       PORT: String(port),
       WHARF_INSTANCE_ID: id,
       WHARF_GENERATION: String(next.generation),
@@ -433,7 +457,9 @@ export class ProcessDriver implements InstanceDriver {
         // Marker first: a crash from here on is finished by reconcile.
         if (last) this.write({ ...last, status: 'TERMINATED', statusReason: 'terminating', address: null });
         await this.killLauncher(id);
+        const uid = this.readUid(id);
         this.removeDir(p.dir);
+        if (uid !== null) this.uids.release(uid, id);
         return last ? { ...last, status: 'TERMINATED' as const, statusReason: null, address: null } : null;
       });
     } catch (e) {
@@ -458,6 +484,7 @@ export class ProcessDriver implements InstanceDriver {
     if (Date.now() - this.lastSweep >= this.o.cacheSweepMs) {
       this.lastSweep = Date.now();
       this.sweepCaches(ids);
+      if (this.o.sandbox.ownUids) this.uids.sweep((id) => existsSync(this.paths(id).dir));
     }
     for (const id of ids) {
       try {
@@ -562,6 +589,38 @@ export class ProcessDriver implements InstanceDriver {
     return { kind: 'changed', before: r, after };
   }
 
+  /** The instance's uid (claimed at its first start, kept for its life: its files belong to it). */
+  private uidFor(id: string): number {
+    const known = this.readUid(id);
+    const uid = this.uids.claim(id, known);
+    if (uid !== known) writeFileSync(this.paths(id).uid, String(uid), { mode: 0o600 });
+    return uid;
+  }
+
+  private readUid(id: string): number | null {
+    try {
+      const n = Number(readFileSync(this.paths(id).uid, 'utf8'));
+      return Number.isInteger(n) && n > 0 ? n : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * Without a sandbox (`ProcessSandbox = "none"`) every app runs with Wharf's own rights, so this
+   * host runs the apps of one user only: a start for anyone else is refused while that user's run.
+   */
+  private async checkSingleUser(r: InstanceRecord): Promise<void> {
+    if (this.o.sandbox.mode !== 'none') return;
+    const other = (await this.list()).some((o) => o.id !== r.id && isLive(o.status) && o.owner.sub !== r.owner.sub);
+    if (other) {
+      throw forbidden(
+        "this Wharf runs apps without a sandbox (Scheduler.ProcessSandbox = \"none\"), so it runs one user's apps at a time, and another user's apps are running; " +
+          'ask an administrator to install bubblewrap and set Scheduler.ProcessSandbox = "bwrap"',
+      );
+    }
+  }
+
   async readLogs(id: string, tail: number): Promise<string[]> {
     const p = this.paths(id);
     if (!existsSync(p.dir)) throw notFound(`instance ${id} not found`);
@@ -572,6 +631,21 @@ export class ProcessDriver implements InstanceDriver {
     const p = this.paths(id);
     return followLines(p.logs, tail, signal, () => existsSync(p.dir));
   }
+}
+
+/** `chown -R uid:uid` without following symlinks. */
+function chownTree(dir: string, uid: number): void {
+  lchownSync(dir, uid, uid);
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, e.name);
+    if (e.isDirectory()) chownTree(full, uid);
+    else lchownSync(full, uid, uid);
+  }
+}
+
+/** Only the platform's own variables of a plan's `env` (the app's travel in WHARF_APP_ENV). */
+function platformOnly(env: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('WHARF_')));
 }
 
 /** rm -rf that also removes read-only trees (venvs are made read-only once built). */
