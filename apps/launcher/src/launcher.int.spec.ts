@@ -292,6 +292,41 @@ const AS_ROOT = process.getuid?.() === 0;
   expect(childPids(child.pid!)).toEqual([]);
 });
 
+(HAS_BWRAP ? it : it.skip)('keeps the memory limit in the sandbox: an app that allocates past it fails with MemoryError', async () => {
+  const hog = path.join(tmp, 'hog.zip');
+  writeFileSync(
+    hog,
+    rawZip([
+      { name: 'app.toml', data: '[App]\nName = "hog"\nVersion = "1.0.0"\nTitle = "Hog"\n\n[Runtime]\nModule = "hog"\n' },
+      { name: 'hog.py', data: 'import sys\ntry:\n    b = bytearray(600 * 1024 * 1024)\n    print("allocated", len(b))\nexcept MemoryError:\n    print("MemoryError: limit held")\n    sys.exit(3)\n' },
+    ]),
+  );
+  bundles.set('hog', { file: hog, delayMs: 0 });
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(tmp, 'inst-'));
+  const uid = 200_000 + ((process.pid + 1) % 50_000);
+  for (const d of ['work', 'run']) {
+    mkdirSync(path.join(dir, d), { mode: 0o700 });
+    if (AS_ROOT) chownSync(path.join(dir, d), uid, uid);
+  }
+  const env = {
+    ...launcherEnv('hog', port, dir, { module: 'hog' }),
+    WHARF_PYTHON: REAL_PYTHON,
+    WHARF_SANDBOX: 'bwrap',
+    WHARF_RUN_DIR: path.join(dir, 'run'),
+    WHARF_PRLIMIT: 'prlimit',
+    WHARF_MEMORY_LIMIT_BYTES: String(300 * 1024 * 1024),
+    ...(AS_ROOT ? { WHARF_SANDBOX_UID: String(uid), WHARF_SANDBOX_GID: String(uid) } : {}),
+  };
+  const child = spawn(process.execPath, [MAIN], { env, stdio: 'ignore', detached: true });
+  children.push(child);
+  expect(await new Promise<number | null>((r) => child.once('exit', (c) => r(c)))).toBe(1);
+  const state = JSON.parse(readFileSync(path.join(dir, 'launcher.json'), 'utf8')) as { status: string; reason: string };
+  expect(state.status).toBe('FAILED');
+  expect(state.reason).toContain('the app exited with code 3');
+  expect(state.reason).toContain('MemoryError: limit held');
+});
+
 it('keeps logs in a bounded ring of two files', () => {
   const dir = mkdtempSync(path.join(tmp, 'ring-'));
   const ring = new RingLog(dir, 10_000);

@@ -9,6 +9,8 @@ import { alice, ensureBuilt, httpGet, launcherOf, launcherPids, startHarness, wa
 
 jest.setTimeout(90_000);
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 let h: Harness;
 let zipDir: string;
 
@@ -24,8 +26,25 @@ afterAll(async () => {
   rmSync(zipDir, { recursive: true, force: true });
 });
 
-it('keeps warm launchers: a launch takes one (with its interpreter), the pool refills, kill -9 leaves none idle, a clean stop none at all', async () => {
-  const s1 = await h.startChild();
+it('sandboxed (the default), a launch takes a warm launcher too, but no interpreter is ever started outside the sandbox', async () => {
+  const s = await h.startChild();
+  const idle = await waitFor('two standbys', async () => standbyPids(h.dataDir), (p) => p.length === 2, 15_000);
+  await sleep(300); // an interpreter, were one started, would be there by now
+  expect(idle.flatMap(childPids)).toEqual([]);
+  const inst = await h.client.rpc(C.create, { appVersionId: 'hello-1' }, alice);
+  await h.untilStatus(inst.id, ['RUNNING']);
+  const [launcher] = launcherOf(inst.id);
+  expect(idle).toContain(launcher);
+  const logs = (await h.client.rpc(C.logs, { id: inst.id, tail: 50 }, alice)).lines.join('\n');
+  expect(logs).toContain('in a sandbox');
+  expect(logs).not.toContain('in an interpreter started ahead of time');
+  await h.client.rpc(C.terminate, { id: inst.id }, alice);
+  await s.stop();
+});
+
+it('without a sandbox, keeps warm launchers with their interpreters: a launch takes one, the pool refills, kill -9 leaves none idle, a clean stop none at all', async () => {
+  const NO_SANDBOX = { WHARF_SCHEDULER_PROCESS_SANDBOX: 'none' };
+  const s1 = await h.startChild(NO_SANDBOX);
   const idle = await waitFor(
     'two standbys, each with its interpreter',
     async () => standbyPids(h.dataDir),
@@ -55,7 +74,7 @@ it('keeps warm launchers: a launch takes one (with its interpreter), the pool re
   expect((await httpGet(`http://${running.address}/`)).status).toBe(200);
 
   // The next scheduler adopts the instance and starts its own standbys; a clean stop leaves none.
-  const s2 = await h.startChild();
+  const s2 = await h.startChild(NO_SANDBOX);
   const fresh = await waitFor('new standbys', async () => standbyPids(h.dataDir), (p) => p.length === 2 && p.every((pid) => childPids(pid).length === 1), 15_000);
   const freshInterpreters = fresh.flatMap(childPids);
   await h.client.rpc(C.terminate, { id: inst.id }, alice);
