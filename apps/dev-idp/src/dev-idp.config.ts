@@ -1,4 +1,4 @@
-import { loadSection } from '@wharf/config';
+import { loadSection, secretSchema } from '@wharf/config';
 import { z } from 'zod';
 
 const RoleName = z.string().min(1).max(100);
@@ -24,11 +24,12 @@ export const MachineClientSchema = z
   })
   .strict();
 
-export const DEFAULT_USERS: DevUser[] = [
-  { Username: 'admin', Password: 'admin', Roles: ['admin'], Name: 'Ada Admin' },
-  { Username: 'alice', Password: 'alice', Roles: ['full-access'], Name: 'Alice Author' },
-  { Username: 'bob', Password: 'bob', Roles: ['full-access'], Name: 'Bob Builder' },
-  { Username: 'vic', Password: 'vic', Roles: ['visitor'], Name: 'Vic Visitor' },
+/** The default users when `Users` is not configured; their passwords are generated (see PasswordsFile). */
+export const DEFAULT_USER_PROFILES: readonly Omit<DevUser, 'Password'>[] = [
+  { Username: 'admin', Roles: ['admin'], Name: 'Ada Admin' },
+  { Username: 'alice', Roles: ['full-access'], Name: 'Alice Author' },
+  { Username: 'bob', Roles: ['full-access'], Name: 'Bob Builder' },
+  { Username: 'vic', Roles: ['visitor'], Name: 'Vic Visitor' },
 ];
 
 /** `[DevIdp]` in wharf.toml; every key also as env `WHARF_DEV_IDP_<KEY>`. */
@@ -39,7 +40,8 @@ export const DevIdpConfigSchema = z.object({
   Issuer: z.url().optional(),
   /** The gateway's client. */
   ClientId: z.string().min(1).default('wharf-gateway'),
-  ClientSecret: z.string().min(16, 'must be at least 16 characters').default('wharf-dev-client-secret-change-me'),
+  /** The gateway's client secret: required (`pnpm start` generates one). */
+  ClientSecret: secretSchema('DevIdp', 'ClientSecret'),
   /** Where the gateway receives the code: `<gateway>/auth/callback`. */
   RedirectUris: z.array(z.url()).default(['http://127.0.0.1:8080/auth/callback', 'http://localhost:8080/auth/callback']),
   /** Where the provider may send the browser after RP-initiated logout. */
@@ -48,7 +50,13 @@ export const DevIdpConfigSchema = z.object({
     .default(['http://127.0.0.1:8080/auth/logged-out', 'http://localhost:8080/auth/logged-out']),
   /** Audience (resource indicator) of JWT access tokens; the gateway's `Gateway.OidcAudience`. */
   Audience: z.string().regex(/^[a-z][a-z0-9+.-]*:/, 'must be an absolute URI, e.g. urn:wharf:api').default('urn:wharf:api'),
-  Users: z.array(DevUserSchema).default(DEFAULT_USERS),
+  /** Users with their passwords; default: DEFAULT_USER_PROFILES with generated passwords. */
+  Users: z.array(DevUserSchema).optional(),
+  /**
+   * JSON file (`{ "<username>": "<password>" }`, mode 0600) with the generated passwords of the
+   * default users, created on first start; without it they get new passwords at every start.
+   */
+  PasswordsFile: z.string().optional(),
   /** Machine clients (client credentials grant) that get JWT access tokens for `Audience`. */
   MachineClients: z.array(MachineClientSchema).default([]),
   /** JSON file holding the signing key (created on first start) so tokens survive restarts; default: a new key per start. */

@@ -1,7 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { DevIdpConfigSchema } from './dev-idp.config';
 import { startDevIdp, type RunningDevIdp } from './dev-idp';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'wharf-dev-idp-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A real authorization-code flow against the dev provider, driven with plain HTTP (cookies by hand). */
 describe('dev-idp (oidc-provider)', () => {
@@ -12,7 +18,9 @@ describe('dev-idp (oidc-provider)', () => {
     ClientSecret: 'test-client-secret-0123456789',
     RedirectUris: [redirect],
     MachineClients: [{ ClientId: 'robot', ClientSecret: 'robot-secret-0123456789', Roles: ['full-access'] }],
+    PasswordsFile: path.join(dir, 'passwords.json'),
   });
+  const password = (username: string) => idp.users.find((u) => u.Username === username)!.Password;
 
   beforeAll(async () => {
     idp = await startDevIdp(config, { quiet: true });
@@ -64,8 +72,37 @@ describe('dev-idp (oidc-provider)', () => {
     expect(await res.text()).toContain('Wrong username or password');
   });
 
+  it('gives the default users generated passwords, kept (mode 0600) across restarts; the old fixed ones fail', async () => {
+    const file = path.join(dir, 'passwords.json');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const stored = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
+    expect(Object.keys(stored).sort()).toEqual(['admin', 'alice', 'bob', 'vic']);
+    for (const u of idp.users) {
+      expect(u.Password).toBe(stored[u.Username]);
+      expect(u.Password.length).toBeGreaterThanOrEqual(16);
+    }
+    for (const u of ['admin', 'alice', 'bob', 'vic']) expect((await login(u, u)).res.status).toBe(401);
+    const again = await startDevIdp(config, { quiet: true });
+    try {
+      expect(again.users).toEqual(idp.users);
+    } finally {
+      await again.close();
+    }
+    const elsewhere = await startDevIdp({ ...config, PasswordsFile: path.join(dir, 'other.json') }, { quiet: true });
+    try {
+      expect(elsewhere.users.find((u) => u.Username === 'admin')!.Password).not.toBe(password('admin'));
+    } finally {
+      await elsewhere.close();
+    }
+  });
+
+  it('needs a client secret that is not the known default', () => {
+    expect(DevIdpConfigSchema.safeParse({}).error?.issues[0]).toMatchObject({ path: ['ClientSecret'], message: expect.stringMatching(/required.*openssl rand -hex 32/) });
+    expect(DevIdpConfigSchema.safeParse({ ClientSecret: 'wharf-dev-client-secret-change-me' }).error?.issues[0]?.message).toMatch(/publicly known default/);
+  });
+
   it('signs a user in and issues a signed ID token with nonce and roles', async () => {
-    const started = await login('alice', 'alice');
+    const started = await login('alice', password('alice'));
     const { verifier } = started;
     let { res } = started;
     for (let i = 0; i < 5 && res.status >= 300 && res.status < 400; i++) {

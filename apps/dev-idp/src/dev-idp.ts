@@ -1,10 +1,10 @@
 import { generateKeyPairSync, randomBytes, timingSafeEqual } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Account, ClientMetadata, Configuration, JWK, KoaContextWithOIDC } from 'oidc-provider';
-import type { DevIdpConfig, DevUser } from './dev-idp.config';
+import { DEFAULT_USER_PROFILES, type DevIdpConfig, type DevUser } from './dev-idp.config';
 import { errorPage, loggedOutPage, loginPage, logoutPage } from './pages';
 
 type ProviderClass = typeof import('oidc-provider').default;
@@ -38,6 +38,8 @@ export interface RunningDevIdp {
   /** The issuer, e.g. http://127.0.0.1:8090 */
   issuer: string;
   port: number;
+  /** Who may sign in, with their passwords. */
+  users: DevUser[];
   close(): Promise<void>;
 }
 
@@ -53,6 +55,35 @@ function signingKey(file: string | undefined): JWK {
     writeFileSync(file, JSON.stringify(jwk), { mode: 0o600 });
   }
   return jwk;
+}
+
+/**
+ * The users: `Users` when configured; else the default users, whose passwords are generated once
+ * and kept in `PasswordsFile` (mode 0600), or generated at every start without one. No user ever
+ * has a password that is written in the code.
+ */
+export function resolveDevUsers(config: Pick<DevIdpConfig, 'Users' | 'PasswordsFile'>): DevUser[] {
+  if (config.Users) return config.Users;
+  const file = config.PasswordsFile;
+  let stored: Record<string, unknown> = {};
+  if (file && existsSync(file)) {
+    try {
+      stored = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    } catch (e) {
+      throw new Error(`DevIdp.PasswordsFile ${file} is not valid JSON (${(e as Error).message}); remove it to generate new passwords`);
+    }
+  }
+  const passwords: Record<string, string> = {};
+  for (const u of DEFAULT_USER_PROFILES) {
+    const p = stored[u.Username];
+    passwords[u.Username] = typeof p === 'string' && p.length >= 12 ? p : randomBytes(12).toString('base64url');
+  }
+  if (file && DEFAULT_USER_PROFILES.some((u) => stored[u.Username] !== passwords[u.Username])) {
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, `${JSON.stringify(passwords, null, 2)}\n`, { mode: 0o600 });
+  }
+  if (file) chmodSync(file, 0o600);
+  return DEFAULT_USER_PROFILES.map((u) => ({ ...u, Roles: [...u.Roles], Password: passwords[u.Username]! }));
 }
 
 function sameSecret(a: string, b: string): boolean {
@@ -98,7 +129,8 @@ export async function startDevIdp(config: DevIdpConfig, opts: { quiet?: boolean 
   });
   const port = (server.address() as AddressInfo).port;
   const issuer = (config.Issuer ?? `http://127.0.0.1:${port}`).replace(/\/$/, '');
-  const users = new Map(config.Users.map((u) => [u.Username, u]));
+  const userList = resolveDevUsers(config);
+  const users = new Map(userList.map((u) => [u.Username, u]));
   const machines = new Map(config.MachineClients.map((m) => [m.ClientId, m]));
 
   const clients: ClientMetadata[] = [
@@ -247,6 +279,7 @@ export async function startDevIdp(config: DevIdpConfig, opts: { quiet?: boolean 
   return {
     issuer,
     port,
+    users: userList,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

