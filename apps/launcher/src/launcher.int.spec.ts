@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
@@ -290,6 +290,37 @@ const AS_ROOT = process.getuid?.() === 0;
   child.kill('SIGTERM');
   expect(await exited).toBe(0);
   expect(childPids(child.pid!)).toEqual([]);
+});
+
+(HAS_BWRAP ? it : it.skip)('builds a venv inside the sandbox, then shares it read-only and owned by the launcher\'s user', async () => {
+  bundles.set('wheel', { file: await buildExample('wheel-app', tmp), delayMs: 0 });
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(tmp, 'inst-'));
+  const cache = mkdtempSync(path.join(tmp, 'venvs-'));
+  const uid = 200_000 + ((process.pid + 2) % 50_000);
+  for (const d of ['work', 'run']) {
+    mkdirSync(path.join(dir, d), { mode: 0o700 });
+    if (AS_ROOT) chownSync(path.join(dir, d), uid, uid);
+  }
+  const env = {
+    ...launcherEnv('wheel', port, dir, { module: 'wheelapp.app' }),
+    WHARF_PYTHON: REAL_PYTHON,
+    WHARF_VENV_CACHE: cache,
+    WHARF_SANDBOX: 'bwrap',
+    WHARF_RUN_DIR: path.join(dir, 'run'),
+    ...(AS_ROOT ? { WHARF_SANDBOX_UID: String(uid), WHARF_SANDBOX_GID: String(uid) } : {}),
+  };
+  const child = spawn(process.execPath, [MAIN], { env, stdio: 'ignore', detached: true });
+  children.push(child);
+  const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+  for (let i = 0; i < 600 && (await probe(port)) !== 200; i++) await sleep(50);
+  expect(await probe(port)).toBe(200);
+  const [venv] = readdirSync(cache).filter((n) => !n.startsWith('.') && !n.endsWith('.lock'));
+  const st = statSync(path.join(cache, venv!));
+  expect(st.uid).toBe(process.getuid!());
+  expect(st.mode & 0o222).toBe(0);
+  child.kill('SIGTERM');
+  expect(await exited).toBe(0);
 });
 
 (HAS_BWRAP ? it : it.skip)('keeps the memory limit in the sandbox: an app that allocates past it fails with MemoryError', async () => {
