@@ -66,7 +66,7 @@ export const GatewayConfigSchema = z.object({
   // ---- CLI device login (RFC 8628) ----
   DeviceCodeTtlSeconds: z.number().int().min(60).max(3600).default(600),
   DevicePollIntervalSeconds: z.number().int().min(1).max(60).default(5),
-  /** A pending device code is locked after this many wrong user codes were entered (by anyone) during its lifetime. */
+  /** A device code is locked after this many failed attempts on that very code (entered after it expired or was used); wrong codes never touch other pending codes. */
   DeviceCodeMaxFailedAttempts: z.number().int().min(1).default(20),
   /** Wrong user codes one IP or one user may enter per 10 minutes. */
   DeviceCodeFailuresPerIp: z.number().int().min(1).default(10),

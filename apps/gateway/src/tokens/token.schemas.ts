@@ -3,6 +3,15 @@ import { z } from 'zod';
 
 export const TOKEN_PREFIX = 'wharf_pat_';
 
+/**
+ * Users that exist only as admin-minted tokens (service accounts, automation) have the subject
+ * `svc:<user>`. An OIDC subject never starts with it (the gateway refuses such logins), so a
+ * token an admin mints for "alice" is not alice: it opens none of her PRIVATE apps or instances.
+ */
+export const SERVICE_SUBJECT_PREFIX = 'svc:';
+export const serviceSubject = (user: string): string => `${SERVICE_SUBJECT_PREFIX}${user}`;
+export const isServiceSubject = (sub: string): boolean => sub.startsWith(SERVICE_SUBJECT_PREFIX);
+
 export const CreateTokenSchema = z
   .object({
     name: z.string().trim().min(1).max(100).default('token'),
@@ -10,7 +19,10 @@ export const CreateTokenSchema = z
     expiresInDays: z.number().int().min(1).optional(),
     /** A read-only token may only read (GET/HEAD). */
     readOnly: z.boolean().default(false),
-    /** Admins only: mint the token for another user (service accounts, automation, tests). */
+    /**
+     * Admins only: mint the token for a service user (automation, tests). Its subject is
+     * `svc:<user>`, a user of its own that can never be an OIDC user.
+     */
     user: z.string().trim().min(1).max(100).regex(/^[A-Za-z0-9._@-]+$/, 'letters, digits, . _ @ - only').optional(),
     /** Admins only, with `user`: that user's roles. Default ["full-access"]. */
     roles: z.array(RoleSchema).min(1).optional(),

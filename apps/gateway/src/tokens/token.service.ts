@@ -16,7 +16,7 @@ import { GATEWAY_SETTINGS, type GatewaySettings } from '../gateway.config';
 import { RpcClient } from '@wharf/nats';
 import { PrismaService } from '../prisma/prisma.service';
 import { TokenCache } from './token-cache';
-import { CreateTokenSchema, TOKEN_PREFIX, type TokenInfo } from './token.schemas';
+import { CreateTokenSchema, serviceSubject, TOKEN_PREFIX, type TokenInfo } from './token.schemas';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -126,7 +126,8 @@ export class TokenService {
     if (days > TokenMaxTtlDays) {
       throw invalid(`expiresInDays: at most ${TokenMaxTtlDays} days (Gateway.TokenMaxTtlDays)`);
     }
-    const user = req.user ? { sub: req.user, name: req.user, roles: req.roles ?? (['full-access'] as Role[]) } : caller;
+    // A minted token is a user of its own (svc:<user>), never the OIDC user of the same name.
+    const user = req.user ? { sub: serviceSubject(req.user), name: req.user, roles: req.roles ?? (['full-access'] as Role[]) } : caller;
     const expiresAt = new Date(Date.now() + days * 86_400_000);
     return this.insert(user, { name: req.name, readOnly: req.readOnly, expiresAt, rolesFromLogin: !req.user }, caller.name);
   }

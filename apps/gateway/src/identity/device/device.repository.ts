@@ -48,14 +48,16 @@ export class DeviceRepository {
   }
 
   /**
-   * A wrong user code was entered: every pending code's budget of wrong attempts shrinks, and codes
-   * that used it up are locked. So no code can be guessed at more than N times, however many IPs try.
+   * A wrong attempt on the code `userCode` (it exists but cannot be approved: expired, used, locked):
+   * only that code's budget of wrong attempts shrinks, and it is locked once it is used up. Codes
+   * nobody named are never touched, so wrong codes cannot lock other people's pending logins;
+   * guessing is held back by the per-IP and per-user limit (Gateway.DeviceCodeFailuresPerIp) and
+   * the ~2.5e10 possible user codes.
    */
-  async countFailure(maxFailures: number): Promise<void> {
-    const now = new Date();
+  async countFailure(userCode: string, maxFailures: number): Promise<void> {
     await this.prisma.$transaction([
-      this.prisma.deviceAuthorization.updateMany({ where: { status: 'PENDING', expiresAt: { gt: now } }, data: { failedAttempts: { increment: 1 } } }),
-      this.prisma.deviceAuthorization.updateMany({ where: { status: 'PENDING', failedAttempts: { gte: maxFailures } }, data: { status: 'LOCKED' } }),
+      this.prisma.deviceAuthorization.updateMany({ where: { userCode }, data: { failedAttempts: { increment: 1 } } }),
+      this.prisma.deviceAuthorization.updateMany({ where: { userCode, status: 'PENDING', failedAttempts: { gte: maxFailures } }, data: { status: 'LOCKED' } }),
     ]);
   }
 }

@@ -110,7 +110,8 @@ export class DeviceService {
     const code = normalizeUserCode(userCodeInput);
     const row = code ? await this.repo.byUserCode(code) : null;
     if (!row || row.expiresAt <= new Date()) {
-      await this.repo.countFailure(this.settings.gateway.DeviceCodeMaxFailedAttempts);
+      // only the code tried (when it exists) is charged; every other pending code stays as it is
+      if (row) await this.repo.countFailure(row.userCode, this.settings.gateway.DeviceCodeMaxFailedAttempts);
       try {
         this.limiter.consume('device-failure', keys);
       } catch {

@@ -127,7 +127,12 @@ export class LoginService {
         },
         (_iss, _profile, _ctx, idToken, _at, _rt, _params, done) => {
           this.oidc.verifyIdToken(idToken, null).then((claims) => {
-            const caller = this.oidc.callerFromClaims(claims as Record<string, unknown>);
+            let caller: Caller | null;
+            try {
+              caller = this.oidc.callerFromClaims(claims as Record<string, unknown>);
+            } catch (e) {
+              return done(null, false, { message: e instanceof Error ? e.message : 'this account cannot sign in' });
+            }
             if (!caller) return done(null, false, { message: 'your account has no Wharf role (ask an admin to grant one)' });
             done(null, { caller, idToken } satisfies LoginUser);
           }, (e: Error) => done(null, false, { message: `the ID token did not verify: ${e.message}` }));

@@ -4,6 +4,7 @@ import { createRemoteJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVer
 import { z } from 'zod';
 import { GATEWAY_SETTINGS, type GatewaySettings } from '../../gateway.config';
 import { nameFromClaims, rolesFromClaims } from '../roles';
+import { isServiceSubject, SERVICE_SUBJECT_PREFIX } from '../../tokens/token.schemas';
 
 const DiscoverySchema = z.object({
   issuer: z.string(),
@@ -93,6 +94,10 @@ export class OidcClient {
   callerFromClaims(claims: Record<string, unknown>): Caller | null {
     const sub = typeof claims.sub === 'string' && claims.sub ? claims.sub : null;
     if (!sub) return null;
+    if (isServiceSubject(sub)) {
+      // svc:<user> are admin-minted token users; an OIDC account must never become one of them
+      throw unauthenticated(`this account's subject starts with "${SERVICE_SUBJECT_PREFIX}", which Wharf reserves for admin-minted tokens; it cannot sign in (ask an admin)`);
+    }
     const roles = rolesFromClaims(claims, { claimPath: this.cfg.OidcRolesClaim, mapping: this.cfg.OidcRoleMapping, defaultRole: this.cfg.DefaultRole });
     return roles ? { sub, name: nameFromClaims(claims, sub), roles } : null;
   }

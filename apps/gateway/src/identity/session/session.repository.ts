@@ -25,13 +25,25 @@ export class SessionRepository {
     await this.prisma.session.deleteMany({ where: { id } });
   }
 
-  /** The user's own tokens follow the roles of their latest login. */
-  async refreshTokenRoles(user: Caller): Promise<number> {
-    const r = await this.prisma.accessToken.updateMany({
-      where: { userSub: user.sub, rolesFromLogin: true, revokedAt: null },
-      data: { roles: user.roles, userName: user.name },
-    });
-    return r.count;
+  /**
+   * A login carries the user's current roles (from the provider): every session of theirs, their
+   * own tokens and their approved-but-unclaimed device logins take them, so lowered roles apply
+   * at the next use of each. Admin-minted tokens (svc:<user>) are other users and keep theirs.
+   * Returns how many tokens changed (their cached answers must be dropped on every replica).
+   */
+  async refreshRoles(user: Caller): Promise<{ sessions: number; tokens: number }> {
+    const [sessions, tokens] = await this.prisma.$transaction([
+      this.prisma.session.updateMany({ where: { userSub: user.sub }, data: { roles: user.roles, userName: user.name } }),
+      this.prisma.accessToken.updateMany({
+        where: { userSub: user.sub, rolesFromLogin: true, revokedAt: null },
+        data: { roles: user.roles, userName: user.name },
+      }),
+      this.prisma.deviceAuthorization.updateMany({
+        where: { approvedSub: user.sub, status: 'APPROVED' },
+        data: { approvedRoles: user.roles, approvedName: user.name },
+      }),
+    ]);
+    return { sessions: sessions.count, tokens: tokens.count };
   }
 
   async createLoginTransaction(data: { id: string; browserHash: string; nonce: string | null; codeVerifier: string; next: string; expiresAt: Date }) {

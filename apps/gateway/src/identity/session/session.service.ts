@@ -8,7 +8,7 @@ import { SessionRepository } from './session.repository';
 
 /**
  * Server-side browser sessions: the cookie holds a random secret, Postgres holds its sha256 with
- * the user, roles (from the latest login), a CSRF token and the expiry. Deleting the row ends the
+ * the user, roles (from the user's latest login, whichever session it made), a CSRF token and the expiry. Deleting the row ends the
  * session at once, on every replica.
  */
 @Injectable()
@@ -38,13 +38,14 @@ export class SessionService implements OnModuleInit, OnModuleDestroy {
     clearInterval(this.sweeper);
   }
 
-  /** Starts a session; returns the Set-Cookie value. Also brings the user's own tokens to their new roles. */
+  /** Starts a session; returns the Set-Cookie value. Also brings the user's other sessions and own tokens to their new roles. */
   async create(user: Caller, idTokenHint: string | null, ip: string | null): Promise<{ setCookie: string; csrfToken: string }> {
     const value = secret(32);
     const ttlSeconds = Math.round(this.settings.gateway.SessionTtlHours * 3600);
     const csrfToken = secret(24);
     await this.repo.create({ id: sha256(value), user, csrfToken, idTokenHint, ip, expiresAt: new Date(Date.now() + ttlSeconds * 1000) });
-    if ((await this.repo.refreshTokenRoles(user)) > 0) await this.tokens.changed('ROLES', user.sub);
+    // the roles of this login are the user's current roles: their other sessions and own tokens follow
+    if ((await this.repo.refreshRoles(user)).tokens > 0) await this.tokens.changed('ROLES', user.sub);
     return { setCookie: serializeCookie(this.cookieName, value, { secure: this.secure, maxAgeSeconds: ttlSeconds }), csrfToken };
   }
 
