@@ -1,5 +1,6 @@
 import { loadPlatformConfig, loadSection, type PlatformConfig } from '@wharf/config';
 import { z } from 'zod';
+import { isCidr } from './proxy/hosts';
 
 /** `[Router]` in wharf.toml; every key also as env `WHARF_ROUTER_<KEY>`. */
 export const RouterConfigSchema = z.object({
@@ -13,6 +14,20 @@ export const RouterConfigSchema = z.object({
     .default('apps.localhost'),
   /** How browsers reach instance hosts. `https` makes the router's cookie `__Host-` and `Secure`. */
   Scheme: z.enum(['http', 'https']).default('http'),
+  /**
+   * The port browsers reach instance hosts at (behind a proxy or ingress: its port, e.g. 443);
+   * 0 = `Port`. Requests whose `Host` names another port are refused (421): browsers do not bind
+   * cookies to ports. Same value as `Gateway.AppsPort` and `Scheduler.RouterPort`.
+   */
+  PublicPort: z.number().int().min(0).max(65535).default(0),
+  /**
+   * CIDRs instance addresses must lie in: the router proxies nowhere else (502 otherwise). The
+   * process driver gives loopback addresses; a Kubernetes install sets its pod CIDR.
+   */
+  InstanceNetworks: z
+    .array(z.string().refine(isCidr, 'must be a CIDR such as 127.0.0.0/8 or 10.42.0.0/16'))
+    .min(1, 'name at least one network, e.g. ["127.0.0.0/8"]')
+    .default(['127.0.0.0/8']),
   /** The gateway as browsers see it: unauthenticated visitors are sent to `<GatewayUrl>/auth/instance-ticket`. */
   GatewayUrl: z.url().default('http://127.0.0.1:8080'),
   /** Admins manage PRIVATE instances but open their UI only when this is true (privacy by default). */

@@ -1,6 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
 import http from 'node:http';
-import { instanceIdentityKey, InstanceChangedEvent, TokenChangedEvent, type Caller, type Instance, type Visibility } from '@wharf/contracts';
+import { instanceIdentityKey, InstanceChangedEvent, TokenChangedEvent, type Caller, type RoutedInstance, type Visibility } from '@wharf/contracts';
 import { freePort, instanceRecord } from '@wharf/testing';
 import WebSocket from 'ws';
 import { startRouter } from './bootstrap';
@@ -60,13 +60,13 @@ function openWs(host: string, headers: Record<string, string>, path = '/ws'): Pr
   });
 }
 
-function add(over: Partial<Instance> = {}): Instance {
+function add(over: Partial<RoutedInstance> = {}): RoutedInstance {
   const i = instanceRecord({ address: `127.0.0.1:${up.port}`, ...over });
   h.platform.instances.set(i.id, i);
   return i;
 }
 
-async function change(i: Instance, patch: Partial<Instance>): Promise<Instance> {
+async function change(i: RoutedInstance, patch: Partial<RoutedInstance>): Promise<RoutedInstance> {
   const next = { ...i, ...patch };
   h.platform.instances.set(i.id, next);
   await h.rpc.emit(InstanceChangedEvent, { instance: next, change: 'VISIBILITY', previousStatus: i.status, at: new Date().toISOString() });
@@ -419,7 +419,8 @@ describe('replicas', () => {
     const port = await freePort();
     const second = await startRouter({
       platform: { NatsUrl: h.nats.url, RequestTimeoutMs: 3000, InternalSecret: SECRET, DataDir: '/tmp', LogLevel: 'error' },
-      router: RouterConfigSchema.parse({ Port: port, GatewayUrl: 'http://gateway.test:8080', AuthCacheMs: 1000 }),
+      // both replicas are published at the first one's port (as behind a load balancer)
+      router: RouterConfigSchema.parse({ Port: port, PublicPort: h.port, GatewayUrl: 'http://gateway.test:8080', AuthCacheMs: 1000 }),
     });
     try {
       const i = add({ visibility: 'ALL_USERS' });
@@ -463,6 +464,14 @@ describe('status pages and failures', () => {
     expect(f.text).toContain('Traceback: &#60;boom&#62;'); // escaped
     // the reason is for those who may open it
     expect((await send(h.host(failed.id), { headers: bearer('bob') })).status).toBe(403);
+    // ...and, of those, only for those who may read its logs (the owner, the app's owner, admins)
+    const shared = add({ visibility: 'ALL_USERS', status: 'FAILED', address: null, statusReason: 'exited 1\nTraceback: API_KEY=abc' });
+    const other = await send(h.host(shared.id), { headers: { ...bearer('bob'), accept: 'text/html' } });
+    expect(other.status).toBe(503);
+    expect(other.text).toContain('stopped with an error');
+    expect(other.text).not.toContain('Traceback');
+    expect((await send(h.host(shared.id), { headers: bearer('bob') })).text).not.toContain('Traceback');
+    expect((await send(h.host(shared.id), { headers: { ...bearer('alice'), accept: 'text/html' } })).text).toContain('Traceback');
     const gone = add({ address: '127.0.0.1:1' });
     const g = await send(h.host(gone.id), { headers: bearer('alice') });
     expect(g.status).toBe(502);
@@ -582,5 +591,118 @@ describe('status pages and failures', () => {
       await other.router.close().catch(() => {});
       await other.platformApp.close().catch(() => {});
     }
+  });
+});
+
+describe('isolation: ports, networks, headers, user names', () => {
+  const wrongPort = (id: string, port = h.port + 1) => `${id}.apps.localhost:${port}`;
+
+  it("refuses instance hosts at any port but the router's public one (421): requests, tickets, websockets", async () => {
+    const i = add({ visibility: 'ALL_USERS' });
+    for (const host of [wrongPort(i.id), wrongPort(i.id, 80), `${i.id}.apps.localhost`]) {
+      const r = await send(host, { headers: bearer('bob') });
+      expect(r.status).toBe(421);
+      expect(JSON.parse(r.text).error.message).toContain(`:${h.port}`);
+      expect(await openWs(host, bearer('bob'))).toEqual({ status: 421 });
+    }
+    // a ticket made out to another port of the host is not redeemed (and stays unused)
+    h.platform.sessions.set('s-port', USERS.bob as Caller);
+    h.platform.tickets.set('t-port', { host: wrongPort(i.id), session: 's-port' });
+    const t = await send(wrongPort(i.id), { path: '/.wharf/ticket?t=t-port&next=/' });
+    expect(t.status).toBe(421);
+    expect(t.headers['set-cookie']).toBeUndefined();
+    expect(h.platform.tickets.has('t-port')).toBe(true);
+    // a cookie for the right host does not open it through another port
+    const cookie = await cookieFor('bob', h.host(i.id));
+    expect((await send(wrongPort(i.id), { headers: { cookie } })).status).toBe(421);
+    expect((await send(h.host(i.id), { headers: { cookie } })).status).toBe(200);
+    // the router's own endpoints stay on any other host
+    expect((await send(`127.0.0.1:${h.port}`, { path: '/healthz' })).status).toBe(200);
+  });
+
+  it('proxies only to addresses in Router.InstanceNetworks: any other host answers 502 with a page that does not show it', async () => {
+    for (const address of ['192.0.2.10:80', 'example.com:80', `localhost:${up.port}`, '[::1]:80']) {
+      const i = add({ visibility: 'ALL_USERS', address });
+      const r = await send(h.host(i.id), { headers: bearer('bob') });
+      expect(r.status).toBe(502);
+      expect(JSON.parse(r.text).error).toMatchObject({ code: 'UNAVAILABLE', message: expect.stringMatching(/outside the networks/) });
+      expect(r.text).not.toContain(address);
+      const page = await send(h.host(i.id), { headers: { ...bearer('bob'), accept: 'text/html' } });
+      expect(page.status).toBe(502);
+      expect(page.text).toContain('cannot be reached');
+      expect(await openWs(h.host(i.id), bearer('bob'))).toEqual({ status: 502 });
+    }
+    // a loopback address (what the process driver gives) goes through
+    expect((await send(h.host(add({ visibility: 'ALL_USERS' }).id), { headers: bearer('bob') })).status).toBe(200);
+  });
+
+  it('proxies to IPv6 and pod-network addresses when configured so', async () => {
+    const v6 = await new Promise<{ server: http.Server; port: number }>((resolve) => {
+      const server = http.createServer((_req, res) => res.end('v6')).listen(0, '::1', () => resolve({ server, port: (server.address() as { port: number }).port }));
+    });
+    const other = await startRouterHarness({ InstanceNetworks: ['10.42.0.0/16', '::1/128'] });
+    try {
+      other.platform.tokens.set(TOKENS.alice, { caller: USERS.alice as Caller, readOnly: false });
+      const get = (address: string) => {
+        const i = instanceRecord({ address });
+        other.platform.instances.set(i.id, i);
+        return new Promise<number>((resolve, reject) => {
+          http
+            .get({ host: '127.0.0.1', port: other.port, path: '/', headers: { host: other.host(i.id), ...bearer('alice') }, agent: false }, (res) => {
+              res.resume();
+              resolve(res.statusCode!);
+            })
+            .on('error', reject);
+        });
+      };
+      expect(await get(`127.0.0.1:${up.port}`)).toBe(502); // 127.0.0.0/8 is not in this list
+      expect(await get('10.43.0.1:80')).toBe(502);
+      expect(await get(`[::1]:${v6.port}`)).toBe(200);
+    } finally {
+      await other.stop();
+      v6.server.close();
+    }
+    expect(() => RouterConfigSchema.parse({ InstanceNetworks: ['10.0.0.0/33'] })).toThrow(/CIDR/);
+    expect(() => RouterConfigSchema.parse({ InstanceNetworks: [] })).toThrow(/at least one/);
+  });
+
+  it('strips X-Wharf-* however the client spells it (case, underscores) before the app sees the request', async () => {
+    const i = add({ visibility: 'PRIVATE' });
+    const r = await send(h.host(i.id), {
+      headers: { ...bearer('alice'), X_Wharf_User: 'mallory', 'x-WHARF-user': 'mallory', 'X-Wharf_Identity': 'forged', x_wharf_identity: 'forged', 'X-WHARF_ANY': '1' },
+    });
+    const seen = (JSON.parse(r.text) as UpstreamSeen).headers;
+    const wharf = Object.keys(seen).filter((k) => /^x[-_]wharf[-_]/.test(k));
+    expect(wharf.sort()).toEqual(['x-wharf-identity', 'x-wharf-user']);
+    expect(seen['x-wharf-user']).toBe('alice');
+    expect(String(seen['x-wharf-identity'])).toMatch(/^ey/);
+    const ws = await openWs(h.host(i.id), { ...bearer('alice'), X_Wharf_User: 'mallory' });
+    if (!('ws' in ws)) throw new Error(`refused: ${ws.status}`);
+    expect(Object.keys(ws.first.headers).filter((k) => /^x[-_]wharf[-_]/.test(k)).sort()).toEqual(['x-wharf-identity', 'x-wharf-user']);
+    ws.ws.close();
+  });
+
+  it('drops an app Set-Cookie for the router cookie however it is spaced or cased', async () => {
+    const i = add({ visibility: 'ALL_USERS' });
+    const r = await send(h.host(i.id), { path: '/toss-variants', headers: bearer('bob') });
+    expect(r.headers['set-cookie']).toEqual(['keep=1; Path=/']);
+  });
+
+  it('sends the user\'s stable unique key (sub) as X-Wharf-User, not the display name two users may share', async () => {
+    const twins = [
+      { sub: 'oidc|1111', name: 'Sam', roles: ['full-access'] },
+      { sub: 'oidc|2222', name: 'Sam', roles: ['full-access'] },
+    ] satisfies Caller[];
+    const i = add({ visibility: 'ALL_USERS' });
+    const seen: string[] = [];
+    for (const [n, c] of twins.entries()) {
+      h.platform.tokens.set(`wharf_pat_sam${n}`, { caller: c, readOnly: false });
+      const r = await send(h.host(i.id), { headers: { authorization: `Bearer wharf_pat_sam${n}` } });
+      const headers = (JSON.parse(r.text) as UpstreamSeen).headers;
+      seen.push(String(headers['x-wharf-user']));
+      const claims = JSON.parse(Buffer.from(String(headers['x-wharf-identity']).split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+      expect(claims).toMatchObject({ sub: c.sub, name: 'Sam' });
+    }
+    expect(seen).toEqual(['oidc|1111', 'oidc|2222']);
   });
 });

@@ -95,9 +95,11 @@ describe('scheduler with the process driver (real NATS, launcher, Python)', () =
     expect(created.id).toMatch(/^[a-z][a-z0-9]{9}$/);
     expect(created.url).toBe(`http://${created.id}.apps.localhost:8081`);
     expect(['PROVISIONING', 'INSTALLING', 'STARTING', 'RUNNING']).toContain(created.status);
-    expect(created.address).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(created).not.toHaveProperty('address'); // users never learn where it listens; the router does
     const id = created.id;
-    const base = `http://${created.address}`;
+    const { address } = await h.routed(id);
+    expect(address).toMatch(/^127\.0\.0\.1:\d+$/);
+    const base = `http://${address}`;
 
     const first = await waitFor('HTTP 200 from the instance', () => httpGet(`${base}/`), (r) => r.status === 200, 15_000, 20);
     const launchMs = Date.now() - t0;
@@ -148,13 +150,14 @@ describe('scheduler with the process driver (real NATS, launcher, Python)', () =
     // The volume survives suspend/resume.
     expect(JSON.parse((await httpGet(`${base}/api`)).body)).toMatchObject({ visits: 1 });
     const suspended = await h.client.rpc(C.suspend, { id }, alice);
-    expect(suspended).toMatchObject({ status: 'SUSPENDED', address: null });
+    expect(suspended).toMatchObject({ status: 'SUSPENDED' });
+    expect((await h.routed(id)).address).toBeNull();
     expect(instancePids(id)).toEqual([]);
     await expect(httpGet(`${base}/`)).rejects.toThrow();
     const resumed = await h.client.rpc(C.resume, { id }, alice);
     expect(resumed.status).toBe('PROVISIONING');
     await h.untilStatus(id, ['RUNNING']);
-    const again = await get(id);
+    const again = await h.routed(id);
     expect(JSON.parse((await httpGet(`http://${again.address}/api`)).body)).toMatchObject({ visits: 2 });
 
     // Upgrade: explicit, to another version of the same app only.
@@ -290,7 +293,7 @@ describe('scheduler with the process driver (real NATS, launcher, Python)', () =
     const inst = await h.client.rpc(C.create, { appVersionId: 'secret-1' }, alice);
     await h.untilStatus(inst.id, ['RUNNING']);
     // What the app itself sees (it may run in an interpreter started ahead of time: /proc would not tell).
-    const running = await get(inst.id, alice);
+    const running = await h.routed(inst.id);
     const seen = JSON.parse((await httpGet(`http://${running.address}/`)).body) as { env: Record<string, string>; cwd: string };
     expect(seen.env).toMatchObject({ API_TOKEN: 's3cr3t-value', GREETING: 'hi', PYTHONUNBUFFERED: '1', WHARF_INSTANCE_ID: inst.id });
     expect(Object.keys(seen.env).filter((k) => /^WHARF_(BUNDLE|STATUS)_TOKEN$/.test(k))).toEqual([]);

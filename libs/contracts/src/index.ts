@@ -1,6 +1,7 @@
 export * from './errors';
 export * from './enums';
 export * from './caller';
+export * from './access';
 export * from './define';
 export * from './app';
 export * from './repository.contracts';

@@ -36,18 +36,32 @@ export const InstanceSchema = z.object({
   /** Runtime version name, e.g. `python-3.11`. */
   runtime: z.string(),
   status: InstanceStatusSchema,
-  /** Why the instance is in its status: the failure reason (with the last log lines), or the current step. */
+  /**
+   * Why the instance is in its status: the failure reason (with the last log lines), or the current
+   * step — for those who may read its logs (owner, admins, the app version's owner); others get a
+   * generic reason.
+   */
   statusReason: z.string().nullable(),
   /** Where users open it: `http://<id>.<AppsDomain>:<RouterPort>`. */
   url: z.string(),
-  /** `host:port` the router proxies to; null while nothing listens (queued, suspended, failed). */
-  address: z.string().nullable(),
   createdAt: z.string(),
   lastActivityAt: z.string(),
   /** Things the caller should know, e.g. a deprecated runtime. */
   warnings: z.array(z.string()),
 });
+/** An instance as users see it (API answers): never where it listens. */
 export type Instance = z.infer<typeof InstanceSchema>;
+
+/**
+ * An instance as the router needs it: with the internal address it proxies to. Only in the
+ * router's lookup (`scheduler.instance.route.v1`) and in `events.instance.changed.v1`, never in
+ * an answer to a user.
+ */
+export const RoutedInstanceSchema = InstanceSchema.extend({
+  /** `host:port` the router proxies to; null while nothing listens (queued, suspended, failed). */
+  address: z.string().nullable(),
+});
+export type RoutedInstance = z.infer<typeof RoutedInstanceSchema>;
 
 export const RuntimeVersionSchema = z.object({
   name: z.string(),
@@ -128,7 +142,7 @@ export const SchedulerContracts = {
   route: defineRequest(
     'scheduler.instance.route.v1',
     z.object({ ids: z.array(InstanceIdSchema).min(1).max(500) }),
-    z.object({ instances: z.array(InstanceSchema) }),
+    z.object({ instances: z.array(RoutedInstanceSchema) }),
   ),
   list: defineRequest('scheduler.instance.list.v1', InstanceListRequestSchema, pageOf(InstanceSchema)),
   setVisibility: defineRequest(
@@ -178,7 +192,8 @@ export const INSTANCE_CHANGES = ['CREATED', 'STATUS', 'VISIBILITY', 'UPGRADED', 
 export const InstanceChangedEvent = defineEvent(
   'events.instance.changed.v1',
   z.object({
-    instance: InstanceSchema,
+    /** With the address (routers keep their directory from these events); internal, never shown to users. */
+    instance: RoutedInstanceSchema,
     change: z.enum(INSTANCE_CHANGES),
     /** The status before the change (null on CREATED). */
     previousStatus: InstanceStatusSchema.nullable(),

@@ -1,15 +1,15 @@
-import { InstanceSchema, type Instance } from '@wharf/contracts';
+import { RoutedInstanceSchema, type RoutedInstance } from '@wharf/contracts';
 
 let seq = 0;
 
 /**
- * An instance record as the scheduler answers it (valid for InstanceSchema): RUNNING, PRIVATE,
+ * An instance record as the scheduler answers the router (valid for RoutedInstanceSchema): RUNNING, PRIVATE,
  * owned by alice, at `address`. Ids are unique valid instance ids unless given.
  */
-export function instanceRecord(over: Partial<Instance> & { address: string | null }): Instance {
+export function instanceRecord(over: Partial<RoutedInstance> & { address: string | null }): RoutedInstance {
   const id = over.id ?? `t${(++seq).toString(36).padStart(9, '0')}`;
   const now = new Date().toISOString();
-  return InstanceSchema.parse({
+  return RoutedInstanceSchema.parse({
     id,
     appVersionId: 'app-v1',
     appName: 'echo',

@@ -1,20 +1,33 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { RepositoryContracts, type Caller, type Instance } from '@wharf/contracts';
+import {
+  APP_NOT_VISIBLE,
+  instanceAccess,
+  RepositoryContracts,
+  visitorGrantMatters,
+  type Caller,
+  type InstanceAccess,
+  type InstanceAccessOptions,
+  type InstanceSubject,
+} from '@wharf/contracts';
 import { RpcClient } from '@wharf/nats';
 import { lookupOrNull } from '../common/lookup';
 import { ROUTER_SETTINGS, type RouterSettings } from '../router.config';
-import { openAccess, type AccessOptions } from './access.policy';
 import { TtlCache } from './ttl-cache';
 
-/** The repository's "you may not see this app version". */
-const NOT_VISIBLE = ['NOT_FOUND', 'FORBIDDEN', 'UNAUTHENTICATED'] as const;
-
+/** `sign-in` means "nobody signed in": browsers are sent to log in, API clients get 401. */
 export type Decision = 'allow' | 'sign-in' | 'deny';
 
-/** The policy plus the one answer it cannot give from memory: does a tag grant this visitor the app? */
+export const decisionOf = (caller: Caller | null, a: InstanceAccess): Decision => (a.open ? 'allow' : caller ? 'deny' : 'sign-in');
+
+/**
+ * The platform's access rule (libs/contracts access.ts, the one the scheduler applies too) plus
+ * the one answer it cannot give from memory: does a tag on the app version grant this visitor one
+ * of their roles? The repository decides (it answers the app version to the visitor, or not); the
+ * answer is cached for Router.AuthCacheMs and dropped on app and tag changes.
+ */
 @Injectable()
 export class AccessService {
-  private readonly options: AccessOptions;
+  private readonly options: InstanceAccessOptions;
   private readonly grants: TtlCache<string, boolean>;
 
   constructor(
@@ -25,17 +38,23 @@ export class AccessService {
     this.grants = new TtlCache(settings.router.AuthCacheMs);
   }
 
-  decide(caller: Caller | null, instance: Instance): Decision | Promise<Decision> {
-    const a = openAccess(caller, instance, this.options);
-    if (a !== 'visitor-grant') return a;
+  /** What `caller` may do with the instance (synchronous unless the visitor grant must be asked). */
+  access(caller: Caller | null, instance: InstanceSubject & { appVersionId: string }): InstanceAccess | Promise<InstanceAccess> {
+    if (!visitorGrantMatters(caller, instance, this.options)) return instanceAccess(caller, instance, false, this.options);
     const key = `${caller!.sub}\n${caller!.roles.join(',')}\n${instance.appVersionId}`;
     const granted = this.grants.get(key, () => this.visitorGrant(caller!, instance.appVersionId));
-    return typeof granted === 'boolean' ? (granted ? 'allow' : 'deny') : granted.then((g) => (g ? 'allow' : 'deny'));
+    return typeof granted === 'boolean'
+      ? instanceAccess(caller, instance, granted, this.options)
+      : granted.then((g) => instanceAccess(caller, instance, g, this.options));
+  }
+
+  async decide(caller: Caller | null, instance: InstanceSubject & { appVersionId: string }): Promise<Decision> {
+    return decisionOf(caller, await this.access(caller, instance));
   }
 
   /** The repository answers the app version to whoever may see it (for visitors: a tag grants their role). */
   private async visitorGrant(caller: Caller, appVersionId: string): Promise<boolean> {
-    const app = await lookupOrNull(this.rpc, RepositoryContracts.get, { id: appVersionId }, caller, this.settings.router.LookupTimeoutMs, NOT_VISIBLE);
+    const app = await lookupOrNull(this.rpc, RepositoryContracts.get, { id: appVersionId }, caller, this.settings.router.LookupTimeoutMs, APP_NOT_VISIBLE);
     return app !== null;
   }
 

@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { SchedulerContracts, unavailable, type Instance } from '@wharf/contracts';
+import { SchedulerContracts, unavailable, type RoutedInstance } from '@wharf/contracts';
 import { RpcClient } from '@wharf/nats';
 import { lookup } from '../common/lookup';
+import { InstanceNetworks } from '../proxy/hosts';
 import { ROUTER_SETTINGS, type RouterSettings } from '../router.config';
 
 /** Where requests for an instance go: null while nothing listens (queued, suspended, failed). */
@@ -13,8 +14,10 @@ export interface Upstream {
 
 export interface Entry {
   /** null: no such instance (or terminated). */
-  instance: Instance | null;
+  instance: RoutedInstance | null;
   upstream: Upstream | null;
+  /** The record names an address outside Router.InstanceNetworks: nothing is proxied (502). */
+  outside: boolean;
   fetchedAt: number;
   usedAt: number;
 }
@@ -27,12 +30,14 @@ const CHUNK = 500;
 /** Lookups in flight at once; past it a miss is answered 503 (a flood of made-up hosts cannot flood the scheduler). */
 const MAX_PENDING = 256;
 
-export function upstreamOf(instance: Instance | null): Upstream | null {
+/** `host:port` (or `[v6]:port`) → where to connect; null when there is no address or it is malformed. */
+export function upstreamOf(instance: RoutedInstance | null): Upstream | null {
   if (!instance?.address) return null;
   const i = instance.address.lastIndexOf(':');
   const port = Number(instance.address.slice(i + 1));
-  if (i <= 0 || !Number.isInteger(port)) return null;
-  return { protocol: 'http:', host: instance.address.slice(0, i), port };
+  if (i <= 0 || !Number.isInteger(port) || port < 1 || port > 65535) return null;
+  const host = instance.address.slice(0, i);
+  return { protocol: 'http:', host: host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host, port };
 }
 
 /**
@@ -45,13 +50,23 @@ export class InstanceDirectory implements OnApplicationBootstrap, OnApplicationS
   private readonly log = new Logger('InstanceDirectory');
   private readonly entries = new Map<string, Entry>();
   private readonly pending = new Map<string, Promise<Entry>>();
-  private readonly watchers = new Set<(id: string, before: Instance | null, after: Instance | null) => void>();
+  private readonly watchers = new Set<(id: string, before: RoutedInstance | null, after: RoutedInstance | null) => void>();
   private timer?: NodeJS.Timeout;
+  private readonly networks: InstanceNetworks;
 
   constructor(
     private readonly rpc: RpcClient,
     @Inject(ROUTER_SETTINGS) private readonly settings: RouterSettings,
-  ) {}
+  ) {
+    this.networks = new InstanceNetworks(settings.router.InstanceNetworks);
+  }
+
+  /** Where requests for `instance` go: only an address in Router.InstanceNetworks (the driver's), never any other host. */
+  upstreamFor(instance: RoutedInstance | null): { upstream: Upstream | null; outside: boolean } {
+    const upstream = upstreamOf(instance);
+    if (!upstream || this.networks.contains(upstream.host)) return { upstream, outside: false };
+    return { upstream: null, outside: true };
+  }
 
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => void this.resync().catch((e: Error) => this.log.warn(`resync failed: ${e.message}`)), this.settings.router.ResyncSeconds * 1000);
@@ -63,7 +78,7 @@ export class InstanceDirectory implements OnApplicationBootstrap, OnApplicationS
   }
 
   /** Called with every change of a known instance (the live-connection registry re-checks access). */
-  watch(fn: (id: string, before: Instance | null, after: Instance | null) => void): void {
+  watch(fn: (id: string, before: RoutedInstance | null, after: RoutedInstance | null) => void): void {
     this.watchers.add(fn);
   }
 
@@ -100,14 +115,18 @@ export class InstanceDirectory implements OnApplicationBootstrap, OnApplicationS
   }
 
   /** From `events.instance.changed.v1`. */
-  apply(instance: Instance): void {
+  apply(instance: RoutedInstance): void {
     this.set(instance.id, instance.status === 'TERMINATED' ? null : instance);
   }
 
-  private set(id: string, instance: Instance | null): void {
+  private set(id: string, instance: RoutedInstance | null): void {
     const now = Date.now();
     const before = this.entries.get(id);
-    this.entries.set(id, { instance, upstream: upstreamOf(instance), fetchedAt: now, usedAt: before?.usedAt ?? now });
+    const { upstream, outside } = this.upstreamFor(instance);
+    if (outside && before?.instance?.address !== instance!.address) {
+      this.log.warn(`instance ${id}: address ${instance!.address} is outside Router.InstanceNetworks (${this.settings.router.InstanceNetworks.join(', ')}); not proxying to it`);
+    }
+    this.entries.set(id, { instance, upstream, outside, fetchedAt: now, usedAt: before?.usedAt ?? now });
     if (before && changed(before.instance, instance)) for (const w of this.watchers) w(id, before.instance, instance);
   }
 
@@ -124,7 +143,7 @@ export class InstanceDirectory implements OnApplicationBootstrap, OnApplicationS
   }
 }
 
-function changed(a: Instance | null, b: Instance | null): boolean {
+function changed(a: RoutedInstance | null, b: RoutedInstance | null): boolean {
   if (!a || !b) return a !== b;
   return a.status !== b.status || a.visibility !== b.visibility || a.address !== b.address || a.owner.sub !== b.owner.sub || a.appVersionId !== b.appVersionId;
 }

@@ -14,6 +14,14 @@ describe('appCookie', () => {
     expect(appCookie('__Host-wharf_instance=x; Secure; Path=/', '__Host-wharf_instance')).toBeNull();
     expect(appCookie('wharf_instance_theme=dark', 'wharf_instance')).toBe('wharf_instance_theme=dark');
   });
+
+  it("drops the router's cookie however an app spaces or cases it, or hides it in a nameless cookie", () => {
+    for (const c of ['\twharf_instance=x', 'wharf_instance =x', ' WHARF_INSTANCE=x; Path=/', '=wharf_instance=x', ' = wharf_instance=x', 'wharf_instance', 'Wharf_Instance ; Path=/']) {
+      expect([c, appCookie(c, 'wharf_instance')]).toEqual([c, null]);
+    }
+    expect(appCookie('__host-WHARF_instance=x; Secure; Path=/', '__Host-wharf_instance')).toBeNull();
+    expect(appCookie('=theme=dark', 'wharf_instance')).toBe('=theme=dark');
+  });
 });
 
 describe('responseHead', () => {

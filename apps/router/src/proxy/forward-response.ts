@@ -18,8 +18,27 @@ const DOMAIN_ATTRIBUTE = /;\s*domain\s*=[^;]*/gi;
  */
 export function appCookie(setCookie: string, routerCookie: string): string | null {
   const v = setCookie.trimStart();
-  if (v.startsWith(`${routerCookie}=`)) return null;
+  if (setsCookie(v, routerCookie)) return null;
   return v.includes(';') ? v.replace(DOMAIN_ATTRIBUTE, '') : v;
+}
+
+/**
+ * Whether a Set-Cookie value sets cookie `name` as a browser reads it (RFC 6265bis §5.7): the name
+ * is what precedes the first `=` of the name-value pair, whitespace trimmed; a pair with an empty
+ * name (`=wharf_instance=x`) is a nameless cookie that browsers send back as `wharf_instance=x`.
+ * Compared without regard to case: browsers match cookie prefixes (`__Host-`) that way, and a
+ * look-alike of the router's cookie has no business coming from an app either.
+ */
+function setsCookie(value: string, name: string): boolean {
+  const semi = value.indexOf(';');
+  let pair = semi < 0 ? value : value.slice(0, semi);
+  let eq = pair.indexOf('=');
+  if (eq >= 0 && pair.slice(0, eq).trim() === '') {
+    pair = pair.slice(eq + 1);
+    eq = pair.indexOf('=');
+  }
+  const cookieName = (eq < 0 ? pair : pair.slice(0, eq)).trim();
+  return cookieName.length === name.length && cookieName.toLowerCase() === name.toLowerCase();
 }
 
 /**

@@ -1,5 +1,5 @@
 import { safeInstancePath } from '@wharf/contracts';
-import { headerSafe, instanceIdOf } from './hosts';
+import { headerSafe, hostPorts, instanceIdOf, InstanceNetworks, isCidr, isPlatformHeader, portAllowed } from './hosts';
 
 describe('hosts', () => {
   it('maps instance hosts to ids, other hosts to null, impossible ids to ""', () => {
@@ -20,5 +20,35 @@ describe('hosts', () => {
   it('keeps header values Latin-1 safe', () => {
     expect(headerSafe('alice')).toBe('alice');
     expect(headerSafe('李')).toBe('%E6%9D%8E');
+  });
+
+  it("accepts only the router's public port in Host (no port only for the scheme's default)", () => {
+    const p = hostPorts('http', 8081);
+    expect(portAllowed('abcdefghij.apps.localhost:8081', p)).toBe(true);
+    for (const h of ['abcdefghij.apps.localhost:8082', 'abcdefghij.apps.localhost', 'abcdefghij.apps.localhost:80', 'abcdefghij.apps.localhost:08081']) expect([h, portAllowed(h, p)]).toEqual([h, false]);
+    const tls = hostPorts('https', 443);
+    expect(portAllowed('abcdefghij.apps.example.com', tls)).toBe(true);
+    expect(portAllowed('abcdefghij.apps.example.com:443', tls)).toBe(true);
+    expect(portAllowed('abcdefghij.apps.example.com:8443', tls)).toBe(false);
+  });
+
+  it('knows the platform headers however they are spelled (node lower-cases names)', () => {
+    for (const k of ['x-wharf-user', 'x_wharf_user', 'x-wharf_identity', 'x_wharf-anything']) expect([k, isPlatformHeader(k)]).toEqual([k, true]);
+    for (const k of ['x-wharfish', 'x-wharf', 'wharf-user', 'x-forwarded-for', 'xx-wharf-user']) expect([k, isPlatformHeader(k)]).toEqual([k, false]);
+  });
+
+  it('checks instance addresses against CIDRs; names never match', () => {
+    const n = new InstanceNetworks(['127.0.0.0/8', 'fd00::/8']);
+    expect(n.contains('127.0.0.1')).toBe(true);
+    expect(n.contains('127.255.1.2')).toBe(true);
+    expect(n.contains('128.0.0.1')).toBe(false);
+    expect(n.contains('[fd00::5]')).toBe(true);
+    expect(n.contains('::1')).toBe(false);
+    expect(n.contains('localhost')).toBe(false);
+    expect(n.contains('169.254.169.254')).toBe(false);
+    expect(isCidr('10.42.0.0/16')).toBe(true);
+    expect(isCidr('10.42.0.0')).toBe(false);
+    expect(isCidr('10.42.0.0/40')).toBe(false);
+    expect(isCidr('pods/16')).toBe(false);
   });
 });

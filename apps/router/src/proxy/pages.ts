@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { Instance } from '@wharf/contracts';
+import { genericStatusReason, type Instance } from '@wharf/contracts';
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -48,9 +48,13 @@ export function sendPage(res: ServerResponse, accept: string | undefined, code: 
   res.end(body);
 }
 
-/** The page for an instance the caller may open but that does not serve requests right now (null: it does). */
-export function statusPage(i: Instance, isOwner: boolean): { code: string; page: PageOptions } | null {
+/**
+ * The page for an instance the caller may open but that does not serve requests right now (null:
+ * it does). The status reason (a failure's last log lines) only for those who may read the logs.
+ */
+export function statusPage(i: Instance & { address: string | null }, isOwner: boolean, readLogs: boolean): { code: string; page: PageOptions } | null {
   const name = `${i.appName} ${i.appVersion}`;
+  if (!readLogs) i = { ...i, statusReason: genericStatusReason(i.status) };
   switch (i.status) {
     case 'RUNNING':
     case 'INSTALLING':
@@ -73,7 +77,9 @@ export function statusPage(i: Instance, isOwner: boolean): { code: string; page:
     case 'FAILED':
       return {
         code: 'UNAVAILABLE',
-        page: { status: 503, title: `${name} failed`, message: 'This instance stopped with an error.', detail: i.statusReason ?? 'no reason was recorded' },
+        page: readLogs
+          ? { status: 503, title: `${name} failed`, message: 'This instance stopped with an error.', detail: i.statusReason ?? 'no reason was recorded' }
+          : { status: 503, title: `${name} failed`, message: 'This instance stopped with an error; its owner can read the logs.' },
       };
     default:
       return { code: 'NOT_FOUND', page: { status: 404, title: 'No such instance', message: 'This instance does not exist (any more).' } };

@@ -9,20 +9,21 @@ import {
   safeInstancePath,
   SchedulerContracts,
   WharfError,
-  type Instance,
+  type InstanceAccess,
+  type RoutedInstance,
 } from '@wharf/contracts';
 import { RpcClient } from '@wharf/nats';
 import { createProxyMiddleware, proxyEventsPlugin, type RequestHandler } from 'http-proxy-middleware';
-import { AccessService } from '../auth/access.service';
+import { AccessService, decisionOf } from '../auth/access.service';
 import { Authenticator, type Identified, type Principal } from '../auth/authenticator.service';
 import { IdentityTokens } from '../auth/identity-tokens';
 import { setCookieHeader, signCookie, withoutCookie } from '../auth/router-cookie';
 import { lookup } from '../common/lookup';
-import { InstanceDirectory, upstreamOf, type Upstream } from '../directory/instance.directory';
+import { InstanceDirectory, type Upstream } from '../directory/instance.directory';
 import { ROUTER_SETTINGS, type RouterSettings } from '../router.config';
 import { ActivityReporter } from './activity.reporter';
 import { endBodylessRequests, forwardResponse } from './forward-response';
-import { headerSafe, instanceIdOf } from './hosts';
+import { headerSafe, hostPorts, instanceIdOf, isPlatformHeader, portAllowed } from './hosts';
 import { LiveConnections } from './live-connections';
 import { sendPage, statusPage, type PageOptions } from './pages';
 
@@ -55,6 +56,8 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
   private readonly activity: ActivityReporter;
   private readonly cfg: RouterSettings['router'];
   private sweeper?: NodeJS.Timeout;
+  /** `Host` ports of instance hosts (Router.PublicPort; set once listening when it follows Port 0). */
+  private ports = new Set<string>();
 
   constructor(
     @Inject(ROUTER_SETTINGS) private readonly settings: RouterSettings,
@@ -130,6 +133,7 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
       this.server.once('error', reject);
       this.server.listen(this.cfg.Port, this.cfg.Host, () => {
         this.server.off('error', reject);
+        this.ports = hostPorts(this.cfg.Scheme, this.cfg.PublicPort || this.port());
         resolve();
       });
     });
@@ -162,6 +166,7 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
     const id = instanceIdOf(host, this.cfg.AppsDomain);
     if (id === null) return this.ownEndpoint(req, res);
     if (id === '') return this.notFound(req, res);
+    if (!portAllowed(host, this.ports)) return this.wrongPort(req, res);
     this.route(id, host, req, res).catch((e: unknown) => this.failed(e, req, res));
   }
 
@@ -174,10 +179,12 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
     const who = await this.auth.identify(req.headers, host);
     const refused = await this.refusal(who, instance, req.method ?? 'GET');
     if (refused === 'sign-in') return this.signIn(host, req, res);
-    if (refused) return sendPage(res, req.headers.accept, refused.code, refused.page);
+    if (refused && 'code' in refused) return sendPage(res, req.headers.accept, refused.code, refused.page);
     const principal = (who as Extract<Identified, { ok: true }>).principal;
-    const page = statusPage(instance, principal.caller?.sub === instance.owner.sub);
-    if (page || !entry.upstream) return sendPage(res, req.headers.accept, page?.code ?? 'UNAVAILABLE', page?.page ?? unreachablePage());
+    const page = statusPage(instance, principal.caller?.sub === instance.owner.sub, refused.access.readLogs);
+    if (page) return sendPage(res, req.headers.accept, page.code, page.page);
+    if (entry.outside) return sendPage(res, req.headers.accept, 'UNAVAILABLE', outsidePage());
+    if (!entry.upstream) return sendPage(res, req.headers.accept, 'UNAVAILABLE', unreachablePage());
     this.forwardHeaders(req, id, who as Extract<Identified, { ok: true }>);
     this.activity.saw(id);
     const untrack = this.live.add({ instanceId: id, principal, since: Date.now(), websocket: false, close: () => res.destroy() });
@@ -187,8 +194,8 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
     await this.proxy(req, res, () => this.notFound(req, res));
   }
 
-  /** Why a request may not go through (null: it may), or 'sign-in' when nobody is signed in. */
-  private async refusal(who: Identified, instance: Instance, method: string): Promise<'sign-in' | { code: string; page: PageOptions } | null> {
+  /** Why a request may not go through (or, when it may, the caller's access), or 'sign-in' when nobody is signed in. */
+  private async refusal(who: Identified, instance: RoutedInstance, method: string): Promise<'sign-in' | { code: string; page: PageOptions } | { access: InstanceAccess }> {
     if (!who.ok) {
       return {
         code: 'UNAUTHENTICATED',
@@ -196,7 +203,8 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
       };
     }
     const caller = who.principal.caller;
-    const decision = await this.access.decide(caller, instance);
+    const access = await this.access.access(caller, instance);
+    const decision = decisionOf(caller, access);
     if (decision === 'sign-in') return 'sign-in';
     if (decision === 'deny') {
       return {
@@ -211,7 +219,7 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
     if (who.principal.kind === 'bearer' && who.principal.readOnly && !SAFE_METHODS.has(method)) {
       return { code: 'FORBIDDEN', page: { status: 403, title: 'Read-only token', message: `a read-only token may not send ${method} requests` } };
     }
-    return null;
+    return { access };
   }
 
   /** Nobody signed in: browsers go to the gateway's login (which returns with a ticket); API clients get 401. */
@@ -236,7 +244,7 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
    */
   private forwardHeaders(req: IncomingMessage, instanceId: string, who: Extract<Identified, { ok: true }>): void {
     const h = req.headers;
-    for (const k in h) if (k.charCodeAt(0) === 120 /* x */ && k.startsWith('x-wharf-')) delete h[k];
+    for (const k in h) if (isPlatformHeader(k)) delete h[k];
     if (!this.cfg.TrustForwardedHeaders) for (const k of FORWARDED) if (k in h) delete h[k];
     if (h.cookie && h.cookie.includes(this.auth.cookieName)) {
       const rest = withoutCookie(h.cookie, this.auth.cookieName);
@@ -246,7 +254,8 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
     if (who.platformAuthorization) delete h.authorization;
     const caller = who.principal.caller;
     if (caller) {
-      h[IDENTITY_USER_HEADER] = headerSafe(caller.name);
+      // the user's stable, unique key (their sub), never the display name two users may share
+      h[IDENTITY_USER_HEADER] = headerSafe(caller.sub);
       h[IDENTITY_TOKEN_HEADER] = this.identity.for(instanceId, caller);
     }
   }
@@ -280,6 +289,15 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
     }
     this.log.error(`request failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     sendPage(res, req.headers.accept, 'INTERNAL', { status: 500, title: 'Router error', message: 'the router failed to handle this request' });
+  }
+
+  /** An instance host with a port this router is not published at (421: not the host's origin). */
+  private wrongPort(req: IncomingMessage, res: ServerResponse): void {
+    sendPage(res, req.headers.accept, 'NOT_FOUND', {
+      status: 421,
+      title: 'Wrong port',
+      message: `instances are served at ${this.cfg.Scheme}://<instance id>.${this.cfg.AppsDomain}${[...this.ports].find(Boolean) ?? ''}; this host (${req.headers.host ?? 'none'}) names another port`,
+    });
   }
 
   private notFound(req: IncomingMessage, res: ServerResponse): void {
@@ -380,13 +398,14 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
     const host = (req.headers.host ?? '').toLowerCase();
     const id = instanceIdOf(host, this.cfg.AppsDomain);
     if (!id || (req.url ?? '/').startsWith('/.wharf/')) return reject(socket, 404, 'no such instance');
+    if (!portAllowed(host, this.ports)) return reject(socket, 421, `this router serves instances at another port than ${host}`);
     const entry = await this.directory.lookup(id);
     const instance = entry.instance;
     if (!instance) return reject(socket, 404, 'no such instance');
     const who = await this.auth.identify(req.headers, host);
     const refused = await this.refusal(who, instance, 'GET');
     if (refused === 'sign-in') return reject(socket, 401, 'sign in first (cookie from the browser sign-in, or Authorization: Bearer)');
-    if (refused) return reject(socket, refused.page.status, refused.page.message);
+    if ('code' in refused) return reject(socket, refused.page.status, refused.page.message);
     const ok = who as Extract<Identified, { ok: true }>;
     // Cross-site websocket hijacking: a page elsewhere must not ride on the browser's cookie.
     const origin = req.headers.origin;
@@ -394,7 +413,9 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
       return reject(socket, 403, `websocket from another origin (${origin ?? 'none'}) refused`);
     }
     if (ok.principal.kind === 'bearer' && ok.principal.readOnly) return reject(socket, 403, 'a read-only token may not open websockets');
-    if (statusPage(instance, false) || !entry.upstream) return reject(socket, 503, `the instance is ${instance.status.toLowerCase()}`, { 'Retry-After': '1' });
+    if (statusPage(instance, false, false)) return reject(socket, 503, `the instance is ${instance.status.toLowerCase()}`, { 'Retry-After': '1' });
+    if (entry.outside) return reject(socket, 502, outsidePage().message);
+    if (!entry.upstream) return reject(socket, 503, `the instance is ${instance.status.toLowerCase()}`, { 'Retry-After': '1' });
     if (socket.destroyed) return;
     this.forwardHeaders(req, id, ok);
     this.activity.saw(id);
@@ -407,12 +428,12 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
   // ---- revocation ------------------------------------------------------------------------------
 
   /** An instance changed: open connections that lost access (or whose upstream went) are closed. */
-  private async revalidate(id: string, after: Instance | null): Promise<void> {
+  private async revalidate(id: string, after: RoutedInstance | null): Promise<void> {
     const conns = this.live.of(id);
     if (conns.length === 0) return;
-    const target = upstreamOf(after);
+    const target = this.directory.upstreamFor(after).upstream;
     for (const c of conns) {
-      let keep = !!after && !!target && !statusPage(after, false);
+      let keep = !!after && !!target && !statusPage(after, false, false);
       if (keep) {
         try {
           keep = (await this.access.decide(c.principal.caller, after!)) === 'allow';
@@ -442,6 +463,15 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
 }
 
 const credentialOf = (p: Principal): string => (p.kind === 'cookie' ? `s:${p.session}` : p.kind === 'bearer' ? `t:${p.token}` : '');
+
+/** The record names an address outside Router.InstanceNetworks (never shown: it is internal). */
+function outsidePage(): PageOptions {
+  return {
+    status: 502,
+    title: 'The instance cannot be reached',
+    message: 'the instance is registered at an address outside the networks Wharf runs instances in, so the router does not connect to it; an administrator can find the details in the router log',
+  };
+}
 
 function unreachablePage(): PageOptions {
   return { status: 502, title: 'The instance is not answering', message: 'the app did not accept the connection; it may be restarting', refreshSeconds: 3 };

@@ -14,7 +14,7 @@ import {
   unauthenticated,
   type AppVersion,
   type Caller,
-  type Instance,
+  type RoutedInstance,
 } from '@wharf/contracts';
 import { Handle, NatsModule, OnEvent, RpcClient, natsServerOptions, WharfExceptionFilter, type EventOf, type Msg } from '@wharf/nats';
 import { freePort, startNatsServer, type NatsServer } from '@wharf/testing';
@@ -37,7 +37,7 @@ export const USERS = {
  * Real NATS, real Nest handlers with the real contracts; only the answers come from these tables.
  */
 export class Platform {
-  instances = new Map<string, Instance>();
+  instances = new Map<string, RoutedInstance>();
   /** token → who it is (readOnly tokens may only read). */
   tokens = new Map<string, { caller: Caller; readOnly: boolean }>();
   sessions = new Map<string, Caller>();
@@ -60,7 +60,7 @@ class PlatformHandlers {
   @Handle(SchedulerContracts.route)
   route(@Payload() m: Msg<typeof SchedulerContracts.route>) {
     this.p.lookups++;
-    return { instances: m.body.ids.map((id) => this.p.instances.get(id)).filter((i): i is Instance => !!i) };
+    return { instances: m.body.ids.map((id) => this.p.instances.get(id)).filter((i): i is RoutedInstance => !!i) };
   }
 
   @OnEvent(InstanceActivityEvent)
@@ -196,6 +196,10 @@ export async function startUpstream(): Promise<{ url: string; port: number; serv
         'local=1; Path=/',
         'twice=1; Domain=x.apps.localhost; Path=/; Domain=apps.localhost',
       ]);
+      return void res.end('tossed');
+    }
+    if (u.pathname === '/toss-variants') {
+      res.setHeader('set-cookie', [' wharf_instance=forged', 'WHARF_INSTANCE=forged', 'wharf_instance =forged', '=wharf_instance=forged', 'keep=1; Path=/']);
       return void res.end('tossed');
     }
     const hash = createHash('sha256');

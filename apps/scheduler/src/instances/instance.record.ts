@@ -1,12 +1,14 @@
 import { createHash, randomInt } from 'node:crypto';
 import {
   EnvSpecSchema,
+  genericStatusReason,
   InstanceIdSchema,
   InstanceStatusSchema,
   LIVE_STATUSES,
   VisibilitySchema,
   type Instance,
   type InstanceStatus,
+  type RoutedInstance,
 } from '@wharf/contracts';
 import { z } from 'zod';
 
@@ -80,7 +82,8 @@ export function newInstanceId(): string {
  * "id taken" decides the winner (race-free, no shared memory needed).
  */
 export function idempotentInstanceId(ownerSub: string, key: string): string {
-  const h = createHash('sha256').update(`${ownerSub}\n${key}`).digest();
+  // JSON keeps (sub, key) pairs apart that a plain separator would not ("a\nb" + "c" vs "a" + "b\nc")
+  const h = createHash('sha256').update(JSON.stringify([ownerSub, key])).digest();
   let id = LETTERS[h[0]! % LETTERS.length]!;
   for (let i = 1; i < 10; i++) id += ALNUM[h[i]! % ALNUM.length]!;
   return id;
@@ -97,8 +100,11 @@ export function instanceUrl(id: string, s: UrlSettings): string {
   return `${s.RouterScheme}://${id}.${s.AppsDomain}${defaultPort ? '' : `:${s.RouterPort}`}`;
 }
 
-/** The wire shape. */
-export function toInstance(r: InstanceRecord, s: UrlSettings, extraWarnings: string[] = []): Instance {
+/**
+ * The wire shape users get: no address; the status reason (which holds the last log lines of a
+ * failure) only for those who may read the logs, a generic one for everyone else.
+ */
+export function toInstance(r: InstanceRecord, s: UrlSettings, extraWarnings: string[] = [], readLogs = true): Instance {
   return {
     id: r.id,
     appVersionId: r.appVersionId,
@@ -109,11 +115,15 @@ export function toInstance(r: InstanceRecord, s: UrlSettings, extraWarnings: str
     visibility: r.visibility,
     runtime: r.runtime,
     status: r.status,
-    statusReason: r.statusReason,
+    statusReason: readLogs ? r.statusReason : genericStatusReason(r.status),
     url: instanceUrl(r.id, s),
-    address: r.address,
     createdAt: r.createdAt,
     lastActivityAt: r.lastActivityAt,
     warnings: [...new Set([...r.warnings, ...extraWarnings])],
   };
+}
+
+/** The router's shape (lookup and events): with the address it proxies to and the full status reason. */
+export function toRoutedInstance(r: InstanceRecord, s: UrlSettings, extraWarnings: string[] = []): RoutedInstance {
+  return { ...toInstance(r, s, extraWarnings), address: r.address };
 }

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import {
   conflict,
   InstanceChangedEvent,
+  isFullAccess,
   notFound,
   RepositoryContracts,
   verifyInternalToken,
@@ -17,12 +18,15 @@ import type { LeaseStore } from '../leases/lease.store';
 import { RuntimeCatalog } from '../runtimes/runtime.catalog';
 import { loadSchedulerSettings } from '../scheduler.config';
 import type { SecretRef, SecretStore } from '../secrets/secret.store';
-import type { InstanceRecord } from './instance.record';
+import { idempotentInstanceId, type InstanceRecord } from './instance.record';
 import { InstanceService } from './instance.service';
 
 const SECRET = 'unit-test-secret-0123456789';
 const alice: Caller = { sub: 'alice', name: 'Alice', roles: ['full-access'] };
 const bob: Caller = { sub: 'bob', name: 'Bob', roles: ['full-access'] };
+const vic: Caller = { sub: 'vic', name: 'Vic', roles: ['visitor'] };
+const author: Caller = { sub: 'author', name: 'Author', roles: ['full-access'] };
+const admin: Caller = { sub: 'root', name: 'Root', roles: ['admin'] };
 
 const app: AppVersion = {
   id: 'av1',
@@ -159,11 +163,14 @@ function setup(env: NodeJS.ProcessEnv = {}) {
   const secrets = new FakeSecrets();
   const calls: { subject: string; caller: Caller | null }[] = [];
   const events: unknown[] = [];
+  /** Visitors the repository shows the app version to (a tag on it grants their role). */
+  const granted = new Set<string>();
   const rpc = {
     rpc: async (c: RequestContract, body: { id: string }, caller: Caller | null) => {
       calls.push({ subject: c.subject, caller });
       if (c !== RepositoryContracts.get) throw new Error('unexpected');
       if (body.id !== app.id) throw notFound('no such app');
+      if (caller && !isFullAccess(caller) && !granted.has(caller.sub)) throw notFound('no such app');
       return app;
     },
     emit: async (e: EventContract, payload: unknown) => {
@@ -173,7 +180,7 @@ function setup(env: NodeJS.ProcessEnv = {}) {
   } as unknown as RpcClient;
   const catalog = new RuntimeCatalog(settings.scheduler.RuntimeVersions, 'python3');
   const service = new InstanceService(settings, driver, leases, secrets, catalog, rpc);
-  return { service, driver, leases, secrets, calls, events };
+  return { service, driver, leases, secrets, calls, events, granted };
 }
 
 beforeAll(() => Logger.overrideLogger(false));
@@ -250,7 +257,6 @@ describe('InstanceService', () => {
     const inst = await service.create(alice, { appVersionId: 'av1', visibility: 'PRIVATE' });
     await expect(service.get(bob, inst.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(service.get(null, inst.id)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
-    const author: Caller = { sub: 'author', name: 'Author', roles: ['full-access'] };
     expect((await service.logs(author, inst.id, 10)).lines).toEqual(['a line']);
     await expect(service.suspend(author, inst.id)).rejects.toMatchObject({ code: 'FORBIDDEN' });
   });
@@ -279,5 +285,77 @@ describe('InstanceService', () => {
     expect(new Set(all).size).toBe(5);
     expect(p3.nextCursor).toBeNull();
     await expect(service.list(alice, { scope: 'mine', limit: 2, cursor: 'garbage' })).rejects.toMatchObject({ code: 'INVALID' });
+  });
+
+  it("never answers another user's instance to an idempotency key (an id collision), and leaves nothing behind", async () => {
+    const { service, driver, leases } = setup();
+    const taken = await service.create(bob, { appVersionId: 'av1', visibility: 'PRIVATE' });
+    // alice's key derives to the id bob's instance already has
+    const id = idempotentInstanceId('alice', 'k-collide');
+    const record = driver.records.get(taken.id)!;
+    driver.records.delete(taken.id);
+    driver.records.set(id, { ...record, id });
+    const e = await service.create(alice, { appVersionId: 'av1', visibility: 'PRIVATE', idempotencyKey: 'k-collide' }).catch((x: WharfError) => x);
+    expect(e).toMatchObject({ code: 'CONFLICT' });
+    expect((e as Error).message).not.toMatch(/bob|hello|av1/i);
+    expect((e as Error).message).not.toContain(id);
+    expect(leases.sets.get('alice')?.size ?? 0).toBe(0);
+    expect(driver.records.get(id)!.owner.sub).toBe('bob');
+  });
+
+  it("refuses another user's instance that wins the create race for the same id (and gives the slot back)", async () => {
+    const { service, driver, leases } = setup();
+    const id = idempotentInstanceId('alice', 'k-race');
+    const bobs = await service.create(bob, { appVersionId: 'av1', visibility: 'PRIVATE' });
+    const theirs = { ...driver.records.get(bobs.id)!, id };
+    // bob's record appears between alice's lookup and her create
+    const create = driver.create.bind(driver);
+    driver.create = async (r, plan) => {
+      driver.records.set(id, theirs);
+      return create(r, plan);
+    };
+    await expect(service.create(alice, { appVersionId: 'av1', visibility: 'PRIVATE', idempotencyKey: 'k-race' })).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(leases.sets.get('alice')?.size ?? 0).toBe(0);
+    expect(driver.records.get(id)!.owner.sub).toBe('bob');
+  });
+
+  it('answers a visitor whom a tag admits to an ALL_USERS instance (as the router lets them in), others not', async () => {
+    const { service, granted } = setup();
+    const inst = await service.create(alice, { appVersionId: 'av1', visibility: 'ALL_USERS' });
+    await expect(service.get(vic, inst.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    granted.add('vic');
+    expect(await service.get(vic, inst.id)).toMatchObject({ id: inst.id });
+    await expect(service.logs(vic, inst.id, 10)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(service.suspend(vic, inst.id)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await service.setVisibility(alice, inst.id, 'PRIVATE');
+    await expect(service.get(vic, inst.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('treats PUBLIC as ALL_USERS unless the platform allows PUBLIC instances', async () => {
+    const off = setup();
+    const a = await off.service.create(alice, { appVersionId: 'av1', visibility: 'PRIVATE' });
+    off.driver.records.set(a.id, { ...off.driver.records.get(a.id)!, visibility: 'PUBLIC' }); // made PUBLIC before it was turned off
+    await expect(off.service.get(vic, a.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    const on = setup({ WHARF_SCHEDULER_ALLOW_PUBLIC_INSTANCES: 'true' });
+    const b = await on.service.create(alice, { appVersionId: 'av1', visibility: 'PUBLIC' });
+    expect(await on.service.get(vic, b.id)).toMatchObject({ id: b.id });
+  });
+
+  it('shows the status reason (the last log lines) only to those who read logs, and never the address', async () => {
+    const { service, granted } = setup();
+    granted.add('vic');
+    const inst = await service.create(alice, { appVersionId: 'av1', visibility: 'ALL_USERS' });
+    await service.reportStatus(inst.id, { generation: 1, status: 'FAILED', reason: 'exited 1\nTraceback: API_KEY=abc' });
+    for (const c of [alice, author, admin]) expect((await service.get(c, inst.id)).statusReason).toContain('Traceback');
+    for (const c of [bob, vic]) {
+      const seen = await service.get(c, inst.id);
+      expect(seen).toMatchObject({ status: 'FAILED', statusReason: expect.stringMatching(/stopped with an error/) });
+      expect(JSON.stringify(seen)).not.toContain('Traceback');
+    }
+    expect(await service.get(alice, inst.id)).not.toHaveProperty('address');
+    expect((await service.list(alice, { scope: 'mine', limit: 10 })).items[0]).not.toHaveProperty('address');
+    const { instances } = await service.route([inst.id]);
+    expect(instances[0]).toHaveProperty('address');
+    expect(instances[0]!.statusReason).toContain('Traceback');
   });
 });

@@ -1,33 +1,10 @@
 import type { Caller } from '@wharf/contracts';
-import { canGet, canManage, canOpen, canSeeStatus } from './instance.policy';
 import { instanceUrl, isProgress, newInstanceId } from './instance.record';
 import { maxInstancesFor, resolveResources, type LimitSettings } from './limits.policy';
 
 const owner: Caller = { sub: 'o', name: 'o', roles: ['full-access'] };
-const appOwner: Caller = { sub: 'a', name: 'a', roles: ['full-access'] };
-const other: Caller = { sub: 'x', name: 'x', roles: ['full-access'] };
 const visitor: Caller = { sub: 'v', name: 'v', roles: ['visitor'] };
 const admin: Caller = { sub: 'adm', name: 'adm', roles: ['admin'] };
-const inst = (visibility: 'PRIVATE' | 'ALL_USERS' | 'PUBLIC') => ({ owner, appOwner, visibility });
-
-describe('instance policy', () => {
-  it('lets owners and admins manage', () => {
-    expect([owner, admin, appOwner, other, null].map((c) => canManage(c, inst('PRIVATE')))).toEqual([true, true, false, false, false]);
-  });
-  it("lets the app version's owner see status and logs, not open the UI", () => {
-    expect(canSeeStatus(appOwner, inst('PRIVATE'))).toBe(true);
-    expect(canOpen(appOwner, inst('PRIVATE'))).toBe(false);
-    expect(canSeeStatus(other, inst('ALL_USERS'))).toBe(false);
-  });
-  it('opens by visibility', () => {
-    expect(canOpen(other, inst('ALL_USERS'))).toBe(true);
-    expect(canOpen(visitor, inst('ALL_USERS'))).toBe(false);
-    expect(canOpen(null, inst('PUBLIC'))).toBe(true);
-    expect(canOpen(admin, inst('PRIVATE'))).toBe(false);
-    expect(canOpen(admin, inst('PRIVATE'), true)).toBe(true);
-    expect(canGet(other, inst('PRIVATE'))).toBe(false);
-  });
-});
 
 describe('instance records', () => {
   it('makes DNS-safe ids', () => {

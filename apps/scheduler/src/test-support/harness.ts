@@ -20,6 +20,7 @@ import {
   type AppVersion,
   type Caller,
   type Instance,
+  type RoutedInstance,
 } from '@wharf/contracts';
 import { inspectBundle } from '@wharf/manifest';
 import { connectNats, Handle, NatsModule, RpcClient, type Msg } from '@wharf/nats';
@@ -184,12 +185,23 @@ export interface Harness {
   startReplica(extra?: Record<string, string>): Promise<Replica>;
   startChild(extra?: Record<string, string>, port?: number): Promise<{ proc: ChildProcess; port: number; output: string[]; kill9(): Promise<void>; stop(): Promise<void> }>;
   addApp(id: string, zip: string, opts?: Omit<FakeApp, 'app' | 'zip'> & { overrides?: Partial<AppVersion> }): Promise<AppVersion>;
-  /** Polls the instance (as admin, who sees every instance) until its status is one of `want`. */
-  untilStatus(id: string, want: Instance['status'][], timeoutMs?: number): Promise<Instance>;
+  /**
+   * Polls the instance (as admin, who sees every instance) until its status is one of `want`;
+   * answers it as the router sees it, with the address users never get.
+   */
+  untilStatus(id: string, want: Instance['status'][], timeoutMs?: number): Promise<RoutedInstance>;
+  /** The instance as the router's lookup answers it (with its address). */
+  routed(id: string): Promise<RoutedInstance>;
   close(): Promise<void>;
 }
 
 export async function startHarness(): Promise<Harness> {
+  /** The instance as the router's lookup answers it (with its address). */
+  const routed = async (id: string): Promise<RoutedInstance> => {
+    const [r] = (await client.rpc(SchedulerContracts.route, { ids: [id] }, null)).instances;
+    if (!r) throw new Error(`instance ${id} is not there`);
+    return r;
+  };
   const nats = await startNatsServer();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'wharf-sched-'));
   const bucket = uniqueId('leases');
@@ -286,9 +298,11 @@ export async function startHarness(): Promise<Harness> {
       apps.byId.set(id, { app, zip, delayMs: opts.delayMs, visibleTo: opts.visibleTo });
       return app;
     },
-    untilStatus(id, want, timeoutMs = 20_000) {
-      return waitFor(`${id} to be ${want.join('|')}`, () => client.rpc(SchedulerContracts.get, { id }, admin), (i) => want.includes(i.status), timeoutMs);
+    async untilStatus(id, want, timeoutMs = 20_000) {
+      await waitFor(`${id} to be ${want.join('|')}`, () => client.rpc(SchedulerContracts.get, { id }, admin), (i) => want.includes(i.status), timeoutMs);
+      return routed(id);
     },
+    routed,
     async close() {
       for (const r of replicas.splice(0)) await r.close().catch(() => undefined);
       for (const c of children.splice(0)) await c.stop().catch(() => undefined);
