@@ -246,16 +246,19 @@ export class InstanceService {
   /** Tokens and env for one start of `r` (built inside the driver's lock, for the generation being started). */
   private readonly planFor = async (r: InstanceRecord): Promise<LaunchPlan> => {
     const secret = this.settings.platform.InternalSecret;
+    // The app's own variables travel apart from the launcher's: they never become the launcher's
+    // environment (a PATH, NODE_OPTIONS or LD_PRELOAD of the app's must not change what it runs).
+    const appEnv: Record<string, string> = {};
+    for (const e of r.launch.env) if ('value' in e) appEnv[e.name] = e.value;
+    Object.assign(appEnv, await this.secrets.resolve(secretRefs(r.launch.env)));
     const env: Record<string, string> = {};
-    for (const e of r.launch.env) if ('value' in e) env[e.name] = e.value;
-    Object.assign(env, await this.secrets.resolve(secretRefs(r.launch.env)));
     env.WHARF_BUNDLE_URL = `${this.cfg.repositoryUrl}/internal/bundles/${encodeURIComponent(r.appVersionId)}`;
     env.WHARF_BUNDLE_TOKEN = signInternalToken(secret, null, bundleReadScope(r.appVersionId), this.cfg.BundleTokenTtlSeconds);
     env.WHARF_STATUS_URL = `${this.cfg.internalUrl}/internal/instances/${r.id}/status`;
     env.WHARF_STATUS_TOKEN = signInternalToken(secret, null, instanceStatusScope(r.id, r.generation), this.cfg.StatusTokenTtlSeconds);
     // verifies the X-Wharf-Identity tokens the router adds to every request (see instance-identity.ts)
     env.WHARF_IDENTITY_KEY = instanceIdentityKey(secret, r.id).toString('base64url');
-    return { env };
+    return { env, appEnv };
   };
 
   private driverWarnings(): string[] {
