@@ -193,7 +193,8 @@ describe('InstanceService', () => {
     expect(inst).toMatchObject({ status: 'PROVISIONING', appName: 'hello', runtime: 'python-3.11', owner: { sub: 'alice', name: 'Alice' } });
     expect(leases.sets.get('alice')).toEqual(new Set([inst.id]));
     const env = driver.plans[0]!.env;
-    expect(env).toMatchObject({ GREETING: 'hi', TOKEN: 'v', WHARF_BUNDLE_URL: 'http://127.0.0.1:8082/internal/bundles/av1' });
+    expect(env).toMatchObject({ WHARF_BUNDLE_URL: 'http://127.0.0.1:8082/internal/bundles/av1' });
+    expect(driver.plans[0]!.appEnv).toEqual({ GREETING: 'hi', TOKEN: 'v' }); // the app's own, apart from the launcher's
     expect(verifyInternalToken(SECRET, env.WHARF_BUNDLE_TOKEN, 'bundle:read:av1')).toMatchObject({ caller: null });
     expect(verifyInternalToken(SECRET, env.WHARF_STATUS_TOKEN, `instance:status:${inst.id}:1`)).not.toBeNull();
     expect(JSON.stringify(driver.records.get(inst.id))).not.toContain('"v"');
