@@ -10,9 +10,11 @@ import { machine, percentile, round } from './common';
  * bench/launch: Run → first HTTP 200 from the instance, on the process driver. Imports the `hello`
  * sample bundle (stdlib only: no venv to build), then (a) SEQUENTIAL launches one after another,
  * each terminated before the next, and (b) CONCURRENT launches started together. Each launch is
- * timed from the moment its `POST /api/v1/apps/:id/instances` is sent until a GET to
- * `http://<address>/` answers 200 (polled every POLL_MS; the launcher answers 503 until the app
- * listens). Meanwhile `GET /api/v1/instances/:id` is polled every STATUS_POLL_MS and each status change
+ * timed from the moment its `POST /api/v1/apps/:id/instances` is sent until a GET through the
+ * router, `http://<id>.apps.localhost:<router port>/` with the owner's token, answers 200 (polled
+ * every POLL_MS; the router and the launcher answer 503 until the app listens): the path a user's
+ * request takes (the instance's internal address is never shown to users).
+ * Meanwhile `GET /api/v1/instances/:id` is polled every STATUS_POLL_MS and each status change
  * is timestamped, to split the launch into the scheduler's share (the create round trip and
  * PROVISIONING) and the launcher's (INSTALLING, STARTING). Both scenarios run twice, each time on a
  * fresh system: as configured (warm standby launchers, `Scheduler.ProcessStandbyLaunchers`), then
@@ -47,7 +49,6 @@ interface Instance {
   id: string;
   status: string;
   statusReason: string | null;
-  address: string | null;
 }
 
 interface Launch {
@@ -56,7 +57,6 @@ interface Launch {
   createMs: number;
   /** Status in the create answer. */
   createStatus: string;
-  addressMs: number | null;
   readyMs: number;
   /** First time each status was seen (the create answer, then GET polls). */
   seen: { status: string; ms: number }[];
@@ -87,10 +87,11 @@ async function api<T>(base: string, token: string, method: string, p: string, bo
   return (text ? JSON.parse(text) : null) as T;
 }
 
-/** Status code of a GET to http://address/ on a fresh connection, or 0 when nothing answers. */
-function probe(address: string): Promise<number> {
+/** Status code of a GET through the router to instance `id` as `token`, on a fresh connection, or 0 when nothing answers. */
+function probe(routerPort: number, id: string, token: string): Promise<number> {
   return new Promise((resolve) => {
-    const req = http.get(`http://${address}/`, { agent: false, timeout: 2000 }, (res) => {
+    const headers = { host: `${id}.apps.localhost:${routerPort}`, authorization: `Bearer ${token}` };
+    const req = http.get({ host: '127.0.0.1', port: routerPort, path: '/', headers, agent: false, timeout: 2000 }, (res) => {
       res.resume();
       resolve(res.statusCode ?? 0);
     });
@@ -106,15 +107,13 @@ function ensureHelloBundle(): void {
   if (r.status !== 0 || !existsSync(HELLO_ZIP)) throw new Error('could not build the examples (pnpm --filter @wharf/examples build)');
 }
 
-async function launch(base: string, token: string, appId: string, live: Set<string>): Promise<Launch> {
+async function launch(base: string, routerPort: number, token: string, appId: string, live: Set<string>): Promise<Launch> {
   const t0 = performance.now();
   const ms = () => performance.now() - t0;
   const created = await api<Instance>(base, token, 'POST', `/api/v1/apps/${encodeURIComponent(appId)}/instances`, {});
   const createMs = ms();
   live.add(created.id);
   const seen: Launch['seen'] = [{ status: created.status, ms: createMs }];
-  let address = created.address;
-  let addressMs: number | null = address ? createMs : null;
   let readyMs: number | null = null;
   let failed: string | null = null;
   let lastProbe = -1;
@@ -129,7 +128,6 @@ async function launch(base: string, token: string, appId: string, live: Set<stri
       const inst = await api<Instance>(base, token, 'GET', `/api/v1/instances/${created.id}`);
       const at = ms();
       if (inst.status !== seen[seen.length - 1]!.status) seen.push({ status: inst.status, ms: at });
-      if (!address && inst.address) [address, addressMs] = [inst.address, at];
       if (inst.status === 'FAILED') failed = inst.statusReason ?? 'FAILED';
       if (inst.status === 'RUNNING') return;
       if (!ready && readyMs !== null) [ready, stopAt] = [true, performance.now() + 3000];
@@ -138,8 +136,7 @@ async function launch(base: string, token: string, appId: string, live: Set<stri
   };
   const pollHttp = async () => {
     while (!timedOut() && !failed) {
-      if (!address && !STATUS_POLL) address = (await api<Instance>(base, token, 'GET', `/api/v1/instances/${created.id}`)).address;
-      if (address && (lastProbe = await probe(address)) === 200) {
+      if ((lastProbe = await probe(routerPort, created.id, token)) === 200) {
         readyMs = ms();
         return;
       }
@@ -151,7 +148,7 @@ async function launch(base: string, token: string, appId: string, live: Set<stri
   if (readyMs === null) {
     const tail = await fetch(`${base}/api/v1/instances/${created.id}/logs?tail=30`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.text());
     throw new Error(
-      `instance ${created.id} at ${address} did not answer 200 within ${Math.round(ms())} ms (status ${seen[seen.length - 1]!.status}, last probe HTTP ${lastProbe}); its log:\n${tail}`,
+      `instance ${created.id} did not answer 200 within ${Math.round(ms())} ms (status ${seen[seen.length - 1]!.status}, last probe HTTP ${lastProbe}); its log:\n${tail}`,
     );
   }
 
@@ -163,7 +160,6 @@ async function launch(base: string, token: string, appId: string, live: Set<stri
     id: created.id,
     createMs,
     createStatus: created.status,
-    addressMs,
     readyMs,
     seen,
     launcherAppUpMs: up ? Number(up[1]) : null,
@@ -212,7 +208,6 @@ function summarize(launches: Launch[]) {
     scheduler_share: {
       create_round_trip: stats(launches.map((l) => l.createMs)),
       status_in_create_answer: [...new Set(launches.map((l) => l.createStatus))],
-      create_answer_to_address_set_mean_ms: mean(launches.flatMap((l) => (l.addressMs === null ? [] : [l.addressMs - l.createMs]))),
     },
     phases_mean_ms: phases(launches),
     running_status_seen_minus_first_200_mean_ms: mean(runningSeen),
@@ -311,7 +306,7 @@ async function run(extraEnv: Record<string, string>): Promise<Run> {
     const sequential: Launch[] = [];
     const terminateMs: number[] = [];
     for (let i = 0; i < SEQUENTIAL && performance.now() - started < BUDGET_MS; i++) {
-      const l = await launch(wharf.gateway, token, app.id, live);
+      const l = await launch(wharf.gateway, wharf.routerPort, token, app.id, live);
       sequential.push(l);
       terminateMs.push(await terminate(wharf.gateway, token, l.id, live));
     }
@@ -325,7 +320,7 @@ async function run(extraEnv: Record<string, string>): Promise<Run> {
       standbysBeforeBurst = standbyPids(dataDir).length;
       markPhase('concurrent');
       const t = performance.now();
-      const settled = await Promise.allSettled(Array.from({ length: CONCURRENT }, () => launch(wharf.gateway, token, app.id, live)));
+      const settled = await Promise.allSettled(Array.from({ length: CONCURRENT }, () => launch(wharf.gateway, wharf.routerPort, token, app.id, live)));
       concurrentWallMs = performance.now() - t;
       markPhase('terminate');
       const t2 = performance.now();
@@ -366,7 +361,7 @@ async function run(extraEnv: Record<string, string>): Promise<Run> {
       },
       targets: { p50_ms: `<= ${TARGET.p50_ms}`, p99_ms: `<= ${TARGET.p99_ms}` },
       notes: [
-        'first_200_ms: from sending POST /api/v1/apps/:id/instances to the first 200 from http://<address>/ (fresh connection per probe)',
+        'first_200_ms: from sending POST /api/v1/apps/:id/instances to the first 200 through the router as the owner (fresh connection per probe)',
         `status times are when a GET /api/v1/instances/:id poll (every ${STATUS_POLL_MS} ms) first returned the status: resolution ≈ poll interval + round trip; statuses shorter than that can be missed (see observed_in)`,
         'phases_mean_ms[S]: first seen S → first seen of the next status (or → first 200 for the last one before RUNNING)',
         'with n ≤ 20 samples p99 is the maximum',

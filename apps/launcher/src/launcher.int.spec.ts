@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
@@ -290,6 +290,34 @@ const AS_ROOT = process.getuid?.() === 0;
   child.kill('SIGTERM');
   expect(await exited).toBe(0);
   expect(childPids(child.pid!)).toEqual([]);
+});
+
+(HAS_BWRAP && AS_ROOT && existsSync('/usr/bin/python3') ? it : it.skip)('sandboxes apps when Wharf does not run as root too (an unprivileged user namespace)', async () => {
+  const port = await freePort();
+  const wharfUid = 200_000 + ((process.pid + 3) % 50_000);
+  const dir = mkdtempSync(path.join(tmp, 'inst-'));
+  chmodSync(tmp, 0o755);
+  for (const d of ['', 'work', 'data', 'run', 'logs']) {
+    mkdirSync(path.join(dir, d), { recursive: true, mode: 0o700 });
+    chownSync(path.join(dir, d), wharfUid, wharfUid);
+  }
+  const env = {
+    ...launcherEnv('probe', port, dir, { module: 'probe.app' }),
+    PATH: '/usr/bin:/bin',
+    WHARF_PYTHON: '/usr/bin/python3',
+    WHARF_APP_ENV: JSON.stringify({ GREETING: 'hi' }),
+    WHARF_VOLUME_DIR: path.join(dir, 'data'),
+    WHARF_SANDBOX: 'bwrap',
+    WHARF_RUN_DIR: path.join(dir, 'run'),
+  };
+  const child = spawn(process.execPath, [MAIN], { env, stdio: 'ignore', detached: true, uid: wharfUid, gid: wharfUid });
+  children.push(child);
+  const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+  const view = await appView(port);
+  expect((view.env as Record<string, string>).GREETING).toBe('hi');
+  expect(readFileSync(path.join(dir, 'logs', CURRENT_LOG), 'utf8')).toContain('in a sandbox, with no network');
+  child.kill('SIGTERM');
+  expect(await exited).toBe(0);
 });
 
 (HAS_BWRAP ? it : it.skip)('builds a venv inside the sandbox, then shares it read-only and owned by the launcher\'s user', async () => {
