@@ -17,14 +17,16 @@ export const RELAY_SOCKET = 'app.sock';
  * `{"exit":<code>,"signal":<name>}`. A second line `stop` (or end-of-file: the launcher died) stops
  * the app: SIGTERM, then SIGKILL after the grace period. The app never sees fd 3 or the relay's stdin.
  */
-const RELAY = `import asyncio, json, os, signal, socket, subprocess, sys, threading
+const RELAY = `import json, os, signal, socket, subprocess, sys, threading, time
 cfg = json.loads(sys.stdin.readline())
 status = os.fdopen(3, "w", buffering=1)
+lock = threading.Lock()
 def say(**kw):
-    try:
-        status.write(json.dumps(kw) + "\\n")
-    except OSError:
-        pass
+    with lock:
+        try:
+            status.write(json.dumps(kw) + "\\n")
+        except OSError:
+            pass
 port = cfg["port"]
 try:
     app = subprocess.Popen(cfg["argv"], cwd=cfg["cwd"], env=cfg["env"], stdin=subprocess.DEVNULL, close_fds=True)
@@ -32,7 +34,6 @@ except OSError as e:
     sys.stderr.write("cannot start %s: %s\\n" % (cfg["argv"][0], e.strerror))
     say(exit=127, signal=None)
     os._exit(0)
-loop = asyncio.new_event_loop()
 def control():
     sys.stdin.readline()
     if app.poll() is None:
@@ -43,55 +44,57 @@ def control():
             app.kill()
         except OSError:
             pass
-threading.Thread(target=control, daemon=True).start()
-def waiter():
-    app.wait()
-    loop.call_soon_threadsafe(loop.stop)
-threading.Thread(target=waiter, daemon=True).start()
-async def pump(r, w):
+def pump(src, dst):
     try:
         while True:
-            data = await r.read(65536)
+            data = src.recv(65536)
             if not data:
                 break
-            w.write(data)
-            await w.drain()
-        if w.can_write_eof():
-            w.write_eof()
-    except (ConnectionError, OSError):
-        pass
-async def handle(cr, cw):
-    try:
-        ar, aw = await asyncio.open_connection("127.0.0.1", port)
+            dst.sendall(data)
+        dst.shutdown(socket.SHUT_WR)
     except OSError:
-        cw.close()
-        return
-    aw.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for s in (src, dst):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+def handle(client):
     try:
-        await asyncio.gather(pump(cr, aw), pump(ar, cw))
-    finally:
-        cw.close()
-        aw.close()
-async def up():
+        upstream = socket.create_connection(("127.0.0.1", port))
+    except OSError:
+        client.close()
+        return
+    upstream.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    back = threading.Thread(target=pump, args=(upstream, client), daemon=True)
+    back.start()
+    pump(client, upstream)
+    back.join()
+    client.close()
+    upstream.close()
+def serve():
     while app.poll() is None:
         try:
-            _, w = await asyncio.open_connection("127.0.0.1", port)
-            w.close()
+            socket.create_connection(("127.0.0.1", port)).close()
             break
         except OSError:
-            await asyncio.sleep(0.02)
+            time.sleep(0.02)
     if app.poll() is not None:
         return
     try:
         os.unlink(cfg["socket"])
     except FileNotFoundError:
         pass
-    await asyncio.start_unix_server(handle, path=cfg["socket"], limit=65536)
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(cfg["socket"])
     os.chmod(cfg["socket"], 0o600)
+    server.listen(512)
     say(up=True)
-loop.create_task(up())
-loop.run_forever()
-rc = app.returncode
+    while True:
+        client, _ = server.accept()
+        threading.Thread(target=handle, args=(client,), daemon=True).start()
+threading.Thread(target=control, daemon=True).start()
+threading.Thread(target=serve, daemon=True).start()
+rc = app.wait()
 say(exit=rc if rc >= 0 else None, signal=signal.Signals(-rc).name if rc < 0 else None)
 os._exit(0)
 `;
