@@ -156,10 +156,13 @@ describe('repository service (real Postgres, NATS, S3 server, HTTP)', () => {
     expect(events).toContainEqual(expect.objectContaining({ id: hello.id, change: 'IMPORTED' }));
   });
 
-  it('refuses a duplicate (name, version) with 409 and leaves no extra blob', async () => {
-    const { status, json } = await upload(bob, helloZip);
+  it('refuses a duplicate (name, version) with 409 and leaves no extra blob; the name is the owner\'s (403 for others)', async () => {
+    const { status, json } = await upload(alice, helloZip);
     expect(status).toBe(409);
     expect(json.error?.message).toMatch(/hello-wave@1.2.0 already exists/);
+    const other = await upload(bob, helloZip);
+    expect(other.status).toBe(403);
+    expect(other.json.error?.message).toMatch(/the app name hello-wave belongs to another user/);
     expect(await blobKeys()).toHaveLength(1);
   });
 

@@ -16,6 +16,22 @@ export const AppListRequestSchema = PageRequestSchema.extend({
   tag: TagNameSchema.optional(),
 });
 
+/** An app name and who owns it (publishes its versions, besides admins). */
+export const AppNameOwnerSchema = z.object({
+  name: AppNameSchema,
+  owner: z.object({ sub: z.string(), name: z.string() }),
+  updatedAt: z.string(),
+});
+export type AppNameOwner = z.infer<typeof AppNameOwnerSchema>;
+
+export const SetAppNameOwnerSchema = z
+  .object({
+    name: AppNameSchema,
+    /** The new owner's user id (subject): an OIDC subject, or `svc:<user>` for a minted-token user. */
+    owner: z.string().trim().min(1).max(200),
+  })
+  .strict();
+
 export const RepositoryContracts = {
   list: defineRequest('repository.app.list.v1', AppListRequestSchema, pageOf(AppVersionSchema)),
   get: defineRequest('repository.app.get.v1', z.object({ id: Id }), AppVersionSchema),
@@ -34,6 +50,11 @@ export const RepositoryContracts = {
     z.object({ id: Id, visibility: VisibilitySchema }),
     AppVersionSchema,
   ),
+  /**
+   * Admins only: gives an app name to another user, who then publishes its versions (existing
+   * versions keep their importer as owner). Errors: FORBIDDEN, NOT_FOUND (no version ever had the name).
+   */
+  setOwner: defineRequest('repository.app.set-owner.v1', SetAppNameOwnerSchema, AppNameOwnerSchema),
   delete: defineRequest('repository.app.delete.v1', z.object({ id: Id }), z.object({ id: Id, deleted: z.literal(true) })),
   tagList: defineRequest('repository.tag.list.v1', PageRequestSchema, pageOf(TagSchema)),
   tagCreate: defineRequest(

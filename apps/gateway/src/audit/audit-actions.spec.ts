@@ -5,6 +5,7 @@ describe('audit actions', () => {
     ['POST', '/api/v1/bundles', {}, 'app.import', null],
     ['PATCH', '/api/v1/apps/:id', { id: 'hello@1.0.0' }, 'app.visibility', 'hello@1.0.0'],
     ['DELETE', '/api/v1/apps/:id', { id: 'a1' }, 'app.delete', 'a1'],
+    ['PUT', '/api/v1/apps/:name/owner', { name: 'hello' }, 'app.owner', 'hello'],
     ['DELETE', '/api/v1/tokens/:id', { id: 'tok_1' }, 'token.revoke', 'tok_1'],
     ['DELETE', '/api/v1/instances/:id', { id: 'i1' }, 'instance.terminate', 'i1'],
     ['POST', '/api/v1/instances/:id/upgrade', { id: 'i1' }, 'instance.upgrade', 'i1'],

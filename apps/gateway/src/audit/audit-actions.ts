@@ -16,6 +16,7 @@ const RULES: Rule[] = [
   ['POST', P('/bundles'), { action: 'app.import', target: 'response' }],
   ['PATCH', P('/apps/:id'), { action: 'app.visibility', target: 'id' }],
   ['DELETE', P('/apps/:id'), { action: 'app.delete', target: 'id' }],
+  ['PUT', P('/apps/:name/owner'), { action: 'app.owner', target: 'name' }],
   ['PUT', P('/apps/:id/tags/:tag'), { action: 'app.tag', target: 'id' }],
   ['DELETE', P('/apps/:id/tags/:tag'), { action: 'app.untag', target: 'id' }],
   ['POST', P('/tags'), { action: 'tag.create', target: 'response' }],
@@ -50,7 +51,7 @@ export function describeAction(method: string, routePath: string | undefined, pa
 /** Request-body fields worth keeping (never values of secrets, passwords or tokens). */
 const BODY_FIELDS = new Set([
   'visibility', 'name', 'title', 'user', 'roles', 'readOnly', 'expiresInDays', 'visitorRoles',
-  'app', 'appId', 'appVersionId', 'version', 'runtimeVersion', 'tag', 'key',
+  'app', 'appId', 'appVersionId', 'version', 'runtimeVersion', 'tag', 'key', 'owner',
 ]);
 const SECRETISH = /secret|password|passwd|token|credential|cookie|authorization|private|value|code/i;
 const TOKENISH = /(wharf_pat_[A-Za-z0-9]+|eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*|wt1\.[A-Za-z0-9_.-]+)/g;

@@ -2,6 +2,8 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Put, Query, Res 
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import {
   AppListRequestSchema,
+  AppNameOwnerSchema,
+  AppNameSchema,
   AppVersionSchema,
   pageOf,
   PageRequestSchema,
@@ -16,6 +18,7 @@ import { AllowAnonymous, CurrentCaller } from '../auth/auth.guard';
 import { ApiBodyOf, ApiQueryOf, ApiResponseOf, parseOrThrow } from '../openapi/zod-openapi';
 
 const PatchAppSchema = z.object({ visibility: VisibilitySchema }).strict();
+const PutOwnerSchema = z.object({ owner: z.string().trim().min(1).max(200) }).strict();
 
 /** The catalog: thin REST over the repository's NATS contracts. */
 @ApiTags('apps')
@@ -101,6 +104,19 @@ export class AppsController {
   patch(@CurrentCaller() caller: Caller, @Param('id') id: string, @Body() body: unknown) {
     const { visibility } = parseOrThrow(PatchAppSchema, body, 'body (only `visibility` can change)');
     return this.cache.afterChange(this.nats.rpc(C.setVisibility, { id, visibility }, caller));
+  }
+
+  @Put(':name/owner')
+  @ApiOperation({
+    summary:
+      'Give an app name to another user (admins): they then publish its versions; versions already imported keep their owner. `owner` is a user id (OIDC subject, or `svc:<user>` for a minted-token user)',
+  })
+  @ApiBodyOf(PutOwnerSchema)
+  @ApiResponseOf(200, AppNameOwnerSchema)
+  setOwner(@CurrentCaller() caller: Caller, @Param('name') name: string, @Body() body: unknown) {
+    const appName = parseOrThrow(AppNameSchema, name, 'app name in the path');
+    const { owner } = parseOrThrow(PutOwnerSchema, body, 'body ({ "owner": "<user id>" })');
+    return this.nats.rpc(C.setOwner, { name: appName, owner }, caller);
   }
 
   @Delete(':id')

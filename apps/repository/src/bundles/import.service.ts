@@ -18,6 +18,7 @@ import {
   type Caller,
 } from '@wharf/contracts';
 import { inspectBundle, type InspectedBundle } from '@wharf/manifest';
+import { canSee } from '../catalog/access.policy';
 import { AppService } from '../catalog/app.service';
 import { AppVersionRepository } from '../catalog/app-version.repository';
 import { versionKey } from '../catalog/version-key';
@@ -94,13 +95,14 @@ export class ImportService {
       if (size === 0) throw invalid('the request body is empty: send the bundle zip as the body (application/zip) or as a multipart file');
       const bundle = await inspectBundle(staging);
       const row = await this.toRow(id, caller, bundle, blobKey, sha256, size);
-      const result = await this.versions.insert(row, isAdmin(caller) ? null : this.settings.repository.MaxVersionsPerUser);
-      if (result === 'duplicate') {
-        throw conflict(`${row.name}@${row.version} already exists; versions are immutable, bump Version in app.toml`, {
-          name: row.name,
-          version: row.version,
-        });
+      const result = await this.versions.insert(row, isAdmin(caller) ? null : this.settings.repository.MaxVersionsPerUser, isAdmin(caller));
+      if (result === 'not-owner') {
+        throw forbidden(
+          `the app name ${row.name} belongs to another user: only its owner and admins publish versions of it; choose another Name in app.toml, or ask an admin to transfer the name to you`,
+          { name: row.name },
+        );
       }
+      if (result === 'duplicate') throw await this.duplicateError(caller, row.name, row.version);
       if (result === 'limit') {
         // refused inside the insert's transaction: no row was written, whatever the count is now
         const limit = this.settings.repository.MaxVersionsPerUser;
@@ -116,6 +118,19 @@ export class ImportService {
         await this.blobs.delete(blobKey).catch((e: unknown) => this.log.error(`could not remove blob ${blobKey}: ${String(e)}`));
       }
     }
+  }
+
+  /**
+   * 409 for a (name, version) that exists. It names the version only when the caller may see it:
+   * for a version they cannot see (e.g. a PRIVATE one another user imported before names had
+   * owners) the message says nothing about it.
+   */
+  private async duplicateError(caller: Caller, name: string, version: string): Promise<WharfError> {
+    const existing = await this.versions.findByNameVersion(name, version);
+    if (existing && canSee(caller, this.apps.subject(existing), this.settings.repository.AllowPublic)) {
+      return conflict(`${name}@${version} already exists; versions are immutable, bump Version in app.toml`, { name, version });
+    }
+    return conflict(`version ${version} of ${name} cannot be imported; set another Version in app.toml`, { name, version });
   }
 
   /** Streams `source` to the blob store and the staging file at once, hashing and counting. */

@@ -211,16 +211,28 @@ export class AppVersionRepository {
 
   /**
    * Inserts the version and its images in one transaction, serialized per owner so the
-   * import limit is exact under concurrent uploads. Returns `limit` when the owner is at it.
+   * import limit is exact under concurrent uploads, and per app name so that of two first
+   * importers of a name exactly one becomes its owner. Returns `not-owner` when the name
+   * belongs to someone else (and `mayPublishAny` is false: admins publish any name), `limit`
+   * when the owner is at the limit, `duplicate` when (name, version) exists; nothing is written then.
    */
-  async insert(row: NewAppVersion, maxPerOwner: number | null): Promise<'ok' | 'limit' | 'duplicate'> {
+  async insert(row: NewAppVersion, maxPerOwner: number | null, mayPublishAny = false): Promise<'ok' | 'limit' | 'duplicate' | 'not-owner'> {
     try {
       return await this.prisma.$transaction(async (tx) => {
         if (maxPerOwner !== null) {
           await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`import:${row.ownerSub}`}))`;
+        }
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`app-name:${row.name}`}))`;
+        const owner = await tx.appName.findUnique({ where: { name: row.name } });
+        if (owner && owner.ownerSub !== row.ownerSub && !mayPublishAny) return 'not-owner' as const;
+        if (maxPerOwner !== null) {
           const n = await tx.appVersion.count({ where: { ownerSub: row.ownerSub } });
           if (n >= maxPerOwner) return 'limit' as const;
         }
+        if (await tx.appVersion.findUnique({ where: { name_version: { name: row.name, version: row.version } }, select: { id: true } })) {
+          return 'duplicate' as const;
+        }
+        if (!owner) await tx.appName.create({ data: { name: row.name, ownerSub: row.ownerSub, ownerName: row.ownerName } });
         const { images, ...data } = row;
         await tx.appVersion.create({
           data: {
@@ -237,6 +249,25 @@ export class AppVersionRepository {
       if (e instanceof Prisma.PrismaClientKnownRequestError && e.code === 'P2002') return 'duplicate';
       throw e;
     }
+  }
+
+  /** The owner of an app name, or null when nobody imported it yet. */
+  findName(name: string) {
+    return this.prisma.appName.findUnique({ where: { name } });
+  }
+
+  /** The display name last seen for a user (from the names or versions they own), or null. */
+  async displayNameOf(sub: string): Promise<string | null> {
+    const n = await this.prisma.appName.findFirst({ where: { ownerSub: sub }, orderBy: { updatedAt: 'desc' }, select: { ownerName: true } });
+    if (n) return n.ownerName;
+    const v = await this.prisma.appVersion.findFirst({ where: { ownerSub: sub }, orderBy: { createdAt: 'desc' }, select: { ownerName: true } });
+    return v?.ownerName ?? null;
+  }
+
+  /** Gives the name to another owner; null when the name is unknown. Existing versions keep their importer as owner. */
+  async setNameOwner(name: string, ownerSub: string, ownerName: string) {
+    const r = await this.prisma.appName.updateMany({ where: { name }, data: { ownerSub, ownerName } });
+    return r.count ? this.prisma.appName.findUnique({ where: { name } }) : null;
   }
 
   async setVisibility(id: string, visibility: Visibility): Promise<void> {

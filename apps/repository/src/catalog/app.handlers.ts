@@ -48,6 +48,11 @@ export class AppHandlers {
     return this.apps.setVisibility(m.caller, m.body.id, m.body.visibility);
   }
 
+  @Handle(C.setOwner)
+  setOwner(@Payload() m: Msg<typeof C.setOwner>) {
+    return this.apps.setOwner(m.caller, m.body);
+  }
+
   @Handle(C.delete)
   delete(@Payload() m: Msg<typeof C.delete>) {
     return this.apps.delete(m.caller, m.body.id);

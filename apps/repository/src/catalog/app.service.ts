@@ -3,10 +3,13 @@ import {
   AppChangedEvent,
   conflict,
   forbidden,
+  isAdmin,
   notFound,
   SchedulerContracts,
+  unauthenticated,
   unavailable,
   WharfError,
+  type AppNameOwner,
   type AppVersion,
   type Caller,
   type ParsedRequestOf,
@@ -120,6 +123,17 @@ export class AppService {
       await this.emit(row, 'VISIBILITY', visibility);
     }
     return this.get(caller, row.id);
+  }
+
+  /** Admins give an app name to another user (who then publishes its versions); the old owner keeps the versions they imported. */
+  async setOwner(caller: Caller | null, req: ParsedRequestOf<typeof RepositoryContracts.setOwner>): Promise<AppNameOwner> {
+    if (!caller) throw unauthenticated('sign in as an admin to transfer app names');
+    if (!isAdmin(caller)) throw forbidden('only admins transfer app names');
+    const ownerName = (await this.versions.displayNameOf(req.owner)) ?? req.owner;
+    const n = await this.versions.setNameOwner(req.name, req.owner, ownerName);
+    if (!n) throw notFound(`no app has the name ${req.name}`);
+    this.log.log(`app name ${req.name} now belongs to ${req.owner} (by ${caller.name})`);
+    return { name: n.name, owner: { sub: n.ownerSub, name: n.ownerName }, updatedAt: n.updatedAt.toISOString() };
   }
 
   async delete(caller: Caller | null, ref: string): Promise<{ id: string; deleted: true }> {
