@@ -279,14 +279,14 @@ describe('scheduler with the process driver (real NATS, launcher, Python)', () =
     for (const id of [one.id, two.id]) await h.client.rpc(C.terminate, { id }, vera);
   });
 
-  it('resolves secrets at start: refuses launches with missing secrets, never lists values, admin only', async () => {
+  it('resolves secrets at start: refuses launches with missing (or not granted) secrets, never lists values, admin only', async () => {
     const missing = await rpcError(h.client.rpc(C.create, { appVersionId: 'secret-1' }, alice));
     expect(missing?.code).toBe('INVALID');
-    expect(missing?.message).toMatch(/secret hello-secrets \(for API_TOKEN\) does not exist/);
+    expect(missing?.message).toMatch(/its \[\[Env\]\] API_TOKEN names a secret that it was not granted or that is not set/);
     expect((await rpcError(h.client.rpc(C.secretPut, { name: 'hello-secrets', data: { token: 'x' } }, alice)))?.code).toBe('FORBIDDEN');
-    await h.client.rpc(C.secretPut, { name: 'hello-secrets', data: { token: 's3cr3t-value' } }, admin);
+    await h.client.rpc(C.secretPut, { name: 'hello-secrets', data: { token: 's3cr3t-value' }, grants: { apps: [], owners: [author.sub] } }, admin);
     const listed = await h.client.rpc(C.secretList, {}, admin);
-    expect(listed.items).toEqual([{ name: 'hello-secrets', keys: ['token'], updatedAt: expect.any(String) }]);
+    expect(listed.items).toEqual([{ name: 'hello-secrets', keys: ['token'], grants: { apps: [], owners: [author.sub] }, updatedAt: expect.any(String) }]);
     expect(JSON.stringify(listed)).not.toContain('s3cr3t-value');
     expect(statSync(path.join(h.dataDir, 'secrets.json')).mode & 0o777).toBe(0o600);
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isAdmin, type Caller } from './caller';
 import { AppNameSchema, CategorySchema, RoleSchema, VisibilitySchema } from './enums';
 
 /** Kubernetes-style quantity, e.g. `512Mi`, `1Gi`, `500M`. */
@@ -62,3 +63,20 @@ export const AppVersionSchema = z.object({
   createdAt: z.string(),
 });
 export type AppVersion = z.infer<typeof AppVersionSchema>;
+
+/** An `[[Env]]` entry filled from a secret, as shown to users who may not see which secret: its name only. */
+export const HiddenSecretEnvSchema = z.object({ name: z.string(), secret: z.null(), secretKey: z.null() });
+
+/** An app version as the public API answers it: secret names and keys of `[[Env]]` only for its owner and admins. */
+export const PublicAppVersionSchema = AppVersionSchema.extend({ env: z.array(z.union([EnvSpecSchema, HiddenSecretEnvSchema])) });
+export type PublicAppVersion = z.infer<typeof PublicAppVersionSchema>;
+
+/** Which secrets (and keys) an app version's `[[Env]]` names: for its owner and admins only. */
+export const canSeeSecretRefs = (caller: Caller | null, app: { owner: { sub: string } }): boolean =>
+  isAdmin(caller) || (!!caller && caller.sub === app.owner.sub);
+
+/** The app version with the secret names and keys of its `[[Env]]` left out, unless the caller may see them. */
+export function hideSecretRefs(caller: Caller | null, app: AppVersion): PublicAppVersion {
+  if (canSeeSecretRefs(caller, app)) return app;
+  return { ...app, env: app.env.map((e) => ('secret' in e ? { name: e.name, secret: null, secretKey: null } : e)) };
+}

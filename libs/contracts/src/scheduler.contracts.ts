@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineEvent, defineRequest, pageOf, PageRequestSchema } from './define';
-import { InstanceStatusSchema, RuntimeStateSchema, VisibilitySchema } from './enums';
+import { AppNameSchema, InstanceStatusSchema, RuntimeStateSchema, VisibilitySchema } from './enums';
 import { LAUNCHER_STATUSES } from './wire';
 
 /** Instance ids: 10 characters `[a-z0-9]` starting with a letter, so `<id>.<apps-domain>` is a DNS label. */
@@ -117,10 +117,24 @@ export const InstanceUpgradeRequestSchema = z
     path: ['appVersionId'],
   });
 
+/**
+ * Who may read a secret through `[[Env]]`: apps by name (any version; only a name's owner and
+ * admins publish versions of it) and app owners by user id (every app they publish). An app
+ * that names a secret not granted to it does not start.
+ */
+export const SecretGrantsSchema = z
+  .object({
+    apps: z.array(AppNameSchema).max(500).default([]),
+    owners: z.array(z.string().trim().min(1).max(200)).max(500).default([]),
+  })
+  .strict();
+export type SecretGrants = z.output<typeof SecretGrantsSchema>;
+
 export const SecretSummarySchema = z.object({
   name: SecretNameSchema,
   /** Key names only; values never leave the scheduler. */
   keys: z.array(z.string()),
+  grants: z.object({ apps: z.array(z.string()), owners: z.array(z.string()) }),
   updatedAt: z.string(),
 });
 
@@ -171,10 +185,15 @@ export const SchedulerContracts = {
   ),
   /** The runtime catalogue (every signed-in user). */
   runtimes: defineRequest('scheduler.runtime.list.v1', z.object({}), pageOf(RuntimeVersionSchema)),
-  /** Admin-only: creates or replaces a secret (all its keys). */
+  /** Admin-only: creates or replaces a secret (all its keys) and who may read it (`grants`). */
   secretPut: defineRequest(
     'scheduler.secret.put.v1',
-    z.object({ name: SecretNameSchema, data: z.record(SecretKeySchema, z.string().max(64 * 1024)) }),
+    z.object({
+      name: SecretNameSchema,
+      data: z.record(SecretKeySchema, z.string().max(64 * 1024)),
+      /** Left out: a new secret is granted to nobody, a replaced one keeps its grants. */
+      grants: SecretGrantsSchema.optional(),
+    }),
     SecretSummarySchema,
   ),
   /** Admin-only: names and key names, never values. */

@@ -5,10 +5,13 @@ import {
   AppNameOwnerSchema,
   AppNameSchema,
   AppVersionSchema,
+  hideSecretRefs,
   pageOf,
   PageRequestSchema,
+  PublicAppVersionSchema,
   RepositoryContracts as C,
   VisibilitySchema,
+  type AppVersion,
   type Caller,
 } from '@wharf/contracts';
 import { AnswerCache, RpcClient } from '@wharf/nats';
@@ -35,6 +38,11 @@ export class AppsController {
    * is read far more than written. Changes made through this gateway drop the cache at once;
    * changes seen elsewhere arrive as broadcast events (CatalogEventsHandler).
    */
+  /** Secret names and keys in `[[Env]]` are shown only to the app version's owner and admins. */
+  private hidePage(caller: Caller | null, page: { items: AppVersion[]; nextCursor: string | null }) {
+    return { ...page, items: page.items.map((a) => hideSecretRefs(caller, a)) };
+  }
+
   private cached(caller: Caller | null, kind: string, query: unknown, res: Response, load: () => Promise<unknown>) {
     res.type('application/json');
     return this.cache.getOrLoad(this.cache.key(caller, kind, query), async () => JSON.stringify(await load()));
@@ -45,31 +53,33 @@ export class AppsController {
   @AllowAnonymous()
   @ApiOperation({ summary: 'List the catalog: the latest visible version of each app, or all versions (`allVersions=true`); search with `q`' })
   @ApiQueryOf(AppListRequestSchema)
-  @ApiResponseOf(200, pageOf(AppVersionSchema))
+  @ApiResponseOf(200, pageOf(PublicAppVersionSchema))
   list(@CurrentCaller() caller: Caller | null, @Query() query: Record<string, string>, @Res({ passthrough: true }) res: Response) {
-    return this.cached(caller, 'list', query, res, () => this.nats.rpc(C.list, query as never, caller));
+    return this.cached(caller, 'list', query, res, async () => this.hidePage(caller, await this.nats.rpc(C.list, query as never, caller)));
   }
 
   @Get(':id')
   @AllowAnonymous()
   @ApiOperation({ summary: 'One app version, by id, `name@version`, or `name` (its newest version you may see)' })
-  @ApiResponseOf(200, AppVersionSchema)
+  @ApiResponseOf(200, PublicAppVersionSchema)
   get(@CurrentCaller() caller: Caller | null, @Param('id') id: string, @Res({ passthrough: true }) res: Response) {
-    return this.cached(caller, 'get', id, res, () => this.nats.rpc(C.get, { id }, caller));
+    return this.cached(caller, 'get', id, res, async () => hideSecretRefs(caller, await this.nats.rpc(C.get, { id }, caller)));
   }
 
   @Get(':name/versions')
   @AllowAnonymous()
   @ApiOperation({ summary: 'All versions of an app you may see, newest first' })
   @ApiQueryOf(PageRequestSchema)
-  @ApiResponseOf(200, pageOf(AppVersionSchema))
+  @ApiResponseOf(200, pageOf(PublicAppVersionSchema))
   versions(
     @CurrentCaller() caller: Caller | null,
     @Param('name') name: string,
     @Query() query: Record<string, string>,
     @Res({ passthrough: true }) res: Response,
   ) {
-    return this.cached(caller, 'versions', [name, query], res, () => this.nats.rpc(C.versions, { ...(query as object), name } as never, caller));
+    return this.cached(caller, 'versions', [name, query], res, async () =>
+      this.hidePage(caller, await this.nats.rpc(C.versions, { ...(query as object), name } as never, caller)),
+    );
   }
 
   @Get(':id/icon')

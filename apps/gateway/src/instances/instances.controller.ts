@@ -10,6 +10,7 @@ import {
   RuntimeNameSchema,
   RuntimeVersionSchema,
   SchedulerContracts as S,
+  SecretGrantsSchema,
   SecretSummarySchema,
   VisibilitySchema,
   WharfError,
@@ -35,6 +36,9 @@ const LogsQuerySchema = z.object({
   tail: z.coerce.number().int().min(1).max(10_000).default(200),
   follow: z.enum(['0', '1', 'true', 'false']).default('0'),
 });
+
+/** PUT /api/v1/secrets/:name: the values, and optionally who may read them. */
+const PutSecretSchema = z.object({ data: z.record(z.string(), z.string()), grants: SecretGrantsSchema.optional() }).strict();
 
 /** Run: instances of app versions, thin REST over the scheduler's NATS contracts. */
 @ApiTags('instances')
@@ -160,12 +164,16 @@ export class InstancesController {
 
   @Put('secrets/:name')
   @ApiTags('secrets')
-  @ApiOperation({ summary: 'Create or replace a secret: `{ "data": { "<key>": "<value>" } }` (admins)' })
-  @ApiBodyOf(z.object({ data: z.record(z.string(), z.string()) }))
+  @ApiOperation({
+    summary:
+      'Create or replace a secret (admins): `{ "data": { "<key>": "<value>" }, "grants": { "apps": ["<app name>"], "owners": ["<user id>"] } }`. ' +
+      'Only apps with a granted name, or published by a granted owner, read it through [[Env]]; `grants` left out keeps the current ones (none for a new secret)',
+  })
+  @ApiBodyOf(PutSecretSchema)
   @ApiResponseOf(200, SecretSummarySchema)
   putSecret(@CurrentCaller() caller: Caller, @Param('name') name: string, @Body() body: unknown) {
-    const { data } = parseOrThrow(z.object({ data: z.record(z.string(), z.string()) }).strict(), body, 'body');
-    return this.nats.rpc(S.secretPut, { name, data }, caller);
+    const { data, grants } = parseOrThrow(PutSecretSchema, body, 'body');
+    return this.nats.rpc(S.secretPut, { name, data, ...(grants ? { grants } : {}) }, caller);
   }
 
   @Delete('secrets/:name')

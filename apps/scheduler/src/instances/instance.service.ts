@@ -35,7 +35,7 @@ import { INSTANCE_DRIVER, type InstanceDriver, type LaunchPlan, type Observation
 import { LEASE_STORE, type LeaseStore } from '../leases/lease.store';
 import { RuntimeCatalog, type ResolvedRuntime } from '../runtimes/runtime.catalog';
 import { SCHEDULER_SETTINGS, type SchedulerSettings } from '../scheduler.config';
-import { SECRET_STORE, type SecretRef, type SecretStore } from '../secrets/secret.store';
+import { SECRET_STORE, type SecretGrantee, type SecretRef, type SecretStore } from '../secrets/secret.store';
 import { idempotentInstanceId, isLive, isProgress, newInstanceId, toInstance, toRoutedInstance, type InstanceRecord } from './instance.record';
 import { maxInstancesFor, resolveResources } from './limits.policy';
 
@@ -43,6 +43,9 @@ type ListQuery = ParsedRequestOf<typeof SchedulerContracts.list>;
 type Change = 'CREATED' | 'STATUS' | 'VISIBILITY' | 'UPGRADED' | 'TERMINATED';
 
 const RESERVED = 'WHARF_';
+
+/** Secrets are granted to an app name or to the owner of the app version (who wrote the code that reads them). */
+const secretGrantee = (r: Pick<InstanceRecord, 'appName' | 'appOwner'>): SecretGrantee => ({ app: r.appName, owner: r.appOwner.sub });
 
 function secretRefs(env: EnvSpec[]): SecretRef[] {
   return env.flatMap((e) => ('secret' in e ? [{ env: e.name, secret: e.secret, key: e.secretKey }] : []));
@@ -229,7 +232,8 @@ export class InstanceService {
       { name: this.driver.name, maxGpus: this.driver.capabilities.maxGpus },
     );
     checkEnvNames(app.env);
-    await this.secrets.resolve(secretRefs(app.env)); // a missing secret fails here, before anything starts
+    // a secret that is missing or not granted to this app (name or owner) fails here, before anything starts
+    await this.secrets.resolve(secretRefs(app.env), { app: app.name, owner: app.owner.sub });
     return {
       module: app.runtime.module,
       sha256: app.sha256,
@@ -250,7 +254,7 @@ export class InstanceService {
     // environment (a PATH, NODE_OPTIONS or LD_PRELOAD of the app's must not change what it runs).
     const appEnv: Record<string, string> = {};
     for (const e of r.launch.env) if ('value' in e) appEnv[e.name] = e.value;
-    Object.assign(appEnv, await this.secrets.resolve(secretRefs(r.launch.env)));
+    Object.assign(appEnv, await this.secrets.resolve(secretRefs(r.launch.env), secretGrantee(r)));
     const env: Record<string, string> = {};
     env.WHARF_BUNDLE_URL = `${this.cfg.repositoryUrl}/internal/bundles/${encodeURIComponent(r.appVersionId)}`;
     env.WHARF_BUNDLE_TOKEN = signInternalToken(secret, null, bundleReadScope(r.appVersionId), this.cfg.BundleTokenTtlSeconds);
@@ -386,7 +390,7 @@ export class InstanceService {
     const r = await this.manageable(caller, id);
     if (isLive(r.status)) return this.wire(r);
     const runtime = this.catalog.resolve(r.runtime, null);
-    await this.secrets.resolve(secretRefs(r.launch.env));
+    await this.secrets.resolve(secretRefs(r.launch.env), secretGrantee(r));
     await this.takeSlot(r.caller, r.owner.sub, id);
     let change: RecordChange;
     try {
@@ -422,7 +426,7 @@ export class InstanceService {
     const launch = app
       ? await this.launchSpec(app, runtime)
       : { ...r.launch, image: runtime.image, python: runtime.python };
-    if (!app) await this.secrets.resolve(secretRefs(r.launch.env));
+    if (!app) await this.secrets.resolve(secretRefs(r.launch.env), secretGrantee(r));
     await this.takeSlot(r.caller, r.owner.sub, r.id); // idempotent while it runs; takes a slot when it does not
     let change: RecordChange;
     try {

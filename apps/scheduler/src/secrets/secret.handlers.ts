@@ -9,7 +9,7 @@ function requireAdmin(c: Caller | null): void {
   if (!isAdmin(c)) throw forbidden('only admins manage secrets');
 }
 
-/** Admin-only secret management; values go in, never out. */
+/** Admin-only secret management and grants; values go in, never out. */
 @Controller()
 export class SecretHandlers {
   constructor(@Inject(SECRET_STORE) private readonly secrets: SecretStore) {}
@@ -17,7 +17,7 @@ export class SecretHandlers {
   @Handle(C.secretPut)
   put(@Payload() m: Msg<typeof C.secretPut>) {
     requireAdmin(m.caller);
-    return this.secrets.put(m.body.name, m.body.data);
+    return this.secrets.put(m.body.name, m.body.data, m.body.grants);
   }
 
   @Handle(C.secretList)
