@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { INTERNAL_TOKEN_HEADER, signInternalToken, unavailable, type Caller } from '@wharf/contracts';
 import { GATEWAY_SETTINGS, type GatewaySettings } from '../gateway.config';
 
@@ -11,6 +11,7 @@ export type InternalService = 'repository' | 'scheduler';
  */
 @Injectable()
 export class InternalHttpClient {
+  private readonly log = new Logger(InternalHttpClient.name);
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
   constructor(@Inject(GATEWAY_SETTINGS) private readonly settings: GatewaySettings) {}
@@ -36,9 +37,12 @@ export class InternalHttpClient {
     });
     const response = new Promise<http.IncomingMessage>((resolve, reject) => {
       req.on('response', resolve);
-      req.on('error', (e) =>
-        reject((e as NodeJS.ErrnoException).code === 'ECONNREFUSED' ? unavailable(`the ${service} is not reachable at ${base}`) : e),
-      );
+      req.on('error', (e) => {
+        if ((e as NodeJS.ErrnoException).code !== 'ECONNREFUSED') return reject(e);
+        // users get what they can act on; the internal address is for the operator's log
+        this.log.warn(`the ${service} is not reachable at ${base} (${method} ${path})`);
+        reject(unavailable(`the ${service} is not reachable right now; try again in a moment`));
+      });
     });
     return { req, response };
   }

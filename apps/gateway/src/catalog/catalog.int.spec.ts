@@ -20,6 +20,7 @@ describe('catalog through the gateway and a real repository: name owners, secret
   let repo: INestApplication;
   let repoDb: Awaited<ReturnType<typeof createTestDatabase>>;
   let dataDir: string;
+  let repoOpen = false;
   const tokens: Record<'alice' | 'bob', string> = { alice: '', bob: '' };
 
   beforeAll(async () => {
@@ -38,13 +39,14 @@ describe('catalog through the gateway and a real repository: name owners, secret
     );
     await connectNats(repo);
     await repo.listen(repoPort, '127.0.0.1');
+    repoOpen = true;
     for (const user of ['alice', 'bob'] as const) {
       tokens[user] = (await api(h, 'POST', '/api/v1/tokens', { token: h.adminToken, body: { user, name: user } })).body.token;
     }
   }, 60_000);
 
   afterAll(async () => {
-    await repo?.close();
+    if (repoOpen) await repo?.close();
     await h?.close();
     await repoDb?.drop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -97,5 +99,13 @@ describe('catalog through the gateway and a real repository: name owners, secret
       ['pay', 'failure', undefined], // the body without `owner`
       ['pay', 'denied', 'svc:bob'],
     ]);
+  });
+
+  it('answers imports while the repository is down with 503 and no internal address', async () => {
+    await repo.close();
+    repoOpen = false;
+    const down = await importAs(tokens.alice, 'pay', '3.0.0');
+    expect(down.status).toBe(503);
+    expect(down.body.error?.message).toBe('the repository is not reachable right now; try again in a moment');
   });
 });

@@ -65,9 +65,26 @@ describe('DiskBlobStore', () => {
     const e = await rejection(bad.init());
     expect(e.code).toBe('UNAVAILABLE');
     expect(e.message).toContain(path.join(file, 'blobs'));
-    expect((await rejection(new DiskBlobStore(file).ping())).code).toBe('UNAVAILABLE');
+    const ping = await rejection(new DiskBlobStore(file).ping());
+    expect(ping.code).toBe('UNAVAILABLE');
+    expect(ping.message).toBe("the blob folder (Repository.DiskPath) is not usable; the repository's log names the cause"); // readiness: no path
     await rm(root, { recursive: true });
     expect((await rejection(store.ping())).code).toBe('UNAVAILABLE');
+  });
+
+  it('answers failed writes and reads without any server path (the log keeps it)', async () => {
+    await store.put('bundles/kept.zip', generated(10));
+    await rm(root, { recursive: true });
+    await writeFile(root, 'not a folder any more');
+    const put = await rejection(store.put('bundles/new.zip', generated(10)));
+    expect(put.message).toMatch(/^the bundle store could not create a bundle \(E[A-Z]+\); try again later, or ask an operator/);
+    const get = await rejection(store.get('bundles/kept.zip'));
+    expect(get.code).toBe('NOT_FOUND');
+    for (const e of [put, get]) {
+      expect(e.message).not.toContain(base);
+      expect(JSON.stringify(e.details ?? {})).not.toContain(base);
+    }
+    await rm(root);
   });
 
   it('puts and gets a streamed blob under a nested key, byte for byte', async () => {

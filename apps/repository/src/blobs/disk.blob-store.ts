@@ -3,6 +3,7 @@ import { constants } from 'node:fs';
 import { access, mkdir, open, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import { Logger } from '@nestjs/common';
 import { internal, invalid, notFound, unavailable, WharfError } from '@wharf/contracts';
 import {
   assertDeclaredSize,
@@ -23,6 +24,7 @@ import {
  */
 export class DiskBlobStore implements BlobStore {
   readonly kind = 'disk' as const;
+  private readonly log = new Logger('DiskBlobStore');
   readonly rootDir: string;
 
   constructor(rootDir: string) {
@@ -32,7 +34,7 @@ export class DiskBlobStore implements BlobStore {
 
   async init(): Promise<void> {
     try {
-      await mkdir(this.rootDir, { recursive: true });
+      await mkdir(this.rootDir, { recursive: true, mode: 0o700 });
       // Prove the folder is writable (a read-only mount passes `access` checks as root).
       const probe = path.join(this.rootDir, `.init.${randomBytes(6).toString('hex')}.part`);
       const fh = await open(probe, 'wx', 0o600);
@@ -53,7 +55,7 @@ export class DiskBlobStore implements BlobStore {
     const source = toReadable(body);
     try {
       try {
-        await mkdir(dir, { recursive: true });
+        await mkdir(dir, { recursive: true, mode: 0o700 });
         fh = await open(temp, 'wx', 0o644);
       } catch (e) {
         throw this.ioError('create', key, e);
@@ -137,7 +139,9 @@ export class DiskBlobStore implements BlobStore {
       if (!st.isDirectory()) throw new Error('not a folder');
       await access(this.rootDir, constants.R_OK | constants.W_OK);
     } catch (e) {
-      throw unavailable(`blob folder ${this.rootDir} is not usable: ${errMessage(e)}`);
+      // readiness answers may reach users: the folder is named in the log only
+      this.log.error(`blob folder ${this.rootDir} is not usable: ${errMessage(e)}`);
+      throw unavailable(`the blob folder (Repository.DiskPath) is not usable${codeOf(e)}; the repository's log names the cause`);
     }
   }
 
@@ -150,7 +154,9 @@ export class DiskBlobStore implements BlobStore {
 
   private ioError(op: string, key: string, e: unknown): WharfError {
     if (WharfError.is(e)) return e;
-    const msg = `blob ${key}: ${op} failed in ${this.rootDir}: ${errMessage(e)}`;
+    // The answer reaches users (an import, a download): no server path in it; the log has the whole error.
+    this.log.error(`blob ${key}: ${op} failed in ${this.rootDir}: ${errMessage(e)}`);
+    const msg = `the bundle store could not ${op} a bundle${codeOf(e)}; try again later, or ask an operator (the repository's log names the cause)`;
     // A full disk, a read-only or vanished mount: the store is down, not the request wrong.
     return isCode(e, 'ENOSPC', 'EROFS', 'EACCES', 'EPERM', 'EIO', 'EDQUOT', 'ENOENT') ? unavailable(msg) : internal(msg);
   }
@@ -180,6 +186,12 @@ async function syncDir(dir: string): Promise<void> {
 function isCode(e: unknown, ...codes: string[]): boolean {
   const code = (e as { code?: unknown } | null)?.code;
   return typeof code === 'string' && codes.includes(code);
+}
+
+/** ` (ENOSPC)` for a system error, else nothing: the code without the message (which names files). */
+function codeOf(e: unknown): string {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^E[A-Z]+$/.test(code) ? ` (${code})` : '';
 }
 
 function errMessage(e: unknown): string {

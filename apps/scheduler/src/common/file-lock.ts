@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { Logger } from '@nestjs/common';
 import { unavailable } from '@wharf/contracts';
 import { processAlive, procStat } from './proc';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const log = new Logger('FileLock');
 
 /** Writes so that readers see the old or the new content, never half of it. */
 export function writeJsonAtomic(file: string, value: unknown, mode = 0o600): void {
@@ -46,7 +48,11 @@ export async function withFileLock<T>(lockFile: string, fn: () => Promise<T>, ti
         rmSync(lockFile, { force: true });
         continue;
       }
-      if (Date.now() > deadline) throw unavailable(`timed out waiting for ${lockFile}; another operation holds it`);
+      if (Date.now() > deadline) {
+        // the answer may reach users: the lock's path goes to the log only
+        log.warn(`timed out after ${timeoutMs} ms waiting for ${lockFile}`);
+        throw unavailable('the scheduler is busy with another operation on the same state; try again in a moment');
+      }
       await sleep(delay);
       delay = Math.min(delay * 2, 50);
       continue;

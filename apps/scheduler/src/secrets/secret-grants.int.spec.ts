@@ -1,6 +1,6 @@
 import { SchedulerContracts as C, WharfError, type EnvSpec } from '@wharf/contracts';
 import { buildBundle } from '@wharf/testing';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { admin, alice, author, startHarness, type Harness } from '../test-support/harness';
@@ -76,5 +76,18 @@ describe('secret grants (real NATS, scheduler replica)', () => {
     expect(upgraded?.message).toMatch(/^app granted-app cannot start/);
     expect((await h.client.rpc(C.get, { id: i.id }, alice)).appVersionId).toBe('granted-1');
     await h.client.rpc(C.terminate, { id: i.id }, alice);
+  });
+
+  it('answers a damaged secrets file without naming where it is', async () => {
+    const file = path.join(h.dataDir, 'secrets.json');
+    const good = readFileSync(file, 'utf8');
+    writeFileSync(file, JSON.stringify({ secrets: { db: { data: 5 } } }));
+    try {
+      const e = await rpcError(h.client.rpc(C.secretList, {}, admin));
+      expect(e?.message).toBe('the secrets store of this scheduler is damaged; an operator must repair it (see the scheduler log)');
+      expect(e?.message).not.toContain(h.dataDir);
+    } finally {
+      writeFileSync(file, good);
+    }
   });
 });
