@@ -1,4 +1,7 @@
 import { IdentityContracts, instanceAccess, type Caller } from '@wharf/contracts';
+import { freePort } from '@wharf/testing';
+import { startGateway } from '../bootstrap';
+import { GATEWAY_SETTINGS, type GatewaySettings } from '../gateway.config';
 import { OidcClient } from '../identity/oidc/oidc.client';
 import { api, NodeBrowser, startHarness, USERS, type Harness } from '../testing/identity.harness';
 
@@ -80,6 +83,30 @@ describe('who a session or token is: minted users, current roles, device codes',
       expect((await api(h, 'GET', '/api/v1/me', { token: cli })).body).toMatchObject({ sub: 'bob', roles: ['visitor'] });
     } finally {
       await h.restartIdp(USERS);
+    }
+  });
+
+  it("applies lowered roles to a token cached on another gateway replica at its next use there", async () => {
+    const settings = h.app.get<GatewaySettings>(GATEWAY_SETTINGS);
+    const port = await freePort();
+    const other = await startGateway({ ...settings, gateway: { ...settings.gateway, Port: port } }, { quiet: true });
+    const replica = { url: `http://127.0.0.1:${port}` };
+    try {
+      const alice = await login(h, 'alice');
+      const token = (await api(h, 'POST', '/api/v1/tokens', { ...alice, body: { name: 'alice laptop' } })).body.token as string;
+      expect((await api(replica, 'GET', '/api/v1/me', { token })).body.roles).toEqual(['full-access']); // now in that replica's cache
+      await h.restartIdp(USERS.map((u) => (u.Username === 'alice' ? { ...u, Roles: ['visitor'] } : u)));
+      await login(h, 'alice'); // on the first replica
+      const deadline = Date.now() + 5_000; // the broadcast event, not the cache's 10 s TTL
+      let roles: unknown;
+      while (Date.now() < deadline && JSON.stringify(roles) !== '["visitor"]') {
+        roles = (await api(replica, 'GET', '/api/v1/me', { token })).body.roles;
+        if (JSON.stringify(roles) !== '["visitor"]') await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(roles).toEqual(['visitor']);
+    } finally {
+      await h.restartIdp(USERS);
+      await other.app.close();
     }
   });
 
