@@ -41,6 +41,8 @@ describe('who a session or token is: minted users, current roles, device codes',
     const opens = (c: Caller) => instanceAccess(c, hers, false, { allowPublic: false, adminsOpenPrivate: false }).open;
     expect(opens(realAlice)).toBe(true);
     expect(opens(viaRouter)).toBe(false);
+    // the first admin token is such a user too, not an OIDC account named "admin"
+    expect((await api(h, 'GET', '/api/v1/me', { token: h.adminToken })).body).toMatchObject({ sub: 'svc:admin', name: 'admin', roles: ['admin', 'full-access'] });
     // her own tokens are hers
     const own = await api(h, 'POST', '/api/v1/tokens', { ...alice, body: { name: 'laptop' } });
     expect((await api(h, 'GET', '/api/v1/me', { token: own.body.token })).body.sub).toBe('alice');

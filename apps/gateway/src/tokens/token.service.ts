@@ -183,7 +183,8 @@ export class TokenService {
         await tx.bootstrapStep.create({ data: { key: 'admin-token' } });
       }
       const token = fixed ?? generateToken();
-      const admin: Caller = { sub: 'admin', name: 'admin', roles: ['admin', 'full-access'] };
+      // a minted user of its own like every token an admin mints: no OIDC account can be it
+      const admin: Caller = { sub: serviceSubject('admin'), name: 'admin', roles: ['admin', 'full-access'] };
       await tx.accessToken.create({
         data: tokenData(token, admin, { name: 'bootstrap admin', readOnly: false, expiresAt: null }, 'bootstrap'),
       });
