@@ -9,6 +9,7 @@ import { connectNats, RpcClient } from '@wharf/nats';
 import { buildBundle, createTestDatabase, startNatsServer, type NatsServer } from '@wharf/testing';
 import { Client } from 'pg';
 import { RepositoryModule } from './app.module';
+import { versionKey } from './catalog/version-key';
 import { MIGRATIONS_DIR } from './migrations-dir';
 import { RepositoryConfigSchema, type RepositorySettings } from './repository.config';
 
@@ -128,12 +129,38 @@ describe('app names have owners (real Postgres, NATS, disk blobs)', () => {
     expect((await upload(alice, 'legacy', '1.0.1')).status).toBe(201);
   });
 
+  it("never answers a squatter's older version for the bare name (catalog latest, get by name)", async () => {
+    // a version bob published under "hello" before names had owners, as the migration leaves it
+    const c = new Client({ connectionString: db.url, options: '-c search_path=repository' });
+    await c.connect();
+    try {
+      await c.query(
+        `INSERT INTO "AppVersion" (id, name, version, "versionKey", title, description, categories, keywords, "ownerSub", "ownerName",
+           visibility, runtime, env, "blobKey", sha256, size, "searchText", "byNameOwner")
+         SELECT 'squat99', name, '99.0.0', $1, 'evil', description, categories, keywords, 'bob', 'Bob',
+           'ALL_USERS', runtime, env, 'bundles/squat99.zip', sha256, size, "searchText", false
+         FROM "AppVersion" WHERE name = 'hello' AND version = '3.0.0'`,
+        [versionKey('99.0.0')],
+      );
+    } finally {
+      await c.end();
+    }
+    const carol: Caller = { sub: 'carol', name: 'Carol', roles: ['full-access'] };
+    // the newest version carol may see that the name's owners published (the later ones are PRIVATE)
+    expect(await rpc.rpc(C.get, { id: 'hello' }, carol)).toMatchObject({ version: '1.1.0', owner: { sub: 'alice' } });
+    const latest = (await rpc.rpc(C.list, { q: 'hello' }, carol)).items.find((v) => v.name === 'hello');
+    expect(latest?.version).toBe('1.1.0');
+    // still there for whoever asks for it explicitly
+    expect(await rpc.rpc(C.get, { id: 'hello@99.0.0' }, carol)).toMatchObject({ id: 'squat99', owner: { sub: 'bob' } });
+    expect((await rpc.rpc(C.versions, { name: 'hello', limit: 100 }, carol)).items[0]?.version).toBe('99.0.0');
+  });
+
   it("backfills the owners of existing names from each name's oldest version", async () => {
     const old = await createTestDatabase('wharf_names_backfill');
     const dir = mkdtempSync(path.join(os.tmpdir(), 'wharf-migrations-'));
     try {
       const all = readdirSync(MIGRATIONS_DIR).filter((n) => /^\d+_/.test(n)).sort();
-      const upTo = all.indexOf(all.find((n) => n.endsWith('_app_names'))!);
+      const upTo = all.indexOf(all.find((n) => n.endsWith('_app_names'))!); // the versions as they were before names had owners
       for (const n of all.slice(0, upTo)) cpSync(path.join(MIGRATIONS_DIR, n), path.join(dir, n), { recursive: true });
       await migrate({ url: old.url, schema: 'repository', dir });
       const c = new Client({ connectionString: old.url, options: '-c search_path=repository' });
@@ -150,10 +177,17 @@ describe('app names have owners (real Postgres, NATS, disk blobs)', () => {
       await row('v3', 'other', '1.0.0', 'bob', '2026-01-03T00:00:00Z');
       await migrate({ url: old.url, schema: 'repository', dir: MIGRATIONS_DIR });
       const names = await c.query<{ name: string; ownerSub: string }>(`SELECT name, "ownerSub" FROM "AppName" ORDER BY name`);
+      const flags = await c.query<{ id: string; byNameOwner: boolean }>(`SELECT id, "byNameOwner" FROM "AppVersion" ORDER BY id`);
       await c.end();
       expect(names.rows).toEqual([
         { name: 'hello', ownerSub: 'alice' },
         { name: 'other', ownerSub: 'bob' },
+      ]);
+      // bob's hello@99.0.0 came after alice's hello: it no longer answers for "hello"
+      expect(flags.rows).toEqual([
+        { id: 'v1', byNameOwner: false },
+        { id: 'v2', byNameOwner: true },
+        { id: 'v3', byNameOwner: true },
       ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -156,7 +156,7 @@ export class AppVersionRepository {
 
   /**
    * Catalog page. `latestOnly`: the newest version of each app among those the caller may see
-   * and that match the filters. Keyset pagination on (name ASC, versionKey DESC).
+   * and that match the filters, published by the name's owner or an admin (`byNameOwner`). Keyset pagination on (name ASC, versionKey DESC).
    */
   async list(
     caller: Caller | null,
@@ -168,6 +168,8 @@ export class AppVersionRepository {
     const { after, limit } = opts;
     const ordered = Prisma.sql`ORDER BY av."name", av."versionKey" COLLATE "C" DESC`;
     if (opts.latestOnly) {
+      // the newest version of a name is one its owner (or an admin) published, never a squatter's
+      where.push(Prisma.sql`av."byNameOwner"`);
       if (after) where.push(Prisma.sql`av."name" > ${after.name}`);
       return this.prisma.$queryRaw<AppVersionRow[]>(
         decorate(Prisma.sql`
