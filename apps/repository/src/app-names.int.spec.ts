@@ -151,7 +151,8 @@ describe('app names have owners (real Postgres, NATS, disk blobs)', () => {
     const latest = (await rpc.rpc(C.list, { q: 'hello' }, carol)).items.find((v) => v.name === 'hello');
     expect(latest?.version).toBe('1.1.0');
     // still there for whoever asks for it explicitly
-    expect(await rpc.rpc(C.get, { id: 'hello@99.0.0' }, carol)).toMatchObject({ id: 'squat99', owner: { sub: 'bob' } });
+    expect(await rpc.rpc(C.get, { id: 'hello@99.0.0' }, carol)).toMatchObject({ id: 'squat99', owner: { sub: 'bob' }, byNameOwner: false });
+    expect(await rpc.rpc(C.get, { id: 'hello@1.1.0' }, carol)).toMatchObject({ byNameOwner: true });
     expect((await rpc.rpc(C.versions, { name: 'hello', limit: 100 }, carol)).items[0]?.version).toBe('99.0.0');
   });
 

@@ -52,6 +52,11 @@ export const AppVersionSchema = z.object({
   categories: z.array(CategorySchema),
   keywords: z.array(z.string()),
   owner: z.object({ sub: z.string(), name: z.string() }),
+  /**
+   * False for a version another user published under this name before names had owners: it does
+   * not answer for the bare name, and secrets granted to the name do not reach it.
+   */
+  byNameOwner: z.boolean().optional(),
   visibility: VisibilitySchema,
   tags: z.array(TagRefSchema),
   runtime: RuntimeSpecSchema,

@@ -36,6 +36,7 @@ export interface AppVersionRow extends AppVersionColumns {
   runtime: unknown;
   env: unknown;
   size: bigint | number;
+  byNameOwner: boolean;
   createdAt: Date;
   hasIcon: boolean;
   screenshotCount: number;
@@ -71,6 +72,7 @@ export function toAppVersion(r: AppVersionRow): AppVersion {
     categories: r.categories as Category[],
     keywords: r.keywords,
     owner: { sub: r.ownerSub, name: r.ownerName },
+    byNameOwner: r.byNameOwner,
     visibility: r.visibility,
     tags: r.tags.map(({ name, title, color }) => ({ name, title, color })),
     runtime: r.runtime as RuntimeSpec,
@@ -92,7 +94,7 @@ function decorate(page: Prisma.Sql): Prisma.Sql {
   return Prisma.sql`
   SELECT av."id", av."name", av."version", av."versionKey", av."title", av."description", av."longDescription",
     av."categories", av."keywords", av."ownerSub", av."ownerName", av."visibility"::text AS "visibility",
-    av."runtime", av."env", av."blobKey", av."sha256", av."size", av."createdAt",
+    av."runtime", av."env", av."blobKey", av."sha256", av."size", av."createdAt", av."byNameOwner",
     EXISTS (SELECT 1 FROM "AppImage" i WHERE i."appVersionId" = av."id" AND i."kind" = 'ICON') AS "hasIcon",
     (SELECT count(*)::int FROM "AppImage" i WHERE i."appVersionId" = av."id" AND i."kind" = 'SCREENSHOT') AS "screenshotCount",
     COALESCE((SELECT json_agg(json_build_object('name', t."name", 'title', t."title", 'color', t."color",

@@ -44,8 +44,12 @@ type Change = 'CREATED' | 'STATUS' | 'VISIBILITY' | 'UPGRADED' | 'TERMINATED';
 
 const RESERVED = 'WHARF_';
 
-/** Secrets are granted to an app name or to the owner of the app version (who wrote the code that reads them). */
-const secretGrantee = (r: Pick<InstanceRecord, 'appName' | 'appOwner'>): SecretGrantee => ({ app: r.appName, owner: r.appOwner.sub });
+/**
+ * Secrets are granted to an app name or to the owner of the app version (who wrote the code that
+ * reads them). A record's version passed this check from the repository's answer when it was
+ * created or upgraded (launchSpec), so its name counts here.
+ */
+const secretGrantee = (r: Pick<InstanceRecord, 'appName' | 'appOwner'>): SecretGrantee => ({ app: r.appName, owner: r.appOwner.sub, byNameOwner: true });
 
 function secretRefs(env: EnvSpec[]): SecretRef[] {
   return env.flatMap((e) => ('secret' in e ? [{ env: e.name, secret: e.secret, key: e.secretKey }] : []));
@@ -233,7 +237,7 @@ export class InstanceService {
     );
     checkEnvNames(app.env);
     // a secret that is missing or not granted to this app (name or owner) fails here, before anything starts
-    await this.secrets.resolve(secretRefs(app.env), { app: app.name, owner: app.owner.sub });
+    await this.secrets.resolve(secretRefs(app.env), { app: app.name, owner: app.owner.sub, byNameOwner: app.byNameOwner !== false });
     return {
       module: app.runtime.module,
       sha256: app.sha256,

@@ -21,6 +21,8 @@ describe('secret grants (real NATS, scheduler replica)', () => {
     h = await startHarness();
     await h.addApp('granted-1', zip, { overrides: { name: 'granted-app', env: uses('db', 'password') } });
     await h.addApp('granted-2', zip, { overrides: { name: 'granted-app', version: '2.0.0', env: uses('other', 'password') } });
+    // published under "granted-app" by another user before names had owners
+    await h.addApp('squat-1', zip, { overrides: { name: 'granted-app', version: '9.0.0', byNameOwner: false, env: uses('db', 'password') } });
     await h.addApp('nosy-real', zip, { overrides: { name: 'nosy', env: uses('db', 'password') } });
     await h.addApp('nosy-key', zip, { overrides: { name: 'nosy', version: '1.0.1', env: uses('db', 'no-such-key') } });
     await h.addApp('nosy-none', zip, { overrides: { name: 'nosy', version: '1.0.2', env: uses('no-such-secret', 'password') } });
@@ -57,6 +59,8 @@ describe('secret grants (real NATS, scheduler replica)', () => {
     const byName = await h.client.rpc(C.create, { appVersionId: 'granted-1' }, alice);
     expect(byName.appName).toBe('granted-app');
     await h.client.rpc(C.terminate, { id: byName.id }, alice);
+    // a squatter's old version under the granted name is not covered by the name's grant
+    expect((await rpcError(h.client.rpc(C.create, { appVersionId: 'squat-1' }, alice)))?.message).toMatch(/^app granted-app cannot start: its \[\[Env\]\] API_TOKEN names a secret/);
     await h.client.rpc(C.secretPut, { name: 'db', data: { password: 'pw-value' }, grants: { apps: ['granted-app'], owners: [author.sub] } }, admin);
     const byOwner = await h.client.rpc(C.create, { appVersionId: 'nosy-real' }, alice); // the owner of nosy is granted now
     await h.client.rpc(C.terminate, { id: byOwner.id }, alice);

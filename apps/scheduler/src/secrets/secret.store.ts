@@ -23,6 +23,8 @@ export interface SecretRef {
 export interface SecretGrantee {
   app: string;
   owner: string;
+  /** False for a version another user published under the name before names had owners: grants to the name do not cover it. */
+  byNameOwner: boolean;
 }
 
 /** Admin-managed secrets that `[[Env]]` entries name (Kubernetes later: Secrets in the namespace). */
@@ -40,7 +42,7 @@ export interface SecretStore {
 }
 
 export const isGranted = (grants: SecretGrants, who: SecretGrantee): boolean =>
-  grants.apps.includes(who.app) || grants.owners.includes(who.owner);
+  (who.byNameOwner && grants.apps.includes(who.app)) || grants.owners.includes(who.owner);
 
 /** The one refusal for secrets an app may not read, naming only what the app itself wrote (its env names). */
 export function secretsRefused(refused: SecretRef[], who: SecretGrantee) {
