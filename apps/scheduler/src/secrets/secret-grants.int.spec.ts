@@ -47,7 +47,7 @@ describe('secret grants (real NATS, scheduler replica)', () => {
     const refusals = await Promise.all(['nosy-real', 'nosy-key', 'nosy-none'].map((id) => rpcError(h.client.rpc(C.create, { appVersionId: id }, alice))));
     for (const e of refusals) {
       expect(e?.code).toBe('INVALID');
-      expect(e?.message).toMatch(/^app nosy cannot start: its \[\[Env\]\] API_TOKEN names a secret that it was not granted or that is not set; ask an admin/);
+      expect(e?.message).toMatch(/^the app cannot start: its \[\[Env\]\] API_TOKEN names a secret that it was not granted or that is not set; ask an admin/);
       expect(e?.message).not.toMatch(/\bdb\b|password|no-such/);
       expect(JSON.stringify(e?.details)).not.toMatch(/\bdb\b|password|no-such/);
     }
@@ -60,12 +60,12 @@ describe('secret grants (real NATS, scheduler replica)', () => {
     expect(byName.appName).toBe('granted-app');
     await h.client.rpc(C.terminate, { id: byName.id }, alice);
     // a squatter's old version under the granted name is not covered by the name's grant
-    expect((await rpcError(h.client.rpc(C.create, { appVersionId: 'squat-1' }, alice)))?.message).toMatch(/^app granted-app cannot start: its \[\[Env\]\] API_TOKEN names a secret/);
+    expect((await rpcError(h.client.rpc(C.create, { appVersionId: 'squat-1' }, alice)))?.message).toMatch(/^the app cannot start: its \[\[Env\]\] API_TOKEN names a secret/);
     await h.client.rpc(C.secretPut, { name: 'db', data: { password: 'pw-value' }, grants: { apps: ['granted-app'], owners: [author.sub] } }, admin);
     const byOwner = await h.client.rpc(C.create, { appVersionId: 'nosy-real' }, alice); // the owner of nosy is granted now
     await h.client.rpc(C.terminate, { id: byOwner.id }, alice);
     // the owner grant covers the secret, not keys it does not have
-    expect((await rpcError(h.client.rpc(C.create, { appVersionId: 'nosy-key' }, alice)))?.message).toMatch(/^app nosy cannot start/);
+    expect((await rpcError(h.client.rpc(C.create, { appVersionId: 'nosy-key' }, alice)))?.message).toMatch(/^the app cannot start/);
   });
 
   it('checks the grants again on resume and upgrade', async () => {
@@ -74,10 +74,10 @@ describe('secret grants (real NATS, scheduler replica)', () => {
     await h.client.rpc(C.suspend, { id: i.id }, alice);
     await h.client.rpc(C.secretPut, { name: 'db', data: { password: 'pw-value' }, grants: { apps: [], owners: [] } }, admin);
     const resumed = await rpcError(h.client.rpc(C.resume, { id: i.id }, alice));
-    expect(resumed?.message).toMatch(/^app granted-app cannot start: its \[\[Env\]\] API_TOKEN names a secret/);
+    expect(resumed?.message).toMatch(/^the app cannot start: its \[\[Env\]\] API_TOKEN names a secret/);
     await h.client.rpc(C.secretPut, { name: 'db', data: { password: 'pw-value' }, grants: { apps: ['granted-app'], owners: [] } }, admin);
     const upgraded = await rpcError(h.client.rpc(C.upgrade, { id: i.id, appVersionId: 'granted-2' }, alice)); // names "other", not granted
-    expect(upgraded?.message).toMatch(/^app granted-app cannot start/);
+    expect(upgraded?.message).toMatch(/^the app cannot start/);
     expect((await h.client.rpc(C.get, { id: i.id }, alice)).appVersionId).toBe('granted-1');
     await h.client.rpc(C.terminate, { id: i.id }, alice);
   });

@@ -44,12 +44,15 @@ export interface SecretStore {
 export const isGranted = (grants: SecretGrants, who: SecretGrantee): boolean =>
   (who.byNameOwner && grants.apps.includes(who.app)) || grants.owners.includes(who.owner);
 
-/** The one refusal for secrets an app may not read, naming only what the app itself wrote (its env names). */
-export function secretsRefused(refused: SecretRef[], who: SecretGrantee) {
+/**
+ * The one refusal for secrets an app may not read, naming only what the app itself wrote (its env
+ * names): the same text whichever secret or key is missing or not granted, for any app.
+ */
+export function secretsRefused(refused: SecretRef[]) {
   const envs = [...new Set(refused.map((r) => r.env))];
   return invalid(
-    `app ${who.app} cannot start: its [[Env]] ${envs.join(', ')} ${envs.length === 1 ? 'names a secret' : 'name secrets'} that it was not granted or that is not set; ` +
-      `ask an admin to create the secret with that key and grant it to the app ${who.app} or its owner (PUT /api/v1/secrets/<name> with "grants")`,
+    `the app cannot start: its [[Env]] ${envs.join(', ')} ${envs.length === 1 ? 'names a secret' : 'name secrets'} that it was not granted or that is not set; ` +
+      `ask an admin to create the secret with that key and grant it to this app's name or its owner (PUT /api/v1/secrets/<name> with "grants")`,
     { env: envs },
   );
 }
@@ -144,7 +147,7 @@ export class LocalSecretStore implements SecretStore {
       if (v === undefined) refused.push(r);
       else out[r.env] = v;
     }
-    if (refused.length) throw secretsRefused(refused, grantee);
+    if (refused.length) throw secretsRefused(refused);
     return out;
   }
 }
