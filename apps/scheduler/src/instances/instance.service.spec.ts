@@ -137,7 +137,7 @@ class FakeLeases implements LeaseStore {
 class FakeSecrets implements SecretStore {
   values: Record<string, Record<string, string>> = { s: { k: 'v' } };
   async put() {
-    return { name: '', keys: [], updatedAt: '' };
+    return { name: '', keys: [], grants: { apps: [], owners: [] }, updatedAt: '' };
   }
   async list() {
     return [];
