@@ -6,6 +6,7 @@ import { PassThrough, Transform, type Readable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
+  canSeeAppVersion,
   conflict,
   forbidden,
   invalid,
@@ -18,7 +19,6 @@ import {
   type Caller,
 } from '@wharf/contracts';
 import { inspectBundle, type InspectedBundle } from '@wharf/manifest';
-import { canSee } from '../catalog/access.policy';
 import { AppService } from '../catalog/app.service';
 import { AppVersionRepository } from '../catalog/app-version.repository';
 import { versionKey } from '../catalog/version-key';
@@ -127,7 +127,7 @@ export class ImportService {
    */
   private async duplicateError(caller: Caller, name: string, version: string): Promise<WharfError> {
     const existing = await this.versions.findByNameVersion(name, version);
-    if (existing && canSee(caller, this.apps.subject(existing), this.settings.repository.AllowPublic)) {
+    if (existing && canSeeAppVersion(caller, this.apps.subject(existing), this.settings.repository.AllowPublic)) {
       return conflict(`${name}@${version} already exists; versions are immutable, bump Version in app.toml`, { name, version });
     }
     return conflict(`version ${version} of ${name} cannot be imported; set another Version in app.toml`, { name, version });
