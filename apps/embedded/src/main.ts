@@ -179,6 +179,8 @@ async function main(): Promise<void> {
     env.WHARF_SCHEDULER_SUSPEND_ON_SHUTDOWN ??= 'true';
     // Instance URLs (scheduler) and login redirects (router) follow the router's and gateway's ports.
     env.WHARF_SCHEDULER_ROUTER_PORT ??= String(port(env, 'WHARF_ROUTER_PORT', 8081));
+    // instance tickets are made out to the router's port only
+    env.WHARF_GATEWAY_APPS_PORT ??= String(port(env, 'WHARF_ROUTER_PORT', 8081));
     env.WHARF_ROUTER_GATEWAY_URL ??= env.WHARF_GATEWAY_PUBLIC_URL ?? `http://127.0.0.1:${port(env, 'WHARF_GATEWAY_PORT', 8080)}`;
     let adminToken: string | undefined;
     const services = SERVICES.filter((s) => existsSync(path.join(ROOT, s.entry)) && (s.name !== 'dev-idp' || idp));

@@ -60,6 +60,11 @@ export const GatewayConfigSchema = z.object({
     .default('apps.localhost'),
   /** Scheme of instance URLs; default: that of PublicUrl. */
   AppsScheme: z.enum(['http', 'https']).optional(),
+  /**
+   * The router's public port (instances at `<id>.<AppsDomain>:<AppsPort>`): tickets are made out
+   * to that port only. Same value as Router.PublicPort (or Port) and Scheduler.RouterPort.
+   */
+  AppsPort: z.number().int().min(1).max(65535).default(8081),
   /** Lifetime of an instance ticket, in seconds. */
   TicketTtlSeconds: z.number().int().min(5).max(300).default(30),
 

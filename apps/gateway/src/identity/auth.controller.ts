@@ -11,8 +11,9 @@ import { logoutConfirmPage, messagePage } from './html';
 import { LoginService } from './login/login.service';
 import { OidcClient } from './oidc/oidc.client';
 import { RateLimit, RateLimitGuard } from './rate-limit/rate-limit.guard';
-import { appsHost, safeNext } from './safe-redirect';
+import { safeNext } from './safe-redirect';
 import { SessionService } from './session/session.service';
+import { ticketHost, ticketHostHint, type AppsOrigin } from './tickets/ticket-host';
 import { TicketService } from './tickets/ticket.service';
 
 const html = (res: Response, status: number, body: string) => {
@@ -27,6 +28,7 @@ const html = (res: Response, status: number, body: string) => {
 @Controller('auth')
 export class AuthController {
   private readonly publicUrl: string;
+  private readonly apps: AppsOrigin;
 
   constructor(
     private readonly login: LoginService,
@@ -34,9 +36,11 @@ export class AuthController {
     private readonly sessions: SessionService,
     private readonly tickets: TicketService,
     private readonly audit: AuditService,
-    @Inject(GATEWAY_SETTINGS) private readonly settings: GatewaySettings,
+    @Inject(GATEWAY_SETTINGS) settings: GatewaySettings,
   ) {
     this.publicUrl = publicUrlOf(settings.gateway);
+    const g = settings.gateway;
+    this.apps = { domain: g.AppsDomain, port: g.AppsPort, scheme: g.AppsScheme ?? (new URL(this.publicUrl).protocol === 'https:' ? 'https' : 'http') };
   }
 
   @Get('login')
@@ -129,8 +133,12 @@ export class AuthController {
     summary: 'Opens an instance: redirects to http(s)://<host>/.wharf/ticket?t=<ticket>&next=<path> (signing in first if needed)',
   })
   async instanceTicket(@Req() req: AuthedRequest, @Res() res: Response, @Query('host') hostParam: unknown, @Query('next') next: unknown) {
-    const host = appsHost(hostParam, this.settings.gateway.AppsDomain);
-    if (!host) throw invalid(`host must be an instance host under ${this.settings.gateway.AppsDomain} (Gateway.AppsDomain), e.g. abc123.${this.settings.gateway.AppsDomain}`);
+    const host = ticketHost(hostParam, this.apps);
+    if (!host) {
+      throw invalid(
+        `host must be an instance host, ${ticketHostHint(this.apps)} (Gateway.AppsDomain and Gateway.AppsPort: the router's public port), e.g. abcde12345.${this.apps.domain}${ticketHostHint(this.apps).endsWith(this.apps.domain) ? '' : `:${this.apps.port}`}`,
+      );
+    }
     const path = safeInstancePath(next);
     // Only a browser session gets a ticket: the router's cookie then lives exactly as long as it.
     if (req.auth?.kind !== 'session') {
@@ -139,7 +147,7 @@ export class AuthController {
       return res.redirect(303, `/auth/login?next=${encodeURIComponent(back)}`);
     }
     const ticket = await this.tickets.issue(req.auth.caller, host, req.auth.session.id);
-    const scheme = this.settings.gateway.AppsScheme ?? new URL(this.publicUrl).protocol.replace(':', '');
+    const scheme = this.apps.scheme;
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Referrer-Policy', 'no-referrer');
     res.redirect(303, `${scheme}://${host}${INSTANCE_TICKET_PATH}?t=${encodeURIComponent(ticket)}&next=${encodeURIComponent(path)}`);

@@ -168,37 +168,37 @@ describe('browser sign-in (OIDC) in Chromium', () => {
     const page = await context.newPage();
     await signIn(page, h.url, 'alice', 'alice');
     const cookie = await sessionCookie(context, h.url);
-    const go = await api(h, 'GET', `/auth/instance-ticket?host=abc123.apps.localhost:8081&next=${encodeURIComponent('/lab?x=1')}`, { cookie });
+    const go = await api(h, 'GET', `/auth/instance-ticket?host=abcde12345.apps.localhost:8081&next=${encodeURIComponent('/lab?x=1')}`, { cookie });
     expect(go.status).toBe(303);
     const u = new URL(go.headers.get('location')!);
-    expect(u.origin + u.pathname).toBe('http://abc123.apps.localhost:8081/.wharf/ticket');
+    expect(u.origin + u.pathname).toBe('http://abcde12345.apps.localhost:8081/.wharf/ticket');
     expect(u.searchParams.get('next')).toBe('/lab?x=1');
     const ticket = u.searchParams.get('t')!;
     const C = IdentityContracts.redeemTicket;
     const fail = (p: Promise<unknown>) => p.then(() => null, (e: WharfError) => e.code);
     expect(await fail(h.rpc.rpc(C, { ticket, host: 'evil.apps.localhost:8081' }, null))).toBe('UNAUTHENTICATED');
-    const redeemed = await h.rpc.rpc(C, { ticket, host: 'abc123.apps.localhost:8081' }, null);
+    const redeemed = await h.rpc.rpc(C, { ticket, host: 'abcde12345.apps.localhost:8081' }, null);
     expect(redeemed).toEqual({
       caller: { sub: 'alice', name: 'alice', roles: ['full-access'] },
-      host: 'abc123.apps.localhost:8081',
+      host: 'abcde12345.apps.localhost:8081',
       session: expect.stringMatching(/^[0-9a-f]{64}$/),
       expiresAt: expect.any(String),
     });
-    expect(await fail(h.rpc.rpc(C, { ticket, host: 'abc123.apps.localhost:8081' }, null))).toBe('UNAUTHENTICATED'); // single use
+    expect(await fail(h.rpc.rpc(C, { ticket, host: 'abcde12345.apps.localhost:8081' }, null))).toBe('UNAUTHENTICATED'); // single use
     // the router re-checks the session behind its cookie; signing out ends it
     const S = IdentityContracts.checkSession;
     await expect(h.rpc.rpc(S, { session: redeemed.session }, null)).resolves.toEqual({ caller: redeemed.caller, expiresAt: redeemed.expiresAt });
     expect(await fail(h.rpc.rpc(S, { session: 'f'.repeat(64) }, null))).toBe('UNAUTHENTICATED');
-    const bearer = await api(h, 'GET', '/auth/instance-ticket?host=abc123.apps.localhost:8081&next=/', { token: h.adminToken });
+    const bearer = await api(h, 'GET', '/auth/instance-ticket?host=abcde12345.apps.localhost:8081&next=/', { token: h.adminToken });
     expect(bearer.status).toBe(303); // a token is not a browser session: sign in first
     expect(bearer.headers.get('location')).toMatch(/^\/auth\/login/);
-    expect(await fail(h.rpc.rpc(C, { ticket: ticket.replace(/.$/, 'A'), host: 'abc123.apps.localhost:8081' }, null))).toBe('UNAUTHENTICATED');
+    expect(await fail(h.rpc.rpc(C, { ticket: ticket.replace(/.$/, 'A'), host: 'abcde12345.apps.localhost:8081' }, null))).toBe('UNAUTHENTICATED');
 
     expect((await api(h, 'GET', '/auth/instance-ticket?host=evil.example.com&next=/', { cookie })).status).toBe(400);
     expect((await api(h, 'GET', '/auth/instance-ticket?host=a.b.apps.localhost', { cookie })).status).toBe(400);
-    const redirect = await api(h, 'GET', '/auth/instance-ticket?host=abc123.apps.localhost:8081&next=//evil', { cookie });
+    const redirect = await api(h, 'GET', '/auth/instance-ticket?host=abcde12345.apps.localhost:8081&next=//evil', { cookie });
     expect(new URL(redirect.headers.get('location')!).searchParams.get('next')).toBe('/');
-    const anon = await api(h, 'GET', '/auth/instance-ticket?host=abc123.apps.localhost:8081&next=/x');
+    const anon = await api(h, 'GET', '/auth/instance-ticket?host=abcde12345.apps.localhost:8081&next=/x');
     expect(anon.status).toBe(303);
     expect(anon.headers.get('location')).toMatch(/^\/auth\/login\?next=%2Fauth%2Finstance-ticket/);
     await context.close();

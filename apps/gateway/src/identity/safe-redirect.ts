@@ -21,15 +21,3 @@ export function safeNext(next: unknown, publicUrl: string, fallback = '/'): stri
   const path = `${url.pathname}${url.search}${url.hash}`;
   return path.startsWith('//') ? fallback : path;
 }
-
-/**
- * An instance host under the apps domain: `<label>.<domain>` with an optional port, lower case.
- * Returns the normalised host or null.
- */
-export function appsHost(host: unknown, appsDomain: string): string | null {
-  if (typeof host !== 'string' || host.length > 255) return null;
-  const m = /^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)\.(.+?)(:(\d{1,5}))?$/.exec(host.toLowerCase());
-  if (!m || m[3] !== appsDomain.toLowerCase()) return null;
-  if (m[5] && (Number(m[5]) < 1 || Number(m[5]) > 65535)) return null;
-  return host.toLowerCase();
-}
