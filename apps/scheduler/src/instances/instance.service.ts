@@ -142,17 +142,20 @@ export class InstanceService {
     }
   }
 
-  /** The record and the caller's access if they may see it at all; NOT_FOUND otherwise (existence is not leaked). */
+  /**
+   * The record and the caller's access if they may see it at all; NOT_FOUND otherwise (existence
+   * is not leaked). Anonymous callers see only what the rule opens to them (PUBLIC, when allowed).
+   */
   private async visible(caller: Caller | null, id: string): Promise<{ r: InstanceRecord; access: InstanceAccess }> {
-    if (!caller) throw unauthenticated('sign in to see instances');
     const r = await this.driver.get(id);
     const access = r && r.status !== 'TERMINATED' ? await this.accessTo(caller, r) : null;
-    if (!r || !access?.seeStatus) throw notFound(`instance ${id} not found`);
+    if (!r || !access?.seeStatus) throw caller ? notFound(`instance ${id} not found`) : unauthenticated('sign in to see instances');
     return { r, access };
   }
 
   /** The record if the caller may manage it: NOT_FOUND when they cannot see it, FORBIDDEN when they can but not manage. */
   private async manageable(caller: Caller | null, id: string): Promise<InstanceRecord & { caller: Caller }> {
+    if (!caller) throw unauthenticated('sign in to change instances');
     const { r, access } = await this.visible(caller, id);
     if (!access.manage) throw forbidden(`only the owner of instance ${id} (${r.owner.name}) and admins can change it`);
     return { ...r, caller: caller! };
@@ -213,6 +216,7 @@ export class InstanceService {
 
   /** Logs: owner, admins, and the app version's owner (others who see the instance: FORBIDDEN). */
   async authorizeLogs(caller: Caller | null, id: string): Promise<void> {
+    if (!caller) throw unauthenticated('sign in to read logs');
     const { access } = await this.visible(caller, id);
     if (!access.readLogs) throw forbidden(`only the owner of instance ${id}, the app's owner and admins read its logs`);
   }
