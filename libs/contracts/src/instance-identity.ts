@@ -4,7 +4,7 @@ import { createHmac } from 'node:crypto';
  * The identity token the router adds to every request it forwards to an instance, so an app can
  * trust who is calling without ever seeing a platform credential:
  *
- *   X-Wharf-User: <user name>          (absent for anonymous callers of PUBLIC instances)
+ *   X-Wharf-User: <user key>           (their sub: stable and unique; absent for anonymous callers of PUBLIC instances)
  *   X-Wharf-Identity: <JWT, HS256>     { iss: "wharf-router", aud: <instance id>, sub, name, roles, iat, exp }
  *
  * The key is per instance: HMAC-SHA256(Platform.InternalSecret, "instance-identity:" + id),
