@@ -1,4 +1,4 @@
-import { loadPlatformConfig, loadSection, type PlatformConfig } from '@wharf/config';
+import { KNOWN_DEFAULT_SECRETS, loadPlatformConfig, loadSection, type PlatformConfig } from '@wharf/config';
 import { RoleSchema } from '@wharf/contracts';
 import { z } from 'zod';
 
@@ -36,7 +36,11 @@ export const GatewayConfigSchema = z.object({
   /** The OpenID provider (e.g. https://keycloak.example.com/realms/wharf). Unset: browser and device login answer 503. */
   OidcIssuer: z.url().optional(),
   OidcClientId: z.string().min(1).default('wharf-gateway'),
-  OidcClientSecret: z.string().min(1).optional(),
+  OidcClientSecret: z
+    .string()
+    .min(1)
+    .refine((v) => !KNOWN_DEFAULT_SECRETS.includes(v), 'is a publicly known default; use the client secret of your OpenID provider (for the dev provider: openssl rand -hex 32, as DevIdp.ClientSecret too)')
+    .optional(),
   /** Scopes asked for at login (`openid` is always added). */
   OidcScopes: z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'a scope token')).default(['openid', 'profile', 'email']),
   /** Dotted path of the ID-token claim holding the user's roles or groups: Keycloak `realm_access.roles`, or `groups`. */
