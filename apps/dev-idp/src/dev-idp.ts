@@ -51,7 +51,7 @@ function signingKey(file: string | undefined): JWK {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const jwk = { ...(privateKey.export({ format: 'jwk' }) as JWK), kid: randomBytes(8).toString('hex'), alg: 'RS256', use: 'sig' };
   if (file) {
-    mkdirSync(path.dirname(file), { recursive: true });
+    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     writeFileSync(file, JSON.stringify(jwk), { mode: 0o600 });
   }
   return jwk;
@@ -79,7 +79,7 @@ export function resolveDevUsers(config: Pick<DevIdpConfig, 'Users' | 'PasswordsF
     passwords[u.Username] = typeof p === 'string' && p.length >= 12 ? p : randomBytes(12).toString('base64url');
   }
   if (file && DEFAULT_USER_PROFILES.some((u) => stored[u.Username] !== passwords[u.Username])) {
-    mkdirSync(path.dirname(file), { recursive: true });
+    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     writeFileSync(file, `${JSON.stringify(passwords, null, 2)}\n`, { mode: 0o600 });
   }
   if (file) chmodSync(file, 0o600);

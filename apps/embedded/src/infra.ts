@@ -85,7 +85,7 @@ export async function startNats(
     throw new Error(`port ${port} is taken; set WHARF_EMBEDDED_NATS_PORT to a free port or NATS_URL to an existing NATS`);
   }
   const store = path.resolve(dataDir, 'nats');
-  mkdirSync(store, { recursive: true });
+  mkdirSync(store, { recursive: true, mode: 0o700 });
   const users = natsPasswords(dataDir);
   const conf = path.resolve(dataDir, 'nats-server.conf');
   writePrivate(conf, `# Written by Wharf at every start from the service table (libs/contracts services.ts).\n${natsServerAuthorization(users)}`);
@@ -105,7 +105,8 @@ export async function startNats(
  * the data dir: open up our own data dir, and explain when a parent (e.g. /root) blocks it.
  */
 function ensureTraversable(dataDir: string): void {
-  chmodSync(dataDir, 0o755);
+  // Enter, not list: PostgreSQL's user reaches its own folder; nothing else of ours is readable to others.
+  chmodSync(dataDir, 0o711);
   const blocked = (start: string) => {
     for (let d = start; d !== path.dirname(d); d = path.dirname(d)) if ((statSync(d).mode & 0o001) === 0) return d;
     return null;

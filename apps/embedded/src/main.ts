@@ -116,7 +116,8 @@ async function main(): Promise<void> {
   const platform = loadOrExit('wharf', () => loadPlatformConfigWithoutSecret());
   const embedded = loadOrExit('wharf', () => loadEmbeddedConfig());
   const dataDir = path.resolve(platform.DataDir);
-  mkdirSync(dataDir, { recursive: true });
+  // Wharf's own: secrets, credentials, blobs, instances (apps never see it: they run sandboxed).
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const children: ChildProcess[] = [];
   const cleanups: (() => Promise<void>)[] = [];
   let stopping = false;

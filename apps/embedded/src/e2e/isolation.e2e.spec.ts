@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { buildBundle, startWharf, type RunningSystem } from '@wharf/testing';
@@ -157,6 +157,14 @@ describe('isolation: an app cannot act as the platform, read what is not its own
     expect({ probe, ...(JSON.parse(host.stdout) as object) }).toMatchObject({ ok: attack.host !== 'refused' });
   });
 
+  it("keeps the data dir closed to every other user, apps' uids included (defense in depth under the sandbox)", () => {
+    expect(statSync(t.dataDir).mode & 0o066).toBe(0);
+    const open = readdirSync(t.dataDir)
+      .map((name) => ({ name, mode: statSync(path.join(t.dataDir, name)).mode }))
+      .filter((e) => (e.mode & 0o007) !== 0);
+    expect(open).toEqual([]);
+  });
+
   it('cannot pass for someone else through the router: forged identity headers never reach the app', async () => {
     const forged = { 'X-Wharf-User': 'alice', 'X_Wharf_User': 'alice', 'x-WHARF-identity': 'forged' };
     const r = await viaRouter(t.own, tokens.bob!, 'GET', undefined, forged);
@@ -179,7 +187,7 @@ describe('isolation: an app cannot act as the platform, read what is not its own
       expect(imported.status).toBe(201);
       const run = await rest(tokens.bob!, 'POST', `/apps/${encodeURIComponent(imported.body.id as string)}/instances`, { visibility: 'PRIVATE' });
       expect(run.status).toBeGreaterThanOrEqual(400);
-      outcomes.push(`${run.status} ${run.body.error!.message.replaceAll(secret, '<secret>')}`);
+      outcomes.push(`${run.status} ${run.body.error!.message.replaceAll(secret, '<secret>').replaceAll(name, '<app>')}`);
       expect(run.body.error!.message).not.toContain('hunter2');
     }
     expect(outcomes[0]).toBe(outcomes[1]);

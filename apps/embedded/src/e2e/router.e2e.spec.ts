@@ -23,14 +23,6 @@ describe('opening an instance through the router', () => {
   let id = '';
   let origin = '';
 
-  const mint = async (user: string) => {
-    const r = await fetch(`${sys.gateway}/api/v1/tokens`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${sys.adminToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ user, roles: ['full-access'] }),
-    });
-    return ((await r.json()) as { token: string }).token;
-  };
   const api = async (token: string, method: string, p: string, body?: unknown) => {
     const r = await fetch(`${sys.gateway}/api/v1${p}`, {
       method,
@@ -60,13 +52,33 @@ describe('opening an instance through the router', () => {
     return response;
   };
 
+  /**
+   * A personal access token of the dev provider's user itself (signed in with Chromium, then
+   * POST /api/v1/tokens with the session): tokens an admin mints are users of their own (svc:…).
+   */
+  const ownToken = async (user: string) => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${sys.gateway}/auth/login?next=/api/v1/me`);
+    await page.fill('#username', user);
+    await page.fill('#password', sys.devUsers[user]!);
+    await Promise.all([page.waitForURL(`${sys.gateway}/api/v1/me`), page.click('button[type=submit]')]);
+    const token = await page.evaluate(`(async () => {
+      const { csrfToken } = await (await fetch('/auth/session')).json();
+      const r = await fetch('/api/v1/tokens', { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': csrfToken }, body: JSON.stringify({ name: 'router e2e' }) });
+      return (await r.json()).token;
+    })()`);
+    await context.close();
+    return token as string;
+  };
+
   beforeAll(async () => {
     [sys, browser] = await Promise.all([
       startWharf(),
       launchChromium(),
     ]);
-    tokens.alice = await mint('alice');
-    tokens.bob = await mint('bob');
+    tokens.alice = await ownToken('alice');
+    tokens.bob = await ownToken('bob');
     const imported = await fetch(`${sys.gateway}/api/v1/bundles`, {
       method: 'POST',
       headers: { authorization: `Bearer ${tokens.alice}`, 'content-type': 'application/zip' },

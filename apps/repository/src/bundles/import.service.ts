@@ -87,7 +87,7 @@ export class ImportService {
     const caller = await this.precheck(callerIn, declaredLength);
     const id = newId();
     const blobKey = `bundles/${id}-${randomUUID()}.zip`;
-    await mkdir(this.stagingDir, { recursive: true });
+    await mkdir(this.stagingDir, { recursive: true, mode: 0o700 });
     const staging = path.join(this.stagingDir, `${id}.zip`);
     let blobWritten = false;
     try {
