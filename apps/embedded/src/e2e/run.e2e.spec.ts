@@ -73,7 +73,7 @@ describe('Run an app from the REST API, end to end', () => {
         .on('error', reject);
     });
 
-  it('runs the hello sample and its page answers on its port', async () => {
+  it('runs the hello sample and its page answers through the router', async () => {
     helloId = await importSample('hello');
     const run = await call('POST', `/apps/${helloId}/instances`, { visibility: 'PRIVATE' });
     expect(run.status).toBe(201);
