@@ -147,7 +147,11 @@ export const SchedulerContracts = {
   ),
   /** Starts an instance of an app version the caller can see. Answers at once (status QUEUED/PROVISIONING). */
   create: defineRequest('scheduler.instance.create.v1', InstanceCreateRequestSchema, InstanceSchema),
-  /** Owner, admins, the app version's owner, and whoever the instance's visibility admits. */
+  /**
+   * Whoever may see its status (access.ts): owner, admins, the app version's owner, and whoever
+   * may open it (the router's rule, visitor grants included). No address; the status reason only
+   * for those who may read its logs.
+   */
   get: defineRequest('scheduler.instance.get.v1', ById, InstanceSchema),
   /**
    * The router's lookup: the records of the given instances, with no caller check (the router
