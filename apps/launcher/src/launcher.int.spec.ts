@@ -347,6 +347,8 @@ const AS_ROOT = process.getuid?.() === 0;
   const st = statSync(path.join(cache, venv!));
   expect(st.uid).toBe(process.getuid!());
   expect(st.mode & 0o222).toBe(0);
+  // What the user reads (the log) names no folder of the host's caches.
+  expect(readFileSync(path.join(dir, 'logs', CURRENT_LOG), 'utf8')).not.toContain(cache);
   child.kill('SIGTERM');
   expect(await exited).toBe(0);
 });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { appCommand, freeLoopbackPort, onLoopbackPort, startApp, type RunningApp } from './app-process';
 import { SANDBOXED_APP_PORT, startSandboxedApp } from './app-relay';
-import { chownTree, interpreterPrefix, TOOL_ENV, type SandboxOptions } from './sandbox';
+import { chownTree, interpreterPrefix, SANDBOX_VENV, TOOL_ENV, type SandboxOptions } from './sandbox';
 import { withBuildLock } from './build-lock';
 import { fetchBundle } from './bundle-fetcher';
 import { FrontServer } from './front-server';
@@ -145,7 +145,9 @@ export class Launcher {
       } catch (e) {
         await rm(tmp, { recursive: true, force: true });
         if (existsSync(cached)) {
-          throw new LaunchFailure(`cannot copy the bundle from the cache ${cached}: ${e instanceof Error ? e.message : String(e)}`);
+          // The path is the host's business: the user sees what failed, the launcher's own output the path.
+          process.stderr.write(`launcher: copying ${cached}: ${e instanceof Error ? e.message : String(e)}\n`);
+          throw new LaunchFailure(`cannot copy the bundle from the cache: ${(e as NodeJS.ErrnoException).code ?? 'error'}; start the instance again`);
         }
         // Swept away between the check and the copy (unused for a day, then used this very moment).
         await this.fetchAndUnpack(this.workDir, this.appDir);
@@ -198,9 +200,12 @@ export class Launcher {
     if (this.env.WHARF_VOLUME_DIR) extra.WHARF_VOLUME_DIR = this.env.WHARF_VOLUME_DIR;
     if (this.env.WHARF_IDENTITY_KEY) extra.WHARF_IDENTITY_KEY = this.env.WHARF_IDENTITY_KEY;
     const basePath = sandbox ? TOOL_ENV.PATH! : (this.processEnv.PATH ?? '/usr/bin:/bin');
-    if (venv) {
-      extra.VIRTUAL_ENV = venv;
-      extra.PATH = `${path.join(venv, 'bin')}:${this.env.WHARF_APP_ENV.PATH ?? basePath}`;
+    // Sandboxed, the venv is mounted at a fixed path: the host's cache folder is not the app's business.
+    const appVenv = venv && sandbox ? SANDBOX_VENV : venv;
+    const appPython = venv && sandbox ? path.join(SANDBOX_VENV, 'bin', 'python') : python;
+    if (appVenv) {
+      extra.VIRTUAL_ENV = appVenv;
+      extra.PATH = `${path.join(appVenv, 'bin')}:${this.env.WHARF_APP_ENV.PATH ?? basePath}`;
     }
     const base: Record<string, string> = { PATH: basePath, LANG: this.processEnv.LANG ?? 'C.UTF-8', HOME: this.workDir };
     // A uid without a passwd entry: Python's getpass (and more) read the user's name from here.
@@ -213,18 +218,22 @@ export class Launcher {
     const memoryLimitBytes = this.env.WHARF_PRLIMIT ? this.env.WHARF_MEMORY_LIMIT_BYTES : undefined;
     if (sandbox) {
       standby?.discard();
-      const prefix = interpreterPrefix(python);
-      this.log.info(`starting: ${python} -m ${this.env.WHARF_MODULE} in a sandbox${sandbox.user ? ` as uid ${sandbox.user.uid}` : ''}, with no network`);
+      const prefix = interpreterPrefix(this.env.WHARF_PYTHON);
+      this.log.info(
+        `starting: python -m ${this.env.WHARF_MODULE} (${this.env.WHARF_RUNTIME}${venv ? ', with its requirements' : ''}) in a sandbox${sandbox.user ? ` as uid ${sandbox.user.uid}` : ''}, with no network`,
+      );
       this.app = startSandboxedApp({
         sandbox,
         mounts: {
-          readOnly: [...(prefix ? [prefix] : []), ...(venv ? [venv] : [])],
+          readOnly: prefix ? [prefix] : [],
+          venv: venv ?? undefined,
           writable: [this.workDir, ...(this.env.WHARF_VOLUME_DIR ? [this.env.WHARF_VOLUME_DIR] : [])],
           runDir: this.env.WHARF_RUN_DIR!,
           cwd: this.appDir,
         },
-        python,
-        argv: [python, '-m', this.env.WHARF_MODULE],
+        // The relay runs on the runtime's own interpreter (the venv is mounted elsewhere inside).
+        python: this.env.WHARF_PYTHON,
+        argv: [appPython, '-m', this.env.WHARF_MODULE],
         env: appEnv,
         memoryLimitBytes,
         prlimit: this.env.WHARF_PRLIMIT,

@@ -101,7 +101,7 @@ export async function preparePython(opts: {
   if (ready()) {
     const now = new Date();
     await utimes(final, now, now).catch(() => undefined); // used: the scheduler's cache sweep keeps it
-    opts.out.info(`using the Python environment built earlier for this app version (${final})`);
+    opts.out.info('using the Python environment built earlier for this app version and runtime');
     return { python, venv: final, source: 'cache' };
   }
   opts.onStep('install');
@@ -139,7 +139,7 @@ export async function preparePython(opts: {
       if (!built) await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
     }
   });
-  if (!ready()) throw new Error(`the Python environment ${final} is missing after the build`);
-  if (!built) opts.out.info(`another instance built the Python environment; using it (${final})`);
+  if (!ready()) throw new Error('the Python environment is missing after the build; start the instance again');
+  if (!built) opts.out.info('another instance built the Python environment; using it');
   return { python, venv: final, source: built ? 'built' : 'cache' };
 }

@@ -35,12 +35,16 @@ export interface SandboxMounts {
   writable: string[];
   /** Folder mounted writable at `/run/wharf` (the relay's socket). */
   runDir?: string;
+  /** The app's venv, mounted read-only at `/opt/wharf/venv` (the host's cache path stays the host's business). */
+  venv?: string;
   /** Working folder inside. */
   cwd: string;
 }
 
 /** Where the run folder appears inside the sandbox. */
 export const SANDBOX_RUN_DIR = '/run/wharf';
+/** Where the app's venv appears inside the sandbox (`python -m` finds pyvenv.cfg next to bin/, wherever the venv is). */
+export const SANDBOX_VENV = '/opt/wharf/venv';
 
 /** `/etc` entries programs commonly need (name lookups, TLS roots, time zone, the loader's cache); nothing else of `/etc` is shown. */
 const ETC = [
@@ -142,6 +146,7 @@ export function sandboxCommand(o: SandboxOptions, m: SandboxMounts, command: str
   for (const d of m.readOnly) mount('--ro-bind', d);
   for (const d of m.writable) mount('--bind', d);
   if (m.runDir) args.push('--bind', path.resolve(m.runDir), SANDBOX_RUN_DIR);
+  if (m.venv) args.push(...parents(SANDBOX_VENV, made), '--ro-bind', path.resolve(m.venv), SANDBOX_VENV);
   args.push('--chdir', m.cwd, '--');
   if (o.user) {
     args.push(
