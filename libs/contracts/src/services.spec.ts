@@ -43,7 +43,8 @@ describe('the service table (who owns, calls and listens to which NATS subject)'
     expect(may('subscribe', IdentityContracts.verifyToken.subject)).toEqual(['gateway']);
     expect(may('publish', InstanceChangedEvent.subject)).toEqual(['scheduler']);
     expect(may('publish', InstanceActivityEvent.subject)).toEqual(['router']);
-    expect(may('publish', SchedulerContracts.route.subject)).toEqual(['gateway', 'router']);
+    expect(may('publish', SchedulerContracts.route.subject)).toEqual(['router']); // addresses: the router's alone
+    expect(may('publish', SchedulerContracts.countInstances.subject)).toEqual(['repository']);
     expect(natsPermissions('router')).toMatchObject({ allowResponses: null });
     expect(natsPermissions('router').subscribe).toContain('_INBOX.router.>');
     expect(natsPermissions('gateway').subscribe).not.toContain('_INBOX.>');

@@ -27,14 +27,16 @@ const each = <T>(group: Record<string, T>): T[] => Object.values(group);
  * Who owns which subject, and who calls or listens to what: the one table the NATS permissions
  * are derived from (see natsPermissions). A contract group belongs to one service, so a new
  * contract in a group is served by its owner (and callable by the gateway, the API in front of
- * the repository and the scheduler) without another edit; a new group or event must be added
+ * the repository and the scheduler, unless excluded there) without another edit; a new group or event must be added
  * here, which services.spec.ts checks.
  */
 export const SERVICE_ROLES: Readonly<Record<PlatformService, ServiceRole>> = {
   gateway: {
     serves: each(IdentityContracts),
     emits: [TokenChangedEvent],
-    calls: [...each(RepositoryContracts), ...each(SchedulerContracts)],
+    // The API in front of both, less what only the router and the repository use: instance
+    // addresses (`route`) never reach the gateway, nor does the repository's delete check.
+    calls: [...each(RepositoryContracts), ...each(SchedulerContracts).filter((c) => c !== SchedulerContracts.route && c !== SchedulerContracts.countInstances)],
     listens: [AppChangedEvent, TagChangedEvent, TokenChangedEvent],
   },
   repository: {
