@@ -181,7 +181,7 @@ describe('repository service (real Postgres, NATS, S3 server, HTTP)', () => {
     expect((await errorOf(rpc.rpc(C.tagCreate, { name: 'demo', title: 'Again' }, admin))).code).toBe('CONFLICT');
     expect((await errorOf(rpc.rpc(C.tagAssign, { id: hello.id, tag: 'demo' }, alice))).code).toBe('FORBIDDEN');
     const tagged = await rpc.rpc(C.tagAssign, { id: hello.id, tag: 'demo' }, admin);
-    expect(tagged.tags).toEqual([{ name: 'demo', title: 'Demo', color: '#1f6feb' }]);
+    expect(tagged.tags).toEqual([{ name: 'demo', title: 'Demo', color: '#1f6feb', visitorRoles: ['visitor'] }]);
     await expect(rpc.rpc(C.get, { id: hello.id }, visitor)).resolves.toBeTruthy();
     expect((await rpc.rpc(C.list, { tag: 'demo' }, visitor)).items.map((a) => a.id)).toEqual([hello.id]);
     // a tag that stops granting the role takes the access away

@@ -22,6 +22,8 @@ const WHO = {
   "app version's owner": { caller: appOwner, app: 'plain-app' },
   'visitor, tag grants': { caller: USERS.vic as Caller, app: 'granted-app' },
   'visitor, no grant': { caller: USERS.vic as Caller, app: 'plain-app' },
+  // Seeing the app version (PUBLIC) is not a grant: only a tag admits a visitor to ALL_USERS instances.
+  'visitor, public app version, no tag': { caller: USERS.vic as Caller, app: 'public-app' },
   anonymous: { caller: null, app: 'plain-app' },
 } as const;
 
@@ -56,6 +58,7 @@ describe.each([false, true])('scheduler and router agree (AllowPublic %s)', (all
   beforeAll(async () => {
     h = await startRouterHarness({ AllowPublic: allowPublic });
     h.platform.grants.set('granted-app', ['visitor']);
+    h.platform.publicApps.add('public-app');
     for (const c of [...Object.values(USERS), appOwner] as Caller[]) h.platform.tokens.set(`wharf_pat_${c.sub}`, { caller: c, readOnly: false });
     service = scheduler(h, allowPublic);
   });

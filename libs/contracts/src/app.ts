@@ -40,7 +40,8 @@ export const TagSchema = z.object({
   createdAt: z.string(),
 });
 export type Tag = z.infer<typeof TagSchema>;
-export const TagRefSchema = TagSchema.pick({ name: true, title: true, color: true });
+/** A tag on an app version; its visitor roles tell who, besides full-access users, may open ALL_USERS instances of it. */
+export const TagRefSchema = TagSchema.pick({ name: true, title: true, color: true, visitorRoles: true });
 
 export const AppVersionSchema = z.object({
   id: z.string(),

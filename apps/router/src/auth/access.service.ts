@@ -3,6 +3,7 @@ import {
   APP_NOT_VISIBLE,
   instanceAccess,
   RepositoryContracts,
+  tagGrants,
   visitorGrantMatters,
   type Caller,
   type InstanceAccess,
@@ -52,10 +53,14 @@ export class AccessService {
     return decisionOf(caller, await this.access(caller, instance));
   }
 
-  /** The repository answers the app version to whoever may see it (for visitors: a tag grants their role). */
+  /**
+   * Whether a tag on the app version grants one of the visitor's roles: the repository answers the
+   * version (with its tags' visitor roles) to whoever may see it. Seeing it is not enough (a PUBLIC
+   * version is seen by everyone): a tag must grant the role.
+   */
   private async visitorGrant(caller: Caller, appVersionId: string): Promise<boolean> {
     const app = await lookupOrNull(this.rpc, RepositoryContracts.get, { id: appVersionId }, caller, this.settings.router.LookupTimeoutMs, APP_NOT_VISIBLE);
-    return app !== null;
+    return app !== null && tagGrants(caller, app.tags.flatMap((t) => t.visitorRoles));
   }
 
   forgetGrants(): void {

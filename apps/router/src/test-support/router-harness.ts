@@ -14,6 +14,7 @@ import {
   unauthenticated,
   type AppVersion,
   type Caller,
+  type Role,
   type RoutedInstance,
 } from '@wharf/contracts';
 import { Handle, NatsModule, OnEvent, RpcClient, natsServerOptions, WharfExceptionFilter, type EventOf, type Msg } from '@wharf/nats';
@@ -45,6 +46,8 @@ export class Platform {
   tickets = new Map<string, { host: string; session: string }>();
   /** appVersionId → visitor roles its tags grant. */
   grants = new Map<string, string[]>();
+  /** App versions the repository shows everyone (PUBLIC under Repository.AllowPublic), with no tag. */
+  publicApps = new Set<string>();
   resumed: string[] = [];
   /** events.instance.activity.v1 as received. */
   activity: { ids: string[]; at: string }[] = [];
@@ -104,7 +107,8 @@ class PlatformHandlers {
   @Handle(RepositoryContracts.get)
   app(@Payload() m: Msg<typeof RepositoryContracts.get>): AppVersion {
     const roles = this.p.grants.get(m.body.id) ?? [];
-    if (!m.caller?.roles.some((r) => roles.includes(r))) throw notFound(`app version ${m.body.id} not found`);
+    const isPublic = this.p.publicApps.has(m.body.id);
+    if (!isPublic && !m.caller?.roles.some((r) => roles.includes(r))) throw notFound(`app version ${m.body.id} not found`);
     return {
       id: m.body.id,
       name: 'echo',
@@ -115,8 +119,8 @@ class PlatformHandlers {
       categories: ['Other'],
       keywords: [],
       owner: { sub: 'alice', name: 'alice' },
-      visibility: 'ALL_USERS',
-      tags: [],
+      visibility: isPublic ? 'PUBLIC' : 'ALL_USERS',
+      tags: roles.length ? [{ name: 'granted', title: 'Granted', color: '#1f6feb', visitorRoles: roles as Role[] }] : [],
       runtime: { module: 'echo', runtimeVersion: null, memoryLimit: null, memoryReservation: null, volumeMount: null, volumeSize: null, gpuCount: 0 },
       env: [],
       sha256: '0'.repeat(64),

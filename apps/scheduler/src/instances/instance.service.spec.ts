@@ -171,7 +171,8 @@ function setup(env: NodeJS.ProcessEnv = {}) {
       if (c !== RepositoryContracts.get) throw new Error('unexpected');
       if (body.id !== app.id) throw notFound('no such app');
       if (caller && !isFullAccess(caller) && !granted.has(caller.sub)) throw notFound('no such app');
-      return app;
+      // As the repository answers a visitor it shows the version to: with the tag that grants the role.
+      return granted.has(caller?.sub ?? '') ? { ...app, tags: [{ name: 'demo', title: 'Demo', color: '#1f6feb', visitorRoles: ['visitor'] }] } : app;
     },
     emit: async (e: EventContract, payload: unknown) => {
       expect(e).toBe(InstanceChangedEvent);

@@ -15,6 +15,7 @@ import {
   instanceIdentityKey,
   instanceAccess,
   signInternalToken,
+  tagGrants,
   unauthenticated,
   visitorGrantMatters,
   WharfError,
@@ -134,8 +135,9 @@ export class InstanceService {
 
   private async visitorGrant(caller: Caller, appVersionId: string): Promise<boolean> {
     try {
-      await this.rpc.rpc(RepositoryContracts.get, { id: appVersionId }, caller);
-      return true;
+      // Seeing the version is not enough (a PUBLIC one is seen by everyone): a tag must grant the role.
+      const app = await this.rpc.rpc(RepositoryContracts.get, { id: appVersionId }, caller);
+      return tagGrants(caller, app.tags.flatMap((t) => t.visitorRoles));
     } catch (e) {
       if (WharfError.is(e) && APP_NOT_VISIBLE.includes(e.code)) return false;
       throw e;
