@@ -239,28 +239,45 @@ it('as a standby, exits with its interpreter when its scheduler goes away before
 
 const HAS_BWRAP = spawnSync('bwrap', ['--version']).status === 0;
 const AS_ROOT = process.getuid?.() === 0;
+let nextUid = 200_000 + (process.pid % 50_000);
 
-(HAS_BWRAP ? it : it.skip)('runs the app sandboxed: its own uid, no network, nothing of the host but the runtime, its env apart from the launcher\'s', async () => {
-  const appEnv = { GREETING: 'hi', LD_PRELOAD: '/nonexistent.so', NODE_OPTIONS: '--require /nonexistent.js', PATH: '/usr/bin:/bin' };
+/**
+ * A launcher whose app runs sandboxed, as the process driver starts it: the instance's work/,
+ * data/ and run/ folders belong to its own uid (as root); `env` adds or overrides variables.
+ */
+async function launchSandboxed(bundle: string, module: string, env: Record<string, string> = {}) {
   const port = await freePort();
   const dir = mkdtempSync(path.join(tmp, 'inst-'));
-  const uid = 200_000 + (process.pid % 50_000);
+  const uid = nextUid++;
   for (const d of ['work', 'data', 'run']) {
     mkdirSync(path.join(dir, d), { mode: 0o700 });
     if (AS_ROOT) chownSync(path.join(dir, d), uid, uid);
   }
-  const env = {
-    ...launcherEnv('probe', port, dir, { module: 'probe.app' }),
-    WHARF_PYTHON: REAL_PYTHON,
-    WHARF_APP_ENV: JSON.stringify(appEnv),
-    WHARF_VOLUME_DIR: path.join(dir, 'data'),
-    WHARF_SANDBOX: 'bwrap',
-    WHARF_RUN_DIR: path.join(dir, 'run'),
-    ...(AS_ROOT ? { WHARF_SANDBOX_UID: String(uid), WHARF_SANDBOX_GID: String(uid) } : {}),
-  };
-  const child = spawn(process.execPath, [MAIN], { env, stdio: 'ignore', detached: true });
+  const child = spawn(
+    process.execPath,
+    [MAIN],
+    {
+      env: {
+        ...launcherEnv(bundle, port, dir, { module }),
+        WHARF_PYTHON: REAL_PYTHON,
+        WHARF_VOLUME_DIR: path.join(dir, 'data'),
+        WHARF_SANDBOX: 'bwrap',
+        WHARF_RUN_DIR: path.join(dir, 'run'),
+        ...(AS_ROOT ? { WHARF_SANDBOX_UID: String(uid), WHARF_SANDBOX_GID: String(uid) } : {}),
+        ...env,
+      },
+      stdio: 'ignore',
+      detached: true,
+    },
+  );
   children.push(child);
   const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+  return { port, dir, uid, child, exited };
+}
+
+(HAS_BWRAP ? it : it.skip)('runs the app sandboxed: its own uid, no network, nothing of the host but the runtime, its env apart from the launcher\'s', async () => {
+  const appEnv = { GREETING: 'hi', LD_PRELOAD: '/nonexistent.so', NODE_OPTIONS: '--require /nonexistent.js', PATH: '/usr/bin:/bin' };
+  const { port, dir, uid, child, exited } = await launchSandboxed('probe', 'probe.app', { WHARF_APP_ENV: JSON.stringify(appEnv) });
   const view = await appView(port);
   const seen = view.env as Record<string, string>;
   expect(seen).toMatchObject({ GREETING: 'hi', LD_PRELOAD: '/nonexistent.so', PORT: '8080', HOME: path.join(dir, 'work') });
@@ -322,25 +339,8 @@ const AS_ROOT = process.getuid?.() === 0;
 
 (HAS_BWRAP ? it : it.skip)('builds a venv inside the sandbox, then shares it read-only and owned by the launcher\'s user', async () => {
   bundles.set('wheel', { file: await buildExample('wheel-app', tmp), delayMs: 0 });
-  const port = await freePort();
-  const dir = mkdtempSync(path.join(tmp, 'inst-'));
   const cache = mkdtempSync(path.join(tmp, 'venvs-'));
-  const uid = 200_000 + ((process.pid + 2) % 50_000);
-  for (const d of ['work', 'run']) {
-    mkdirSync(path.join(dir, d), { mode: 0o700 });
-    if (AS_ROOT) chownSync(path.join(dir, d), uid, uid);
-  }
-  const env = {
-    ...launcherEnv('wheel', port, dir, { module: 'wheelapp.app' }),
-    WHARF_PYTHON: REAL_PYTHON,
-    WHARF_VENV_CACHE: cache,
-    WHARF_SANDBOX: 'bwrap',
-    WHARF_RUN_DIR: path.join(dir, 'run'),
-    ...(AS_ROOT ? { WHARF_SANDBOX_UID: String(uid), WHARF_SANDBOX_GID: String(uid) } : {}),
-  };
-  const child = spawn(process.execPath, [MAIN], { env, stdio: 'ignore', detached: true });
-  children.push(child);
-  const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+  const { port, dir, child, exited } = await launchSandboxed('wheel', 'wheelapp.app', { WHARF_VENV_CACHE: cache });
   for (let i = 0; i < 600 && (await probe(port)) !== 200; i++) await sleep(50);
   expect(await probe(port)).toBe(200);
   const [venv] = readdirSync(cache).filter((n) => !n.startsWith('.') && !n.endsWith('.lock'));
@@ -363,25 +363,8 @@ const AS_ROOT = process.getuid?.() === 0;
     ]),
   );
   bundles.set('hog', { file: hog, delayMs: 0 });
-  const port = await freePort();
-  const dir = mkdtempSync(path.join(tmp, 'inst-'));
-  const uid = 200_000 + ((process.pid + 1) % 50_000);
-  for (const d of ['work', 'run']) {
-    mkdirSync(path.join(dir, d), { mode: 0o700 });
-    if (AS_ROOT) chownSync(path.join(dir, d), uid, uid);
-  }
-  const env = {
-    ...launcherEnv('hog', port, dir, { module: 'hog' }),
-    WHARF_PYTHON: REAL_PYTHON,
-    WHARF_SANDBOX: 'bwrap',
-    WHARF_RUN_DIR: path.join(dir, 'run'),
-    WHARF_PRLIMIT: 'prlimit',
-    WHARF_MEMORY_LIMIT_BYTES: String(300 * 1024 * 1024),
-    ...(AS_ROOT ? { WHARF_SANDBOX_UID: String(uid), WHARF_SANDBOX_GID: String(uid) } : {}),
-  };
-  const child = spawn(process.execPath, [MAIN], { env, stdio: 'ignore', detached: true });
-  children.push(child);
-  expect(await new Promise<number | null>((r) => child.once('exit', (c) => r(c)))).toBe(1);
+  const { dir, exited } = await launchSandboxed('hog', 'hog', { WHARF_PRLIMIT: 'prlimit', WHARF_MEMORY_LIMIT_BYTES: String(300 * 1024 * 1024) });
+  expect(await exited).toBe(1);
   const state = JSON.parse(readFileSync(path.join(dir, 'launcher.json'), 'utf8')) as { status: string; reason: string };
   expect(state.status).toBe('FAILED');
   expect(state.reason).toContain('the app exited with code 3');
