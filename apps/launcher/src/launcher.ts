@@ -145,8 +145,7 @@ export class Launcher {
       } catch (e) {
         await rm(tmp, { recursive: true, force: true });
         if (existsSync(cached)) {
-          // The path is the host's business: the user sees what failed, the launcher's own output the path.
-          process.stderr.write(`launcher: copying ${cached}: ${e instanceof Error ? e.message : String(e)}\n`);
+          // Only the error's code: the cache's folder is the host's business, and this reason reaches the user.
           throw new LaunchFailure(`cannot copy the bundle from the cache: ${(e as NodeJS.ErrnoException).code ?? 'error'}; start the instance again`);
         }
         // Swept away between the check and the copy (unused for a day, then used this very moment).
