@@ -89,7 +89,7 @@ export async function preparePython(opts: {
   const reqFile = path.join(opts.appDir, 'requirements.txt');
   const reqText = existsSync(reqFile) ? await readFile(reqFile, 'utf8') : null;
   if (!hasRequirements(reqText)) {
-    opts.out.info(`no requirements to install; using ${opts.python}`);
+    opts.out.info('no requirements to install; using the runtime\'s own Python');
     return { python: opts.python, venv: null, source: 'system' };
   }
   const key = venvKey(opts.sha256, opts.runtime);
@@ -122,7 +122,7 @@ export async function preparePython(opts: {
         await mkdir(tmp, { mode: 0o700 });
         if (sb.user) await chownTree(tmp, sb.user.uid, sb.user.gid);
       }
-      opts.out.info(`creating a virtual environment with ${opts.python}`);
+      opts.out.info('creating a virtual environment with the runtime\'s Python');
       await run(opts.python, ['-m', 'venv', tmp], 'creating the virtual environment');
       const wheels = path.join(opts.appDir, 'wheels');
       const args = ['-m', 'pip', 'install', '--no-index', '--disable-pip-version-check', '--no-input', '--progress-bar', 'off'];
