@@ -5,7 +5,7 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { buildEnvProbeBundle, childPids, freePort, rawZip } from '@wharf/testing';
+import { buildEnvProbeBundle, checkoutOpenToOthers, childPids, freePort, rawZip } from '@wharf/testing';
 import { buildExample } from '../../../examples/build';
 import { CURRENT_LOG, PREVIOUS_LOG, RingLog } from './ring-log';
 
@@ -309,7 +309,8 @@ async function launchSandboxed(bundle: string, module: string, env: Record<strin
   expect(childPids(child.pid!)).toEqual([]);
 });
 
-(HAS_BWRAP && AS_ROOT && existsSync('/usr/bin/python3') ? it : it.skip)('sandboxes apps when Wharf does not run as root too (an unprivileged user namespace)', async () => {
+// Run as another user, the launcher must reach this checkout (not so in a clone under a private folder).
+(HAS_BWRAP && AS_ROOT && existsSync('/usr/bin/python3') && checkoutOpenToOthers() ? it : it.skip)('sandboxes apps when Wharf does not run as root too (an unprivileged user namespace)', async () => {
   const port = await freePort();
   const wharfUid = 200_000 + ((process.pid + 3) % 50_000);
   const dir = mkdtempSync(path.join(tmp, 'inst-'));

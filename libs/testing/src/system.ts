@@ -226,13 +226,21 @@ export function rssBytes(pid: number): number {
   }
 }
 
-/** False when we are root and the `postgres` user could not reach this checkout (see apps/embedded infra.ts). */
-function embeddedPostgresUsable(): boolean {
-  if (process.getuid?.() !== 0) return true;
+/**
+ * True when other users may enter every folder from this checkout up to `/` (o+x): then programs
+ * run as another user (the embedded PostgreSQL's `postgres`, a launcher run as non-root) can reach
+ * its files. A clone under a private temporary folder (mode 0700) is not.
+ */
+export function checkoutOpenToOthers(): boolean {
   for (let d = ROOT; d !== path.dirname(d); d = path.dirname(d)) {
     if ((statSync(d).mode & 0o001) === 0) return false;
   }
   return true;
+}
+
+/** False when we are root and the `postgres` user could not reach this checkout (see apps/embedded infra.ts). */
+export function embeddedPostgresUsable(): boolean {
+  return process.getuid?.() !== 0 || checkoutOpenToOthers();
 }
 
 /** The pids among `pids` that still run. */

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { embeddedPostgresUsable } from '@wharf/testing';
 
 jest.setTimeout(180_000);
 
@@ -41,7 +42,8 @@ function run(dir: string, port: number, body: string): string {
   return execFileSync(process.execPath, ['-e', script], { cwd: EMBEDDED, env, encoding: 'utf8', timeout: 120_000 });
 }
 
-describe('the embedded PostgreSQL has no fixed password', () => {
+// As root the embedded PostgreSQL runs as `postgres`, which must reach this checkout's binaries.
+(embeddedPostgresUsable() ? describe : describe.skip)('the embedded PostgreSQL has no fixed password', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'wharf-embedded-pg-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const stored = () => readFileSync(path.join(dir, 'postgres-password'), 'utf8').trim();
