@@ -3,6 +3,7 @@ export * from './enums';
 export * from './caller';
 export * from './access';
 export * from './define';
+export * from './cursor';
 export * from './app';
 export * from './repository.contracts';
 export * from './scheduler.contracts';
