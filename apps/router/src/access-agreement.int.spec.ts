@@ -42,7 +42,7 @@ function scheduler(h: RouterHarness, allowPublic: boolean): InstanceService {
       return i ? ({ ...i, updatedAt: i.createdAt, generation: 1, idempotencyKey: null, launch: {} } as unknown as InstanceRecord) : null;
     },
   } as unknown as InstanceDriver;
-  return new InstanceService(settings, driver, {} as never, {} as never, {} as never, h.rpc);
+  return new InstanceService(settings, driver, {} as never, {} as never, {} as never, h.rpc, {} as never);
 }
 
 function routerStatus(h: RouterHarness, host: string, token: string | null): Promise<number> {

@@ -6,6 +6,7 @@ import { findPrlimit, ProcessDriver } from './drivers/process/process.driver';
 import { findSandboxTools } from './drivers/process/sandbox-users';
 import { HealthController } from './health/health.controller';
 import { InstanceHandlers } from './instances/instance.handlers';
+import { InstanceChanges } from './instances/instance.changes';
 import { InstanceService } from './instances/instance.service';
 import { InstanceSupervisor } from './instances/instance.supervisor';
 import { InternalController } from './instances/internal.controller';
@@ -67,6 +68,7 @@ export class SchedulerModule {
             return driver;
           },
         },
+        InstanceChanges,
         InstanceService,
         InstanceSupervisor,
       ],

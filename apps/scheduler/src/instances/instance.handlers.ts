@@ -3,11 +3,15 @@ import { Payload } from '@nestjs/microservices';
 import { InstanceActivityEvent, SchedulerContracts as C } from '@wharf/contracts';
 import { Handle, OnEvent, type EventOf, type Msg } from '@wharf/nats';
 import { InstanceService } from './instance.service';
+import { InstanceSupervisor } from './instance.supervisor';
 
-/** NATS handlers for instances: thin, the logic is in InstanceService. */
+/** NATS handlers for instances: thin, requests go to InstanceService, the routers' activity to InstanceSupervisor. */
 @Controller()
 export class InstanceHandlers {
-  constructor(private readonly instances: InstanceService) {}
+  constructor(
+    private readonly instances: InstanceService,
+    private readonly supervisor: InstanceSupervisor,
+  ) {}
 
   @Handle(C.create)
   create(@Payload() m: Msg<typeof C.create>) {
@@ -62,7 +66,7 @@ export class InstanceHandlers {
   /** One replica (queue group) records the routers' activity reports. */
   @OnEvent(InstanceActivityEvent)
   async activity(@Payload() e: EventOf<typeof InstanceActivityEvent>): Promise<void> {
-    await this.instances.touch(e.ids, e.at);
+    await this.supervisor.touch(e.ids, e.at);
   }
 
   @Handle(C.countInstances)

@@ -1,188 +1,7 @@
 import { Logger } from '@nestjs/common';
-import {
-  conflict,
-  InstanceChangedEvent,
-  isFullAccess,
-  notFound,
-  RepositoryContracts,
-  verifyInternalToken,
-  WharfError,
-  type AppVersion,
-  type Caller,
-  type EventContract,
-  type RequestContract,
-} from '@wharf/contracts';
-import type { RpcClient } from '@wharf/nats';
-import type { InstanceDriver, LaunchPlan, Mutator, Observation, PlanFor, RecordChange } from '../drivers/instance-driver';
-import type { LeaseStore } from '../leases/lease.store';
-import { RuntimeCatalog } from '../runtimes/runtime.catalog';
-import { loadSchedulerSettings } from '../scheduler.config';
-import type { SecretRef, SecretStore } from '../secrets/secret.store';
-import { idempotentInstanceId, type InstanceRecord } from './instance.record';
-import { InstanceService } from './instance.service';
-
-const SECRET = 'unit-test-secret-0123456789';
-const alice: Caller = { sub: 'alice', name: 'Alice', roles: ['full-access'] };
-const bob: Caller = { sub: 'bob', name: 'Bob', roles: ['full-access'] };
-const vic: Caller = { sub: 'vic', name: 'Vic', roles: ['visitor'] };
-const author: Caller = { sub: 'author', name: 'Author', roles: ['full-access'] };
-const admin: Caller = { sub: 'root', name: 'Root', roles: ['admin'] };
-
-const app: AppVersion = {
-  id: 'av1',
-  name: 'hello',
-  version: '1.0.0',
-  title: 'Hello',
-  description: '',
-  longDescription: null,
-  categories: [],
-  keywords: [],
-  owner: { sub: 'author', name: 'Author' },
-  visibility: 'ALL_USERS',
-  tags: [],
-  runtime: { module: 'hello.app', runtimeVersion: null, memoryLimit: '256Mi', memoryReservation: null, volumeMount: null, volumeSize: null, gpuCount: 0 },
-  env: [
-    { name: 'GREETING', value: 'hi' },
-    { name: 'TOKEN', secret: 's', secretKey: 'k' },
-  ],
-  sha256: 'a'.repeat(64),
-  size: 10,
-  hasIcon: false,
-  screenshotCount: 0,
-  createdAt: '2026-01-01T00:00:00Z',
-};
-
-class FakeDriver implements InstanceDriver {
-  readonly name = 'process' as const;
-  readonly capabilities = { maxGpus: 0, memoryWarning: null };
-  readonly records = new Map<string, InstanceRecord>();
-  readonly plans: LaunchPlan[] = [];
-  failCreate = false;
-  observations: Observation[] = [];
-  async init() {}
-  async close() {}
-  async ping() {
-    return true;
-  }
-  async create(r: InstanceRecord, plan: PlanFor) {
-    if (this.failCreate) throw new Error('spawn failed');
-    if (this.records.has(r.id)) throw conflict(`instance id ${r.id} is taken`);
-    this.plans.push(await plan(r));
-    const after = { ...r, status: 'PROVISIONING' as const, address: '127.0.0.1:1' };
-    this.records.set(r.id, after);
-    return after;
-  }
-  async get(id: string) {
-    return this.records.get(id) ?? null;
-  }
-  async list() {
-    return [...this.records.values()];
-  }
-  async update(id: string, m: Mutator): Promise<RecordChange | null> {
-    const before = this.records.get(id);
-    if (!before) return null;
-    const after = m(before) ?? before;
-    this.records.set(id, after);
-    return { before, after };
-  }
-  async start(id: string, m: Mutator, plan: PlanFor): Promise<RecordChange> {
-    const before = this.records.get(id);
-    if (!before) throw notFound(id);
-    const next = m(before);
-    if (!next) return { before, after: before };
-    this.plans.push(await plan(next));
-    this.records.set(id, next);
-    return { before, after: next };
-  }
-  async stop(id: string, m: Mutator) {
-    return (await this.update(id, m))!;
-  }
-  async terminate(id: string) {
-    const r = this.records.get(id) ?? null;
-    this.records.delete(id);
-    return r;
-  }
-  async reconcile() {
-    return this.observations.splice(0);
-  }
-  async readLogs() {
-    return ['a line'];
-  }
-  async *followLogs() {}
-}
-
-class FakeLeases implements LeaseStore {
-  readonly sets = new Map<string, Set<string>>();
-  async init() {}
-  async acquire(owner: string, id: string, max: number | null) {
-    const s = this.sets.get(owner) ?? new Set<string>();
-    this.sets.set(owner, s);
-    if (s.has(id)) return { acquired: true, count: s.size };
-    if (max !== null && s.size >= max) return { acquired: false, count: s.size };
-    s.add(id);
-    return { acquired: true, count: s.size };
-  }
-  async release(owner: string, id: string) {
-    this.sets.get(owner)?.delete(id);
-  }
-  async reconcile() {
-    return { dropped: 0, added: 0 };
-  }
-  async ping() {
-    return true;
-  }
-  async close() {}
-}
-
-class FakeSecrets implements SecretStore {
-  values: Record<string, Record<string, string>> = { s: { k: 'v' } };
-  async put() {
-    return { name: '', keys: [], grants: { apps: [], owners: [] }, updatedAt: '' };
-  }
-  async list() {
-    return [];
-  }
-  async delete() {
-    return true;
-  }
-  async resolve(refs: SecretRef[]) {
-    const out: Record<string, string> = {};
-    for (const r of refs) {
-      const v = this.values[r.secret]?.[r.key];
-      if (v === undefined) throw new WharfError('INVALID', `secret ${r.secret} missing`);
-      out[r.env] = v;
-    }
-    return out;
-  }
-}
-
-function setup(env: NodeJS.ProcessEnv = {}) {
-  const settings = loadSchedulerSettings({ WHARF_PLATFORM_INTERNAL_SECRET: SECRET, WHARF_SCHEDULER_MAX_INSTANCES_FULL_ACCESS: '2', ...env });
-  const driver = new FakeDriver();
-  const leases = new FakeLeases();
-  const secrets = new FakeSecrets();
-  const calls: { subject: string; caller: Caller | null }[] = [];
-  const events: unknown[] = [];
-  /** Visitors the repository shows the app version to (a tag on it grants their role). */
-  const granted = new Set<string>();
-  const rpc = {
-    rpc: async (c: RequestContract, body: { id: string }, caller: Caller | null) => {
-      calls.push({ subject: c.subject, caller });
-      if (c !== RepositoryContracts.get) throw new Error('unexpected');
-      if (body.id !== app.id) throw notFound('no such app');
-      if (caller && !isFullAccess(caller) && !granted.has(caller.sub)) throw notFound('no such app');
-      // As the repository answers a visitor it shows the version to: with the tag that grants the role.
-      return granted.has(caller?.sub ?? '') ? { ...app, tags: [{ name: 'demo', title: 'Demo', color: '#1f6feb', visitorRoles: ['visitor'] }] } : app;
-    },
-    emit: async (e: EventContract, payload: unknown) => {
-      expect(e).toBe(InstanceChangedEvent);
-      events.push(payload);
-    },
-  } as unknown as RpcClient;
-  const catalog = new RuntimeCatalog(settings.scheduler.RuntimeVersions, 'python3');
-  const service = new InstanceService(settings, driver, leases, secrets, catalog, rpc);
-  return { service, driver, leases, secrets, calls, events, granted };
-}
+import { verifyInternalToken, type WharfError } from '@wharf/contracts';
+import { admin, alice, author, bob, SECRET, setupInstances as setup, vic } from '../test-support/memory-instances';
+import { idempotentInstanceId } from './instance.record';
 
 beforeAll(() => Logger.overrideLogger(false));
 
@@ -241,19 +60,6 @@ describe('InstanceService', () => {
     expect((await service.create(bob, { appVersionId: 'av1', visibility: 'PRIVATE', idempotencyKey: 'k2' })).id).not.toBe(all[0]!.id);
   });
 
-  it('applies launcher reports of the current generation only; FAILED frees the slot', async () => {
-    const { service, leases, events } = setup();
-    const inst = await service.create(alice, { appVersionId: 'av1', visibility: 'PRIVATE' });
-    await expect(service.reportStatus(inst.id, { generation: 7, status: 'RUNNING', reason: null })).rejects.toMatchObject({ code: 'CONFLICT' });
-    await service.reportStatus(inst.id, { generation: 1, status: 'RUNNING', reason: null });
-    await service.reportStatus(inst.id, { generation: 1, status: 'RUNNING', reason: null }); // duplicate: no event
-    await service.reportStatus(inst.id, { generation: 1, status: 'FAILED', reason: 'boom' });
-    expect((await service.get(alice, inst.id)).status).toBe('FAILED');
-    expect(leases.sets.get('alice')?.has(inst.id)).toBe(false);
-    expect(events.map((e) => (e as { instance: { status: string } }).instance.status)).toEqual(['PROVISIONING', 'RUNNING', 'FAILED']);
-    await expect(service.reportStatus('zzzzzzzzzz', { generation: 1, status: 'RUNNING', reason: null })).rejects.toMatchObject({ code: 'NOT_FOUND' });
-  });
-
   it('hides instances from strangers and lets only owners manage them', async () => {
     const { service } = setup();
     const inst = await service.create(alice, { appVersionId: 'av1', visibility: 'PRIVATE' });
@@ -261,17 +67,6 @@ describe('InstanceService', () => {
     await expect(service.get(null, inst.id)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
     expect((await service.logs(author, inst.id, 10)).lines).toEqual(['a line']);
     await expect(service.suspend(author, inst.id)).rejects.toMatchObject({ code: 'FORBIDDEN' });
-  });
-
-  it('starts launches a dead scheduler left unstarted, with a new generation', async () => {
-    const { service, driver } = setup();
-    const inst = await service.create(alice, { appVersionId: 'av1', visibility: 'PRIVATE' });
-    const r = { ...driver.records.get(inst.id)!, status: 'QUEUED' as const };
-    driver.records.set(inst.id, r);
-    driver.observations = [{ kind: 'unstarted', record: r }];
-    await service.reconcile();
-    expect(driver.records.get(inst.id)).toMatchObject({ generation: 2, status: 'PROVISIONING' });
-    expect(verifyInternalToken(SECRET, driver.plans[1]!.env.WHARF_STATUS_TOKEN, `instance:status:${inst.id}:2`)).not.toBeNull();
   });
 
   it('pages lists newest first with an opaque cursor', async () => {
@@ -344,10 +139,10 @@ describe('InstanceService', () => {
   });
 
   it('shows the status reason (the last log lines) only to those who read logs, and never the address', async () => {
-    const { service, granted } = setup();
+    const { service, supervisor, granted } = setup();
     granted.add('vic');
     const inst = await service.create(alice, { appVersionId: 'av1', visibility: 'ALL_USERS' });
-    await service.reportStatus(inst.id, { generation: 1, status: 'FAILED', reason: 'exited 1\nTraceback: API_KEY=abc' });
+    await supervisor.reportStatus(inst.id, { generation: 1, status: 'FAILED', reason: 'exited 1\nTraceback: API_KEY=abc' });
     for (const c of [alice, author, admin]) expect((await service.get(c, inst.id)).statusReason).toContain('Traceback');
     for (const c of [bob, vic]) {
       const seen = await service.get(c, inst.id);

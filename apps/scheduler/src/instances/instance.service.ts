@@ -4,8 +4,9 @@ import {
   APP_NOT_VISIBLE,
   bundleReadScope,
   conflict,
+  decodeCursor,
+  encodeCursor,
   forbidden,
-  InstanceChangedEvent,
   instanceStatusScope,
   invalid,
   isAdmin,
@@ -25,23 +26,22 @@ import {
   type Instance,
   type InstanceAccess,
   type InstanceAccessOptions,
-  type LauncherStatusReport,
   type ParsedRequestOf,
   type RoutedInstance,
   type SchedulerContracts,
   type Visibility,
 } from '@wharf/contracts';
 import { RpcClient } from '@wharf/nats';
-import { INSTANCE_DRIVER, type InstanceDriver, type LaunchPlan, type Observation, type RecordChange } from '../drivers/instance-driver';
+import { INSTANCE_DRIVER, type InstanceDriver, type LaunchPlan, type RecordChange } from '../drivers/instance-driver';
 import { LEASE_STORE, type LeaseStore } from '../leases/lease.store';
 import { RuntimeCatalog, type ResolvedRuntime } from '../runtimes/runtime.catalog';
 import { SCHEDULER_SETTINGS, type SchedulerSettings } from '../scheduler.config';
 import { SECRET_STORE, type SecretGrantee, type SecretRef, type SecretStore } from '../secrets/secret.store';
-import { idempotentInstanceId, isLive, isProgress, newInstanceId, toInstance, toRoutedInstance, type InstanceRecord } from './instance.record';
+import { InstanceChanges } from './instance.changes';
+import { idempotentInstanceId, isLive, newInstanceId, toInstance, toRoutedInstance, type InstanceRecord } from './instance.record';
 import { maxInstancesFor, resolveResources } from './limits.policy';
 
 type ListQuery = ParsedRequestOf<typeof SchedulerContracts.list>;
-type Change = 'CREATED' | 'STATUS' | 'VISIBILITY' | 'UPGRADED' | 'TERMINATED';
 
 const RESERVED = 'WHARF_';
 
@@ -66,25 +66,19 @@ function checkEnvNames(env: EnvSpec[]): void {
 
 const idempotencyKeyRefused = () => conflict('this idempotency key cannot be used; retry the create with another key');
 
-const encodeCursor = (r: InstanceRecord) => Buffer.from(JSON.stringify([r.createdAt, r.id])).toString('base64url');
-function decodeCursor(c: string): [string, string] {
-  try {
-    const v = JSON.parse(Buffer.from(c, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string') return [v[0], v[1]];
-  } catch {
-    /* fall through */
-  }
-  throw invalid('cursor is not one this service gave out');
-}
+/** Lists page by (createdAt, id), newest first. */
+const cursorOf = (r: InstanceRecord) => encodeCursor([r.createdAt, r.id]);
 /** Newest first; ties by id. */
 const newestFirst = (a: InstanceRecord, b: InstanceRecord) =>
   a.createdAt === b.createdAt ? b.id.localeCompare(a.id) : b.createdAt.localeCompare(a.createdAt);
 
 /**
- * Instances: authorization, limits, runtimes, secrets and status transitions. Everything that
- * touches processes, files or the cluster goes through the driver; the per-user limit through the
- * lease store; app versions come from the repository with the caller's identity, so the
- * repository's visibility rules decide who may run what.
+ * Instances, as users ask for them (create, get, list, visibility, suspend, resume, upgrade,
+ * terminate, logs): authorization, limits, runtimes, secrets and the transitions they make.
+ * Everything that touches processes, files or the cluster goes through the driver; the per-user
+ * limit through the lease store; app versions come from the repository with the caller's
+ * identity, so the repository's visibility rules decide who may run what. What the driver
+ * observes on its own (reconciliation, launcher reports, activity) is InstanceSupervisor's.
  */
 @Injectable()
 export class InstanceService {
@@ -97,6 +91,7 @@ export class InstanceService {
     @Inject(SECRET_STORE) private readonly secrets: SecretStore,
     @Inject(RuntimeCatalog) private readonly catalog: RuntimeCatalog,
     @Inject(RpcClient) private readonly rpc: RpcClient,
+    @Inject(InstanceChanges) private readonly changes: InstanceChanges,
   ) {}
 
   private get cfg() {
@@ -168,16 +163,6 @@ export class InstanceService {
     return this.wire(r, [], access.readLogs);
   }
 
-  /** Traffic seen by the routers: moves `lastActivityAt` forward (never back; unknown ids are ignored). */
-  async touch(ids: string[], at: string): Promise<void> {
-    const when = new Date(at);
-    if (Number.isNaN(when.getTime())) return;
-    const iso = new Date(Math.min(when.getTime(), Date.now())).toISOString();
-    for (const id of new Set(ids)) {
-      await this.driver.update(id, (r) => (r.status === 'TERMINATED' || r.lastActivityAt >= iso ? null : { ...r, lastActivityAt: iso }));
-    }
-  }
-
   /** The router's lookup (no caller check: the router authorizes every request itself), with addresses. */
   async route(ids: string[]): Promise<{ instances: RoutedInstance[] }> {
     const rows = await Promise.all([...new Set(ids)].map((id) => this.driver.get(id)));
@@ -198,13 +183,13 @@ export class InstanceService {
     if (q.status) rows = rows.filter((r) => r.status === q.status);
     rows.sort(newestFirst);
     if (q.cursor) {
-      const [createdAt, id] = decodeCursor(q.cursor);
+      const [createdAt, id] = decodeCursor(q.cursor, 2)!;
       rows = rows.filter((r) => r.createdAt < createdAt || (r.createdAt === createdAt && r.id < id));
     }
     const page = rows.slice(0, q.limit);
     // every scope lists instances the caller manages or owns the app of, who read logs; the rule still decides
     const readLogs = (r: InstanceRecord) => instanceAccess(caller, r, false, this.accessOptions).readLogs;
-    return { items: page.map((r) => this.wire(r, [], readLogs(r))), nextCursor: rows.length > q.limit ? encodeCursor(page[page.length - 1]!) : null };
+    return { items: page.map((r) => this.wire(r, [], readLogs(r))), nextCursor: rows.length > q.limit ? cursorOf(page[page.length - 1]!) : null };
   }
 
   async count(appVersionId: string): Promise<number> {
@@ -257,8 +242,11 @@ export class InstanceService {
     };
   }
 
-  /** Tokens and env for one start of `r` (built inside the driver's lock, for the generation being started). */
-  private readonly planFor = async (r: InstanceRecord): Promise<LaunchPlan> => {
+  /**
+   * Tokens and env for one start of `r` (built inside the driver's lock, for the generation being
+   * started); the supervisor's restarts use it too.
+   */
+  readonly planFor = async (r: InstanceRecord): Promise<LaunchPlan> => {
     const secret = this.settings.platform.InternalSecret;
     // The app's own variables travel apart from the launcher's: they never become the launcher's
     // environment (a PATH, NODE_OPTIONS or LD_PRELOAD of the app's must not change what it runs).
@@ -289,15 +277,6 @@ export class InstanceService {
         `you already have ${lease.count} running instance${lease.count === 1 ? '' : 's'}; ${role} may run at most ${max} at a time. Suspend or terminate one first.`,
         { limit: max, running: lease.count, role },
       );
-    }
-  }
-
-  private async releaseSlot(ownerSub: string, id: string): Promise<void> {
-    try {
-      await this.leases.release(ownerSub, id);
-    } catch (e) {
-      // The periodic lease reconciliation frees it later.
-      this.log.warn(`could not release the lease of ${id}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
 
@@ -346,11 +325,11 @@ export class InstanceService {
         const winner = await this.raceWinner(id);
         if (winner.owner.sub === caller.sub) return this.wire(winner);
       }
-      await this.releaseSlot(caller.sub, id);
+      await this.changes.releaseSlot(caller.sub, id);
       throw key && WharfError.is(e, 'CONFLICT') ? idempotencyKeyRefused() : e;
     }
     this.log.log(`instance ${id} of ${app.name}@${app.version} for ${caller.name} on ${runtime.name}`);
-    await this.publish(started, 'CREATED', null);
+    await this.changes.publish(started, 'CREATED', null);
     return this.wire(started);
   }
 
@@ -380,7 +359,7 @@ export class InstanceService {
     }
     const change = await this.driver.update(id, (r) => (r.visibility === visibility ? null : { ...r, visibility, updatedAt: this.now() }));
     if (!change) throw notFound(`instance ${id} not found`);
-    if (change.after !== change.before) await this.publish(change.after, 'VISIBILITY', change.before.status);
+    if (change.after !== change.before) await this.changes.publish(change.after, 'VISIBILITY', change.before.status);
     return this.wire(change.after);
   }
 
@@ -392,7 +371,7 @@ export class InstanceService {
         ? { ...cur, status: 'SUSPENDED', statusReason: `suspended by ${r.caller.name}`, address: null, updatedAt: this.now(), lastActivityAt: this.now() }
         : null,
     );
-    await this.changed(change, 'STATUS');
+    await this.changes.changed(change, 'STATUS');
     return this.wire(change.after);
   }
 
@@ -419,10 +398,10 @@ export class InstanceService {
         this.planFor,
       );
     } catch (e) {
-      await this.releaseSlot(r.owner.sub, id);
+      await this.changes.releaseSlot(r.owner.sub, id);
       throw e;
     }
-    await this.changed(change, 'STATUS');
+    await this.changes.changed(change, 'STATUS');
     return this.wire(change.after);
   }
 
@@ -461,120 +440,19 @@ export class InstanceService {
         this.planFor,
       );
     } catch (e) {
-      if (!isLive(r.status)) await this.releaseSlot(r.owner.sub, r.id);
+      if (!isLive(r.status)) await this.changes.releaseSlot(r.owner.sub, r.id);
       throw e;
     }
-    await this.changed(change, 'UPGRADED');
+    await this.changes.changed(change, 'UPGRADED');
     return this.wire(change.after);
   }
 
   async terminate(caller: Caller | null, id: string): Promise<Instance> {
     const r = await this.manageable(caller, id);
     const last = (await this.driver.terminate(id)) ?? r;
-    await this.releaseSlot(r.owner.sub, id);
+    await this.changes.releaseSlot(r.owner.sub, id);
     const gone: InstanceRecord = { ...last, status: 'TERMINATED', statusReason: `terminated by ${r.caller.name}`, address: null, updatedAt: this.now() };
-    await this.publish(gone, 'TERMINATED', r.status);
+    await this.changes.publish(gone, 'TERMINATED', r.status);
     return this.wire(gone);
-  }
-
-  // ---------------------------------------------------------------- observations
-
-  /** A launcher's report (already authenticated for this instance and generation). */
-  async reportStatus(id: string, report: LauncherStatusReport): Promise<void> {
-    const change = await this.driver.update(id, (cur) =>
-      cur.generation === report.generation && isProgress(cur.status, report.status, cur.statusReason, report.reason)
-        ? {
-            ...cur,
-            status: report.status,
-            statusReason: report.reason,
-            address: report.status === 'FAILED' ? null : cur.address,
-            updatedAt: this.now(),
-            lastActivityAt: this.now(),
-          }
-        : null,
-    );
-    if (!change || change.before.status === 'TERMINATED') throw notFound(`instance ${id} not found`);
-    if (change.before.generation !== report.generation) {
-      throw conflict(`instance ${id} runs generation ${change.before.generation}; this report is for ${report.generation}`);
-    }
-    await this.changed(change, 'STATUS');
-  }
-
-  /** One reconciliation pass: adopt, observe, restart unstarted launches. */
-  async reconcile(): Promise<void> {
-    const observations: Observation[] = await this.driver.reconcile();
-    for (const o of observations) {
-      try {
-        if (o.kind === 'changed') await this.changed(o, 'STATUS');
-        else if (o.kind === 'terminated') {
-          await this.releaseSlot(o.record.owner.sub, o.record.id);
-          await this.publish({ ...o.record, status: 'TERMINATED', statusReason: null, address: null }, 'TERMINATED', null);
-        } else await this.restartUnstarted(o.record);
-      } catch (e) {
-        this.log.warn(`reconcile ${o.kind} ${o.kind === 'changed' ? o.after.id : o.record.id}: ${e instanceof Error ? e.message : String(e)}`);
-      }
-    }
-  }
-
-  /** A live record with no launcher for its generation: the scheduler died mid-launch. Start it now. */
-  private async restartUnstarted(r: InstanceRecord): Promise<void> {
-    this.log.log(`instance ${r.id} was never started (generation ${r.generation}); starting it now`);
-    try {
-      const change = await this.driver.start(
-        r.id,
-        (cur) =>
-          cur.generation === r.generation && isLive(cur.status)
-            ? { ...cur, generation: cur.generation + 1, status: 'PROVISIONING', statusReason: 'Starting the launcher (after a scheduler restart)' }
-            : null,
-        this.planFor,
-      );
-      await this.changed(change, 'STATUS');
-    } catch (e) {
-      const reason = `could not start the instance: ${e instanceof Error ? e.message : String(e)}`;
-      const change = await this.driver.update(r.id, (cur) =>
-        isLive(cur.status) ? { ...cur, status: 'FAILED', statusReason: reason, address: null, updatedAt: this.now() } : null,
-      );
-      if (change) await this.changed(change, 'STATUS');
-    }
-  }
-
-  /** Suspends every live instance (SuspendOnShutdown). */
-  async suspendAll(why: string): Promise<void> {
-    for (const r of await this.driver.list()) {
-      if (!isLive(r.status)) continue;
-      try {
-        const change = await this.driver.stop(r.id, (cur) =>
-          isLive(cur.status) ? { ...cur, status: 'SUSPENDED', statusReason: why, address: null, updatedAt: this.now() } : null,
-        );
-        await this.changed(change, 'STATUS');
-      } catch (e) {
-        this.log.warn(`could not suspend ${r.id}: ${e instanceof Error ? e.message : String(e)}`);
-      }
-    }
-  }
-
-  /** Makes the lease sets match the live instances (frees leases of launches that died half-way). */
-  async reconcileLeases(): Promise<void> {
-    const live = new Map<string, Set<string>>();
-    for (const r of await this.driver.list()) {
-      if (!isLive(r.status)) continue;
-      const set = live.get(r.owner.sub) ?? new Set<string>();
-      set.add(r.id);
-      live.set(r.owner.sub, set);
-    }
-    await this.leases.reconcile(live, this.cfg.LeaseGraceSeconds * 1000);
-  }
-
-  /** After a stored change: free the slot when the instance stopped being live, publish the event. */
-  private async changed(change: RecordChange, kind: Change): Promise<void> {
-    const { before, after } = change;
-    if (before === after) return;
-    if (isLive(before.status) && !isLive(after.status)) await this.releaseSlot(after.owner.sub, after.id);
-    if (before.status !== after.status) this.log.log(`instance ${after.id}: ${before.status} → ${after.status}`);
-    await this.publish(after, kind, before.status);
-  }
-
-  private async publish(r: InstanceRecord, change: Change, previous: Instance['status'] | null): Promise<void> {
-    await this.rpc.emit(InstanceChangedEvent, { instance: toRoutedInstance(r, this.cfg), change, previousStatus: previous, at: this.now() });
   }
 }

@@ -1,14 +1,24 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { INSTANCE_DRIVER, type InstanceDriver } from '../drivers/instance-driver';
+import { conflict, notFound, type LauncherStatusReport } from '@wharf/contracts';
+import { INSTANCE_DRIVER, type InstanceDriver, type Observation } from '../drivers/instance-driver';
 import { LEASE_STORE, type LeaseStore } from '../leases/lease.store';
 import { SCHEDULER_SETTINGS, type SchedulerSettings } from '../scheduler.config';
+import { InstanceChanges } from './instance.changes';
+import { isLive, isProgress, type InstanceRecord } from './instance.record';
 import { InstanceService } from './instance.service';
 
+const now = () => new Date().toISOString();
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
 /**
- * Keeps the records true: reconciles at boot (adopting launchers that outlived a previous
- * scheduler, marking dead ones, restarting interrupted launches), then every ReconcileIntervalMs
- * and at once when the driver signals a change; reconciles leases at boot and every 30 s.
- * Never overlaps with itself; safe with any number of replicas (the driver locks per instance).
+ * Keeps the records true; the work no user request asks for: what the driver observes
+ * (`driver.reconcile()`: adopted launchers, dead ones, interrupted terminations, launches a dead
+ * scheduler left unstarted), launcher reports, the routers' activity, lease repair and the
+ * suspension of everything at shutdown (SuspendOnShutdown).
+ *
+ * The loop: a pass at boot, then every ReconcileIntervalMs and at once when the driver signals a
+ * change; leases are reconciled at boot and every 30 s. Never overlaps with itself; safe with any
+ * number of replicas (the driver locks per instance). Requests are InstanceService's.
  */
 @Injectable()
 export class InstanceSupervisor implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -20,11 +30,14 @@ export class InstanceSupervisor implements OnApplicationBootstrap, OnApplication
   private lastLeaseCheck = 0;
 
   constructor(
-    private readonly instances: InstanceService,
+    @Inject(InstanceService) private readonly instances: InstanceService,
+    @Inject(InstanceChanges) private readonly changes: InstanceChanges,
     @Inject(INSTANCE_DRIVER) private readonly driver: InstanceDriver,
     @Inject(LEASE_STORE) private readonly leases: LeaseStore,
     @Inject(SCHEDULER_SETTINGS) private readonly settings: SchedulerSettings,
   ) {}
+
+  // ---------------------------------------------------------------- the loop
 
   async onApplicationBootstrap(): Promise<void> {
     this.driver.subscribe?.(() => this.kick());
@@ -57,13 +70,13 @@ export class InstanceSupervisor implements OnApplicationBootstrap, OnApplication
       do {
         this.again = false;
         try {
-          await this.instances.reconcile();
+          await this.reconcile();
           if (Date.now() - this.lastLeaseCheck > 30_000) {
             this.lastLeaseCheck = Date.now();
-            await this.instances.reconcileLeases();
+            await this.reconcileLeases();
           }
         } catch (e) {
-          this.log.warn(`reconcile failed: ${e instanceof Error ? e.message : String(e)}`);
+          this.log.warn(`reconcile failed: ${message(e)}`);
         }
       } while (this.again && !this.stopped);
     })().finally(() => (this.running = null));
@@ -74,8 +87,106 @@ export class InstanceSupervisor implements OnApplicationBootstrap, OnApplication
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.running;
-    if (this.settings.scheduler.SuspendOnShutdown) await this.instances.suspendAll('the platform was stopped');
+    if (this.settings.scheduler.SuspendOnShutdown) await this.suspendAll('the platform was stopped');
     await this.driver.close();
     await this.leases.close();
+  }
+
+  // ---------------------------------------------------------------- observations
+
+  /** One reconciliation pass over what the driver observed: changes, terminations, unstarted launches. */
+  async reconcile(): Promise<void> {
+    const observations: Observation[] = await this.driver.reconcile();
+    for (const o of observations) {
+      try {
+        if (o.kind === 'changed') await this.changes.changed(o, 'STATUS');
+        else if (o.kind === 'terminated') {
+          await this.changes.releaseSlot(o.record.owner.sub, o.record.id);
+          await this.changes.publish({ ...o.record, status: 'TERMINATED', statusReason: null, address: null }, 'TERMINATED', null);
+        } else await this.restartUnstarted(o.record);
+      } catch (e) {
+        this.log.warn(`reconcile ${o.kind} ${o.kind === 'changed' ? o.after.id : o.record.id}: ${message(e)}`);
+      }
+    }
+  }
+
+  /** A live record with no launcher for its generation: the scheduler died mid-launch. Start it now. */
+  private async restartUnstarted(r: InstanceRecord): Promise<void> {
+    this.log.log(`instance ${r.id} was never started (generation ${r.generation}); starting it now`);
+    try {
+      const change = await this.driver.start(
+        r.id,
+        (cur) =>
+          cur.generation === r.generation && isLive(cur.status)
+            ? { ...cur, generation: cur.generation + 1, status: 'PROVISIONING', statusReason: 'Starting the launcher (after a scheduler restart)' }
+            : null,
+        this.instances.planFor,
+      );
+      await this.changes.changed(change, 'STATUS');
+    } catch (e) {
+      const reason = `could not start the instance: ${message(e)}`;
+      const change = await this.driver.update(r.id, (cur) =>
+        isLive(cur.status) ? { ...cur, status: 'FAILED', statusReason: reason, address: null, updatedAt: now() } : null,
+      );
+      if (change) await this.changes.changed(change, 'STATUS');
+    }
+  }
+
+  /** A launcher's report (already authenticated for this instance and generation). */
+  async reportStatus(id: string, report: LauncherStatusReport): Promise<void> {
+    const change = await this.driver.update(id, (cur) =>
+      cur.generation === report.generation && isProgress(cur.status, report.status, cur.statusReason, report.reason)
+        ? {
+            ...cur,
+            status: report.status,
+            statusReason: report.reason,
+            address: report.status === 'FAILED' ? null : cur.address,
+            updatedAt: now(),
+            lastActivityAt: now(),
+          }
+        : null,
+    );
+    if (!change || change.before.status === 'TERMINATED') throw notFound(`instance ${id} not found`);
+    if (change.before.generation !== report.generation) {
+      throw conflict(`instance ${id} runs generation ${change.before.generation}; this report is for ${report.generation}`);
+    }
+    await this.changes.changed(change, 'STATUS');
+  }
+
+  /** Traffic seen by the routers: moves `lastActivityAt` forward (never back; unknown ids are ignored). */
+  async touch(ids: string[], at: string): Promise<void> {
+    const when = new Date(at);
+    if (Number.isNaN(when.getTime())) return;
+    const iso = new Date(Math.min(when.getTime(), Date.now())).toISOString();
+    for (const id of new Set(ids)) {
+      await this.driver.update(id, (r) => (r.status === 'TERMINATED' || r.lastActivityAt >= iso ? null : { ...r, lastActivityAt: iso }));
+    }
+  }
+
+  /** Makes the lease sets match the live instances (frees leases of launches that died half-way). */
+  async reconcileLeases(): Promise<void> {
+    const live = new Map<string, Set<string>>();
+    for (const r of await this.driver.list()) {
+      if (!isLive(r.status)) continue;
+      const set = live.get(r.owner.sub) ?? new Set<string>();
+      set.add(r.id);
+      live.set(r.owner.sub, set);
+    }
+    await this.leases.reconcile(live, this.settings.scheduler.LeaseGraceSeconds * 1000);
+  }
+
+  /** Suspends every live instance (SuspendOnShutdown). */
+  async suspendAll(why: string): Promise<void> {
+    for (const r of await this.driver.list()) {
+      if (!isLive(r.status)) continue;
+      try {
+        const change = await this.driver.stop(r.id, (cur) =>
+          isLive(cur.status) ? { ...cur, status: 'SUSPENDED', statusReason: why, address: null, updatedAt: now() } : null,
+        );
+        await this.changes.changed(change, 'STATUS');
+      } catch (e) {
+        this.log.warn(`could not suspend ${r.id}: ${message(e)}`);
+      }
+    }
   }
 }

@@ -15,6 +15,7 @@ import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { SCHEDULER_SETTINGS, type SchedulerSettings } from '../scheduler.config';
 import { InstanceService } from './instance.service';
+import { InstanceSupervisor } from './instance.supervisor';
 
 /** Repeated parameters (`?follow=1&follow=1`) count by their last value. */
 const last = (v: unknown) => (Array.isArray(v) ? v[v.length - 1] : v);
@@ -35,6 +36,7 @@ export class InternalController implements OnApplicationShutdown {
 
   constructor(
     private readonly instances: InstanceService,
+    private readonly supervisor: InstanceSupervisor,
     @Inject(SCHEDULER_SETTINGS) private readonly settings: SchedulerSettings,
   ) {}
 
@@ -53,7 +55,7 @@ export class InternalController implements OnApplicationShutdown {
     if (!verifyInternalToken(this.settings.platform.InternalSecret, token, instanceStatusScope(id, body.data.generation))) {
       throw unauthenticated(`missing or invalid ${INTERNAL_TOKEN_HEADER} for instance ${id}`);
     }
-    await this.instances.reportStatus(id, body.data);
+    await this.supervisor.reportStatus(id, body.data);
   }
 
   /**

@@ -1,0 +1,52 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InstanceChangedEvent, type Instance } from '@wharf/contracts';
+import { RpcClient } from '@wharf/nats';
+import type { RecordChange } from '../drivers/instance-driver';
+import { LEASE_STORE, type LeaseStore } from '../leases/lease.store';
+import { SCHEDULER_SETTINGS, type SchedulerSettings } from '../scheduler.config';
+import { isLive, toRoutedInstance, type InstanceRecord } from './instance.record';
+
+export type Change = 'CREATED' | 'STATUS' | 'VISIBILITY' | 'UPGRADED' | 'TERMINATED';
+
+/**
+ * What follows a stored change, whoever made it (a request in InstanceService, an observation in
+ * InstanceSupervisor): the owner's slot is given back when the instance stops being live, and
+ * `events.instance.changed.v1` is published.
+ */
+@Injectable()
+export class InstanceChanges {
+  private readonly log = new Logger('InstanceChanges');
+
+  constructor(
+    @Inject(SCHEDULER_SETTINGS) private readonly settings: SchedulerSettings,
+    @Inject(LEASE_STORE) private readonly leases: LeaseStore,
+    @Inject(RpcClient) private readonly rpc: RpcClient,
+  ) {}
+
+  /** After a stored change: free the slot when the instance stopped being live, publish the event. */
+  async changed(change: RecordChange, kind: Change): Promise<void> {
+    const { before, after } = change;
+    if (before === after) return;
+    if (isLive(before.status) && !isLive(after.status)) await this.releaseSlot(after.owner.sub, after.id);
+    if (before.status !== after.status) this.log.log(`instance ${after.id}: ${before.status} → ${after.status}`);
+    await this.publish(after, kind, before.status);
+  }
+
+  async publish(r: InstanceRecord, change: Change, previous: Instance['status'] | null): Promise<void> {
+    await this.rpc.emit(InstanceChangedEvent, {
+      instance: toRoutedInstance(r, this.settings.scheduler),
+      change,
+      previousStatus: previous,
+      at: new Date().toISOString(),
+    });
+  }
+
+  /** Gives the owner's slot for `id` back; a failure is left to the periodic lease reconciliation. */
+  async releaseSlot(ownerSub: string, id: string): Promise<void> {
+    try {
+      await this.leases.release(ownerSub, id);
+    } catch (e) {
+      this.log.warn(`could not release the lease of ${id}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+}
