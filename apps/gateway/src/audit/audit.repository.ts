@@ -31,7 +31,7 @@ export class AuditRepository {
     });
   }
 
-  /** Newest first; `cursor` is the last id of the previous page. */
+  /** Newest first; `cursor` is the last id of the previous page (decoded from the page cursor). */
   async find(q: AuditQuery): Promise<AuditEvent[]> {
     const and: Prisma.AuditEventWhereInput[] = [];
     if (q.actor) and.push({ OR: [{ actorSub: q.actor }, { actorName: q.actor }] });

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { forbidden, invalidInput, isAdmin, zodProblems, type Caller } from '@wharf/contracts';
+import { decodeCursor, encodeCursor, forbidden, invalidInput, isAdmin, zodProblems, type Caller } from '@wharf/contracts';
 import type { AuthedRequest } from '../auth/authed-request';
 import type { AuditEvent } from '../generated/prisma/client';
 import { safeDetails } from './audit-actions';
@@ -62,9 +62,9 @@ export class AuditService {
     if (!isAdmin(caller)) throw forbidden('only admins may read the audit log');
     const parsed = AuditQuerySchema.safeParse(query ?? {});
     if (!parsed.success) throw invalidInput('invalid audit query', zodProblems(parsed.error));
-    const rows = await this.repo.find(parsed.data);
+    const rows = await this.repo.find({ ...parsed.data, cursor: decodeCursor(parsed.data.cursor, 1)?.[0] });
     const more = rows.length > parsed.data.limit;
     const page = more ? rows.slice(0, parsed.data.limit) : rows;
-    return { items: page.map(toInfo), nextCursor: more ? (page[page.length - 1]?.id ?? null) : null };
+    return { items: page.map(toInfo), nextCursor: more ? encodeCursor([page[page.length - 1]!.id]) : null };
   }
 }

@@ -1,6 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
+  decodeCursor,
+  encodeCursor,
   forbidden,
   invalid,
   invalidInput,
@@ -147,14 +149,15 @@ export class TokenService {
 
   async list(caller: Caller, all: boolean, cursor: string | undefined, limit: number) {
     if (all && !isAdmin(caller)) throw forbidden("only admins may list everyone's tokens");
+    const after = decodeCursor(cursor, 1)?.[0];
     const rows = await this.prisma.accessToken.findMany({
-      where: { ...(all ? {} : { userSub: caller.sub }), ...(cursor ? { id: { gt: cursor } } : {}) },
+      where: { ...(all ? {} : { userSub: caller.sub }), ...(after ? { id: { gt: after } } : {}) },
       orderBy: { id: 'asc' },
       take: limit + 1,
     });
     const more = rows.length > limit;
     const page = more ? rows.slice(0, limit) : rows;
-    return { items: page.map(toInfo), nextCursor: more ? (page[page.length - 1]?.id ?? null) : null };
+    return { items: page.map(toInfo), nextCursor: more ? encodeCursor([page[page.length - 1]!.id]) : null };
   }
 
   async revoke(caller: Caller, id: string): Promise<TokenInfo> {

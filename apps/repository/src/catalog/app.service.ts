@@ -1,5 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
+  decodeCursor,
+  encodeCursor,
   AppChangedEvent,
   conflict,
   forbidden,
@@ -20,12 +22,17 @@ import { AnswerCache, RpcClient } from '@wharf/nats';
 import { BLOB_STORE, type BlobStore } from '../blobs/blob-store';
 import { REPOSITORY_SETTINGS, type RepositorySettings } from '../repository.config';
 import { canManage, canSee } from './access.policy';
-import { AppVersionRepository, toAppVersion, type AppVersionRow } from './app-version.repository';
-import { decodeCursor, encodeCursor } from './cursor';
+import { AppVersionRepository, toAppVersion, type AppVersionRow, type Cursor } from './app-version.repository';
 
 type ListRequest = ParsedRequestOf<typeof RepositoryContracts.list>;
 
 const NAME_AT_VERSION = /^([a-z0-9][a-z0-9.-]*)@(.+)$/;
+
+/** A list cursor holds the last row's (name, versionKey). */
+function afterOf(cursor: string | undefined): Cursor | null {
+  const key = decodeCursor(cursor, 2);
+  return key && { name: key[0], versionKey: key[1] };
+}
 
 @Injectable()
 export class AppService {
@@ -52,14 +59,14 @@ export class AppService {
       caller,
       this.allowPublic,
       { q: req.q, category: req.category, owner: req.owner, visibility: req.visibility, tag: req.tag, name: req.name },
-      { latestOnly: !req.allVersions, after: decodeCursor(req.cursor), limit: req.limit + 1 },
+      { latestOnly: !req.allVersions, after: afterOf(req.cursor), limit: req.limit + 1 },
     );
     const more = rows.length > req.limit;
     const page = more ? rows.slice(0, req.limit) : rows;
     const last = page[page.length - 1];
     return {
       items: page.map(toAppVersion),
-      nextCursor: more && last ? encodeCursor({ name: last.name, versionKey: last.versionKey }) : null,
+      nextCursor: more && last ? encodeCursor([last.name, last.versionKey]) : null,
     };
   }
 

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import {
+  decodeCursor,
+  encodeCursor,
   conflict,
   forbidden,
   isAdmin,
@@ -35,14 +37,15 @@ export class TagService {
   /** Tags are visible to everyone signed in (they label the catalog). */
   async list(caller: Caller | null, cursor: string | undefined, limit: number) {
     if (!caller) throw forbidden('sign in to list tags');
+    const after = decodeCursor(cursor, 1)?.[0];
     const rows = await this.prisma.tag.findMany({
-      where: cursor ? { name: { gt: cursor } } : {},
+      where: after ? { name: { gt: after } } : {},
       orderBy: { name: 'asc' },
       take: limit + 1,
     });
     const more = rows.length > limit;
     const page = more ? rows.slice(0, limit) : rows;
-    return { items: page.map(toTag), nextCursor: more ? (page[page.length - 1]?.name ?? null) : null };
+    return { items: page.map(toTag), nextCursor: more ? encodeCursor([page[page.length - 1]!.name]) : null };
   }
 
   async create(caller: Caller | null, t: ParsedRequestOf<typeof RepositoryContracts.tagCreate>): Promise<Tag> {

@@ -1,6 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
-import { forbidden, isAdmin, notFound, SchedulerContracts as C, unauthenticated, type Caller } from '@wharf/contracts';
+import { decodeCursor, encodeCursor, forbidden, isAdmin, notFound, SchedulerContracts as C, unauthenticated, type Caller } from '@wharf/contracts';
 import { Handle, type Msg } from '@wharf/nats';
 import { SECRET_STORE, type SecretStore } from './secret.store';
 
@@ -24,11 +24,12 @@ export class SecretHandlers {
   async list(@Payload() m: Msg<typeof C.secretList>) {
     requireAdmin(m.caller);
     const all = await this.secrets.list();
-    const start = m.body.cursor ? all.findIndex((s) => s.name > m.body.cursor!) : 0;
+    const after = decodeCursor(m.body.cursor, 1)?.[0];
+    const start = after !== undefined ? all.findIndex((s) => s.name > after) : 0;
     const from = start < 0 ? all.length : start;
     const items = all.slice(from, from + m.body.limit);
     const more = from + m.body.limit < all.length;
-    return { items, nextCursor: more ? items[items.length - 1]!.name : null };
+    return { items, nextCursor: more ? encodeCursor([items[items.length - 1]!.name]) : null };
   }
 
   @Handle(C.secretDelete)

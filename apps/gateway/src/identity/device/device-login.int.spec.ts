@@ -177,6 +177,13 @@ describe('CLI device login (RFC 8628) with approval in Chromium', () => {
     expect(page1.body.items).toHaveLength(2);
     const page2 = await api(h, 'GET', `/api/v1/audit?action=device.*&limit=2&cursor=${page1.body.nextCursor}`, { token: h.adminToken });
     expect(page2.body.items[0].id < page1.body.items[1].id).toBe(true);
+    // cursors are the shared opaque ones: a raw id is refused, naming the parameter
+    const raw = await api(h, 'GET', `/api/v1/audit?cursor=${page1.body.items[1].id}`, { token: h.adminToken });
+    expect(raw).toMatchObject({ status: 400, body: { error: { code: 'INVALID', message: expect.stringMatching(/^cursor is not valid/) } } });
+    const tokens1 = await api(h, 'GET', '/api/v1/tokens?all=true&limit=1', { token: h.adminToken });
+    const tokens2 = await api(h, 'GET', `/api/v1/tokens?all=true&limit=1&cursor=${tokens1.body.nextCursor}`, { token: h.adminToken });
+    expect(tokens2.body.items[0].id > tokens1.body.items[0].id).toBe(true);
+    expect((await api(h, 'GET', `/api/v1/tokens?cursor=${tokens1.body.items[0].id}`, { token: h.adminToken })).status).toBe(400);
     const denied = await api(h, 'GET', '/api/v1/audit?outcome=denied&actor=vic', { token: h.adminToken });
     expect(denied.body.items.every((e: { outcome: string; actor: { name: string } }) => e.outcome === 'denied' && e.actor.name === 'vic')).toBe(true);
     expect(denied.body.items.length).toBeGreaterThan(0);
