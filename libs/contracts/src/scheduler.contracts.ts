@@ -75,6 +75,10 @@ export type RuntimeVersion = z.infer<typeof RuntimeVersionSchema>;
 const ById = z.object({ id: InstanceIdSchema });
 
 export const InstanceCreateRequestSchema = z.object({
+  /**
+   * The app version to run, as the user named it: its id, `name@version`, or `name` (the newest
+   * version the caller sees). The scheduler asks the repository once, as the caller.
+   */
   appVersionId: z.string().min(1).max(64),
   /** Runtime version name; default: the app's `RuntimeVersion`, else the catalogue's default. */
   runtime: RuntimeNameSchema.optional(),
@@ -107,7 +111,7 @@ export const InstanceLogsRequestSchema = z.object({
 export const InstanceUpgradeRequestSchema = z
   .object({
     id: InstanceIdSchema,
-    /** Another version of the same app. */
+    /** Another version of the same app: its id, `name@version` or `name` (asked of the repository once, as the caller). */
     appVersionId: z.string().min(1).max(64).optional(),
     /** Another runtime version. */
     runtime: RuntimeNameSchema.optional(),

@@ -6,7 +6,6 @@ import {
   instanceLogsScope,
   pageOf,
   PageRequestSchema,
-  RepositoryContracts as R,
   RuntimeNameSchema,
   RuntimeVersionSchema,
   SchedulerContracts as S,
@@ -56,9 +55,8 @@ export class InstancesController {
   @ApiResponseOf(201, InstanceSchema)
   async run(@CurrentCaller() caller: Caller, @Param('id') ref: string, @Body() body: unknown) {
     const run = parseOrThrow(RunSchema, body ?? {}, 'body');
-    // resolves name@version and applies the catalog's visibility rules first
-    const app = await this.nats.rpc(R.get, { id: ref }, caller);
-    return this.nats.rpc(S.create, { appVersionId: app.id, ...run }, caller);
+    // the scheduler resolves the reference (id, name@version, name) with the repository, as the caller
+    return this.nats.rpc(S.create, { appVersionId: ref, ...run }, caller);
   }
 
   @Get('instances')
@@ -106,8 +104,7 @@ export class InstancesController {
   @ApiResponseOf(200, InstanceSchema)
   async upgrade(@CurrentCaller() caller: Caller, @Param('id') id: string, @Body() body: unknown) {
     const up = parseOrThrow(UpgradeSchema, body ?? {}, 'body');
-    const appVersionId = up.appVersionId ? (await this.nats.rpc(R.get, { id: up.appVersionId }, caller)).id : undefined;
-    return this.nats.rpc(S.upgrade, { id, runtime: up.runtime, appVersionId }, caller);
+    return this.nats.rpc(S.upgrade, { id, runtime: up.runtime, appVersionId: up.appVersionId }, caller);
   }
 
   @Delete('instances/:id')

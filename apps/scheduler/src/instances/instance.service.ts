@@ -214,9 +214,13 @@ export class InstanceService {
 
   // ---------------------------------------------------------------- launches
 
-  private async appVersion(caller: Caller, id: string): Promise<AppVersion> {
-    // NOT_FOUND / FORBIDDEN from the repository pass through: its visibility rules decide.
-    return this.rpc.rpc(RepositoryContracts.get, { id }, caller);
+  /**
+   * The app version `ref` names (its id, `name@version`, or `name` for the newest the caller sees),
+   * asked of the repository once, as the caller: NOT_FOUND / FORBIDDEN from the repository pass
+   * through (its visibility rules decide), and the answer carries the manifest a launch needs.
+   */
+  private async appVersion(caller: Caller, ref: string): Promise<AppVersion> {
+    return this.rpc.rpc(RepositoryContracts.get, { id: ref }, caller);
   }
 
   /** Everything a launch of `app` on `runtime` needs, checked: resources against ceilings, env names, secrets present. */
@@ -282,10 +286,11 @@ export class InstanceService {
 
   async create(caller: Caller | null, body: ParsedRequestOf<typeof SchedulerContracts.create>): Promise<Instance> {
     if (!caller) throw unauthenticated('sign in to run apps');
+    // the app first: one that the caller cannot see is NOT_FOUND whatever else the request asks
+    const app = await this.appVersion(caller, body.appVersionId);
     if (body.visibility === 'PUBLIC' && !this.cfg.AllowPublicInstances) {
       throw forbidden('public instances are disabled on this platform (Scheduler.AllowPublicInstances)');
     }
-    const app = await this.appVersion(caller, body.appVersionId);
     const runtime = this.catalog.resolve(body.runtime, app.runtime.runtimeVersion);
     const launch = await this.launchSpec(app, runtime);
     const key = body.idempotencyKey;
@@ -406,8 +411,10 @@ export class InstanceService {
   }
 
   async upgrade(caller: Caller | null, body: ParsedRequestOf<typeof SchedulerContracts.upgrade>): Promise<Instance> {
+    if (!caller) throw unauthenticated('sign in to change instances');
+    // the version first (as the REST API always answered): one the caller cannot see is NOT_FOUND
+    const app = body.appVersionId ? await this.appVersion(caller, body.appVersionId) : null;
     const r = await this.manageable(caller, body.id);
-    const app = body.appVersionId ? await this.appVersion(r.caller, body.appVersionId) : null;
     if (app && app.name !== r.appName) {
       throw invalid(`an instance of ${r.appName} can only be upgraded to another version of ${r.appName}, not to ${app.name}`);
     }

@@ -1,4 +1,5 @@
 /* Test support: the scheduler's instance logic over memory fakes (not part of the build). */
+import { Module, type DynamicModule } from '@nestjs/common';
 import {
   conflict,
   InstanceChangedEvent,
@@ -11,14 +12,15 @@ import {
   type EventContract,
   type RequestContract,
 } from '@wharf/contracts';
-import type { RpcClient } from '@wharf/nats';
-import type { InstanceDriver, LaunchPlan, Mutator, Observation, PlanFor, RecordChange } from '../drivers/instance-driver';
-import type { LeaseStore } from '../leases/lease.store';
+import { NatsModule, type RpcClient } from '@wharf/nats';
+import { INSTANCE_DRIVER, type InstanceDriver, type LaunchPlan, type Mutator, type Observation, type PlanFor, type RecordChange } from '../drivers/instance-driver';
+import { LEASE_STORE, type LeaseStore } from '../leases/lease.store';
 import { RuntimeCatalog } from '../runtimes/runtime.catalog';
-import { loadSchedulerSettings } from '../scheduler.config';
-import type { SecretRef, SecretStore } from '../secrets/secret.store';
+import { loadSchedulerSettings, SCHEDULER_SETTINGS, type SchedulerSettings } from '../scheduler.config';
+import { SECRET_STORE, type SecretRef, type SecretStore } from '../secrets/secret.store';
 import type { InstanceRecord } from '../instances/instance.record';
 import { InstanceChanges } from '../instances/instance.changes';
+import { InstanceHandlers } from '../instances/instance.handlers';
 import { InstanceService } from '../instances/instance.service';
 import { InstanceSupervisor } from '../instances/instance.supervisor';
 
@@ -192,3 +194,27 @@ export function setupInstances(env: NodeJS.ProcessEnv = {}) {
   return { service, supervisor, driver, leases, secrets, calls, events, granted };
 }
 
+/**
+ * The scheduler's instance subjects over NATS with the memory driver, leases and secrets: the real
+ * handlers, service and supervisor, no processes (for specs of other services that need a scheduler).
+ */
+@Module({})
+export class MemorySchedulerModule {
+  static forRoot(settings: SchedulerSettings): DynamicModule {
+    return {
+      module: MemorySchedulerModule,
+      imports: [NatsModule.forService('scheduler', settings.platform)],
+      controllers: [InstanceHandlers],
+      providers: [
+        { provide: SCHEDULER_SETTINGS, useValue: settings },
+        { provide: RuntimeCatalog, useValue: new RuntimeCatalog(settings.scheduler.RuntimeVersions, settings.scheduler.ProcessPython) },
+        { provide: INSTANCE_DRIVER, useValue: new MemoryDriver() },
+        { provide: LEASE_STORE, useValue: new MemoryLeases() },
+        { provide: SECRET_STORE, useValue: new MemorySecrets() },
+        InstanceChanges,
+        InstanceService,
+        InstanceSupervisor,
+      ],
+    };
+  }
+}

@@ -1,0 +1,130 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { RepositoryContracts } from '@wharf/contracts';
+import { migrate } from '@wharf/db';
+import { connectNats } from '@wharf/nats';
+import { buildBundle, createTestDatabase, freePort } from '@wharf/testing';
+import { connect, type NatsConnection } from 'nats';
+// The repository and the scheduler are other apps: this spec runs them in-process behind the
+// gateway, over real NATS (the repository for real, the scheduler's instance subjects over memory).
+import { RepositoryModule } from '../../../repository/src/app.module';
+import { MIGRATIONS_DIR } from '../../../repository/src/migrations-dir';
+import { RepositoryConfigSchema } from '../../../repository/src/repository.config';
+import { loadSchedulerSettings } from '../../../scheduler/src/scheduler.config';
+import { MemorySchedulerModule } from '../../../scheduler/src/test-support/memory-instances';
+import { GATEWAY_SETTINGS, type GatewaySettings } from '../gateway.config';
+import { api, startHarness, type Harness } from '../testing/identity.harness';
+
+jest.setTimeout(60_000);
+
+describe('Run and upgrade through the gateway: one app version lookup each', () => {
+  let h: Harness;
+  let repo: INestApplication;
+  let scheduler: INestApplication;
+  let repoDb: Awaited<ReturnType<typeof createTestDatabase>>;
+  let dataDir: string;
+  let watcher: NatsConnection;
+  /** Every `repository.app.get.v1` request on the bus (a plain subscription sees each one, besides the repository's queue group). */
+  const lookups: string[] = [];
+  const tokens: Record<'alice' | 'bob', string> = { alice: '', bob: '' };
+
+  beforeAll(async () => {
+    const repoPort = await freePort();
+    h = await startHarness({ RepositoryUrl: `http://127.0.0.1:${repoPort}`, CatalogCacheMs: 0, TokenRatePerMinute: 1000 }, { idp: false });
+    const { platform } = h.app.get<GatewaySettings>(GATEWAY_SETTINGS);
+    repoDb = await createTestDatabase('wharf_gw_run');
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'wharf-gw-run-'));
+    await migrate({ url: repoDb.url, schema: 'repository', dir: MIGRATIONS_DIR });
+    repo = await NestFactory.create(
+      RepositoryModule.forRoot({
+        platform: { ...platform, DataDir: dataDir },
+        repository: RepositoryConfigSchema.parse({ DatabaseUrl: repoDb.url, Port: repoPort, Store: 'disk' }),
+      }),
+      { logger: ['error'], bodyParser: false },
+    );
+    await connectNats(repo);
+    await repo.listen(repoPort, '127.0.0.1');
+    const { scheduler: schedulerConfig } = loadSchedulerSettings({ WHARF_PLATFORM_INTERNAL_SECRET: platform.InternalSecret });
+    scheduler = await NestFactory.create(MemorySchedulerModule.forRoot({ platform, scheduler: schedulerConfig }), { logger: ['error'] });
+    await connectNats(scheduler);
+    await scheduler.init();
+    watcher = await connect({ servers: platform.NatsUrl });
+    watcher.subscribe(RepositoryContracts.get.subject, { callback: (_e, m) => lookups.push(m.subject) });
+    await watcher.flush();
+    for (const user of ['alice', 'bob'] as const) {
+      tokens[user] = (await api(h, 'POST', '/api/v1/tokens', { token: h.adminToken, body: { user, name: user } })).body.token;
+    }
+    for (const [token, name, version] of [
+      [tokens.alice, 'hello', '1.0.0'],
+      [tokens.alice, 'hello', '2.0.0'],
+      [tokens.bob, 'bobs', '1.0.0'],
+    ] as const) {
+      const res = await fetch(`${h.url}/api/v1/bundles`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/zip' },
+        body: new Uint8Array(await buildBundle({ app: { name, version } })),
+      });
+      expect(res.status).toBe(201);
+    }
+  }, 60_000);
+
+  afterAll(async () => {
+    await watcher?.close();
+    await scheduler?.close();
+    await repo?.close();
+    await h?.close();
+    await repoDb?.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  /** The lookups `fn` caused (the watcher has seen everything published before its flush answers). */
+  async function lookupsOf<T>(fn: () => Promise<T>): Promise<{ result: T; lookups: number }> {
+    await watcher.flush();
+    const before = lookups.length;
+    const result = await fn();
+    await watcher.flush();
+    return { result, lookups: lookups.length - before };
+  }
+
+  it('runs an app version named by name@version, by name (the newest) or by id, asking the repository once per Run', async () => {
+    const byRef = await lookupsOf(() => api(h, 'POST', '/api/v1/apps/hello@1.0.0/instances', { token: tokens.alice, body: {} }));
+    expect(byRef.result).toMatchObject({ status: 201, body: { appName: 'hello', appVersion: '1.0.0', status: 'PROVISIONING' } });
+    expect(byRef.lookups).toBe(1);
+    const byName = await lookupsOf(() => api(h, 'POST', '/api/v1/apps/hello/instances', { token: tokens.alice, body: {} }));
+    expect(byName.result).toMatchObject({ status: 201, body: { appVersion: '2.0.0' } });
+    expect(byName.lookups).toBe(1);
+    const id = byRef.result.body.appVersionId as string;
+    const byId = await lookupsOf(() => api(h, 'POST', `/api/v1/apps/${id}/instances`, { token: tokens.alice, body: {} }));
+    expect(byId.result).toMatchObject({ status: 201, body: { appVersionId: id, appVersion: '1.0.0' } });
+    expect(byId.lookups).toBe(1);
+  });
+
+  it('upgrades to a version named by name@version, asking the repository once', async () => {
+    const run = await api(h, 'POST', '/api/v1/apps/hello@1.0.0/instances', { token: tokens.alice, body: {} });
+    const up = await lookupsOf(() => api(h, 'POST', `/api/v1/instances/${run.body.id}/upgrade`, { token: tokens.alice, body: { appVersionId: 'hello@2.0.0' } }));
+    expect(up.result).toMatchObject({ status: 200, body: { id: run.body.id, appVersion: '2.0.0' } });
+    expect(up.lookups).toBe(1);
+    const runtimeOnly = await lookupsOf(() => api(h, 'POST', `/api/v1/instances/${run.body.id}/upgrade`, { token: tokens.alice, body: { runtime: 'python-3.11' } }));
+    expect(runtimeOnly.result.status).toBe(200);
+    expect(runtimeOnly.lookups).toBe(0);
+  });
+
+  it("answers an app version the caller cannot see with the catalog's 404, whatever else the request asks", async () => {
+    const hidden = await api(h, 'GET', '/api/v1/apps/hello@1.0.0', { token: tokens.bob });
+    expect(hidden.status).toBe(404);
+    for (const body of [{}, { visibility: 'PUBLIC' }]) {
+      const run = await api(h, 'POST', '/api/v1/apps/hello@1.0.0/instances', { token: tokens.bob, body });
+      expect(run).toMatchObject({ status: 404, body: hidden.body });
+    }
+    const mine = await api(h, 'POST', '/api/v1/apps/hello@1.0.0/instances', { token: tokens.alice, body: {} });
+    const notMine = await api(h, 'GET', '/api/v1/apps/bobs@1.0.0', { token: tokens.alice });
+    expect(notMine.status).toBe(404);
+    const up = await api(h, 'POST', `/api/v1/instances/${mine.body.id}/upgrade`, { token: tokens.alice, body: { appVersionId: 'bobs@1.0.0' } });
+    expect(up).toMatchObject({ status: 404, body: notMine.body });
+    const other = await api(h, 'POST', `/api/v1/instances/${mine.body.id}/upgrade`, { token: tokens.bob, body: { appVersionId: 'bobs@1.0.0' } });
+    expect(other.status).toBe(404); // bob sees his version, not alice's instance
+  });
+});
