@@ -220,8 +220,8 @@ function processTable(): { pid: number; ppid: number; pgrp: number; cmd: string 
     try {
       const f = procStat(d);
       const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
-      if (f[0] === 'Z') continue; // a zombie waiting for its parent, not a running process
-      out.push({ pid: Number(d), ppid: Number(f[1]), pgrp: Number(f[2]), cmd: cmd.slice(0, 200) });
+      if (!f || f.state === 'Z') continue; // gone, or a zombie waiting for its parent, not a running process
+      out.push({ pid: Number(d), ppid: f.ppid, pgrp: f.pgrp, cmd: cmd.slice(0, 200) });
     } catch {
       // gone
     }
@@ -587,7 +587,7 @@ function cpuMicros(pids: number[]): number {
   for (const pid of pids) {
     try {
       const f = procStat(pid);
-      ticks += Number(f[11]) + Number(f[12]);
+      if (f) ticks += f.utime + f.stime;
     } catch {
       // gone
     }

@@ -1,76 +1,16 @@
-/**
- * What the launcher reads from its environment: only the platform's `WHARF_*` variables and the
- * basics (PATH, LANG, HOME). The app's own variables (`[[Env]]`, granted secrets) arrive as one
- * JSON object in `WHARF_APP_ENV` and are given to the app only: they never become the launcher's
- * environment, so an app's PATH, NODE_OPTIONS or LD_PRELOAD cannot change what the launcher runs.
- *
- * Parsed by hand, not with zod: the launcher starts once per instance, and zod (with the schemas of
- * `@wharf/contracts`) costs about 100 ms of CPU to load, which ten instances started together pay
- * on the same two cores. The rules are few and flat; each problem names the variable and the fix.
+import { LAUNCHER_ENV_DEFAULTS as DEFAULTS, type LauncherEnv } from '@wharf/contracts/launcher';
+
+export type { LauncherEnv } from '@wharf/contracts/launcher';
+
+/*
+ * The launcher's environment is the contract `LauncherEnv` of `@wharf/contracts/launcher` (what
+ * each key means, and the function drivers build it with). Parsed by hand, not with zod: the
+ * launcher starts once per instance, and zod (with the schemas of `@wharf/contracts`) costs about
+ * 100 ms of CPU to load, which ten instances started together pay on the same two cores. The rules
+ * are few and flat; each problem names the variable and the fix.
  */
-export interface LauncherEnv {
-  /** The public port: the launcher listens here from its first second until it exits. */
-  PORT: number;
-  WHARF_INSTANCE_ID: string;
-  /** Which start of the instance this is; status reports of older generations are ignored. */
-  WHARF_GENERATION: number;
-  WHARF_BUNDLE_URL: string;
-  /** Sent as `x-wharf-internal-token`, scoped `bundle:read:<appVersionId>`. */
-  WHARF_BUNDLE_TOKEN: string;
-  WHARF_BUNDLE_SHA256: string;
-  /** `[Runtime] Module`, started as `python -m <module>`. */
-  WHARF_MODULE: string;
-  /** Runtime version name; part of the venv cache key. */
-  WHARF_RUNTIME: string;
-  WHARF_PYTHON: string;
-  /** `POST` target for status reports; without it the launcher only logs its steps. */
-  WHARF_STATUS_URL?: string;
-  WHARF_STATUS_TOKEN?: string;
-  /** Given to the app: the key that verifies the router's X-Wharf-Identity tokens (HS256, base64url). */
-  WHARF_IDENTITY_KEY?: string;
-  /** Where the bundle is unpacked (`<dir>/app`) and, without a cache, the venv built. Default: the working directory. */
-  WHARF_WORK_DIR?: string;
-  /** Persistent folder given to the app as WHARF_VOLUME_DIR. */
-  WHARF_VOLUME_DIR?: string;
-  /**
-   * Process driver only: the instance's state folder. The launcher writes `launcher.json`
-   * (its current status) and `exit.json` there, and exits when the folder disappears.
-   */
-  WHARF_STATE_DIR?: string;
-  /** Process driver only: logs go to a bounded ring of two files here instead of stdout. */
-  WHARF_LOG_DIR?: string;
-  WHARF_LOG_MAX_BYTES: number;
-  /** Shared venv cache: one venv per (bundle sha256, runtime), built once, then used read-only. */
-  WHARF_VENV_CACHE?: string;
-  /** Shared bundle cache: each bundle unpacked once per sha256, then copied into instances. */
-  WHARF_BUNDLE_CACHE?: string;
-  /** Address-space limit for the app, applied with `prlimit --as` (process driver). */
-  WHARF_MEMORY_LIMIT_BYTES?: number;
-  WHARF_PRLIMIT?: string;
-  /** How long the app may take to listen on its port. */
-  WHARF_START_TIMEOUT_SECONDS: number;
-  /** On SIGTERM: how long the app gets to exit before SIGKILL. */
-  WHARF_STOP_GRACE_MS: number;
-  /** How often the launcher checks that WHARF_STATE_DIR still exists. */
-  WHARF_WATCH_INTERVAL_MS: number;
-  /** The app's own environment (`[[Env]]` values and granted secrets), a JSON object of strings. */
-  WHARF_APP_ENV: Record<string, string>;
-  /** Where the launcher listens on `PORT`: loopback (process driver) or every interface (in a pod). */
-  WHARF_LISTEN_HOST: string;
-  /**
-   * `bwrap`: the app and the install of its requirements run confined by bubblewrap (process
-   * driver, see sandbox.ts); `none`: as plain child processes (in a pod, which is the sandbox).
-   */
-  WHARF_SANDBOX: 'bwrap' | 'none';
-  /** bubblewrap's path (with WHARF_SANDBOX=bwrap). */
-  WHARF_BWRAP: string;
-  /** As root: the instance's own uid and gid inside the sandbox, and setpriv's path to drop to them. */
-  WHARF_SANDBOX_UID?: number;
-  WHARF_SANDBOX_GID?: number;
-  WHARF_SETPRIV: string;
-  /** With WHARF_SANDBOX=bwrap: the instance's run folder, where the app's relay socket lives. */
-  WHARF_RUN_DIR?: string;
-}
+
+type Key = keyof LauncherEnv;
 
 export interface EnvProblem {
   path: string;
@@ -85,17 +25,17 @@ const MODULE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 /** Reads and checks the launcher's variables; every problem is reported, not just the first. */
 export function parseLauncherEnv(env: NodeJS.ProcessEnv): EnvParse {
   const problems: EnvProblem[] = [];
-  const text = (name: string): string | undefined => {
+  const text = (name: Key): string | undefined => {
     const v = env[name];
     return v === undefined || v === '' ? undefined : v;
   };
-  const required = (name: string, check?: { test: (v: string) => boolean; message: string }): string => {
+  const required = (name: Key, check?: { test: (v: string) => boolean; message: string }): string => {
     const v = text(name);
     if (v === undefined) problems.push({ path: name, message: 'is required' });
     else if (check && !check.test(v)) problems.push({ path: name, message: check.message });
     return v ?? '';
   };
-  const int = (name: string, min: number, max: number, fallback?: number): number => {
+  const int = (name: Key, min: number, max: number, fallback?: number): number => {
     const v = text(name);
     if (v === undefined) {
       if (fallback === undefined) problems.push({ path: name, message: 'is required' });
@@ -108,7 +48,7 @@ export function parseLauncherEnv(env: NodeJS.ProcessEnv): EnvParse {
     }
     return n;
   };
-  const url = (name: string, isRequired: boolean): string | undefined => {
+  const url = (name: Key, isRequired: boolean): string | undefined => {
     const v = isRequired ? required(name) : text(name);
     if (v && !/^https?:\/\/./.test(v)) problems.push({ path: name, message: `must be an http(s) URL, got "${v.slice(0, 80)}"` });
     return v || undefined;
@@ -128,7 +68,7 @@ export function parseLauncherEnv(env: NodeJS.ProcessEnv): EnvParse {
     problems.push({ path: 'WHARF_APP_ENV', message: 'must be a JSON object of strings ({"NAME": "value"})' });
     return {};
   };
-  const sandbox = text('WHARF_SANDBOX') ?? 'none';
+  const sandbox = text('WHARF_SANDBOX') ?? DEFAULTS.WHARF_SANDBOX;
   if (sandbox !== 'bwrap' && sandbox !== 'none') problems.push({ path: 'WHARF_SANDBOX', message: `must be bwrap or none, got "${sandbox.slice(0, 40)}"` });
   const uid = text('WHARF_SANDBOX_UID') === undefined ? undefined : int('WHARF_SANDBOX_UID', 1, 2 ** 32 - 2);
   const gid = text('WHARF_SANDBOX_GID') === undefined ? undefined : int('WHARF_SANDBOX_GID', 1, 2 ** 32 - 2);
@@ -139,13 +79,13 @@ export function parseLauncherEnv(env: NodeJS.ProcessEnv): EnvParse {
   const data: LauncherEnv = {
     PORT: int('PORT', 1, 65535),
     WHARF_INSTANCE_ID: required('WHARF_INSTANCE_ID'),
-    WHARF_GENERATION: int('WHARF_GENERATION', 0, Number.MAX_SAFE_INTEGER, 0),
+    WHARF_GENERATION: int('WHARF_GENERATION', 0, Number.MAX_SAFE_INTEGER, DEFAULTS.WHARF_GENERATION),
     WHARF_BUNDLE_URL: url('WHARF_BUNDLE_URL', true) ?? '',
     WHARF_BUNDLE_TOKEN: required('WHARF_BUNDLE_TOKEN'),
     WHARF_BUNDLE_SHA256: required('WHARF_BUNDLE_SHA256', { test: (v) => SHA256.test(v), message: 'must be a sha256 in hex' }),
     WHARF_MODULE: required('WHARF_MODULE', { test: (v) => MODULE.test(v), message: 'must be a Python module name' }),
-    WHARF_RUNTIME: text('WHARF_RUNTIME') ?? 'default',
-    WHARF_PYTHON: text('WHARF_PYTHON') ?? 'python3',
+    WHARF_RUNTIME: text('WHARF_RUNTIME') ?? DEFAULTS.WHARF_RUNTIME,
+    WHARF_PYTHON: text('WHARF_PYTHON') ?? DEFAULTS.WHARF_PYTHON,
     WHARF_STATUS_URL: url('WHARF_STATUS_URL', false),
     WHARF_STATUS_TOKEN: text('WHARF_STATUS_TOKEN'),
     WHARF_IDENTITY_KEY: text('WHARF_IDENTITY_KEY'),
@@ -153,21 +93,21 @@ export function parseLauncherEnv(env: NodeJS.ProcessEnv): EnvParse {
     WHARF_VOLUME_DIR: text('WHARF_VOLUME_DIR'),
     WHARF_STATE_DIR: text('WHARF_STATE_DIR'),
     WHARF_LOG_DIR: text('WHARF_LOG_DIR'),
-    WHARF_LOG_MAX_BYTES: int('WHARF_LOG_MAX_BYTES', 4096, 1024 ** 3, 1024 * 1024),
+    WHARF_LOG_MAX_BYTES: int('WHARF_LOG_MAX_BYTES', 4096, 1024 ** 3, DEFAULTS.WHARF_LOG_MAX_BYTES),
     WHARF_VENV_CACHE: text('WHARF_VENV_CACHE'),
     WHARF_BUNDLE_CACHE: text('WHARF_BUNDLE_CACHE'),
     WHARF_MEMORY_LIMIT_BYTES: memoryBytes,
     WHARF_PRLIMIT: text('WHARF_PRLIMIT'),
-    WHARF_START_TIMEOUT_SECONDS: int('WHARF_START_TIMEOUT_SECONDS', 1, 86_400, 300),
-    WHARF_STOP_GRACE_MS: int('WHARF_STOP_GRACE_MS', 0, 600_000, 5000),
-    WHARF_WATCH_INTERVAL_MS: int('WHARF_WATCH_INTERVAL_MS', 100, 600_000, 2000),
+    WHARF_START_TIMEOUT_SECONDS: int('WHARF_START_TIMEOUT_SECONDS', 1, 86_400, DEFAULTS.WHARF_START_TIMEOUT_SECONDS),
+    WHARF_STOP_GRACE_MS: int('WHARF_STOP_GRACE_MS', 0, 600_000, DEFAULTS.WHARF_STOP_GRACE_MS),
+    WHARF_WATCH_INTERVAL_MS: int('WHARF_WATCH_INTERVAL_MS', 100, 600_000, DEFAULTS.WHARF_WATCH_INTERVAL_MS),
     WHARF_APP_ENV: appEnv(),
-    WHARF_LISTEN_HOST: text('WHARF_LISTEN_HOST') ?? '127.0.0.1',
+    WHARF_LISTEN_HOST: text('WHARF_LISTEN_HOST') ?? DEFAULTS.WHARF_LISTEN_HOST,
     WHARF_SANDBOX: sandbox === 'bwrap' ? 'bwrap' : 'none',
-    WHARF_BWRAP: text('WHARF_BWRAP') ?? 'bwrap',
+    WHARF_BWRAP: text('WHARF_BWRAP') ?? DEFAULTS.WHARF_BWRAP,
     WHARF_SANDBOX_UID: uid,
     WHARF_SANDBOX_GID: gid,
-    WHARF_SETPRIV: text('WHARF_SETPRIV') ?? 'setpriv',
+    WHARF_SETPRIV: text('WHARF_SETPRIV') ?? DEFAULTS.WHARF_SETPRIV,
     WHARF_RUN_DIR: text('WHARF_RUN_DIR'),
   };
   return problems.length ? { success: false, problems } : { success: true, data };

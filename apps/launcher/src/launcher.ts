@@ -2,7 +2,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cp, mkdir, rename, rm, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { appCommand, freeLoopbackPort, onLoopbackPort, startApp, type RunningApp } from './app-process';
+import { EXIT_FILE, type LauncherExit } from '@wharf/contracts/launcher';
+import { freeLoopbackPort } from '@wharf/host';
+import { appCommand, onLoopbackPort, startApp, type RunningApp } from './app-process';
 import { SANDBOXED_APP_PORT, startSandboxedApp } from './app-relay';
 import { chownTree, interpreterPrefix, SANDBOX_VENV, TOOL_ENV, type SandboxOptions } from './sandbox';
 import { withBuildLock } from './build-lock';
@@ -13,7 +15,7 @@ import { STEPS, type Progress, type Step } from './progress-page';
 import { CommandFailed, preparePython } from './python-env';
 import type { PythonStandby } from './python-standby';
 import { LineLog, RingLog, StdoutLog, type LogSink } from './ring-log';
-import { EXIT_FILE, StatusReporter, writeFileAtomic } from './status-reporter';
+import { StatusReporter, writeFileAtomic } from './status-reporter';
 
 const BUNDLE_MARKER = 'bundle.sha256';
 
@@ -318,10 +320,8 @@ export class Launcher {
   private finish(code: number, reason: string): void {
     if (this.env.WHARF_STATE_DIR && existsSync(this.env.WHARF_STATE_DIR)) {
       try {
-        writeFileAtomic(
-          path.join(this.env.WHARF_STATE_DIR, EXIT_FILE),
-          JSON.stringify({ generation: this.env.WHARF_GENERATION, code, reason, at: new Date().toISOString() }),
-        );
+        const exit: LauncherExit = { generation: this.env.WHARF_GENERATION, code, reason, at: new Date().toISOString() };
+        writeFileAtomic(path.join(this.env.WHARF_STATE_DIR, EXIT_FILE), JSON.stringify(exit));
       } catch {
         /* best effort */
       }

@@ -1,8 +1,9 @@
 import path from 'node:path';
+import { EXIT_FILE, type LauncherEnv, type LauncherExit, type LauncherStandbyEnv, type StandbyAssignment } from '@wharf/contracts/launcher';
 import { Launcher } from './launcher';
 import { parseLauncherEnv } from './launcher.env';
 import { PythonStandby } from './python-standby';
-import { EXIT_FILE, writeFileAtomic } from './status-reporter';
+import { writeFileAtomic } from './status-reporter';
 
 /** Entry point: `node apps/launcher/dist/main.js`, configured entirely by its environment. */
 function main(pythonStandby: PythonStandby | null = null): void {
@@ -11,10 +12,11 @@ function main(pythonStandby: PythonStandby | null = null): void {
     const problems = parsed.problems.map((p) => `${p.path}: ${p.message}`);
     const reason = `the launcher's environment is invalid: ${problems.join('; ')}`;
     process.stderr.write(`launcher: ${reason}\n`);
-    const stateDir = process.env.WHARF_STATE_DIR;
+    const stateDir = (process.env as Partial<Record<keyof LauncherEnv, string>>).WHARF_STATE_DIR;
     if (stateDir) {
       try {
-        writeFileAtomic(path.join(stateDir, EXIT_FILE), JSON.stringify({ generation: -1, code: 2, reason, at: new Date().toISOString() }));
+        const exit: LauncherExit = { generation: -1, code: 2, reason, at: new Date().toISOString() };
+        writeFileAtomic(path.join(stateDir, EXIT_FILE), JSON.stringify(exit));
       } catch {
         /* best effort */
       }
@@ -34,10 +36,10 @@ function main(pythonStandby: PythonStandby | null = null): void {
  * working folder a launcher started for that instance would have had. End-of-file first means
  * the scheduler that started it is gone: exit quietly.
  */
-function awaitAssignment(): Promise<{ env: Record<string, string>; cwd: string } | null> {
+function awaitAssignment(): Promise<StandbyAssignment | null> {
   return new Promise((resolve) => {
     let buf = '';
-    const done = (v: { env: Record<string, string>; cwd: string } | null) => {
+    const done = (v: StandbyAssignment | null) => {
       process.stdin.removeAllListeners('data');
       process.stdin.destroy();
       resolve(v);
@@ -64,17 +66,19 @@ function awaitAssignment(): Promise<{ env: Record<string, string>; cwd: string }
   });
 }
 
-if (process.env.WHARF_STANDBY === '1') {
+/** Set only for a standby launcher (see StandbyAssignment in @wharf/contracts/launcher). */
+const standbyEnv = process.env as Partial<LauncherStandbyEnv>;
+if (standbyEnv.WHARF_STANDBY === '1') {
   // With WHARF_STANDBY_PYTHON, the runtime's interpreter starts now too, in the environment every
   // app gets (PATH, LANG, unbuffered output), with HOME on a folder without user site-packages
   // (as the instance's own HOME is).
-  const python = process.env.WHARF_STANDBY_PYTHON;
+  const python = standbyEnv.WHARF_STANDBY_PYTHON;
   const pythonStandby = python
     ? new PythonStandby(python, {
         PATH: process.env.PATH ?? '/usr/bin:/bin',
         LANG: process.env.LANG ?? 'C.UTF-8',
         PYTHONUNBUFFERED: '1',
-        HOME: process.env.WHARF_STANDBY_DIR ?? '/',
+        HOME: standbyEnv.WHARF_STANDBY_DIR ?? '/',
       })
     : null;
   void awaitAssignment().then((a) => {

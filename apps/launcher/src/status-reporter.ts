@@ -1,13 +1,10 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { LAUNCHER_STATE_FILE, type LauncherState } from '@wharf/contracts/launcher';
 import { INTERNAL_TOKEN_HEADER, type LauncherStatus } from '@wharf/contracts/wire';
 import { httpRequest } from './http-request';
 
 export type ReportedStatus = LauncherStatus;
-
-/** The launcher's current status as the process driver reads it from the state folder. */
-export const LAUNCHER_STATE_FILE = 'launcher.json';
-export const EXIT_FILE = 'exit.json';
 
 /** How long a progress status (INSTALLING, STARTING) waits before it is sent; a newer one replaces it. */
 export const PROGRESS_DELAY_MS = 100;
@@ -48,10 +45,8 @@ export class StatusReporter {
     this.delivered = false;
     if (this.opts.stateDir) {
       try {
-        writeFileAtomic(
-          path.join(this.opts.stateDir, LAUNCHER_STATE_FILE),
-          JSON.stringify({ generation: this.opts.generation, status, reason, pid: process.pid, at: new Date().toISOString() }),
-        );
+        const state: LauncherState = { generation: this.opts.generation, status, reason, pid: process.pid, at: new Date().toISOString() };
+        writeFileAtomic(path.join(this.opts.stateDir, LAUNCHER_STATE_FILE), JSON.stringify(state));
       } catch {
         /* the state folder is gone: the instance is being terminated */
       }

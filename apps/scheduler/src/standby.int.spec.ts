@@ -4,7 +4,7 @@ import path from 'node:path';
 import { SchedulerContracts as C } from '@wharf/contracts';
 import { childPids, standbyPids } from '@wharf/testing';
 import { buildExample } from '../../../examples/build';
-import { processAlive } from './common/proc';
+import { processAlive } from '@wharf/host';
 import { alice, ensureBuilt, httpGet, launcherOf, launcherPids, startHarness, waitFor, type Harness } from './test-support/harness';
 
 jest.setTimeout(90_000);

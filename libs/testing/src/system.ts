@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync 
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { procStat } from '@wharf/host';
 import { freePort } from './nats-server';
 import { createTestDatabase } from './postgres';
 
@@ -128,14 +129,8 @@ function devUsersOf(output: string[]): Record<string, string> {
   return out;
 }
 
-/**
- * The fields of `/proc/<pid>/stat` after the command name (which may hold spaces and parentheses):
- * [0] state, [1] ppid, [2] pgrp, … [11] utime, [12] stime (clock ticks). Throws when the process is gone.
- */
-export function procStat(pid: number | string): string[] {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-}
+/** `/proc/<pid>/stat` (state, ppid, pgrp, CPU ticks, start time), or null when the process is gone: the platform's own parser. */
+export { procStat, type ProcStat } from '@wharf/host';
 
 /** Children of `parent` running `apps/<name>/dist/main.js`, by name (Linux /proc). */
 export function servicePids(parent: number): Record<string, number> {
@@ -143,7 +138,7 @@ export function servicePids(parent: number): Record<string, number> {
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     try {
-      if (Number(procStat(d)[1]) !== parent) continue;
+      if (procStat(d)?.ppid !== parent) continue;
       const m = /apps\/([a-z-]+)\/dist\/main\.js/.exec(readFileSync(`/proc/${d}/cmdline`, 'utf8'));
       if (m) out[m[1]!] = Number(d);
     } catch {
@@ -191,8 +186,8 @@ export function childPids(pid: number): number[] {
   for (const e of readdirSync('/proc')) {
     if (!/^[0-9]+$/.test(e)) continue;
     try {
-      const fields = procStat(e);
-      if (fields[0] !== 'Z' && Number(fields[1]) === pid) out.push(Number(e));
+      const st = procStat(e);
+      if (st && st.state !== 'Z' && st.ppid === pid) out.push(Number(e));
     } catch {
       /* gone */
     }
@@ -207,7 +202,8 @@ function procScan(match: (pid: string, environ: string) => boolean): number[] {
     if (!/^[0-9]+$/.test(e)) continue;
     try {
       if (!match(e, readFileSync(`/proc/${e}/environ`, 'utf8'))) continue;
-      if (procStat(e)[0] === 'Z') continue;
+      const st = procStat(e);
+      if (!st || st.state === 'Z') continue;
       out.push(Number(e));
     } catch {
       /* gone or not ours */

@@ -1,9 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { embeddedPostgresUsable } from '@wharf/testing';
+import { embeddedPostgresUsable, freePort } from '@wharf/testing';
 
 jest.setTimeout(180_000);
 
@@ -13,16 +12,6 @@ jest.setTimeout(180_000);
  */
 const EMBEDDED = path.resolve(__dirname, '../..');
 const LEGACY = 'wharf';
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 
 /** Runs `body` (JavaScript, with `infra`, `EmbeddedPostgres`, `dir`, `port` in scope) in a node child; returns its stdout. */
 function run(dir: string, port: number, body: string): string {

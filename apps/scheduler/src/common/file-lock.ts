@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { Logger } from '@nestjs/common';
 import { unavailable } from '@wharf/contracts';
-import { processAlive, procStat } from './proc';
+import { processAlive, procStat } from '@wharf/host';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = new Logger('FileLock');

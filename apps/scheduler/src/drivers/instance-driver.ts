@@ -1,3 +1,4 @@
+import type { LauncherCredentials } from '@wharf/contracts/launcher';
 import type { InstanceRecord } from '../instances/instance.record';
 
 /**
@@ -62,8 +63,8 @@ export interface DriverCapabilities {
 
 /** Everything a launcher needs besides what the driver derives from the record. Never stored (holds tokens and secret values). */
 export interface LaunchPlan {
-  /** The launcher's own variables: `WHARF_BUNDLE_URL`, `WHARF_BUNDLE_TOKEN`, `WHARF_STATUS_URL`, `WHARF_STATUS_TOKEN`, `WHARF_IDENTITY_KEY`. */
-  env: Record<string, string>;
+  /** The launcher's own variables the scheduler signs for this start (part of the launcher contract, `@wharf/contracts/launcher`). */
+  env: LauncherCredentials;
   /** The app's `[[Env]]` (values and granted secrets): given to the app only, never to the launcher's own environment. */
   appEnv: Record<string, string>;
 }

@@ -31,6 +31,7 @@ import {
   type SchedulerContracts,
   type Visibility,
 } from '@wharf/contracts';
+import type { LauncherCredentials } from '@wharf/contracts/launcher';
 import { RpcClient } from '@wharf/nats';
 import { INSTANCE_DRIVER, type InstanceDriver, type LaunchPlan, type RecordChange } from '../drivers/instance-driver';
 import { LEASE_STORE, type LeaseStore } from '../leases/lease.store';
@@ -257,13 +258,14 @@ export class InstanceService {
     const appEnv: Record<string, string> = {};
     for (const e of r.launch.env) if ('value' in e) appEnv[e.name] = e.value;
     Object.assign(appEnv, await this.secrets.resolve(secretRefs(r.launch.env), secretGrantee(r)));
-    const env: Record<string, string> = {};
-    env.WHARF_BUNDLE_URL = `${this.cfg.repositoryUrl}/internal/bundles/${encodeURIComponent(r.appVersionId)}`;
-    env.WHARF_BUNDLE_TOKEN = signInternalToken(secret, null, bundleReadScope(r.appVersionId), this.cfg.BundleTokenTtlSeconds);
-    env.WHARF_STATUS_URL = `${this.cfg.internalUrl}/internal/instances/${r.id}/status`;
-    env.WHARF_STATUS_TOKEN = signInternalToken(secret, null, instanceStatusScope(r.id, r.generation), this.cfg.StatusTokenTtlSeconds);
-    // verifies the X-Wharf-Identity tokens the router adds to every request (see instance-identity.ts)
-    env.WHARF_IDENTITY_KEY = instanceIdentityKey(secret, r.id).toString('base64url');
+    const env: LauncherCredentials = {
+      WHARF_BUNDLE_URL: `${this.cfg.repositoryUrl}/internal/bundles/${encodeURIComponent(r.appVersionId)}`,
+      WHARF_BUNDLE_TOKEN: signInternalToken(secret, null, bundleReadScope(r.appVersionId), this.cfg.BundleTokenTtlSeconds),
+      WHARF_STATUS_URL: `${this.cfg.internalUrl}/internal/instances/${r.id}/status`,
+      WHARF_STATUS_TOKEN: signInternalToken(secret, null, instanceStatusScope(r.id, r.generation), this.cfg.StatusTokenTtlSeconds),
+      // verifies the X-Wharf-Identity tokens the router adds to every request (see instance-identity.ts)
+      WHARF_IDENTITY_KEY: instanceIdentityKey(secret, r.id).toString('base64url'),
+    };
     return { env, appEnv };
   };
 

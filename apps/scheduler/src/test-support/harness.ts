@@ -339,7 +339,8 @@ export function instancePids(id: string): number[] {
         /* not ours to read */
       }
       if (!environ.includes(`WHARF_INSTANCE_ID=${id}`) && !inside.test(cwd)) continue;
-      if (procStat(e)[0] === 'Z') continue;
+      const st = procStat(e);
+      if (!st || st.state === 'Z') continue;
       out.push(Number(e));
     } catch {
       /* gone */

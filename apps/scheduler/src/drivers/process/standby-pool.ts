@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { Logger } from '@nestjs/common';
-import { killGroup, processAlive, procStat } from '../../common/proc';
+import type { LauncherStandbyEnv, StandbyAssignment } from '@wharf/contracts/launcher';
+import { killGroup, processAlive, procStat } from '@wharf/host';
 
 /** A launcher started ahead of time, its modules loaded, waiting on stdin for an instance. */
 export interface Standby {
@@ -88,7 +89,8 @@ export class StandbyPool {
    */
   assign(s: Standby, env: Record<string, string>, cwd: string, outFile: string): void {
     renameSync(s.outFile, outFile);
-    s.child.stdin!.end(`${JSON.stringify({ env, cwd })}\n`);
+    const assignment: StandbyAssignment = { env, cwd };
+    s.child.stdin!.end(`${JSON.stringify(assignment)}\n`);
   }
 
   /** Idle standbys right now (for tests and health). */
@@ -137,9 +139,7 @@ export class StandbyPool {
         env: {
           PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
           LANG: process.env.LANG ?? 'C.UTF-8',
-          WHARF_STANDBY: '1',
-          WHARF_STANDBY_DIR: this.o.dir,
-          ...(this.o.python ? { WHARF_STANDBY_PYTHON: this.o.python } : {}),
+          ...({ WHARF_STANDBY: '1', WHARF_STANDBY_DIR: this.o.dir, ...(this.o.python ? { WHARF_STANDBY_PYTHON: this.o.python } : {}) } satisfies LauncherStandbyEnv),
         },
       });
       await new Promise<void>((resolve, reject) => {
