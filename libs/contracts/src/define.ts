@@ -56,6 +56,7 @@ export const pageOf = <T extends z.ZodType>(item: T) =>
   z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 
 export const PageRequestSchema = z.object({
+  /** The `nextCursor` of the previous page, unchanged (made and read by cursor.ts, the one codec). */
   cursor: z.string().max(512).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
