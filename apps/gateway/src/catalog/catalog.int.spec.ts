@@ -1,55 +1,24 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { INestApplication } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { migrate } from '@wharf/db';
-import { connectNats } from '@wharf/nats';
-import { buildBundle, createTestDatabase, freePort } from '@wharf/testing';
-// The repository is another app: this spec runs it in-process behind the gateway, over real NATS.
-import { RepositoryModule } from '../../../repository/src/app.module';
-import { MIGRATIONS_DIR } from '../../../repository/src/migrations-dir';
-import { RepositoryConfigSchema } from '../../../repository/src/repository.config';
-import { GATEWAY_SETTINGS, type GatewaySettings } from '../gateway.config';
-import { api, startHarness, type Harness } from '../testing/identity.harness';
+import { buildBundle } from '@wharf/testing';
+import { api, type Harness } from '../testing/identity.harness';
+import { startGatewayWithRepository, type GatewayWithRepository } from '../testing/repository.harness';
 
 jest.setTimeout(60_000);
 
 describe('catalog through the gateway and a real repository: name owners, secret references', () => {
+  let sys: GatewayWithRepository;
   let h: Harness;
-  let repo: INestApplication;
-  let repoDb: Awaited<ReturnType<typeof createTestDatabase>>;
-  let dataDir: string;
-  let repoOpen = false;
   const tokens: Record<'alice' | 'bob', string> = { alice: '', bob: '' };
 
   beforeAll(async () => {
-    const repoPort = await freePort();
-    h = await startHarness({ RepositoryUrl: `http://127.0.0.1:${repoPort}`, CatalogCacheMs: 0, TokenRatePerMinute: 1000 }, { idp: false });
-    const { platform } = h.app.get<GatewaySettings>(GATEWAY_SETTINGS);
-    repoDb = await createTestDatabase('wharf_gw_catalog');
-    dataDir = mkdtempSync(path.join(os.tmpdir(), 'wharf-gw-catalog-'));
-    await migrate({ url: repoDb.url, schema: 'repository', dir: MIGRATIONS_DIR });
-    repo = await NestFactory.create(
-      RepositoryModule.forRoot({
-        platform: { ...platform, DataDir: dataDir },
-        repository: RepositoryConfigSchema.parse({ DatabaseUrl: repoDb.url, Port: repoPort, Store: 'disk' }),
-      }),
-      { logger: ['error'], bodyParser: false },
-    );
-    await connectNats(repo);
-    await repo.listen(repoPort, '127.0.0.1');
-    repoOpen = true;
+    sys = await startGatewayWithRepository('wharf_gw_catalog');
+    h = sys.h;
     for (const user of ['alice', 'bob'] as const) {
       tokens[user] = (await api(h, 'POST', '/api/v1/tokens', { token: h.adminToken, body: { user, name: user } })).body.token;
     }
-  }, 60_000);
+  });
 
   afterAll(async () => {
-    if (repoOpen) await repo?.close();
-    await h?.close();
-    await repoDb?.drop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await sys?.close();
   });
 
   async function importAs(token: string, name: string, version: string) {
@@ -102,8 +71,7 @@ describe('catalog through the gateway and a real repository: name owners, secret
   });
 
   it('answers imports while the repository is down with 503 and no internal address', async () => {
-    await repo.close();
-    repoOpen = false;
+    await sys.stopRepository();
     const down = await importAs(tokens.alice, 'pay', '3.0.0');
     expect(down.status).toBe(503);
     expect(down.body.error?.message).toBe('the repository is not reachable right now; try again in a moment');

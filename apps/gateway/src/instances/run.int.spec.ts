@@ -1,52 +1,32 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { RepositoryContracts } from '@wharf/contracts';
-import { migrate } from '@wharf/db';
 import { connectNats } from '@wharf/nats';
-import { buildBundle, createTestDatabase, freePort } from '@wharf/testing';
+import { buildBundle } from '@wharf/testing';
 import { connect, type NatsConnection } from 'nats';
-// The repository and the scheduler are other apps: this spec runs them in-process behind the
-// gateway, over real NATS (the repository for real, the scheduler's instance subjects over memory).
-import { RepositoryModule } from '../../../repository/src/app.module';
-import { MIGRATIONS_DIR } from '../../../repository/src/migrations-dir';
-import { RepositoryConfigSchema } from '../../../repository/src/repository.config';
+// The scheduler is another app: this spec runs its instance subjects over memory, in-process
+// behind the gateway and a real repository, over real NATS.
 import { loadSchedulerSettings } from '../../../scheduler/src/scheduler.config';
 import { MemorySchedulerModule } from '../../../scheduler/src/test-support/memory-instances';
 import { GATEWAY_SETTINGS, type GatewaySettings } from '../gateway.config';
-import { api, startHarness, type Harness } from '../testing/identity.harness';
+import { api, type Harness } from '../testing/identity.harness';
+import { startGatewayWithRepository, type GatewayWithRepository } from '../testing/repository.harness';
 
 jest.setTimeout(60_000);
 
 describe('Run and upgrade through the gateway: one app version lookup each', () => {
+  let sys: GatewayWithRepository;
   let h: Harness;
-  let repo: INestApplication;
   let scheduler: INestApplication;
-  let repoDb: Awaited<ReturnType<typeof createTestDatabase>>;
-  let dataDir: string;
   let watcher: NatsConnection;
   /** Every `repository.app.get.v1` request on the bus (a plain subscription sees each one, besides the repository's queue group). */
   const lookups: string[] = [];
   const tokens: Record<'alice' | 'bob', string> = { alice: '', bob: '' };
 
   beforeAll(async () => {
-    const repoPort = await freePort();
-    h = await startHarness({ RepositoryUrl: `http://127.0.0.1:${repoPort}`, CatalogCacheMs: 0, TokenRatePerMinute: 1000 }, { idp: false });
+    sys = await startGatewayWithRepository('wharf_gw_run');
+    h = sys.h;
     const { platform } = h.app.get<GatewaySettings>(GATEWAY_SETTINGS);
-    repoDb = await createTestDatabase('wharf_gw_run');
-    dataDir = mkdtempSync(path.join(os.tmpdir(), 'wharf-gw-run-'));
-    await migrate({ url: repoDb.url, schema: 'repository', dir: MIGRATIONS_DIR });
-    repo = await NestFactory.create(
-      RepositoryModule.forRoot({
-        platform: { ...platform, DataDir: dataDir },
-        repository: RepositoryConfigSchema.parse({ DatabaseUrl: repoDb.url, Port: repoPort, Store: 'disk' }),
-      }),
-      { logger: ['error'], bodyParser: false },
-    );
-    await connectNats(repo);
-    await repo.listen(repoPort, '127.0.0.1');
     const { scheduler: schedulerConfig } = loadSchedulerSettings({ WHARF_PLATFORM_INTERNAL_SECRET: platform.InternalSecret });
     scheduler = await NestFactory.create(MemorySchedulerModule.forRoot({ platform, scheduler: schedulerConfig }), { logger: ['error'] });
     await connectNats(scheduler);
@@ -74,10 +54,7 @@ describe('Run and upgrade through the gateway: one app version lookup each', () 
   afterAll(async () => {
     await watcher?.close();
     await scheduler?.close();
-    await repo?.close();
-    await h?.close();
-    await repoDb?.drop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await sys?.close();
   });
 
   /** The lookups `fn` caused (the watcher has seen everything published before its flush answers). */
