@@ -40,5 +40,7 @@ export const REPOSITORY_SETTINGS = Symbol('REPOSITORY_SETTINGS');
 export function loadRepositorySettings(env: NodeJS.ProcessEnv = process.env): RepositorySettings {
   const e = { ...env };
   if (env.DATABASE_URL && !env.WHARF_REPOSITORY_DATABASE_URL) e.WHARF_REPOSITORY_DATABASE_URL = env.DATABASE_URL;
-  return { platform: loadPlatformConfig(e), repository: loadSection('Repository', RepositoryConfigSchema, e) };
+  const platform = loadPlatformConfig(e);
+  const repository = loadSection('Repository', RepositoryConfigSchema, e);
+  return { platform, repository: { ...repository, AllowPublic: repository.AllowPublic || platform.AllowPublic === true } };
 }

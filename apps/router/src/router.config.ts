@@ -71,5 +71,7 @@ export interface RouterSettings {
 export const ROUTER_SETTINGS = Symbol('ROUTER_SETTINGS');
 
 export function loadRouterSettings(env: NodeJS.ProcessEnv = process.env): RouterSettings {
-  return { platform: loadPlatformConfig(env), router: loadSection('Router', RouterConfigSchema, env) };
+  const platform = loadPlatformConfig(env);
+  const router = loadSection('Router', RouterConfigSchema, env);
+  return { platform, router: { ...router, AllowPublic: router.AllowPublic || platform.AllowPublic === true } };
 }

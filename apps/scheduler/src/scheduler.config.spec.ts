@@ -1,4 +1,7 @@
 import { ConfigError } from '@wharf/config';
+// The one platform key is read by three services: the spec checks them together.
+import { loadRepositorySettings } from '../../repository/src/repository.config';
+import { loadRouterSettings } from '../../router/src/router.config';
 import { loadSchedulerSettings } from './scheduler.config';
 
 /** Platform.InternalSecret has no default. */
@@ -29,6 +32,18 @@ describe('[Scheduler] configuration', () => {
     });
     expect(s.scheduler.RuntimeVersions).toEqual([{ Name: 'python-3.11', Image: 'wharf/python:3.11', Default: true, State: 'ACTIVE', StateReason: '' }]);
     expect(s.scheduler.launcherPath).toMatch(/apps\/launcher\/dist\/main\.js$/);
+  });
+
+  it('takes PUBLIC instances from the one platform key, or from its own', () => {
+    expect(loadSchedulerSettings(SECRET).scheduler.AllowPublicInstances).toBe(false);
+    expect(loadSchedulerSettings({ ...SECRET, WHARF_PLATFORM_ALLOW_PUBLIC: 'true' }).scheduler.AllowPublicInstances).toBe(true);
+    expect(loadSchedulerSettings({ ...SECRET, WHARF_SCHEDULER_ALLOW_PUBLIC_INSTANCES: 'true' }).scheduler.AllowPublicInstances).toBe(true);
+    // the router and the repository read the same key
+    const secret = SECRET.WHARF_PLATFORM_INTERNAL_SECRET;
+    const env = { WHARF_PLATFORM_INTERNAL_SECRET: secret, WHARF_PLATFORM_ALLOW_PUBLIC: 'true' };
+    expect(loadRouterSettings(env).router.AllowPublic).toBe(true);
+    expect(loadRouterSettings({ WHARF_PLATFORM_INTERNAL_SECRET: secret }).router.AllowPublic).toBe(false);
+    expect(loadRepositorySettings({ ...env, WHARF_REPOSITORY_DATABASE_URL: 'postgresql://x/y' }).repository.AllowPublic).toBe(true);
   });
 
   it('takes runtimes from env as TOML and checks them at boot, naming the key', () => {

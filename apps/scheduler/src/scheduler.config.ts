@@ -163,6 +163,7 @@ export function loadSchedulerSettings(env: NodeJS.ProcessEnv = process.env): Sch
     platform,
     scheduler: {
       ...scheduler,
+      AllowPublicInstances: scheduler.AllowPublicInstances || platform.AllowPublic === true,
       internalUrl: trim(scheduler.InternalUrl || `http://127.0.0.1:${scheduler.Port}`),
       repositoryUrl: trim(scheduler.RepositoryUrl || `http://127.0.0.1:${env.WHARF_REPOSITORY_PORT ?? 8082}`),
       launcherPath: path.resolve(scheduler.ProcessLauncher || path.resolve(__dirname, '../../launcher/dist/main.js')),

@@ -33,6 +33,12 @@ export const PlatformConfigSchema = z.object({
    */
   NatsUser: z.string().min(1).optional(),
   NatsPassword: z.string().min(1).optional(),
+  /**
+   * PUBLIC app versions and instances (anonymous access) on the whole platform: one key instead of
+   * setting `Repository.AllowPublic`, `Scheduler.AllowPublicInstances` and `Router.AllowPublic` alike
+   * (each of those can still turn it on for its own service alone). Default off.
+   */
+  AllowPublic: z.boolean().optional(),
   /** Timeout of every NATS request, in milliseconds. */
   RequestTimeoutMs: z.number().int().min(100).max(120_000).default(5000),
   /**

@@ -66,8 +66,8 @@ export interface InstanceSubject {
 
 export interface InstanceAccessOptions {
   /**
-   * PUBLIC instances are opened by anyone, anonymous included (Router.AllowPublic, and
-   * Scheduler.AllowPublicInstances on the scheduler: set both alike). Off: PUBLIC acts as ALL_USERS.
+   * PUBLIC instances are opened by anyone, anonymous included (Platform.AllowPublic, or the
+   * service's own Router.AllowPublic / Scheduler.AllowPublicInstances). Off: PUBLIC acts as ALL_USERS.
    */
   allowPublic: boolean;
   /** Admins open the UI of PRIVATE instances (Router.AdminsOpenPrivate). Never changes status, logs or manage. */

@@ -101,7 +101,7 @@ export class InstanceService {
 
   /**
    * The access rule's settings here: PUBLIC instances are open to anyone when this platform allows
-   * them (Scheduler.AllowPublicInstances, set alike with Router.AllowPublic). AdminsOpenPrivate
+   * them (Scheduler.AllowPublicInstances or Platform.AllowPublic). AdminsOpenPrivate
    * only changes who opens the UI (the router's question), never status, logs or managing.
    */
   private get accessOptions(): InstanceAccessOptions {
