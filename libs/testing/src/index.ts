@@ -7,3 +7,4 @@ export * from './corpus/bad-bundles';
 export * from './s3-server';
 export * from './streams';
 export * from './instances';
+export * from './kube';

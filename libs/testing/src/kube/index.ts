@@ -1,0 +1,2 @@
+export * from './fake-apiserver';
+export * from './binaries';
