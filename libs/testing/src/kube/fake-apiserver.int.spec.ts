@@ -1,4 +1,7 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { AppsV1Api, CoreV1Api, KubeConfig, makeInformer, PatchStrategy, setHeaderOptions, type V1Deployment, type V1Secret } from '@kubernetes/client-node';
 import { kubeBinaries, type KubeBinaries } from './binaries';
@@ -343,13 +346,119 @@ describe('fake Kubernetes API server, with the real kubectl', () => {
     expect(kube.requests.some((r) => r.resource === 'deployments' && r.subresource === 'scale' && r.verb === 'patch')).toBe(true);
   });
 
+  it('kubectl apply -f creates, then leaves unchanged, then patches; kubectl describe reads it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wharf-kubectl-'));
+    try {
+      const manifest = (replicas: number) =>
+        // a YAML stream of JSON documents (a `kind: List` would make kubectl validate against /openapi/v2, which the fake lacks)
+        [{ ...deployment('applied'), spec: { ...deployment('applied').spec, replicas } }, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'applied-cfg' }, data: { k: 'v' } }].map((d) => JSON.stringify(d)).join('\n---\n');
+      await writeFile(join(dir, 'm.json'), manifest(2));
+      expect(await kubectl('apply', '-f', join(dir, 'm.json'))).toBe('deployment.apps/applied created\nconfigmap/applied-cfg created\n');
+      expect(await kubectl('apply', '-f', join(dir, 'm.json'))).toBe('deployment.apps/applied unchanged\nconfigmap/applied-cfg unchanged\n');
+      await writeFile(join(dir, 'm.json'), manifest(3));
+      expect(await kubectl('apply', '-f', join(dir, 'm.json'))).toBe('deployment.apps/applied configured\nconfigmap/applied-cfg unchanged\n');
+      expect(kube.get('deployments', kube.namespace, 'applied')?.spec).toMatchObject({ replicas: 3 });
+      expect(kube.get('deployments', kube.namespace, 'applied')?.metadata.generation).toBe(2);
+      expect(await kubectl('describe', 'deploy', 'applied')).toMatch(/Replicas:\s+3 desired \| 0 updated \| 0 total \| 0 available \| 0 unavailable/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('kubectl create secret generic (a protobuf body) works; a kind the fake cannot decode is refused with a clear 415', async () => {
+    expect(await kubectl('create', 'secret', 'generic', 'typed', '--from-literal=password=s3cret')).toBe('secret/typed created\n');
+    const secret = kube.get('secrets', kube.namespace, 'typed');
+    expect(secret?.data).toEqual({ password: Buffer.from('s3cret').toString('base64') });
+    expect(secret?.type).toBe('Opaque');
+    expect(await kubectl('get', 'secret', 'typed', '-o', 'jsonpath={.data.password}')).toBe(Buffer.from('s3cret').toString('base64'));
+    expect(await kubectlFails('create', 'deployment', 'typed', '--image=nginx')).toContain('protobuf bodies of kind Deployment are not supported by the fake API server');
+    expect(await kubectl('auth', 'can-i', 'delete', 'deployments')).toBe('yes\n');
+  });
+
+  it('kubectl get -w prints the changes it is told about', async () => {
+    await apps.createNamespacedDeployment({ namespace: kube.namespace, body: deployment('watched') });
+    const child = spawn(bin.kubectl, ['--kubeconfig', kube.kubeconfigPath, 'get', 'deploy', 'watched', '-w', '--request-timeout=2s'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    const exited = new Promise<number | null>((ok) => child.on('exit', ok));
+    try {
+      await until(() => /watched\s+0\/1/.test(out), 'the first row');
+      await apps.patchNamespacedDeployment({ namespace: kube.namespace, name: 'watched', body: { spec: { replicas: 5 } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+      await until(() => /watched\s+0\/5/.test(out), 'the modified row');
+    } finally {
+      child.kill();
+      await exited;
+    }
+  });
+
   it('kubectl delete deploy removes it and the objects it owns', async () => {
     expect(await kubectl('delete', 'deploy', 'hello')).toContain('deployment.apps "hello" deleted');
     expect(kube.get('deployments', kube.namespace, 'hello')).toBeUndefined();
+    expect(kube.get('services', kube.namespace, 'hello')).toBeUndefined();
+    expect(kube.get('secrets', kube.namespace, 'hello-env')).toBeUndefined();
+    expect(kube.get('persistentvolumeclaims', kube.namespace, 'hello-data')).toBeUndefined();
+    expect(kube.get('secrets', kube.namespace, 'typed')).toBeDefined();
+    expect(kube.get('deployments', kube.namespace, 'other')).toBeDefined();
+    const left = await kubectl('get', 'deploy,svc,secret,pvc', '-l', 'app.kubernetes.io/managed-by=wharf');
+    expect(left).toMatch(/^deployment\.apps\/applied\s/m);
+    expect(left).not.toContain('hello');
+  });
+});
+
+describe('fake Kubernetes API server, with the real helm', () => {
+  let kube: FakeKubeApiServer;
+  let bin: KubeBinaries;
+  let dir: string;
+
+  const helm = async (...args: string[]) => {
+    const env = { ...process.env, HELM_CACHE_HOME: join(dir, 'cache'), HELM_CONFIG_HOME: join(dir, 'config'), HELM_DATA_HOME: join(dir, 'data') };
+    const { stdout } = await promisify(execFile)(bin.helm, ['--kubeconfig', kube.kubeconfigPath, ...args], { timeout: 30_000, env });
+    return stdout;
+  };
+
+  beforeAll(async () => {
+    bin = await kubeBinaries();
+    kube = await startFakeKubeApiServer();
+    dir = await mkdtemp(join(tmpdir(), 'wharf-helm-'));
+    await mkdir(join(dir, 'chart', 'templates'), { recursive: true });
+    await writeFile(join(dir, 'chart', 'Chart.yaml'), 'apiVersion: v2\nname: demo\nversion: 0.1.0\n');
+    await writeFile(
+      join(dir, 'chart', 'templates', 'all.yaml'),
+      [
+        'apiVersion: apps/v1',
+        'kind: Deployment',
+        'metadata: {name: "{{ .Release.Name }}-web"}',
+        'spec:',
+        '  replicas: {{ .Values.replicas | default 1 }}',
+        '  selector: {matchLabels: {app: web}}',
+        '  template:',
+        '    metadata: {labels: {app: web}}',
+        '    spec: {containers: [{name: app, image: nginx}]}',
+        '---',
+        'apiVersion: v1',
+        'kind: Service',
+        'metadata: {name: "{{ .Release.Name }}-web"}',
+        'spec: {selector: {app: web}, ports: [{port: 80}]}',
+        '',
+      ].join('\n'),
+    );
+  }, 180_000);
+  afterAll(async () => {
+    await kube?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('helm install, upgrade, status, uninstall (release Secrets in protobuf, objects by server-side apply)', async () => {
+    expect(await helm('install', 'demo', join(dir, 'chart'))).toContain('STATUS: deployed');
+    expect(kube.get('deployments', kube.namespace, 'demo-web')?.spec).toMatchObject({ replicas: 1 });
+    expect(kube.get('secrets', kube.namespace, 'sh.helm.release.v1.demo.v1')?.metadata.labels).toMatchObject({ owner: 'helm', name: 'demo', status: 'deployed' });
+    expect(await helm('upgrade', 'demo', join(dir, 'chart'), '--set', 'replicas=3')).toContain('REVISION: 2');
+    expect(kube.get('deployments', kube.namespace, 'demo-web')?.spec).toMatchObject({ replicas: 3 });
+    expect(await helm('list')).toMatch(/^demo\s+wharf\s+2\s+.*deployed\s+demo-0\.1\.0/m);
+    expect(await helm('status', 'demo')).toMatch(/demo-web\s+0\/3/);
+    expect(await helm('uninstall', 'demo')).toContain('release "demo" uninstalled');
+    expect(kube.list('deployments', kube.namespace)).toEqual([]);
     expect(kube.list('services', kube.namespace)).toEqual([]);
     expect(kube.list('secrets', kube.namespace)).toEqual([]);
-    expect(kube.list('persistentvolumeclaims', kube.namespace)).toEqual([]);
-    expect(kube.get('deployments', kube.namespace, 'other')).toBeDefined();
-    expect(await kubectl('get', 'deploy,svc,secret,pvc', '-l', 'app.kubernetes.io/managed-by=wharf')).toBe('');
   });
 });

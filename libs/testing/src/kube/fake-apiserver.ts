@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { clone, isRec, jsonPatch, matchesLabels, mergePatch, parseLabelSelector, PatchError, rec, SelectorError, type Rec, type Requirement } from './json';
+import { decodeKubeProtobuf, ProtobufError } from './protobuf';
 import { age, groupVersion, qualified, RESOURCE_TYPES, scaleSelector, verbsOf, type KubeObject, type ResourceType } from './resources';
 
 export type { KubeObject, ObjectMeta, OwnerReference, ResourceType } from './resources';
@@ -70,6 +71,8 @@ interface Watcher {
   labels: Requirement[];
   fields: FieldReq[];
   res: ServerResponse;
+  /** Events carry a one-row `Table` (kubectl get -w). */
+  asTable: boolean;
   close(): void;
 }
 
@@ -107,22 +110,25 @@ function statusBody(code: number, reason: string, message: string, details?: Rec
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, ...(details ? { details } : {}), code };
 }
 
+/** Field selectors: `metadata.name`, `metadata.namespace` and any other dotted path to a scalar (the real server allows a few per kind, e.g. `status.phase` for pods, `involvedObject.name` for events). */
 function parseFieldSelector(s: string | undefined): FieldReq[] {
   if (!s) return [];
   return s.split(',').map((term) => {
-    const m = /^\s*([a-zA-Z.]+)\s*(==|=|!=)\s*([^,]*?)\s*$/.exec(term);
+    const m = /^\s*([a-zA-Z][a-zA-Z0-9.]*)\s*(==|=|!=)\s*([^,]*?)\s*$/.exec(term);
     if (!m) throw new ApiError(400, 'BadRequest', `invalid field selector: "${term}"`);
-    if (!['metadata.name', 'metadata.namespace'].includes(m[1]))
-      throw new ApiError(400, 'BadRequest', `field label not supported: ${m[1]}`);
     return { field: m[1], neg: m[2] === '!=', value: m[3] };
   });
 }
 
+function fieldValue(o: KubeObject, path: string): string {
+  let cur: unknown = o;
+  for (const part of path.split('.')) cur = rec(cur)[part];
+  if (path === 'metadata.namespace' && cur === undefined) return '';
+  return cur === undefined || cur === null ? '' : String(cur);
+}
+
 function matchesFields(reqs: FieldReq[], o: KubeObject): boolean {
-  return reqs.every((r) => {
-    const v = r.field === 'metadata.name' ? o.metadata.name : (o.metadata.namespace ?? '');
-    return (v === r.value) !== r.neg;
-  });
+  return reqs.every((r) => (fieldValue(o, r.field) === r.value) !== r.neg);
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -180,11 +186,15 @@ export async function startFakeKubeApiServer(options: FakeKubeOptions = {}): Pro
       const dropped = history.splice(0, history.length - historyLimit);
       compactedRv = Math.max(compactedRv, dropped[dropped.length - 1].rv);
     }
-    for (const w of watchers) if (watcherWants(w, ev)) send(w.res, { type, object: ev.object });
+    for (const w of watchers) if (watcherWants(w, ev)) sendEvent(w, type, ev.object);
   }
 
   function watcherWants(w: Watcher, ev: Event): boolean {
     return w.t === ev.t && (w.namespace === undefined || ev.object.metadata.namespace === w.namespace) && matchesLabels(w.labels, ev.object.metadata.labels) && matchesFields(w.fields, ev.object);
+  }
+
+  function sendEvent(w: Watcher, type: string, o: KubeObject): void {
+    send(w.res, { type, object: w.asTable ? table(w.t, [o], { resourceVersion: o.metadata.resourceVersion }) : o });
   }
 
   function send(res: ServerResponse, ev: Rec): void {
@@ -330,7 +340,7 @@ export async function startFakeKubeApiServer(options: FakeKubeOptions = {}): Pro
       throw e;
     }
     if (contentType === 'application/apply-patch+yaml' || contentType === 'application/apply-patch+cbor')
-      throw new ApiError(415, 'UnsupportedMediaType', 'the fake API server does not implement server-side apply');
+      throw new ApiError(415, 'UnsupportedMediaType', 'the fake API server does not implement server-side apply on subresources');
     throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json`);
   }
 
@@ -484,6 +494,7 @@ export async function startFakeKubeApiServer(options: FakeKubeOptions = {}): Pro
       labels,
       fields,
       res,
+      asTable: wantsTable(req),
       close: () => {
         clearInterval(bookmark);
         clearTimeout(timeout);
@@ -501,9 +512,9 @@ export async function startFakeKubeApiServer(options: FakeKubeOptions = {}): Pro
       return void res.end();
     }
     if (rv === undefined) {
-      for (const o of objectsOf(t, w.namespace)) if (matchesLabels(labels, o.metadata.labels) && matchesFields(fields, o)) send(res, { type: 'ADDED', object: clone(o) });
+      for (const o of objectsOf(t, w.namespace)) if (matchesLabels(labels, o.metadata.labels) && matchesFields(fields, o)) sendEvent(w, 'ADDED', clone(o));
     } else {
-      for (const ev of history) if (ev.rv > rv && watcherWants(w, ev)) send(res, { type: ev.type, object: ev.object });
+      for (const ev of history) if (ev.rv > rv && watcherWants(w, ev)) sendEvent(w, ev.type, ev.object);
     }
     const bookmarkEvent = () => ({ type: 'BOOKMARK', object: { kind: t.kind, apiVersion: groupVersion(t), metadata: { resourceVersion: String(rvCounter) } } });
     if (q.get('allowWatchBookmarks') === 'true') {
@@ -581,6 +592,36 @@ export async function startFakeKubeApiServer(options: FakeKubeOptions = {}): Pro
     return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: gv, resources };
   }
 
+  /**
+   * OpenAPI v3: only the paths and operations (with their `fieldValidation` parameter and
+   * GVK extension), no schemas. Enough for kubectl to know the server validates fields
+   * (so `kubectl apply` validates server-side instead of downloading schemas); `kubectl explain`
+   * finds nothing.
+   */
+  function openapi(path: string): Rec | undefined {
+    const gvs = [...new Set(RESOURCE_TYPES.map(groupVersion))];
+    const urlOf = (gv: string) => (gv === 'v1' ? 'api/v1' : `apis/${gv}`);
+    if (path === '/openapi/v3') return { paths: Object.fromEntries(gvs.map((gv) => [urlOf(gv), { serverRelativeURL: `/openapi/v3/${urlOf(gv)}?hash=${gitVersion}` }])) };
+    const gv = gvs.find((g) => path === `/openapi/v3/${urlOf(g)}`);
+    if (!gv) return undefined;
+    const paths: Rec = {};
+    for (const t of RESOURCE_TYPES.filter((x) => groupVersion(x) === gv)) {
+      const gvk = { group: t.group, version: t.version, kind: t.kind };
+      const op = (action: string, params: string[]) => ({
+        operationId: `${action}${t.kind}`,
+        parameters: params.map((name) => ({ name, in: 'query', schema: { type: 'string', uniqueItems: true } })),
+        responses: { '200': { description: 'OK' } },
+        'x-kubernetes-action': action,
+        'x-kubernetes-group-version-kind': gvk,
+      });
+      const write = ['dryRun', 'fieldManager', 'fieldValidation'];
+      const base = `/${urlOf(gv)}${t.namespaced ? '/namespaces/{namespace}' : ''}/${t.plural}`;
+      paths[base] = { get: op('list', ['labelSelector', 'fieldSelector', 'limit', 'continue', 'resourceVersion', 'watch']), post: op('post', write), delete: op('deletecollection', ['labelSelector']) };
+      paths[`${base}/{name}`] = { get: op('get', []), put: op('put', write), patch: op('patch', [...write, 'force']), delete: op('delete', ['dryRun', 'propagationPolicy']) };
+    }
+    return { openapi: '3.0.0', info: { title: 'Kubernetes', version: gitVersion }, paths, components: { schemas: {} } };
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse, record: KubeRequest): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const q = url.searchParams;
@@ -597,6 +638,15 @@ export async function startFakeKubeApiServer(options: FakeKubeOptions = {}): Pro
 
     const disc = method === 'GET' ? discovery(url.pathname.replace(/\/$/, ''), req.headers.host ?? '') : undefined;
     if (disc) return json(200, disc);
+    const spec = method === 'GET' ? openapi(url.pathname.replace(/\/$/, '')) : undefined;
+    if (spec) return json(200, spec);
+    if (method === 'POST' && url.pathname === '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews') {
+      // `kubectl auth can-i`: everything is allowed (no RBAC enforcement).
+      // kubectl sends the review as protobuf, which the fake does not decode: the answer echoes no spec.
+      const body = await readBody(req);
+      const review = (req.headers['content-type'] ?? '').startsWith('application/json') ? rec(JSON.parse(body.toString('utf8') || '{}')) : {};
+      return json(201, { spec: {}, ...review, kind: 'SelfSubjectAccessReview', apiVersion: 'authorization.k8s.io/v1', metadata: {}, status: { allowed: true, reason: 'the fake API server enforces no RBAC' } });
+    }
     const r = resolve(url.pathname);
     const tgt = r && target(r.gv, r.rest);
     if (!tgt) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
@@ -616,6 +666,17 @@ export async function startFakeKubeApiServer(options: FakeKubeOptions = {}): Pro
     record.verb = verbOf();
     const bodyOf = async (): Promise<unknown> => {
       const raw = await readBody(req);
+      const type = (req.headers['content-type'] ?? '').split(';')[0].trim();
+      if (raw.length > 0 && type === 'application/vnd.kubernetes.protobuf') {
+        try {
+          return decodeKubeProtobuf(raw);
+        } catch (e) {
+          if (e instanceof ProtobufError) throw new ApiError(415, 'UnsupportedMediaType', `${e.message} (kubectl's typed commands such as "kubectl create deployment" send protobuf: use "kubectl create -f" or "kubectl apply -f")`);
+          throw e;
+        }
+      }
+      if (raw.length > 0 && (type === 'application/cbor' || type === 'application/yaml'))
+        throw new ApiError(415, 'UnsupportedMediaType', `the fake API server reads JSON (and protobuf for a few kinds) bodies only, not ${type}`);
       try {
         return JSON.parse(raw.toString('utf8') || 'null');
       } catch {
@@ -648,6 +709,16 @@ export async function startFakeKubeApiServer(options: FakeKubeOptions = {}): Pro
       }
       case 'patch': {
         const body = await bodyOf();
+        if (contentType === 'application/apply-patch+yaml' && !subresource) {
+          // Server-side apply, approximated: create when absent, else merge the applied
+          // configuration into the live object. No managedFields, no field-ownership conflicts,
+          // and fields dropped from the configuration are not removed.
+          if (!isRec(body)) throw new ApiError(400, 'BadRequest', 'the fake API server reads apply configurations written as JSON only');
+          if (!store.has(key(t, ns, name ?? ''))) return answer(201, create(t, ns, { ...body, metadata: { ...rec(body.metadata), name } }, dryRun));
+          const live = current(t, ns, name ?? '');
+          const merged = rec(mergePatch(clone(live), { ...body, metadata: { ...rec(body.metadata), resourceVersion: rec(body.metadata).resourceVersion ?? live.metadata.resourceVersion } }));
+          return answer(200, update(t, ns, name ?? '', merged, undefined, dryRun));
+        }
         const old = current(t, ns, name ?? '');
         if (subresource === 'scale') return json(200, setScale(t, ns, name ?? '', patchObject(toScale(t, old), contentType, body), dryRun));
         const patched = rec(patchObject(clone(old), contentType, body));
