@@ -344,6 +344,9 @@ describe('fake Kubernetes API server, with the real kubectl', () => {
     expect(await kubectl('scale', 'deploy', 'other', '--replicas=0')).toContain('deployment.apps/other scaled');
     expect(kube.get('deployments', kube.namespace, 'other')?.spec).toMatchObject({ replicas: 0 });
     expect(kube.requests.some((r) => r.resource === 'deployments' && r.subresource === 'scale' && r.verb === 'patch')).toBe(true);
+    // kubectl wait watches with a streaming list (sendInitialEvents + the initial-events-end bookmark)
+    expect(await kubectl('wait', '--for=jsonpath={.spec.replicas}=0', 'deploy/other', '--timeout=5s')).toBe('deployment.apps/other condition met\n');
+    expect(kube.requests.some((r) => r.verb === 'watch' && r.resource === 'deployments' && r.query.sendInitialEvents === 'true')).toBe(true);
   });
 
   it('kubectl apply -f creates, then leaves unchanged, then patches; kubectl describe reads it', async () => {

@@ -511,14 +511,25 @@ export async function startFakeKubeApiServer(options: FakeKubeOptions = {}): Pro
       send(res, { type: 'ERROR', object: statusBody(410, 'Expired', `too old resource version: ${rv} (${compactedRv + 1})`) });
       return void res.end();
     }
-    if (rv === undefined) {
+    const bookmarks = q.get('allowWatchBookmarks') === 'true';
+    const bookmarkEvent = (annotations?: Record<string, string>) => ({
+      type: 'BOOKMARK',
+      object: { kind: t.kind, apiVersion: groupVersion(t), metadata: { resourceVersion: String(rvCounter), ...(annotations ? { annotations } : {}) } },
+    });
+    // Streaming lists (client-go's WatchListClient): the current state as ADDED events, then a
+    // bookmark marking the end of the initial events.
+    const initial = q.get('sendInitialEvents') === 'true';
+    if (initial && (!bookmarks || q.get('resourceVersionMatch') !== 'NotOlderThan')) {
+      send(res, { type: 'ERROR', object: statusBody(422, 'Invalid', 'sendInitialEvents requires allowWatchBookmarks=true and resourceVersionMatch=NotOlderThan') });
+      return void res.end();
+    }
+    if (rv === undefined || initial) {
       for (const o of objectsOf(t, w.namespace)) if (matchesLabels(labels, o.metadata.labels) && matchesFields(fields, o)) sendEvent(w, 'ADDED', clone(o));
     } else {
       for (const ev of history) if (ev.rv > rv && watcherWants(w, ev)) sendEvent(w, ev.type, ev.object);
     }
-    const bookmarkEvent = () => ({ type: 'BOOKMARK', object: { kind: t.kind, apiVersion: groupVersion(t), metadata: { resourceVersion: String(rvCounter) } } });
-    if (q.get('allowWatchBookmarks') === 'true') {
-      send(res, bookmarkEvent());
+    if (bookmarks) {
+      send(res, bookmarkEvent(initial ? { 'k8s.io/initial-events-end': 'true' } : undefined));
       bookmark = setInterval(() => send(res, bookmarkEvent()), bookmarkIntervalMs);
     }
     const timeoutSeconds = Number(q.get('timeoutSeconds') ?? 0);
