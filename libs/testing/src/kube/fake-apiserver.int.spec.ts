@@ -249,6 +249,17 @@ describe('fake Kubernetes API server, with @kubernetes/client-node', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
     expect(events.map((e) => `${e.type} ${e.object.metadata.name ?? ''}`.trim())).toEqual(['DELETED w-a', 'BOOKMARK']);
 
+    // a streaming list: the current state (even from the latest resourceVersion), then the bookmark that ends the initial events
+    const latest = (await core.listNamespacedSecret({ namespace: ns })).metadata?.resourceVersion;
+    const streamed = await fetch(`${base}?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&resourceVersion=${latest}&timeoutSeconds=1&fieldSelector=metadata.name%3Dw-b`, { headers });
+    const initial = (await streamed.text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; object: { metadata: { name?: string; annotations?: Record<string, string> } } });
+    expect(initial.map((e) => e.type)).toEqual(['ADDED', 'BOOKMARK']);
+    expect(initial[0].object.metadata.name).toBe('w-b');
+    expect(initial[1].object.metadata.annotations).toEqual({ 'k8s.io/initial-events-end': 'true' });
+
     kube.compactHistory();
     const gone = await fetch(`${base}?watch=true&resourceVersion=${a.metadata?.resourceVersion}`, { headers });
     expect(gone.status).toBe(200);
