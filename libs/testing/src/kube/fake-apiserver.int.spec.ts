@@ -260,6 +260,11 @@ describe('fake Kubernetes API server, with @kubernetes/client-node', () => {
     expect(initial[0].object.metadata.name).toBe('w-b');
     expect(initial[1].object.metadata.annotations).toEqual({ 'k8s.io/initial-events-end': 'true' });
 
+    // the old /watch/ path form
+    const oldForm = await fetch(`${kube.url}/api/v1/watch/namespaces/${ns}/secrets?timeoutSeconds=1&fieldSelector=metadata.name%3Dw-b`, { headers });
+    expect(JSON.parse(await oldForm.text())).toMatchObject({ type: 'ADDED', object: { kind: 'Secret', metadata: { name: 'w-b' } } });
+    expect(await (await fetch(`${kube.url}/readyz`)).text()).toBe('ok');
+
     kube.compactHistory();
     const gone = await fetch(`${base}?watch=true&resourceVersion=${a.metadata?.resourceVersion}`, { headers });
     expect(gone.status).toBe(200);

@@ -647,6 +647,10 @@ export async function startFakeKubeApiServer(options: FakeKubeOptions = {}): Pro
     record.authenticated = req.headers.authorization === `Bearer ${token}`;
     if (req.headers.authorization !== undefined && !record.authenticated) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
 
+    if (method === 'GET' && /^\/(healthz|livez|readyz)$/.test(url.pathname)) {
+      res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
+      return void res.end('ok');
+    }
     const disc = method === 'GET' ? discovery(url.pathname.replace(/\/$/, ''), req.headers.host ?? '') : undefined;
     if (disc) return json(200, disc);
     const spec = method === 'GET' ? openapi(url.pathname.replace(/\/$/, '')) : undefined;
