@@ -96,6 +96,10 @@ describe('fake Kubernetes API server, with @kubernetes/client-node', () => {
     expect(missing.code).toBe(404);
     expect(missing.body).toMatchObject({ kind: 'Status', reason: 'NotFound', message: 'secrets "nope" not found' });
     expect((await failure(core.readNamespacedSecret({ namespace: 'no-such-ns', name: 'x' }))).code).toBe(404);
+    const nsObject = await core.readNamespace({ name: ns });
+    expect(nsObject.status?.phase).toBe('Active');
+    expect((await core.readNamespaceStatus({ name: ns })).metadata?.uid).toBe(nsObject.metadata?.uid);
+    expect((await core.listNamespacedPod({ namespace: ns })).items).toEqual([]);
   });
 
   it('answers 422 Invalid for a missing or bad name, 400 for a kind that does not match the URL; generateName names', async () => {

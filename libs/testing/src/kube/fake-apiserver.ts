@@ -553,7 +553,8 @@ export async function startFakeKubeApiServer(options: FakeKubeOptions = {}): Pro
       rest = rest.slice(1);
     }
     const typeOf = (plural: string | undefined) => (plural === undefined ? undefined : byPath.get(`${gv}/${plural}`));
-    if (rest[0] === 'namespaces' && rest.length >= 3) {
+    // /namespaces/<ns>/<plural>/... (a namespaced resource), unless it is /namespaces/<name>/status
+    if (rest[0] === 'namespaces' && rest.length >= 3 && !(rest.length === 3 && !typeOf(rest[2]))) {
       const t = typeOf(rest[2]);
       if (!t || !t.namespaced || rest.length > 5) return undefined;
       return { t, namespace: rest[1], name: rest[3], subresource: rest[4], watchPath };
