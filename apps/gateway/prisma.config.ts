@@ -1,4 +1,4 @@
-// Prisma 7 CLI config: used for `prisma generate` only (see ../../shared recipes: migrations are applied by libs/db).
+// Prisma 7 CLI config: used for `prisma generate` only (migrations are applied by libs/db at start; see README "Database changes").
 import { defineConfig } from 'prisma/config';
 export default defineConfig({
   schema: 'prisma/schema.prisma',

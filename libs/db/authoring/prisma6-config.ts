@@ -1,7 +1,7 @@
 // Authoring-only helper for `pnpm run migrate:new|migrate:check` in apps that own a Prisma schema.
 // Prisma 7's migrate needs a native schema engine that cannot be downloaded here, so diffs are
-// computed by the Prisma 6.19.3 CLI (wasm engine + driver adapter). Three workarounds, see
-// ../../../shared/recipes/prisma.md §5. Never imported by runtime code.
+// computed by the Prisma 6.19.3 CLI (wasm engine + driver adapter), with the workarounds below.
+// Never imported by runtime code.
 import fs from 'node:fs';
 import path from 'node:path';
 import { PrismaPg } from '@prisma/adapter-pg';
