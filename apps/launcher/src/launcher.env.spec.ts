@@ -1,4 +1,4 @@
-import { LAUNCHER_ENV_DEFAULTS, launcherEnvRecord, type LauncherEnv, type LauncherEnvInput } from '@wharf/contracts/launcher';
+import { APP_SECRET_ENV_PREFIX, appSecretEnvName, LAUNCHER_ENV_DEFAULTS, launcherEnvRecord, type LauncherEnv, type LauncherEnvInput } from '@wharf/contracts/launcher';
 import { parseLauncherEnv } from './launcher.env';
 
 /** Every key of the contract set, none to its default: what a driver builds must read back the same. */
@@ -57,6 +57,17 @@ describe('the launcher contract, end to end', () => {
     expect(Object.keys(env).sort()).toEqual(Object.keys(minimal).sort());
     const parsed = parseLauncherEnv(env);
     expect(parsed.success && parsed.data).toMatchObject({ ...minimal, ...LAUNCHER_ENV_DEFAULTS });
+  });
+
+  it("gives the app the values a driver passes one by one (WHARF_APP_SECRET__<NAME>), after WHARF_APP_ENV's, and nothing else of them", () => {
+    const env = {
+      ...launcherEnvRecord({ ...everything, WHARF_APP_ENV: { GREETING: 'hi', API_TOKEN: 'from-json' } }),
+      [appSecretEnvName('API_TOKEN')]: 's3cr3t',
+      [appSecretEnvName('DB_PASSWORD')]: 'pw',
+      [APP_SECRET_ENV_PREFIX]: 'no name: ignored',
+    };
+    const parsed = parseLauncherEnv(env);
+    expect(parsed.success && parsed.data.WHARF_APP_ENV).toEqual({ GREETING: 'hi', API_TOKEN: 's3cr3t', DB_PASSWORD: 'pw' });
   });
 
   it('what is wrong is still named by variable', () => {

@@ -1,4 +1,4 @@
-import { LAUNCHER_ENV_DEFAULTS as DEFAULTS, type LauncherEnv } from '@wharf/contracts/launcher';
+import { APP_SECRET_ENV_PREFIX, LAUNCHER_ENV_DEFAULTS as DEFAULTS, type LauncherEnv } from '@wharf/contracts/launcher';
 
 export type { LauncherEnv } from '@wharf/contracts/launcher';
 
@@ -55,18 +55,23 @@ export function parseLauncherEnv(env: NodeJS.ProcessEnv): EnvParse {
   };
 
   const appEnv = (): Record<string, string> => {
+    // Values a driver passes one by one (secretKeyRef in a pod): WHARF_APP_SECRET__<NAME> → <NAME>.
+    const secrets: Record<string, string> = {};
+    for (const [k, v] of Object.entries(env)) {
+      if (k.startsWith(APP_SECRET_ENV_PREFIX) && k.length > APP_SECRET_ENV_PREFIX.length && v !== undefined) secrets[k.slice(APP_SECRET_ENV_PREFIX.length)] = v;
+    }
     const v = text('WHARF_APP_ENV');
-    if (v === undefined) return {};
+    if (v === undefined) return secrets;
     try {
       const parsed = JSON.parse(v) as unknown;
       if (parsed && typeof parsed === 'object' && !Array.isArray(parsed) && Object.values(parsed).every((x) => typeof x === 'string')) {
-        return parsed as Record<string, string>;
+        return { ...(parsed as Record<string, string>), ...secrets };
       }
     } catch {
       /* reported below */
     }
     problems.push({ path: 'WHARF_APP_ENV', message: 'must be a JSON object of strings ({"NAME": "value"})' });
-    return {};
+    return secrets;
   };
   const sandbox = text('WHARF_SANDBOX') ?? DEFAULTS.WHARF_SANDBOX;
   if (sandbox !== 'bwrap' && sandbox !== 'none') problems.push({ path: 'WHARF_SANDBOX', message: `must be bwrap or none, got "${sandbox.slice(0, 40)}"` });

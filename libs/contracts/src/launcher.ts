@@ -102,6 +102,17 @@ type Defaulted = keyof typeof LAUNCHER_ENV_DEFAULTS;
 export type LauncherEnvInput = Omit<LauncherEnv, Defaulted> & Partial<Pick<LauncherEnv, Defaulted>>;
 
 /**
+ * App variables that a driver cannot put in `WHARF_APP_ENV` because their values live elsewhere —
+ * a Kubernetes Secret the pod reads through `secretKeyRef` — travel as `WHARF_APP_SECRET__<NAME>`:
+ * a platform name, so they never change what the launcher runs; the launcher gives each to the
+ * app as `<NAME>` (after `WHARF_APP_ENV`'s own values) and to nothing else.
+ */
+export const APP_SECRET_ENV_PREFIX = 'WHARF_APP_SECRET__';
+
+/** `WHARF_APP_SECRET__<NAME>` for an app variable `<NAME>` (see APP_SECRET_ENV_PREFIX). */
+export const appSecretEnvName = (name: string): string => `${APP_SECRET_ENV_PREFIX}${name}`;
+
+/**
  * What the scheduler signs for each start, the same for every driver (a driver's `LaunchPlan.env`):
  * where to fetch the bundle, where to report, and the app's identity key.
  */
