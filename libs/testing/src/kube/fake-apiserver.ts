@@ -61,6 +61,35 @@ export interface FakeKubeApiServer {
   closeWatches(): void;
   /** Closes the server and every open connection, removes the kubeconfig. */
   stop(): Promise<void>;
+  /** Direct access to the store for in-process controllers (the fake kubelet): writes go through the same validation, events and watches as requests do. */
+  controllers: FakeKubeControllerApi;
+}
+
+/** What an in-process controller can do with the fake's store. */
+export interface FakeKubeControllerApi {
+  /** Calls `listener` after every ADDED/MODIFIED/DELETED (synchronously: defer writes). Answers an unsubscribe function. */
+  subscribe(listener: (type: 'ADDED' | 'MODIFIED' | 'DELETED', resource: string, object: KubeObject) => void): () => void;
+  create(resource: string, namespace: string | undefined, body: KubeObject): KubeObject;
+  /** PUT of the whole object (or of `.status` with `subresource: 'status'`); without a resourceVersion in `body` it applies to the current one. */
+  update(resource: string, namespace: string | undefined, name: string, body: KubeObject, subresource?: 'status'): KubeObject;
+  remove(resource: string, namespace: string | undefined, name: string): void;
+  /** Serves `GET /api/v1/namespaces/<ns>/pods/<name>/log` (without a handler: 404). */
+  setPodLogHandler(handler: PodLogHandler | undefined): void;
+  /** Runs (and awaits) `fn` first thing in `stop()`. */
+  onStop(fn: () => Promise<void>): void;
+}
+
+export type PodLogHandler = (namespace: string, pod: string, query: URLSearchParams, req: IncomingMessage, res: ServerResponse) => void;
+
+/** A Kubernetes `Status` error a controller hook can throw (answered as the real server would). */
+export class KubeApiError extends Error {
+  constructor(
+    readonly code: number,
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 type Event = { type: 'ADDED' | 'MODIFIED' | 'DELETED'; rv: number; t: ResourceType; object: KubeObject };
@@ -171,6 +200,9 @@ export async function startFakeKubeApiServer(options: FakeKubeOptions = {}): Pro
   let rvCounter = 0;
   let ipCounter = 10;
   const watchers = new Set<Watcher>();
+  const listeners = new Set<(type: Event['type'], resource: string, object: KubeObject) => void>();
+  let podLogHandler: PodLogHandler | undefined;
+  const stopHooks: (() => Promise<void>)[] = [];
 
   const byPath = new Map<string, ResourceType>(RESOURCE_TYPES.map((t) => [`${groupVersion(t)}/${t.plural}`, t]));
   const typeByPlural = (plural: string) => RESOURCE_TYPES.find((t) => t.plural === plural || `${t.plural}.${t.group}` === plural);
@@ -187,6 +219,7 @@ export async function startFakeKubeApiServer(options: FakeKubeOptions = {}): Pro
       compactedRv = Math.max(compactedRv, dropped[dropped.length - 1].rv);
     }
     for (const w of watchers) if (watcherWants(w, ev)) sendEvent(w, type, ev.object);
+    for (const l of listeners) l(type, t.plural, clone(ev.object));
   }
 
   function watcherWants(w: Watcher, ev: Event): boolean {
@@ -663,6 +696,14 @@ export async function startFakeKubeApiServer(options: FakeKubeOptions = {}): Pro
       const review = (req.headers['content-type'] ?? '').startsWith('application/json') ? rec(JSON.parse(body.toString('utf8') || '{}')) : {};
       return json(201, { spec: {}, ...review, kind: 'SelfSubjectAccessReview', apiVersion: 'authorization.k8s.io/v1', metadata: {}, status: { allowed: true, reason: 'the fake API server enforces no RBAC' } });
     }
+    const log = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/log$/.exec(url.pathname);
+    if (log) {
+      Object.assign(record, { verb: 'get', group: '', resource: 'pods', namespace: log[1], name: log[2], subresource: 'log' });
+      if (method !== 'GET') throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+      current(byPath.get('v1/pods') as ResourceType, log[1], log[2]);
+      if (!podLogHandler) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource (no kubelet)');
+      return podLogHandler(log[1], log[2], q, req, res);
+    }
     const r = resolve(url.pathname);
     const tgt = r && target(r.gv, r.rest);
     if (!tgt) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
@@ -772,7 +813,9 @@ export async function startFakeKubeApiServer(options: FakeKubeOptions = {}): Pro
       const e =
         err instanceof ApiError
           ? err
-          : err instanceof SelectorError
+          : err instanceof KubeApiError
+            ? new ApiError(err.code, err.reason, err.message)
+            : err instanceof SelectorError
             ? new ApiError(400, 'BadRequest', `unable to parse requirement: ${err.message}`)
             : new ApiError(500, 'InternalError', `Internal error occurred: ${err instanceof Error ? err.message : String(err)}`);
       record.status = e.code;
@@ -839,7 +882,25 @@ export async function startFakeKubeApiServer(options: FakeKubeOptions = {}): Pro
     closeWatches: () => {
       for (const w of [...watchers]) w.close();
     },
+    controllers: {
+      subscribe: (listener) => {
+        listeners.add(listener);
+        return () => void listeners.delete(listener);
+      },
+      create: (resource, ns, body) => create(resourceType(resource), ns, body, false),
+      update: (resource, ns, name, body, subresource) => {
+        const t = resourceType(resource);
+        const b = clone(body);
+        b.metadata = { ...b.metadata, resourceVersion: b.metadata.resourceVersion ?? current(t, ns, name).metadata.resourceVersion };
+        return update(t, ns, name, b, subresource, false);
+      },
+      remove: (resource, ns, name) => void remove(resourceType(resource), ns, name, {}, false),
+      setPodLogHandler: (handler) => (podLogHandler = handler),
+      onStop: (fn) => void stopHooks.push(fn),
+    },
     stop: async () => {
+      await Promise.all(stopHooks.splice(0).map((fn) => fn()));
+      listeners.clear();
       for (const w of [...watchers]) w.close();
       await new Promise<void>((ok) => {
         server.close(() => ok());

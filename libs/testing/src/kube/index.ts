@@ -1,2 +1,3 @@
 export * from './fake-apiserver';
 export * from './binaries';
+export * from './kubelet';

@@ -80,6 +80,25 @@ function podReady(o: KubeObject): string {
   return `${statuses.filter((s) => rec(s).ready === true).length}/${containers.length}`;
 }
 
+/** The STATUS column as kubectl's printer computes it: a container's waiting or terminated reason wins over the phase. */
+function podStatus(o: KubeObject): string {
+  let reason = String(status(o).reason ?? status(o).phase ?? 'Pending');
+  const statuses = Array.isArray(status(o).containerStatuses) ? (status(o).containerStatuses as unknown[]).map(rec) : [];
+  let hasRunning = false;
+  for (const cs of [...statuses].reverse()) {
+    const st = rec(cs.state);
+    const waiting = rec(st.waiting);
+    const terminated = rec(st.terminated);
+    if (typeof waiting.reason === 'string' && waiting.reason !== '') reason = waiting.reason;
+    else if (typeof terminated.reason === 'string' && terminated.reason !== '') reason = terminated.reason;
+    else if (st.terminated !== undefined) reason = terminated.signal ? `Signal:${String(terminated.signal)}` : `ExitCode:${String(terminated.exitCode)}`;
+    else if (cs.ready === true && st.running !== undefined) hasRunning = true;
+  }
+  if (reason === 'Completed' && hasRunning) reason = 'Running';
+  if (o.metadata.deletionTimestamp) reason = 'Terminating';
+  return reason;
+}
+
 function ports(o: KubeObject): string {
   const list = Array.isArray(spec(o).ports) ? (spec(o).ports as unknown[]) : [];
   if (list.length === 0) return '<none>';
@@ -121,7 +140,7 @@ export const RESOURCE_TYPES: ResourceType[] = [
     scale: false,
     columns: [
       { name: 'Ready', description: 'The aggregate readiness state of this pod for accepting traffic.', cell: podReady },
-      { name: 'Status', description: 'The aggregate status of the containers in this pod.', cell: (o) => String(status(o).phase ?? 'Pending') },
+      { name: 'Status', description: 'The aggregate status of the containers in this pod.', cell: podStatus },
       {
         name: 'Restarts',
         description: 'The number of times the containers in this pod have been restarted.',
