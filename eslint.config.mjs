@@ -22,7 +22,7 @@ export default tseslint.config(
       'import-x/no-self-import': 'error',
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/apps/*', '../../apps/**', '@wharf/*/src/*'], message: 'libraries never import apps; import a lib by its package name' }] },
+        { patterns: [{ group: ['**/apps/*/src/**', '../../apps/**', '@wharf/*/src/*'], message: 'libraries never import apps; import a lib by its package name' }] },
       ],
     },
   },

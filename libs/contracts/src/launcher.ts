@@ -124,6 +124,14 @@ export type LauncherCredentials = Required<Pick<LauncherEnv, 'WHARF_BUNDLE_URL' 
  * `parseLauncherEnv`.
  */
 export function launcherEnvRecord(env: LauncherEnvInput): Record<string, string> {
+  return launcherEnvVars(env);
+}
+
+/**
+ * Some of the launcher's variables, as launcherEnvRecord writes them: for a driver that passes the
+ * others another way (a pod reads its tokens from a Secret).
+ */
+export function launcherEnvVars(env: Partial<LauncherEnv>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(env) as [string, string | number | Record<string, string> | undefined][]) {
     if (v === undefined) continue;

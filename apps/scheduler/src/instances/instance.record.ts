@@ -47,6 +47,8 @@ export const InstanceRecordSchema = z.object({
     memoryReservationBytes: z.number().int().min(0).nullable(),
     gpuCount: z.number().int().min(0),
     volumeMount: z.string().nullable(),
+    /** The volume's size (`VolumeSize`, a Kubernetes quantity); absent in records made before it was kept. */
+    volumeSize: z.string().nullable().optional(),
     env: z.array(EnvSpecSchema),
   }),
 });

@@ -243,6 +243,7 @@ export class InstanceService {
       memoryReservationBytes: res.memoryReservationBytes,
       gpuCount: res.gpuCount,
       volumeMount: app.runtime.volumeMount,
+      volumeSize: app.runtime.volumeSize,
       env: app.env,
     };
   }
