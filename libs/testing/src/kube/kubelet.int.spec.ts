@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
 import { AppsV1Api, CoreV1Api, KubeConfig, Log, type V1Container, type V1Deployment, type V1Pod } from '@kubernetes/client-node';
@@ -318,5 +318,16 @@ describe('fake kubelet, with the real kubectl', () => {
     expect(await kubectl('logs', `pod/${name}`)).toBe('second\n');
     expect(await kubectl('logs', '--previous', name)).toBe('hello from the first run\n');
     expect(await kubectl('logs', 'deploy/web', '--tail=1')).toBe('second\n');
+
+    const follow = spawn(bin.kubectl, ['--kubeconfig', kube.kubeconfigPath, 'logs', '-f', name], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    follow.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    const code = new Promise<number | null>((ok) => follow.on('close', ok));
+    await until(() => out === 'second\n', 'kubectl logs -f to print the log');
+    kubelet.appendLog(kube.namespace, name, 'third');
+    await until(() => out === 'second\nthird\n', 'kubectl logs -f to print a new line');
+    kubelet.exit(kube.namespace, name, 0);
+    expect(await code).toBe(0);
+    expect(out).toBe('second\nthird\n');
   });
 });
