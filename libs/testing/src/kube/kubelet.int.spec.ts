@@ -307,6 +307,21 @@ describe('fake kubelet, with the real kubectl', () => {
     expect(table).toMatch(/\nweb-\S+\s+1\/1\s+Running\s+0\s+/);
   });
 
+  it('kubectl wait --for=condition=Ready and kubectl describe pod (with its events) work; replicas: 2 makes two pods', async () => {
+    const body = deployment('pair');
+    body.spec!.replicas = 2;
+    await apps.createNamespacedDeployment({ namespace: kube.namespace, body });
+    expect(await kubectl('wait', '--for=condition=Ready', 'pod', '-l', 'app=pair', '--timeout=20s')).toMatch(/^pod\/pair-\S+ condition met\npod\/pair-\S+ condition met\n$/);
+    expect(await kubectl('rollout', 'status', 'deploy/pair', '--timeout=20s')).toContain('successfully rolled out');
+    expect(await kubectl('get', 'deploy', 'pair', '--no-headers')).toMatch(/^pair\s+2\/2\s+2\s+2\s+/);
+    const name = kube.list('pods').find((p) => p.metadata.labels?.app === 'pair')!.metadata.name!;
+    const described = await kubectl('describe', 'pod', name);
+    expect(described).toMatch(/Status:\s+Running/);
+    expect(described).toMatch(/Node:\s+fake-node\/10\.0\.0\.10/);
+    expect(described).toMatch(/Controlled By:\s+Deployment\/pair/);
+    expect(described).toMatch(/Normal\s+Scheduled\s+.*default-scheduler\s+Successfully assigned wharf\/pair-/);
+  });
+
   it('kubectl logs and kubectl logs --previous', async () => {
     const pod = kube.list('pods').find((p) => p.metadata.labels?.app === 'web')!;
     const name = pod.metadata.name!;
