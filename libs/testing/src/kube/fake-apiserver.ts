@@ -183,8 +183,9 @@ interface Target {
  * backed by an in-memory store: enough for `@kubernetes/client-node` and the real `kubectl`
  * (discovery, CRUD with real `Status` errors, selectors, patches, watch with resourceVersion
  * resumption and 410 Gone, server-side tables, scale and status subresources, garbage
- * collection through ownerReferences). No scheduler, kubelet or controllers: a Deployment
- * makes no Pods, and its `.status` changes only through `/status`.
+ * collection through ownerReferences). On its own, no scheduler, kubelet or controllers: a
+ * Deployment makes no Pods, and its `.status` changes only through `/status`; `startFakeKubelet`
+ * adds them.
  */
 export async function startFakeKubeApiServer(options: FakeKubeOptions = {}): Promise<FakeKubeApiServer> {
   const namespace = options.namespace ?? 'wharf';
