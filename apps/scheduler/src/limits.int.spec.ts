@@ -62,9 +62,12 @@ it('gives exactly 10 of 20 simultaneous launches by one user across two replicas
   const nc = await connect({ servers: h.nats.url });
   const kv = await nc.jetstream().views.kv(h.bucket);
   const entry = await kv.get(leaseKey(alice.sub));
-  expect(Object.keys((JSON.parse(Buffer.from(entry!.value).toString()) as { leases: object }).leases).sort()).toEqual(
-    mine.items.map((i) => i.id).sort(),
-  );
+  // With each instance's status beside it, so that a failure says which launch lost its lease and why.
+  const statuses = mine.items.map((i) => `${i.id} ${i.status} ${i.statusReason ?? ''}`.trim());
+  expect({ leases: Object.keys((JSON.parse(Buffer.from(entry!.value).toString()) as { leases: object }).leases).sort(), statuses }).toEqual({
+    leases: mine.items.map((i) => i.id).sort(),
+    statuses,
+  });
 
   // Each one is real and has its own launcher.
   await waitFor('10 launchers', async () => launcherPids(h.dataDir).length, (n) => n >= 10, 15_000);
