@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { kubeBinaries, startFakeKubeApiServer, type FakeKubeApiServer, type KubeBinaries } from '@wharf/testing';
 import type { InstanceRecord } from '../../instances/instance.record';
+import { instanceRecordFixture } from '../../test-support/instance-record';
 import { instanceLabels, MANAGED_SELECTOR, ownerLabel, readRecord, recordAnnotations } from './instance-metadata';
 
 jest.setTimeout(120_000);
@@ -11,36 +12,7 @@ jest.setTimeout(120_000);
  * instance, an owner's instances, or all of Wharf's, and a Deployment's record reads back. Against
  * the fake API server (the real REST protocol) with the real kubectl.
  */
-const record = (id: string, sub: string): InstanceRecord => ({
-  id,
-  appVersionId: 'av_01HZY8',
-  appName: 'hello',
-  appVersion: '1.0.0',
-  appOwner: { sub: 'svc:alice', name: 'alice' },
-  owner: { sub, name: sub },
-  visibility: 'PRIVATE',
-  runtime: 'python-3.11',
-  status: 'RUNNING',
-  statusReason: null,
-  address: null,
-  createdAt: '2026-12-01T00:00:00.000Z',
-  updatedAt: '2026-12-01T00:00:00.000Z',
-  lastActivityAt: '2026-12-01T00:00:00.000Z',
-  warnings: [],
-  generation: 1,
-  idempotencyKey: null,
-  launch: {
-    module: 'hello.app',
-    sha256: 'a'.repeat(64),
-    image: 'wharf/python:3.11',
-    python: 'python3',
-    memoryLimitBytes: 268435456,
-    memoryReservationBytes: null,
-    gpuCount: 0,
-    volumeMount: null,
-    env: [],
-  },
-});
+const record = (id: string, sub: string): InstanceRecord => instanceRecordFixture({ id, owner: { sub, name: sub } });
 
 describe('instance labels with kubectl (fake API server)', () => {
   let kube: FakeKubeApiServer;

@@ -1,37 +1,9 @@
 import type { InstanceRecord } from '../../instances/instance.record';
+import { instanceRecordFixture } from '../../test-support/instance-record';
 import { instanceLabels, isLabelValue, labelValue, LABELS, MANAGED_SELECTOR, readRecord, RECORD_ANNOTATION, recordAnnotations } from './instance-metadata';
 
-const record = (over: Partial<InstanceRecord> = {}): InstanceRecord => ({
-  id: 'abcdefghij',
-  appVersionId: 'av_01HZY8',
-  appName: 'hello',
-  appVersion: '1.0.0',
-  appOwner: { sub: 'svc:alice', name: 'alice' },
-  owner: { sub: '5b0c5e7e-0f4c-4a45-9d7f-8c1f0b4c2a11', name: 'Alice Liddell' },
-  visibility: 'PRIVATE',
-  runtime: 'python-3.11',
-  status: 'RUNNING',
-  statusReason: null,
-  address: null,
-  createdAt: '2026-12-01T00:00:00.000Z',
-  updatedAt: '2026-12-01T00:00:00.000Z',
-  lastActivityAt: '2026-12-01T00:00:00.000Z',
-  warnings: [],
-  generation: 1,
-  idempotencyKey: null,
-  launch: {
-    module: 'hello.app',
-    sha256: 'a'.repeat(64),
-    image: 'wharf/python:3.11',
-    python: 'python3',
-    memoryLimitBytes: 268435456,
-    memoryReservationBytes: null,
-    gpuCount: 0,
-    volumeMount: null,
-    env: [{ name: 'GREETING', value: 'hi' }],
-  },
-  ...over,
-});
+const record = (over: Partial<InstanceRecord> = {}): InstanceRecord =>
+  instanceRecordFixture({ owner: { sub: '5b0c5e7e-0f4c-4a45-9d7f-8c1f0b4c2a11', name: 'Alice Liddell' }, launch: { env: [{ name: 'GREETING', value: 'hi' }] }, ...over });
 
 describe('Kubernetes instance metadata', () => {
   it.each([

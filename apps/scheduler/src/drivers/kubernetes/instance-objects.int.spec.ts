@@ -9,7 +9,7 @@ import { Secret } from 'kubernetes-models/v1/Secret';
 import { Service } from 'kubernetes-models/v1/Service';
 // The launcher reads the pod's environment: the spec checks it reads what these objects give it.
 import { parseLauncherEnv } from '../../../../launcher/src/launcher.env';
-import type { InstanceRecord } from '../../instances/instance.record';
+import { instanceRecordFixture } from '../../test-support/instance-record';
 import { instanceObjects, ownedBy, type InstanceObjectSettings } from './instance-objects';
 
 jest.setTimeout(120_000);
@@ -39,37 +39,20 @@ const SETTINGS: InstanceObjectSettings = {
   startTimeoutSeconds: 300,
 };
 
-const record: InstanceRecord = {
+const record = instanceRecordFixture({
   id: 'kubeinst01',
-  appVersionId: 'av_01HZY8',
-  appName: 'hello',
-  appVersion: '1.0.0',
-  appOwner: { sub: 'svc:alice', name: 'alice' },
-  owner: { sub: 'svc:alice', name: 'alice' },
-  visibility: 'PRIVATE',
-  runtime: 'python-3.11',
   status: 'PROVISIONING',
-  statusReason: null,
-  address: null,
-  createdAt: '2026-12-01T00:00:00.000Z',
-  updatedAt: '2026-12-01T00:00:00.000Z',
-  lastActivityAt: '2026-12-01T00:00:00.000Z',
-  warnings: [],
   generation: 3,
-  idempotencyKey: null,
   launch: {
-    module: 'hello.app',
     sha256: 'b'.repeat(64),
     image: 'ghcr.io/acme/python:3.11',
-    python: 'python3',
     memoryLimitBytes: 536870912,
     memoryReservationBytes: 268435456,
     gpuCount: 1,
     volumeMount: '/data',
     volumeSize: '2Gi',
-    env: [],
   },
-};
+});
 
 const CREDENTIALS = {
   WHARF_BUNDLE_URL: 'http://wharf-repository.wharf-system:8082/internal/bundles/av_01HZY8',
