@@ -5,7 +5,8 @@ import { chmod, mkdir, readdir, readFile, rename, rm, stat, utimes } from 'node:
 import path from 'node:path';
 import { withBuildLock } from './build-lock';
 import { hasRequirements, venvKey } from './requirements';
-import { chownTree, interpreterPrefix, sandboxCommand, type SandboxOptions } from './sandbox';
+import { chownTree } from '@wharf/host';
+import { interpreterPrefix, sandboxCommand, type SandboxOptions } from './sandbox';
 
 export interface PythonEnv {
   /** The interpreter to start the app with. */

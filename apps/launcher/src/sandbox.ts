@@ -167,13 +167,3 @@ export function sandboxCommand(o: SandboxOptions, m: SandboxMounts, command: str
 /** The environment of the sandbox's own tools (bubblewrap, setpriv, the relay): never the app's. */
 export const TOOL_ENV: Record<string, string> = { PATH: '/usr/local/bin:/usr/bin:/bin', LANG: 'C.UTF-8' };
 
-/** `chown -R` without following symlinks (lchown), for folders handed to or taken back from an instance's uid. */
-export async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
-  const { lchown, readdir } = await import('node:fs/promises');
-  await lchown(dir, uid, gid);
-  for (const e of await readdir(dir, { withFileTypes: true })) {
-    const full = path.join(dir, e.name);
-    if (e.isDirectory()) await chownTree(full, uid, gid);
-    else await lchown(full, uid, gid);
-  }
-}

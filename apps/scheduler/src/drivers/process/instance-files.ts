@@ -1,6 +1,7 @@
-import { existsSync, lchownSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { INSTANCE_ID_PATTERN, notFound } from '@wharf/contracts';
+import { chownTree } from '@wharf/host';
 import { EXIT_FILE, LAUNCHER_STATE_FILE, parseLauncherExit, parseLauncherState, type LauncherExit, type LauncherState } from '@wharf/contracts/launcher';
 import { z } from 'zod';
 import { LockTargetGone, readJson, withFileLock, writeJsonAtomic } from '../../common/file-lock';
@@ -119,12 +120,12 @@ export class InstanceFiles {
   }
 
   /** Before a start: no files of the previous launcher, every folder there, the instance's own ones owned by `uid`. */
-  prepareStart(id: string, uid: number | null): InstancePaths {
+  async prepareStart(id: string, uid: number | null): Promise<InstancePaths> {
     const p = this.paths(id);
     for (const f of [p.proc, p.launcher, p.exit]) rmSync(f, { force: true });
     for (const d of [p.logs, p.work, p.data, p.run]) mkdirSync(d, { recursive: true, mode: 0o700 });
     // The instance's own folders belong to its uid; everything else of Wharf's stays root's (0700).
-    if (uid !== null) for (const d of [p.work, p.data, p.run]) if (statSync(d).uid !== uid) chownTree(d, uid);
+    if (uid !== null) for (const d of [p.work, p.data, p.run]) if (statSync(d).uid !== uid) await chownTree(d, uid, uid);
     return p;
   }
 
@@ -162,15 +163,5 @@ function readTail(file: string, n: number): string[] {
     return readFileSync(file, 'utf8').split('\n').filter(Boolean).slice(-n);
   } catch {
     return [];
-  }
-}
-
-/** `chown -R uid:uid` without following symlinks. */
-function chownTree(dir: string, uid: number): void {
-  lchownSync(dir, uid, uid);
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, e.name);
-    if (e.isDirectory()) chownTree(full, uid);
-    else lchownSync(full, uid, uid);
   }
 }

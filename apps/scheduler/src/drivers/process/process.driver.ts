@@ -173,7 +173,7 @@ export class ProcessDriver implements InstanceDriver {
     const plan = await planFor(next);
     const port = await freeLoopbackPort(this.files.readProc(id)?.port);
     const uid = this.o.sandbox.ownUids ? this.uidFor(id) : null;
-    const p = this.files.prepareStart(id, uid);
+    const p = await this.files.prepareStart(id, uid);
     const env = this.launcherEnv(next, plan, p, port, uid);
     const { pid } = await this.launchers.launch(id, next.generation, port, env);
     const now = new Date().toISOString();
