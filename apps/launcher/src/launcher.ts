@@ -22,6 +22,13 @@ const BUNDLE_MARKER = 'bundle.sha256';
 /** A failure whose message is meant for the user (shown as the instance's status reason). */
 class LaunchFailure extends Error {}
 
+/** The sandbox settings of a launcher's environment (WHARF_SANDBOX=bwrap), or null. */
+function sandboxOf(e: LauncherEnv): SandboxOptions | null {
+  if (e.WHARF_SANDBOX !== 'bwrap') return null;
+  const user = e.WHARF_SANDBOX_UID !== undefined ? { uid: e.WHARF_SANDBOX_UID, gid: e.WHARF_SANDBOX_GID!, setpriv: e.WHARF_SETPRIV } : null;
+  return { bwrap: e.WHARF_BWRAP, user };
+}
+
 /**
  * One instance's life: public port first, then bundle → Python → app, reporting each step;
  * then proxy until the app exits (FAILED, exit 1) or we are told to stop (SIGTERM, exit 0).
@@ -32,6 +39,8 @@ export class Launcher {
   private readonly reporter: StatusReporter;
   private readonly front: FrontServer;
   private readonly workDir: string;
+  /** The sandbox the app and its installs run in (WHARF_SANDBOX=bwrap), or null. */
+  private readonly sandbox: SandboxOptions | null;
   private readonly appDir: string;
   private step: Step = 'Fetching bundle';
   private readonly skipped: Step[] = [];
@@ -62,6 +71,7 @@ export class Launcher {
       log: (m) => this.log.info(m),
     });
     this.workDir = path.resolve(env.WHARF_WORK_DIR ?? process.cwd());
+    this.sandbox = sandboxOf(env);
     this.appDir = path.join(this.workDir, 'app');
     this.front = new FrontServer(() => this.progress());
   }
@@ -98,7 +108,7 @@ export class Launcher {
         cacheDir: this.env.WHARF_VENV_CACHE,
         out: this.log,
         onStep: () => this.enter('Installing dependencies'),
-        sandbox: this.sandbox(),
+        sandbox: this.sandbox,
       }).catch((e: unknown) => {
         if (e instanceof CommandFailed) throw new LaunchFailure(`${e.message} while installing dependencies`);
         throw e;
@@ -156,7 +166,7 @@ export class Launcher {
       this.log.info(`bundle ${hit ? 'copied from the cache' : 'fetched, unpacked and cached'}: sha256 ${sha.slice(0, 12)}… (${Date.now() - t0} ms)`);
     }
     // The instance's copy belongs to the instance's uid (its app may write next to its code).
-    const user = this.sandbox()?.user;
+    const user = this.sandbox?.user;
     if (user) await chownTree(this.appDir, user.uid, user.gid);
     writeFileSync(marker, sha);
   }
@@ -191,7 +201,7 @@ export class Launcher {
   }
 
   private async startApp(python: string, venv: string | null): Promise<void> {
-    const sandbox = this.sandbox();
+    const sandbox = this.sandbox;
     const port = sandbox ? SANDBOXED_APP_PORT : await freeLoopbackPort();
     const extra: Record<string, string> = {
       PORT: String(port),
@@ -266,14 +276,6 @@ export class Launcher {
     this.front.proxyTo(app.target);
     this.log.info(`the app is up: ${Date.now() - t0} ms after its start, ${Date.now() - this.started} ms after the launcher's`);
     this.reporter.report('RUNNING', null);
-  }
-
-  /** The sandbox the app and its installs run in (WHARF_SANDBOX=bwrap), or null. */
-  private sandbox(): SandboxOptions | null {
-    const e = this.env;
-    if (e.WHARF_SANDBOX !== 'bwrap') return null;
-    const user = e.WHARF_SANDBOX_UID !== undefined ? { uid: e.WHARF_SANDBOX_UID, gid: e.WHARF_SANDBOX_GID!, setpriv: e.WHARF_SETPRIV } : null;
-    return { bwrap: e.WHARF_BWRAP, user };
   }
 
   private takePythonStandby(): PythonStandby | null {
