@@ -17,6 +17,15 @@ export function safeInstancePath(next: unknown): string {
   return next;
 }
 
+/** Whether `port` is the default of `scheme` (80 for http, 443 for https): browsers then write no port. */
+export const isDefaultPort = (scheme: 'http' | 'https', port: number): boolean => (scheme === 'http' && port === 80) || (scheme === 'https' && port === 443);
+
+/**
+ * The port part of an instance host as browsers write it: `:<port>`, or nothing for the scheme's
+ * default. The scheduler (instance URLs), the gateway (tickets) and the router (`Host`) agree on it.
+ */
+export const hostPortSuffix = (scheme: 'http' | 'https', port: number): string => (isDefaultPort(scheme, port) ? '' : `:${port}`);
+
 /** Identity services the gateway offers the other services (the router) over NATS. */
 export const IdentityContracts = {
   /**

@@ -1,5 +1,5 @@
 import { BlockList, isIP } from 'node:net';
-import { INSTANCE_ID_PATTERN } from '@wharf/contracts';
+import { hostPortSuffix, INSTANCE_ID_PATTERN } from '@wharf/contracts';
 
 /**
  * `abc123defg.apps.localhost:8081` → `abc123defg` when the host is an instance host under
@@ -20,9 +20,8 @@ export function instanceIdOf(host: string, appsDomain: string): string | null {
  * when that is the scheme's default (80 for http, 443 for https).
  */
 export function hostPorts(scheme: 'http' | 'https', publicPort: number): Set<string> {
-  const ports = new Set([`:${publicPort}`]);
-  if ((scheme === 'http' && publicPort === 80) || (scheme === 'https' && publicPort === 443)) ports.add('');
-  return ports;
+  // `:80` as well as no port: a client may write the default port out
+  return new Set([`:${publicPort}`, hostPortSuffix(scheme, publicPort)]);
 }
 
 /**

@@ -2,6 +2,7 @@ import { createHash, randomInt } from 'node:crypto';
 import {
   EnvSpecSchema,
   genericStatusReason,
+  hostPortSuffix,
   InstanceIdSchema,
   InstanceStatusSchema,
   LIVE_STATUSES,
@@ -98,8 +99,7 @@ export interface UrlSettings {
 }
 
 export function instanceUrl(id: string, s: UrlSettings): string {
-  const defaultPort = (s.RouterScheme === 'http' && s.RouterPort === 80) || (s.RouterScheme === 'https' && s.RouterPort === 443);
-  return `${s.RouterScheme}://${id}.${s.AppsDomain}${defaultPort ? '' : `:${s.RouterPort}`}`;
+  return `${s.RouterScheme}://${id}.${s.AppsDomain}${hostPortSuffix(s.RouterScheme, s.RouterPort)}`;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { INSTANCE_ID_PATTERN } from '@wharf/contracts';
+import { hostPortSuffix, INSTANCE_ID_PATTERN, isDefaultPort } from '@wharf/contracts';
 
 /** Where the router serves instances, as browsers reach it (Gateway.AppsDomain, AppsScheme, AppsPort). */
 export interface AppsOrigin {
@@ -6,8 +6,6 @@ export interface AppsOrigin {
   scheme: 'http' | 'https';
   port: number;
 }
-
-const isDefaultPort = (o: AppsOrigin) => (o.scheme === 'http' && o.port === 80) || (o.scheme === 'https' && o.port === 443);
 
 /**
  * The host an instance ticket may be made out to: `<instance id>.<AppsDomain>` at the router's
@@ -20,11 +18,11 @@ export function ticketHost(host: unknown, o: AppsOrigin): string | null {
   const m = /^([a-z0-9]+)\.(.+?)(?::(\d{1,5}))?$/.exec(host.toLowerCase());
   if (!m || !INSTANCE_ID_PATTERN.test(m[1]!) || m[2] !== o.domain.toLowerCase()) return null;
   const port = m[3] === undefined ? null : Number(m[3]);
-  if (port === null ? !isDefaultPort(o) : port !== o.port || m[3] !== String(port)) return null;
-  return isDefaultPort(o) ? `${m[1]}.${m[2]}` : `${m[1]}.${m[2]}:${o.port}`;
+  if (port === null ? !isDefaultPort(o.scheme, o.port) : port !== o.port || m[3] !== String(port)) return null;
+  return `${m[1]}.${m[2]}${hostPortSuffix(o.scheme, o.port)}`;
 }
 
 /** How to say what a ticket host must look like (for the 400 answer). */
 export function ticketHostHint(o: AppsOrigin): string {
-  return `<instance id>.${o.domain}${isDefaultPort(o) ? '' : `:${o.port}`}`;
+  return `<instance id>.${o.domain}${hostPortSuffix(o.scheme, o.port)}`;
 }
