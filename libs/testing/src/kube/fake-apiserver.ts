@@ -37,7 +37,31 @@ export interface FakeKubeOptions {
   bookmarkIntervalMs?: number;
   /** The version `/version` reports (default v1.35.0). */
   gitVersion?: string;
+  /**
+   * Where Service cluster IPs come from (default `127.77.0.0/16`: loopback, so the fake kubelet's
+   * kube-proxy can listen on them on this machine). Allocation starts at a random address of the
+   * range (two fakes in two processes rarely pick the same one) and skips host parts ending in .0,
+   * .1 and .255.
+   */
+  serviceCidr?: string;
 }
+
+/** The default `serviceCidr`: on Linux all of 127.0.0.0/8 is routed to the loopback interface. */
+export const DEFAULT_SERVICE_CIDR = '127.77.0.0/16';
+
+/** An IPv4 CIDR's addresses as numbers: `[first, last]` (network and broadcast left out). */
+function parseCidr(cidr: string): [number, number] {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+  const octets = m ? m.slice(1, 5).map(Number) : [];
+  const bits = m ? Number(m[5]) : -1;
+  if (!m || octets.some((o) => o > 255) || bits < 8 || bits > 29) throw new Error(`fake API server: serviceCidr "${cidr}" is not an IPv4 CIDR from /8 to /29 (e.g. 127.77.0.0/16)`);
+  const base = octets.reduce((a, o) => a * 256 + o, 0);
+  const size = 2 ** (32 - bits);
+  const network = base - (base % size);
+  return [network + 1, network + size - 2];
+}
+
+const ipString = (n: number) => [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join('.');
 
 export interface FakeKubeApiServer {
   /** `http://127.0.0.1:<port>` */
@@ -199,7 +223,8 @@ export async function startFakeKubeApiServer(options: FakeKubeOptions = {}): Pro
   /** The oldest resourceVersion a watch can resume from. */
   let compactedRv = 0;
   let rvCounter = 0;
-  let ipCounter = 10;
+  const [firstIp, lastIp] = parseCidr(options.serviceCidr ?? DEFAULT_SERVICE_CIDR);
+  let nextIp = firstIp + Math.floor(Math.random() * (lastIp - firstIp + 1));
   const watchers = new Set<Watcher>();
   const listeners = new Set<(type: Event['type'], resource: string, object: KubeObject) => void>();
   let podLogHandler: PodLogHandler | undefined;
@@ -307,13 +332,25 @@ export async function startFakeKubeApiServer(options: FakeKubeOptions = {}): Pro
     if (isRec(o.spec) || t.scale) o.metadata.generation = 1;
     else delete o.metadata.generation;
     if (t.plural === 'secrets') secretStringData(o);
-    t.defaults?.(o, { nextClusterIp: () => `10.96.${Math.floor(ipCounter / 250)}.${(ipCounter++ % 250) + 1}` });
+    t.defaults?.(o, { nextClusterIp });
     const stored = withKind(t, o);
     if (dryRun) return stored;
     stored.metadata.resourceVersion = nextRv();
     store.set(key(t, ns, name), stored);
     emit('ADDED', t, stored);
     return clone(stored);
+  }
+
+  /** The next free cluster IP of the range (a deleted Service's address is reused only after the range wraps). */
+  function nextClusterIp(): string {
+    const used = new Set(objectsOf(byPath.get('v1/services') as ResourceType).map((svc) => rec(svc.spec).clusterIP));
+    for (let tries = lastIp - firstIp + 1; tries > 0; tries--) {
+      const n = nextIp;
+      nextIp = n >= lastIp ? firstIp : n + 1;
+      const ip = ipString(n);
+      if (n % 256 > 1 && n % 256 < 255 && !used.has(ip)) return ip;
+    }
+    throw new ApiError(500, 'InternalError', `Internal error occurred: failed to allocate a serviceIP: range is full`);
   }
 
   function current(t: ResourceType, ns: string | undefined, name: string): KubeObject {

@@ -1,9 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { connect, createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve as resolvePath } from 'node:path';
 import { clone, isRec, rec, type Rec } from './json';
 import { KubeApiError, type FakeKubeApiServer, type KubeObject } from './fake-apiserver';
+import { startFakeKubeProxy, type ServiceProxyState } from './kube-proxy';
+
+export type { ServiceProxyState } from './kube-proxy';
 
 /** How a pod fails, with the status shapes the real scheduler and kubelet write. */
 export type PodFailure = 'ImagePullBackOff' | 'CrashLoopBackOff' | 'OOMKilled' | 'Unschedulable';
@@ -17,13 +24,28 @@ export interface ContainerProcess {
   cwd?: string;
 }
 
+/** What the kubelet prepared for a container before `run` is asked about it. */
+export interface ContainerContext {
+  /** The container's `volumeMounts` that are backed by a folder: mountPath → host folder (`emptyDir` and `persistentVolumeClaim` volumes; `subPath` applied). */
+  mounts: Record<string, string>;
+  /** A folder of the container's own (a stand-in for its writable layer, e.g. a working folder), removed with the pod. */
+  dir: string;
+}
+
 export interface FakeKubeletOptions {
   /** The one node (default `fake-node`). */
   nodeName?: string;
   /** Chooses a failure for a new pod (null: healthy). */
   fail?(pod: KubeObject): PodFailure | null | undefined;
   /** Runs a container as a local process (null: simulated). */
-  run?(pod: KubeObject, container: Rec): ContainerProcess | null | undefined;
+  run?(pod: KubeObject, container: Rec, ctx: ContainerContext): ContainerProcess | null | undefined;
+  /**
+   * Where volumes live: `pods/<ns>/<pod>/<volume>` for each `emptyDir` (removed with the pod),
+   * `pvcs/<ns>/<claim>` for each `persistentVolumeClaim` (removed with the PVC object),
+   * `containers/<ns>/<pod>/<container>` for `ContainerContext.dir`. Default: a temporary folder,
+   * removed by `stop()`.
+   */
+  volumesDir?: string;
   /** Pending → Running (default 50 ms; the image is "pulled" in this time). */
   startDelayMs?: number;
   /** The back-off before a restart and between simulated crash-loop runs (default 200 ms; the real kubelet: 10 s, doubling). */
@@ -45,7 +67,16 @@ export interface FakeKubelet {
   port(namespace: string, pod: string, containerPort?: number, container?: string): number | undefined;
   /** The pid of a container's current process. */
   pid(namespace: string, pod: string, container?: string): number | undefined;
-  /** Kills every process, stops every timer, unsubscribes (the API server keeps running). */
+  /** The folder volumes live in (see `FakeKubeletOptions.volumesDir`). */
+  volumesDir: string;
+  /** The host folder of a pod's volume (`emptyDir` or `persistentVolumeClaim`) once the pod is scheduled. */
+  volumeDir(namespace: string, pod: string, volume: string): string | undefined;
+  /** What the kube-proxy serves: one entry per TCP port of each Service with a selector and a cluster IP. */
+  serviceProxies(): ServiceProxyState[];
+  /**
+   * Kills every process, stops every timer and every kube-proxy listener, removes the pods'
+   * folders (and `volumesDir` when the kubelet made it), unsubscribes (the API server keeps running).
+   */
   stop(): Promise<void>;
 }
 
@@ -84,6 +115,12 @@ interface PodState {
   gone: boolean;
   /** Condition transition times, kept while a condition's status holds. */
   conditionTimes: Map<string, { status: string; time: string }>;
+  /** Volume name → host folder, set when the pod is scheduled. */
+  volumes: Map<string, string>;
+  /** The PVCs its volumes claim. */
+  claims: string[];
+  /** The claim the pod waits for (FailedScheduling: not found). */
+  waitingForClaim?: string;
 }
 
 const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -143,6 +180,13 @@ function probe(spec: Rec, port: (p: unknown) => number | undefined): Promise<boo
   });
 }
 
+/** The loopback port a process container serves `targetPort` on (a number, or a declared port's name). */
+function containerPort(c: Container, targetPort: number | string): number | undefined {
+  if (typeof targetPort === 'number') return c.ports.get(targetPort) ?? c.ports.get(0);
+  const named = (Array.isArray(c.spec.ports) ? (c.spec.ports as unknown[]).map(rec) : []).find((d) => d.name === targetPort);
+  return named ? c.ports.get(Number(named.containerPort)) : undefined;
+}
+
 function templateHash(template: unknown): string {
   // The real controller writes a 10-character hash in the `pod-template-hash` label; same alphabet (no vowels).
   const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
@@ -172,6 +216,11 @@ export function startFakeKubelet(kube: FakeKubeApiServer, options: FakeKubeletOp
   let ipCounter = 1;
   let stopped = false;
   let scheduled = false;
+  const ownVolumesDir = options.volumesDir === undefined;
+  const volumesDir = options.volumesDir === undefined ? mkdtempSync(join(tmpdir(), 'wharf-fake-kubelet-')) : resolvePath(options.volumesDir);
+  /** Deleted PVCs whose folder goes once no pod uses it: `<ns>/<claim>`. */
+  const deletedClaims = new Set<string>();
+  const proxy = startFakeKubeProxy(kube, backends);
 
   const later = (ms: number, fn: () => void, owner?: Set<NodeJS.Timeout>): void => {
     if (stopped) return;
@@ -211,8 +260,84 @@ export function startFakeKubelet(kube: FakeKubeApiServer, options: FakeKubeletOp
       const st = pods.get(object.metadata.uid ?? '');
       if (st) void teardown(st);
     }
-    if (resource === 'deployments' || resource === 'pods') reconcileSoon();
+    if (resource === 'persistentvolumeclaims' && type === 'DELETED') {
+      deletedClaims.add(`${object.metadata.namespace ?? ''}/${object.metadata.name ?? ''}`);
+      void collectClaims();
+    }
+    if (resource === 'deployments' || resource === 'pods' || resource === 'persistentvolumeclaims') reconcileSoon();
+    if (resource === 'services' || resource === 'pods') proxy.sync();
   });
+
+  // ---- Volumes ---------------------------------------------------------------------------
+
+  const podDir = (ns: string, pod: string) => join(volumesDir, 'pods', ns, pod);
+  const containersDir = (ns: string, pod: string) => join(volumesDir, 'containers', ns, pod);
+  const claimDir = (ns: string, claim: string) => join(volumesDir, 'pvcs', ns, claim);
+
+  /** Removes the folders of deleted PVCs that no pod uses any more. */
+  async function collectClaims(): Promise<void> {
+    for (const key of [...deletedClaims]) {
+      const [ns, claim] = key.split('/');
+      if ([...pods.values()].some((st) => st.namespace === ns && st.claims.includes(claim))) continue;
+      if (kube.get('persistentvolumeclaims', ns, claim)) {
+        // Created again under the same name: its data starts empty.
+        deletedClaims.delete(key);
+        continue;
+      }
+      deletedClaims.delete(key);
+      await rm(claimDir(ns, claim), { recursive: true, force: true });
+    }
+  }
+
+  /** Each volume's folder (made now), as the kubelet mounts them when a pod starts. */
+  function mountVolumes(st: PodState, pod: KubeObject): void {
+    for (const v of Array.isArray(rec(pod.spec).volumes) ? (rec(pod.spec).volumes as unknown[]).map(rec) : []) {
+      const name = String(v.name ?? '');
+      if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name)) throw new Error(`volume name "${name}" is not a DNS-1123 label`);
+      let dir: string | undefined;
+      if (isRec(v.emptyDir)) dir = join(podDir(st.namespace, st.name), name);
+      else if (isRec(v.persistentVolumeClaim)) dir = claimDir(st.namespace, String(v.persistentVolumeClaim.claimName));
+      if (!dir) continue;
+      mkdirSync(dir, { recursive: true });
+      st.volumes.set(name, dir);
+    }
+    for (const c of st.containers.values()) mkdirSync(join(containersDir(st.namespace, st.name), c.name), { recursive: true });
+  }
+
+  function contextOf(st: PodState, c: Container): ContainerContext {
+    const mounts: Record<string, string> = {};
+    for (const m of Array.isArray(c.spec.volumeMounts) ? (c.spec.volumeMounts as unknown[]).map(rec) : []) {
+      const dir = st.volumes.get(String(m.name));
+      if (!dir || typeof m.mountPath !== 'string') continue;
+      const sub = typeof m.subPath === 'string' && m.subPath !== '' ? join(dir, m.subPath) : dir;
+      if (!resolvePath(sub).startsWith(dir)) continue;
+      mkdirSync(sub, { recursive: true });
+      mounts[m.mountPath.replace(/(?<=.)\/+$/, '')] = sub;
+    }
+    return { mounts, dir: join(containersDir(st.namespace, st.name), c.name) };
+  }
+
+  // ---- kube-proxy ------------------------------------------------------------------------
+
+  /** The loopback ports of the ready pods matching `selector` whose container runs as a process and serves `targetPort`. */
+  function backends(namespace: string, selector: Record<string, string>, targetPort: number | string): number[] {
+    const out: number[] = [];
+    for (const p of kube.list('pods', namespace)) {
+      const labels = p.metadata.labels ?? {};
+      if (p.metadata.deletionTimestamp || !Object.entries(selector).every(([k, v]) => labels[k] === v)) continue;
+      const ready = (Array.isArray(rec(p.status).conditions) ? (rec(p.status).conditions as unknown[]).map(rec) : []).some((c) => c.type === 'Ready' && c.status === 'True');
+      const st = pods.get(p.metadata.uid ?? '');
+      if (!ready || !st || st.gone) continue;
+      for (const c of st.containers.values()) {
+        const port = c.proc ? containerPort(c, targetPort) : undefined;
+        if (port !== undefined) {
+          out.push(port);
+          break;
+        }
+      }
+    }
+    return out;
+  }
 
   function event(pod: KubeObject | PodState, reason: string, message: string, type: 'Normal' | 'Warning' = 'Normal', fieldPath?: string, component = 'kubelet'): void {
     const ns = 'namespace' in pod && typeof pod.namespace === 'string' ? pod.namespace : (pod as KubeObject).metadata.namespace;
@@ -243,6 +368,7 @@ export function startFakeKubelet(kube: FakeKubeApiServer, options: FakeKubeletOp
   function reconcile(): void {
     for (const d of kube.list('deployments')) reconcileDeployment(d);
     for (const p of kube.list('pods')) if (!pods.has(p.metadata.uid ?? '') && !p.metadata.deletionTimestamp) admit(p);
+    for (const st of pods.values()) if (!st.scheduled && st.waitingForClaim !== undefined) schedule(st);
   }
 
   function reconcileDeployment(d: KubeObject): void {
@@ -392,6 +518,8 @@ export function startFakeKubelet(kube: FakeKubeApiServer, options: FakeKubeletOp
       containers: new Map(),
       gone: false,
       conditionTimes: new Map(),
+      volumes: new Map(),
+      claims: [],
     };
     pods.set(st.uid, st);
     for (const c of containers) {
@@ -420,6 +548,29 @@ export function startFakeKubelet(kube: FakeKubeApiServer, options: FakeKubeletOp
       event(st, 'FailedScheduling', message, 'Warning', undefined, 'default-scheduler');
       return;
     }
+    schedule(st);
+  }
+
+  /** Binds the pod to the node, unless a PVC it claims is missing (then it waits for it, Pending). */
+  function schedule(st: PodState): void {
+    const pod = livePod(st);
+    if (!pod || st.scheduled || stopped) return;
+    const volumes = Array.isArray(rec(pod.spec).volumes) ? (rec(pod.spec).volumes as unknown[]).map(rec) : [];
+    st.claims = volumes.filter((v) => isRec(v.persistentVolumeClaim)).map((v) => String(rec(v.persistentVolumeClaim).claimName ?? ''));
+    const missing = st.claims.find((claim) => !kube.get('persistentvolumeclaims', st.namespace, claim));
+    if (missing !== undefined) {
+      if (st.waitingForClaim === missing) return;
+      st.waitingForClaim = missing;
+      const reason = `persistentvolumeclaim "${missing}" not found`;
+      writeStatus(st, (p) => ({
+        ...rec(p.status),
+        phase: 'Pending',
+        conditions: [condition(st, 'PodScheduled', false, { reason: 'Unschedulable', message: `0/1 nodes are available: ${reason}.` })],
+      }));
+      event(st, 'FailedScheduling', `0/1 nodes are available: ${reason}. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.`, 'Warning', undefined, 'default-scheduler');
+      return;
+    }
+    st.waitingForClaim = undefined;
     // Scheduled: bound to the node (the real scheduler posts a Binding; the result is the same).
     try {
       api.update('pods', st.namespace, st.name, { ...pod, spec: { ...rec(pod.spec), nodeName } });
@@ -429,12 +580,34 @@ export function startFakeKubelet(kube: FakeKubeApiServer, options: FakeKubeletOp
     st.scheduled = true;
     event(st, 'Scheduled', `Successfully assigned ${st.namespace}/${st.name} to ${nodeName}`, 'Normal', undefined, 'default-scheduler');
     st.startTime = now();
-    const runsProcess = [...st.containers.values()].some((c) => options.run?.(pod, c.spec));
+    for (const claim of st.claims) bindClaim(st.namespace, claim);
+    try {
+      mountVolumes(st, pod);
+    } catch (e) {
+      event(st, 'FailedMount', `MountVolume.SetUp failed: ${e instanceof Error ? e.message : String(e)}`, 'Warning');
+      return;
+    }
+    const runsProcess = [...st.containers.values()].some((c) => options.run?.(pod, c.spec, contextOf(st, c)));
     st.podIP = runsProcess ? '127.0.0.1' : `${POD_CIDR_BASE.join('.').replace(/\.0$/, '')}.${Math.floor(ipCounter / 250)}.${(ipCounter++ % 250) + 1}`;
     sync(st);
     later(startDelayMs, () => {
       for (const c of st.containers.values()) void startContainer(st, c);
     });
+  }
+
+  /** A claimed PVC turns Bound (as with a `WaitForFirstConsumer` storage class's provisioner). */
+  function bindClaim(ns: string, claim: string): void {
+    const pvc = kube.get('persistentvolumeclaims', ns, claim);
+    if (!pvc || rec(pvc.status).phase === 'Bound') return;
+    const spec = rec(pvc.spec);
+    try {
+      api.update('persistentvolumeclaims', ns, claim, {
+        ...pvc,
+        status: { ...rec(pvc.status), phase: 'Bound', accessModes: spec.accessModes ?? ['ReadWriteOnce'], capacity: { storage: rec(rec(spec.resources).requests).storage ?? '1Gi' } },
+      }, 'status');
+    } catch {
+      // Deleted meanwhile.
+    }
   }
 
   async function startContainer(st: PodState, c: Container): Promise<void> {
@@ -471,7 +644,15 @@ export function startFakeKubelet(kube: FakeKubeApiServer, options: FakeKubeletOp
       later(restartDelayMs / 2, () => exited(st, c, st.failure === 'OOMKilled' ? 137 : 1, startedAt, st.failure === 'OOMKilled' ? 'OOMKilled' : 'Error'), c.timers);
       return;
     }
-    const proc = options.run?.(pod, c.spec);
+    let proc: ContainerProcess | null | undefined;
+    try {
+      proc = options.run?.(pod, c.spec, contextOf(st, c));
+    } catch (e) {
+      c.state = { waiting: { reason: 'CreateContainerError', message: e instanceof Error ? e.message : String(e) } };
+      event(st, 'Failed', `Error: ${String(rec(c.state.waiting).message)}`, 'Warning', field);
+      sync(st);
+      return;
+    }
     if (!proc) {
       c.state = { running: { startedAt } };
       c.started = true;
@@ -654,6 +835,9 @@ export function startFakeKubelet(kube: FakeKubeApiServer, options: FakeKubeletOp
       waits.push(killProcess(c, graceMs));
     }
     await Promise.all(waits);
+    // The pod's emptyDirs and containers' folders go with it; a PVC's folder stays with the PVC.
+    await Promise.all([rm(podDir(st.namespace, st.name), { recursive: true, force: true }), rm(containersDir(st.namespace, st.name), { recursive: true, force: true })]);
+    await collectClaims();
   }
 
   // ---- Logs ------------------------------------------------------------------------------
@@ -680,7 +864,8 @@ export function startFakeKubelet(kube: FakeKubeApiServer, options: FakeKubeletOp
     api.setPodLogHandler(undefined);
     for (const t of timers) clearTimeout(t);
     timers.clear();
-    await Promise.all([...pods.values()].map((st) => teardown(st, 500)));
+    await Promise.all([proxy.stop(), ...[...pods.values()].map((st) => teardown(st, 500))]);
+    if (ownVolumesDir) await rm(volumesDir, { recursive: true, force: true });
   };
   api.onStop(stop);
 
@@ -733,6 +918,12 @@ export function startFakeKubelet(kube: FakeKubeApiServer, options: FakeKubeletOp
       return containerPort === undefined ? [...c.ports.values()][0] : c.ports.get(containerPort);
     },
     pid: (namespace, pod, container) => containerOf(namespace, pod, container).c.proc?.pid,
+    volumesDir,
+    volumeDir: (namespace, pod, volume) => {
+      const live = kube.get('pods', namespace, pod);
+      return live ? pods.get(live.metadata.uid ?? '')?.volumes.get(volume) : undefined;
+    },
+    serviceProxies: () => proxy.states(),
     stop,
   };
 }
