@@ -18,7 +18,11 @@ export interface FakeWharfClusterOptions {
   launcherPath?: string;
   /** A container whose `command` is exactly this runs the launcher (default {@link DEFAULT_LAUNCHER_COMMAND}). */
   launcherCommand?: readonly string[];
-  /** Where the kubeconfig (`<stateDir>/kubeconfig`) and the volumes (`<stateDir>/volumes/`) go; `stop()` removes both. Default: a temporary folder, removed by `stop()`. */
+  /**
+   * Where the kubeconfig (`<stateDir>/kubeconfig`) and the volumes (`<stateDir>/volumes/`) go:
+   * the volumes folder is emptied at start, and `stop()` removes both. Default: a temporary
+   * folder, removed by `stop()`. One cluster per folder.
+   */
   stateDir?: string;
   /** Service cluster IPs (default `127.77.0.0/16`). */
   serviceCidr?: string;
@@ -38,7 +42,7 @@ export interface FakeWharfCluster {
 }
 
 /** The repository root: the nearest folder up from this file with `pnpm-workspace.yaml`. */
-function repositoryRoot(): string {
+export function repositoryRoot(): string {
   let dir = __dirname;
   while (!existsSync(join(dir, 'pnpm-workspace.yaml'))) {
     const up = dirname(dir);
@@ -96,6 +100,8 @@ export async function startFakeWharfCluster(options: FakeWharfClusterOptions = {
   const stateDir = options.stateDir === undefined ? mkdtempSync(join(tmpdir(), 'wharf-fake-cluster-')) : resolve(options.stateDir);
   const volumesDir = join(stateDir, 'volumes');
   const kubeconfigPath = join(stateDir, 'kubeconfig');
+  // Volumes left by a cluster that did not stop cleanly belong to objects no longer stored.
+  await rm(volumesDir, { recursive: true, force: true });
   await mkdir(volumesDir, { recursive: true });
 
   const kube = await startFakeKubeApiServer({ namespace: options.namespace, serviceCidr: options.serviceCidr });
