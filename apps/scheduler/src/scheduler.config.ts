@@ -5,6 +5,8 @@ import { parseQuantity } from '@wharf/manifest';
 import { z } from 'zod';
 import { imageAllowed } from './runtimes/image-ref';
 
+/** CPU as Kubernetes writes it: cores (`2`, `0.5`) or millicores (`100m`). */
+const cpu = z.string().regex(/^([0-9]+(\.[0-9]+)?|[0-9]+m)$/, 'must be CPU cores such as 0.5 or 2, or millicores such as 100m');
 const quantity = QuantitySchema.refine((q) => !QuantitySchema.safeParse(q).success || parseQuantity(q) > 0, 'must be more than 0');
 
 /** One `[[Scheduler.RuntimeVersions]]` entry. */
@@ -34,7 +36,7 @@ export const SchedulerConfigSchema = z
     InternalUrl: z.string().default(''),
     /** The repository's internal HTTP port (bundle downloads); default `http://127.0.0.1:8082` (or env WHARF_REPOSITORY_PORT). */
     RepositoryUrl: z.string().default(''),
-    /** `process` (local launcher processes; the embedded default). `kubernetes` is a later issue. */
+    /** `process`: local launcher processes (the embedded default); `kubernetes`: instances as Deployments on a cluster (the `Kube*` keys). */
     Driver: z.enum(['process', 'kubernetes']).default('process'),
     /** Instances are at `<RouterScheme>://<id>.<AppsDomain>:<RouterPort>`. */
     AppsDomain: z.string().min(1).default('apps.localhost'),
@@ -106,8 +108,57 @@ export const SchedulerConfigSchema = z
      * the next scheduler to adopt. For the single-machine embedded default only (one replica).
      */
     SuspendOnShutdown: z.boolean().default(false),
-    /** Process driver: how long the app may take to listen on its port. */
+    /** How long the app may take to listen on its port (Kubernetes: also how long a pod may stay unscheduled or pulling). */
     StartTimeoutSeconds: z.number().int().min(1).default(300),
+    /**
+     * Kubernetes driver: the namespace instances live in; empty = the namespace of the current
+     * kubeconfig context, or the scheduler's own namespace in a pod. The cluster comes from
+     * `KUBECONFIG` (or `~/.kube/config`), else the pod's service account.
+     */
+    KubeNamespace: z.string().regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$/, 'must be a namespace name (DNS-1123 label) or empty').max(63).default(''),
+    /** Kubernetes driver: the launcher's command in every runtime image. */
+    KubeLauncherCommand: z.array(z.string().min(1)).min(1).default(['node', '/opt/wharf/launcher/dist/main.js']),
+    /** Kubernetes driver: the port the launcher listens on in the pod, and the port of the instance's Service. */
+    KubeLauncherPort: z.number().int().min(1024).max(65535).default(8080),
+    KubeServiceType: z.enum(['ClusterIP', 'NodePort', 'LoadBalancer']).default('ClusterIP'),
+    /** Kubernetes driver: the storage class of instance volumes; empty = the cluster's default. */
+    KubeStorageClass: z.string().default(''),
+    /** Kubernetes driver: the size of a volume whose app.toml sets no VolumeSize. */
+    DefaultVolumeSize: quantity.default('1Gi'),
+    /** Kubernetes driver: the CPU request of every instance, and its limit (empty = none). */
+    DefaultCpuRequest: cpu.default('100m'),
+    DefaultCpuLimit: z.union([z.literal(''), cpu]).default('2'),
+    /** Kubernetes driver: the extended resource GPUs are requested as, and where GPU pods may go. */
+    KubeGpuResource: z.string().min(1).default('nvidia.com/gpu'),
+    KubeGpuNodeSelector: z.record(z.string(), z.string()).default({}),
+    KubeGpuTolerations: z
+      .array(
+        z.strictObject({
+          Key: z.string().default(''),
+          Operator: z.enum(['Exists', 'Equal']).default('Exists'),
+          Value: z.string().default(''),
+          Effect: z.enum(['', 'NoSchedule', 'PreferNoSchedule', 'NoExecute']).default(''),
+        }),
+      )
+      .default([{ Key: 'nvidia.com/gpu', Operator: 'Exists', Value: '', Effect: 'NoSchedule' }]),
+    /** Kubernetes driver: the uid (and gid) the launcher and the app run as. */
+    KubeRunAsUser: z.number().int().min(1).default(10001),
+    /** Kubernetes driver: image pull secrets by registry or repository prefix of AllowedRegistries, e.g. `{ "ghcr.io/acme" = "acme-pull" }`. */
+    KubeImagePullSecrets: z.record(z.string(), z.string()).default({}),
+    /** Kubernetes driver: `none`: an app reaches only the two platform ports its launcher needs; `internet`: also public addresses (never private ones). */
+    KubeEgress: z.enum(['none', 'internet']).default('none'),
+    /** Kubernetes driver: the namespace of the platform's pods (router, repository, scheduler); empty = the instances' namespace. */
+    KubePlatformNamespace: z.string().default(''),
+    /** Kubernetes driver: the labels of the router's, repository's and scheduler's pods (as the Helm chart sets them). */
+    KubeRouterPodLabels: z.record(z.string(), z.string()).default({ 'app.kubernetes.io/name': 'wharf', 'app.kubernetes.io/component': 'router' }),
+    KubeRepositoryPodLabels: z.record(z.string(), z.string()).default({ 'app.kubernetes.io/name': 'wharf', 'app.kubernetes.io/component': 'repository' }),
+    KubeSchedulerPodLabels: z.record(z.string(), z.string()).default({ 'app.kubernetes.io/name': 'wharf', 'app.kubernetes.io/component': 'scheduler' }),
+    /** Kubernetes driver: SIGTERM → SIGKILL grace of an instance's pod. */
+    KubeStopGraceSeconds: z.number().int().min(1).max(3600).default(10),
+    /** Kubernetes driver: how often objects labelled as Wharf's are checked against the instances (orphans removed, missing ones restored). */
+    KubeSweepSeconds: z.number().int().min(5).default(60),
+    /** Kubernetes driver: objects listed per page when the cache (re)fills. */
+    KubePageSize: z.number().int().min(10).max(5000).default(500),
   })
   .superRefine((c, ctx) => {
     const defaults = c.RuntimeVersions.filter((r) => r.Default);

@@ -65,9 +65,29 @@ export interface DriverCapabilities {
 export interface LaunchPlan {
   /** The launcher's own variables the scheduler signs for this start (part of the launcher contract, `@wharf/contracts/launcher`). */
   env: LauncherCredentials;
-  /** The app's `[[Env]]` (values and granted secrets): given to the app only, never to the launcher's own environment. */
+  /** The app's `[[Env]]` plain values: given to the app only, never to the launcher's own environment. */
   appEnv: Record<string, string>;
+  /**
+   * The app's `[[Env]]` entries that name admin secrets, checked (present, granted) and resolved.
+   * The process driver gives the values to the app with `appEnv` (secrets last); the Kubernetes
+   * driver has the pod read them from their Secrets (`secretKeyRef`), never copying a value.
+   */
+  appSecrets: ResolvedSecret[];
 }
+
+export interface ResolvedSecret {
+  /** The app's variable. */
+  env: string;
+  secret: string;
+  key: string;
+  value: string;
+}
+
+/** The app's whole `[[Env]]` with secret values (what an app without a secret store of its own is given). */
+export const appEnvWithSecrets = (plan: LaunchPlan): Record<string, string> => ({
+  ...plan.appEnv,
+  ...Object.fromEntries(plan.appSecrets.map((s) => [s.env, s.value])),
+});
 
 export type PlanFor = (record: InstanceRecord) => Promise<LaunchPlan>;
 export type Mutator = (current: InstanceRecord) => InstanceRecord | null;

@@ -14,7 +14,9 @@ describe('InstanceService', () => {
     expect(leases.sets.get('alice')).toEqual(new Set([inst.id]));
     const env = driver.plans[0]!.env;
     expect(env).toMatchObject({ WHARF_BUNDLE_URL: 'http://127.0.0.1:8082/internal/bundles/av1' });
-    expect(driver.plans[0]!.appEnv).toEqual({ GREETING: 'hi', TOKEN: 'v' }); // the app's own, apart from the launcher's
+    // the app's own, apart from the launcher's: values, and the secrets it names resolved where they are
+    expect(driver.plans[0]!.appEnv).toEqual({ GREETING: 'hi' });
+    expect(driver.plans[0]!.appSecrets).toEqual([expect.objectContaining({ env: 'TOKEN', value: 'v' })]);
     expect(verifyInternalToken(SECRET, env.WHARF_BUNDLE_TOKEN, 'bundle:read:av1')).toMatchObject({ caller: null });
     expect(verifyInternalToken(SECRET, env.WHARF_STATUS_TOKEN, `instance:status:${inst.id}:1`)).not.toBeNull();
     expect(JSON.stringify(driver.records.get(inst.id))).not.toContain('"v"');

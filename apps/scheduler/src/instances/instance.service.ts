@@ -258,7 +258,9 @@ export class InstanceService {
     // environment (a PATH, NODE_OPTIONS or LD_PRELOAD of the app's must not change what it runs).
     const appEnv: Record<string, string> = {};
     for (const e of r.launch.env) if ('value' in e) appEnv[e.name] = e.value;
-    Object.assign(appEnv, await this.secrets.resolve(secretRefs(r.launch.env), secretGrantee(r)));
+    const refs = secretRefs(r.launch.env);
+    const values = await this.secrets.resolve(refs, secretGrantee(r));
+    const appSecrets = refs.map((ref) => ({ ...ref, value: values[ref.env]! }));
     const env: LauncherCredentials = {
       WHARF_BUNDLE_URL: `${this.cfg.repositoryUrl}/internal/bundles/${encodeURIComponent(r.appVersionId)}`,
       WHARF_BUNDLE_TOKEN: signInternalToken(secret, null, bundleReadScope(r.appVersionId), this.cfg.BundleTokenTtlSeconds),
@@ -267,7 +269,7 @@ export class InstanceService {
       // verifies the X-Wharf-Identity tokens the router adds to every request (see instance-identity.ts)
       WHARF_IDENTITY_KEY: instanceIdentityKey(secret, r.id).toString('base64url'),
     };
-    return { env, appEnv };
+    return { env, appEnv, appSecrets };
   };
 
   private driverWarnings(): string[] {

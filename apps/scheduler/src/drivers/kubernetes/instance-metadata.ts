@@ -27,6 +27,12 @@ export const RECORD_ANNOTATION = 'wharf.dev/record';
 export const RECORD_VERSION_ANNOTATION = 'wharf.dev/record-version';
 const RECORD_VERSION = '1';
 
+/** On a pod template: the generation (start) of the instance its pods run. */
+export const GENERATION_ANNOTATION = 'wharf.dev/generation';
+/** On a Deployment: the generation its pod template was last started with, and when. */
+export const STARTED_GENERATION_ANNOTATION = 'wharf.dev/started-generation';
+export const STARTED_AT_ANNOTATION = 'wharf.dev/started-at';
+
 /** `app.kubernetes.io/managed-by=wharf`: every object the driver creates. */
 export const MANAGED_SELECTOR = `${LABELS.managedBy}=${MANAGED_BY}`;
 

@@ -22,6 +22,8 @@ const SETTINGS: InstanceObjectSettings = {
   storageClass: 'fast',
   defaultVolumeSize: '1Gi',
   gpuResource: 'nvidia.com/gpu',
+  gpuNodeSelector: { 'wharf.dev/gpu': 'a100' },
+  gpuTolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
   cpuRequest: '100m',
   cpuLimit: '2',
   runAsUser: 10001,

@@ -1,7 +1,7 @@
-import type { V1Deployment, V1EnvVar, V1NetworkPolicy, V1PersistentVolumeClaim, V1Secret, V1Service } from '@kubernetes/client-node';
+import type { V1Deployment, V1EnvVar, V1NetworkPolicy, V1PersistentVolumeClaim, V1Secret, V1Service, V1Toleration } from '@kubernetes/client-node';
 import { appSecretEnvName, launcherEnvVars, type LauncherCredentials } from '@wharf/contracts/launcher';
 import type { InstanceRecord } from '../../instances/instance.record';
-import { instanceLabels, LABELS, recordAnnotations } from './instance-metadata';
+import { GENERATION_ANNOTATION, instanceLabels, LABELS, recordAnnotations } from './instance-metadata';
 
 /**
  * The Kubernetes objects of one instance, as plain data (no I/O): what the Kubernetes driver
@@ -16,7 +16,8 @@ import { instanceLabels, LABELS, recordAnnotations } from './instance-metadata';
  *   key) and the app's own `[[Env]]` values; admin secrets named in `[[Env]]` are read straight
  *   from their Kubernetes Secrets (`secretKeyRef`), as `WHARF_APP_SECRET__<NAME>` which the
  *   launcher hands to the app alone.
- * - **Service** in front of the launcher's port: what the router proxies to.
+ * - **Service** in front of the launcher's port (the same port number): the router proxies to its
+ *   cluster IP.
  * - **PersistentVolumeClaim** when the app asks for a volume, mounted at its `VolumeMount`.
  * - **NetworkPolicy**: only the router's pods may connect, on the launcher's port; the pod may reach
  *   DNS and the two platform ports its launcher needs (the repository's bundle download and the
@@ -37,8 +38,10 @@ export interface InstanceObjectSettings {
   storageClass: string;
   /** Used when a record predates VolumeSize. */
   defaultVolumeSize: string;
-  /** The extended resource GPUs are requested as. */
+  /** The extended resource GPUs are requested as, and where pods with GPUs may go. */
   gpuResource: string;
+  gpuNodeSelector: Record<string, string>;
+  gpuTolerations: V1Toleration[];
   cpuRequest: string;
   /** '' = no CPU limit. */
   cpuLimit: string;
@@ -146,13 +149,16 @@ export function instanceObjects(input: InstanceObjectInput, s: InstanceObjectSet
       // One pod at a time: the volume is ReadWriteOnce, and two launchers of one instance would race.
       strategy: { type: 'Recreate' },
       template: {
-        metadata: { labels },
+        // The generation tells a pod of this start from one of an earlier start still stopping.
+        metadata: { labels, annotations: { [GENERATION_ANNOTATION]: String(r.generation) } },
         spec: {
           automountServiceAccountToken: false,
           enableServiceLinks: false,
           terminationGracePeriodSeconds: s.stopGraceSeconds,
           securityContext: { runAsNonRoot: true, runAsUser: s.runAsUser, runAsGroup: s.runAsUser, fsGroup: s.runAsUser, seccompProfile: { type: 'RuntimeDefault' } },
           ...(pullSecret ? { imagePullSecrets: [{ name: pullSecret }] } : {}),
+          ...(r.launch.gpuCount > 0 && Object.keys(s.gpuNodeSelector).length ? { nodeSelector: s.gpuNodeSelector } : {}),
+          ...(r.launch.gpuCount > 0 && s.gpuTolerations.length ? { tolerations: s.gpuTolerations } : {}),
           containers: [
             {
               name: 'launcher',
@@ -198,7 +204,7 @@ export function instanceObjects(input: InstanceObjectInput, s: InstanceObjectSet
     apiVersion: 'v1',
     kind: 'Service',
     metadata: meta,
-    spec: { type: s.serviceType, selector, ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }] },
+    spec: { type: s.serviceType, selector, ports: [{ name: 'http', port: s.launcherPort, targetPort: 'http', protocol: 'TCP' }] },
   };
 
   const pvc: V1PersistentVolumeClaim | null = volume

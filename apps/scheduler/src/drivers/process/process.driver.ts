@@ -5,7 +5,7 @@ import { conflict, forbidden, INSTANCE_ID_PATTERN, notFound, WharfError } from '
 import { launcherEnvRecord } from '@wharf/contracts/launcher';
 import { freeLoopbackPort } from '@wharf/host';
 import { isLive, type InstanceRecord } from '../../instances/instance.record';
-import type { InstanceDriver, LaunchPlan, Mutator, Observation, PlanFor, RecordChange } from '../instance-driver';
+import { appEnvWithSecrets, type InstanceDriver, type LaunchPlan, type Mutator, type Observation, type PlanFor, type RecordChange } from '../instance-driver';
 import { deathPatch, patched, progressPatch } from '../launcher-outcome';
 import { CacheSweeper } from './cache-sweeper';
 import { InstanceFiles, type InstancePaths } from './instance-files';
@@ -194,7 +194,7 @@ export class ProcessDriver implements InstanceDriver {
       ...launcherEnvRecord({
         ...plan.env,
         // The app's variables travel as one value and are given to the app only.
-        WHARF_APP_ENV: plan.appEnv,
+        WHARF_APP_ENV: appEnvWithSecrets(plan),
         WHARF_SANDBOX: sb.mode,
         ...(sb.bwrap ? { WHARF_BWRAP: sb.bwrap, WHARF_RUN_DIR: p.run } : {}),
         ...(uid !== null && sb.setpriv ? { WHARF_SANDBOX_UID: uid, WHARF_SANDBOX_GID: uid, WHARF_SETPRIV: sb.setpriv } : {}),

@@ -1,0 +1,90 @@
+import { AppsV1Api, CoreV1Api, KubeConfig, NetworkingV1Api, PatchStrategy, setHeaderOptions, Watch, type ConfigurationOptions } from '@kubernetes/client-node';
+import { conflict, invalid, notFound, unavailable, WharfError } from '@wharf/contracts';
+
+/**
+ * The Kubernetes API as the driver uses it: typed clients from `@kubernetes/client-node`, the
+ * instances' namespace, and one way to turn the API's failures into Wharf errors that say what
+ * went wrong and where (never a dump of HTTP internals).
+ *
+ * Every call the driver makes goes through here, so the Role it needs (see rbac.ts) can be read
+ * off one file.
+ */
+export class KubeApi {
+  readonly apps: AppsV1Api;
+  readonly core: CoreV1Api;
+  readonly networking: NetworkingV1Api;
+  readonly watch: Watch;
+  /** The API server's address, for messages. */
+  readonly server: string;
+
+  constructor(
+    readonly kc: KubeConfig,
+    readonly namespace: string,
+  ) {
+    this.apps = kc.makeApiClient(AppsV1Api);
+    this.core = kc.makeApiClient(CoreV1Api);
+    this.networking = kc.makeApiClient(NetworkingV1Api);
+    this.watch = new Watch(kc);
+    this.server = kc.getCurrentCluster()?.server ?? '(no cluster in the kubeconfig)';
+  }
+
+  /**
+   * The kubeconfig Wharf runs with: `KUBECONFIG` or `~/.kube/config`, else the pod's service account
+   * (what `loadFromDefault` tries), and the namespace: the configured one, the context's, the pod's.
+   */
+  static fromEnvironment(namespace: string): KubeApi {
+    const kc = new KubeConfig();
+    kc.loadFromDefault();
+    if (!kc.getCurrentCluster()) {
+      throw new Error('Scheduler.Driver = "kubernetes" needs a cluster: set KUBECONFIG to a kubeconfig file, or run the scheduler in a pod with a service account');
+    }
+    const ns = namespace || kc.getContextObject(kc.getCurrentContext())?.namespace || 'default';
+    return new KubeApi(kc, ns);
+  }
+
+  /** Options for a JSON merge patch (`application/merge-patch+json`). */
+  static readonly mergePatch: ConfigurationOptions = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+}
+
+/** The HTTP status of a failed API call, or 0 when the API server was not reached at all. */
+export function statusOf(e: unknown): number {
+  const code = (e as { code?: unknown; statusCode?: unknown } | null)?.code ?? (e as { statusCode?: unknown } | null)?.statusCode;
+  return typeof code === 'number' && code >= 100 && code < 600 ? code : 0;
+}
+
+/** The `Status` object's reason (`AlreadyExists`, `Conflict`, `Invalid`, …) and message, when the server sent one. */
+export function statusBody(e: unknown): { reason: string; message: string } {
+  let body: unknown = (e as { body?: unknown } | null)?.body;
+  if (typeof body === 'string') {
+    const text = body;
+    try {
+      body = JSON.parse(text) as unknown;
+    } catch {
+      return { reason: '', message: text.slice(0, 500) };
+    }
+  }
+  const b = (body ?? {}) as { reason?: unknown; message?: unknown };
+  return { reason: typeof b.reason === 'string' ? b.reason : '', message: typeof b.message === 'string' ? b.message : '' };
+}
+
+export const isNotFound = (e: unknown): boolean => statusOf(e) === 404;
+export const isConflict = (e: unknown): boolean => statusOf(e) === 409 && statusBody(e).reason !== 'AlreadyExists';
+export const isAlreadyExists = (e: unknown): boolean => statusOf(e) === 409 && statusBody(e).reason === 'AlreadyExists';
+
+/** A Wharf error for a failed call: `what` says what the driver was doing ("creating the Deployment wharf-x"). */
+export function kubeError(e: unknown, what: string, api: Pick<KubeApi, 'server' | 'namespace'>): WharfError {
+  if (WharfError.is(e)) return e;
+  const status = statusOf(e);
+  const { message } = statusBody(e);
+  const detail = message || (e instanceof Error ? e.message.split('\n')[0] : String(e));
+  if (status === 0) return unavailable(`the Kubernetes API at ${api.server} could not be reached while ${what}: ${detail}`);
+  if (status === 401 || status === 403) {
+    return unavailable(
+      `the Kubernetes API at ${api.server} refused ${what} (${status}): ${detail}. The scheduler's service account needs the Role of the Helm chart in namespace ${api.namespace}`,
+    );
+  }
+  if (status === 404) return notFound(`${what}: not found (${detail})`);
+  if (status === 409) return conflict(`${what}: ${detail}`);
+  if (status === 422 || status === 400) return invalid(`the Kubernetes API refused ${what}: ${detail}`);
+  return unavailable(`the Kubernetes API at ${api.server} failed ${what} (${status}): ${detail}`);
+}
