@@ -341,7 +341,7 @@ describe('fake Kubernetes API server, with the real kubectl', () => {
     const lines = out.split('\n');
     expect(lines).toEqual(expect.arrayContaining([expect.stringMatching(/^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE$/), expect.stringMatching(/^deployment\.apps\/hello\s+0\/1\s+0\s+0\s+\d+s$/)]));
     expect(out).toMatch(/^NAME\s+TYPE\s+CLUSTER-IP\s+EXTERNAL-IP\s+PORT\(S\)\s+AGE$/m);
-    expect(out).toMatch(/^service\/hello\s+ClusterIP\s+10\.96\.\d+\.\d+\s+<none>\s+8080\/TCP\s+\d+s$/m);
+    expect(out).toMatch(/^service\/hello\s+ClusterIP\s+127\.77\.\d+\.\d+\s+<none>\s+8080\/TCP\s+\d+s$/m);
     expect(out).toMatch(/^secret\/hello-env\s+Opaque\s+2\s+\d+s$/m);
     expect(out).toMatch(/^persistentvolumeclaim\/hello-data\s+Pending\s+.*RWO/m);
     expect(out).not.toContain('other');
