@@ -4,6 +4,7 @@ import { Logger } from '@nestjs/common';
 import { invalid, type SecretGrants } from '@wharf/contracts';
 import { z } from 'zod';
 import { readJson, withFileLock, writeJsonAtomic } from '../common/file-lock';
+import { byName, keptGrants, NO_GRANTS, resolveSecretRefs, secretSummary } from './secret-access';
 
 export interface SecretSummary {
   name: string;
@@ -27,7 +28,11 @@ export interface SecretGrantee {
   byNameOwner: boolean;
 }
 
-/** Admin-managed secrets that `[[Env]]` entries name (Kubernetes later: Secrets in the namespace). */
+/**
+ * Admin-managed secrets that `[[Env]]` entries name: LocalSecretStore (process driver) and
+ * KubeSecretStore (Kubernetes Secrets in the instances' namespace). Both follow the rules of
+ * `secret-access.ts` (grants kept, grant checks, the one refusal).
+ */
 export interface SecretStore {
   /** Creates or replaces a secret; `grants` left out keeps those it had (none for a new secret). */
   put(name: string, data: Record<string, string>, grants?: SecretGrants): Promise<SecretSummary>;
@@ -41,25 +46,7 @@ export interface SecretStore {
   resolve(refs: SecretRef[], grantee: SecretGrantee): Promise<Record<string, string>>;
 }
 
-export const isGranted = (grants: SecretGrants, who: SecretGrantee): boolean =>
-  (who.byNameOwner && grants.apps.includes(who.app)) || grants.owners.includes(who.owner);
-
-/**
- * The one refusal for secrets an app may not read, naming only what the app itself wrote (its env
- * names): the same text whichever secret or key is missing or not granted, for any app.
- */
-export function secretsRefused(refused: SecretRef[]) {
-  const envs = [...new Set(refused.map((r) => r.env))];
-  return invalid(
-    `the app cannot start: its [[Env]] ${envs.join(', ')} ${envs.length === 1 ? 'names a secret' : 'name secrets'} that it was not granted or that is not set; ` +
-      `ask an admin to create the secret with that key and grant it to this app's name or its owner (PUT /api/v1/secrets/<name> with "grants")`,
-    { env: envs },
-  );
-}
-
 export const SECRET_STORE = Symbol('SECRET_STORE');
-
-const NO_GRANTS: SecretGrants = { apps: [], owners: [] };
 
 const FileSchema = z.object({
   secrets: z.record(
@@ -103,26 +90,23 @@ export class LocalSecretStore implements SecretStore {
     if (existsSync(this.file) && (statSync(this.file).mode & 0o077) !== 0) chmodSync(this.file, 0o600);
   }
 
-  private summary(name: string, s: SecretsFile['secrets'][string]): SecretSummary {
-    return { name, keys: Object.keys(s.data).sort(), grants: { apps: [...s.grants.apps].sort(), owners: [...s.grants.owners].sort() }, updatedAt: s.updatedAt };
-  }
-
   async put(name: string, data: Record<string, string>, grants?: SecretGrants): Promise<SecretSummary> {
     this.ensureDir();
     return withFileLock(this.lock, async () => {
       const f = this.read();
-      const kept = grants ?? f.secrets[name]?.grants ?? NO_GRANTS;
-      f.secrets[name] = { data, grants: { apps: [...new Set(kept.apps)], owners: [...new Set(kept.owners)] }, updatedAt: new Date().toISOString() };
+      const previous = Object.hasOwn(f.secrets, name) ? f.secrets[name] : undefined;
+      const s = { data, grants: keptGrants(grants, previous?.grants), updatedAt: new Date().toISOString() };
+      f.secrets[name] = s;
       writeJsonAtomic(this.file, f, 0o600);
-      return this.summary(name, f.secrets[name]);
+      return secretSummary(name, s);
     });
   }
 
   async list(): Promise<SecretSummary[]> {
     const f = this.read();
     return Object.entries(f.secrets)
-      .map(([n, s]) => this.summary(n, s))
-      .sort((a, b) => a.name.localeCompare(b.name));
+      .map(([n, s]) => secretSummary(n, s))
+      .sort(byName);
   }
 
   async delete(name: string): Promise<boolean> {
@@ -137,17 +121,9 @@ export class LocalSecretStore implements SecretStore {
   }
 
   async resolve(refs: SecretRef[], grantee: SecretGrantee): Promise<Record<string, string>> {
-    if (refs.length === 0) return {};
-    const f = this.read();
-    const out: Record<string, string> = {};
-    const refused: SecretRef[] = [];
-    for (const r of refs) {
-      const s = Object.hasOwn(f.secrets, r.secret) ? f.secrets[r.secret] : undefined;
-      const v = s && isGranted(s.grants, grantee) && Object.hasOwn(s.data, r.key) ? s.data[r.key] : undefined;
-      if (v === undefined) refused.push(r);
-      else out[r.env] = v;
-    }
-    if (refused.length) throw secretsRefused(refused);
-    return out;
+    return resolveSecretRefs(refs, grantee, () => {
+      const f = this.read();
+      return (name) => (Object.hasOwn(f.secrets, name) ? f.secrets[name] : undefined);
+    });
   }
 }
