@@ -2,6 +2,8 @@ import path from 'node:path';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { NatsModule, natsConnectionOptions, natsOptions } from '@wharf/nats';
 import { INSTANCE_DRIVER, type InstanceDriver } from './drivers/instance-driver';
+import { KubeApi } from './drivers/kubernetes/kube-api';
+import { KubernetesDriver } from './drivers/kubernetes/kubernetes.driver';
 import { findPrlimit } from './drivers/process/launcher-processes';
 import { ProcessDriver } from './drivers/process/process.driver';
 import { findSandboxTools } from './drivers/process/sandbox-users';
@@ -17,12 +19,65 @@ import { RuntimeCatalog } from './runtimes/runtime.catalog';
 import { RuntimeHandlers } from './runtimes/runtime.handlers';
 import { SCHEDULER_SETTINGS, type SchedulerSettings } from './scheduler.config';
 import { SecretHandlers } from './secrets/secret.handlers';
+import { KubeSecretStore, secretKeyRef } from './secrets/kube-secret.store';
 import { LocalSecretStore, SECRET_STORE } from './secrets/secret.store';
+
+/** The cluster of the Kubernetes driver (and of its secret store): one per scheduler. */
+const kubeApis = new WeakMap<SchedulerSettings, KubeApi>();
+function kubeApi(settings: SchedulerSettings): KubeApi {
+  let api = kubeApis.get(settings);
+  if (!api) {
+    api = KubeApi.fromEnvironment(settings.scheduler.KubeNamespace, settings.scheduler.KubeConfig);
+    kubeApis.set(settings, api);
+  }
+  return api;
+}
+
+/** The port of a URL (`http://repository:8082` → 8082), for the NetworkPolicy's egress rules. */
+function portOf(url: string): number {
+  const u = new URL(url);
+  return Number(u.port) || (u.protocol === 'https:' ? 443 : 80);
+}
 
 export function createDriver(settings: SchedulerSettings): InstanceDriver {
   const s = settings.scheduler;
   if (s.Driver === 'kubernetes') {
-    throw new Error('Scheduler.Driver = "kubernetes" is not implemented yet; use "process"');
+    return new KubernetesDriver({
+      api: kubeApi(settings),
+      secretKeyRef,
+      maxGpus: s.MaxGpus,
+      pageSize: s.KubePageSize,
+      objects: {
+        launcherCommand: s.KubeLauncherCommand,
+        launcherPort: s.KubeLauncherPort,
+        serviceType: s.KubeServiceType,
+        storageClass: s.KubeStorageClass,
+        defaultVolumeSize: s.DefaultVolumeSize,
+        gpuResource: s.KubeGpuResource,
+        gpuNodeSelector: s.KubeGpuNodeSelector,
+        gpuTolerations: s.KubeGpuTolerations.map((t) => ({
+          ...(t.Key ? { key: t.Key } : {}),
+          operator: t.Operator,
+          ...(t.Value ? { value: t.Value } : {}),
+          ...(t.Effect ? { effect: t.Effect } : {}),
+        })),
+        cpuRequest: s.DefaultCpuRequest,
+        cpuLimit: s.DefaultCpuLimit,
+        runAsUser: s.KubeRunAsUser,
+        platform: {
+          namespace: s.KubePlatformNamespace,
+          router: s.KubeRouterPodLabels,
+          repository: s.KubeRepositoryPodLabels,
+          scheduler: s.KubeSchedulerPodLabels,
+        },
+        repositoryPort: portOf(s.repositoryUrl),
+        schedulerPort: portOf(s.internalUrl),
+        egress: s.KubeEgress,
+        imagePullSecrets: s.KubeImagePullSecrets,
+        stopGraceSeconds: s.KubeStopGraceSeconds,
+        startTimeoutSeconds: s.StartTimeoutSeconds,
+      },
+    });
   }
   return new ProcessDriver({
     dataDir: s.dataDir,
@@ -60,7 +115,13 @@ export class SchedulerModule {
             return store;
           },
         },
-        { provide: SECRET_STORE, useValue: new LocalSecretStore(path.join(scheduler.dataDir, 'secrets.json')) },
+        {
+          provide: SECRET_STORE,
+          useFactory: () =>
+            scheduler.Driver === 'kubernetes'
+              ? new KubeSecretStore(kubeApi(settings).kc, kubeApi(settings).namespace)
+              : new LocalSecretStore(path.join(scheduler.dataDir, 'secrets.json')),
+        },
         {
           provide: INSTANCE_DRIVER,
           useFactory: async () => {

@@ -113,9 +113,11 @@ export const SchedulerConfigSchema = z
     /**
      * Kubernetes driver: the namespace instances live in; empty = the namespace of the current
      * kubeconfig context, or the scheduler's own namespace in a pod. The cluster comes from
-     * `KUBECONFIG` (or `~/.kube/config`), else the pod's service account.
+     * KubeConfig, else `KUBECONFIG` (or `~/.kube/config`), else the pod's service account.
      */
     KubeNamespace: z.string().regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$/, 'must be a namespace name (DNS-1123 label) or empty').max(63).default(''),
+    /** Kubernetes driver: a kubeconfig file; empty = `KUBECONFIG`, `~/.kube/config` or the pod's service account. */
+    KubeConfig: z.string().default(''),
     /** Kubernetes driver: the launcher's command in every runtime image. */
     KubeLauncherCommand: z.array(z.string().min(1)).min(1).default(['node', '/opt/wharf/launcher/dist/main.js']),
     /** Kubernetes driver: the port the launcher listens on in the pod, and the port of the instance's Service. */

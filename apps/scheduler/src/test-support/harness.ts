@@ -24,7 +24,17 @@ import {
 } from '@wharf/contracts';
 import { inspectBundle } from '@wharf/manifest';
 import { connectNats, Handle, NatsModule, RpcClient, type Msg } from '@wharf/nats';
-import { freePort, launcherPids, procStat, startNatsServer, uniqueId, type NatsServer } from '@wharf/testing';
+import {
+  freePort,
+  launcherPids,
+  procStat,
+  startFakeWharfCluster,
+  startNatsServer,
+  uniqueId,
+  type FakeWharfCluster,
+  type FakeWharfClusterOptions,
+  type NatsServer,
+} from '@wharf/testing';
 
 export { launcherPids };
 import { SchedulerModule } from '../app.module';
@@ -173,6 +183,8 @@ export interface Replica {
 }
 
 export interface Harness {
+  /** The fake cluster (driver `kubernetes`), else null. */
+  cluster: FakeWharfCluster | null;
   nats: NatsServer;
   dataDir: string;
   bucket: string;
@@ -195,7 +207,18 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(): Promise<Harness> {
+export interface HarnessOptions {
+  /**
+   * `kubernetes`: the scheduler runs its Kubernetes driver against a fake cluster (libs/testing's
+   * API server and kubelet, which runs each pod's launcher as a local process and serves Services
+   * on loopback cluster IPs); `process` (default): local launcher processes.
+   */
+  driver?: 'process' | 'kubernetes';
+  /** Chooses a failure for a new pod (kubernetes only). */
+  fail?: FakeWharfClusterOptions['fail'];
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   /** The instance as the router's lookup answers it (with its address). */
   const routed = async (id: string): Promise<RoutedInstance> => {
     const [r] = (await client.rpc(SchedulerContracts.route, { ids: [id] }, null)).instances;
@@ -204,6 +227,10 @@ export async function startHarness(): Promise<Harness> {
   };
   const nats = await startNatsServer();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'wharf-sched-'));
+  const cluster = options.driver === 'kubernetes' ? await startFakeWharfCluster({ fail: options.fail, stateDir: path.join(dataDir, 'cluster') }) : null;
+  const driverEnv: Record<string, string> = cluster
+    ? { WHARF_SCHEDULER_DRIVER: 'kubernetes', WHARF_SCHEDULER_KUBE_CONFIG: cluster.kubeconfigPath, WHARF_SCHEDULER_KUBE_NAMESPACE: cluster.namespace, WHARF_SCHEDULER_KUBE_STOP_GRACE_SECONDS: '3' }
+    : {};
   const bucket = uniqueId('leases');
   const queue = uniqueId('scheduler');
   const apps = new FakeApps();
@@ -235,10 +262,12 @@ export async function startHarness(): Promise<Harness> {
     WHARF_SCHEDULER_PROCESS_STOP_GRACE_MS: '3000',
     // Two warm launchers per replica (the default is ten): the specs start many replicas.
     WHARF_SCHEDULER_PROCESS_STANDBY_LAUNCHERS: '2',
+    ...driverEnv,
     ...extra,
   });
 
   const h: Harness = {
+    cluster,
     nats,
     dataDir,
     bucket,
@@ -311,6 +340,7 @@ export async function startHarness(): Promise<Harness> {
       await new Promise((r) => bundles.server.close(r));
       bundles.server.closeAllConnections();
       await nats.stop();
+      await cluster?.stop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

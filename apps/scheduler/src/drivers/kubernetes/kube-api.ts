@@ -29,12 +29,13 @@ export class KubeApi {
   }
 
   /**
-   * The kubeconfig Wharf runs with: `KUBECONFIG` or `~/.kube/config`, else the pod's service account
+   * The kubeconfig Wharf runs with: `file`, else `KUBECONFIG` or `~/.kube/config`, else the pod's service account
    * (what `loadFromDefault` tries), and the namespace: the configured one, the context's, the pod's.
    */
-  static fromEnvironment(namespace: string): KubeApi {
+  static fromEnvironment(namespace: string, file = ''): KubeApi {
     const kc = new KubeConfig();
-    kc.loadFromDefault();
+    if (file) kc.loadFromFile(file);
+    else kc.loadFromDefault();
     if (!kc.getCurrentCluster()) {
       throw new Error('Scheduler.Driver = "kubernetes" needs a cluster: set KUBECONFIG to a kubeconfig file, or run the scheduler in a pod with a service account');
     }
