@@ -22,7 +22,8 @@ export const RouterConfigSchema = z.object({
   PublicPort: z.number().int().min(0).max(65535).default(0),
   /**
    * CIDRs instance addresses must lie in: the router proxies nowhere else (502 otherwise). The
-   * process driver gives loopback addresses; a Kubernetes install sets its pod CIDR.
+   * process driver gives loopback addresses; the Kubernetes driver gives Service cluster IPs, so a
+   * Kubernetes install sets its cluster's Service CIDR.
    */
   InstanceNetworks: z
     .array(z.string().refine(isCidr, 'must be a CIDR such as 127.0.0.0/8 or 10.42.0.0/16'))

@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { startFakeKubeApiServer, startFakeKubelet, type FakeKubeApiServer, type FakeKubelet, type PodFailure } from '@wharf/testing';
 import type { InstanceRecord } from '../../instances/instance.record';
 import { instanceRecordFixture } from '../../test-support/instance-record';
+import { KUBE_OBJECTS_FIXTURE } from '../../test-support/kube-objects';
 import type { LaunchPlan, Observation } from '../instance-driver';
 import { readRecord } from './instance-metadata';
 import { instanceObjects, objectName } from './instance-objects';
@@ -20,26 +21,7 @@ jest.setTimeout(60_000);
 beforeAll(() => Logger.overrideLogger(['error']));
 
 const NS = 'wharf';
-const OBJECTS: KubernetesDriverOptions['objects'] = {
-  launcherCommand: ['node', '/opt/wharf/launcher/dist/main.js'],
-  launcherPort: 8080,
-  serviceType: 'ClusterIP',
-  storageClass: '',
-  defaultVolumeSize: '1Gi',
-  gpuResource: 'nvidia.com/gpu',
-  gpuNodeSelector: {},
-  gpuTolerations: [],
-  cpuRequest: '100m',
-  cpuLimit: '1',
-  runAsUser: 10001,
-  platform: { namespace: '', router: { component: 'router' }, repository: { component: 'repository' }, scheduler: { component: 'scheduler' } },
-  repositoryPort: 8082,
-  schedulerPort: 8083,
-  egress: 'none',
-  imagePullSecrets: {},
-  stopGraceSeconds: 5,
-  startTimeoutSeconds: 300,
-};
+const OBJECTS = KUBE_OBJECTS_FIXTURE;
 
 const plan = async (r: InstanceRecord): Promise<LaunchPlan> => ({
   env: {

@@ -6,6 +6,7 @@ import { startFakeKubeApiServer, startFakeKubelet, type FakeKubeApiServer, type 
 import type { InstanceRecord } from '../../instances/instance.record';
 import { KubeSecretStore, secretKeyRef } from '../../secrets/kube-secret.store';
 import { instanceRecordFixture } from '../../test-support/instance-record';
+import { KUBE_OBJECTS_FIXTURE } from '../../test-support/kube-objects';
 import type { LaunchPlan } from '../instance-driver';
 import { LABELS, MANAGED_BY } from './instance-metadata';
 import { objectName } from './instance-objects';
@@ -50,26 +51,7 @@ const kubeConfig = () => {
 const newDriver = async () => {
   const d = new KubernetesDriver({
     api: new KubeApi(kubeConfig(), NS),
-    objects: {
-      launcherCommand: ['node', '/opt/wharf/launcher/dist/main.js'],
-      launcherPort: 8080,
-      serviceType: 'ClusterIP',
-      storageClass: '',
-      defaultVolumeSize: '1Gi',
-      gpuResource: 'nvidia.com/gpu',
-      gpuNodeSelector: {},
-      gpuTolerations: [],
-      cpuRequest: '100m',
-      cpuLimit: '1',
-      runAsUser: 10001,
-      platform: { namespace: '', router: { c: 'router' }, repository: { c: 'repository' }, scheduler: { c: 'scheduler' } },
-      repositoryPort: 8082,
-      schedulerPort: 8083,
-      egress: 'none',
-      imagePullSecrets: {},
-      stopGraceSeconds: 5,
-      startTimeoutSeconds: 300,
-    },
+    objects: KUBE_OBJECTS_FIXTURE,
     secretKeyRef,
     maxGpus: 0,
     pageSize: 100,
