@@ -1,4 +1,9 @@
 import { KubeConfig } from '@kubernetes/client-node';
+import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
+import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
+import { Secret } from 'kubernetes-models/v1/Secret';
+import { Service } from 'kubernetes-models/v1/Service';
 import { Logger } from '@nestjs/common';
 import { startFakeKubeApiServer, startFakeKubelet, type FakeKubeApiServer, type FakeKubelet, type PodFailure } from '@wharf/testing';
 import type { InstanceRecord } from '../../instances/instance.record';
@@ -157,6 +162,45 @@ describe('KubernetesDriver', () => {
     );
     const rec = readRecord(stored('deployments', r.id)!.metadata);
     expect(rec.ok && rec.record.warnings.sort()).toEqual(Array.from({ length: 10 }, (_, i) => `w${i}`).sort());
+  });
+
+  it('a create whose answer is lost (a timeout after the server made it) finds its Deployment and makes one instance', async () => {
+    const d = await newDriver();
+    const r = fresh();
+    const api = (d as unknown as { api: KubeApi }).api;
+    const real = api.apps.createNamespacedDeployment.bind(api.apps);
+    api.apps.createNamespacedDeployment = async (p) => {
+      await real(p);
+      throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+    };
+    try {
+      expect(await d.create(r, plan)).toMatchObject({ id: r.id, status: 'PROVISIONING' });
+    } finally {
+      api.apps.createNamespacedDeployment = real;
+    }
+    expect(kube.list('deployments', NS).filter((x) => x.metadata.labels?.['wharf.dev/instance'] === r.id)).toHaveLength(1);
+    // someone else's create of that id, lost the same way, is not taken for ours
+    const other = fresh();
+    await d.create(other, plan);
+    api.apps.createNamespacedDeployment = () => Promise.reject(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+    try {
+      await expect(d.create({ ...other, owner: { sub: 'svc:mallory', name: 'mallory' } }, plan)).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    } finally {
+      api.apps.createNamespacedDeployment = real;
+    }
+    expect((await d.get(other.id))!.owner.sub).toBe(other.owner.sub);
+  });
+
+  it('makes only objects that validate against the Kubernetes OpenAPI schema', async () => {
+    const d = await newDriver();
+    const r = fresh({ launch: { volumeMount: '/data', gpuCount: 1, env: [{ name: 'TOKEN', secret: 'payments', secretKey: 'stripe' }] } });
+    await d.create(r, plan);
+    const models = { deployments: Deployment, secrets: Secret, services: Service, networkpolicies: NetworkPolicy, persistentvolumeclaims: PersistentVolumeClaim };
+    for (const [kind, Model] of Object.entries(models)) {
+      const o = stored(kind, r.id);
+      expect(o).toBeDefined();
+      expect(() => new Model(o as never).validate()).not.toThrow();
+    }
   });
 
   it('a create that fails half-way leaves nothing behind', async () => {
