@@ -26,6 +26,8 @@ export interface KubeRequest {
   status?: number;
   /** The request carried the kubeconfig's bearer token (client-node does; kubectl over plain http sends none). */
   authenticated?: boolean;
+  /** The server's own time, in ms: from the request's arrival to the end of its response (a watch: its whole life; unset while it is open). */
+  ms?: number;
 }
 
 export interface FakeKubeOptions {
@@ -844,9 +846,13 @@ export async function startFakeKubeApiServer(options: FakeKubeOptions = {}): Pro
 
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    const arrived = performance.now();
     const record: KubeRequest = { method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams) };
     requests.push(record);
-    res.on('finish', () => (record.status = res.statusCode));
+    res.on('finish', () => {
+      record.status = res.statusCode;
+      record.ms = performance.now() - arrived;
+    });
     handle(req, res, record).catch((err: unknown) => {
       const e =
         err instanceof ApiError
