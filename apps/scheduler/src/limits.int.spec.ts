@@ -10,6 +10,13 @@ import { alice, ensureBuilt, launcherPids, startHarness, waitFor, type Harness, 
 
 jest.setTimeout(90_000);
 
+/** Instances whose launcher runs: local launcher processes, or pods of the fake cluster. */
+function launchers(h: Harness): number {
+  if (!h.cluster) return launcherPids(h.dataDir).length;
+  return h.cluster.kube.list('pods', h.cluster.namespace).filter((p) => !p.metadata.deletionTimestamp).length;
+}
+
+describe.each(['process', 'kubernetes'] as const)('limits with two replicas, %s driver', (driver) => {
 let h: Harness;
 let a: Replica;
 let b: Replica;
@@ -19,7 +26,7 @@ beforeAll(async () => {
   ensureBuilt();
   zipDir = mkdtempSync(path.join(os.tmpdir(), 'wharf-examples-'));
   const zip = await buildExample('hello', zipDir);
-  h = await startHarness();
+  h = await startHarness({ driver });
   await h.addApp('hello-1', zip);
   a = await h.startReplica({ WHARF_SCHEDULER_MAX_INSTANCES_FULL_ACCESS: '10' });
   b = await h.startReplica({ WHARF_SCHEDULER_MAX_INSTANCES_FULL_ACCESS: '10' });
@@ -27,7 +34,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await h?.close();
-  rmSync(zipDir, { recursive: true, force: true });
+  if (zipDir) rmSync(zipDir, { recursive: true, force: true });
 });
 
 it('answers one instance to 8 simultaneous creates with one idempotency key across two replicas', async () => {
@@ -35,9 +42,9 @@ it('answers one instance to 8 simultaneous creates with one idempotency key acro
   expect(new Set(results.map((r) => r.id)).size).toBe(1);
   const mine = await h.client.rpc(C.list, { limit: 50 }, alice);
   expect(mine.items.map((i) => i.id)).toEqual([results[0]!.id]);
-  await waitFor('one launcher', async () => launcherPids(h.dataDir).length, (n) => n === 1, 10_000);
+  await waitFor('one launcher', async () => launchers(h), (n) => n === 1, 10_000);
   await h.client.rpc(C.terminate, { id: results[0]!.id }, alice);
-  await waitFor('no launchers', async () => launcherPids(h.dataDir).length, (n) => n === 0, 10_000);
+  await waitFor('no launchers', async () => launchers(h), (n) => n === 0, 10_000);
 });
 
 it('gives exactly 10 of 20 simultaneous launches by one user across two replicas (JetStream KV compare-and-set)', async () => {
@@ -70,11 +77,12 @@ it('gives exactly 10 of 20 simultaneous launches by one user across two replicas
   });
 
   // Each one is real and has its own launcher.
-  await waitFor('10 launchers', async () => launcherPids(h.dataDir).length, (n) => n >= 10, 15_000);
+  await waitFor('10 launchers', async () => launchers(h), (n) => n >= 10, 15_000);
   await Promise.all(mine.items.map((i) => h.client.rpc(C.terminate, { id: i.id }, alice)));
   const after = await kv.get(leaseKey(alice.sub));
   expect((JSON.parse(Buffer.from(after!.value).toString()) as { leases: object }).leases).toEqual({});
   await kv.destroy();
   await nc.close();
-  await waitFor('no launchers', async () => launcherPids(h.dataDir).length, (n) => n === 0, 10_000);
+  await waitFor('no launchers', async () => launchers(h), (n) => n === 0, 10_000);
+});
 });
