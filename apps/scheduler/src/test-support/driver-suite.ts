@@ -16,7 +16,7 @@ const rpcError = (p: Promise<unknown>) => p.then(() => null, (e: unknown) => e a
  * a scheduler killed with -9. `traces(id)` says whether anything of an instance is left where the
  * driver keeps it (process: its folder and processes; Kubernetes: objects labelled with it).
  */
-export function driverSuite(driver: 'process' | 'kubernetes', traces: (h: Harness, id: string) => unknown[]): void {
+export function driverSuite(driver: 'process' | 'kubernetes', traces: (h: Harness, id: string) => Promise<unknown[]>): void {
   jest.setTimeout(90_000);
 
   let h: Harness;
@@ -28,7 +28,7 @@ export function driverSuite(driver: 'process' | 'kubernetes', traces: (h: Harnes
     ensureBuilt();
     zipDir = mkdtempSync(path.join(os.tmpdir(), 'wharf-suite-'));
     zips = await buildExamples(zipDir);
-    h = await startHarness({ driver });
+    h = await startHarness({ driver, external: true });
     const base = (await h.addApp('hello-1', zips.hello)).runtime;
     const withVolume = { runtime: { ...base, volumeMount: '/data', volumeSize: '1Gi' } };
     await h.addApp('hello-1', zips.hello, { overrides: withVolume });
@@ -94,9 +94,9 @@ export function driverSuite(driver: 'process' | 'kubernetes', traces: (h: Harnes
     expect(upgraded).toMatchObject({ appVersion: '1.1.0', status: 'PROVISIONING' });
     await h.untilStatus(inst.id, ['RUNNING'], 60_000);
     expect(JSON.parse((await waitFor('HTTP 200', () => body(inst.id, '/api'), (r) => r.status === 200)).body)).toMatchObject({ visits: 3 });
-    expect(traces(h, inst.id).length).toBeGreaterThan(0);
+    expect((await traces(h, inst.id)).length).toBeGreaterThan(0);
     expect(await h.client.rpc(C.terminate, { id: inst.id }, alice)).toMatchObject({ status: 'TERMINATED' });
-    await waitFor('nothing left', async () => traces(h, inst.id), (t) => t.length === 0, 15_000);
+    await waitFor('nothing left', () => traces(h, inst.id), (t) => t.length === 0, 15_000);
     expect((await rpcError(h.client.rpc(C.get, { id: inst.id }, alice)))?.code).toBe('NOT_FOUND');
   });
 
@@ -142,6 +142,6 @@ export function driverSuite(driver: 'process' | 'kubernetes', traces: (h: Harnes
     expect(adopted.address).toBe(running.address);
     expect((await waitFor('HTTP 200', () => body(inst.id), (r) => r.status === 200)).status).toBe(200);
     await h.client.rpc(C.terminate, { id: inst.id }, alice);
-    await waitFor('nothing left', async () => traces(h, inst.id), (t) => t.length === 0, 15_000);
+    await waitFor('nothing left', () => traces(h, inst.id), (t) => t.length === 0, 15_000);
   });
 }

@@ -152,7 +152,7 @@ export async function appVersionOf(id: string, zip: string, overrides: Partial<A
 }
 
 /** Serves `GET /internal/bundles/:id` like the repository's internal port: only with a valid instance token. */
-function startBundleServer(apps: FakeApps): Promise<{ url: string; server: http.Server; downloads: string[] }> {
+function startBundleServer(apps: FakeApps, advertise = '127.0.0.1'): Promise<{ url: string; server: http.Server; downloads: string[] }> {
   const downloads: string[] = [];
   const server = http.createServer((req, res) => {
     const m = /^\/internal\/bundles\/([^/?]+)$/.exec(req.url ?? '');
@@ -170,7 +170,7 @@ function startBundleServer(apps: FakeApps): Promise<{ url: string; server: http.
     else send();
   });
   return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`, server, downloads })),
+    server.listen(0, listenHost(advertise), () => resolve({ url: `http://${advertise}:${(server.address() as net.AddressInfo).port}`, server, downloads })),
   );
 }
 
@@ -185,6 +185,8 @@ export interface Replica {
 export interface Harness {
   /** The fake cluster (driver `kubernetes`), else null. */
   cluster: FakeWharfCluster | null;
+  /** The cluster the scheduler uses (the fake one, or WHARF_TEST_KUBECONFIG's), else null. */
+  kube: { kubeconfigPath: string; namespace: string } | null;
   nats: NatsServer;
   dataDir: string;
   bucket: string;
@@ -216,7 +218,29 @@ export interface HarnessOptions {
   driver?: 'process' | 'kubernetes';
   /** Chooses a failure for a new pod (kubernetes only). */
   fail?: FakeWharfClusterOptions['fail'];
+  /**
+   * `kubernetes` only: use the cluster of `WHARF_TEST_KUBECONFIG` when that is set, instead of a
+   * fake one (see EXTERNAL_CLUSTER). The driver suite does; specs that look inside the fake do not.
+   */
+  external?: boolean;
 }
+
+/**
+ * The driver suite against a cluster of your own (a real one, or `npm run fake-cluster`):
+ * `WHARF_TEST_KUBECONFIG` (its kubeconfig), `WHARF_TEST_KUBE_NAMESPACE` (default: the context's),
+ * `WHARF_TEST_ADVERTISE_HOST` (this machine's address as the pods reach it: the bundle server and
+ * the scheduler listen on every interface then; default 127.0.0.1), `WHARF_TEST_RUNTIME_IMAGE` (a
+ * runtime image with the launcher, from a registry the cluster pulls from). The test itself must
+ * reach Service cluster IPs (run it on a node or in a pod of the cluster).
+ */
+export const EXTERNAL_CLUSTER = {
+  kubeconfig: process.env.WHARF_TEST_KUBECONFIG ?? '',
+  namespace: process.env.WHARF_TEST_KUBE_NAMESPACE ?? '',
+  advertise: process.env.WHARF_TEST_ADVERTISE_HOST ?? '127.0.0.1',
+  image: process.env.WHARF_TEST_RUNTIME_IMAGE ?? '',
+};
+
+const listenHost = (advertise: string) => (advertise === '127.0.0.1' ? '127.0.0.1' : '0.0.0.0');
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   /** The instance as the router's lookup answers it (with its address). */
@@ -227,14 +251,28 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   };
   const nats = await startNatsServer();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'wharf-sched-'));
-  const cluster = options.driver === 'kubernetes' ? await startFakeWharfCluster({ fail: options.fail, stateDir: path.join(dataDir, 'cluster') }) : null;
-  const driverEnv: Record<string, string> = cluster
-    ? { WHARF_SCHEDULER_DRIVER: 'kubernetes', WHARF_SCHEDULER_KUBE_CONFIG: cluster.kubeconfigPath, WHARF_SCHEDULER_KUBE_NAMESPACE: cluster.namespace, WHARF_SCHEDULER_KUBE_STOP_GRACE_SECONDS: '3' }
+  const external = options.driver === 'kubernetes' && options.external && EXTERNAL_CLUSTER.kubeconfig ? EXTERNAL_CLUSTER : null;
+  const advertise = external?.advertise ?? '127.0.0.1';
+  const cluster = options.driver === 'kubernetes' && !external ? await startFakeWharfCluster({ fail: options.fail, stateDir: path.join(dataDir, 'cluster') }) : null;
+  const kube = cluster ? { kubeconfigPath: cluster.kubeconfigPath, namespace: cluster.namespace } : external ? { kubeconfigPath: external.kubeconfig, namespace: external.namespace } : null;
+  const driverEnv: Record<string, string> = kube
+    ? {
+        WHARF_SCHEDULER_DRIVER: 'kubernetes',
+        WHARF_SCHEDULER_KUBE_CONFIG: kube.kubeconfigPath,
+        WHARF_SCHEDULER_KUBE_NAMESPACE: kube.namespace,
+        WHARF_SCHEDULER_KUBE_STOP_GRACE_SECONDS: '3',
+        ...(external?.image
+          ? {
+              WHARF_SCHEDULER_RUNTIME_VERSIONS: `[{Name="python-3.11",Image=${JSON.stringify(external.image)},Default=true}]`,
+              WHARF_SCHEDULER_ALLOWED_REGISTRIES: JSON.stringify([external.image.split('/')[0]]),
+            }
+          : {}),
+      }
     : {};
   const bucket = uniqueId('leases');
   const queue = uniqueId('scheduler');
   const apps = new FakeApps();
-  const bundles = await startBundleServer(apps);
+  const bundles = await startBundleServer(apps, advertise);
 
   @Module({ imports: [NatsModule.forService(uniqueId('repository'), { NatsUrl: nats.url, RequestTimeoutMs: 8000, InternalSecret: SECRET })], controllers: [FakeRepositoryHandlers], providers: [{ provide: FakeApps, useValue: apps }] })
   class FakeRepositoryModule {}
@@ -255,7 +293,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     WHARF_PLATFORM_INTERNAL_SECRET: SECRET,
     WHARF_PLATFORM_REQUEST_TIMEOUT_MS: '8000',
     WHARF_PLATFORM_LOG_LEVEL: 'warn',
-    WHARF_SCHEDULER_PORT: String(port ?? (await freePort())),
+    ...(await (async () => {
+      const p = port ?? (await freePort());
+      return {
+        WHARF_SCHEDULER_PORT: String(p),
+        WHARF_SCHEDULER_HOST: listenHost(advertise),
+        WHARF_SCHEDULER_INTERNAL_URL: `http://${advertise}:${p}`,
+      };
+    })()),
     WHARF_SCHEDULER_LEASE_BUCKET: bucket,
     WHARF_SCHEDULER_REPOSITORY_URL: bundles.url,
     WHARF_SCHEDULER_RECONCILE_INTERVAL_MS: '300',
@@ -268,6 +313,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 
   const h: Harness = {
     cluster,
+    kube,
     nats,
     dataDir,
     bucket,
@@ -282,7 +328,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       const mod = await Test.createTestingModule({ imports: [SchedulerModule.forRoot(settings, { queue })] }).compile();
       const app = mod.createNestApplication({ logger: ['error', 'warn'] });
       await connectNats(app, { queue });
-      await app.listen(port, '127.0.0.1');
+      await app.listen(port, listenHost(advertise));
       const replica: Replica = { app, port, close: () => app.close() };
       replicas.push(replica);
       return replica;
