@@ -1,3 +1,5 @@
+import http from 'node:http';
+import https from 'node:https';
 import { AppsV1Api, CoreV1Api, KubeConfig, NetworkingV1Api, PatchStrategy, setHeaderOptions, Watch, type ConfigurationOptions } from '@kubernetes/client-node';
 import { conflict, invalid, notFound, unavailable, WharfError } from '@wharf/contracts';
 
@@ -41,6 +43,43 @@ export class KubeApi {
     }
     const ns = namespace || kc.getContextObject(kc.getCurrentContext())?.namespace || 'default';
     return new KubeApi(kc, ns);
+  }
+
+  /**
+   * One page of a list, as plain JSON (`GET <path>?labelSelector&limit&continue`), with the
+   * kubeconfig's credentials and TLS settings. The typed clients turn every object of a page into
+   * model classes first, which for the thousands of objects a cache fills with costs more CPU and
+   * garbage than everything else the driver does (the watch already reads plain JSON).
+   */
+  async listJson<T>(path: string, query: { labelSelector: string; limit: number; continue?: string }): Promise<T> {
+    const url = new URL(this.server.replace(/\/+$/, '') + path);
+    url.searchParams.set('labelSelector', query.labelSelector);
+    url.searchParams.set('limit', String(query.limit));
+    if (query.continue) url.searchParams.set('continue', query.continue);
+    const opts: https.RequestOptions = { method: 'GET', headers: { accept: 'application/json' } };
+    await this.kc.applyToHTTPSOptions(opts);
+    const request = url.protocol === 'https:' ? https.request : http.request;
+    return new Promise<T>((resolve, reject) => {
+      const req = request(url, opts, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300) {
+            try {
+              resolve(JSON.parse(text) as T);
+            } catch (e) {
+              reject(e instanceof Error ? e : new Error(String(e)));
+            }
+          } else reject(Object.assign(new Error(`HTTP ${status} listing ${path}`), { code: status, body: text }));
+        });
+      });
+      req.setTimeout(60_000, () => req.destroy(new Error(`no answer listing ${path} within 60 s`)));
+      req.on('error', reject);
+      req.end();
+    });
   }
 
   /** Options for a JSON merge patch (`application/merge-patch+json`). */

@@ -95,44 +95,32 @@ export class KubernetesDriver implements InstanceDriver {
     this.orphanGraceMs = o.orphanGraceMs ?? 60_000;
     this.unstartedGraceMs = o.unstartedGraceMs ?? 30_000;
     this.capabilities = { maxGpus: o.maxGpus, memoryWarning: null };
-    const { apps, core, networking } = this.api;
     const ns = this.ns;
     const selector = `${MANAGED_SELECTOR},${LABELS.instance}`;
-    const base = { api: this.api, labelSelector: selector, pageSize: o.pageSize };
-    this.deployments = new KubeCache<V1Deployment, DeploymentEntry>({
-      ...base,
-      resource: 'deployments',
-      path: `/apis/apps/v1/namespaces/${ns}/deployments`,
-      list: (limit, cont) => apps.listNamespacedDeployment({ namespace: ns, labelSelector: selector, limit, _continue: cont }) as Promise<CachePage<V1Deployment>>,
-      entry: deploymentEntry,
-      changed: (name, now, before) => this.deploymentChanged(name, now, before),
-    });
-    this.pods = new KubeCache<V1Pod, PodEntry>({
-      ...base,
-      resource: 'pods',
-      path: `/api/v1/namespaces/${ns}/pods`,
-      list: (limit, cont) => core.listNamespacedPod({ namespace: ns, labelSelector: selector, limit, _continue: cont }) as Promise<CachePage<V1Pod>>,
-      entry: podEntry,
-      changed: (name, now, before) => this.podChanged(name, now, before),
-    });
-    const part = (resource: Part, path: string, list: (limit: number, cont: string | undefined) => Promise<unknown>) =>
-      new KubeCache<{ metadata?: { name?: string; resourceVersion?: string } }, PartEntry>({
-        ...base,
+    const cache = <O extends { metadata?: { name?: string; resourceVersion?: string } }, E extends { rv: string }>(
+      resource: string,
+      path: string,
+      entry: (o: O) => E,
+      changed: (name: string, now: E | null, before: E | null) => void,
+    ) =>
+      new KubeCache<O, E>({
+        api: this.api,
+        labelSelector: selector,
+        pageSize: o.pageSize,
         resource,
         path,
-        list: list as (limit: number, cont: string | undefined) => Promise<CachePage<{ metadata?: { name?: string; resourceVersion?: string } }>>,
-        entry: partEntry,
-        changed: (_name, now, before) => this.mark((now ?? before)!.instance),
+        list: (limit, cont) => this.api.listJson<CachePage<O>>(path, { labelSelector: selector, limit, continue: cont }),
+        entry,
+        changed,
       });
+    this.deployments = cache('deployments', `/apis/apps/v1/namespaces/${ns}/deployments`, deploymentEntry, (n, now, before) => this.deploymentChanged(n, now, before));
+    this.pods = cache('pods', `/api/v1/namespaces/${ns}/pods`, podEntry, (n, now, before) => this.podChanged(n, now, before));
+    const part = (resource: Part, path: string) => cache(resource, path, partEntry, (_n, now, before: PartEntry | null) => this.mark((now ?? before)!.instance));
     this.parts = {
-      secrets: part('secrets', `/api/v1/namespaces/${ns}/secrets`, (limit, cont) => core.listNamespacedSecret({ namespace: ns, labelSelector: selector, limit, _continue: cont })),
-      services: part('services', `/api/v1/namespaces/${ns}/services`, (limit, cont) => core.listNamespacedService({ namespace: ns, labelSelector: selector, limit, _continue: cont })),
-      networkpolicies: part('networkpolicies', `/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies`, (limit, cont) =>
-        networking.listNamespacedNetworkPolicy({ namespace: ns, labelSelector: selector, limit, _continue: cont }),
-      ),
-      persistentvolumeclaims: part('persistentvolumeclaims', `/api/v1/namespaces/${ns}/persistentvolumeclaims`, (limit, cont) =>
-        core.listNamespacedPersistentVolumeClaim({ namespace: ns, labelSelector: selector, limit, _continue: cont }),
-      ),
+      secrets: part('secrets', `/api/v1/namespaces/${ns}/secrets`),
+      services: part('services', `/api/v1/namespaces/${ns}/services`),
+      networkpolicies: part('networkpolicies', `/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies`),
+      persistentvolumeclaims: part('persistentvolumeclaims', `/api/v1/namespaces/${ns}/persistentvolumeclaims`),
     };
   }
 
