@@ -53,13 +53,16 @@ export function createDriver(settings: SchedulerSettings): InstanceDriver {
         serviceType: s.KubeServiceType,
         storageClass: s.KubeStorageClass,
         defaultVolumeSize: s.DefaultVolumeSize,
-        gpuResource: s.KubeGpuResource,
-        gpuNodeSelector: s.KubeGpuNodeSelector,
-        gpuTolerations: s.KubeGpuTolerations.map((t) => ({
-          ...(t.Key ? { key: t.Key } : {}),
-          operator: t.Operator,
-          ...(t.Value ? { value: t.Value } : {}),
-          ...(t.Effect ? { effect: t.Effect } : {}),
+        gpuTypes: s.GpuTypes.map((g) => ({
+          name: g.Name,
+          resource: g.Resource,
+          nodeSelector: g.NodeSelector,
+          tolerations: g.Tolerations.map((t) => ({
+            ...(t.Key ? { key: t.Key } : {}),
+            operator: t.Operator,
+            ...(t.Value ? { value: t.Value } : {}),
+            ...(t.Effect ? { effect: t.Effect } : {}),
+          })),
         })),
         cpuRequest: s.DefaultCpuRequest,
         cpuLimit: s.DefaultCpuLimit,

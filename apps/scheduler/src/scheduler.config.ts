@@ -130,19 +130,31 @@ export const SchedulerConfigSchema = z
     /** Kubernetes driver: the CPU request of every instance, and its limit (empty = none). */
     DefaultCpuRequest: cpu.default('100m'),
     DefaultCpuLimit: z.union([z.literal(''), cpu]).default('2'),
-    /** Kubernetes driver: the extended resource GPUs are requested as, and where GPU pods may go. */
-    KubeGpuResource: z.string().min(1).default('nvidia.com/gpu'),
-    KubeGpuNodeSelector: z.record(z.string(), z.string()).default({}),
-    KubeGpuTolerations: z
+    /**
+     * Kubernetes driver: the kinds of GPU instances may ask for (`[Runtime] GPUType` in app.toml;
+     * the first when an app names none): the extended resource they are requested as, and the
+     * node selector and tolerations that put a pod on a node with that GPU.
+     */
+    GpuTypes: z
       .array(
         z.strictObject({
-          Key: z.string().default(''),
-          Operator: z.enum(['Exists', 'Equal']).default('Exists'),
-          Value: z.string().default(''),
-          Effect: z.enum(['', 'NoSchedule', 'PreferNoSchedule', 'NoExecute']).default(''),
+          Name: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be lower-case letters, digits, "-" or "." (e.g. a100)'),
+          Resource: z.string().min(1).default('nvidia.com/gpu'),
+          NodeSelector: z.record(z.string(), z.string()).default({}),
+          Tolerations: z
+            .array(
+              z.strictObject({
+                Key: z.string().default(''),
+                Operator: z.enum(['Exists', 'Equal']).default('Exists'),
+                Value: z.string().default(''),
+                Effect: z.enum(['', 'NoSchedule', 'PreferNoSchedule', 'NoExecute']).default(''),
+              }),
+            )
+            .default([{ Key: 'nvidia.com/gpu', Operator: 'Exists', Value: '', Effect: 'NoSchedule' }]),
         }),
       )
-      .default([{ Key: 'nvidia.com/gpu', Operator: 'Exists', Value: '', Effect: 'NoSchedule' }]),
+      .min(1, 'configure at least one GPU type (or leave GpuTypes out for the default)')
+      .default([{ Name: 'nvidia', Resource: 'nvidia.com/gpu', NodeSelector: {}, Tolerations: [{ Key: 'nvidia.com/gpu', Operator: 'Exists', Value: '', Effect: 'NoSchedule' }] }]),
     /** Kubernetes driver: the uid (and gid) the launcher and the app run as. */
     KubeRunAsUser: z.number().int().min(1).default(10001),
     /** Kubernetes driver: image pull secrets by registry or repository prefix of AllowedRegistries, e.g. `{ "ghcr.io/acme" = "acme-pull" }`. */
@@ -173,6 +185,11 @@ export const SchedulerConfigSchema = z
         message: `exactly one runtime version must have Default = true (found ${defaults.length}: ${defaults.map((r) => r.Name).join(', ') || 'none'})`,
       });
     }
+    const gpuNames = new Set<string>();
+    c.GpuTypes.forEach((g, i) => {
+      if (gpuNames.has(g.Name)) ctx.addIssue({ code: 'custom', path: ['GpuTypes', i, 'Name'], message: `duplicate GPU type ${g.Name}` });
+      gpuNames.add(g.Name);
+    });
     const seen = new Set<string>();
     c.RuntimeVersions.forEach((r, i) => {
       if (seen.has(r.Name)) ctx.addIssue({ code: 'custom', path: ['RuntimeVersions', i, 'Name'], message: `duplicate runtime name ${r.Name}` });

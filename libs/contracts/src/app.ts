@@ -16,6 +16,8 @@ export const RuntimeSpecSchema = z.object({
   volumeMount: z.string().nullable(),
   volumeSize: QuantitySchema.nullable(),
   gpuCount: z.number().int().min(0),
+  /** `[Runtime] GPUType`; absent in app versions imported before it existed. */
+  gpuType: z.string().nullable().default(null),
 });
 export type RuntimeSpec = z.infer<typeof RuntimeSpecSchema>;
 

@@ -36,6 +36,7 @@ MemoryReservation = "256Mi"
 VolumeMount = "/data"          # optional persistent volume
 VolumeSize = "1Gi"
 GPUCount = 1
+GPUType = "a100"
 
 [[Env]]
 Name = "GREETING"
@@ -66,6 +67,7 @@ describe('parseManifest', () => {
         volumeMount: '/data',
         volumeSize: '1Gi',
         gpuCount: 1,
+        gpuType: 'a100',
       },
       env: [
         { name: 'GREETING', value: 'hi' },
@@ -92,7 +94,7 @@ describe('parseManifest', () => {
         memoryReservation: null,
         volumeMount: null,
         volumeSize: null,
-        gpuCount: 0,
+        gpuCount: 0, gpuType: null,
       },
       env: [],
     });
@@ -115,6 +117,7 @@ Keywords = ["", "ok"]
 Module = "hello-app"
 MemoryLimit = "lots"
 GPUCount = -1
+GPUType = "A100"
 
 [[Env]]
 Name = "1X"
@@ -133,6 +136,8 @@ Name = "WHARF_URL"
       { path: 'Runtime.Module', message: expect.stringMatching(/Python module name/) },
       { path: 'Runtime.MemoryLimit', message: 'must be a quantity such as 512Mi or 1Gi' },
       { path: 'Runtime.GPUCount', message: 'must be 0 or more' },
+      { path: 'Runtime.GPUType', message: expect.stringMatching(/lower-case letters/) },
+      { path: 'Runtime.GPUType', message: expect.stringMatching(/GPUCount is not 1 or more/) },
       { path: 'Env[0].Name', message: expect.stringMatching(/letters, digits and underscores/) },
       { path: 'Env[1].Name', message: expect.stringMatching(/reserved for the platform/) },
       { path: 'Env[1]', message: 'needs a Value, or a Secret and a SecretKey' },

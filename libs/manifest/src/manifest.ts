@@ -164,6 +164,11 @@ const runtimeShape = {
     .int({ message: 'must be a whole number' })
     .min(0, { message: 'must be 0 or more' })
     .optional(),
+  /** Which kind of GPU (a name the platform's `Scheduler.GpuTypes` offers, e.g. "a100"); the platform's first when absent. */
+  GPUType: text()
+    .max(63, { message: 'must be at most 63 characters' })
+    .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { message: 'must be lower-case letters, digits, "-" or "." (e.g. "a100")' })
+    .optional(),
 };
 
 const envShape = {
@@ -268,6 +273,9 @@ function crossFieldProblems(doc: Record<string, unknown>): Problem[] {
       });
     }
   }
+  if (rt.GPUType !== undefined && !(typeof rt.GPUCount === 'number' && rt.GPUCount > 0)) {
+    problems.push({ path: 'Runtime.GPUType', message: 'is set, but GPUCount is not 1 or more: ask for GPUs with GPUCount, or remove GPUType' });
+  }
   if (rt.VolumeMount !== undefined && rt.VolumeSize === undefined) {
     problems.push({ path: 'Runtime.VolumeSize', message: 'is required when VolumeMount is set (e.g. VolumeSize = "1Gi")' });
   }
@@ -370,6 +378,7 @@ export function parseManifest(text: string): Manifest {
       volumeMount: rt.VolumeMount ?? null,
       volumeSize: rt.VolumeSize ?? null,
       gpuCount: rt.GPUCount ?? 0,
+      gpuType: rt.GPUType ?? null,
     },
     env: env.map(
       (e): EnvSpec =>

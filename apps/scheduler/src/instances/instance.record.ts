@@ -47,6 +47,8 @@ export const InstanceRecordSchema = z.object({
     memoryLimitBytes: z.number().int().positive(),
     memoryReservationBytes: z.number().int().min(0).nullable(),
     gpuCount: z.number().int().min(0),
+    /** The GPU type of `Scheduler.GpuTypes` (null without GPUs; absent in records made before types). */
+    gpuType: z.string().nullable().optional(),
     volumeMount: z.string().nullable(),
     /** The volume's size (`VolumeSize`, a Kubernetes quantity); absent in records made before it was kept. */
     volumeSize: z.string().nullable().optional(),

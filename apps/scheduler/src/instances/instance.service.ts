@@ -227,7 +227,7 @@ export class InstanceService {
   /** Everything a launch of `app` on `runtime` needs, checked: resources against ceilings, env names, secrets present. */
   private async launchSpec(app: AppVersion, runtime: ResolvedRuntime): Promise<InstanceRecord['launch']> {
     const res = resolveResources(
-      { memoryLimit: app.runtime.memoryLimit, memoryReservation: app.runtime.memoryReservation, gpuCount: app.runtime.gpuCount },
+      { memoryLimit: app.runtime.memoryLimit, memoryReservation: app.runtime.memoryReservation, gpuCount: app.runtime.gpuCount, gpuType: app.runtime.gpuType },
       this.cfg,
       { name: this.driver.name, maxGpus: this.driver.capabilities.maxGpus },
     );
@@ -242,6 +242,7 @@ export class InstanceService {
       memoryLimitBytes: res.memoryLimitBytes,
       memoryReservationBytes: res.memoryReservationBytes,
       gpuCount: res.gpuCount,
+      gpuType: res.gpuType,
       volumeMount: app.runtime.volumeMount,
       volumeSize: app.runtime.volumeSize,
       env: app.env,

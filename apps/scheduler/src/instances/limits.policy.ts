@@ -9,6 +9,7 @@ export interface LimitSettings {
   MaxMemoryLimit: string;
   MaxMemoryReservation: string;
   MaxGpus: number;
+  GpuTypes: { Name: string }[];
 }
 
 /** How many live instances the caller may have; null = unlimited (a configured 0). */
@@ -25,6 +26,7 @@ export interface ResourceRequest {
   memoryLimit: string | null;
   memoryReservation: string | null;
   gpuCount: number;
+  gpuType: string | null;
 }
 
 /**
@@ -35,7 +37,7 @@ export function resolveResources(
   req: ResourceRequest,
   s: LimitSettings,
   driver: { name: string; maxGpus: number },
-): { memoryLimitBytes: number; memoryReservationBytes: number | null; gpuCount: number } {
+): { memoryLimitBytes: number; memoryReservationBytes: number | null; gpuCount: number; gpuType: string | null } {
   const limit = parseQuantity(req.memoryLimit ?? s.DefaultMemoryLimit);
   const maxLimit = parseQuantity(s.MaxMemoryLimit);
   if (limit > maxLimit) {
@@ -69,5 +71,17 @@ export function resolveResources(
       allowed: maxGpus,
     });
   }
-  return { memoryLimitBytes: limit, memoryReservationBytes: reservation, gpuCount: req.gpuCount };
+  let gpuType: string | null = null;
+  if (req.gpuCount > 0) {
+    const offered = s.GpuTypes.map((g) => g.Name);
+    gpuType = req.gpuType ?? offered[0] ?? null;
+    if (gpuType === null || !offered.includes(gpuType)) {
+      throw invalid(`the app asks for GPUs of type ${req.gpuType}; this platform offers ${offered.join(', ') || 'none'} (Scheduler.GpuTypes)`, {
+        limit: 'GpuTypes',
+        requested: req.gpuType,
+        allowed: offered,
+      });
+    }
+  }
+  return { memoryLimitBytes: limit, memoryReservationBytes: reservation, gpuCount: req.gpuCount, gpuType };
 }

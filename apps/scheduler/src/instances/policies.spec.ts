@@ -34,6 +34,7 @@ const limits: LimitSettings = {
   MaxMemoryLimit: '4Gi',
   MaxMemoryReservation: '2Gi',
   MaxGpus: 2,
+  GpuTypes: [{ Name: 't4' }, { Name: 'a100' }],
 };
 
 describe('limits', () => {
@@ -44,14 +45,23 @@ describe('limits', () => {
   });
   it('applies defaults and ceilings', () => {
     const process = { name: 'process', maxGpus: 0 };
-    expect(resolveResources({ memoryLimit: null, memoryReservation: null, gpuCount: 0 }, limits, process)).toEqual({
+    expect(resolveResources({ memoryLimit: null, memoryReservation: null, gpuCount: 0, gpuType: null }, limits, process)).toEqual({
       memoryLimitBytes: 512 * 2 ** 20,
       memoryReservationBytes: null,
       gpuCount: 0,
+      gpuType: null,
     });
-    expect(() => resolveResources({ memoryLimit: '8Gi', memoryReservation: null, gpuCount: 0 }, limits, process)).toThrow(/at most 4Gi \(Scheduler\.MaxMemoryLimit\)/);
-    expect(() => resolveResources({ memoryLimit: '4Gi', memoryReservation: '3Gi', gpuCount: 0 }, limits, process)).toThrow(/MaxMemoryReservation/);
-    expect(() => resolveResources({ memoryLimit: null, memoryReservation: null, gpuCount: 1 }, limits, process)).toThrow(/process driver runs instances without GPUs/);
-    expect(() => resolveResources({ memoryLimit: null, memoryReservation: null, gpuCount: 3 }, limits, { name: 'kubernetes', maxGpus: 8 })).toThrow(/at most 2 \(Scheduler\.MaxGpus\)/);
+    expect(() => resolveResources({ memoryLimit: '8Gi', memoryReservation: null, gpuCount: 0, gpuType: null }, limits, process)).toThrow(/at most 4Gi \(Scheduler\.MaxMemoryLimit\)/);
+    expect(() => resolveResources({ memoryLimit: '4Gi', memoryReservation: '3Gi', gpuCount: 0, gpuType: null }, limits, process)).toThrow(/MaxMemoryReservation/);
+    expect(() => resolveResources({ memoryLimit: null, memoryReservation: null, gpuCount: 1, gpuType: null }, limits, process)).toThrow(/process driver runs instances without GPUs/);
+    expect(() => resolveResources({ memoryLimit: null, memoryReservation: null, gpuCount: 3, gpuType: null }, limits, { name: 'kubernetes', maxGpus: 8 })).toThrow(/at most 2 \(Scheduler\.MaxGpus\)/);
+  });
+  it('gives GPUs of the type the app names, or the first offered; refuses a type not offered, naming those that are', () => {
+    const kube = { name: 'kubernetes', maxGpus: 8 };
+    expect(resolveResources({ memoryLimit: null, memoryReservation: null, gpuCount: 1, gpuType: 'a100' }, limits, kube)).toMatchObject({ gpuCount: 1, gpuType: 'a100' });
+    expect(resolveResources({ memoryLimit: null, memoryReservation: null, gpuCount: 1, gpuType: null }, limits, kube)).toMatchObject({ gpuType: 't4' });
+    expect(() => resolveResources({ memoryLimit: null, memoryReservation: null, gpuCount: 1, gpuType: 'h100' }, limits, kube)).toThrow(
+      'the app asks for GPUs of type h100; this platform offers t4, a100 (Scheduler.GpuTypes)',
+    );
   });
 });

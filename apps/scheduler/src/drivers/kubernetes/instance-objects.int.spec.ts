@@ -21,9 +21,10 @@ const SETTINGS: InstanceObjectSettings = {
   serviceType: 'ClusterIP',
   storageClass: 'fast',
   defaultVolumeSize: '1Gi',
-  gpuResource: 'nvidia.com/gpu',
-  gpuNodeSelector: { 'wharf.dev/gpu': 'a100' },
-  gpuTolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
+  gpuTypes: [
+    { name: 't4', resource: 'nvidia.com/gpu', nodeSelector: { 'wharf.dev/gpu': 't4' }, tolerations: [] },
+    { name: 'a100', resource: 'nvidia.com/gpu', nodeSelector: { 'wharf.dev/gpu': 'a100' }, tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }] },
+  ],
   cpuRequest: '100m',
   cpuLimit: '2',
   runAsUser: 10001,
@@ -51,6 +52,7 @@ const record = instanceRecordFixture({
     memoryLimitBytes: 536870912,
     memoryReservationBytes: 268435456,
     gpuCount: 1,
+    gpuType: 'a100',
     volumeMount: '/data',
     volumeSize: '2Gi',
   },
@@ -114,6 +116,9 @@ describe("an instance's Kubernetes objects, created through client-node on the f
       enableServiceLinks: false,
       securityContext: { runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: 'RuntimeDefault' } },
       imagePullSecrets: [{ name: 'acme-pull' }], // the longest matching registry prefix
+      // the GPU type's node and tolerations
+      nodeSelector: { 'wharf.dev/gpu': 'a100' },
+      tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
     });
     expect(pod.containers[0]).toMatchObject({
       securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },

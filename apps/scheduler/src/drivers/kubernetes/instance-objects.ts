@@ -38,10 +38,8 @@ export interface InstanceObjectSettings {
   storageClass: string;
   /** Used when a record predates VolumeSize. */
   defaultVolumeSize: string;
-  /** The extended resource GPUs are requested as, and where pods with GPUs may go. */
-  gpuResource: string;
-  gpuNodeSelector: Record<string, string>;
-  gpuTolerations: V1Toleration[];
+  /** The GPU types by name (the first one for records without a type): the extended resource, and where pods with such GPUs may go. */
+  gpuTypes: GpuTypeSettings[];
   cpuRequest: string;
   /** '' = no CPU limit. */
   cpuLimit: string;
@@ -64,6 +62,13 @@ export interface InstanceObjectSettings {
   /** SIGTERM → SIGKILL grace of the pod (the launcher stops the app within it). */
   stopGraceSeconds: number;
   startTimeoutSeconds: number;
+}
+
+export interface GpuTypeSettings {
+  name: string;
+  resource: string;
+  nodeSelector: Record<string, string>;
+  tolerations: V1Toleration[];
 }
 
 export interface InstanceObjects {
@@ -131,9 +136,11 @@ export function instanceObjects(input: InstanceObjectInput, s: InstanceObjectSet
   const memory = String(r.launch.memoryLimitBytes);
   const requests: Record<string, string> = { cpu: s.cpuRequest, memory: String(r.launch.memoryReservationBytes ?? r.launch.memoryLimitBytes) };
   const limits: Record<string, string> = { memory, ...(s.cpuLimit ? { cpu: s.cpuLimit } : {}) };
-  if (r.launch.gpuCount > 0) {
-    requests[s.gpuResource] = String(r.launch.gpuCount);
-    limits[s.gpuResource] = String(r.launch.gpuCount);
+  const gpu = r.launch.gpuCount > 0 ? (s.gpuTypes.find((g) => g.name === r.launch.gpuType) ?? s.gpuTypes[0]) : undefined;
+  if (r.launch.gpuCount > 0 && !gpu) throw new Error(`instance ${r.id} asks for GPUs, and no GPU type is configured (Scheduler.GpuTypes)`);
+  if (gpu) {
+    requests[gpu.resource] = String(r.launch.gpuCount);
+    limits[gpu.resource] = String(r.launch.gpuCount);
   }
   const pullSecret = Object.entries(s.imagePullSecrets)
     .filter(([prefix]) => r.launch.image === prefix || r.launch.image.startsWith(`${prefix.replace(/\/+$/, '')}/`))
@@ -157,8 +164,8 @@ export function instanceObjects(input: InstanceObjectInput, s: InstanceObjectSet
           terminationGracePeriodSeconds: s.stopGraceSeconds,
           securityContext: { runAsNonRoot: true, runAsUser: s.runAsUser, runAsGroup: s.runAsUser, fsGroup: s.runAsUser, seccompProfile: { type: 'RuntimeDefault' } },
           ...(pullSecret ? { imagePullSecrets: [{ name: pullSecret }] } : {}),
-          ...(r.launch.gpuCount > 0 && Object.keys(s.gpuNodeSelector).length ? { nodeSelector: s.gpuNodeSelector } : {}),
-          ...(r.launch.gpuCount > 0 && s.gpuTolerations.length ? { tolerations: s.gpuTolerations } : {}),
+          ...(gpu && Object.keys(gpu.nodeSelector).length ? { nodeSelector: gpu.nodeSelector } : {}),
+          ...(gpu && gpu.tolerations.length ? { tolerations: gpu.tolerations } : {}),
           containers: [
             {
               name: 'launcher',
