@@ -339,14 +339,15 @@ export class KubernetesDriver implements InstanceDriver {
   /** A create that failed half-way: delete its Deployment, which takes whatever it owns with it. */
   private async undoCreate(id: string): Promise<void> {
     this.terminating.add(id);
+    // Marked first, so that no replica reports (or starts) an instance that was never announced.
+    await this.update(id, (r) => (r.status === 'TERMINATED' ? null : { ...r, status: 'TERMINATED', statusReason: 'terminating' })).catch(() => null);
     try {
       await this.api.apps.deleteNamespacedDeployment({ name: objectName(id), namespace: this.ns, propagationPolicy: 'Background' });
       this.deployments.forget(objectName(id));
     } catch (e) {
       if (isNotFound(e)) return;
-      // Left for reconcile: mark it terminated so that it is finished, never started.
+      // Left for reconcile, which finishes a termination it finds marked.
       this.log.warn(`could not delete the Deployment of failed create ${id}: ${message(e)}`);
-      await this.update(id, (r) => ({ ...r, status: 'TERMINATED', statusReason: 'terminating' })).catch(() => null);
     } finally {
       setTimeout(() => this.terminating.delete(id), 60_000).unref();
     }
