@@ -551,9 +551,27 @@ export class KubernetesDriver implements InstanceDriver {
   private async repairParts(e: DeploymentEntry, r: InstanceRecord): Promise<boolean> {
     if (!this.caches.every((c) => c.lastError === null)) return false;
     const name = e.name;
-    const has = (p: Part) => this.parts[p].get(name) !== undefined;
-    const needs = r.launch.volumeMount !== null;
-    if (!has('secrets') || (needs && !has('persistentvolumeclaims'))) {
+    const ns = this.ns;
+    const read: Record<Part, () => Promise<unknown>> = {
+      secrets: () => this.api.core.readNamespacedSecret({ name, namespace: ns }),
+      services: () => this.api.core.readNamespacedService({ name, namespace: ns }),
+      networkpolicies: () => this.api.networking.readNamespacedNetworkPolicy({ name, namespace: ns }),
+      persistentvolumeclaims: () => this.api.core.readNamespacedPersistentVolumeClaim({ name, namespace: ns }),
+    };
+    // Not in the cache is not yet gone: a watch may be a moment behind this replica's own writes
+    // or another replica's. Gone is what the API server answers 404 for.
+    const missing = new Set<Part>();
+    for (const p of PARTS) {
+      if (this.parts[p].get(name) !== undefined || (p === 'persistentvolumeclaims' && r.launch.volumeMount === null)) continue;
+      try {
+        await read[p]();
+      } catch (x) {
+        if (!isNotFound(x)) throw x;
+        missing.add(p);
+      }
+    }
+    const has = (p: Part) => !missing.has(p);
+    if (!has('secrets') || !has('persistentvolumeclaims')) {
       this.log.warn(`instance ${r.id}: its ${has('secrets') ? 'volume claim' : 'Secret'} was deleted; starting it again`);
       return true;
     }
