@@ -43,6 +43,8 @@ export interface KubeCacheOptions<O extends KubeMeta, E extends { rv: string }> 
 export class KubeCache<O extends KubeMeta, E extends { rv: string }> {
   private readonly log: Logger;
   private readonly items = new Map<string, E>();
+  /** Objects the driver deleted (forget), by the resourceVersion they had: older events about them are stale. */
+  private readonly tombstones = new Map<string, string>();
   private rv = '';
   private abort: AbortController | null = null;
   private closed = false;
@@ -100,6 +102,7 @@ export class KubeCache<O extends KubeMeta, E extends { rv: string }> {
   forget(name: string): void {
     const before = this.items.get(name);
     if (!before) return;
+    this.tombstones.set(name, before.rv);
     this.items.delete(name);
     this.o.changed(name, null, before);
   }
@@ -129,6 +132,7 @@ export class KubeCache<O extends KubeMeta, E extends { rv: string }> {
       this.o.changed(name, null, before);
     }
     this.rv = rv;
+    this.tombstones.clear();
     this.lastContact = Date.now();
     this.lastError = null;
   }
@@ -149,9 +153,16 @@ export class KubeCache<O extends KubeMeta, E extends { rv: string }> {
       if (type === 'BOOKMARK') return;
       const name = obj.metadata?.name;
       if (!name) return;
+      const tomb = this.tombstones.get(name);
+      if (tomb !== undefined && (type === 'DELETED' || !newer(obj.metadata?.resourceVersion ?? '', tomb))) {
+        // the watch catching up on an object the driver already deleted
+        if (type === 'DELETED') this.tombstones.delete(name);
+        return;
+      }
       const before = this.items.get(name) ?? null;
       if (type === 'DELETED') {
-        if (!before) return;
+        // no entry, or one newer than this deletion (the object was made again since)
+        if (!before || (rv && newer(before.rv, rv))) return;
         this.items.delete(name);
         this.o.changed(name, null, before);
         return;
