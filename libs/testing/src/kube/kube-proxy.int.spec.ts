@@ -4,23 +4,8 @@ import { AppsV1Api, CoreV1Api, KubeConfig, type V1Deployment, type V1Service } f
 import { rec } from './json';
 import { startFakeKubeApiServer, type FakeKubeApiServer } from './fake-apiserver';
 import { startFakeKubelet, type FakeKubelet } from './kubelet';
+import { until } from './until';
 
-function until<T>(get: () => T | undefined | false | Promise<T | undefined | false>, what: string, ms = 8000): Promise<T> {
-  const start = Date.now();
-  return new Promise((ok, ko) => {
-    const tick = async () => {
-      try {
-        const v = await get();
-        if (v !== undefined && v !== false) return ok(v);
-      } catch {
-        // retry
-      }
-      if (Date.now() - start > ms) return ko(new Error(`timed out waiting for ${what}`));
-      setTimeout(() => void tick(), 20);
-    };
-    void tick();
-  });
-}
 
 /**
  * `/` answers the pod's name, `/ready` 200 until `/unready` is asked, and an `Upgrade: echo`

@@ -5,6 +5,7 @@ import { AppsV1Api, CoreV1Api, KubeConfig, Log, type V1Container, type V1Deploym
 import { kubeBinaries, type KubeBinaries } from './binaries';
 import { startFakeKubeApiServer, type FakeKubeApiServer, type KubeObject } from './fake-apiserver';
 import { FAKE_KUBELET_PORTS_ANNOTATION, startFakeKubelet, type FakeKubelet, type PodFailure } from './kubelet';
+import { until } from './until';
 
 function deployment(name: string, extra: { image?: string; container?: V1Container } = {}): V1Deployment {
   return {
@@ -19,22 +20,6 @@ function deployment(name: string, extra: { image?: string; container?: V1Contain
   };
 }
 
-function until<T>(get: () => T | undefined | false | Promise<T | undefined | false>, what: string, ms = 8000): Promise<T> {
-  const start = Date.now();
-  return new Promise((ok, ko) => {
-    const tick = async () => {
-      try {
-        const v = await get();
-        if (v !== undefined && v !== false) return ok(v);
-      } catch {
-        // retry
-      }
-      if (Date.now() - start > ms) return ko(new Error(`timed out waiting for ${what}`));
-      setTimeout(() => void tick(), 20);
-    };
-    void tick();
-  });
-}
 
 /** A tiny HTTP server: `/ready` answers 200, `/` answers the secret it was given; it logs to stdout and stderr. */
 const SERVER = `

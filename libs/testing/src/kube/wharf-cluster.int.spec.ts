@@ -8,6 +8,7 @@ import { buildBundle } from '../bundle-builder';
 import { rec } from './json';
 import type { KubeObject } from './fake-apiserver';
 import { DEFAULT_LAUNCHER_COMMAND, startFakeWharfCluster, type FakeWharfCluster } from './wharf-cluster';
+import { until as waitUntil } from './until';
 
 jest.setTimeout(30_000);
 
@@ -33,22 +34,7 @@ class H(BaseHTTPRequestHandler):
 ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), H).serve_forever()
 `;
 
-function until<T>(get: () => T | undefined | false | Promise<T | undefined | false>, what: string, ms = 15_000): Promise<T> {
-  const start = Date.now();
-  return new Promise((ok, ko) => {
-    const tick = async () => {
-      try {
-        const v = await get();
-        if (v !== undefined && v !== false) return ok(v);
-      } catch {
-        // retry
-      }
-      if (Date.now() - start > ms) return ko(new Error(`timed out waiting for ${what}`));
-      setTimeout(() => void tick(), 50);
-    };
-    void tick();
-  });
-}
+const until = <T>(get: () => T | undefined | false | Promise<T | undefined | false>, what: string, ms = 15_000) => waitUntil(get, what, ms, 50);
 
 /** A GET on a new connection: status and body, or the connection error's code. */
 function get(host: string, port: number): Promise<{ status: number; body: string } | string> {
