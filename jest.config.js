@@ -21,7 +21,7 @@ const common = {
   transform: { '^.+\\.(t|m?j)s$': swc },
   transformIgnorePatterns: [`/node_modules/\\.pnpm/(?!(${esm.join('|')})@)`],
   moduleNameMapper: { '^@wharf/([a-z-]+)$': '<rootDir>/libs/$1/src', '^@wharf/([a-z-]+)/([a-z-]+)$': '<rootDir>/libs/$1/src/$2' },
-  roots: ['apps', 'libs', 'bench', 'examples'].filter((d) => fs.existsSync(path.join(__dirname, d))).map((d) => `<rootDir>/${d}`),
+  roots: ['apps', 'libs', 'bench', 'examples', 'deploy'].filter((d) => fs.existsSync(path.join(__dirname, d))).map((d) => `<rootDir>/${d}`),
   modulePathIgnorePatterns: ['<rootDir>/.*/dist/'],
 };
 module.exports = {
