@@ -40,7 +40,7 @@ export const TagSchema = z.object({
   description: z.string().max(2000),
   visitorRoles: z.array(RoleSchema),
   createdAt: z.string(),
-});
+}).meta({ id: 'Tag' });
 export type Tag = z.infer<typeof TagSchema>;
 /** A tag on an app version; its visitor roles tell who, besides full-access users, may open ALL_USERS instances of it. */
 export const TagRefSchema = TagSchema.pick({ name: true, title: true, color: true, visitorRoles: true });
@@ -69,14 +69,16 @@ export const AppVersionSchema = z.object({
   hasIcon: z.boolean(),
   screenshotCount: z.number().int(),
   createdAt: z.string(),
-});
+}).meta({ id: 'AppVersion' });
 export type AppVersion = z.infer<typeof AppVersionSchema>;
 
 /** An `[[Env]]` entry filled from a secret, as shown to users who may not see which secret: its name only. */
 export const HiddenSecretEnvSchema = z.object({ name: z.string(), secret: z.null(), secretKey: z.null() });
 
 /** An app version as the public API answers it: secret names and keys of `[[Env]]` only for its owner and admins. */
-export const PublicAppVersionSchema = AppVersionSchema.extend({ env: z.array(z.union([EnvSpecSchema, HiddenSecretEnvSchema])) });
+export const PublicAppVersionSchema = AppVersionSchema.extend({ env: z.array(z.union([EnvSpecSchema, HiddenSecretEnvSchema])) }).meta({
+  id: 'PublicAppVersion',
+});
 export type PublicAppVersion = z.infer<typeof PublicAppVersionSchema>;
 
 /** Which secrets (and keys) an app version's `[[Env]]` names: for its owner and admins only. */

@@ -11,7 +11,7 @@ export const ERROR_CODES = [
   'UNAVAILABLE',
   'INTERNAL',
 ] as const;
-export const ErrorCodeSchema = z.enum(ERROR_CODES);
+export const ErrorCodeSchema = z.enum(ERROR_CODES).meta({ id: 'ErrorCode' });
 export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
 
 /** HTTP status for each code; only edges (gateway, internal HTTP ports) use it. */

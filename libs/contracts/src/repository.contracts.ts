@@ -21,7 +21,7 @@ export const AppNameOwnerSchema = z.object({
   name: AppNameSchema,
   owner: z.object({ sub: z.string(), name: z.string() }),
   updatedAt: z.string(),
-});
+}).meta({ id: 'AppNameOwner' });
 export type AppNameOwner = z.infer<typeof AppNameOwnerSchema>;
 
 export const SetAppNameOwnerSchema = z

@@ -48,7 +48,7 @@ export const InstanceSchema = z.object({
   lastActivityAt: z.string(),
   /** Things the caller should know, e.g. a deprecated runtime. */
   warnings: z.array(z.string()),
-});
+}).meta({ id: 'Instance' });
 /** An instance as users see it (API answers): never where it listens. */
 export type Instance = z.infer<typeof InstanceSchema>;
 
@@ -69,7 +69,7 @@ export const RuntimeVersionSchema = z.object({
   default: z.boolean(),
   state: RuntimeStateSchema,
   stateReason: z.string().nullable(),
-});
+}).meta({ id: 'RuntimeVersion' });
 export type RuntimeVersion = z.infer<typeof RuntimeVersionSchema>;
 
 const ById = z.object({ id: InstanceIdSchema });
@@ -140,7 +140,7 @@ export const SecretSummarySchema = z.object({
   keys: z.array(z.string()),
   grants: z.object({ apps: z.array(z.string()), owners: z.array(z.string()) }),
   updatedAt: z.string(),
-});
+}).meta({ id: 'SecretSummary' });
 
 export const SchedulerContracts = {
   /** How many live (not TERMINATED) instances an app version has; the repository's delete check. */

@@ -15,7 +15,7 @@ export const AuditEventSchema = z.object({
   requestId: z.string().nullable(),
   ip: z.string().nullable(),
   details: z.unknown().nullable(),
-});
+}).meta({ id: 'AuditEvent' });
 export type AuditEventInfo = z.infer<typeof AuditEventSchema>;
 
 export const AuditQuerySchema = PageRequestSchema.extend({

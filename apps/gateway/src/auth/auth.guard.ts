@@ -1,5 +1,6 @@
-import { createParamDecorator, Inject, Injectable, SetMetadata, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { applyDecorators, createParamDecorator, Inject, Injectable, SetMetadata, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { ApiSecurity } from '@nestjs/swagger';
 import { forbidden, unauthenticated, type Caller } from '@wharf/contracts';
 import { describeAction } from '../audit/audit-actions';
 import { AuditService } from '../audit/audit.service';
@@ -12,8 +13,11 @@ import type { AuthedRequest } from './authed-request';
 export type { AuthedRequest, Authenticated } from './authed-request';
 
 const ANONYMOUS_OK = 'wharf:anonymous-ok';
-/** The route also answers anonymous callers (the services decide what they may see). */
-export const AllowAnonymous = () => SetMetadata(ANONYMOUS_OK, true);
+/**
+ * The route also answers anonymous callers (the services decide what they may see). The API document
+ * lists the empty security requirement (`{}`) as the operation's anonymous alternative.
+ */
+export const AllowAnonymous = () => applyDecorators(SetMetadata(ANONYMOUS_OK, true), ApiSecurity({}));
 
 const CSRF_EXEMPT = 'wharf:csrf-exempt';
 /**

@@ -1,15 +1,16 @@
 import type { IncomingMessage } from 'node:http';
 import { Controller, Get, Head, Param, Post, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { AppVersionSchema, invalid, RepositoryContracts as C, WharfError, type Caller } from '@wharf/contracts';
 import { AnswerCache, RpcClient } from '@wharf/nats';
 import Busboy from 'busboy';
 import type { Request, Response } from 'express';
 import { AllowAnonymous, CurrentCaller } from '../auth/auth.guard';
-import { ApiResponseOf } from '../openapi/zod-openapi';
+import { ApiErrorsOf, ApiResponseOf } from '../openapi/zod-openapi';
 import { InternalHttpClient } from './internal-http.client';
 
 const PASS_REQUEST = ['range', 'if-range', 'if-none-match'];
+const ZIP = { 'application/zip': { schema: { type: 'string', format: 'binary' } } } as const;
 const PASS_RESPONSE = ['content-type', 'content-length', 'content-range', 'accept-ranges', 'etag', 'content-disposition', 'cache-control'];
 
 /** Bundle bytes: streamed end to end between the client and the repository, never buffered whole. */
@@ -31,6 +32,7 @@ export class BundlesController {
   @ApiConsumes('application/zip', 'multipart/form-data')
   @ApiBody({ schema: { type: 'string', format: 'binary' } })
   @ApiResponseOf(201, AppVersionSchema, 'Imported')
+  @ApiErrorsOf(409, 503)
   async upload(@CurrentCaller() caller: Caller, @Req() req: Request, @Res() res: Response) {
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (type === 'multipart/form-data') return this.uploadMultipart(caller, req, res);
@@ -84,12 +86,18 @@ export class BundlesController {
   @AllowAnonymous()
   @ApiOperation({ summary: 'Download the bundle zip; supports Range, ETag (sha256) and If-None-Match' })
   @ApiProduces('application/zip')
+  @ApiResponse({ status: 200, description: 'The bundle', content: ZIP })
+  @ApiResponse({ status: 206, description: 'The requested range of it', content: ZIP })
+  @ApiErrorsOf(503)
   async download(@CurrentCaller() caller: Caller | null, @Param('id') id: string, @Req() req: Request, @Res() res: Response) {
     await this.proxyDownload('GET', caller, id, req, res);
   }
 
   @Head('apps/:id/bundle')
   @AllowAnonymous()
+  @ApiOperation({ summary: 'The bundle’s headers only: size, ETag (sha256), Accept-Ranges' })
+  @ApiResponse({ status: 200, description: 'As GET, without the body' })
+  @ApiErrorsOf(503)
   async head(@CurrentCaller() caller: Caller | null, @Param('id') id: string, @Req() req: Request, @Res() res: Response) {
     await this.proxyDownload('HEAD', caller, id, req, res);
   }

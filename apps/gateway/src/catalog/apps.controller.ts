@@ -1,12 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Put, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import {
   AppListRequestSchema,
   AppNameOwnerSchema,
   AppNameSchema,
   AppVersionSchema,
   hideSecretRefs,
-  pageOf,
   PageRequestSchema,
   PublicAppVersionSchema,
   RepositoryContracts as C,
@@ -18,10 +17,15 @@ import { AnswerCache, RpcClient } from '@wharf/nats';
 import type { Response } from 'express';
 import { z } from 'zod';
 import { AllowAnonymous, CurrentCaller } from '../auth/auth.guard';
-import { ApiBodyOf, ApiQueryOf, ApiResponseOf, parseOrThrow } from '../openapi/zod-openapi';
+import { ApiBodyOf, ApiErrorsOf, ApiQueryOf, ApiResponseOf, namedPageOf, parseOrThrow } from '../openapi/zod-openapi';
 
-const PatchAppSchema = z.object({ visibility: VisibilitySchema }).strict();
-const PutOwnerSchema = z.object({ owner: z.string().trim().min(1).max(200) }).strict();
+const PatchAppSchema = z.object({ visibility: VisibilitySchema }).strict().meta({ id: 'AppPatch' });
+const PutOwnerSchema = z.object({ owner: z.string().trim().min(1).max(200) }).strict().meta({ id: 'AppOwnerPut' });
+const IMAGE = {
+  status: 200,
+  description: 'The image (ETag; 304 for a matching If-None-Match)',
+  content: { 'image/png': { schema: { type: 'string', format: 'binary' } }, 'image/jpeg': { schema: { type: 'string', format: 'binary' } } },
+} as const;
 
 /** The catalog: thin REST over the repository's NATS contracts. */
 @ApiTags('apps')
@@ -53,7 +57,7 @@ export class AppsController {
   @AllowAnonymous()
   @ApiOperation({ summary: 'List the catalog: the latest visible version of each app, or all versions (`allVersions=true`); search with `q`' })
   @ApiQueryOf(AppListRequestSchema)
-  @ApiResponseOf(200, pageOf(PublicAppVersionSchema))
+  @ApiResponseOf(200, namedPageOf(PublicAppVersionSchema))
   list(@CurrentCaller() caller: Caller | null, @Query() query: Record<string, string>, @Res({ passthrough: true }) res: Response) {
     return this.cached(caller, 'list', query, res, async () => this.hidePage(caller, await this.nats.rpc(C.list, query as never, caller)));
   }
@@ -70,7 +74,7 @@ export class AppsController {
   @AllowAnonymous()
   @ApiOperation({ summary: 'All versions of an app you may see, newest first' })
   @ApiQueryOf(PageRequestSchema)
-  @ApiResponseOf(200, pageOf(PublicAppVersionSchema))
+  @ApiResponseOf(200, namedPageOf(PublicAppVersionSchema))
   versions(
     @CurrentCaller() caller: Caller | null,
     @Param('name') name: string,
@@ -86,6 +90,7 @@ export class AppsController {
   @AllowAnonymous()
   @ApiOperation({ summary: 'The app version’s icon (PNG or JPEG)' })
   @ApiProduces('image/png', 'image/jpeg')
+  @ApiResponse(IMAGE)
   async icon(@CurrentCaller() caller: Caller | null, @Param('id') id: string, @Res() res: Response) {
     await this.sendImage(res, await this.nats.rpc(C.image, { id, kind: 'icon', index: 0 }, caller));
   }
@@ -94,6 +99,7 @@ export class AppsController {
   @AllowAnonymous()
   @ApiOperation({ summary: 'Screenshot n (0-based) of the app version' })
   @ApiProduces('image/png', 'image/jpeg')
+  @ApiResponse(IMAGE)
   async screenshot(@CurrentCaller() caller: Caller | null, @Param('id') id: string, @Param('n') n: string, @Res() res: Response) {
     const index = parseOrThrow(z.coerce.number().int().min(0), n, 'screenshot number (a 0-based integer)');
     await this.sendImage(res, await this.nats.rpc(C.image, { id, kind: 'screenshot', index }, caller));
@@ -132,6 +138,8 @@ export class AppsController {
   @Delete(':id')
   @HttpCode(200)
   @ApiOperation({ summary: 'Delete an app version (owner or admin); 409 while instances of it exist' })
+  @ApiResponseOf(200, C.delete.response)
+  @ApiErrorsOf(409)
   delete(@CurrentCaller() caller: Caller, @Param('id') id: string) {
     return this.cache.afterChange(this.nats.rpc(C.delete, { id }, caller));
   }

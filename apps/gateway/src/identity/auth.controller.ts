@@ -1,12 +1,14 @@
 import { Controller, Get, Inject, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { invalid, INSTANCE_TICKET_PATH, safeInstancePath } from '@wharf/contracts';
+import { ApiCookieAuth, ApiExcludeEndpoint, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { CallerSchema, invalid, INSTANCE_TICKET_PATH, safeInstancePath } from '@wharf/contracts';
 import type { Response } from 'express';
+import { z } from 'zod';
 import { AllowAnonymous, CsrfCheckedByHandler } from '../auth/auth.guard';
 import type { AuthedRequest } from '../auth/authed-request';
 import { AuditedExplicitly } from '../audit/audit.interceptor';
 import { AuditService } from '../audit/audit.service';
 import { GATEWAY_SETTINGS, publicUrlOf, type GatewaySettings } from '../gateway.config';
+import { ApiErrorsOf, ApiHtmlPage, ApiRedirect, ApiResponseOf } from '../openapi/zod-openapi';
 import { logoutConfirmPage, messagePage } from './html';
 import { LoginService } from './login/login.service';
 import { OidcClient } from './oidc/oidc.client';
@@ -15,6 +17,14 @@ import { safeNext } from './safe-redirect';
 import { SessionService } from './session/session.service';
 import { ticketHost, ticketHostHint, type AppsOrigin } from './tickets/ticket-host';
 import { TicketService } from './tickets/ticket.service';
+
+const SessionInfoSchema = z
+  .union([
+    z.object({ authenticated: z.literal(false), loginUrl: z.string(), loginConfigured: z.boolean() }),
+    z.object({ authenticated: z.literal(true), user: CallerSchema, csrfToken: z.string(), expiresAt: z.string() }),
+  ])
+  .meta({ id: 'SessionInfo' });
+const LogoutSchema = z.object({ logoutUrl: z.string() }).meta({ id: 'Logout' });
 
 const html = (res: Response, status: number, body: string) => {
   res.status(status).type('html').setHeader('Cache-Control', 'no-store');
@@ -47,6 +57,9 @@ export class AuthController {
   @RateLimit('login')
   @UseGuards(RateLimitGuard)
   @ApiOperation({ summary: 'Sign in with the OpenID provider, then go to `next` (a path on this gateway)' })
+  @ApiQuery({ name: 'next', required: false, schema: { type: 'string' }, description: 'A path on this gateway (default /)' })
+  @ApiRedirect('To the OpenID provider (or to the gateway’s public URL first)')
+  @ApiErrorsOf(503)
   async signIn(@Req() req: AuthedRequest, @Res() res: Response, @Query('next') next: unknown, @Query('canonical') canonical: unknown) {
     this.oidc.requireLogin();
     const target = safeNext(next, this.publicUrl);
@@ -87,6 +100,8 @@ export class AuthController {
 
   @Get('session')
   @ApiOperation({ summary: 'The browser session: who is signed in, and the CSRF token to send as X-CSRF-Token on changes' })
+  @ApiCookieAuth('session')
+  @ApiResponseOf(200, SessionInfoSchema)
   session(@Req() req: AuthedRequest) {
     const a = req.auth;
     if (a?.kind !== 'session') return { authenticated: false, loginUrl: `/auth/login`, loginConfigured: this.oidc.loginConfigured };
@@ -95,6 +110,9 @@ export class AuthController {
 
   @Get('logout')
   @ApiOperation({ summary: 'A page that asks to sign out (the sign-out itself is POST /auth/logout)' })
+  @ApiCookieAuth('session')
+  @ApiHtmlPage(200, 'The page')
+  @ApiRedirect('Not signed in: to /auth/logged-out')
   logoutPage(@Req() req: AuthedRequest, @Res() res: Response) {
     if (req.auth?.kind !== 'session') return res.redirect(303, '/auth/logged-out');
     html(res, 200, logoutConfirmPage(req.auth.caller.name, req.auth.session.csrfToken));
@@ -105,6 +123,10 @@ export class AuthController {
   @RateLimit('login')
   @UseGuards(RateLimitGuard)
   @ApiOperation({ summary: 'Sign out: ends the session here and, when the provider supports it, there too (RP-initiated logout)' })
+  @ApiCookieAuth('session')
+  @ApiResponseOf(200, LogoutSchema, 'With `Accept: application/json`: where to go to end the provider’s session too')
+  @ApiRedirect('Signed out: to the provider’s logout, or to /auth/logged-out')
+  @ApiHtmlPage(403, 'The form was not sent by this site (CSRF token missing or wrong)')
   async logout(@Req() req: AuthedRequest, @Res() res: Response) {
     const wantsJson = /json/.test(String(req.headers.accept ?? ''));
     const done = (url: string) => (wantsJson ? res.status(200).json({ logoutUrl: url }) : res.redirect(303, url));
@@ -132,6 +154,11 @@ export class AuthController {
   @ApiOperation({
     summary: 'Opens an instance: redirects to http(s)://<host>/.wharf/ticket?t=<ticket>&next=<path> (signing in first if needed)',
   })
+  @ApiCookieAuth('session')
+  @ApiQuery({ name: 'host', required: true, schema: { type: 'string' }, description: 'The instance’s host, e.g. abcde12345.apps.example.com' })
+  @ApiQuery({ name: 'next', required: false, schema: { type: 'string' }, description: 'A path in the instance (default /)' })
+  @ApiRedirect('To the instance with a ticket, or to /auth/login first')
+  @ApiErrorsOf(400, 503)
   async instanceTicket(@Req() req: AuthedRequest, @Res() res: Response, @Query('host') hostParam: unknown, @Query('next') next: unknown) {
     const host = ticketHost(hostParam, this.apps);
     if (!host) {

@@ -1,10 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import {
   InstanceListRequestSchema,
   InstanceSchema,
   instanceLogsScope,
-  pageOf,
   PageRequestSchema,
   RuntimeNameSchema,
   RuntimeVersionSchema,
@@ -20,7 +19,7 @@ import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { InternalHttpClient } from '../bundles/internal-http.client';
 import { CurrentCaller } from '../auth/auth.guard';
-import { ApiBodyOf, ApiQueryOf, ApiResponseOf, parseOrThrow } from '../openapi/zod-openapi';
+import { ApiBodyOf, ApiErrorsOf, ApiQueryOf, ApiResponseOf, namedPageOf, parseOrThrow } from '../openapi/zod-openapi';
 
 const RunSchema = z
   .object({
@@ -28,16 +27,23 @@ const RunSchema = z
     runtime: RuntimeNameSchema.optional(),
     idempotencyKey: z.string().min(1).max(128).optional(),
   })
-  .strict();
-const PatchInstanceSchema = z.object({ visibility: VisibilitySchema }).strict();
-const UpgradeSchema = z.object({ appVersionId: z.string().min(1).max(64).optional(), runtime: RuntimeNameSchema.optional() }).strict();
+  .strict()
+  .meta({ id: 'InstanceRun' });
+const PatchInstanceSchema = z.object({ visibility: VisibilitySchema }).strict().meta({ id: 'InstancePatch' });
+const UpgradeSchema = z
+  .object({ appVersionId: z.string().min(1).max(64).optional(), runtime: RuntimeNameSchema.optional() })
+  .strict()
+  .meta({ id: 'InstanceUpgrade' });
 const LogsQuerySchema = z.object({
   tail: z.coerce.number().int().min(1).max(10_000).default(200),
   follow: z.enum(['0', '1', 'true', 'false']).default('0'),
 });
 
 /** PUT /api/v1/secrets/:name: the values, and optionally who may read them. */
-const PutSecretSchema = z.object({ data: z.record(z.string(), z.string()), grants: SecretGrantsSchema.optional() }).strict();
+const PutSecretSchema = z
+  .object({ data: z.record(z.string(), z.string()), grants: SecretGrantsSchema.optional() })
+  .strict()
+  .meta({ id: 'SecretPut' });
 
 /** Run: instances of app versions, thin REST over the scheduler's NATS contracts. */
 @ApiTags('instances')
@@ -53,6 +59,7 @@ export class InstancesController {
   @ApiOperation({ summary: 'Run an app version: starts your own instance of it (429 at your limit)' })
   @ApiBodyOf(RunSchema)
   @ApiResponseOf(201, InstanceSchema)
+  @ApiErrorsOf(429)
   async run(@CurrentCaller() caller: Caller, @Param('id') ref: string, @Body() body: unknown) {
     const run = parseOrThrow(RunSchema, body ?? {}, 'body');
     // the scheduler resolves the reference (id, name@version, name) with the repository, as the caller
@@ -62,12 +69,14 @@ export class InstancesController {
   @Get('instances')
   @ApiOperation({ summary: 'Your instances; `scope=app-owner` for instances of your apps, `scope=all` for admins' })
   @ApiQueryOf(InstanceListRequestSchema)
-  @ApiResponseOf(200, pageOf(InstanceSchema))
+  @ApiResponseOf(200, namedPageOf(InstanceSchema))
+  @ApiErrorsOf(403)
   list(@CurrentCaller() caller: Caller, @Query() query: Record<string, string>) {
     return this.nats.rpc(S.list, query as never, caller);
   }
 
   @Get('instances/:id')
+  @ApiOperation({ summary: 'One instance: status, why, where to open it' })
   @ApiResponseOf(200, InstanceSchema)
   get(@CurrentCaller() caller: Caller, @Param('id') id: string) {
     return this.nats.rpc(S.get, { id }, caller);
@@ -92,7 +101,9 @@ export class InstancesController {
 
   @Post('instances/:id/resume')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Start a suspended instance again, with its volume' })
   @ApiResponseOf(200, InstanceSchema)
+  @ApiErrorsOf(409, 429)
   resume(@CurrentCaller() caller: Caller, @Param('id') id: string) {
     return this.nats.rpc(S.resume, { id }, caller);
   }
@@ -119,6 +130,8 @@ export class InstancesController {
   @ApiOperation({ summary: 'The last `tail` log lines as text; `follow=1` streams new lines until the instance ends' })
   @ApiQueryOf(LogsQuerySchema)
   @ApiProduces('text/plain')
+  @ApiResponse({ status: 200, description: 'Log lines, one per line (streamed with `follow=1`)', content: { 'text/plain': { schema: { type: 'string' } } } })
+  @ApiErrorsOf(503)
   async logs(@CurrentCaller() caller: Caller, @Param('id') id: string, @Query() query: unknown, @Req() req: Request, @Res() res: Response) {
     const q = parseOrThrow(LogsQuerySchema, query, 'query');
     const follow = q.follow === '1' || q.follow === 'true';
@@ -145,7 +158,7 @@ export class InstancesController {
 
   @Get('runtimes')
   @ApiOperation({ summary: 'The runtime catalogue: name, image, default, state (ACTIVE, DEPRECATED, DISABLED)' })
-  @ApiResponseOf(200, pageOf(RuntimeVersionSchema))
+  @ApiResponseOf(200, namedPageOf(RuntimeVersionSchema))
   runtimes(@CurrentCaller() caller: Caller) {
     return this.nats.rpc(S.runtimes, {}, caller);
   }
@@ -154,7 +167,8 @@ export class InstancesController {
   @ApiTags('secrets')
   @ApiOperation({ summary: 'Admin-managed secrets that app.toml [[Env]] entries reference: names and key names only' })
   @ApiQueryOf(PageRequestSchema)
-  @ApiResponseOf(200, pageOf(SecretSummarySchema))
+  @ApiResponseOf(200, namedPageOf(SecretSummarySchema))
+  @ApiErrorsOf(403)
   secrets(@CurrentCaller() caller: Caller, @Query() query: Record<string, string>) {
     return this.nats.rpc(S.secretList, query as never, caller);
   }
@@ -176,6 +190,8 @@ export class InstancesController {
   @Delete('secrets/:name')
   @ApiTags('secrets')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Delete a secret (admins); apps that reference it no longer start' })
+  @ApiResponseOf(200, S.secretDelete.response)
   deleteSecret(@CurrentCaller() caller: Caller, @Param('name') name: string) {
     return this.nats.rpc(S.secretDelete, { name }, caller);
   }

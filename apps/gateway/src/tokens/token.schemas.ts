@@ -27,7 +27,8 @@ export const CreateTokenSchema = z
     /** Admins only, with `user`: that user's roles. Default ["full-access"]. */
     roles: z.array(RoleSchema).min(1).optional(),
   })
-  .strict();
+  .strict()
+  .meta({ id: 'TokenCreate' });
 export type CreateToken = z.output<typeof CreateTokenSchema>;
 
 export const TokenInfoSchema = z.object({
@@ -42,13 +43,13 @@ export const TokenInfoSchema = z.object({
   createdBy: z.string(),
   lastUsedAt: z.string().nullable(),
   revokedAt: z.string().nullable(),
-});
+}).meta({ id: 'TokenInfo' });
 export type TokenInfo = z.infer<typeof TokenInfoSchema>;
 
 export const CreatedTokenSchema = TokenInfoSchema.extend({
   /** The secret, shown this once. */
   token: z.string(),
-});
+}).meta({ id: 'CreatedToken' });
 
 export const MeSchema = z.object({
   sub: z.string(),
@@ -62,4 +63,4 @@ export const MeSchema = z.object({
     readOnly: z.boolean(),
     expiresAt: z.string().nullable(),
   }),
-});
+}).meta({ id: 'Me' });

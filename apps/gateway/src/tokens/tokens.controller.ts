@@ -3,11 +3,12 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { PageRequestSchema, type Caller } from '@wharf/contracts';
 import { z } from 'zod';
 import { CurrentCaller, type AuthedRequest } from '../auth/auth.guard';
-import { ApiBodyOf, ApiResponseOf, parseOrThrow } from '../openapi/zod-openapi';
+import { ApiBodyOf, ApiErrorsOf, ApiQueryOf, ApiResponseOf, namedPageOf, parseOrThrow } from '../openapi/zod-openapi';
 import { CreatedTokenSchema, CreateTokenSchema, MeSchema, TokenInfoSchema } from './token.schemas';
 import { TokenService } from './token.service';
-import { pageOf } from '@wharf/contracts';
 import { RateLimit, RateLimitGuard } from '../identity/rate-limit/rate-limit.guard';
+
+const TokenListQuerySchema = PageRequestSchema.extend({ all: z.enum(['true', 'false']).optional() });
 
 @ApiTags('tokens')
 @ApiBearerAuth()
@@ -42,9 +43,11 @@ export class TokensController {
 
   @Get('tokens')
   @ApiOperation({ summary: 'List your tokens (admins: `all=true` for everyone’s); secrets are never shown again' })
-  @ApiResponseOf(200, pageOf(TokenInfoSchema))
+  @ApiQueryOf(TokenListQuerySchema)
+  @ApiResponseOf(200, namedPageOf(TokenInfoSchema))
+  @ApiErrorsOf(403)
   list(@CurrentCaller() caller: Caller, @Query() query: unknown) {
-    const q = parseOrThrow(PageRequestSchema.extend({ all: z.enum(['true', 'false']).optional() }), query, 'query');
+    const q = parseOrThrow(TokenListQuerySchema, query, 'query');
     return this.tokens.list(caller, q.all === 'true', q.cursor, q.limit);
   }
 

@@ -1,17 +1,36 @@
 import { Body, Controller, Get, HttpCode, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiConsumes, ApiCookieAuth, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { WharfError } from '@wharf/contracts';
 import type { Response } from 'express';
+import { z } from 'zod';
 import { AllowAnonymous, CsrfCheckedByHandler } from '../../auth/auth.guard';
 import type { AuthedRequest } from '../../auth/authed-request';
 import { AuditedExplicitly } from '../../audit/audit.interceptor';
 import { AuditService } from '../../audit/audit.service';
+import { ApiErrorsOf, ApiHtmlPage, ApiRedirect, ApiResponseOf, openApiSchema } from '../../openapi/zod-openapi';
 import { deviceVerifyPage, messagePage } from '../html';
 import { OidcClient } from '../oidc/oidc.client';
 import { RateLimit, RateLimitGuard } from '../rate-limit/rate-limit.guard';
 import { SessionService } from '../session/session.service';
 import { DEVICE_GRANT, DeviceService } from './device.service';
 import { normalizeUserCode, formatUserCode } from './user-code';
+
+const DeviceAuthorizationSchema = z
+  .object({
+    device_code: z.string(),
+    user_code: z.string(),
+    verification_uri: z.string(),
+    verification_uri_complete: z.string(),
+    expires_in: z.number().int(),
+    interval: z.number().int(),
+  })
+  .meta({ id: 'DeviceAuthorization' });
+const DeviceTokenSchema = z
+  .object({ access_token: z.string(), token_type: z.literal('Bearer'), expires_in: z.number().int(), token_id: z.string() })
+  .meta({ id: 'DeviceToken' });
+/** RFC 6749 §5.2 / RFC 8628 §3.5: authorization_pending, slow_down, access_denied, expired_token, unsupported_grant_type… */
+const OAuthErrorSchema = z.object({ error: z.string(), error_description: z.string() }).meta({ id: 'OAuthError' });
+const FormOrJson = ['application/x-www-form-urlencoded', 'application/json'];
 
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
 const field = (body: unknown, key: string) => (body && typeof body === 'object' ? str((body as Record<string, unknown>)[key]) : '');
@@ -44,6 +63,9 @@ export class DeviceController {
   @RateLimit('token')
   @UseGuards(RateLimitGuard)
   @ApiOperation({ summary: 'Start a device login (RFC 8628 §3.1): device_code, user_code, verification_uri(_complete), expires_in, interval' })
+  @ApiConsumes(...FormOrJson)
+  @ApiResponseOf(200, DeviceAuthorizationSchema)
+  @ApiErrorsOf(503)
   async start(@Req() req: AuthedRequest, @Body() body: unknown) {
     this.oidc.requireLogin();
     const clientId = field(body, 'client_id').slice(0, 100) || 'wharf-cli';
@@ -57,6 +79,9 @@ export class DeviceController {
   @RateLimit('device-poll')
   @UseGuards(RateLimitGuard)
   @ApiOperation({ summary: 'Poll for the token (RFC 8628 §3.4): grant_type=urn:ietf:params:oauth:grant-type:device_code&device_code=…' })
+  @ApiConsumes(...FormOrJson)
+  @ApiResponseOf(200, DeviceTokenSchema, 'Approved: a personal access token')
+  @ApiResponse({ status: 400, schema: openApiSchema(OAuthErrorSchema), description: 'Not (yet) a token: `authorization_pending`, `slow_down`, `access_denied`, `expired_token`…' })
   async token(@Req() req: AuthedRequest, @Res() res: Response, @Body() body: unknown) {
     res.setHeader('Cache-Control', 'no-store');
     if (field(body, 'grant_type') !== DEVICE_GRANT) {
@@ -77,6 +102,10 @@ export class DeviceController {
 
   @Get('verify')
   @ApiOperation({ summary: 'The page where a signed-in user enters (or sees) the user code and approves or denies' })
+  @ApiCookieAuth('session')
+  @ApiQuery({ name: 'user_code', required: false, schema: { type: 'string' }, description: 'The code the CLI shows (verification_uri_complete has it)' })
+  @ApiHtmlPage(200, 'The page')
+  @ApiRedirect('Not signed in: to /auth/login, then back here')
   verifyPage(@Req() req: AuthedRequest, @Res() res: Response, @Query('user_code') userCode: unknown) {
     const code = normalizeUserCode(userCode);
     if (req.auth?.kind !== 'session') {
@@ -90,6 +119,13 @@ export class DeviceController {
   @Post('verify')
   @CsrfCheckedByHandler()
   @ApiOperation({ summary: 'Approve or deny (form: csrf, user_code, decision=approve|deny)' })
+  @ApiCookieAuth('session')
+  @ApiConsumes('application/x-www-form-urlencoded')
+  @ApiHtmlPage(200, 'Approved or denied')
+  @ApiRedirect('Not signed in: to /auth/login')
+  @ApiHtmlPage(400, 'A wrong or expired user code (the page again, with the error)')
+  @ApiHtmlPage(403, 'The form was not sent by this site (CSRF token missing or wrong)')
+  @ApiHtmlPage(429, 'Too many wrong codes (Retry-After)')
   async verify(@Req() req: AuthedRequest, @Res() res: Response, @Body() body: unknown) {
     if (req.auth?.kind !== 'session') return res.redirect(303, '/auth/login?next=%2Fauth%2Fdevice%2Fverify');
     const auth = req.auth;

@@ -1,13 +1,14 @@
-import { Injectable, SetMetadata, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { applyDecorators, Injectable, SetMetadata, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { WharfError } from '@wharf/contracts';
 import type { Response } from 'express';
 import type { AuthedRequest } from '../../auth/authed-request';
+import { ApiErrorsOf } from '../../openapi/zod-openapi';
 import { RateLimiter, type Limit } from './rate-limiter.service';
 
 const KEY = 'wharf:rate-limit';
-/** Rate-limits the route per IP and, when signed in, per user (use with @UseGuards(RateLimitGuard)). */
-export const RateLimit = (limit: Limit) => SetMetadata(KEY, limit);
+/** Rate-limits the route per IP and, when signed in, per user (use with @UseGuards(RateLimitGuard)); documents its 429. */
+export const RateLimit = (limit: Limit) => applyDecorators(SetMetadata(KEY, limit), ApiErrorsOf(429));
 
 /** Sets Retry-After on a LIMIT_EXCEEDED error before it reaches the exception filter. */
 export function withRetryAfter<T>(res: Response, fn: () => T): T {
