@@ -10,11 +10,14 @@ import { kubeBinaries, startFakeKubeApiServer, type KubeBinaries } from '@wharf/
  * The Helm chart (deploy/helm/wharf): lint, render, validate every object against the Kubernetes
  * OpenAPI schema (kubernetes-models), check what the chart must agree with elsewhere in the repo
  * (images.json, the scheduler's Role rules, the services' config schemas), install, upgrade and
- * uninstall against the fake API server, and the README's values table being current.
+ * uninstall against the fake API server, the README's values table being current, and
+ * values.schema.json: it describes every key of values.yaml, and the real helm refuses wrong values
+ * with a message naming the key.
  */
 const ROOT = resolve(__dirname, '../..');
 const CHART = join(ROOT, 'deploy/helm/wharf');
 const PROD = join(CHART, 'ci/production-values.yaml');
+const SCHEMA = join(CHART, 'values.schema.json');
 const run = promisify(execFile);
 
 // kubernetes-models is a devDependency of apps/scheduler, js-yaml one of @kubernetes/client-node
@@ -190,7 +193,13 @@ describe('the Helm chart', () => {
       expect(names('rolebindings')).toEqual(['wharf-scheduler']);
 
       await helm('upgrade', 'wharf', CHART, ...noUnservedKinds, '--set', 'router.replicas=3');
-      expect((kube.get('deployments', kube.namespace, 'wharf-router') as unknown as { spec: { replicas: number } }).spec.replicas).toBe(3);
+      const routerReplicas = () => (kube.get('deployments', kube.namespace, 'wharf-router') as unknown as { spec: { replicas: number } }).spec.replicas;
+      expect(routerReplicas()).toBe(3);
+
+      // values.schema.json holds on upgrade too: nothing is applied.
+      const refusedUpgrade = helm('upgrade', 'wharf', CHART, ...noUnservedKinds, '--set-string', 'router.replicas=4');
+      await expect(refusedUpgrade).rejects.toMatchObject({ stderr: expect.stringContaining("at '/router/replicas': got string, want integer") });
+      expect(routerReplicas()).toBe(3);
 
       await helm('uninstall', 'wharf');
       for (const r of ['deployments', 'services', 'networkpolicies', 'roles', 'rolebindings'])
@@ -203,5 +212,134 @@ describe('the Helm chart', () => {
 
   it("has a current values table in the chart's README", async () => {
     await expect(run(process.execPath, [join(CHART, 'values-table.mjs'), '--check'])).resolves.toBeDefined();
+  });
+
+  describe('values.schema.json', () => {
+    type Schema = {
+      $ref?: string;
+      allOf?: Schema[];
+      properties?: Record<string, Schema>;
+      additionalProperties?: boolean | Schema;
+      items?: Schema;
+      description?: string;
+    };
+    const schema = JSON.parse(readFileSync(SCHEMA, 'utf8')) as Schema & { $schema: string; definitions: Record<string, Schema> };
+    /** A node with its $ref and allOf parts folded in (enough to walk properties and items). */
+    const fold = (node: Schema): Schema => {
+      const parts = [...(node.$ref ? [schema.definitions[node.$ref.replace('#/definitions/', '')]!] : []), ...(node.allOf ?? [])].map(fold);
+      const out: Schema = { ...node };
+      for (const part of parts) {
+        if (part.properties) out.properties = { ...part.properties, ...out.properties };
+        out.additionalProperties ??= part.additionalProperties;
+        out.items ??= part.items;
+        out.description ??= part.description;
+      }
+      return out;
+    };
+
+    it('is JSON Schema draft-07 and describes every key of values.yaml', () => {
+      expect(schema.$schema).toBe('http://json-schema.org/draft-07/schema#');
+      const values = yaml.load(readFileSync(join(CHART, 'values.yaml'), 'utf8')) as Record<string, unknown>;
+      const problems: string[] = [];
+      const walk = (value: unknown, raw: Schema, path: string): void => {
+        const node = fold(raw);
+        if (Array.isArray(value)) {
+          if (node.items) value.forEach((v, i) => walk(v, node.items!, `${path}[${i}]`));
+          return;
+        }
+        if (!value || typeof value !== 'object') return;
+        for (const [key, v] of Object.entries(value)) {
+          const at = path ? `${path}.${key}` : key;
+          const declared = node.properties?.[key];
+          if (declared) {
+            // Leaves and free-form maps document themselves; grouping objects may not.
+            const sub = fold(declared);
+            if (!sub.properties && !path.includes('[') && !sub.description) problems.push(`${at}: no description`);
+            walk(v, declared, at);
+          } else if (node.additionalProperties === false) {
+            problems.push(`${at}: not in the schema`);
+          } // else a free-form map (resources, annotations, config.<Section>, ...)
+        }
+      };
+      walk(values, schema, '');
+      expect(problems).toEqual([]);
+      // Typos are refused at every level that has fixed keys.
+      for (const node of [schema, ...['image', 'secrets', 'gateway', 'ingress', 'networkPolicy'].map((k) => schema.properties![k]!)]) expect(node.additionalProperties).toBe(false);
+    });
+
+    let dir: string;
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), 'wharf-chart-values-'));
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    /** `helm template` with these values; its stderr (the render must fail). */
+    let files = 0;
+    async function refused(values: string | string[]): Promise<string> {
+      let args: string[];
+      if (typeof values === 'string') {
+        const file = join(dir, `values-${++files}.yaml`);
+        writeFileSync(file, values);
+        args = ['-f', file];
+      } else args = values;
+      try {
+        await run(bins.helm, ['template', 'wharf', CHART, '--namespace', 'wharf', ...args], { maxBuffer: 16 << 20 });
+      } catch (e) {
+        return (e as { stderr: string }).stderr;
+      }
+      throw new Error(`helm template accepted ${typeof values === 'string' ? values : values.join(' ')}`);
+    }
+
+    it.each<[string, string | string[], string[]]>([
+      ['a typo in a top-level key', ['--set', 'serviceCidr=10.43.0.0/16'], ["at '': additional properties 'serviceCidr' not allowed"]],
+      ['a typo in a nested key', 'gateway:\n  oidc:\n    issuerUrl: https://keycloak.example.com/realms/wharf\n', ["at '/gateway/oidc': additional properties 'issuerUrl' not allowed"]],
+      ['replicas as a string (values file)', 'router:\n  replicas: "3"\n', ["at '/router/replicas': got string, want integer"]],
+      ['replicas as a string (--set-string)', ['--set-string', 'gateway.replicas=2'], ["at '/gateway/replicas': got string, want integer"]],
+      ['a serviceCIDR without a prefix length', ['--set', 'serviceCIDR=10.96.0.0'], ["at '/serviceCIDR': '10.96.0.0' does not match pattern"]],
+      ['a serviceCIDR with a prefix length over 32', ['--set', 'serviceCIDR=10.96.0.0/33'], ["at '/serviceCIDR': '10.96.0.0/33' does not match pattern"]],
+      ['a secret reference without key', 'secrets:\n  s3SecretKey: { name: minio, key: null }\n', ["at '/secrets/s3SecretKey': missing property 'key'"]],
+      ['a secret reference with an empty key', 'secrets:\n  gatewayDatabaseUrl: { name: wharf-db-app, key: "" }\n', ["at '/secrets/gatewayDatabaseUrl/key': minLength: got 0, want 1"]],
+      [
+        'NATS credentials with a misnamed key',
+        'secrets:\n  nats:\n    router: { name: nats-users, user: router, passwordKey: router-password }\n',
+        ["at '/secrets/nats/router': additional properties 'user' not allowed"],
+      ],
+      ['an instanceEgress outside none/internet', ['--set', 'scheduler.instanceEgress=all'], ["at '/scheduler/instanceEgress': value must be one of 'none', 'internet'"]],
+      ['an unknown logLevel', ['--set', 'logLevel=info'], ["at '/logLevel': value must be one of 'error', 'warn', 'log', 'debug', 'verbose'"]],
+      ['a host that is not a DNS name', ['--set', 'host=Wharf_Example'], ["at '/host': 'Wharf_Example' does not match pattern"]],
+      ['imagePullSecrets as objects', 'imagePullSecrets: [{ name: ghcr-pull }]\n', ["at '/imagePullSecrets/0': got object, want string"]],
+      ['a typo in a config section', ['--set', 'config.Sheduler.MaxGpus=1'], ["at '/config': additional properties 'Sheduler' not allowed"]],
+      ['a null in config (TOML has none)', 'config:\n  Repository:\n    MaxVersionsPerUser: null\n', ["at '/config/Repository/MaxVersionsPerUser': got null"]],
+      [
+        'runtimes without a default',
+        'scheduler:\n  runtimes:\n    - { name: python-3.12, image: wharf-runtime-python, tag: "3.12" }\n',
+        ["at '/scheduler/runtimes': no items match contains schema"],
+      ],
+      ['an ipBlock without a prefix length', 'networkPolicy:\n  egress:\n    kubeApi: { to: [{ ipBlock: { cidr: 10.43.0.1 } }], ports: [443] }\n', ["at '/networkPolicy/egress/kubeApi/to/0/ipBlock/cidr': '10.43.0.1' does not match pattern"]],
+      ['a topologySpread entry with its own labelSelector', 'topologySpread:\n  - { maxSkew: 1, topologyKey: zone, whenUnsatisfiable: DoNotSchedule, labelSelector: {} }\n', ["at '/topologySpread/0': additional properties 'labelSelector' not allowed"]],
+      ['an annotation that is not a string', 'ingress:\n  annotations: { nginx.ingress.kubernetes.io/proxy-body-size: 0 }\n', ["at '/ingress/annotations/nginx.ingress.kubernetes.io~1proxy-body-size': got number, want string"]],
+    ])('refuses %s, naming the key', async (_what, values, messages) => {
+      const stderr = await refused(values);
+      expect(stderr).toContain("values don't meet the specifications of the schema(s)");
+      for (const m of messages) expect(stderr).toContain(m);
+    });
+
+    it('accepts what the templates accept: IPv6 CIDRs, percentages, free-form maps, extra config keys, globals', async () => {
+      const objs = await template([
+        ...['serviceCIDR=fd00:10:96::/112', 'podDisruptionBudget.maxUnavailable=50%', 'config.Router.AuthCacheMs=100', 'config.Scheduler.KubeLauncherPort=9090'],
+        ...['gateway.nodeSelector.disk=ssd', 'ingress.annotations.a=b', 'commonLabels.team=data', 'global.owner=platform', 'image.tag=1'],
+      ].flatMap((s) => ['--set', s]));
+      const [cm] = find<{ data: Record<string, string> }>(objs, 'ConfigMap');
+      expect(cm!.data['wharf.toml']).toContain('InstanceNetworks = ["fd00:10:96::/112"]');
+      expect(cm!.data['wharf.toml']).toContain('AuthCacheMs = 100');
+      expect(find<{ spec: { maxUnavailable: unknown } }>(objs, 'PodDisruptionBudget')[0]!.spec.maxUnavailable).toBe('50%');
+    });
+
+    it('makes helm lint fail on a wrong value', async () => {
+      const lint = run(bins.helm, ['lint', '--strict', CHART, '--set', 'publicPort=0']);
+      await expect(lint).rejects.toMatchObject({
+        stdout: expect.stringContaining("at '/publicPort': minimum: got 0, want 1"),
+        stderr: expect.stringContaining('1 chart(s) failed'),
+      });
+    });
   });
 });
