@@ -6,7 +6,7 @@ import { conflict, INSTANCE_ID_PATTERN, notFound } from '@wharf/contracts';
 import { isLive, type InstanceRecord } from '../../instances/instance.record';
 import type { InstanceDriver, LaunchPlan, Mutator, Observation, PlanFor, RecordChange } from '../instance-driver';
 import { patched } from '../launcher-outcome';
-import { LABELS, MANAGED_SELECTOR, recordAnnotations, STARTED_AT_ANNOTATION, STARTED_GENERATION_ANNOTATION } from './instance-metadata';
+import { LABELS, MANAGED_SELECTOR, readRecord, recordAnnotations, STARTED_AT_ANNOTATION, STARTED_GENERATION_ANNOTATION } from './instance-metadata';
 import { instanceObjects, objectName, ownedBy, type InstanceObjects, type InstanceObjectSettings } from './instance-objects';
 import { deploymentEntry, judge, podEntry, type DeploymentEntry, type PodEntry } from './instance-state';
 import { isAlreadyExists, isConflict, isNotFound, KubeApi, kubeError, statusOf } from './kube-api';
@@ -319,11 +319,12 @@ export class KubernetesDriver implements InstanceDriver {
     } catch (e) {
       if (isAlreadyExists(e)) throw conflict(`instance id ${id} is taken`);
       // A timeout may hide a create that happened: it is ours when it holds this very record.
-      const there = statusOf(e) === 0 || statusOf(e) >= 500 ? await this.fresh(id).catch(() => undefined) : undefined;
-      if (!there?.reading.ok || there.reading.record.createdAt !== record.createdAt || there.reading.record.owner.sub !== record.owner.sub) {
+      const there = statusOf(e) === 0 || statusOf(e) >= 500 ? await this.api.apps.readNamespacedDeployment({ name, namespace: this.ns }).catch(() => undefined) : undefined;
+      const reading = there ? readRecord(there.metadata ?? {}) : null;
+      if (!there || !reading?.ok || reading.record.createdAt !== record.createdAt || reading.record.owner.sub !== record.owner.sub) {
         throw kubeError(e, `creating the Deployment ${name}`, this.api);
       }
-      dep = (await this.api.apps.readNamespacedDeployment({ name, namespace: this.ns })) as V1Deployment;
+      dep = there;
     }
     this.deployments.observe(dep);
     try {
@@ -397,7 +398,7 @@ export class KubernetesDriver implements InstanceDriver {
    * Answers the address the router reaches the instance at: the Service's cluster IP and port.
    */
   private async ensureParts(objects: InstanceObjects, owner: ReturnType<typeof ownedBy>, secret: boolean): Promise<string> {
-    const own = <T extends { metadata?: object }>(o: T): T => ({ ...o, metadata: { ...o.metadata, ownerReferences: owner } });
+    const own = <T extends { metadata?: object }>(o: T): T => withOwner(o, owner);
     const { core, networking } = this.api;
     const ns = this.ns;
     const netpol = own(objects.networkPolicy);
@@ -551,20 +552,14 @@ export class KubernetesDriver implements InstanceDriver {
   private async repairParts(e: DeploymentEntry, r: InstanceRecord): Promise<boolean> {
     if (!this.caches.every((c) => c.lastError === null)) return false;
     const name = e.name;
-    const ns = this.ns;
-    const read: Record<Part, () => Promise<unknown>> = {
-      secrets: () => this.api.core.readNamespacedSecret({ name, namespace: ns }),
-      services: () => this.api.core.readNamespacedService({ name, namespace: ns }),
-      networkpolicies: () => this.api.networking.readNamespacedNetworkPolicy({ name, namespace: ns }),
-      persistentvolumeclaims: () => this.api.core.readNamespacedPersistentVolumeClaim({ name, namespace: ns }),
-    };
+    const calls = this.partCalls(name);
     // Not in the cache is not yet gone: a watch may be a moment behind this replica's own writes
     // or another replica's. Gone is what the API server answers 404 for.
     const missing = new Set<Part>();
     for (const p of PARTS) {
       if (this.parts[p].get(name) !== undefined || (p === 'persistentvolumeclaims' && r.launch.volumeMount === null)) continue;
       try {
-        await read[p]();
+        await calls[p].read();
       } catch (x) {
         if (!isNotFound(x)) throw x;
         missing.add(p);
@@ -578,7 +573,7 @@ export class KubernetesDriver implements InstanceDriver {
     if (has('networkpolicies') && has('services')) return false;
     const objects = instanceObjects({ record: r, credentials: { WHARF_BUNDLE_URL: '', WHARF_BUNDLE_TOKEN: '', WHARF_STATUS_URL: '', WHARF_STATUS_TOKEN: '', WHARF_IDENTITY_KEY: '' }, appEnv: {}, secretRefs: [], running: true }, this.settings);
     const owner = ownedBy({ metadata: { name, uid: e.uid } });
-    const own = <T extends { metadata?: object }>(o: T): T => ({ ...o, metadata: { ...o.metadata, ownerReferences: owner } });
+    const own = <T extends { metadata?: object }>(o: T): T => withOwner(o, owner);
     if (!has('networkpolicies')) {
       this.log.warn(`instance ${r.id}: its NetworkPolicy was deleted; making it again`);
       await this.api.networking.createNamespacedNetworkPolicy({ namespace: this.ns, body: own(objects.networkPolicy) }).catch((x: unknown) => {
@@ -597,6 +592,18 @@ export class KubernetesDriver implements InstanceDriver {
     return false;
   }
 
+  /** Reading and deleting the part `name` of each kind. */
+  private partCalls(name: string): Record<Part, { read: () => Promise<unknown>; remove: () => Promise<unknown> }> {
+    const { core, networking } = this.api;
+    const q = { name, namespace: this.ns };
+    return {
+      secrets: { read: () => core.readNamespacedSecret(q), remove: () => core.deleteNamespacedSecret(q) },
+      services: { read: () => core.readNamespacedService(q), remove: () => core.deleteNamespacedService(q) },
+      networkpolicies: { read: () => networking.readNamespacedNetworkPolicy(q), remove: () => networking.deleteNamespacedNetworkPolicy(q) },
+      persistentvolumeclaims: { read: () => core.readNamespacedPersistentVolumeClaim(q), remove: () => core.deleteNamespacedPersistentVolumeClaim(q) },
+    };
+  }
+
   /** Objects of an instance whose Deployment is gone (deleted with `--cascade=orphan`, or a create that died): deleted once clearly abandoned. */
   private async removeOrphans(id: string): Promise<void> {
     const name = objectName(id);
@@ -609,13 +616,7 @@ export class KubernetesDriver implements InstanceDriver {
         continue;
       }
       this.log.warn(`removing the ${p} object ${name}: it is labelled as instance ${id}'s, whose Deployment is gone`);
-      const del = {
-        secrets: () => this.api.core.deleteNamespacedSecret({ name, namespace: this.ns }),
-        services: () => this.api.core.deleteNamespacedService({ name, namespace: this.ns }),
-        networkpolicies: () => this.api.networking.deleteNamespacedNetworkPolicy({ name, namespace: this.ns }),
-        persistentvolumeclaims: () => this.api.core.deleteNamespacedPersistentVolumeClaim({ name, namespace: this.ns }),
-      }[p];
-      await del().catch((e: unknown) => {
+      await this.partCalls(name)[p].remove().catch((e: unknown) => {
         if (!isNotFound(e)) throw e;
       });
     }
@@ -714,6 +715,11 @@ export class KubernetesDriver implements InstanceDriver {
       this.follows.delete(abort);
     }
   }
+}
+
+/** `o` owned by its instance's Deployment (`owner` from ownedBy). */
+function withOwner<T extends { metadata?: object }>(o: T, owner: ReturnType<typeof ownedBy>): T {
+  return { ...o, metadata: { ...o.metadata, ownerReferences: owner } };
 }
 
 /**
