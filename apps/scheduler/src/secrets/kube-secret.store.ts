@@ -4,6 +4,7 @@ import { Logger } from '@nestjs/common';
 import { conflict, internal, invalid, SecretNameSchema, unavailable, WharfError, type SecretGrants } from '@wharf/contracts';
 import { z } from 'zod';
 import { LABELS, labelValue, MANAGED_BY } from '../drivers/kubernetes/instance-metadata';
+import { statusBody } from '../drivers/kubernetes/kube-api';
 import { byName, keptGrants, resolveSecretRefs, secretSummary, type StoredSecret } from './secret-access';
 import type { SecretGrantee, SecretRef, SecretStore, SecretSummary } from './secret.store';
 
@@ -112,22 +113,6 @@ function secretObject(name: string, s: StoredSecret, resourceVersion?: string): 
     },
     data: Object.fromEntries(Object.entries(s.data).map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('base64')])),
   };
-}
-
-/** The `Status` a failed request answered (`reason`, `message`), when it sent one. */
-function statusOf(e: ApiException<unknown>): { reason?: string; message?: string } {
-  let body: unknown = e.body;
-  if (typeof body === 'string') {
-    const text = body;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      return { message: text.trim().slice(0, 300) || undefined };
-    }
-  }
-  if (typeof body !== 'object' || body === null) return {};
-  const b = body as Record<string, unknown>;
-  return { reason: typeof b.reason === 'string' ? b.reason : undefined, message: typeof b.message === 'string' ? b.message : undefined };
 }
 
 /** A failure to connect (refused, no route, DNS, TLS, timeout) rather than an answer: what fetch reports, with a system error code. */
@@ -279,7 +264,7 @@ export class KubeSecretStore implements SecretStore {
 
   /** A 404 about the namespace rather than the Secret (the real API server answers the latter for a read; be safe with both). */
   private namespaceMissing(e: unknown): boolean {
-    return /^namespaces "[^"]*" not found/.test(statusOf(e as ApiException<unknown>).message ?? '');
+    return /^namespaces "[^"]*" not found/.test(statusBody(e).message);
   }
 
   private checkName(name: string): void {
@@ -298,7 +283,7 @@ export class KubeSecretStore implements SecretStore {
     if (e instanceof WharfError) return e;
     const inNs = `${doing} in namespace ${this.namespace}`;
     if (e instanceof ApiException) {
-      const st = statusOf(e as ApiException<unknown>);
+      const st = statusBody(e);
       const said = st.message ? `: ${st.message}` : '';
       switch (e.code) {
         case 401:

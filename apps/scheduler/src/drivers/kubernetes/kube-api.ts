@@ -100,7 +100,7 @@ export function statusBody(e: unknown): { reason: string; message: string } {
     try {
       body = JSON.parse(text) as unknown;
     } catch {
-      return { reason: '', message: text.slice(0, 500) };
+      return { reason: '', message: text.trim().slice(0, 300) };
     }
   }
   const b = (body ?? {}) as { reason?: unknown; message?: unknown };
