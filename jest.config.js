@@ -23,6 +23,8 @@ const common = {
   moduleNameMapper: { '^@wharf/([a-z-]+)$': '<rootDir>/libs/$1/src', '^@wharf/([a-z-]+)/([a-z-]+)$': '<rootDir>/libs/$1/src/$2' },
   roots: ['apps', 'libs', 'bench', 'examples', 'deploy'].filter((d) => fs.existsSync(path.join(__dirname, d))).map((d) => `<rootDir>/${d}`),
   modulePathIgnorePatterns: ['<rootDir>/.*/dist/'],
+  // the web UI (apps/web) is tested with Vitest (`pnpm test:web`)
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/apps/web/'],
 };
 module.exports = {
   // Integration and e2e specs start real servers; a per-project testTimeout is not honoured by Jest.

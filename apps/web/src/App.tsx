@@ -1,0 +1,72 @@
+import { Anchor, Button, Center, Loader, Stack, Text, Title } from '@mantine/core';
+import { useEffect } from 'react';
+import { Route, Routes } from 'react-router';
+import { setCsrfToken, signIn, type SignedIn } from './api/client';
+import { useSession } from './api/queries';
+import { ErrorAlert } from './components/ErrorAlert';
+import { Shell } from './components/Shell';
+import { AppPage } from './pages/AppPage';
+import { CatalogPage } from './pages/CatalogPage';
+import { InstancePage } from './pages/InstancePage';
+import { NotFoundPage } from './pages/NotFoundPage';
+
+/** The pages of a signed-in user. */
+export function Pages({ session }: { session: SignedIn }) {
+  return (
+    <Shell session={session}>
+      <Routes>
+        <Route index element={<CatalogPage />} />
+        <Route path="apps/:ref" element={<AppPage session={session} />} />
+        <Route path="instances/:id" element={<InstancePage />} />
+        <Route path="*" element={<NotFoundPage />} />
+      </Routes>
+    </Shell>
+  );
+}
+
+/**
+ * Who is there (GET /auth/session): a signed-in user gets the pages; anyone else goes through the
+ * gateway's sign-in (`/auth/login?next=<this page>`) and comes back here.
+ */
+export function App() {
+  const session = useSession();
+  const data = session.data;
+  const anonymous = data?.authenticated === false;
+  const canSignIn = anonymous && data.loginConfigured;
+  useEffect(() => {
+    setCsrfToken(data?.authenticated ? data.csrfToken : null);
+    if (canSignIn) signIn();
+  }, [data, canSignIn]);
+
+  if (session.isError) {
+    return (
+      <Center mih="60vh" p="md">
+        <Stack maw={480}>
+          <Title order={1}>Wharf</Title>
+          <ErrorAlert error={session.error} title="Wharf could not be reached" onRetry={() => void session.refetch()} />
+        </Stack>
+      </Center>
+    );
+  }
+  if (data?.authenticated) return <Pages session={data} />;
+  return (
+    <Center mih="60vh" p="md">
+      <Stack maw={480} align="center" component="main">
+        <Title order={1}>Wharf</Title>
+        {anonymous && !data.loginConfigured ? (
+          <Text>
+            Sign-in is not configured on this Wharf (the gateway has no OpenID provider: see <Anchor href="/api/docs">the API documentation</Anchor> and
+            docs/api.md). API clients can still use personal access tokens.
+          </Text>
+        ) : anonymous ? (
+          <>
+            <Text>Taking you to sign-in…</Text>
+            <Button onClick={signIn}>Sign in</Button>
+          </>
+        ) : (
+          <Loader aria-label="Loading" />
+        )}
+      </Stack>
+    </Center>
+  );
+}

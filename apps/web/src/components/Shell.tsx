@@ -1,0 +1,70 @@
+import { Anchor, Button, Group, Text } from '@mantine/core';
+import { useState, type ReactNode } from 'react';
+import { NavLink, Link } from 'react-router';
+import { api, browser, errorMessage, type SignedIn } from '../api/client';
+
+const NAV = [{ to: '/', label: 'Catalog', end: true }];
+
+/** Header (name, navigation, the signed-in user and sign-out), a skip link, and the page. */
+export function Shell({ session, children }: { session: SignedIn; children: ReactNode }) {
+  const [signingOut, setSigningOut] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const signOut = async () => {
+    setSigningOut(true);
+    setError(null);
+    try {
+      const { data, response } = await api.POST('/auth/logout', { headers: { Accept: 'application/json', 'X-CSRF-Token': session.csrfToken } });
+      browser.assign(response.ok && data ? data.logoutUrl : '/auth/logged-out');
+    } catch (e) {
+      setError(errorMessage(e));
+      setSigningOut(false);
+    }
+  };
+  const role = session.user.roles.join(', ');
+  return (
+    <>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="shell-header">
+        <Group gap="lg" wrap="nowrap" className="shell-brand">
+          <Anchor component={Link} to="/" className="brand" underline="never" aria-label="Wharf, home">
+            <img src="/favicon.svg" alt="" width={28} height={28} />
+            <span>Wharf</span>
+          </Anchor>
+          <nav aria-label="Main">
+            <ul className="nav-list">
+              {NAV.map((n) => (
+                <li key={n.to}>
+                  <NavLink to={n.to} end={n.end} className="nav-link">
+                    {n.label}
+                  </NavLink>
+                </li>
+              ))}
+            </ul>
+          </nav>
+        </Group>
+        <Group gap="sm" wrap="nowrap" className="shell-user">
+          <Text size="sm" className="user-name" title={`Signed in as ${session.user.name} (${role})`}>
+            <span className="visually-hidden">Signed in as </span>
+            <strong>{session.user.name}</strong>{' '}
+            <Text span size="xs" c="dimmed">
+              {role}
+            </Text>
+          </Text>
+          <Button size="xs" variant="default" onClick={signOut} loading={signingOut}>
+            Sign out
+          </Button>
+        </Group>
+      </header>
+      {error && (
+        <Text role="alert" c="red" px="md">
+          Sign-out failed: {error}
+        </Text>
+      )}
+      <main id="main" tabIndex={-1} className="shell-main">
+        {children}
+      </main>
+    </>
+  );
+}

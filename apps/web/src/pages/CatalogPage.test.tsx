@@ -1,0 +1,176 @@
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { browser } from '../api/client';
+import { alice, appVersion, error, FakeGateway, gatewayWith, tag } from '../test/fake-api';
+import { renderApp } from '../test/render';
+import { CARDS_PER_PAGE } from './CatalogPage';
+
+const gpu = tag('gpu', 'GPU', '#ffd43b');
+const certified = tag('certified', 'Certified', '#1c3d5a');
+
+const apps = [
+  appVersion({ name: 'hello', title: 'Hello', description: 'Says hello', categories: ['All', 'Data Science'], tags: [certified], hasIcon: true, createdAt: '2026-01-03T00:00:00.000Z' }),
+  appVersion({ name: 'echo-ws', title: 'Echo', description: 'Echoes over a websocket', categories: ['Other'], tags: [gpu], createdAt: '2026-02-01T00:00:00.000Z' }),
+  appVersion({ name: 'wheel-app', title: 'Wheel app', description: 'Installs from wheels', categories: ['Healthcare'], createdAt: '2026-03-01T00:00:00.000Z' }),
+];
+
+const cardTitles = () => within(screen.getByRole('list', { name: 'Apps' })).getAllByRole('heading', { level: 2 }).map((h) => h.textContent);
+
+describe('the catalog', () => {
+  beforeEach(() => {
+    window.history.replaceState(null, '', '/');
+  });
+
+  it('shows a card per app: icon, title, short description, categories and tags in their colours', async () => {
+    gatewayWith(apps, { tags: [gpu, certified] });
+    renderApp('/');
+    expect(await screen.findByRole('link', { name: 'Hello' })).toHaveAttribute('href', '/apps/hello');
+    expect(cardTitles()).toEqual(['Echo', 'Hello', 'Wheel app']); // by name (the server's order)
+    const hello = screen.getByRole('link', { name: 'Hello' }).closest('li')!;
+    expect(within(hello).getByText('Says hello')).toBeInTheDocument();
+    expect(within(hello).getByText('Data Science')).toBeInTheDocument();
+    expect(within(hello).queryByText('All')).toBeNull(); // "All" says nothing on a card
+    expect(hello.querySelector('img')).toHaveAttribute('src', `/api/v1/apps/${apps[0]!.id}/icon`);
+    const badge = within(hello).getByText('Certified').closest('[data-tag]') as HTMLElement;
+    expect(badge.style.backgroundColor).toBe('rgb(28, 61, 90)');
+    expect(badge.style.color).toBe('rgb(255, 255, 255)'); // white on a dark tag
+    const gpuBadge = within(screen.getByRole('link', { name: 'Echo' }).closest('li')!).getByText('GPU').closest('[data-tag]') as HTMLElement;
+    expect(gpuBadge.style.color).toBe('rgb(0, 0, 0)'); // black on a light one
+    expect(screen.getByTestId('catalog-count')).toHaveTextContent('3 apps');
+    // the user, and the way out
+    expect(screen.getByText('alice')).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Sign out' })).toBeInTheDocument();
+  });
+
+  it('searches on the server as the user types, once typing pauses', async () => {
+    const gw = gatewayWith(apps);
+    renderApp('/');
+    await screen.findByRole('link', { name: 'Hello' });
+    await userEvent.type(screen.getByRole('searchbox', { name: 'Search' }), 'echo');
+    await waitFor(() => expect(cardTitles()).toEqual(['Echo']));
+    const searches = gw.requests('GET', '/api/v1/apps').map((r) => r.query.get('q'));
+    expect(searches).toEqual([null, 'echo']); // not one request per key
+    expect(screen.getByTestId('catalog-count')).toHaveTextContent('1 app found');
+  });
+
+  it('filters by category and tag (server filters, kept in the URL)', async () => {
+    const gw = gatewayWith(apps, { tags: [gpu, certified] });
+    renderApp('/?category=Healthcare');
+    await waitFor(() => expect(cardTitles()).toEqual(['Wheel app']));
+    expect(gw.requests('GET', '/api/v1/apps').at(-1)!.query.get('category')).toBe('Healthcare');
+    expect(screen.getByRole('textbox', { name: 'Category' })).toHaveValue('Healthcare');
+  });
+
+  it('filters by tag from the tag list', async () => {
+    const gw = gatewayWith(apps, { tags: [gpu, certified] });
+    renderApp('/');
+    await screen.findByRole('link', { name: 'Hello' });
+    await userEvent.click(await screen.findByRole('textbox', { name: 'Tag' }));
+    await userEvent.click(await screen.findByRole('option', { name: 'GPU' }));
+    await waitFor(() => expect(cardTitles()).toEqual(['Echo']));
+    expect(gw.requests('GET', '/api/v1/apps').at(-1)!.query.get('tag')).toBe('gpu');
+  });
+
+  it('sorts by name or newest first', async () => {
+    gatewayWith(apps);
+    renderApp('/');
+    await screen.findByRole('link', { name: 'Hello' });
+    await userEvent.click(screen.getByRole('radio', { name: 'Newest' }));
+    expect(cardTitles()).toEqual(['Wheel app', 'Echo', 'Hello']); // 2026-03-01, 2026-02-01, 2026-01-03
+    await userEvent.click(screen.getByRole('radio', { name: 'Name' }));
+    expect(cardTitles()).toEqual(['Echo', 'Hello', 'Wheel app']);
+  });
+
+  it('keeps 1 000 apps usable: reads them in pages of 200 and shows them in pages of cards', async () => {
+    const many = Array.from({ length: 1000 }, (_, i) => appVersion({ name: `app-${String(i).padStart(4, '0')}`, createdAt: new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString() }));
+    const gw = gatewayWith(many);
+    renderApp('/');
+    await screen.findByRole('link', { name: 'App-0000' });
+    expect(gw.requests('GET', '/api/v1/apps').map((r) => [r.query.get('limit'), r.query.get('cursor')])).toEqual([
+      ['200', null],
+      ['200', '200'],
+      ['200', '400'],
+      ['200', '600'],
+      ['200', '800'],
+    ]);
+    expect(screen.getByTestId('catalog-count')).toHaveTextContent('1000 apps');
+    expect(cardTitles()).toHaveLength(CARDS_PER_PAGE);
+    await userEvent.click(screen.getByRole('button', { name: `Show more (${1000 - CARDS_PER_PAGE} more)` }));
+    expect(cardTitles()).toHaveLength(2 * CARDS_PER_PAGE);
+    await userEvent.click(screen.getByRole('radio', { name: 'Newest' }));
+    expect(cardTitles()[0]).toBe('App-0999'); // newest of all 1 000, not of the cards shown
+    expect(cardTitles()).toHaveLength(CARDS_PER_PAGE);
+  });
+
+  it('says when nothing matches, and clears the filters', async () => {
+    gatewayWith(apps);
+    renderApp('/?q=nothing-like-this');
+    expect(await screen.findByRole('heading', { name: 'No app matches' })).toBeInTheDocument();
+    await userEvent.click(screen.getByRole('button', { name: 'Clear search and filters' }));
+    await waitFor(() => expect(cardTitles()).toHaveLength(3));
+  });
+
+  it('says when the catalog is empty', async () => {
+    gatewayWith([]);
+    renderApp('/');
+    expect(await screen.findByRole('heading', { name: 'No apps yet' })).toBeInTheDocument();
+  });
+
+  it('shows an API error as a readable message, never as JSON, and retries', async () => {
+    let fail = true;
+    const gw = gatewayWith(apps);
+    gw.on('GET', /^\/api\/v1\/apps$/, () => (fail ? error(503, 'UNAVAILABLE', 'The repository is not answering') : { status: 200, body: { items: [apps[0]], nextCursor: null } }));
+    renderApp('/');
+    const alert = await screen.findByRole('alert');
+    expect(alert).toHaveTextContent('The catalog could not be loaded');
+    expect(alert).toHaveTextContent('The repository is not answering');
+    expect(alert.textContent).not.toMatch(/[{}"]/);
+    fail = false;
+    await userEvent.click(within(alert).getByRole('button', { name: 'Try again' }));
+    expect(await screen.findByRole('link', { name: 'Hello' })).toBeInTheDocument();
+  });
+
+  it('says so in words when the answer is not the API’s (a proxy’s 502 page)', async () => {
+    const gw = gatewayWith(apps);
+    gw.on('GET', /^\/api\/v1\/apps$/, () => ({ status: 502 }));
+    renderApp('/');
+    expect(await screen.findByRole('alert')).toHaveTextContent('The server could not be reached (bad gateway) (HTTP 502)');
+  });
+
+  it('sends an anonymous user to sign-in, to come back to the same page', async () => {
+    const assign = vi.spyOn(browser, 'assign').mockImplementation(() => {});
+    window.history.replaceState(null, '', '/?q=hello');
+    gatewayWith(apps, { session: { authenticated: false, loginUrl: '/auth/login', loginConfigured: true } });
+    renderApp('/?q=hello');
+    await waitFor(() => expect(assign).toHaveBeenCalledWith('/auth/login?next=%2F%3Fq%3Dhello'));
+    expect(screen.getByRole('button', { name: 'Sign in' })).toBeInTheDocument();
+  });
+
+  it('says sign-in is not configured rather than looping', async () => {
+    const assign = vi.spyOn(browser, 'assign').mockImplementation(() => {});
+    gatewayWith(apps, { session: { authenticated: false, loginUrl: '/auth/login', loginConfigured: false } });
+    renderApp('/');
+    expect(await screen.findByText(/Sign-in is not configured/)).toBeInTheDocument();
+    expect(assign).not.toHaveBeenCalled();
+  });
+
+  it('sends the user through sign-in when the session ends (a 401 from the API)', async () => {
+    const assign = vi.spyOn(browser, 'assign').mockImplementation(() => {});
+    window.history.replaceState(null, '', '/?category=Other');
+    const gw: FakeGateway = gatewayWith(apps);
+    gw.on('GET', /^\/api\/v1\/apps$/, () => error(401, 'UNAUTHENTICATED', 'Sign in first'));
+    renderApp('/?category=Other');
+    await waitFor(() => expect(assign).toHaveBeenCalledWith('/auth/login?next=%2F%3Fcategory%3DOther'));
+  });
+
+  it('signs out with the CSRF token and follows the logout URL', async () => {
+    const assign = vi.spyOn(browser, 'assign').mockImplementation(() => {});
+    const gw = gatewayWith(apps);
+    gw.on('POST', /^\/auth\/logout$/, () => ({ status: 200, body: { logoutUrl: 'http://idp.example/logout' } }));
+    renderApp('/');
+    await userEvent.click(await screen.findByRole('button', { name: 'Sign out' }));
+    await waitFor(() => expect(assign).toHaveBeenCalledWith('http://idp.example/logout'));
+    expect(gw.requests('POST', '/auth/logout')[0]!.headers.get('x-csrf-token')).toBe(alice.csrfToken);
+  });
+});

@@ -1,0 +1,203 @@
+import { Badge, Button, Group, Loader, SegmentedControl, Select, Stack, Text, TextInput, Title } from '@mantine/core';
+import { useDebouncedValue } from '@mantine/hooks';
+import { useEffect, useMemo, useState } from 'react';
+import { Link, useSearchParams } from 'react-router';
+import { CATEGORIES, type AppVersion, type Category } from '../api/client';
+import { CATALOG_MAX, useCatalog, useTags } from '../api/queries';
+import { AppIcon } from '../components/AppIcon';
+import { ErrorAlert } from '../components/ErrorAlert';
+import { TagBadge } from '../components/TagBadge';
+
+/** Cards shown at first, and added by each "Show more". */
+export const CARDS_PER_PAGE = 48;
+/** How long typing must pause before the search goes to the server. */
+export const SEARCH_DEBOUNCE_MS = 250;
+
+type Sort = 'name' | 'newest';
+
+const byNewest = (a: AppVersion, b: AppVersion) => b.createdAt.localeCompare(a.createdAt) || a.name.localeCompare(b.name);
+
+/**
+ * The catalog: the latest version of every app the user may see, searched as they type (the
+ * server's `q`), filtered by category and tag, sorted by name or newest; the state lives in the
+ * URL (`?q=&category=&tag=&sort=`) so that back, reload and sign-in keep it.
+ */
+export function CatalogPage() {
+  const [params, setParams] = useSearchParams();
+  const category = (CATEGORIES as readonly string[]).includes(params.get('category') ?? '') ? (params.get('category') as Category) : undefined;
+  const tag = params.get('tag') || undefined;
+  const sort: Sort = params.get('sort') === 'newest' ? 'newest' : 'name';
+  const [search, setSearch] = useState(params.get('q') ?? '');
+  const [q] = useDebouncedValue(search.trim(), SEARCH_DEBOUNCE_MS);
+  const [shown, setShown] = useState(CARDS_PER_PAGE);
+
+  const update = (changes: Record<string, string | undefined>) =>
+    setParams(
+      (prev) => {
+        const next = new URLSearchParams(prev);
+        for (const [k, v] of Object.entries(changes)) {
+          if (v) next.set(k, v);
+          else next.delete(k);
+        }
+        return next;
+      },
+      { replace: true },
+    );
+  // the debounced search goes into the URL
+  useEffect(() => {
+    if ((params.get('q') ?? '') !== q) update({ q: q || undefined });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [q]);
+  useEffect(() => setShown(CARDS_PER_PAGE), [q, category, tag, sort]);
+
+  const catalog = useCatalog({ q: q || undefined, category, tag });
+  const tags = useTags();
+  const sorted = useMemo(() => {
+    const items = catalog.data?.items ?? [];
+    return sort === 'newest' ? [...items].sort(byNewest) : items;
+  }, [catalog.data, sort]);
+  const visible = sorted.slice(0, shown);
+  const filtered = Boolean(q || category || tag);
+
+  return (
+    <Stack gap="md">
+      <Title order={1}>Catalog</Title>
+      <div className="catalog-filters" role="search">
+        <TextInput
+          className="catalog-search"
+          label="Search"
+          placeholder="Name, title, description or keyword"
+          value={search}
+          onChange={(e) => setSearch(e.currentTarget.value)}
+          rightSection={catalog.isFetching ? <Loader size="xs" aria-label="Searching" /> : null}
+          type="search"
+        />
+        <Select
+          label="Category"
+          placeholder="Any category"
+          data={CATEGORIES.map((c) => ({ value: c, label: c }))}
+          value={category ?? null}
+          onChange={(v) => update({ category: v ?? undefined })}
+          clearable
+          allowDeselect
+        />
+        {(tags.data?.items.length ?? 0) > 0 && (
+          <Select
+            label="Tag"
+            placeholder="Any tag"
+            data={(tags.data?.items ?? []).map((t) => ({ value: t.name, label: t.title }))}
+            value={tag ?? null}
+            onChange={(v) => update({ tag: v ?? undefined })}
+            clearable
+            searchable
+            nothingFoundMessage="No such tag"
+          />
+        )}
+        <div>
+          <Text component="div" size="sm" fw={500} id="sort-label" mb={4}>
+            Sort
+          </Text>
+          <SegmentedControl
+            aria-labelledby="sort-label"
+            value={sort}
+            onChange={(v) => update({ sort: v === 'newest' ? 'newest' : undefined })}
+            data={[
+              { value: 'name', label: 'Name' },
+              { value: 'newest', label: 'Newest' },
+            ]}
+          />
+        </div>
+      </div>
+
+      <Text size="sm" c="dimmed" aria-live="polite" data-testid="catalog-count">
+        {catalog.data
+          ? `${catalog.data.items.length}${catalog.data.truncated ? '+' : ''} ${catalog.data.items.length === 1 ? 'app' : 'apps'}${filtered ? ' found' : ''}`
+          : catalog.isPending
+            ? 'Loading the catalog…'
+            : ''}
+      </Text>
+      {catalog.data?.truncated && (
+        <Text size="sm">Only the first {CATALOG_MAX} apps are listed ({sort === 'newest' ? 'the newest among them first' : 'by name'}): narrow the search to see the others.</Text>
+      )}
+
+      {catalog.isError ? (
+        <ErrorAlert error={catalog.error} title="The catalog could not be loaded" onRetry={() => void catalog.refetch()} />
+      ) : catalog.isPending ? (
+        <Group justify="center" p="xl">
+          <Loader aria-label="Loading the catalog" />
+        </Group>
+      ) : sorted.length === 0 ? (
+        <Stack align="center" p="xl" gap="xs" className="empty-state">
+          <Title order={2} size="h3">
+            {filtered ? 'No app matches' : 'No apps yet'}
+          </Title>
+          <Text c="dimmed">
+            {filtered ? 'Try other words, or clear the filters.' : 'Apps appear here once someone imports a bundle and shares it with you.'}
+          </Text>
+          {filtered && (
+            <Button
+              variant="default"
+              onClick={() => {
+                setSearch('');
+                update({ q: undefined, category: undefined, tag: undefined });
+              }}
+            >
+              Clear search and filters
+            </Button>
+          )}
+        </Stack>
+      ) : (
+        <>
+          <ul className="card-grid" aria-label="Apps">
+            {visible.map((app) => (
+              <AppCard key={app.id} app={app} />
+            ))}
+          </ul>
+          {sorted.length > shown && (
+            <Group justify="center">
+              <Button variant="default" onClick={() => setShown((n) => n + CARDS_PER_PAGE)}>
+                Show more ({sorted.length - shown} more)
+              </Button>
+            </Group>
+          )}
+        </>
+      )}
+    </Stack>
+  );
+}
+
+function AppCard({ app }: { app: AppVersion }) {
+  const categories = app.categories.filter((c) => c !== 'All');
+  return (
+    <li className="app-card" data-app={app.name}>
+      <div className="app-card-head">
+        <AppIcon app={app} />
+        <div className="app-card-title">
+          <Title order={2} size="h4">
+            <Link to={`/apps/${encodeURIComponent(app.name)}`} className="card-link">
+              {app.title}
+            </Link>
+          </Title>
+          <Text size="xs" c="dimmed">
+            {app.name} {app.version} · {app.owner.name}
+          </Text>
+        </div>
+      </div>
+      <Text size="sm" lineClamp={3} className="app-card-description">
+        {app.description}
+      </Text>
+      {(categories.length > 0 || app.tags.length > 0) && (
+        <Group gap={6} className="app-card-badges">
+          {categories.map((c) => (
+            <Badge key={c} variant="light" color="gray" radius="sm" tt="none">
+              {c}
+            </Badge>
+          ))}
+          {app.tags.map((t) => (
+            <TagBadge key={t.name} tag={t} />
+          ))}
+        </Group>
+      )}
+    </li>
+  );
+}

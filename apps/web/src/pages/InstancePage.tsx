@@ -1,0 +1,82 @@
+import { Anchor, Badge, Button, Group, Loader, Stack, Text, Title } from '@mantine/core';
+import { Link, useLocation, useParams } from 'react-router';
+import type { Instance } from '../api/client';
+import { useInstance } from '../api/queries';
+import { ErrorAlert } from '../components/ErrorAlert';
+import { formatDate } from './AppPage';
+
+const STATUS_COLOR: Record<Instance['status'], string> = {
+  QUEUED: 'gray',
+  PROVISIONING: 'blue',
+  INSTALLING: 'blue',
+  STARTING: 'blue',
+  RUNNING: 'green',
+  FAILED: 'red',
+  SUSPENDED: 'yellow',
+  TERMINATED: 'gray',
+};
+
+/** One instance: its status, read again every second until it runs or stops, and the link that opens it. */
+export function InstancePage() {
+  const { id = '' } = useParams();
+  const created = (useLocation().state as { created?: boolean } | null)?.created === true;
+  const instance = useInstance(id);
+  if (instance.isPending) {
+    return (
+      <Group justify="center" p="xl">
+        <Loader aria-label="Loading the instance" />
+      </Group>
+    );
+  }
+  if (instance.isError) return <ErrorAlert error={instance.error} title="The instance could not be loaded" onRetry={() => void instance.refetch()} />;
+  const i = instance.data;
+  return (
+    <Stack gap="md" maw={720}>
+      <Title order={1}>
+        {i.appName} {i.appVersion}
+      </Title>
+      {created && (
+        <Text role="status" data-testid="instance-created">
+          Instance <code>{i.id}</code> created.
+        </Text>
+      )}
+      <Group gap="sm" aria-live="polite">
+        <Text>Status</Text>
+        <Badge color={STATUS_COLOR[i.status]} variant="light" size="lg" data-testid="instance-status">
+          {i.status}
+        </Badge>
+        {!['RUNNING', 'FAILED', 'SUSPENDED', 'TERMINATED'].includes(i.status) && <Loader size="xs" aria-label="Starting" />}
+      </Group>
+      {i.statusReason && <Text c={i.status === 'FAILED' ? 'red' : undefined}>{i.statusReason}</Text>}
+      {i.warnings.map((w) => (
+        <Text key={w} size="sm" c="dimmed">
+          {w}
+        </Text>
+      ))}
+      <dl className="facts">
+        <dt>Instance</dt>
+        <dd>
+          <code>{i.id}</code>
+        </dd>
+        <dt>Runtime</dt>
+        <dd>{i.runtime}</dd>
+        <dt>Visibility</dt>
+        <dd>{i.visibility}</dd>
+        <dt>Started</dt>
+        <dd>{formatDate(i.createdAt)}</dd>
+        <dt>Address</dt>
+        <dd>
+          <code>{i.url}</code>
+        </dd>
+      </dl>
+      <Group>
+        <Button component="a" href={i.url} target="_blank" rel="noopener" disabled={i.status !== 'RUNNING'}>
+          Open
+        </Button>
+        <Anchor component={Link} to={`/apps/${encodeURIComponent(`${i.appName}@${i.appVersion}`)}`}>
+          Back to {i.appName}
+        </Anchor>
+      </Group>
+    </Stack>
+  );
+}
