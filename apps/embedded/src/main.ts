@@ -119,6 +119,7 @@ async function main(): Promise<void> {
   // Wharf's own: secrets, credentials, blobs, instances (apps never see it: they run sandboxed).
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const children: ChildProcess[] = [];
+  const childNames: string[] = [];
   const cleanups: (() => Promise<void>)[] = [];
   let stopping = false;
 
@@ -126,9 +127,14 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
-    const deadline = Date.now() + 8000;
+    // each service drains (Platform.ShutdownDelaySeconds + ShutdownGraceSeconds), then closes
+    const deadline = Date.now() + (platform.ShutdownDelaySeconds + platform.ShutdownGraceSeconds + 10) * 1000;
     while (children.some((c) => c.exitCode === null && c.signalCode === null) && Date.now() < deadline) await sleep(100);
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    for (const [i, c] of children.entries()) {
+      if (c.exitCode !== null || c.signalCode !== null) continue;
+      console.error(`${childNames[i]} did not stop in time; killing it`);
+      c.kill('SIGKILL');
+    }
     for (const f of cleanups.reverse()) await f().catch((e: unknown) => console.error(String(e)));
   };
   const stop = async (code: number) => {
@@ -188,6 +194,7 @@ async function main(): Promise<void> {
     for (const s of services) {
       const child = spawn(process.execPath, [path.join(ROOT, s.entry)], { env: { ...env, ...natsUser(s.name) }, stdio: ['ignore', 'pipe', 'pipe'] });
       children.push(child);
+      childNames.push(s.name);
       for (const stream of [child.stdout!, child.stderr!]) {
         createInterface({ input: stream }).on('line', (line) => {
           const m = /^Admin token: (wharf_pat_\S+)/.exec(line);
@@ -199,7 +206,7 @@ async function main(): Promise<void> {
         if (!stopping) {
           console.error(`${s.name} exited (${signal ?? code}); stopping everything`);
           void stop(1);
-        }
+        } else if (code !== 0) console.error(`${s.name} stopped with ${signal ?? `exit code ${code}`}`);
       });
     }
     await Promise.all(

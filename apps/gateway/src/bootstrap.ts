@@ -30,7 +30,6 @@ export async function startGateway(settings: GatewaySettings, opts: { listen?: b
   // streamed by their controller, never parsed here.
   app.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
   app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 }));
-  app.enableShutdownHooks();
   setupOpenApi(app, gateway.PublicUrl);
   await connectNats(app);
   const adminToken = await app.get(TokenService).bootstrapAdmin();

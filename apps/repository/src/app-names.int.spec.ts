@@ -30,7 +30,7 @@ describe('app names have owners (real Postgres, NATS, disk blobs)', () => {
     [db, nats] = await Promise.all([createTestDatabase('wharf_names'), startNatsServer()]);
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'wharf-names-'));
     const settings: RepositorySettings = {
-      platform: { NatsUrl: nats.url, RequestTimeoutMs: 3000, InternalSecret: SECRET, DataDir: dataDir, LogLevel: 'error' },
+      platform: { NatsUrl: nats.url, RequestTimeoutMs: 3000, InternalSecret: SECRET, DataDir: dataDir, LogLevel: 'error', ShutdownDelaySeconds: 0, ShutdownGraceSeconds: 10 },
       repository: RepositoryConfigSchema.parse({ DatabaseUrl: db.url, Port: 0, MaxVersionsPerUser: 20, Store: 'disk' }),
     };
     await migrate({ url: db.url, schema: 'repository', dir: MIGRATIONS_DIR });

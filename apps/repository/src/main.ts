@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { loadOrExit, logLevels } from '@wharf/config';
 import { migrate } from '@wharf/db';
-import { connectNats } from '@wharf/nats';
+import { connectNats, gracefulShutdown, natsServersOf } from '@wharf/nats';
 import { RepositoryModule } from './app.module';
 import { MIGRATIONS_DIR } from './migrations-dir';
 import { loadRepositorySettings } from './repository.config';
@@ -15,9 +15,10 @@ async function main(): Promise<void> {
     logger: logLevels(platform.LogLevel),
     bodyParser: false,
   });
-  app.enableShutdownHooks();
   await connectNats(app);
   await app.listen(repository.Port, repository.Host);
+  // SIGTERM: readiness false, drain uploads, downloads and NATS handlers, then close
+  gracefulShutdown(app, platform, { http: app.getHttpServer(), nats: natsServersOf(app) });
   console.log(`Repository: http://${repository.Host}:${repository.Port} (internal)`);
 }
 

@@ -48,7 +48,7 @@ describe('repository service (real Postgres, NATS, S3 server, HTTP)', () => {
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'wharf-repo-'));
     const s3url = new URL(s3.endpoint);
     const settings: RepositorySettings = {
-      platform: { NatsUrl: nats.url, RequestTimeoutMs: 3000, InternalSecret: SECRET, DataDir: dataDir, LogLevel: 'error' },
+      platform: { NatsUrl: nats.url, RequestTimeoutMs: 3000, InternalSecret: SECRET, DataDir: dataDir, LogLevel: 'error', ShutdownDelaySeconds: 0, ShutdownGraceSeconds: 10 },
       repository: RepositoryConfigSchema.parse({
         DatabaseUrl: db.url,
         Port: 0,

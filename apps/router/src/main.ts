@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const workers = router.Workers === 0 ? os.availableParallelism() : router.Workers;
   const banner = `Router: ${router.Scheme}://${router.AppsDomain}:${router.Port} (instances at ${router.Scheme}://<id>.${router.AppsDomain}:${router.Port}${workers > 1 ? `, ${workers} workers` : ''})`;
   if (workers <= 1 || !cluster.isPrimary) {
-    await startRouter(settings);
+    await startRouter(settings, { signals: true });
     if (cluster.isPrimary) console.log(banner);
     else process.send?.({ wharf: 'listening' });
     return;
@@ -43,7 +43,9 @@ async function main(): Promise<void> {
     const alive = Object.values(cluster.workers ?? {});
     if (alive.length === 0) process.exit(0);
     for (const w of alive) w?.process.kill('SIGTERM');
-    setTimeout(() => process.exit(0), 10_000).unref();
+    // each worker drains on its own (Platform.ShutdownDelaySeconds + ShutdownGraceSeconds)
+    const { ShutdownDelaySeconds: delay, ShutdownGraceSeconds: grace } = settings.platform;
+    setTimeout(() => process.exit(0), (delay + grace + 15) * 1000).unref();
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

@@ -418,7 +418,7 @@ describe('replicas', () => {
   it('work side by side with nothing shared but NATS: one lookup per host, cookies and events good on both', async () => {
     const port = await freePort();
     const second = await startRouter({
-      platform: { NatsUrl: h.nats.url, RequestTimeoutMs: 3000, InternalSecret: SECRET, DataDir: '/tmp', LogLevel: 'error' },
+      platform: { NatsUrl: h.nats.url, RequestTimeoutMs: 3000, InternalSecret: SECRET, DataDir: '/tmp', LogLevel: 'error', ShutdownDelaySeconds: 0, ShutdownGraceSeconds: 10 },
       // both replicas are published at the first one's port (as behind a load balancer)
       router: RouterConfigSchema.parse({ Port: port, PublicPort: h.port, GatewayUrl: 'http://gateway.test:8080', AuthCacheMs: 1000 }),
     });

@@ -48,6 +48,18 @@ export const PlatformConfigSchema = z.object({
   InternalSecret: secretSchema('Platform', 'InternalSecret'),
   /** Where local state lives (blobs, embedded Postgres, instance dirs). Falls back to env `WHARF_DATA_DIR`. */
   DataDir: z.string().default('.wharf'),
+  /**
+   * Graceful shutdown (SIGTERM, SIGINT): seconds a stopping service keeps serving while its
+   * /readyz already answers 503, so load balancers and Kubernetes endpoints stop sending to it
+   * before it closes its listeners. 0 outside a cluster; the Helm chart sets 5.
+   */
+  ShutdownDelaySeconds: z.number().int().min(0).max(300).default(0),
+  /**
+   * Graceful shutdown: seconds in-flight work (HTTP requests, NATS requests, proxied connections
+   * and websockets at the router) gets to finish once the listeners are closed; what is left is
+   * then closed. Keep delay + grace + 5 under the pod's terminationGracePeriodSeconds.
+   */
+  ShutdownGraceSeconds: z.number().int().min(0).max(3600).default(10),
   /** Log level: error, warn, log, debug, verbose. */
   LogLevel: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
 });

@@ -5,3 +5,4 @@ export * from './wharf-exception.filter';
 export * from './nats.module';
 export * from './connect';
 export * from './answer-cache';
+export * from './shutdown';

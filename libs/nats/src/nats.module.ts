@@ -1,6 +1,8 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { NATS_OPTIONS, natsOptions, type NatsPlatform } from './nats.options';
 import { RpcClient } from './rpc.client';
+import { RpcInFlight, Shutdown } from './shutdown';
 
 @Global()
 @Module({})
@@ -9,8 +11,15 @@ export class NatsModule {
   static forService(service: string, platform: NatsPlatform): DynamicModule {
     return {
       module: NatsModule,
-      providers: [{ provide: NATS_OPTIONS, useValue: natsOptions(service, platform) }, RpcClient],
-      exports: [NATS_OPTIONS, RpcClient],
+      providers: [
+        { provide: NATS_OPTIONS, useValue: natsOptions(service, platform) },
+        RpcClient,
+        Shutdown,
+        RpcInFlight,
+        // counts the NATS handlers running, for a graceful shutdown
+        { provide: APP_INTERCEPTOR, useExisting: RpcInFlight },
+      ],
+      exports: [NATS_OPTIONS, RpcClient, Shutdown, RpcInFlight],
     };
   }
 }

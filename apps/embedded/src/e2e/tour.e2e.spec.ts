@@ -163,10 +163,12 @@ describe('Wharf from the README, end to end', () => {
     expect((await fetch(`${sys.gateway}/readyz`)).status).toBe(200);
   });
 
-  it('stops everything it started on Ctrl-C', async () => {
+  it('stops everything it started on Ctrl-C, each service draining and exiting by itself', async () => {
     const pids = Object.values(sys.pids());
     expect(pids.length).toBeGreaterThanOrEqual(2);
     expect(await sys.stop()).toBe(130); // 128 + SIGINT, as a shell reports Ctrl-C
     expect(alivePids(pids)).toEqual([]);
+    // none had to be killed, and none exited with an error
+    expect(sys.output.filter((l) => /did not stop in time|stopped with|exited \(|close failed|closing took/.test(l))).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import { Controller, Get, HttpException } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { RpcClient } from '@wharf/nats';
+import { RpcClient, Shutdown } from '@wharf/nats';
 import { AllowAnonymous } from '../auth/auth.guard';
 import { PrismaService } from '../prisma/prisma.service';
 
@@ -11,6 +11,7 @@ export class HealthController {
   constructor(
     private readonly prisma: PrismaService,
     private readonly rpc: RpcClient,
+    private readonly shutdown: Shutdown,
   ) {}
 
   @Get('healthz')
@@ -20,6 +21,7 @@ export class HealthController {
 
   @Get('readyz')
   async readyz() {
+    if (this.shutdown.draining) throw new HttpException({ message: 'shutting down', checks: { shutdown: 'draining' } }, 503);
     const database = await this.prisma.$queryRaw`SELECT 1`.then(() => 'ok', (e: Error) => e.message);
     const checks = { database, nats: this.rpc.isConnected() ? 'ok' : 'disconnected' };
     if (Object.values(checks).some((v) => v !== 'ok')) throw new HttpException({ message: 'not ready', checks }, 503);

@@ -14,7 +14,7 @@ import {
   WharfError,
   type Caller,
 } from '@wharf/contracts';
-import { RpcClient } from '@wharf/nats';
+import { RpcClient, Shutdown } from '@wharf/nats';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { InternalHttpClient } from '../bundles/internal-http.client';
@@ -53,6 +53,7 @@ export class InstancesController {
   constructor(
     private readonly nats: RpcClient,
     private readonly internal: InternalHttpClient,
+    private readonly shutdown: Shutdown,
   ) {}
 
   @Post('apps/:id/instances')
@@ -152,6 +153,13 @@ export class InstancesController {
     }
     res.setHeader('x-accel-buffering', 'no');
     res.flushHeaders();
+    // a stopping gateway ends the follow at once (the client follows again through another replica)
+    const forget = this.shutdown.endless(() => {
+      stream.unpipe(res);
+      stream.destroy();
+      res.end();
+    });
+    res.once('close', forget);
     req.on('close', () => stream.destroy());
     stream.pipe(res);
   }

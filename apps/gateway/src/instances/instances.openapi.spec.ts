@@ -1,7 +1,7 @@
 import { Test } from '@nestjs/testing';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { SchedulerContracts as S } from '@wharf/contracts';
-import { RpcClient } from '@wharf/nats';
+import { RpcClient, Shutdown } from '@wharf/nats';
 import { instanceRecord } from '@wharf/testing';
 import { InternalHttpClient } from '../bundles/internal-http.client';
 import { InstancesController } from './instances.controller';
@@ -14,6 +14,7 @@ describe('instances in the REST API', () => {
       providers: [
         { provide: RpcClient, useValue: {} },
         { provide: InternalHttpClient, useValue: {} },
+        Shutdown,
       ],
     }).compile();
     const app = mod.createNestApplication({ logger: false });

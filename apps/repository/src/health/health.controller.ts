@@ -1,5 +1,5 @@
 import { Controller, Get, HttpException, Inject } from '@nestjs/common';
-import { RpcClient } from '@wharf/nats';
+import { RpcClient, Shutdown } from '@wharf/nats';
 import { BLOB_STORE, type BlobStore } from '../blobs/blob-store';
 import { PrismaService } from '../prisma/prisma.service';
 
@@ -8,6 +8,7 @@ export class HealthController {
   constructor(
     private readonly prisma: PrismaService,
     private readonly rpc: RpcClient,
+    private readonly shutdown: Shutdown,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
   ) {}
 
@@ -17,9 +18,10 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Readiness: Postgres, NATS and the blob store all answer. */
+  /** Readiness: Postgres, NATS and the blob store all answer, and the service is not shutting down. */
   @Get('readyz')
   async readyz() {
+    if (this.shutdown.draining) throw new HttpException({ message: 'shutting down', checks: { shutdown: 'draining' } }, 503);
     const checks = await Promise.all([
       this.prisma.$queryRaw`SELECT 1`.then(() => ['database', 'ok'], (e: Error) => ['database', e.message]),
       Promise.resolve(['nats', this.rpc.isConnected() ? 'ok' : 'disconnected']),

@@ -12,7 +12,7 @@ import {
   type InstanceAccess,
   type RoutedInstance,
 } from '@wharf/contracts';
-import { RpcClient } from '@wharf/nats';
+import { RpcClient, Shutdown, type Drain } from '@wharf/nats';
 import { createProxyMiddleware, proxyEventsPlugin, type RequestHandler } from 'http-proxy-middleware';
 import { AccessService, decisionOf } from '../auth/access.service';
 import { Authenticator, type Identified, type Principal } from '../auth/authenticator.service';
@@ -65,6 +65,7 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
     private readonly auth: Authenticator,
     private readonly access: AccessService,
     private readonly rpc: RpcClient,
+    private readonly shutdown: Shutdown,
   ) {
     this.cfg = settings.router;
     this.identity = new IdentityTokens(settings.platform.InternalSecret, this.cfg.IdentityTokenTtlSeconds);
@@ -152,6 +153,21 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
     this.server.closeAllConnections();
     await new Promise<void>((r) => this.server.close(() => r()));
     this.agent.destroy();
+  }
+
+  /**
+   * What a stopping router waits for besides its HTTP requests (see drainHttp): the websockets it
+   * proxies. They get the grace period to end by themselves (the app or the user closes them);
+   * then they are closed, and the browser's app reconnects through another router replica.
+   */
+  websocketDrain(): Drain {
+    const websockets = () => [...this.live.all()].filter((c) => c.websocket);
+    return {
+      name: 'websockets',
+      stop: () => {},
+      busy: () => websockets().length,
+      force: () => websockets().forEach((c) => c.close()),
+    };
   }
 
   port(): number {
@@ -308,8 +324,8 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
   private ownEndpoint(req: IncomingMessage, res: ServerResponse): void {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz' || path === '/readyz') {
-      const ready = path === '/healthz' || this.rpc.isConnected();
-      const body = JSON.stringify({ status: ready ? 'ok' : 'unavailable', nats: this.rpc.isConnected(), instances: this.directory.size(), live: this.live.count() });
+      const ready = path === '/healthz' || (this.rpc.isConnected() && !this.shutdown.draining);
+      const body = JSON.stringify({ status: ready ? 'ok' : this.shutdown.draining ? 'draining' : 'unavailable', nats: this.rpc.isConnected(), instances: this.directory.size(), live: this.live.count() });
       res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
       res.end(body);
       return;

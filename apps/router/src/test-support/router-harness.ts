@@ -273,7 +273,7 @@ export async function startRouterHarness(router: Partial<Record<keyof RouterSett
   await rpc.connect();
   const port = await freePort();
   const settings: RouterSettings = {
-    platform: { NatsUrl: nats.url, RequestTimeoutMs: 3000, InternalSecret: SECRET, DataDir: '/tmp', LogLevel: 'error' },
+    platform: { NatsUrl: nats.url, RequestTimeoutMs: 3000, InternalSecret: SECRET, DataDir: '/tmp', LogLevel: 'error', ShutdownDelaySeconds: 0, ShutdownGraceSeconds: 10 },
     router: RouterConfigSchema.parse({ Port: port, GatewayUrl: 'http://gateway.test:8080', ...router }),
   };
   const started = await startRouter(settings);

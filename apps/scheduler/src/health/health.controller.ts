@@ -1,5 +1,5 @@
 import { Controller, Get, HttpException, Inject } from '@nestjs/common';
-import { RpcClient } from '@wharf/nats';
+import { RpcClient, Shutdown } from '@wharf/nats';
 import { INSTANCE_DRIVER, type InstanceDriver } from '../drivers/instance-driver';
 import { LEASE_STORE, type LeaseStore } from '../leases/lease.store';
 
@@ -7,6 +7,7 @@ import { LEASE_STORE, type LeaseStore } from '../leases/lease.store';
 export class HealthController {
   constructor(
     private readonly rpc: RpcClient,
+    private readonly shutdown: Shutdown,
     @Inject(LEASE_STORE) private readonly leases: LeaseStore,
     @Inject(INSTANCE_DRIVER) private readonly driver: InstanceDriver,
   ) {}
@@ -17,9 +18,10 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Readiness: NATS, the lease bucket (JetStream) and the driver answer. */
+  /** Readiness: NATS, the lease bucket (JetStream) and the driver answer, and the service is not shutting down. */
   @Get('readyz')
   async readyz() {
+    if (this.shutdown.draining) throw new HttpException({ message: 'shutting down', checks: { shutdown: 'draining' } }, 503);
     const checks: Record<string, string> = {
       nats: this.rpc.isConnected() ? 'ok' : 'disconnected',
       leases: (await this.leases.ping()) ? 'ok' : 'unreachable',

@@ -11,6 +11,7 @@ import {
   verifyInternalToken,
   zodProblems,
 } from '@wharf/contracts';
+import { Shutdown } from '@wharf/nats';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { SCHEDULER_SETTINGS, type SchedulerSettings } from '../scheduler.config';
@@ -38,6 +39,7 @@ export class InternalController implements OnApplicationShutdown {
     private readonly instances: InstanceService,
     private readonly supervisor: InstanceSupervisor,
     @Inject(SCHEDULER_SETTINGS) private readonly settings: SchedulerSettings,
+    private readonly shutdown: Shutdown,
   ) {}
 
   private checkId(id: string): void {
@@ -84,6 +86,8 @@ export class InternalController implements OnApplicationShutdown {
     res.flushHeaders();
     const abort = new AbortController();
     this.follows.add(abort);
+    // a stopping scheduler ends its follows at once: the client follows again through another replica
+    const forget = this.shutdown.endless(() => abort.abort());
     res.on('close', () => abort.abort());
     try {
       for await (const chunk of this.instances.followLogs(id, q.data.tail, abort.signal)) {
@@ -91,6 +95,7 @@ export class InternalController implements OnApplicationShutdown {
       }
     } finally {
       this.follows.delete(abort);
+      forget();
       if (!res.writableEnded) res.end();
     }
   }
