@@ -154,11 +154,12 @@ describe('the Helm chart', () => {
           }
         env.WHARF_CONFIG = file;
         const load = (path: string, fn: string) => (fromRoot(join(ROOT, path)) as Record<string, (env: NodeJS.ProcessEnv) => unknown>)[fn]!(env);
-        const gateway = load('apps/gateway/src/gateway.config.ts', 'loadGatewaySettings') as { gateway: { PublicUrl: string; AppsPort: number } };
+        const gateway = load('apps/gateway/src/gateway.config.ts', 'loadGatewaySettings') as { gateway: { PublicUrl: string; AppsPort: number }; platform: Record<string, unknown> };
         const repository = load('apps/repository/src/repository.config.ts', 'loadRepositorySettings') as { repository: { Store: string } };
         const scheduler = load('apps/scheduler/src/scheduler.config.ts', 'loadSchedulerSettings') as { scheduler: Record<string, unknown> };
         const router = load('apps/router/src/router.config.ts', 'loadRouterSettings') as { router: { InstanceNetworks: string[]; Host: string } };
         expect(repository.repository.Store).toBe('s3');
+        expect(gateway.platform).toMatchObject({ ShutdownDelaySeconds: 5, ShutdownGraceSeconds: 15 });
         expect(gateway.gateway.AppsPort).toBe(443);
         expect(router.router.Host).toBe('0.0.0.0');
         expect(router.router.InstanceNetworks).toEqual([which === 'default' ? '10.96.0.0/12' : '10.43.0.0/16']);
@@ -332,6 +333,14 @@ describe('the Helm chart', () => {
       expect(cm!.data['wharf.toml']).toContain('InstanceNetworks = ["fd00:10:96::/112"]');
       expect(cm!.data['wharf.toml']).toContain('AuthCacheMs = 100');
       expect(find<{ spec: { maxUnavailable: unknown } }>(objs, 'PodDisruptionBudget')[0]!.spec.maxUnavailable).toBe('50%');
+    });
+
+    it("refuses a terminationGracePeriodSeconds shorter than the services' drain", async () => {
+      const stderr = await refused(['--set', 'shutdown.graceSeconds=60']);
+      expect(stderr).toContain('terminationGracePeriodSeconds (30) must be at least shutdown.delaySeconds + shutdown.graceSeconds + 10 (75)');
+      const objs = await template(['--set', 'shutdown.graceSeconds=60', '--set', 'terminationGracePeriodSeconds=75']);
+      expect(find<{ spec: { template: { spec: { terminationGracePeriodSeconds: number } } } }>(objs, 'Deployment').map((d) => d.spec.template.spec.terminationGracePeriodSeconds)).toEqual([75, 75, 75, 75]);
+      expect(find<{ data: Record<string, string> }>(objs, 'ConfigMap')[0]!.data['wharf.toml']).toContain('ShutdownGraceSeconds = 60');
     });
 
     it('makes helm lint fail on a wrong value', async () => {
