@@ -9,6 +9,7 @@ import { AuditRepository } from './audit/audit.repository';
 import { AuditService } from './audit/audit.service';
 import { AuthGuard } from './auth/auth.guard';
 import { BundlesController } from './bundles/bundles.controller';
+import { EventsFeature } from './events/events.module';
 import { InternalHttpClient } from './bundles/internal-http.client';
 import { InstancesController } from './instances/instances.controller';
 import { GATEWAY_SETTINGS, type GatewaySettings } from './gateway.config';
@@ -53,6 +54,7 @@ export class GatewayModule {
         DeviceController,
         AuditController,
         IdentityHandlers,
+        ...EventsFeature.controllers,
       ],
       providers: [
         { provide: GATEWAY_SETTINGS, useValue: settings },
@@ -77,6 +79,7 @@ export class GatewayModule {
         // audit
         AuditRepository,
         AuditService,
+        ...EventsFeature.providers,
       ],
     };
   }

@@ -72,6 +72,14 @@ export const GatewayConfigSchema = z.object({
   /** Lifetime of an instance ticket, in seconds. */
   TicketTtlSeconds: z.number().int().min(5).max(300).default(30),
 
+  // ---- Live events (GET /api/v1/events) ----
+  /** Seconds between the comment lines each event stream gets, so that proxies keep it open. */
+  EventsHeartbeatSeconds: z.number().int().min(1).max(300).default(15),
+  /** Seconds between checks of every open event stream's session or token: a stream whose sign-in ended closes. */
+  EventsRevalidateSeconds: z.number().int().min(1).max(300).default(5),
+  /** Event streams one user may hold open on one gateway replica (429 beyond). */
+  EventsMaxStreamsPerUser: z.number().int().min(1).max(1000).default(20),
+
   // ---- CLI device login (RFC 8628) ----
   DeviceCodeTtlSeconds: z.number().int().min(60).max(3600).default(600),
   DevicePollIntervalSeconds: z.number().int().min(1).max(60).default(5),

@@ -229,6 +229,24 @@ export const InstanceChangedEvent = defineEvent(
 );
 
 /**
+ * The same change as `events.instance.changed.v1`, published right after it, with the instance as
+ * users see it: no address (services that show instances to users must never learn where they
+ * listen, and are not allowed to subscribe to `events.instance.changed.v1`). The status reason is
+ * the full one (the launcher's current step, or the failure with the last log lines): the
+ * listener gives it only to those who may read logs (access.ts), like the scheduler's answers.
+ * The gateway streams it to browsers (`GET /api/v1/events`).
+ */
+export const InstanceUpdatedEvent = defineEvent(
+  'events.instance.updated.v1',
+  z.object({
+    instance: InstanceSchema,
+    change: z.enum(INSTANCE_CHANGES),
+    previousStatus: InstanceStatusSchema.nullable(),
+    at: z.string(),
+  }),
+);
+
+/**
  * Published by every router replica every `Router.ActivityReportSeconds` for the instances it
  * served (requests, or websockets held open) since its last report. One scheduler replica moves
  * their `lastActivityAt` forward (no InstanceChangedEvent: activity is not a change of state).

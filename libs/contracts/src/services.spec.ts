@@ -38,11 +38,14 @@ describe('the service table (who owns, calls and listens to which NATS subject)'
   });
 
   it('derives NATS permissions: only the owner may answer a subject or publish an event', () => {
-    const { InstanceChangedEvent, InstanceActivityEvent, IdentityContracts, SchedulerContracts } = contracts;
+    const { InstanceChangedEvent, InstanceUpdatedEvent, InstanceActivityEvent, IdentityContracts, SchedulerContracts } = contracts;
     const may = (verb: 'publish' | 'subscribe', subject: string) => PLATFORM_SERVICES.filter((s) => natsPermissions(s)[verb].includes(subject));
     expect(may('subscribe', IdentityContracts.verifyToken.subject)).toEqual(['gateway']);
     expect(may('publish', InstanceChangedEvent.subject)).toEqual(['scheduler']);
     expect(may('publish', InstanceActivityEvent.subject)).toEqual(['router']);
+    expect(may('subscribe', InstanceChangedEvent.subject)).toEqual(['router']); // with addresses: the router's alone
+    expect(may('subscribe', InstanceUpdatedEvent.subject)).toEqual(['gateway']); // without: the gateway's live events
+    expect(may('publish', InstanceUpdatedEvent.subject)).toEqual(['scheduler']);
     expect(may('publish', SchedulerContracts.route.subject)).toEqual(['router']); // addresses: the router's alone
     expect(may('publish', SchedulerContracts.countInstances.subject)).toEqual(['repository']);
     expect(natsPermissions('router')).toMatchObject({ allowResponses: null });

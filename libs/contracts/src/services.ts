@@ -2,7 +2,7 @@ import { CALLER_ASSERTION_TTL_SECONDS } from './caller-assertion';
 import type { EventContract, RequestContract } from './define';
 import { IdentityContracts, TokenChangedEvent } from './identity.contracts';
 import { AppChangedEvent, RepositoryContracts, TagChangedEvent } from './repository.contracts';
-import { InstanceActivityEvent, InstanceChangedEvent, SchedulerContracts } from './scheduler.contracts';
+import { InstanceActivityEvent, InstanceChangedEvent, InstanceUpdatedEvent, SchedulerContracts } from './scheduler.contracts';
 
 /** The platform's services that talk over NATS, each with its own NATS user. */
 export const PLATFORM_SERVICES = ['gateway', 'repository', 'scheduler', 'router'] as const;
@@ -37,7 +37,8 @@ export const SERVICE_ROLES: Readonly<Record<PlatformService, ServiceRole>> = {
     // The API in front of both, less what only the router and the repository use: instance
     // addresses (`route`) never reach the gateway, nor does the repository's delete check.
     calls: [...each(RepositoryContracts), ...each(SchedulerContracts).filter((c) => c !== SchedulerContracts.route && c !== SchedulerContracts.countInstances)],
-    listens: [AppChangedEvent, TagChangedEvent, TokenChangedEvent],
+    // instances as users see them (no address) for its live event stream, never events.instance.changed.v1
+    listens: [AppChangedEvent, TagChangedEvent, TokenChangedEvent, InstanceUpdatedEvent],
   },
   repository: {
     serves: each(RepositoryContracts),
@@ -47,7 +48,7 @@ export const SERVICE_ROLES: Readonly<Record<PlatformService, ServiceRole>> = {
   },
   scheduler: {
     serves: each(SchedulerContracts),
-    emits: [InstanceChangedEvent],
+    emits: [InstanceChangedEvent, InstanceUpdatedEvent],
     calls: [RepositoryContracts.get],
     listens: [InstanceActivityEvent],
     jetstream: true,

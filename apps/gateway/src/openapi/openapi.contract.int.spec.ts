@@ -68,6 +68,14 @@ describe('the OpenAPI document as a contract', () => {
     expect(security('GET /auth/session')).toEqual([{ session: [] }, {}]);
   });
 
+  it('documents the live events as an event stream whose errors are JSON', () => {
+    const events = doc.paths['/api/v1/events']!.get!;
+    expect(Object.keys(events.responses['200']!.content!)).toEqual(['text/event-stream']);
+    for (const status of ['400', '401', '429']) {
+      expect([status, events.responses[status]!.content!['application/json']!.schema]).toEqual([status, { $ref: '#/components/schemas/ErrorResponse' }]);
+    }
+  });
+
   it("passes Redocly's recommended rules without errors", async () => {
     const { stdout } = await run(bin('redocly'), ['lint', '--extends', 'recommended', '--format', 'json', path.join(dir, 'openapi.json')], { env: quiet }).catch(
       (e: { stdout: string }) => e,

@@ -1,17 +1,18 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InstanceChangedEvent, type Instance } from '@wharf/contracts';
+import { InstanceChangedEvent, InstanceUpdatedEvent, type Instance } from '@wharf/contracts';
 import { RpcClient } from '@wharf/nats';
 import type { RecordChange } from '../drivers/instance-driver';
 import { LEASE_STORE, type LeaseStore } from '../leases/lease.store';
 import { SCHEDULER_SETTINGS, type SchedulerSettings } from '../scheduler.config';
-import { isLive, toRoutedInstance, type InstanceRecord } from './instance.record';
+import { isLive, toInstance, toRoutedInstance, type InstanceRecord } from './instance.record';
 
 export type Change = 'CREATED' | 'STATUS' | 'VISIBILITY' | 'UPGRADED' | 'TERMINATED';
 
 /**
  * What follows a stored change, whoever made it (a request in InstanceService, an observation in
  * InstanceSupervisor): the owner's slot is given back when the instance stops being live, and
- * `events.instance.changed.v1` is published.
+ * `events.instance.changed.v1` (with the address, for the routers) then `events.instance.updated.v1`
+ * (without it, for the gateway's live events) are published.
  */
 @Injectable()
 export class InstanceChanges {
@@ -33,12 +34,9 @@ export class InstanceChanges {
   }
 
   async publish(r: InstanceRecord, change: Change, previous: Instance['status'] | null): Promise<void> {
-    await this.rpc.emit(InstanceChangedEvent, {
-      instance: toRoutedInstance(r, this.settings.scheduler),
-      change,
-      previousStatus: previous,
-      at: new Date().toISOString(),
-    });
+    const at = new Date().toISOString();
+    await this.rpc.emit(InstanceChangedEvent, { instance: toRoutedInstance(r, this.settings.scheduler), change, previousStatus: previous, at });
+    await this.rpc.emit(InstanceUpdatedEvent, { instance: toInstance(r, this.settings.scheduler), change, previousStatus: previous, at });
   }
 
   /** Gives the owner's slot for `id` back; a failure is left to the periodic lease reconciliation. */

@@ -9,15 +9,19 @@ const changes = (events: unknown[]) => events.map((e) => (e as { change: string 
 
 describe('InstanceSupervisor', () => {
   it('applies launcher reports of the current generation only; FAILED frees the slot', async () => {
-    const { service, supervisor, leases, events } = setup();
+    const { service, supervisor, leases, events, updates } = setup();
     const inst = await service.create(alice, { appVersionId: 'av1', visibility: 'PRIVATE' });
     await expect(supervisor.reportStatus(inst.id, { generation: 7, status: 'RUNNING', reason: null })).rejects.toMatchObject({ code: 'CONFLICT' });
+    await supervisor.reportStatus(inst.id, { generation: 1, status: 'INSTALLING', reason: 'Fetching the bundle' });
     await supervisor.reportStatus(inst.id, { generation: 1, status: 'RUNNING', reason: null });
     await supervisor.reportStatus(inst.id, { generation: 1, status: 'RUNNING', reason: null }); // duplicate: no event
     await supervisor.reportStatus(inst.id, { generation: 1, status: 'FAILED', reason: 'boom' });
     expect((await service.get(alice, inst.id)).status).toBe('FAILED');
     expect(leases.sets.get('alice')?.has(inst.id)).toBe(false);
-    expect(statuses(events)).toEqual(['PROVISIONING', 'RUNNING', 'FAILED']);
+    expect(statuses(events)).toEqual(['PROVISIONING', 'INSTALLING', 'RUNNING', 'FAILED']);
+    // the same changes without the address (checked one by one in setup), the launcher's step included
+    expect(statuses(updates)).toEqual(statuses(events));
+    expect(updates[1]).toMatchObject({ change: 'STATUS', previousStatus: 'PROVISIONING', instance: { status: 'INSTALLING', statusReason: 'Fetching the bundle' } });
     await expect(supervisor.reportStatus('zzzzzzzzzz', { generation: 1, status: 'RUNNING', reason: null })).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 

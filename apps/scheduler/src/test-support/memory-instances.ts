@@ -3,6 +3,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import {
   conflict,
   InstanceChangedEvent,
+  InstanceUpdatedEvent,
   isFullAccess,
   notFound,
   RepositoryContracts,
@@ -171,6 +172,8 @@ export function setupInstances(env: NodeJS.ProcessEnv = {}) {
   const secrets = new MemorySecrets();
   const calls: { subject: string; caller: Caller | null }[] = [];
   const events: unknown[] = [];
+  /** events.instance.updated.v1 as published (each checked against the events.instance.changed.v1 before it). */
+  const updates: unknown[] = [];
   /** Visitors the repository shows the app version to (a tag on it grants their role). */
   const granted = new Set<string>();
   const rpc = {
@@ -183,6 +186,18 @@ export function setupInstances(env: NodeJS.ProcessEnv = {}) {
       return granted.has(caller?.sub ?? '') ? { ...app, tags: [{ name: 'demo', title: 'Demo', color: '#1f6feb', visitorRoles: ['visitor'] }] } : app;
     },
     emit: async (e: EventContract, payload: unknown) => {
+      if (e === InstanceUpdatedEvent) {
+        // every change goes out twice: to the routers with the address, then to the gateway without it
+        type Sent = { instance: { id: string; address?: unknown }; change: string; at: string };
+        const u = payload as Sent;
+        const pair = (events as Sent[]).findLast((c) => c.instance.id === u.instance.id && c.change === u.change && c.at === u.at);
+        expect(pair).toBeDefined();
+        const { address: _address, ...withoutAddress } = pair!.instance;
+        expect(payload).toEqual({ ...pair, instance: withoutAddress });
+        expect(Object.keys((payload as { instance: object }).instance)).not.toContain('address');
+        updates.push(payload);
+        return;
+      }
       expect(e).toBe(InstanceChangedEvent);
       events.push(payload);
     },
@@ -191,7 +206,7 @@ export function setupInstances(env: NodeJS.ProcessEnv = {}) {
   const changes = new InstanceChanges(settings, leases, rpc);
   const service = new InstanceService(settings, driver, leases, secrets, catalog, rpc, changes);
   const supervisor = new InstanceSupervisor(service, changes, driver, leases, settings);
-  return { service, supervisor, driver, leases, secrets, calls, events, granted };
+  return { service, supervisor, driver, leases, secrets, calls, events, updates, granted };
 }
 
 /**
