@@ -1,0 +1,80 @@
+import { MantineProvider } from '@mantine/core';
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { render, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { MemoryRouter, Route, Routes } from 'react-router';
+import { describe, expect, it } from 'vitest';
+import type { Instance } from '../api/client';
+import { alice, appVersion, error, FakeGateway, instance, runtime } from '../test/fake-api';
+import { theme } from '../theme';
+import { InstanceControls } from './InstanceControls';
+
+const v1 = appVersion({ name: 'hello', version: '1.0.0' });
+const v2 = appVersion({ name: 'hello', version: '2.0.0' });
+
+function setup(i: Instance) {
+  const gateway = new FakeGateway()
+    .on('GET', /^\/api\/v1\/apps\/hello\/versions$/, () => ({ status: 200, body: { items: [v2, v1], nextCursor: null } }))
+    .on('GET', /^\/api\/v1\/runtimes$/, () => ({
+      status: 200,
+      body: { items: [runtime('python-3.11', 'ACTIVE', { default: true }), runtime('python-3.12', 'DEPRECATED', { stateReason: 'use 3.13' }), runtime('python-3.8', 'DISABLED')], nextCursor: null },
+    }))
+    .install();
+  render(
+    <MantineProvider {...theme} env="test">
+      <QueryClientProvider client={new QueryClient({ defaultOptions: { queries: { retry: false } } })}>
+        <MemoryRouter initialEntries={['/instances/x']}>
+          <Routes>
+            <Route path="instances/x" element={<InstanceControls instance={i} me={alice.user.sub} />} />
+            <Route path="instances" element={<p>the instances list</p>} />
+          </Routes>
+        </MemoryRouter>
+      </QueryClientProvider>
+    </MantineProvider>,
+  );
+  return gateway;
+}
+
+describe('instance controls', () => {
+  const running = instance({ id: 'inst000001', appVersionId: v1.id, appVersion: '1.0.0', runtime: 'python-3.11', status: 'RUNNING' });
+
+  it('upgrades to another version explicitly, sending only what changed, and warns of a deprecated runtime', async () => {
+    const gateway = setup(running).on('POST', /^\/api\/v1\/instances\/inst000001\/upgrade$/, ({ body }) => ({
+      status: 200,
+      body: { ...running, appVersionId: (body as { appVersionId: string }).appVersionId, appVersion: '2.0.0', status: 'PROVISIONING' },
+    }));
+    const submit = screen.getByRole('button', { name: 'Upgrade and restart' });
+    expect(submit).toBeDisabled();
+    await userEvent.click(await screen.findByRole('textbox', { name: 'Version' }));
+    await userEvent.click(await screen.findByRole('option', { name: '2.0.0' }));
+    await userEvent.click(screen.getByRole('textbox', { name: 'Runtime' }));
+    expect(screen.queryByRole('option', { name: /python-3.8/ })).not.toBeInTheDocument(); // DISABLED: not offered
+    await userEvent.click(screen.getByRole('option', { name: 'python-3.12 — deprecated' }));
+    expect(await screen.findByText(/python-3.12 is deprecated: use 3.13/)).toBeInTheDocument();
+    await userEvent.click(screen.getByRole('textbox', { name: 'Runtime' }));
+    await userEvent.click(screen.getByRole('option', { name: 'python-3.11 (running now)' }));
+    await userEvent.click(submit);
+    await waitFor(() => expect(gateway.requests('POST', /upgrade$/)).toHaveLength(1));
+    expect(gateway.requests('POST', /upgrade$/)[0]!.body).toEqual({ appVersionId: v2.id });
+  });
+
+  it('changes the visibility, and shows a refusal readably', async () => {
+    const gateway = setup(running).on('PATCH', /^\/api\/v1\/instances\/inst000001$/, () => error(403, 'FORBIDDEN', 'PUBLIC instances are not allowed on this platform (Platform.AllowPublic)'));
+    await userEvent.click(screen.getByText('Public'));
+    expect(await screen.findByRole('alert')).toHaveTextContent('PUBLIC instances are not allowed on this platform');
+    expect(gateway.requests('PATCH', /instances/)[0]!.body).toEqual({ visibility: 'PUBLIC' });
+  });
+
+  it('terminates after confirming, then goes to the instances list', async () => {
+    setup(running).on('DELETE', /^\/api\/v1\/instances\/inst000001$/, () => ({ status: 200, body: { ...running, status: 'TERMINATED' } }));
+    await userEvent.click(screen.getByRole('button', { name: 'Terminate' }));
+    await userEvent.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Terminate' }));
+    expect(await screen.findByText('the instances list')).toBeInTheDocument();
+  });
+
+  it('offers Resume, not Suspend, for a suspended instance', async () => {
+    setup({ ...running, status: 'SUSPENDED' });
+    expect(await screen.findByRole('button', { name: 'Resume' })).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Suspend' })).not.toBeInTheDocument();
+  });
+});

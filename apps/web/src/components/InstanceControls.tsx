@@ -1,0 +1,160 @@
+import { Alert, Button, Group, Modal, SegmentedControl, Select, Stack, Text, Title } from '@mantine/core';
+import { useEffect, useMemo, useState } from 'react';
+import { useNavigate } from 'react-router';
+import { VISIBILITIES, type Instance, type Visibility } from '../api/client';
+import { useInstanceAction, useInstanceVisibility, useUpgrade } from '../api/instance-queries';
+import { useRuntimes, useVersions } from '../api/queries';
+import { runtimeChoice } from '../pages/AppPage';
+import { ErrorAlert } from './ErrorAlert';
+
+/**
+ * What the owner of an instance (or an admin) does with it: suspend or resume, terminate after
+ * confirming, change who may open it, and upgrade it to another version of its app or another
+ * runtime (explicit: Wharf never upgrades an instance by itself).
+ */
+export function InstanceControls({ instance: i, me }: { instance: Instance; me: string }) {
+  const navigate = useNavigate();
+  const action = useInstanceAction(me);
+  const visibility = useInstanceVisibility(me);
+  const [confirming, setConfirming] = useState(false);
+  const settled = i.status === 'TERMINATED';
+
+  return (
+    <Stack gap="lg">
+      <section aria-labelledby="lifecycle">
+        <Title order={2} size="h4" id="lifecycle" mb="xs">
+          Lifecycle
+        </Title>
+        <Group gap="sm">
+          {i.status === 'RUNNING' && (
+            <Button variant="default" onClick={() => action.mutate({ id: i.id, action: 'suspend' })} loading={action.isPending && action.variables?.action === 'suspend'}>
+              Suspend
+            </Button>
+          )}
+          {(i.status === 'SUSPENDED' || i.status === 'FAILED') && (
+            <Button variant="default" onClick={() => action.mutate({ id: i.id, action: 'resume' })} loading={action.isPending && action.variables?.action === 'resume'}>
+              Resume
+            </Button>
+          )}
+          {!settled && (
+            <Button color="red" variant="light" onClick={() => setConfirming(true)}>
+              Terminate
+            </Button>
+          )}
+        </Group>
+        <Text size="xs" c="dimmed" mt={4}>
+          Suspending stops the app and keeps its volume; resuming starts it again where it was.
+        </Text>
+        {action.isError && <ErrorAlert error={action.error} title="That did not work" />}
+      </section>
+
+      {!settled && (
+        <section aria-labelledby="sharing">
+          <Title order={2} size="h4" id="sharing" mb="xs">
+            Who may open it
+          </Title>
+          <SegmentedControl
+            aria-labelledby="sharing"
+            value={i.visibility}
+            disabled={visibility.isPending}
+            onChange={(v) => visibility.mutate({ id: i.id, visibility: v as Visibility })}
+            data={VISIBILITIES.map((v) => ({ value: v.value, label: v.label }))}
+          />
+          <Text size="xs" c="dimmed" mt={4}>
+            {VISIBILITIES.find((v) => v.value === i.visibility)?.hint}
+          </Text>
+          {visibility.isError && <ErrorAlert error={visibility.error} title="The visibility was not changed" />}
+        </section>
+      )}
+
+      {!settled && <UpgradePanel instance={i} me={me} />}
+
+      <Modal opened={confirming} onClose={() => setConfirming(false)} title={`Terminate ${i.appName} ${i.id}?`} centered>
+        <Stack>
+          <Text>Its process, its files and its volume are removed. This cannot be undone.</Text>
+          <Group justify="flex-end">
+            <Button variant="default" onClick={() => setConfirming(false)}>
+              Keep it
+            </Button>
+            <Button
+              color="red"
+              loading={action.isPending}
+              onClick={() => action.mutate({ id: i.id, action: 'terminate' }, { onSuccess: () => navigate('/instances'), onSettled: () => setConfirming(false) })}
+            >
+              Terminate
+            </Button>
+          </Group>
+        </Stack>
+      </Modal>
+    </Stack>
+  );
+}
+
+function UpgradePanel({ instance: i, me }: { instance: Instance; me: string }) {
+  const versions = useVersions(i.appName);
+  const runtimes = useRuntimes();
+  const upgrade = useUpgrade(me);
+  const { offered } = useMemo(() => runtimeChoice(runtimes.data?.items ?? [], i.runtime), [runtimes.data, i.runtime]);
+  const [version, setVersion] = useState<string>(i.appVersionId);
+  const [runtime, setRuntime] = useState<string>(i.runtime);
+  useEffect(() => setVersion(i.appVersionId), [i.appVersionId]);
+  useEffect(() => setRuntime(i.runtime), [i.runtime]);
+  const changed = version !== i.appVersionId || runtime !== i.runtime;
+  const chosenRuntime = offered.find((r) => r.name === runtime);
+
+  return (
+    <section aria-labelledby="upgrade">
+      <Title order={2} size="h4" id="upgrade" mb="xs">
+        Upgrade
+      </Title>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          upgrade.mutate({ id: i.id, ...(version !== i.appVersionId ? { appVersionId: version } : {}), ...(runtime !== i.runtime ? { runtime } : {}) });
+        }}
+      >
+        <Stack gap="sm" maw={420}>
+          <Select
+            label="Version"
+            data={(versions.data?.items ?? []).map((v) => ({ value: v.id, label: `${v.version}${v.id === i.appVersionId ? ' (running now)' : ''}` }))}
+            value={version}
+            onChange={(v) => setVersion(v ?? i.appVersionId)}
+            allowDeselect={false}
+            disabled={!versions.isSuccess}
+          />
+          <Select
+            label="Runtime"
+            data={[...offered.map((r) => r.name), ...(offered.some((r) => r.name === i.runtime) ? [] : [i.runtime])].map((name) => {
+              const r = offered.find((x) => x.name === name);
+              return { value: name, label: `${name}${name === i.runtime ? ' (running now)' : ''}${r?.state === 'DEPRECATED' ? ' — deprecated' : ''}` };
+            })}
+            value={runtime}
+            onChange={(v) => setRuntime(v ?? i.runtime)}
+            allowDeselect={false}
+            disabled={!runtimes.isSuccess}
+          />
+          {chosenRuntime?.state === 'DEPRECATED' && runtime !== i.runtime && (
+            <Alert color="yellow" title="Deprecated runtime" role="status">
+              {chosenRuntime.name} is deprecated{chosenRuntime.stateReason ? `: ${chosenRuntime.stateReason}` : ''}.
+            </Alert>
+          )}
+          {versions.isError && <ErrorAlert error={versions.error} title="The versions could not be loaded" />}
+          {upgrade.isError && <ErrorAlert error={upgrade.error} title="Not upgraded" />}
+          {upgrade.isSuccess && !changed && (
+            <Text size="sm" role="status">
+              Upgraded: the instance restarts with {upgrade.data.appVersion} on {upgrade.data.runtime}.
+            </Text>
+          )}
+          <Group>
+            <Button type="submit" disabled={!changed} loading={upgrade.isPending}>
+              Upgrade and restart
+            </Button>
+          </Group>
+          <Text size="xs" c="dimmed">
+            The instance restarts on the chosen version and runtime; its volume is kept.
+          </Text>
+        </Stack>
+      </form>
+    </section>
+  );
+}
