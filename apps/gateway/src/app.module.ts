@@ -33,6 +33,8 @@ import { TokenService } from './tokens/token.service';
 import { TokenCache } from './tokens/token-cache';
 import { TokenEventsHandler } from './tokens/token-events.handler';
 import { TokensController } from './tokens/tokens.controller';
+import { UsageController } from './usage/usage.controller';
+import { UsageService } from './usage/usage.service';
 
 @Module({})
 export class GatewayModule {
@@ -53,6 +55,7 @@ export class GatewayModule {
         AuthController,
         DeviceController,
         AuditController,
+        UsageController,
         IdentityHandlers,
         ...EventsFeature.controllers,
       ],
@@ -79,6 +82,7 @@ export class GatewayModule {
         // audit
         AuditRepository,
         AuditService,
+        UsageService,
         ...EventsFeature.providers,
       ],
     };

@@ -13,6 +13,7 @@ import { PrismaService } from './prisma/prisma.service';
 import { REPOSITORY_SETTINGS, type RepositorySettings } from './repository.config';
 import { TagHandlers } from './tags/tag.handlers';
 import { TagService } from './tags/tag.service';
+import { UsageHandlers } from './usage/usage.handlers';
 
 @Module({})
 export class RepositoryModule {
@@ -21,7 +22,7 @@ export class RepositoryModule {
     return {
       module: RepositoryModule,
       imports: [NatsModule.forService('repository', platform)],
-      controllers: [AppHandlers, TagHandlers, BundleController, HealthController],
+      controllers: [AppHandlers, TagHandlers, UsageHandlers, BundleController, HealthController],
       providers: [
         { provide: REPOSITORY_SETTINGS, useValue: settings },
         {

@@ -7,6 +7,7 @@ export * from './cursor';
 export * from './app';
 export * from './repository.contracts';
 export * from './scheduler.contracts';
+export * from './usage';
 export * from './internal-token';
 export * from './caller-assertion';
 export * from './services';

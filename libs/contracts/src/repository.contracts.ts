@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AppVersionSchema, TagNameSchema, TagSchema } from './app';
 import { defineEvent, defineRequest, pageOf, PageRequestSchema } from './define';
 import { AppNameSchema, CategorySchema, RoleSchema, VisibilitySchema } from './enums';
+import { RepositoryUsageSchema, UsageListRequestSchema } from './usage';
 
 const Id = z.string().min(1).max(64);
 
@@ -82,6 +83,13 @@ export const RepositoryContracts = {
     z.object({ id: Id, tag: TagNameSchema }),
     AppVersionSchema,
   ),
+  /** The caller's imported versions against their limit (the count and the rule the import check uses). */
+  usage: defineRequest('repository.usage.get.v1', z.object({}), RepositoryUsageSchema),
+  /**
+   * Admin-only: the same for the given users (limits from the roles given) and for every other
+   * user owning versions (limit null: their roles are not known here).
+   */
+  usageList: defineRequest('repository.usage.list.v1', UsageListRequestSchema, RepositoryUsageSchema),
 } as const;
 
 export const AppChangedEvent = defineEvent(

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineEvent, defineRequest, pageOf, PageRequestSchema } from './define';
 import { AppNameSchema, InstanceStatusSchema, RuntimeStateSchema, VisibilitySchema } from './enums';
+import { SchedulerUsageSchema, UsageListRequestSchema } from './usage';
 import { LAUNCHER_STATUSES } from './wire';
 
 /** Instance ids: 10 characters `[a-z0-9]` starting with a letter, so `<id>.<apps-domain>` is a DNS label. */
@@ -211,6 +212,13 @@ export const SchedulerContracts = {
     z.object({ name: SecretNameSchema }),
     z.object({ name: SecretNameSchema, deleted: z.literal(true) }),
   ),
+  /** The caller's live instances against their limit (the leases and the rule the limit check uses), and the per-instance ceilings. */
+  usage: defineRequest('scheduler.usage.get.v1', z.object({}), SchedulerUsageSchema),
+  /**
+   * Admin-only: the same for the given users (limits from the roles given) and for every other
+   * user holding a slot (limit null: their roles are not known here).
+   */
+  usageList: defineRequest('scheduler.usage.list.v1', UsageListRequestSchema, SchedulerUsageSchema),
 } as const;
 
 export const INSTANCE_CHANGES = ['CREATED', 'STATUS', 'VISIBILITY', 'UPGRADED', 'TERMINATED'] as const;

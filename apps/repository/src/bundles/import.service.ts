@@ -24,6 +24,7 @@ import { AppVersionRepository } from '../catalog/app-version.repository';
 import { versionKey } from '../catalog/version-key';
 import { BLOB_STORE, type BlobStore } from '../blobs/blob-store';
 import { REPOSITORY_SETTINGS, type RepositorySettings } from '../repository.config';
+import { versionLimitFor } from './version-limit';
 
 const mb = (n: number) => `${(n / 1e6).toFixed(n < 1e7 ? 1 : 0)} MB`;
 
@@ -70,8 +71,8 @@ export class ImportService {
   }
 
   private async checkLimit(caller: Caller): Promise<void> {
-    if (isAdmin(caller)) return;
-    const limit = this.settings.repository.MaxVersionsPerUser;
+    const limit = versionLimitFor(caller, this.settings.repository).max;
+    if (limit === null) return;
     const n = await this.versions.countOwnedBy(caller.sub);
     if (n >= limit) throw this.limitError(n, limit);
   }
@@ -95,7 +96,7 @@ export class ImportService {
       if (size === 0) throw invalid('the request body is empty: send the bundle zip as the body (application/zip) or as a multipart file');
       const bundle = await inspectBundle(staging);
       const row = await this.toRow(id, caller, bundle, blobKey, sha256, size);
-      const result = await this.versions.insert(row, isAdmin(caller) ? null : this.settings.repository.MaxVersionsPerUser, isAdmin(caller));
+      const result = await this.versions.insert(row, versionLimitFor(caller, this.settings.repository).max, isAdmin(caller));
       if (result === 'not-owner') {
         throw forbidden(
           `the app name ${row.name} belongs to another user: only its owner and admins publish versions of it; choose another Name in app.toml, or ask an admin to transfer the name to you`,

@@ -214,6 +214,27 @@ export class AppVersionRepository {
     return this.prisma.appVersion.count({ where: { ownerSub } });
   }
 
+  /** What countOwnedBy counts, for every owner (or the given ones), with the newest owner name on their versions. */
+  async countsByOwner(ownerSubs?: string[]): Promise<Map<string, { versions: number; name: string }>> {
+    const rows = await this.prisma.appVersion.groupBy({
+      by: ['ownerSub', 'ownerName'],
+      ...(ownerSubs ? { where: { ownerSub: { in: ownerSubs } } } : {}),
+      _count: { _all: true },
+      _max: { createdAt: true },
+    });
+    const counts = new Map<string, { versions: number; name: string; at: number }>();
+    for (const r of rows) {
+      const at = r._max.createdAt?.getTime() ?? 0;
+      const seen = counts.get(r.ownerSub);
+      counts.set(r.ownerSub, {
+        versions: (seen?.versions ?? 0) + r._count._all,
+        name: seen && seen.at >= at ? seen.name : r.ownerName,
+        at: Math.max(seen?.at ?? 0, at),
+      });
+    }
+    return new Map([...counts].map(([sub, c]) => [sub, { versions: c.versions, name: c.name }]));
+  }
+
   /**
    * Inserts the version and its images in one transaction, serialized per owner so the
    * import limit is exact under concurrent uploads, and per app name so that of two first

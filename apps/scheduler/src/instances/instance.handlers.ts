@@ -69,6 +69,16 @@ export class InstanceHandlers {
     await this.supervisor.touch(e.ids, e.at);
   }
 
+  @Handle(C.usage)
+  usage(@Payload() m: Msg<typeof C.usage>) {
+    return this.instances.usage(m.caller);
+  }
+
+  @Handle(C.usageList)
+  usageList(@Payload() m: Msg<typeof C.usageList>) {
+    return this.instances.usageList(m.caller, m.body.users);
+  }
+
   @Handle(C.countInstances)
   async count(@Payload() m: Msg<typeof C.countInstances>) {
     return { count: await this.instances.count(m.body.appVersionId) };

@@ -27,6 +27,7 @@ import {
   type InstanceAccess,
   type InstanceAccessOptions,
   type ParsedRequestOf,
+  type ResponseOf,
   type RoutedInstance,
   type SchedulerContracts,
   type Visibility,
@@ -40,9 +41,11 @@ import { SCHEDULER_SETTINGS, type SchedulerSettings } from '../scheduler.config'
 import { SECRET_STORE, type SecretGrantee, type SecretRef, type SecretStore } from '../secrets/secret.store';
 import { InstanceChanges } from './instance.changes';
 import { idempotentInstanceId, isLive, newInstanceId, toInstance, toRoutedInstance, type InstanceRecord } from './instance.record';
-import { maxInstancesFor, resolveResources } from './limits.policy';
+import { maxGpusFor, maxInstancesFor, resolveResources } from './limits.policy';
 
 type ListQuery = ParsedRequestOf<typeof SchedulerContracts.list>;
+type Usage = ResponseOf<typeof SchedulerContracts.usage>;
+type UsageUser = ParsedRequestOf<typeof SchedulerContracts.usageList>['users'][number];
 
 const RESERVED = 'WHARF_';
 
@@ -211,6 +214,49 @@ export class InstanceService {
 
   followLogs(id: string, tail: number, signal: AbortSignal): AsyncIterable<string> {
     return this.driver.followLogs(id, tail, signal);
+  }
+
+  // ---------------------------------------------------------------- usage
+
+  /** The caller's live instances against their limit: the slots the limit check counts, the limit it applies. */
+  async usage(caller: Caller | null): Promise<Usage> {
+    if (!caller) throw unauthenticated('sign in to see your usage');
+    return this.usageOf([{ sub: caller.sub, roles: caller.roles }], await this.leases.held(caller.sub), false);
+  }
+
+  /** Admins: the same for the given users, and for every other user who holds a slot (limit unknown: no roles here). */
+  async usageList(caller: Caller | null, users: UsageUser[]): Promise<Usage> {
+    if (!caller) throw unauthenticated('sign in to see usage');
+    if (!isAdmin(caller)) throw forbidden("only admins see other users' usage");
+    return this.usageOf(users, await this.leases.held(), true);
+  }
+
+  private async usageOf(users: UsageUser[], held: Map<string, string[]>, others: boolean): Promise<Usage> {
+    const roles = new Map(users.map((u) => [u.sub, u.roles]));
+    const subs = new Set([...roles.keys(), ...(others ? held.keys() : [])]);
+    const live = (await this.driver.list()).filter((r) => isLive(r.status) && subs.has(r.owner.sub));
+    return {
+      users: [...subs].sort().map((sub) => {
+        const mine = live.filter((r) => r.owner.sub === sub);
+        const given = roles.get(sub);
+        // the rule takeSlot applies, for a user with these roles
+        const limit = given ? maxInstancesFor({ sub, name: sub, roles: given }, this.cfg) : null;
+        return {
+          sub,
+          name: mine[0]?.owner.name ?? null,
+          live: held.get(sub)?.length ?? 0,
+          limit: limit && { max: limit.max, setting: limit.setting, reason: limit.role },
+          memoryLimitBytes: mine.reduce((n, r) => n + r.launch.memoryLimitBytes, 0),
+          memoryReservationBytes: mine.reduce((n, r) => n + (r.launch.memoryReservationBytes ?? 0), 0),
+          gpus: mine.reduce((n, r) => n + r.launch.gpuCount, 0),
+        };
+      }),
+      ceilings: {
+        maxMemoryLimit: this.cfg.MaxMemoryLimit,
+        maxMemoryReservation: this.cfg.MaxMemoryReservation,
+        maxGpus: maxGpusFor(this.cfg, this.driver.capabilities),
+      },
+    };
   }
 
   // ---------------------------------------------------------------- launches

@@ -12,15 +12,21 @@ export interface LimitSettings {
   GpuTypes: { Name: string }[];
 }
 
-/** How many live instances the caller may have; null = unlimited (a configured 0). */
-export function maxInstancesFor(c: Caller, s: LimitSettings): { max: number | null; role: string } {
-  const [n, role] = isAdmin(c)
-    ? [s.MaxInstancesAdmin, 'admins']
+/**
+ * How many live instances the caller may have; null = unlimited (a configured 0). `setting` is
+ * the key it comes from. The limit check and the usage answers both call this.
+ */
+export function maxInstancesFor(c: Caller, s: LimitSettings): { max: number | null; role: string; setting: string } {
+  const [n, role, key] = isAdmin(c)
+    ? [s.MaxInstancesAdmin, 'admins', 'MaxInstancesAdmin']
     : isFullAccess(c)
-      ? [s.MaxInstancesFullAccess, 'full-access users']
-      : [s.MaxInstancesVisitor, 'visitors'];
-  return { max: n === 0 ? null : n, role };
+      ? [s.MaxInstancesFullAccess, 'full-access users', 'MaxInstancesFullAccess']
+      : [s.MaxInstancesVisitor, 'visitors', 'MaxInstancesVisitor'];
+  return { max: n === 0 ? null : n, role, setting: `Scheduler.${key}` };
 }
+
+/** The most GPUs one instance may get: Scheduler.MaxGpus, and no more than the driver can give. */
+export const maxGpusFor = (s: LimitSettings, driver: { maxGpus: number }): number => Math.min(s.MaxGpus, driver.maxGpus);
 
 export interface ResourceRequest {
   memoryLimit: string | null;
@@ -63,7 +69,7 @@ export function resolveResources(
       { limit: 'GPUs', requested: req.gpuCount, allowed: 0 },
     );
   }
-  const maxGpus = Math.min(s.MaxGpus, driver.maxGpus);
+  const maxGpus = maxGpusFor(s, driver);
   if (req.gpuCount > maxGpus) {
     throw invalid(`the app needs ${req.gpuCount} GPU(s); this platform allows at most ${maxGpus} (Scheduler.MaxGpus)`, {
       limit: 'MaxGpus',

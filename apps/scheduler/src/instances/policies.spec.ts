@@ -39,9 +39,9 @@ const limits: LimitSettings = {
 
 describe('limits', () => {
   it('by role; 0 is unlimited', () => {
-    expect(maxInstancesFor(owner, limits)).toEqual({ max: 10, role: 'full-access users' });
-    expect(maxInstancesFor(visitor, limits)).toEqual({ max: 5, role: 'visitors' });
-    expect(maxInstancesFor(admin, limits)).toEqual({ max: null, role: 'admins' });
+    expect(maxInstancesFor(owner, limits)).toEqual({ max: 10, role: 'full-access users', setting: 'Scheduler.MaxInstancesFullAccess' });
+    expect(maxInstancesFor(visitor, limits)).toEqual({ max: 5, role: 'visitors', setting: 'Scheduler.MaxInstancesVisitor' });
+    expect(maxInstancesFor(admin, limits)).toEqual({ max: null, role: 'admins', setting: 'Scheduler.MaxInstancesAdmin' });
   });
   it('applies defaults and ceilings', () => {
     const process = { name: 'process', maxGpus: 0 };

@@ -86,6 +86,20 @@ export class KvLeaseStore implements LeaseStore {
     });
   }
 
+  async held(ownerSub?: string): Promise<Map<string, string[]>> {
+    const kv = this.store();
+    const keys: string[] = [];
+    if (ownerSub !== undefined) keys.push(leaseKey(ownerSub));
+    else for await (const key of await kv.keys()) if (key.startsWith('u.')) keys.push(key);
+    const held = new Map<string, string[]>();
+    for (const key of keys) {
+      const entry = await kv.get(key);
+      const ids = entry && entry.operation === 'PUT' ? Object.keys(parseLeaseSet(entry.value).leases) : [];
+      if (ids.length) held.set(ownerOfKey(key), ids.sort());
+    }
+    return held;
+  }
+
   async reconcile(live: ReadonlyMap<string, ReadonlySet<string>>, graceMs: number): Promise<{ dropped: number; added: number }> {
     const kv = this.store();
     const owners = new Set<string>(live.keys());

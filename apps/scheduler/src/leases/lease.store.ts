@@ -10,6 +10,11 @@ export interface LeaseStore {
   /** Removes `id` from the owner's set. Idempotent. */
   release(ownerSub: string, id: string): Promise<void>;
   /**
+   * The slots held, as `acquire` counts them: owner → instance ids (owners holding none are left
+   * out). `ownerSub` reads that owner's set alone.
+   */
+  held(ownerSub?: string): Promise<Map<string, string[]>>;
+  /**
    * Makes the sets agree with the instances that are live: drops leases of instances that are not
    * (after `graceMs`, so that launches in flight keep theirs) and adds missing ones.
    */

@@ -130,6 +130,9 @@ export class MemoryLeases implements LeaseStore {
   async release(owner: string, id: string) {
     this.sets.get(owner)?.delete(id);
   }
+  async held(owner?: string) {
+    return new Map([...this.sets].filter(([o, s]) => s.size > 0 && (owner === undefined || o === owner)).map(([o, s]) => [o, [...s].sort()]));
+  }
   /** The live sets and grace of the last reconcile. */
   reconciled: { live: Map<string, Set<string>>; graceMs: number } | null = null;
   async reconcile(live: Map<string, Set<string>>, graceMs: number) {
