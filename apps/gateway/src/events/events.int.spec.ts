@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { Caller, Instance } from '@wharf/contracts';
-import { connectNats } from '@wharf/nats';
+import { connectNats, Shutdown } from '@wharf/nats';
 import { buildBundle, freePort } from '@wharf/testing';
 // The scheduler is another app: this spec runs its real instance handlers, service and supervisor
 // over memory, in-process behind the gateway and a real repository, over real NATS.
@@ -302,6 +302,23 @@ describe('GET /api/v1/events: live instance events, filtered to what the caller 
       expect([hub.received - before[0]!, hub2.received - before[1]!]).toEqual([1, 1]);
     } finally {
       await second.app.close();
+    }
+  });
+
+  it('ends the streams of a replica that stops taking work, and only those', async () => {
+    const settings = h.app.get<GatewaySettings>(GATEWAY_SETTINGS);
+    const port = await freePort();
+    const stopping = await startGateway({ ...settings, gateway: { ...settings.gateway, Port: port } }, { quiet: true });
+    try {
+      const there = await sse(`http://127.0.0.1:${port}`, { token: tokens.alice });
+      const here = await sse(h.url, { token: tokens.alice });
+      await stopping.app.get(Shutdown).drain({ ShutdownDelaySeconds: 0, ShutdownGraceSeconds: 5 });
+      await there.ended; // the client reconnects, to a replica that is not stopping
+      expect(stopping.app.get(InstanceEventsHub).size).toBe(0);
+      const i = await run(tokens.alice);
+      await here.next(isInstance(i.id));
+    } finally {
+      await stopping.app.close();
     }
   });
 

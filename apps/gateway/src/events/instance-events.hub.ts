@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { limitExceeded, type Caller, type Instance, type InstanceUpdatedEvent } from '@wharf/contracts';
-import type { EventOf } from '@wharf/nats';
+import { Shutdown, type EventOf } from '@wharf/nats';
 import type { Response } from 'express';
 import { GATEWAY_SETTINGS, type GatewaySettings } from '../gateway.config';
 import { Authenticator } from '../identity/authenticator.service';
@@ -21,7 +21,9 @@ const SIGNED_OUT = { code: 'UNAUTHENTICATED', message: 'your session has ended o
  * Streams outlive neither their connection nor their sign-in: a closed connection removes its
  * stream, every Gateway.EventsRevalidateSeconds each stream's session or token is checked again
  * (as the request guard checks them), and events.token.changed.v1 checks that user's streams at
- * once. A stream whose credential no longer signs its user in ends with an `end` event.
+ * once. A stream whose credential no longer signs its user in ends with an `end` event. A
+ * stopping replica ends its streams when it stops taking work (Shutdown), so that clients
+ * reconnect to another one instead of holding this one for the grace period.
  */
 @Injectable()
 export class InstanceEventsHub implements OnModuleInit, OnModuleDestroy {
@@ -40,6 +42,7 @@ export class InstanceEventsHub implements OnModuleInit, OnModuleDestroy {
     private readonly visibility: InstanceVisibility,
     private readonly authenticator: Authenticator,
     private readonly sessions: SessionService,
+    private readonly shutdown: Shutdown,
   ) {}
 
   private get cfg() {
@@ -83,8 +86,13 @@ export class InstanceEventsHub implements OnModuleInit, OnModuleDestroy {
     res.setHeader('x-accel-buffering', 'no');
     res.flushHeaders();
     res.socket?.setNoDelay(true);
-    const stream = new EventStream(res, caller, credential, filters, (s) => this.streams.delete(s));
+    let forget = () => {};
+    const stream = new EventStream(res, caller, credential, filters, (s) => {
+      this.streams.delete(s);
+      forget();
+    });
     this.streams.add(stream);
+    forget = this.shutdown.endless(() => stream.end());
     // `retry`: how long EventSource waits before reconnecting; the comment says the stream is live
     res.write(`retry: 3000\n: ready\n\n`);
     return stream;
