@@ -199,6 +199,33 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live events of the instances you may see (server-sent events), without polling lists
+         * @description Server-sent events (`text/event-stream`, e.g. `new EventSource("/api/v1/events")` with the session cookie) of the instances the caller may see, the same ones GET /api/v1/instances/{id} answers them; every change of one (created, each status the launcher reports with its current step, visibility, upgrade, terminated) comes as:
+         *
+         *     - `event: instance`, `id:` (increasing), `data:` the instance as GET /api/v1/instances/{id} gives it (the `Instance` schema); a terminated instance comes a last time with status `TERMINATED`;
+         *     - `event: gone`, `data: {"id"}`: an instance this stream sent that the caller may no longer see (its visibility changed);
+         *     - `event: end`, `data: {"code","message"}`, then the stream closes: the session ended or the token was revoked (sign in again);
+         *     - comment lines (`: heartbeat`) every Gateway.EventsHeartbeatSeconds (15) to keep proxies from closing it.
+         *
+         *     No history is replayed: open the stream, then read the current state (GET /api/v1/instances), then apply events. Ids are numbered per gateway replica; after a reconnect read the state again.
+         */
+        get: operations["EventsController_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/instances": {
         parameters: {
             query?: never;
@@ -312,6 +339,23 @@ export interface paths {
         };
         /** Who the bearer is */
         get: operations["TokensController_me"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your live instances and imported app versions against your limits, and the per-instance ceilings */
+        get: operations["UsageController_mine"];
         put?: never;
         post?: never;
         delete?: never;
@@ -438,6 +482,23 @@ export interface paths {
         post?: never;
         /** Revoke a token; takes effect on the next request */
         delete: operations["TokensController_revoke"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every user’s live instances and imported app versions against their limits (admins), by name; `q` filters by name or id */
+        get: operations["UsageController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -716,6 +777,11 @@ export interface components {
             visibility: "PRIVATE" | "ALL_USERS" | "PUBLIC";
             warnings: string[];
         };
+        InstanceCeilings: {
+            maxGpus: number;
+            maxMemoryLimit: string;
+            maxMemoryReservation: string;
+        };
         InstancePage: {
             items: components["schemas"]["Instance"][];
             nextCursor: string | null;
@@ -752,6 +818,33 @@ export interface components {
             name: string;
             roles: ("admin" | "full-access" | "visitor")[];
             sub: string;
+        };
+        MyUsage: {
+            ceilings: components["schemas"]["InstanceCeilings"];
+            instances: {
+                gpus: number;
+                limit: {
+                    max: number | null;
+                    reason: string;
+                    setting: string | null;
+                } | null;
+                live: number;
+                memoryLimitBytes: number;
+                memoryReservationBytes: number;
+            };
+            user: {
+                name: string;
+                roles: ("admin" | "full-access" | "visitor")[] | null;
+                sub: string;
+            };
+            versions: {
+                count: number;
+                limit: {
+                    max: number | null;
+                    reason: string;
+                    setting: string | null;
+                } | null;
+            };
         };
         OAuthError: {
             error: string;
@@ -921,6 +1014,37 @@ export interface components {
         };
         TokenInfoPage: {
             items: components["schemas"]["TokenInfo"][];
+            nextCursor: string | null;
+        };
+        UserUsage: {
+            instances: {
+                gpus: number;
+                limit: {
+                    max: number | null;
+                    reason: string;
+                    setting: string | null;
+                } | null;
+                live: number;
+                memoryLimitBytes: number;
+                memoryReservationBytes: number;
+            };
+            user: {
+                name: string;
+                roles: ("admin" | "full-access" | "visitor")[] | null;
+                sub: string;
+            };
+            versions: {
+                count: number;
+                limit: {
+                    max: number | null;
+                    reason: string;
+                    setting: string | null;
+                } | null;
+            };
+        };
+        UserUsagePage: {
+            ceilings: components["schemas"]["InstanceCeilings"];
+            items: components["schemas"]["UserUsage"][];
             nextCursor: string | null;
         };
     };
@@ -1913,6 +2037,57 @@ export interface operations {
             };
         };
     };
+    EventsController_events: {
+        parameters: {
+            query?: {
+                app?: string;
+                instance?: string;
+                owner?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event stream; it stays open until the client leaves, the sign-in ends or the gateway stops */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description INVALID: the input is wrong; `details.problems` lists each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no credentials where they are needed, or a token that is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description LIMIT_EXCEEDED: too many requests, or a quota reached (see Retry-After when set) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     InstancesController_list: {
         parameters: {
             query?: {
@@ -2477,6 +2652,53 @@ export interface operations {
             };
             /** @description UNAUTHENTICATED: no credentials where they are needed, or a token that is unknown, revoked or expired */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error: `{ error: { code, message, details } }` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    UsageController_mine: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyUsage"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no credentials where they are needed, or a token that is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description UNAVAILABLE: a service behind the gateway is not reachable; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3173,6 +3395,75 @@ export interface operations {
             };
             /** @description NOT_FOUND: it does not exist, or the caller may not see it */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error: `{ error: { code, message, details } }` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    UsageController_list: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserUsagePage"];
+                };
+            };
+            /** @description INVALID: the input is wrong; `details.problems` lists each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no credentials where they are needed, or a token that is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description FORBIDDEN: not allowed for this caller (role, owner, read-only token) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description UNAVAILABLE: a service behind the gateway is not reachable; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
