@@ -33,6 +33,7 @@ import { TokenService } from './tokens/token.service';
 import { TokenCache } from './tokens/token-cache';
 import { TokenEventsHandler } from './tokens/token-events.handler';
 import { TokensController } from './tokens/tokens.controller';
+import { WebModule } from './web/web.module';
 import { UsageController } from './usage/usage.controller';
 import { UsageService } from './usage/usage.service';
 
@@ -42,7 +43,7 @@ export class GatewayModule {
     const { platform } = settings;
     return {
       module: GatewayModule,
-      imports: [NatsModule.forService('gateway', platform)],
+      imports: [NatsModule.forService('gateway', platform), WebModule.forRoot(settings)],
       controllers: [
         HealthController,
         TokensController,

@@ -19,3 +19,16 @@ describe('[Gateway] secrets', () => {
     expect(loadGatewaySettings({ ...env, WHARF_GATEWAY_OIDC_CLIENT_SECRET: 'from-my-provider' }).gateway.OidcClientSecret).toBe('from-my-provider');
   });
 });
+
+describe('[Gateway] WebDir', () => {
+  const env = { WHARF_PLATFORM_INTERNAL_SECRET: 'gateway-spec-internal-secret-0123', WHARF_GATEWAY_DATABASE_URL: 'postgresql://x@127.0.0.1/x' };
+
+  it('is unset by default (the monorepo build), and set by env WHARF_GATEWAY_WEB_DIR', () => {
+    expect(loadGatewaySettings(env).gateway.WebDir).toBeUndefined();
+    expect(loadGatewaySettings({ ...env, WHARF_GATEWAY_WEB_DIR: '/app/web' }).gateway.WebDir).toBe('/app/web');
+  });
+
+  it('refuses an empty folder, naming the key', () => {
+    expect(() => loadGatewaySettings({ ...env, WHARF_GATEWAY_WEB_DIR: '' })).toThrow(/Gateway\.WebDir/);
+  });
+});

@@ -11,6 +11,11 @@ export const GatewayConfigSchema = z.object({
   Host: z.string().default('127.0.0.1'),
   /** The URL users reach the gateway at (links in answers, OpenAPI server). */
   PublicUrl: z.url().optional(),
+  /**
+   * Folder of the built web UI, served at `/` (index.html and its assets). Unset: the monorepo's
+   * apps/web/dist (`pnpm --filter @wharf/web build`); the container image sets its own copy.
+   */
+  WebDir: z.string().min(1, 'a folder path').optional(),
   /** PostgreSQL URL; falls back to env DATABASE_URL. */
   DatabaseUrl: z.string().min(1, 'set Gateway.DatabaseUrl or env DATABASE_URL'),
   DatabaseSchema: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('gateway'),

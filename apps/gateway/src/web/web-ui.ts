@@ -1,0 +1,101 @@
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { esc } from '../identity/html';
+
+/** Paths the gateway itself answers: never a file of the UI, never its index.html. */
+export const RESERVED_PREFIXES = ['/api', '/auth', '/healthz', '/readyz'] as const;
+
+export const isReserved = (p: string) => RESERVED_PREFIXES.some((r) => p === r || p.startsWith(`${r}/`));
+
+/**
+ * The UI's Content-Security-Policy: its own scripts, styles, images (and data: images, which CSS
+ * may use), fonts and API calls only; no inline script or style, no plugins, no framing.
+ */
+export const UI_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** Vite's output under assets/ carries a content hash in every name: it never changes, so it is cached for a year. */
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+
+function uiHeaders(res: Response, csp = UI_CSP): void {
+  res.setHeader('Content-Security-Policy', csp);
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('X-Frame-Options', 'DENY');
+  res.setHeader('Referrer-Policy', 'same-origin');
+}
+
+const NOT_BUILT_STYLE = 'body{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;line-height:1.5;color:#1d2330}code{background:#eef0f4;padding:0 .25rem;border-radius:3px}';
+/** The page's only style, allowed by its hash (the page has no script). */
+const NOT_BUILT_CSP = `default-src 'none'; style-src 'sha256-${createHash('sha256').update(NOT_BUILT_STYLE).digest('base64')}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
+
+export function notBuiltPage(dir: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Wharf: the web UI is not built</title><style>${NOT_BUILT_STYLE}</style></head>
+<body><main><h1>The web UI is not built</h1>
+<p>This gateway serves Wharf's web UI from <code>${esc(dir)}</code>, and there is no <code>index.html</code> there.</p>
+<p>Build it from the repository with <code>pnpm --filter @wharf/web build</code> (<code>npm start</code> builds everything), or point
+<code>Gateway.WebDir</code> (env <code>WHARF_GATEWAY_WEB_DIR</code>) at a built UI.</p>
+<p>The REST API works without it: <a href="/api/docs">/api/docs</a>.</p></main></body></html>`;
+}
+
+/**
+ * The web UI, as an Express handler placed after the gateway's own routes: files of the built UI
+ * from `dir` (hashed assets cached for a year, everything else revalidated), and `index.html` for
+ * any other GET of a page path so that the single-page app's routes survive a reload. Paths under
+ * RESERVED_PREFIXES are left to the gateway (its 404 stays JSON). A missing build answers a page
+ * that says how to build it.
+ */
+export function webUi(dir: string): express.Router {
+  const root = path.resolve(dir);
+  const index = path.join(root, 'index.html');
+  const router = express.Router();
+  const mine = (req: Request) => (req.method === 'GET' || req.method === 'HEAD') && !isReserved(req.path);
+
+  router.use((req: Request, res: Response, next: NextFunction) => {
+    if (!mine(req)) return next();
+    uiHeaders(res);
+    next();
+  });
+  router.use(
+    express.static(root, {
+      index: false,
+      redirect: false,
+      dotfiles: 'ignore',
+      fallthrough: true,
+      setHeaders: (res, file) => {
+        const rel = path.relative(root, file).split(path.sep);
+        res.setHeader('Cache-Control', rel[0] === 'assets' && rel.length > 1 ? IMMUTABLE : 'no-cache');
+      },
+    }),
+  );
+  router.use((req: Request, res: Response, next: NextFunction) => {
+    if (!mine(req)) return next();
+    if (!existsSync(index)) {
+      uiHeaders(res, NOT_BUILT_CSP);
+      res.status(503).type('html').setHeader('Cache-Control', 'no-store');
+      return void res.send(notBuiltPage(root));
+    }
+    // a missing file (an old asset, a typo) is a 404, not the app's page in its place; the app's
+    // own pages are nested paths (/apps/hello@1.0.0), whatever dots they hold
+    if (req.path.startsWith('/assets/') || /^\/[^/]+\.[a-z0-9]+$/i.test(req.path)) {
+      res.setHeader('Cache-Control', 'no-cache');
+      return void res.status(404).type('text').send(`Not found: ${req.path}`);
+    }
+    res.setHeader('Cache-Control', 'no-cache');
+    res.sendFile(index, { dotfiles: 'deny' }, (e) => e && next(e));
+  });
+  return router;
+}
