@@ -160,6 +160,23 @@ describe.each(Object.entries(images.services))('service %s', (svc, entry) => {
   });
 });
 
+describe('the gateway image', () => {
+  const stages = stagesOf('apps/gateway/Dockerfile');
+  const final = stages[stages.length - 1];
+
+  it('carries the built web UI where Gateway.WebDir points', () => {
+    const runs = stages.slice(0, -1).flatMap((s) => s.own.filter((i) => i.getKeyword() === 'RUN').map((i) => i.getArgumentsContent() ?? '')).join('\n');
+    expect(runs).toMatch(/turbo run build [^\n]*--filter=@wharf\/web/);
+    expect(runs).toContain('cp -r apps/web/dist /out/web');
+    expect(runs).toContain('test -f /out/web/index.html');
+    const env = final.effective.filter((i) => i.getKeyword() === 'ENV').flatMap((i) => args(i).join(' ').split(/\s+/));
+    expect(env).toContain('WHARF_GATEWAY_WEB_DIR=/app/web');
+    expect(final.own.filter((i) => i.getKeyword() === 'COPY').map(args)).toContainEqual(['/out', '/app']);
+    // what vite builds from: in the build context
+    for (const f of ['apps/web/index.html', 'apps/web/vite.config.ts', 'apps/web/package.json']) expect([f, ignored(f)]).toEqual([f, false]);
+  });
+});
+
 describe('runtime images', () => {
   const file = 'deploy/runtimes/python/Dockerfile';
   const stages = stagesOf(file);
