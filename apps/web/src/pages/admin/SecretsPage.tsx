@@ -1,0 +1,205 @@
+import { ActionIcon, Button, Fieldset, Group, Modal, PasswordInput, Stack, Table, TagsInput, Text, TextInput, Title } from '@mantine/core';
+import { useId, useState } from 'react';
+import { useDeleteSecret, usePutSecret, useSecrets, type Secret } from '../../api/admin-queries';
+import { ErrorAlert } from '../../components/ErrorAlert';
+import { formatDate } from '../AppPage';
+import { Confirm, ListState } from './common';
+
+const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const KEY = /^[-._a-zA-Z0-9]+$/;
+
+interface Row {
+  id: number;
+  key: string;
+  value: string;
+}
+
+/** What is wrong with the form, field by field (the API checks again; this only saves a round trip). */
+export function secretProblems(name: string, rows: Row[], editing: boolean): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!editing && !NAME.test(name)) out.name = 'lower-case letters, digits, dashes and dots (a DNS name), e.g. openai';
+  const seen = new Set<string>();
+  rows.forEach((r) => {
+    if (!KEY.test(r.key)) out[`key${r.id}`] = 'letters, digits, dashes, dots or underscores';
+    else if (seen.has(r.key)) out[`key${r.id}`] = `${r.key} is there twice`;
+    seen.add(r.key);
+  });
+  if (rows.length === 0) out.rows = 'add at least one key';
+  return out;
+}
+
+let nextRow = 0;
+const row = (key = ''): Row => ({ id: nextRow++, key, value: '' });
+
+/**
+ * Create or replace a secret: all its keys and values at once (values are write-only: they are
+ * never read back, so replacing means typing every value again), and who may read it.
+ */
+function SecretForm({ secret, onDone }: { secret: Secret | null; onDone: () => void }) {
+  const put = usePutSecret();
+  const [name, setName] = useState(secret?.name ?? '');
+  const [rows, setRows] = useState<Row[]>(() => (secret ? secret.keys.map((k) => row(k)) : [row()]));
+  const [apps, setApps] = useState<string[]>(secret?.grants.apps ?? []);
+  const [owners, setOwners] = useState<string[]>(secret?.grants.owners ?? []);
+  const [tried, setTried] = useState(false);
+  const problems = secretProblems(name, rows, secret !== null);
+  const formId = useId();
+  const change = (id: number, patch: Partial<Row>) => setRows((rs) => rs.map((r) => (r.id === id ? { ...r, ...patch } : r)));
+  return (
+    <form
+      id={formId}
+      noValidate
+      onSubmit={(e) => {
+        e.preventDefault();
+        setTried(true);
+        if (Object.keys(problems).length) return;
+        put.mutate({ name, body: { data: Object.fromEntries(rows.map((r) => [r.key, r.value])), grants: { apps, owners } } }, { onSuccess: onDone });
+      }}
+    >
+      <Stack gap="sm">
+        {secret ? (
+          <Text size="sm">
+            Replacing <strong>{secret.name}</strong>: every key is set to what you type here; keys you remove are deleted. Values are never shown.
+          </Text>
+        ) : (
+          <TextInput label="Name" required value={name} onChange={(e) => setName(e.currentTarget.value)} error={tried && problems.name} data-autofocus />
+        )}
+        <Fieldset legend="Keys and values" variant="unstyled">
+          <Stack gap="xs">
+            {rows.map((r, n) => (
+              <Group key={r.id} align="flex-start" gap="xs" wrap="nowrap">
+                <TextInput
+                  label={`Key ${n + 1}`}
+                  value={r.key}
+                  onChange={(e) => change(r.id, { key: e.currentTarget.value })}
+                  error={tried && problems[`key${r.id}`]}
+                  style={{ flex: 1 }}
+                />
+                <PasswordInput
+                  label={`Value ${n + 1}`}
+                  value={r.value}
+                  onChange={(e) => change(r.id, { value: e.currentTarget.value })}
+                  autoComplete="new-password"
+                  style={{ flex: 1 }}
+                />
+                <ActionIcon
+                  variant="subtle"
+                  color="red"
+                  mt={26}
+                  aria-label={`Remove key ${n + 1}${r.key ? ` (${r.key})` : ''}`}
+                  onClick={() => setRows((rs) => rs.filter((x) => x.id !== r.id))}
+                >
+                  ×
+                </ActionIcon>
+              </Group>
+            ))}
+            {tried && problems.rows && (
+              <Text size="sm" c="red" role="alert">
+                {problems.rows}
+              </Text>
+            )}
+            <Group>
+              <Button variant="default" size="xs" onClick={() => setRows((rs) => [...rs, row()])}>
+                Add a key
+              </Button>
+            </Group>
+          </Stack>
+        </Fieldset>
+        <TagsInput label="Granted to apps" description="App names whose [[Env]] may read it; Enter after each" value={apps} onChange={setApps} clearable />
+        <TagsInput label="Granted to owners" description="User ids whose apps may read it, e.g. svc:alice; Enter after each" value={owners} onChange={setOwners} clearable />
+        {put.isError && <ErrorAlert error={put.error} title="The secret was not saved" />}
+        <Group justify="flex-end">
+          <Button variant="default" onClick={onDone}>
+            Cancel
+          </Button>
+          <Button type="submit" loading={put.isPending}>
+            {secret ? 'Replace secret' : 'Create secret'}
+          </Button>
+        </Group>
+      </Stack>
+    </form>
+  );
+}
+
+/** Admin tab: secrets (names, key names and grants; values write-only), create or replace, delete after confirming. */
+export function AdminSecretsPage() {
+  const secrets = useSecrets();
+  const remove = useDeleteSecret();
+  const [editing, setEditing] = useState<Secret | 'new' | null>(null);
+  const [deleting, setDeleting] = useState<Secret | null>(null);
+  return (
+    <Stack gap="md">
+      <Group justify="space-between">
+        <Title order={2}>Secrets</Title>
+        <Button onClick={() => setEditing('new')}>New secret</Button>
+      </Group>
+      <Text c="dimmed" size="sm">
+        Apps read a secret through <code>[[Env]] Secret</code> only when it is granted to their name or their owner. Values are write-only.
+      </Text>
+      <ListState query={secrets} label="secrets" empty="No secrets yet.">
+        <Table.ScrollContainer minWidth={640}>
+          <Table striped aria-label="Secrets">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th scope="col">Name</Table.Th>
+                <Table.Th scope="col">Keys</Table.Th>
+                <Table.Th scope="col">Granted to</Table.Th>
+                <Table.Th scope="col">Updated</Table.Th>
+                <Table.Th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {secrets.items.map((s) => (
+                <Table.Tr key={s.name} data-secret={s.name}>
+                  <Table.Td>
+                    <code>{s.name}</code>
+                  </Table.Td>
+                  <Table.Td>{s.keys.join(', ') || '—'}</Table.Td>
+                  <Table.Td>
+                    {s.grants.apps.length === 0 && s.grants.owners.length === 0 ? (
+                      <Text size="sm" c="dimmed">
+                        nobody
+                      </Text>
+                    ) : (
+                      <>
+                        {s.grants.apps.length > 0 && <Text size="sm">apps: {s.grants.apps.join(', ')}</Text>}
+                        {s.grants.owners.length > 0 && <Text size="sm">owners: {s.grants.owners.join(', ')}</Text>}
+                      </>
+                    )}
+                  </Table.Td>
+                  <Table.Td>{formatDate(s.updatedAt)}</Table.Td>
+                  <Table.Td>
+                    <Group gap={4} wrap="nowrap">
+                      <Button size="xs" variant="subtle" onClick={() => setEditing(s)} aria-label={`Replace ${s.name}`}>
+                        Replace
+                      </Button>
+                      <Button size="xs" variant="subtle" color="red" onClick={() => (remove.reset(), setDeleting(s))} aria-label={`Delete ${s.name}`}>
+                        Delete
+                      </Button>
+                    </Group>
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+      </ListState>
+      <Modal opened={editing !== null} onClose={() => setEditing(null)} title={editing === 'new' ? 'New secret' : `Replace ${editing?.name ?? ''}`} size="lg" centered>
+        {editing !== null && <SecretForm secret={editing === 'new' ? null : editing} onDone={() => setEditing(null)} />}
+      </Modal>
+      <Confirm
+        opened={deleting !== null}
+        title={`Delete the secret ${deleting?.name ?? ''}?`}
+        action="Delete"
+        pending={remove.isPending}
+        error={remove.error}
+        onClose={() => setDeleting(null)}
+        onConfirm={() => deleting && remove.mutate(deleting.name, { onSuccess: () => setDeleting(null) })}
+      >
+        <Text size="sm">Apps that read it no longer start (running instances keep their environment until they restart).</Text>
+      </Confirm>
+    </Stack>
+  );
+}
