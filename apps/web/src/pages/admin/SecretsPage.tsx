@@ -23,6 +23,8 @@ export function secretProblems(name: string, rows: Row[], editing: boolean): Rec
     if (!KEY.test(r.key)) out[`key${r.id}`] = 'letters, digits, dashes, dots or underscores';
     else if (seen.has(r.key)) out[`key${r.id}`] = `${r.key} is there twice`;
     seen.add(r.key);
+    // values are never read back: an empty one here would silently erase the stored one
+    if (r.value === '') out[`value${r.id}`] = 'type the value (values are write-only: replacing sets every key again)';
   });
   if (rows.length === 0) out.rows = 'add at least one key';
   return out;
@@ -80,6 +82,7 @@ function SecretForm({ secret, onDone }: { secret: Secret | null; onDone: () => v
                   value={r.value}
                   onChange={(e) => change(r.id, { value: e.currentTarget.value })}
                   autoComplete="new-password"
+                  error={tried && problems[`value${r.id}`]}
                   style={{ flex: 1 }}
                 />
                 <ActionIcon
