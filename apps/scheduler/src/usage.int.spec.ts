@@ -20,7 +20,7 @@ const refusal = (p: Promise<unknown>) =>
  * Usage answers what the limit check counts (the leases in the JetStream KV bucket) and the limit
  * it applies (maxInstancesFor), through two replicas of the real scheduler over real NATS.
  */
-describe('usage against the instance limits', () => {
+describe.each(['process', 'kubernetes'] as const)('usage against the instance limits, %s driver', (driver) => {
   let h: Harness;
   let zipDir: string;
 
@@ -28,7 +28,7 @@ describe('usage against the instance limits', () => {
     ensureBuilt();
     zipDir = mkdtempSync(path.join(os.tmpdir(), 'wharf-examples-'));
     const zip = await buildExample('hello', zipDir);
-    h = await startHarness();
+    h = await startHarness({ driver });
     await h.addApp('hello-1', zip);
     const limits = { WHARF_SCHEDULER_MAX_INSTANCES_FULL_ACCESS: '2', WHARF_SCHEDULER_MAX_INSTANCES_VISITOR: '1', WHARF_SCHEDULER_DEFAULT_MEMORY_LIMIT: '256Mi' };
     await h.startReplica(limits);
