@@ -48,6 +48,10 @@ describe('the service table (who owns, calls and listens to which NATS subject)'
     expect(may('publish', InstanceUpdatedEvent.subject)).toEqual(['scheduler']);
     expect(may('publish', SchedulerContracts.route.subject)).toEqual(['router']); // addresses: the router's alone
     expect(may('publish', SchedulerContracts.countInstances.subject)).toEqual(['repository']);
+    // usage against limits: asked by the gateway of the services that enforce each limit
+    for (const c of [SchedulerContracts.usage, SchedulerContracts.usageList, contracts.RepositoryContracts.usage, contracts.RepositoryContracts.usageList]) {
+      expect([c.subject, may('publish', c.subject), may('subscribe', c.subject)]).toEqual([c.subject, ['gateway'], [c.subject.split('.')[0]]]);
+    }
     expect(natsPermissions('router')).toMatchObject({ allowResponses: null });
     expect(natsPermissions('router').subscribe).toContain('_INBOX.router.>');
     expect(natsPermissions('gateway').subscribe).not.toContain('_INBOX.>');
