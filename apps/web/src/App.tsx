@@ -7,7 +7,10 @@ import { ErrorAlert } from './components/ErrorAlert';
 import { Shell } from './components/Shell';
 import { AppPage } from './pages/AppPage';
 import { CatalogPage } from './pages/CatalogPage';
+import { ImportPage } from './pages/ImportPage';
 import { InstancePage } from './pages/InstancePage';
+import { MePage } from './pages/MePage';
+import { MyInstancesPage } from './pages/MyInstancesPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 
 /** The pages of a signed-in user. */
@@ -17,7 +20,10 @@ export function Pages({ session }: { session: SignedIn }) {
       <Routes>
         <Route index element={<CatalogPage />} />
         <Route path="apps/:ref" element={<AppPage session={session} />} />
-        <Route path="instances/:id" element={<InstancePage />} />
+        <Route path="import" element={<ImportPage session={session} />} />
+        <Route path="instances" element={<MyInstancesPage session={session} />} />
+        <Route path="instances/:id" element={<InstancePage session={session} />} />
+        <Route path="me" element={<MePage session={session} />} />
         <Route path="*" element={<NotFoundPage />} />
       </Routes>
     </Shell>

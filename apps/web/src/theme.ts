@@ -1,13 +1,18 @@
-import { createTheme, type MantineProviderProps } from '@mantine/core';
+import { createTheme, Loader, type MantineProviderProps } from '@mantine/core';
 
 /**
  * Mantine's settings for Wharf. The gateway's Content-Security-Policy allows no inline <style>
  * elements, so Mantine injects none: its CSS variables and classes come from @mantine/core/styles.css
- * (the default theme's values), and responsive layout is in src/styles.css rather than in
- * responsive style props (which Mantine would render as <style> elements).
+ * (the default theme's values; src/styles.css darkens a few for contrast), and responsive layout is
+ * in src/styles.css rather than in responsive style props (which Mantine would render as <style>).
  */
 export const theme: Omit<MantineProviderProps, 'children'> = {
-  theme: createTheme({}),
+  theme: createTheme({
+    components: {
+      // a loader is a live status, which is what lets it carry a name (aria-label) for screen readers
+      Loader: Loader.extend({ defaultProps: { role: 'status' } }),
+    },
+  }),
   defaultColorScheme: 'light',
   withCssVariables: false,
   withGlobalClasses: false,

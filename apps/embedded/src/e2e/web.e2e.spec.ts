@@ -111,6 +111,19 @@ describe('the web UI, end to end', () => {
     await axe('instance page');
   });
 
+  it('lists the instance under My instances, and shows the user their page, from the navigation', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'My instances' }).click();
+    await page.getByRole('heading', { level: 1, name: 'My instances' }).waitFor();
+    await page.getByRole('link', { name: 'hello 1.0.0' }).first().waitFor();
+    await shot('my-instances');
+    await axe('my instances');
+    await page.getByRole('banner').getByRole('link', { name: /alice/ }).click();
+    await page.waitForURL(`${sys.gateway}/me`);
+    await page.getByRole('heading', { level: 1 }).waitFor();
+    await shot('me');
+    await axe('me');
+  });
+
   it('answers a reload of a deep link with the app, and reported no CSP violation or error', async () => {
     await page.goto(`${sys.gateway}/apps/hello@1.0.0`);
     await shot('deep-link');

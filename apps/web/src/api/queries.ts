@@ -74,12 +74,15 @@ export function useRuntimes() {
 
 const FINAL = new Set(['RUNNING', 'FAILED', 'SUSPENDED', 'TERMINATED']);
 
-/** One instance, read again every second until it is running or has stopped. */
+/**
+ * One instance. Its changes come from the server-sent events stream (useInstanceEvents); only a
+ * browser without EventSource reads it again every second until it runs or has stopped.
+ */
 export function useInstance(id: string) {
   return useQuery({
     queryKey: keys.instance(id),
     queryFn: () => unwrap(api.GET('/api/v1/instances/{id}', { params: { path: { id } } })),
-    refetchInterval: (q) => (q.state.data && FINAL.has(q.state.data.status) ? false : 1000),
+    refetchInterval: (q) => (typeof EventSource !== 'undefined' || (q.state.data && FINAL.has(q.state.data.status)) ? false : 1000),
     retry: false,
   });
 }

@@ -3,7 +3,12 @@ import { useState, type ReactNode } from 'react';
 import { NavLink, Link } from 'react-router';
 import { api, browser, errorMessage, type SignedIn } from '../api/client';
 
-const NAV = [{ to: '/', label: 'Catalog', end: true }];
+/** The main navigation; visitors only browse and run what they are shown, so they get no Import. */
+const navFor = (roles: string[]) => [
+  { to: '/', label: 'Catalog', end: true },
+  { to: '/instances', label: 'My instances', end: false },
+  ...(roles.some((r) => r === 'admin' || r === 'full-access') ? [{ to: '/import', label: 'Import', end: false }] : []),
+];
 
 /** Header (name, navigation, the signed-in user and sign-out), a skip link, and the page. */
 export function Shell({ session, children }: { session: SignedIn; children: ReactNode }) {
@@ -34,7 +39,7 @@ export function Shell({ session, children }: { session: SignedIn; children: Reac
           </Anchor>
           <nav aria-label="Main">
             <ul className="nav-list">
-              {NAV.map((n) => (
+              {navFor(session.user.roles).map((n) => (
                 <li key={n.to}>
                   <NavLink to={n.to} end={n.end} className="nav-link">
                     {n.label}
@@ -45,13 +50,13 @@ export function Shell({ session, children }: { session: SignedIn; children: Reac
           </nav>
         </Group>
         <Group gap="sm" wrap="nowrap" className="shell-user">
-          <Text size="sm" className="user-name" title={`Signed in as ${session.user.name} (${role})`}>
+          <NavLink to="/me" className="nav-link user-name" title={`Signed in as ${session.user.name} (${role}): your tokens and usage`}>
             <span className="visually-hidden">Signed in as </span>
             <strong>{session.user.name}</strong>{' '}
             <Text span size="xs" c="dimmed">
               {role}
             </Text>
-          </Text>
+          </NavLink>
           <Button size="xs" variant="default" onClick={signOut} loading={signingOut}>
             Sign out
           </Button>

@@ -38,9 +38,23 @@ describe('the catalog', () => {
     const gpuBadge = within(screen.getByRole('link', { name: 'Echo' }).closest('li')!).getByText('GPU').closest('[data-tag]') as HTMLElement;
     expect(gpuBadge.style.color).toBe('rgb(0, 0, 0)'); // black on a light one
     expect(screen.getByTestId('catalog-count')).toHaveTextContent('3 apps');
-    // the user, and the way out
-    expect(screen.getByText('alice')).toBeInTheDocument();
+    // the navigation, the user (a link to their page), and the way out
+    const nav = screen.getByRole('navigation', { name: 'Main' });
+    expect(within(nav).getAllByRole('link').map((a) => [a.textContent, a.getAttribute('href')])).toEqual([
+      ['Catalog', '/'],
+      ['My instances', '/instances'],
+      ['Import', '/import'],
+    ]);
+    expect(within(nav).getByRole('link', { name: 'Catalog' })).toHaveAttribute('aria-current', 'page');
+    expect(within(screen.getByRole('banner')).getByText('alice').closest('a')).toHaveAttribute('href', '/me');
     expect(screen.getByRole('button', { name: 'Sign out' })).toBeInTheDocument();
+  });
+
+  it('offers a visitor no Import', async () => {
+    gatewayWith(apps, { session: { ...alice, user: { sub: 'sub-vic', name: 'vic', roles: ['visitor'] } } });
+    renderApp('/');
+    const nav = await screen.findByRole('navigation', { name: 'Main' });
+    expect(within(nav).getAllByRole('link').map((a) => a.textContent)).toEqual(['Catalog', 'My instances']);
   });
 
   it('searches on the server as the user types, once typing pauses', async () => {

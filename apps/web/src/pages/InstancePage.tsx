@@ -1,8 +1,10 @@
 import { Anchor, Badge, Button, Group, Loader, Stack, Text, Title } from '@mantine/core';
 import { Link, useLocation, useParams } from 'react-router';
-import type { Instance } from '../api/client';
+import type { Instance, SignedIn } from '../api/client';
+import { useInstanceEvents } from '../api/instance-queries';
 import { useInstance } from '../api/queries';
 import { ErrorAlert } from '../components/ErrorAlert';
+import { InstanceControls } from '../components/InstanceControls';
 import { formatDate } from './AppPage';
 
 const STATUS_COLOR: Record<Instance['status'], string> = {
@@ -16,11 +18,15 @@ const STATUS_COLOR: Record<Instance['status'], string> = {
   TERMINATED: 'gray',
 };
 
-/** One instance: its status, read again every second until it runs or stops, and the link that opens it. */
-export function InstancePage() {
+/**
+ * One instance: its status, kept current by the server-sent events stream (GET /api/v1/events),
+ * the link that opens it, and, for its owner and admins, its controls.
+ */
+export function InstancePage({ session }: { session: SignedIn }) {
   const { id = '' } = useParams();
   const created = (useLocation().state as { created?: boolean } | null)?.created === true;
   const instance = useInstance(id);
+  useInstanceEvents(session.user.sub, { instance: id });
   if (instance.isPending) {
     return (
       <Group justify="center" p="xl">
@@ -77,6 +83,7 @@ export function InstancePage() {
           Back to {i.appName}
         </Anchor>
       </Group>
+      {(i.owner.sub === session.user.sub || session.user.roles.includes('admin')) && <InstanceControls instance={i} me={session.user.sub} />}
     </Stack>
   );
 }
