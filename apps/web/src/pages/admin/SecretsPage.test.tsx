@@ -48,6 +48,7 @@ describe('the admin Secrets tab', () => {
     await screen.findByText('No secrets yet.');
     await user.click(screen.getByRole('button', { name: 'New secret' }));
     const dialog = await screen.findByRole('dialog', { name: 'New secret' });
+    expect(within(dialog).getByRole('button', { name: 'Close' })).toBeInTheDocument(); // the dialog's × has a name
     await user.type(within(dialog).getByRole('textbox', { name: 'Name' }), 'db');
     await user.type(within(dialog).getByRole('textbox', { name: 'Key 1' }), 'USER');
     const value1 = within(dialog).getByLabelText('Value 1');

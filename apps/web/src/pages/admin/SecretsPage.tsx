@@ -189,7 +189,7 @@ export function AdminSecretsPage() {
           </Table>
         </Table.ScrollContainer>
       </ListState>
-      <Modal opened={editing !== null} onClose={() => setEditing(null)} title={editing === 'new' ? 'New secret' : `Replace ${editing?.name ?? ''}`} size="lg" centered>
+      <Modal opened={editing !== null} onClose={() => setEditing(null)} title={editing === 'new' ? 'New secret' : `Replace ${editing?.name ?? ''}`} size="lg" centered closeButtonProps={{ 'aria-label': 'Close' }}>
         {editing !== null && <SecretForm secret={editing === 'new' ? null : editing} onDone={() => setEditing(null)} />}
       </Modal>
       <Confirm

@@ -96,6 +96,7 @@ describe('the admin Tags tab', () => {
 
     await user.click(screen.getByRole('button', { name: 'Delete Beta' }));
     const confirm = await screen.findByRole('dialog', { name: 'Delete the tag Beta?' });
+    expect(within(confirm).getByRole('button', { name: 'Close' })).toBeInTheDocument();
     expect(gw.requests('DELETE', /tags/)).toHaveLength(0);
     await user.click(within(confirm).getByRole('button', { name: 'Delete' }));
     await waitFor(() => expect(screen.queryByRole('button', { name: 'Delete Beta' })).toBeNull());

@@ -102,7 +102,7 @@ export function Confirm({
   onClose: () => void;
 }) {
   return (
-    <Modal opened={opened} onClose={onClose} title={title} centered>
+    <Modal opened={opened} onClose={onClose} title={title} centered closeButtonProps={{ 'aria-label': 'Close' }}>
       <Stack gap="sm">
         {children}
         {error ? <ErrorAlert error={error} title={`Not done: ${action.toLowerCase()}`} /> : null}
