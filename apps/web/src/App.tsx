@@ -1,31 +1,43 @@
 import { Anchor, Button, Center, Loader, Stack, Text, Title } from '@mantine/core';
-import { useEffect } from 'react';
+import { lazy, Suspense, useEffect } from 'react';
 import { Route, Routes } from 'react-router';
 import { setCsrfToken, signIn, type SignedIn } from './api/client';
 import { useSession } from './api/queries';
 import { ErrorAlert } from './components/ErrorAlert';
 import { Shell } from './components/Shell';
-import { AppPage } from './pages/AppPage';
 import { CatalogPage } from './pages/CatalogPage';
-import { ImportPage } from './pages/ImportPage';
-import { InstancePage } from './pages/InstancePage';
-import { MePage } from './pages/MePage';
-import { MyInstancesPage } from './pages/MyInstancesPage';
 import { NotFoundPage } from './pages/NotFoundPage';
+
+// The catalog comes with the first page; every other page is its own chunk, loaded when opened.
+const AppPage = lazy(() => import('./pages/AppPage').then((m) => ({ default: m.AppPage })));
+const ImportPage = lazy(() => import('./pages/ImportPage').then((m) => ({ default: m.ImportPage })));
+const InstancePage = lazy(() => import('./pages/InstancePage').then((m) => ({ default: m.InstancePage })));
+const MePage = lazy(() => import('./pages/MePage').then((m) => ({ default: m.MePage })));
+const MyInstancesPage = lazy(() => import('./pages/MyInstancesPage').then((m) => ({ default: m.MyInstancesPage })));
+const AdminRoutes = lazy(() => import('./pages/admin/routes').then((m) => ({ default: m.AdminRoutes })));
 
 /** The pages of a signed-in user. */
 export function Pages({ session }: { session: SignedIn }) {
   return (
     <Shell session={session}>
-      <Routes>
-        <Route index element={<CatalogPage />} />
-        <Route path="apps/:ref" element={<AppPage session={session} />} />
-        <Route path="import" element={<ImportPage session={session} />} />
-        <Route path="instances" element={<MyInstancesPage session={session} />} />
-        <Route path="instances/:id" element={<InstancePage session={session} />} />
-        <Route path="me" element={<MePage session={session} />} />
-        <Route path="*" element={<NotFoundPage />} />
-      </Routes>
+      <Suspense
+        fallback={
+          <Center p="xl">
+            <Loader aria-label="Loading the page" />
+          </Center>
+        }
+      >
+        <Routes>
+          <Route index element={<CatalogPage />} />
+          <Route path="apps/:ref" element={<AppPage session={session} />} />
+          <Route path="import" element={<ImportPage session={session} />} />
+          <Route path="instances" element={<MyInstancesPage session={session} />} />
+          <Route path="instances/:id" element={<InstancePage session={session} />} />
+          <Route path="me" element={<MePage session={session} />} />
+          <Route path="admin/*" element={<AdminRoutes session={session} />} />
+          <Route path="*" element={<NotFoundPage />} />
+        </Routes>
+      </Suspense>
     </Shell>
   );
 }

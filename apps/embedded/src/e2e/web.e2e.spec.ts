@@ -82,6 +82,13 @@ describe('the web UI, end to end', () => {
     await card.waitFor();
     await shot('catalog');
     await axe('catalog');
+    // half a laptop screen: everything still fits, nothing scrolls sideways
+    await page.setViewportSize({ width: 640, height: 800 });
+    await card.waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(640);
+    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    await shot('catalog-narrow');
+    await page.setViewportSize({ width: 1280, height: 800 });
   });
 
   it('opens the app page with the keyboard, and it has everything about the app', async () => {
@@ -96,6 +103,10 @@ describe('the web UI, end to end', () => {
     const href = await download.getAttribute('href');
     expect((await page.request.get(`${sys.gateway}${href}`)).status()).toBe(200);
     await page.getByRole('region', { name: 'Manage this version' }).waitFor(); // alice owns it
+    await page.setViewportSize({ width: 640, height: 800 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(640);
+    await shot('app-narrow');
+    await page.setViewportSize({ width: 1280, height: 800 });
     await shot('app');
     await axe('app page');
   });

@@ -8,6 +8,7 @@ const navFor = (roles: string[]) => [
   { to: '/', label: 'Catalog', end: true },
   { to: '/instances', label: 'My instances', end: false },
   ...(roles.some((r) => r === 'admin' || r === 'full-access') ? [{ to: '/import', label: 'Import', end: false }] : []),
+  ...(roles.includes('admin') ? [{ to: '/admin', label: 'Admin', end: false }] : []),
 ];
 
 /** Header (name, navigation, the signed-in user and sign-out), a skip link, and the page. */

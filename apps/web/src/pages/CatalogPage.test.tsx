@@ -50,6 +50,13 @@ describe('the catalog', () => {
     expect(screen.getByRole('button', { name: 'Sign out' })).toBeInTheDocument();
   });
 
+  it('offers an admin the Admin pages', async () => {
+    gatewayWith(apps, { session: { ...alice, user: { sub: 'sub-admin', name: 'admin', roles: ['admin'] } } });
+    renderApp('/');
+    const nav = await screen.findByRole('navigation', { name: 'Main' });
+    expect(within(nav).getAllByRole('link').map((a) => a.textContent)).toEqual(['Catalog', 'My instances', 'Import', 'Admin']);
+  });
+
   it('offers a visitor no Import', async () => {
     gatewayWith(apps, { session: { ...alice, user: { sub: 'sub-vic', name: 'vic', roles: ['visitor'] } } });
     renderApp('/');
