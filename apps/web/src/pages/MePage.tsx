@@ -143,7 +143,7 @@ function CreateToken() {
       </form>
       {create.isError && <ErrorAlert error={create.error} title="The token was not created" />}
       {created && (
-        <Alert color="teal" title={`Token ${created.name} created`} role="status" withCloseButton closeButtonLabel="Hide the token" onClose={() => setCreated(null)}>
+        <Alert color="green" title={`Token ${created.name} created`} role="status" withCloseButton closeButtonLabel="Hide the token" onClose={() => setCreated(null)}>
           <Stack gap="xs">
             <Text size="sm">Copy it now: it is shown this once and cannot be read again.</Text>
             <Group gap="xs" wrap="nowrap">
@@ -152,7 +152,7 @@ function CreateToken() {
               </Code>
               <CopyButton value={created.token}>
                 {({ copied, copy }) => (
-                  <Button size="xs" variant={copied ? 'filled' : 'default'} color={copied ? 'teal' : undefined} onClick={copy}>
+                  <Button size="xs" variant="default" onClick={copy}>
                     {copied ? 'Copied' : 'Copy token'}
                   </Button>
                 )}

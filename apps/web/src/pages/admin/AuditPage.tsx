@@ -2,9 +2,9 @@ import { Badge, Button, Group, Select, Stack, Table, Text, TextInput, Title } fr
 import { useState } from 'react';
 import { useAudit, type AuditEvent, type AuditFilter } from '../../api/admin-queries';
 import { formatDate } from '../AppPage';
-import { ListState } from './common';
+import { ListState, ScrollTable } from './common';
 
-const OUTCOME_COLOR: Record<AuditEvent['outcome'], string> = { success: 'green', denied: 'orange', failure: 'red' };
+const OUTCOME_COLOR: Record<AuditEvent['outcome'], string> = { success: 'green', denied: 'yellow', failure: 'red' };
 
 /** `datetime-local` input (local time, no zone) → ISO with offset, as the API wants; '' stays ''. */
 export function localToIso(value: string): string {
@@ -79,7 +79,7 @@ export function AdminAuditPage() {
         </Group>
       </form>
       <ListState query={audit} label="audit events" empty="No event matches.">
-        <Table.ScrollContainer minWidth={860}>
+        <ScrollTable minWidth={860} label="Audit events">
           <Table striped aria-label="Audit events">
             <Table.Thead>
               <Table.Tr>
@@ -121,7 +121,7 @@ export function AdminAuditPage() {
               ))}
             </Table.Tbody>
           </Table>
-        </Table.ScrollContainer>
+        </ScrollTable>
       </ListState>
     </Stack>
   );

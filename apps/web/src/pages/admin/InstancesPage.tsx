@@ -4,7 +4,7 @@ import { useState } from 'react';
 import { Link } from 'react-router';
 import { INSTANCE_STATUSES, useAllInstances, type InstanceStatus } from '../../api/admin-queries';
 import { formatDate } from '../AppPage';
-import { ListState } from './common';
+import { ListState, ScrollTable } from './common';
 
 const STATUS_COLOR: Record<InstanceStatus, string> = {
   QUEUED: 'gray',
@@ -43,7 +43,7 @@ export function AdminInstancesPage() {
         />
       </Group>
       <ListState query={instances} label="instances" empty="No instance matches.">
-        <Table.ScrollContainer minWidth={760}>
+        <ScrollTable minWidth={760} label="Every instance">
           <Table striped highlightOnHover aria-label="Every instance">
             <Table.Thead>
               <Table.Tr>
@@ -92,7 +92,7 @@ export function AdminInstancesPage() {
               ))}
             </Table.Tbody>
           </Table>
-        </Table.ScrollContainer>
+        </ScrollTable>
       </ListState>
     </Stack>
   );

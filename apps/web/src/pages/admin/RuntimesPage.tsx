@@ -2,6 +2,7 @@ import { Badge, Group, Loader, Stack, Table, Text, Title } from '@mantine/core';
 import type { Runtime } from '../../api/client';
 import { useRuntimes } from '../../api/queries';
 import { ErrorAlert } from '../../components/ErrorAlert';
+import { ScrollTable } from './common';
 
 const STATE_COLOR: Record<Runtime['state'], string> = { ACTIVE: 'green', DEPRECATED: 'yellow', DISABLED: 'red' };
 
@@ -24,7 +25,7 @@ export function AdminRuntimesPage() {
       ) : runtimes.data.items.length === 0 ? (
         <Text c="dimmed">No runtime is configured.</Text>
       ) : (
-        <Table.ScrollContainer minWidth={560}>
+        <ScrollTable minWidth={560} label="Runtimes">
           <Table striped aria-label="Runtimes">
             <Table.Thead>
               <Table.Tr>
@@ -40,7 +41,7 @@ export function AdminRuntimesPage() {
                   <Table.Td>
                     {r.name}
                     {r.default && (
-                      <Badge ml={6} size="xs" variant="outline" tt="none">
+                      <Badge ml={6} size="xs" variant="light" color="blue" tt="none">
                         default
                       </Badge>
                     )}
@@ -58,7 +59,7 @@ export function AdminRuntimesPage() {
               ))}
             </Table.Tbody>
           </Table>
-        </Table.ScrollContainer>
+        </ScrollTable>
       )}
     </Stack>
   );

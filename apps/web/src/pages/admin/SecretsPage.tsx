@@ -3,7 +3,7 @@ import { useId, useState } from 'react';
 import { useDeleteSecret, usePutSecret, useSecrets, type Secret } from '../../api/admin-queries';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { formatDate } from '../AppPage';
-import { Confirm, ListState } from './common';
+import { Confirm, ListState, ScrollTable } from './common';
 
 const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const KEY = /^[-._a-zA-Z0-9]+$/;
@@ -140,7 +140,7 @@ export function AdminSecretsPage() {
         Apps read a secret through <code>[[Env]] Secret</code> only when it is granted to their name or their owner. Values are write-only.
       </Text>
       <ListState query={secrets} label="secrets" empty="No secrets yet.">
-        <Table.ScrollContainer minWidth={640}>
+        <ScrollTable minWidth={640} label="Secrets">
           <Table striped aria-label="Secrets">
             <Table.Thead>
               <Table.Tr>
@@ -187,9 +187,9 @@ export function AdminSecretsPage() {
               ))}
             </Table.Tbody>
           </Table>
-        </Table.ScrollContainer>
+        </ScrollTable>
       </ListState>
-      <Modal opened={editing !== null} onClose={() => setEditing(null)} title={editing === 'new' ? 'New secret' : `Replace ${editing?.name ?? ''}`} size="lg" centered closeButtonProps={{ 'aria-label': 'Close' }}>
+      <Modal opened={editing !== null} onClose={() => setEditing(null)} title={editing === 'new' ? 'New secret' : `Replace ${editing?.name ?? ''}`} size="lg" centered closeButtonProps={{ 'aria-label': 'Close' }} lockScroll={false}>
         {editing !== null && <SecretForm secret={editing === 'new' ? null : editing} onDone={() => setEditing(null)} />}
       </Modal>
       <Confirm

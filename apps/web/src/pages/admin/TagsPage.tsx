@@ -5,7 +5,7 @@ import type { Tag } from '../../api/client';
 import { useTags } from '../../api/queries';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { TagBadge } from '../../components/TagBadge';
-import { Confirm, ListState } from './common';
+import { Confirm, ListState, ScrollTable } from './common';
 
 const TAG_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const COLOR = /^#[0-9a-fA-F]{6}$/;
@@ -83,7 +83,7 @@ export function AdminTagsPage() {
         <Button onClick={() => setEditing('new')}>New tag</Button>
       </Group>
       <ListState query={list} label="tags" empty="No tags yet.">
-        <Table.ScrollContainer minWidth={640}>
+        <ScrollTable minWidth={640} label="Tags">
           <Table striped aria-label="Tags">
             <Table.Thead>
               <Table.Tr>
@@ -121,9 +121,9 @@ export function AdminTagsPage() {
               ))}
             </Table.Tbody>
           </Table>
-        </Table.ScrollContainer>
+        </ScrollTable>
       </ListState>
-      <Modal opened={editing !== null} onClose={() => setEditing(null)} title={editing === 'new' ? 'New tag' : `Edit ${editing?.title ?? ''}`} centered closeButtonProps={{ 'aria-label': 'Close' }}>
+      <Modal opened={editing !== null} onClose={() => setEditing(null)} title={editing === 'new' ? 'New tag' : `Edit ${editing?.title ?? ''}`} centered closeButtonProps={{ 'aria-label': 'Close' }} lockScroll={false}>
         {editing !== null && <TagForm tag={editing === 'new' ? null : editing} onDone={() => setEditing(null)} />}
       </Modal>
       <Confirm

@@ -2,12 +2,12 @@ import { Badge, Button, Stack, Table, Text, Title } from '@mantine/core';
 import { useState } from 'react';
 import { useRevokeToken, useTokens, type TokenInfo } from '../../api/admin-queries';
 import { formatDate } from '../AppPage';
-import { Confirm, ListState } from './common';
+import { Confirm, ListState, ScrollTable } from './common';
 
 function tokenState(t: TokenInfo, now = Date.now()): { label: string; color: string } {
   if (t.revokedAt) return { label: `Revoked ${formatDate(t.revokedAt)}`, color: 'gray' };
   if (t.expiresAt && Date.parse(t.expiresAt) <= now) return { label: 'Expired', color: 'gray' };
-  return { label: 'Active', color: 'teal' };
+  return { label: 'Active', color: 'green' };
 }
 
 /**
@@ -22,7 +22,7 @@ export function TokenList({ all, label }: { all: boolean; label: string }) {
   return (
     <>
       <ListState query={tokens} label="tokens" empty="No tokens yet.">
-        <Table.ScrollContainer minWidth={720}>
+        <ScrollTable minWidth={720} label={label}>
           <Table striped aria-label={label}>
             <Table.Thead>
               <Table.Tr>
@@ -47,7 +47,7 @@ export function TokenList({ all, label }: { all: boolean; label: string }) {
                     <Table.Td>
                       {t.name}
                       {t.readOnly && (
-                        <Badge ml={6} size="xs" variant="outline" color="gray" tt="none">
+                        <Badge ml={6} size="xs" variant="light" color="gray" tt="none">
                           read-only
                         </Badge>
                       )}
@@ -81,7 +81,7 @@ export function TokenList({ all, label }: { all: boolean; label: string }) {
               })}
             </Table.Tbody>
           </Table>
-        </Table.ScrollContainer>
+        </ScrollTable>
       </ListState>
       <Confirm
         opened={confirming !== null}

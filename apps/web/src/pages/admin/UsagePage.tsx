@@ -2,7 +2,7 @@ import { Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { useState } from 'react';
 import { usageCeilings, useUsage, type Ceilings, type UserUsage } from '../../api/admin-queries';
-import { formatBytes, ListState, Meter } from './common';
+import { ListState, Meter, ScrollTable, formatBytes } from './common';
 
 /** What one user's live instances were given (there is no per-user total; each instance is held to the ceilings). */
 export function resources(u: Pick<UserUsage['instances'], 'memoryLimitBytes' | 'memoryReservationBytes' | 'gpus'>): string {
@@ -36,7 +36,7 @@ export function AdminUsagePage() {
       <TextInput label="Find a user" description="Name or user id" value={q} onChange={(e) => setQ(e.currentTarget.value)} maw={360} />
       <CeilingsText ceilings={usageCeilings(usage)} />
       <ListState query={usage} label="users" empty={debounced ? 'No user matches.' : 'No users yet.'}>
-        <Table.ScrollContainer minWidth={720}>
+        <ScrollTable minWidth={720} label="Usage per user">
           <Table striped aria-label="Usage per user">
             <Table.Thead>
               <Table.Tr>
@@ -68,7 +68,7 @@ export function AdminUsagePage() {
               ))}
             </Table.Tbody>
           </Table>
-        </Table.ScrollContainer>
+        </ScrollTable>
       </ListState>
     </Stack>
   );

@@ -1,4 +1,4 @@
-import { Button, Group, Loader, Modal, Progress, Stack, Text } from '@mantine/core';
+import { Button, Group, Loader, Modal, Progress, Stack, Table, Text } from '@mantine/core';
 import type { ReactNode } from 'react';
 import type { UserUsage } from '../../api/admin-queries';
 import { ErrorAlert } from '../../components/ErrorAlert';
@@ -28,7 +28,7 @@ export function usageText(used: number, limit: Limit): string {
 export function Meter({ label, used, limit }: { label: string; used: number; limit: Limit }) {
   const max = limit?.max ?? null;
   const ratio = max === null ? null : max === 0 ? (used > 0 ? 1 : 0) : Math.min(1, used / max);
-  const color = ratio === null ? 'gray' : ratio >= 1 ? 'red' : ratio >= 0.8 ? 'yellow' : 'teal';
+  const color = ratio === null ? 'gray' : ratio >= 1 ? 'red' : ratio >= 0.8 ? 'yellow' : 'green';
   return (
     <Stack gap={2} miw={140}>
       <Text size="sm">
@@ -81,7 +81,11 @@ export function ListState({
   );
 }
 
-/** Asks before a destructive change; the change's error stays in the dialog. */
+/**
+ * Asks before a destructive change; the change's error stays in the dialog. (Dialogs here do not
+ * lock the page's scrolling: Mantine would inject a <style> element for it, which the gateway's
+ * Content-Security-Policy refuses.)
+ */
 export function Confirm({
   opened,
   title,
@@ -102,7 +106,7 @@ export function Confirm({
   onClose: () => void;
 }) {
   return (
-    <Modal opened={opened} onClose={onClose} title={title} centered closeButtonProps={{ 'aria-label': 'Close' }}>
+    <Modal opened={opened} onClose={onClose} title={title} centered closeButtonProps={{ 'aria-label': 'Close' }} lockScroll={false}>
       <Stack gap="sm">
         {children}
         {error ? <ErrorAlert error={error} title={`Not done: ${action.toLowerCase()}`} /> : null}
@@ -116,5 +120,17 @@ export function Confirm({
         </Group>
       </Stack>
     </Modal>
+  );
+}
+
+/**
+ * A table that scrolls sideways on narrow screens; the scrolling area takes the keyboard focus
+ * (arrow keys scroll it), as tables without buttons have nothing else to focus.
+ */
+export function ScrollTable({ minWidth, label, children }: { minWidth: number; label: string; children: ReactNode }) {
+  return (
+    <Table.ScrollContainer minWidth={minWidth} scrollAreaProps={{ viewportProps: { tabIndex: 0, role: 'region', 'aria-label': `${label}, scrolls sideways` } }}>
+      {children}
+    </Table.ScrollContainer>
   );
 }
