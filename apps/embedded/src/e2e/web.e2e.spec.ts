@@ -85,7 +85,7 @@ describe('the web UI, end to end', () => {
     // half a laptop screen: everything still fits, nothing scrolls sideways
     await page.setViewportSize({ width: 640, height: 800 });
     await card.waitFor();
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(640);
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(640);
     await page.getByRole('button', { name: 'Sign out' }).waitFor();
     await shot('catalog-narrow');
     await page.setViewportSize({ width: 1280, height: 800 });
@@ -104,7 +104,7 @@ describe('the web UI, end to end', () => {
     expect((await page.request.get(`${sys.gateway}${href}`)).status()).toBe(200);
     await page.getByRole('region', { name: 'Manage this version' }).waitFor(); // alice owns it
     await page.setViewportSize({ width: 640, height: 800 });
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(640);
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(640);
     await shot('app-narrow');
     await page.setViewportSize({ width: 1280, height: 800 });
     await shot('app');
