@@ -15,8 +15,3 @@ export function AdminRoutes({ session }: { session: SignedIn }) {
     </Routes>
   );
 }
-
-/** The navigation entries of the Me and Admin pages for this user (Admin only for admins). */
-export function accountNav(session: SignedIn): { to: string; label: string }[] {
-  return [{ to: '/me', label: 'Me' }, ...(isAdminSession(session) ? [{ to: '/admin', label: 'Admin' }] : [])];
-}
