@@ -1,4 +1,4 @@
-import { createTheme, Loader, type MantineProviderProps } from '@mantine/core';
+import { createTheme, Loader, Modal, type MantineProviderProps } from '@mantine/core';
 
 /**
  * Mantine's settings for Wharf. The gateway's Content-Security-Policy allows no inline <style>
@@ -11,6 +11,9 @@ export const theme: Omit<MantineProviderProps, 'children'> = {
     components: {
       // a loader is a live status, which is what lets it carry a name (aria-label) for screen readers
       Loader: Loader.extend({ defaultProps: { role: 'status' } }),
+      // every dialog: a named close button (axe button-name), and no scroll lock (it injects a
+      // <style> element, which the CSP refuses)
+      Modal: Modal.extend({ defaultProps: { lockScroll: false, closeButtonProps: { 'aria-label': 'Close' } } }),
     },
   }),
   defaultColorScheme: 'light',

@@ -189,7 +189,7 @@ export function AdminSecretsPage() {
           </Table>
         </ScrollTable>
       </ListState>
-      <Modal opened={editing !== null} onClose={() => setEditing(null)} title={editing === 'new' ? 'New secret' : `Replace ${editing?.name ?? ''}`} size="lg" centered closeButtonProps={{ 'aria-label': 'Close' }} lockScroll={false}>
+      <Modal opened={editing !== null} onClose={() => setEditing(null)} title={editing === 'new' ? 'New secret' : `Replace ${editing?.name ?? ''}`} size="lg" centered>
         {editing !== null && <SecretForm secret={editing === 'new' ? null : editing} onDone={() => setEditing(null)} />}
       </Modal>
       <Confirm

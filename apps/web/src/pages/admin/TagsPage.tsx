@@ -123,7 +123,7 @@ export function AdminTagsPage() {
           </Table>
         </ScrollTable>
       </ListState>
-      <Modal opened={editing !== null} onClose={() => setEditing(null)} title={editing === 'new' ? 'New tag' : `Edit ${editing?.title ?? ''}`} centered closeButtonProps={{ 'aria-label': 'Close' }} lockScroll={false}>
+      <Modal opened={editing !== null} onClose={() => setEditing(null)} title={editing === 'new' ? 'New tag' : `Edit ${editing?.title ?? ''}`} centered>
         {editing !== null && <TagForm tag={editing === 'new' ? null : editing} onDone={() => setEditing(null)} />}
       </Modal>
       <Confirm

@@ -106,7 +106,7 @@ export function Confirm({
   onClose: () => void;
 }) {
   return (
-    <Modal opened={opened} onClose={onClose} title={title} centered closeButtonProps={{ 'aria-label': 'Close' }} lockScroll={false}>
+    <Modal opened={opened} onClose={onClose} title={title} centered>
       <Stack gap="sm">
         {children}
         {error ? <ErrorAlert error={error} title={`Not done: ${action.toLowerCase()}`} /> : null}
