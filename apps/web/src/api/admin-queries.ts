@@ -180,3 +180,15 @@ export function useAudit(f: AuditFilter) {
     ),
   );
 }
+
+/** Tag or untag one app version (admins): PUT or DELETE /api/v1/apps/:id/tags/:tag. */
+export function useTagVersion() {
+  const changed = useTagsChanged();
+  return useMutation({
+    mutationFn: ({ id, tag, on }: { id: string; tag: string; on: boolean }) => {
+      const params = { params: { path: { id, tag } } };
+      return unwrap(on ? api.PUT('/api/v1/apps/{id}/tags/{tag}', params) : api.DELETE('/api/v1/apps/{id}/tags/{tag}', params));
+    },
+    onSuccess: changed,
+  });
+}

@@ -164,6 +164,43 @@ describe('the app page', () => {
     expect(await screen.findByRole('region', { name: 'Manage this version' })).toBeInTheDocument();
   });
 
+  it('lets an admin tag and untag the version with the platform’s tags; others see no tag panel', async () => {
+    const certified = tag('certified', 'Certified', '#1c3d5a');
+    const forVisitors = { ...tag('demo', 'Demo', '#ffd43b'), visitorRoles: ['visitor' as const] };
+    let tagged = [certified];
+    const admin = { ...alice, user: { sub: 'sub-admin', name: 'admin', roles: ['admin' as const] } };
+    const gw = gatewayFor(older, [older], { session: admin })
+      .on('GET', /^\/api\/v1\/tags$/, () => ({ status: 200, body: { items: [certified, forVisitors], nextCursor: null } }))
+      .on('GET', /^\/api\/v1\/apps\/([^/]+)$/, () => ({ status: 200, body: { ...older, tags: tagged } }))
+      .on('PUT', /^\/api\/v1\/apps\/([^/]+)\/tags\/([^/]+)$/, (_r, m) => {
+        tagged = [...tagged, m[2] === 'demo' ? forVisitors : certified];
+        return { status: 200, body: { ...older, tags: tagged } };
+      })
+      .on('DELETE', /^\/api\/v1\/apps\/([^/]+)\/tags\/([^/]+)$/, (_r, m) => {
+        tagged = tagged.filter((t) => t.name !== m[2]);
+        return { status: 200, body: { ...older, tags: tagged } };
+      });
+    renderApp('/apps/hello@1.1.0');
+    const panel = await screen.findByRole('region', { name: 'Tags' });
+    const certifiedBox = await within(panel).findByRole('checkbox', { name: /Certified/ });
+    const demoBox = within(panel).getByRole('checkbox', { name: /Demo/ });
+    expect([certifiedBox, demoBox].map((b) => (b as HTMLInputElement).checked)).toEqual([true, false]);
+    expect(panel).toHaveTextContent('shows it to visitor');
+    await userEvent.click(demoBox);
+    await waitFor(() => expect(gw.requests('PUT', `/api/v1/apps/${older.id}/tags/demo`)).toHaveLength(1));
+    await waitFor(() => expect(within(panel).getByRole('checkbox', { name: /Demo/ })).toBeChecked());
+    await userEvent.click(within(panel).getByRole('checkbox', { name: /Certified/ }));
+    await waitFor(() => expect(gw.requests('DELETE', `/api/v1/apps/${older.id}/tags/certified`)).toHaveLength(1));
+    await waitFor(() => expect(within(panel).getByRole('checkbox', { name: /Certified/ })).not.toBeChecked());
+  });
+
+  it('shows no tag panel to an owner who is not an admin', async () => {
+    gatewayFor(hello);
+    renderApp('/apps/hello');
+    expect(await screen.findByRole('region', { name: 'Manage this version' })).toBeInTheDocument();
+    expect(screen.queryByRole('region', { name: 'Tags' })).toBeNull();
+  });
+
   it('says when the app does not exist or is not visible', async () => {
     gatewayFor(hello);
     renderApp('/apps/nope');

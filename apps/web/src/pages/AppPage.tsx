@@ -7,6 +7,7 @@ import { useApp, useDeleteVersion, useRun, useRuntimes, useSetVisibility, useVer
 import { AppIcon } from '../components/AppIcon';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { TagBadge } from '../components/TagBadge';
+import { VersionTags } from '../components/VersionTags';
 
 const VISIBILITY_LABEL = Object.fromEntries(VISIBILITIES.map((v) => [v.value, v.label])) as Record<Visibility, string>;
 
@@ -153,6 +154,7 @@ function AppDetails({ app, session }: { app: AppVersion; session: SignedIn }) {
           </dl>
         </section>
         {mayManage && <ManagePanel app={app} />}
+        {session.user.roles.includes('admin') && <VersionTags app={app} />}
       </Stack>
     </div>
   );
