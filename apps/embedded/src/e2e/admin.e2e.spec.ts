@@ -1,13 +1,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import AxeBuilder from '@axe-core/playwright';
 import { startWharf, type RunningSystem } from '@wharf/testing';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from './browser';
+import { callWithSession as call, EXAMPLES, expectAccessible as axe, shot, signIn as signInAs } from './ui';
 
 jest.setTimeout(180_000);
-
-const EXAMPLES = path.resolve(__dirname, '../../../../examples/dist');
 
 /**
  * The Me page and the admin pages in Chromium against Wharf started as `pnpm start` starts it:
@@ -23,39 +21,7 @@ describe('the Me and admin pages, end to end', () => {
   let admin: Page;
   const problems: string[] = [];
 
-  const axe = async (page: Page, name: string) => {
-    const { violations } = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
-    const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    expect([name, bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)]).toEqual([name, []]);
-  };
-
-  async function signIn(user: string, next: string): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
-    page.on('console', (m) => {
-      if (!m.location().url.startsWith(sys.gateway)) return; // the OpenID provider's pages are not ours
-      if (m.type() === 'error' || /Content.Security.Policy/i.test(m.text())) problems.push(`${user}: ${m.type()}: ${m.text()} (${page.url()})`);
-    });
-    page.on('pageerror', (e) => problems.push(`${user}: page error: ${e.message}`));
-    await page.goto(`${sys.gateway}${next}`);
-    await page.waitForSelector('#username');
-    await page.fill('#username', user);
-    await page.fill('#password', sys.devUsers[user]!);
-    await Promise.all([page.waitForURL(`${sys.gateway}${next}`), page.click('button[type=submit]')]);
-    return page;
-  }
-
-  /** A request with the page's session (cookie and CSRF token), as the UI makes it. */
-  const call = (page: Page, method: string, url: string, body?: number[]) =>
-    page.evaluate(
-      async ({ method, url, body }) => {
-        const { csrfToken } = (await (await fetch('/auth/session')).json()) as { csrfToken: string };
-        const headers: Record<string, string> = { 'x-csrf-token': csrfToken, 'content-type': body ? 'application/zip' : 'application/json' };
-        const r = await fetch(url, { method, headers, body: body ? new Uint8Array(body) : method === 'GET' ? undefined : '{}' });
-        return r.status;
-      },
-      { method, url, body },
-    );
+  const signIn = (user: string, next: string) => signInAs(browser, sys, user, next, problems);
 
   beforeAll(async () => {
     [sys, browser] = await Promise.all([startWharf(), launchChromium()]);
@@ -74,6 +40,7 @@ describe('the Me and admin pages, end to end', () => {
     await usage.getByText('1 of 10').first().waitFor();
     expect(await usage.textContent()).toMatch(/Live instances.*1 of 10.*full-access users · Scheduler\.MaxInstancesFullAccess/);
     expect(await usage.textContent()).toMatch(/App versions imported.*1 of 10.*Repository\.MaxVersionsPerUser/);
+    await shot(alice, 'me');
     await axe(alice, 'me');
   });
 
@@ -109,6 +76,7 @@ describe('the Me and admin pages, end to end', () => {
     const row = table.getByRole('row').filter({ hasText: 'alice' });
     await row.waitFor();
     expect(await row.textContent()).toMatch(/1 of 10full-access users · Scheduler\.MaxInstancesFullAccess.*1 of 10full-access users · Repository\.MaxVersionsPerUser/);
+    await shot(admin, 'admin-usage');
     await axe(admin, 'admin usage');
     await admin.setViewportSize({ width: 640, height: 800 });
     expect(await admin.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(640);
@@ -159,8 +127,11 @@ describe('the Me and admin pages, end to end', () => {
     await admin.getByRole('textbox', { name: /Action/ }).fill('tag.*');
     await admin.getByRole('button', { name: 'Apply filters' }).click();
     const events = admin.getByRole('table', { name: 'Audit events' });
+    // the unfiltered list (which has the tag's row too) stays until the filtered one comes
+    await events.getByRole('row').filter({ hasText: 'secret.' }).first().waitFor({ state: 'detached' });
     await events.getByRole('row').filter({ hasText: 'e2e-certified' }).waitFor();
     expect(await events.getByRole('row').filter({ hasText: 'secret.' }).count()).toBe(0);
+    await shot(admin, 'admin-audit');
     await axe(admin, 'admin audit');
     expect(problems).toEqual([]);
   });

@@ -85,7 +85,7 @@ export function LogViewer({ instanceId }: { instanceId: string }) {
       </Group>
       {problem !== null && <ErrorAlert error={problem} title="The logs could not be read" />}
       <Paper withBorder radius="sm">
-        <ScrollArea h={360} viewportRef={viewport} type="auto">
+        <ScrollArea h={360} viewportRef={viewport} type="auto" viewportProps={{ tabIndex: 0, role: 'region', 'aria-label': 'Log lines, scroll with the arrow keys' }}>
           <pre aria-live="off" data-testid="log-lines" style={{ margin: 0, padding: 8, fontSize: 12, whiteSpace: 'pre-wrap', wordBreak: 'break-all' }}>
             {shown.join('\n')}
           </pre>

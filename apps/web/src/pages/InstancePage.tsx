@@ -5,6 +5,7 @@ import { useInstanceEvents } from '../api/instance-queries';
 import { useInstance } from '../api/queries';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { InstanceControls } from '../components/InstanceControls';
+import { LogViewer } from '../components/LogViewer';
 import { formatDate } from './AppPage';
 
 const STATUS_COLOR: Record<Instance['status'], string> = {
@@ -20,7 +21,8 @@ const STATUS_COLOR: Record<Instance['status'], string> = {
 
 /**
  * One instance: its status, kept current by the server-sent events stream (GET /api/v1/events),
- * the link that opens it, and, for its owner and admins, its controls.
+ * the link that opens it, for its owner and admins its controls, and for those who may read its
+ * logs (its owner, the app's owner, admins) the logs, followed live.
  */
 export function InstancePage({ session }: { session: SignedIn }) {
   const { id = '' } = useParams();
@@ -36,8 +38,10 @@ export function InstancePage({ session }: { session: SignedIn }) {
   }
   if (instance.isError) return <ErrorAlert error={instance.error} title="The instance could not be loaded" onRetry={() => void instance.refetch()} />;
   const i = instance.data;
+  const admin = session.user.roles.includes('admin');
+  const logsShown = i.status !== 'TERMINATED' && (admin || i.owner.sub === session.user.sub || i.appOwner.sub === session.user.sub);
   return (
-    <Stack gap="md" maw={720}>
+    <Stack gap="md">
       <Title order={1}>
         {i.appName} {i.appVersion}
       </Title>
@@ -59,31 +63,49 @@ export function InstancePage({ session }: { session: SignedIn }) {
           {w}
         </Text>
       ))}
-      <dl className="facts">
-        <dt>Instance</dt>
-        <dd>
-          <code>{i.id}</code>
-        </dd>
-        <dt>Runtime</dt>
-        <dd>{i.runtime}</dd>
-        <dt>Visibility</dt>
-        <dd>{i.visibility}</dd>
-        <dt>Started</dt>
-        <dd>{formatDate(i.createdAt)}</dd>
-        <dt>Address</dt>
-        <dd>
-          <code>{i.url}</code>
-        </dd>
-      </dl>
-      <Group>
-        <Button component="a" href={i.url} target="_blank" rel="noopener" disabled={i.status !== 'RUNNING'}>
-          Open
-        </Button>
-        <Anchor component={Link} to={`/apps/${encodeURIComponent(`${i.appName}@${i.appVersion}`)}`}>
-          Back to {i.appName}
-        </Anchor>
-      </Group>
-      {(i.owner.sub === session.user.sub || session.user.roles.includes('admin')) && <InstanceControls instance={i} me={session.user.sub} />}
+      <div className={logsShown ? 'instance-page' : undefined}>
+        <Stack gap="md" maw={720}>
+          <dl className="facts">
+            <dt>Instance</dt>
+            <dd>
+              <code>{i.id}</code>
+            </dd>
+            <dt>Runtime</dt>
+            <dd>{i.runtime}</dd>
+            <dt>Visibility</dt>
+            <dd>{i.visibility}</dd>
+            <dt>Started</dt>
+            <dd>{formatDate(i.createdAt)}</dd>
+            <dt>Address</dt>
+            <dd>
+              <code>{i.url}</code>
+            </dd>
+          </dl>
+          <Group>
+            {i.status === 'RUNNING' ? (
+              <Button component="a" href={i.url} target="_blank" rel="noopener">
+                Open
+              </Button>
+            ) : (
+              // a real disabled button: a disabled-looking link would still be a link (and fail contrast)
+              <Button disabled>Open</Button>
+            )}
+            <Anchor component={Link} to={`/apps/${encodeURIComponent(`${i.appName}@${i.appVersion}`)}`}>
+              Back to {i.appName}
+            </Anchor>
+          </Group>
+          {(i.owner.sub === session.user.sub || admin) && <InstanceControls instance={i} me={session.user.sub} />}
+        </Stack>
+        {logsShown && (
+          <Stack gap="xs">
+            <Title order={2} size="h4">
+              Logs
+            </Title>
+            {/* following again when it (re)starts running: the stream of a run ends with it */}
+            <LogViewer key={String(i.status === 'RUNNING')} instanceId={i.id} />
+          </Stack>
+        )}
+      </div>
     </Stack>
   );
 }
