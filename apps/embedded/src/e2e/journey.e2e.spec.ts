@@ -152,7 +152,7 @@ describe('the journeys of the web UI, end to end', () => {
       await page.goto(`${sys.gateway}/admin/tags`);
       const row = page.locator('tr[data-tag-row="for-visitors"]');
       await row.getByRole('cell', { name: 'visitor', exact: true }).waitFor();
-      await shot(page, 'admin');
+      await shot(page, 'admin-tags');
       await expectAccessible(page, 'admin tags');
       await page.context().close();
     });
