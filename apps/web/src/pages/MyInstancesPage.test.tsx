@@ -1,11 +1,12 @@
 import { MantineProvider } from '@mantine/core';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { act, render, screen, waitFor, within } from '@testing-library/react';
+import { render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { MemoryRouter } from 'react-router';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Instance } from '../api/client';
 import { alice, error, FakeGateway, instance } from '../test/fake-api';
+import { FakeEventSource } from '../test/fake-events';
 import { theme } from '../theme';
 import { MyInstancesPage } from './MyInstancesPage';
 
@@ -13,29 +14,6 @@ import { MyInstancesPage } from './MyInstancesPage';
  * The live list against the REST API and the event stream at the network boundary: fetch is the
  * fake gateway, EventSource a fake that the test feeds with the events GET /api/v1/events sends.
  */
-class FakeEventSource {
-  static open: FakeEventSource[] = [];
-  readonly listeners = new Map<string, ((e: MessageEvent<string>) => void)[]>();
-  closed = false;
-  constructor(
-    readonly url: string,
-    readonly init?: EventSourceInit,
-  ) {
-    FakeEventSource.open.push(this);
-  }
-  addEventListener(type: string, fn: (e: MessageEvent<string>) => void) {
-    this.listeners.set(type, [...(this.listeners.get(type) ?? []), fn]);
-  }
-  close() {
-    this.closed = true;
-  }
-  emit(type: string, data?: unknown) {
-    act(() => {
-      for (const fn of this.listeners.get(type) ?? []) fn(new MessageEvent(type, { data: data === undefined ? '' : JSON.stringify(data) }));
-    });
-  }
-}
-
 const bob = { sub: 'sub-bob', name: 'bob' };
 
 function setup(mine: Instance[], ofMyApps: Instance[] = []) {
