@@ -1,10 +1,12 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
 import os from 'node:os';
 import path from 'node:path';
 import express from 'express';
 import { createHash } from 'node:crypto';
-import { isReserved, UI_CSP, webUi } from './web-ui';
+import { acceptsGzip, isReserved, UI_CSP, webUi } from './web-ui';
 
 /** The handler on a bare Express app, with the gateway's own 404 after it (as Nest has it). */
 async function serve(dir: string) {
@@ -17,6 +19,18 @@ async function serve(dir: string) {
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     get: (p: string, init?: RequestInit) => fetch(`${base}${p}`, init),
+    /** The answer as sent, undecoded (fetch asks for gzip and decodes it on its own). */
+    raw: (p: string, headers: Record<string, string> = {}, method = 'GET') =>
+      new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+        http
+          .request(`${base}${p}`, { method, headers }, (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
+          })
+          .on('error', reject)
+          .end();
+      }),
     close: () => new Promise((r) => server.close(r)),
   };
 }
@@ -29,6 +43,8 @@ describe('the web UI handler', () => {
     mkdirSync(path.join(dir, 'assets'));
     writeFileSync(path.join(dir, 'index.html'), INDEX);
     writeFileSync(path.join(dir, 'assets/index-AbC123.js'), 'console.log(1)');
+    writeFileSync(path.join(dir, 'assets/index-AbC123.css'), `body{margin:0}${'.card{display:grid}'.repeat(500)}`);
+    writeFileSync(path.join(dir, 'assets/logo-AbC123.png'), 'not really a png');
     writeFileSync(path.join(dir, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
     writeFileSync(path.join(dir, '.secret'), 'no');
   });
@@ -85,6 +101,47 @@ describe('the web UI handler', () => {
     } finally {
       await s.close();
     }
+  });
+
+  it('sends scripts and styles gzip-compressed to browsers that accept it, made once and the same as the file', async () => {
+    const s = await serve(dir);
+    try {
+      const css = `body{margin:0}${'.card{display:grid}'.repeat(500)}`;
+      for (const ae of ['gzip, deflate, br', 'br;q=1, gzip;q=0.5', '*']) {
+        const res = await s.raw('/assets/index-AbC123.css', { 'accept-encoding': ae });
+        expect([ae, res.status, res.headers['content-encoding']]).toEqual([ae, 200, 'gzip']);
+        expect(gunzipSync(res.body).toString()).toBe(css);
+        expect(Number(res.headers['content-length'])).toBe(res.body.length);
+        expect(res.body.length).toBeLessThan(css.length / 10);
+        expect(res.headers['content-type']).toMatch(/^text\/css/);
+        expect(res.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+        expect(res.headers.vary).toMatch(/Accept-Encoding/);
+        expect(res.headers['content-security-policy']).toBe(UI_CSP);
+        expect(res.headers['x-content-type-options']).toBe('nosniff');
+      }
+      const js = await s.raw('/assets/index-AbC123.js', { 'accept-encoding': 'gzip' });
+      expect([js.headers['content-encoding'], gunzipSync(js.body).toString()]).toEqual(['gzip', 'console.log(1)']);
+      expect(js.headers['content-type']).toMatch(/javascript/);
+      const head = await s.raw('/assets/index-AbC123.js', { 'accept-encoding': 'gzip' }, 'HEAD');
+      expect([head.status, head.headers['content-encoding'], head.body.length]).toEqual([200, 'gzip', 0]);
+      // as they are: to a client that does not take gzip, and for files that are compressed already
+      for (const ae of ['', 'identity', 'br', 'gzip;q=0', '*;q=0']) {
+        const res = await s.raw('/assets/index-AbC123.css', ae ? { 'accept-encoding': ae } : {});
+        expect([ae, res.headers['content-encoding'], res.body.toString()]).toEqual([ae, undefined, css]);
+        expect(res.headers.vary).toMatch(/Accept-Encoding/);
+      }
+      const png = await s.raw('/assets/logo-AbC123.png', { 'accept-encoding': 'gzip' });
+      expect([png.status, png.headers['content-encoding']]).toEqual([200, undefined]);
+      expect((await s.raw('/assets/index-Old999.js', { 'accept-encoding': 'gzip' })).status).toBe(404);
+      expect((await s.raw('/assets/..%2f..%2f..%2fetc%2fpasswd.js', { 'accept-encoding': 'gzip' })).body.toString()).not.toContain('root:');
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('reads Accept-Encoding as HTTP has it', () => {
+    for (const h of ['gzip', 'GZIP', 'deflate, gzip', 'gzip;q=0.1', 'br, *', ' gzip ; q=1.0 ']) expect([h, acceptsGzip(h)]).toEqual([h, true]);
+    for (const h of [undefined, '', 'identity', 'br, deflate', 'gzip;q=0', 'gzip; q=0.0', '*;q=0', 'x-gzip2']) expect([h, acceptsGzip(h)]).toEqual([h, false]);
   });
 
   it('leaves the gateway’s paths and other methods alone: their 404 stays the API’s JSON', async () => {

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFile } from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { esc } from '../identity/html';
 
@@ -29,6 +31,47 @@ export const UI_CSP = [
 /** Vite's output under assets/ carries a content hash in every name: it never changes, so it is cached for a year. */
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
+/** Hashed assets sent gzip-compressed to browsers that accept it: Vite's scripts, styles and SVGs (images and fonts are compressed already). */
+const COMPRESSIBLE = /^\/assets\/[A-Za-z0-9_.-]+\.(js|css|svg)$/;
+
+/** Whether the request's Accept-Encoding allows gzip (`gzip` or `*`, not at q=0). */
+export function acceptsGzip(header: string | undefined): boolean {
+  if (!header) return false;
+  let star = false;
+  for (const part of header.split(',')) {
+    const [name = '', ...params] = part.toLowerCase().split(';');
+    const coding = name.trim();
+    const q = params.map((p) => /^\s*q=([0-9.]+)\s*$/.exec(p)).find(Boolean);
+    const ok = !q || Number(q[1]) > 0;
+    if (coding === 'gzip') return ok;
+    if (coding === '*') star = ok;
+  }
+  return star;
+}
+
+/**
+ * The gzip form of each hashed asset, made once on first request (the files never change: their
+ * names carry their hash) and kept in memory: Vite's bundle is a few hundred kilobytes, about a
+ * quarter of that compressed.
+ */
+function gzippedAssets(root: string) {
+  const cache = new Map<string, Promise<Buffer | null>>();
+  const gzipAsync = promisify(gzip);
+  const readAsync = promisify(readFile);
+  return (rel: string): Promise<Buffer | null> => {
+    let hit = cache.get(rel);
+    if (!hit) {
+      hit = readAsync(path.join(root, rel)).then(
+        (raw) => gzipAsync(raw, { level: 9 }),
+        () => null, // no such file: express.static answers (or the 404 below)
+      );
+      cache.set(rel, hit);
+      void hit.then((b) => b === null && cache.delete(rel)); // a file that appears later is served then
+    }
+    return hit;
+  };
+}
+
 function uiHeaders(res: Response, csp = UI_CSP): void {
   res.setHeader('Content-Security-Policy', csp);
   res.setHeader('X-Content-Type-Options', 'nosniff');
@@ -53,7 +96,8 @@ export function notBuiltPage(dir: string): string {
 
 /**
  * The web UI, as an Express handler placed after the gateway's own routes: files of the built UI
- * from `dir` (hashed assets cached for a year, everything else revalidated), and `index.html` for
+ * from `dir` (hashed assets cached for a year and their scripts and styles gzip-compressed,
+ * everything else revalidated), and `index.html` for
  * any other GET of a page path so that the single-page app's routes survive a reload. Paths under
  * RESERVED_PREFIXES are left to the gateway (its 404 stays JSON). A missing build answers a page
  * that says how to build it.
@@ -68,6 +112,20 @@ export function webUi(dir: string): express.Router {
     if (!mine(req)) return next();
     uiHeaders(res);
     next();
+  });
+  const gzipped = gzippedAssets(root);
+  router.use((req: Request, res: Response, next: NextFunction) => {
+    if (!mine(req) || !COMPRESSIBLE.test(req.path)) return next();
+    res.setHeader('Vary', 'Accept-Encoding');
+    if (!acceptsGzip(req.headers['accept-encoding'])) return next();
+    gzipped(req.path.slice(1)).then((body) => {
+      if (!body) return next();
+      res.status(200).type(path.extname(req.path)).setHeader('Cache-Control', IMMUTABLE);
+      res.setHeader('Content-Encoding', 'gzip');
+      res.setHeader('Content-Length', body.length);
+      if (req.method === 'HEAD') return void res.end();
+      res.end(body);
+    }, next);
   });
   router.use(
     express.static(root, {
