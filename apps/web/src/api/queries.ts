@@ -1,8 +1,10 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { experimental_streamedQuery as streamedQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap, type AppVersion, type Category, type Visibility } from './client';
 
 /** Catalog pages are read this many at a time; the catalog keeps at most CATALOG_MAX apps in memory. */
 export const CATALOG_PAGE = 200;
+/** The first page is smaller, so that the first cards show sooner. */
+export const CATALOG_FIRST_PAGE = 60;
 export const CATALOG_MAX = 2000;
 
 export interface CatalogFilter {
@@ -25,24 +27,39 @@ export function useSession() {
   return useQuery({ queryKey: keys.session, queryFn: () => unwrap(api.GET('/auth/session')), staleTime: 60_000, retry: false });
 }
 
+/** What the catalog holds so far: `complete` once every page is read (or CATALOG_MAX reached, then `truncated`). */
+export interface CatalogData {
+  items: AppVersion[];
+  truncated: boolean;
+  complete: boolean;
+}
+
 /**
  * The latest visible version of every app matching the filter (the server filters and orders by
- * name), read page by page up to CATALOG_MAX; `truncated` says there were more.
+ * name), streamed page by page: the first, small page shows at once, the rest is read behind it up
+ * to CATALOG_MAX (`truncated` says there were more). A new filter keeps the previous cards until
+ * its first page arrives.
  */
 export function useCatalog(filter: CatalogFilter) {
   return useQuery({
     queryKey: keys.catalog(filter),
-    queryFn: async () => {
-      const items: AppVersion[] = [];
-      let cursor: string | undefined;
-      do {
-        const query = { limit: CATALOG_PAGE, ...(cursor ? { cursor } : {}), ...(filter.q ? { q: filter.q } : {}), ...(filter.category ? { category: filter.category } : {}), ...(filter.tag ? { tag: filter.tag } : {}) };
-        const page = await unwrap(api.GET('/api/v1/apps', { params: { query } }));
-        items.push(...page.items);
-        cursor = page.nextCursor ?? undefined;
-      } while (cursor && items.length < CATALOG_MAX);
-      return { items, truncated: Boolean(cursor) };
-    },
+    queryFn: streamedQuery<{ items: AppVersion[]; more: boolean }, CatalogData, ReturnType<typeof keys.catalog>>({
+      streamFn: async function* ({ signal }) {
+        let cursor: string | undefined;
+        let count = 0;
+        do {
+          const limit = count === 0 ? CATALOG_FIRST_PAGE : CATALOG_PAGE;
+          const query = { limit, ...(cursor ? { cursor } : {}), ...(filter.q ? { q: filter.q } : {}), ...(filter.category ? { category: filter.category } : {}), ...(filter.tag ? { tag: filter.tag } : {}) };
+          const page = await unwrap(api.GET('/api/v1/apps', { params: { query }, signal }));
+          count += page.items.length;
+          cursor = page.nextCursor ?? undefined;
+          yield { items: page.items, more: Boolean(cursor) };
+        } while (cursor && count < CATALOG_MAX);
+      },
+      reducer: (acc, chunk) => ({ items: [...acc.items, ...chunk.items], truncated: chunk.more && acc.items.length + chunk.items.length >= CATALOG_MAX, complete: !chunk.more || acc.items.length + chunk.items.length >= CATALOG_MAX }),
+      initialValue: { items: [], truncated: false, complete: false },
+      refetchMode: 'replace',
+    }),
     placeholderData: (previous) => previous,
   });
 }

@@ -2,6 +2,7 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { browser } from '../api/client';
+import { CATALOG_FIRST_PAGE, CATALOG_PAGE } from '../api/queries';
 import { alice, appVersion, error, FakeGateway, gatewayWith, tag } from '../test/fake-api';
 import { renderApp } from '../test/render';
 import { CARDS_PER_PAGE } from './CatalogPage';
@@ -103,19 +104,27 @@ describe('the catalog', () => {
     expect(cardTitles()).toEqual(['Echo', 'Hello', 'Wheel app']);
   });
 
-  it('keeps 1 000 apps usable: reads them in pages of 200 and shows them in pages of cards', async () => {
+  it('keeps 1 000 apps usable: shows the first, small page at once, reads the rest in pages of 200 behind it, shows cards in pages', async () => {
     const many = Array.from({ length: 1000 }, (_, i) => appVersion({ name: `app-${String(i).padStart(4, '0')}`, createdAt: new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString() }));
     const gw = gatewayWith(many);
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    // the second page waits: the first cards must not
+    gw.on('GET', /^\/api\/v1\/apps$/, async ({ query }) => {
+      if (query.get('cursor') === String(CATALOG_FIRST_PAGE)) await held;
+      const start = Number(query.get('cursor') ?? 0);
+      const limit = Number(query.get('limit'));
+      return { status: 200, body: { items: many.slice(start, start + limit), nextCursor: start + limit < many.length ? String(start + limit) : null } };
+    });
     renderApp('/');
     await screen.findByRole('link', { name: 'App-0000' });
+    expect(screen.getByTestId('catalog-count')).toHaveTextContent(`${CATALOG_FIRST_PAGE}+ apps`);
+    release();
+    await waitFor(() => expect(screen.getByTestId('catalog-count')).toHaveTextContent('1000 apps'));
     expect(gw.requests('GET', '/api/v1/apps').map((r) => [r.query.get('limit'), r.query.get('cursor')])).toEqual([
-      ['200', null],
-      ['200', '200'],
-      ['200', '400'],
-      ['200', '600'],
-      ['200', '800'],
+      [String(CATALOG_FIRST_PAGE), null],
+      ...[0, 1, 2, 3, 4].map((n) => [String(CATALOG_PAGE), String(CATALOG_FIRST_PAGE + n * CATALOG_PAGE)]),
     ]);
-    expect(screen.getByTestId('catalog-count')).toHaveTextContent('1000 apps');
     expect(cardTitles()).toHaveLength(CARDS_PER_PAGE);
     await userEvent.click(screen.getByRole('button', { name: `Show more (${1000 - CARDS_PER_PAGE} more)` }));
     expect(cardTitles()).toHaveLength(2 * CARDS_PER_PAGE);

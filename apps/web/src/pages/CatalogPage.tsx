@@ -57,6 +57,8 @@ export function CatalogPage() {
     return sort === 'newest' ? [...items].sort(byNewest) : items;
   }, [catalog.data, sort]);
   const visible = sorted.slice(0, shown);
+  // nothing to show yet: no page has come (a new filter shows the previous cards meanwhile)
+  const loading = catalog.isPending || (!catalog.data?.complete && (catalog.data?.items.length ?? 0) === 0);
   const filtered = Boolean(q || category || tag);
 
   return (
@@ -110,10 +112,10 @@ export function CatalogPage() {
       </div>
 
       <Text size="sm" c="dimmed" aria-live="polite" data-testid="catalog-count">
-        {catalog.data
-          ? `${catalog.data.items.length}${catalog.data.truncated ? '+' : ''} ${catalog.data.items.length === 1 ? 'app' : 'apps'}${filtered ? ' found' : ''}`
-          : catalog.isPending
-            ? 'Loading the catalog…'
+        {loading
+          ? 'Loading the catalog…'
+          : catalog.data
+            ? `${catalog.data.items.length}${catalog.data.complete && !catalog.data.truncated ? '' : '+'} ${catalog.data.items.length === 1 ? 'app' : 'apps'}${filtered ? ' found' : ''}`
             : ''}
       </Text>
       {catalog.data?.truncated && (
@@ -122,7 +124,7 @@ export function CatalogPage() {
 
       {catalog.isError ? (
         <ErrorAlert error={catalog.error} title="The catalog could not be loaded" onRetry={() => void catalog.refetch()} />
-      ) : catalog.isPending ? (
+      ) : loading ? (
         <Group justify="center" p="xl">
           <Loader aria-label="Loading the catalog" />
         </Group>
