@@ -6,7 +6,9 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { BrowserRouter } from 'react-router';
 import { ApiError } from './api/client';
+import { catalogQuery } from './api/queries';
 import { App } from './App';
+import { catalogFilterOf } from './pages/CatalogPage';
 import { theme } from './theme';
 
 const queryClient = new QueryClient({
@@ -19,6 +21,9 @@ const queryClient = new QueryClient({
     },
   },
 });
+
+// The catalog (the first page most visits open) is read beside the session instead of after it.
+if (window.location.pathname === '/') void queryClient.prefetchQuery(catalogQuery(catalogFilterOf(new URLSearchParams(window.location.search)), { prefetch: true }));
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

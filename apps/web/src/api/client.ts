@@ -134,7 +134,7 @@ type Answer<T> = { data?: T; error?: unknown; response: Response };
  * The data of a successful answer, or an ApiError. A 401 means the session ended (expired, or
  * signed out elsewhere): the browser goes through sign-in and comes back here.
  */
-export async function unwrap<T>(call: Promise<Answer<T>>): Promise<T> {
+export async function unwrap<T>(call: Promise<Answer<T>>, opts: { signInOn401?: boolean } = {}): Promise<T> {
   let answer: Answer<T>;
   try {
     answer = await call;
@@ -143,7 +143,7 @@ export async function unwrap<T>(call: Promise<Answer<T>>): Promise<T> {
   }
   const { data, error, response } = answer;
   if (response.ok) return data as T;
-  if (response.status === 401) signIn();
+  if (response.status === 401 && opts.signInOn401 !== false) signIn();
   throw toApiError(response.status, error);
 }
 

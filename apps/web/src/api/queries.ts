@@ -41,7 +41,16 @@ export interface CatalogData {
  * its first page arrives.
  */
 export function useCatalog(filter: CatalogFilter) {
-  return useQuery({
+  return useQuery({ ...catalogQuery(filter), placeholderData: (previous) => previous });
+}
+
+/**
+ * The catalog's query (see useCatalog). `prefetch`: read before anyone knows whether the browser is
+ * signed in (main.tsx starts it beside the session's, to save a round trip): a 401 then only fails
+ * it, and the catalog page reads it again once signed in.
+ */
+export function catalogQuery(filter: CatalogFilter, opts: { prefetch?: boolean } = {}) {
+  return {
     queryKey: keys.catalog(filter),
     queryFn: streamedQuery<{ items: AppVersion[]; more: boolean }, CatalogData, ReturnType<typeof keys.catalog>>({
       streamFn: async function* ({ signal }) {
@@ -50,7 +59,7 @@ export function useCatalog(filter: CatalogFilter) {
         do {
           const limit = count === 0 ? CATALOG_FIRST_PAGE : CATALOG_PAGE;
           const query = { limit, ...(cursor ? { cursor } : {}), ...(filter.q ? { q: filter.q } : {}), ...(filter.category ? { category: filter.category } : {}), ...(filter.tag ? { tag: filter.tag } : {}) };
-          const page = await unwrap(api.GET('/api/v1/apps', { params: { query }, signal }));
+          const page = await unwrap(api.GET('/api/v1/apps', { params: { query }, signal }), { signInOn401: !opts.prefetch });
           count += page.items.length;
           cursor = page.nextCursor ?? undefined;
           yield { items: page.items, more: Boolean(cursor) };
@@ -60,8 +69,7 @@ export function useCatalog(filter: CatalogFilter) {
       initialValue: { items: [], truncated: false, complete: false },
       refetchMode: 'replace',
     }),
-    placeholderData: (previous) => previous,
-  });
+  };
 }
 
 export function useTags(enabled = true) {

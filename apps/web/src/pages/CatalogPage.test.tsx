@@ -1,11 +1,12 @@
+import { QueryClient } from '@tanstack/react-query';
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { browser } from '../api/client';
-import { CATALOG_FIRST_PAGE, CATALOG_PAGE } from '../api/queries';
+import { catalogQuery, CATALOG_FIRST_PAGE, CATALOG_PAGE } from '../api/queries';
 import { alice, appVersion, error, FakeGateway, gatewayWith, tag } from '../test/fake-api';
 import { renderApp } from '../test/render';
-import { CARDS_PER_PAGE } from './CatalogPage';
+import { CARDS_PER_PAGE, catalogFilterOf } from './CatalogPage';
 
 const gpu = tag('gpu', 'GPU', '#ffd43b');
 const certified = tag('certified', 'Certified', '#1c3d5a');
@@ -202,5 +203,16 @@ describe('the catalog', () => {
     await userEvent.click(await screen.findByRole('button', { name: 'Sign out' }));
     await waitFor(() => expect(assign).toHaveBeenCalledWith('http://idp.example/logout'));
     expect(gw.requests('POST', '/auth/logout')[0]!.headers.get('x-csrf-token')).toBe(alice.csrfToken);
+  });
+
+  it('reads the catalog beside the session when prefetched, and a 401 then does not leave the page (the page reads it again once signed in)', async () => {
+    const assign = vi.spyOn(browser, 'assign').mockImplementation(() => {});
+    new FakeGateway().on('GET', /^\/api\/v1\/apps$/, () => error(401, 'UNAUTHENTICATED', 'sign in first')).install();
+    const qc = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+    await qc.prefetchQuery(catalogQuery(catalogFilterOf(new URLSearchParams('?q=%20hello%20&category=Retail&tag=x')), { prefetch: true }));
+    expect(qc.getQueryState(['catalog', { q: 'hello', category: 'Retail', tag: 'x' }])?.status).toBe('error');
+    expect(assign).not.toHaveBeenCalled();
+    await qc.fetchQuery(catalogQuery({})).catch(() => undefined);
+    expect(assign).toHaveBeenCalledWith(expect.stringMatching(/^\/auth\/login\?next=/));
   });
 });

@@ -3,7 +3,7 @@ import { useDebouncedValue } from '@mantine/hooks';
 import { useEffect, useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { CATEGORIES, type AppVersion, type Category } from '../api/client';
-import { CATALOG_MAX, useCatalog, useTags } from '../api/queries';
+import { CATALOG_MAX, useCatalog, useTags, type CatalogFilter } from '../api/queries';
 import { AppIcon } from '../components/AppIcon';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { TagBadge } from '../components/TagBadge';
@@ -22,10 +22,15 @@ const byNewest = (a: AppVersion, b: AppVersion) => b.createdAt.localeCompare(a.c
  * server's `q`), filtered by category and tag, sorted by name or newest; the state lives in the
  * URL (`?q=&category=&tag=&sort=`) so that back, reload and sign-in keep it.
  */
+/** The catalog's filter as the page's address gives it (`?q=&category=&tag=`). */
+export function catalogFilterOf(params: URLSearchParams): CatalogFilter {
+  const category = (CATEGORIES as readonly string[]).includes(params.get('category') ?? '') ? (params.get('category') as Category) : undefined;
+  return { q: params.get('q')?.trim() || undefined, category, tag: params.get('tag') || undefined };
+}
+
 export function CatalogPage() {
   const [params, setParams] = useSearchParams();
-  const category = (CATEGORIES as readonly string[]).includes(params.get('category') ?? '') ? (params.get('category') as Category) : undefined;
-  const tag = params.get('tag') || undefined;
+  const { category, tag } = catalogFilterOf(params);
   const sort: Sort = params.get('sort') === 'newest' ? 'newest' : 'name';
   const [search, setSearch] = useState(params.get('q') ?? '');
   const [q] = useDebouncedValue(search.trim(), SEARCH_DEBOUNCE_MS);
