@@ -1,11 +1,14 @@
-import { Alert, Button, Group, Modal, SegmentedControl, Select, Stack, Text, Title } from '@mantine/core';
+import { Alert, Button, Group, SegmentedControl, Select, Stack, Text, Title } from '@mantine/core';
 import { useEffect, useMemo, useState } from 'react';
 import { useNavigate } from 'react-router';
 import { VISIBILITIES, type Instance, type Visibility } from '../api/client';
 import { useInstanceAction, useInstanceVisibility, useUpgrade } from '../api/instance-queries';
 import { useRuntimes, useVersions } from '../api/queries';
 import { runtimeChoice } from '../pages/AppPage';
+import { Confirm } from './Confirm';
 import { ErrorAlert } from './ErrorAlert';
+
+export const TERMINATE_WARNING = 'Its process, its files and its volume are removed. This cannot be undone.';
 
 /**
  * What the owner of an instance (or an admin) does with it: suspend or resume, terminate after
@@ -69,23 +72,17 @@ export function InstanceControls({ instance: i, me }: { instance: Instance; me: 
 
       {!settled && <UpgradePanel instance={i} me={me} />}
 
-      <Modal opened={confirming} onClose={() => setConfirming(false)} title={`Terminate ${i.appName} ${i.id}?`} centered>
-        <Stack>
-          <Text>Its process, its files and its volume are removed. This cannot be undone.</Text>
-          <Group justify="flex-end">
-            <Button variant="default" onClick={() => setConfirming(false)}>
-              Keep it
-            </Button>
-            <Button
-              color="red"
-              loading={action.isPending}
-              onClick={() => action.mutate({ id: i.id, action: 'terminate' }, { onSuccess: () => navigate('/instances'), onSettled: () => setConfirming(false) })}
-            >
-              Terminate
-            </Button>
-          </Group>
-        </Stack>
-      </Modal>
+      <Confirm
+        opened={confirming}
+        title={`Terminate ${i.appName} ${i.id}?`}
+        action="Terminate"
+        pending={action.isPending}
+        error={null}
+        onConfirm={() => action.mutate({ id: i.id, action: 'terminate' }, { onSuccess: () => navigate('/instances'), onSettled: () => setConfirming(false) })}
+        onClose={() => setConfirming(false)}
+      >
+        <Text>{TERMINATE_WARNING}</Text>
+      </Confirm>
     </Stack>
   );
 }

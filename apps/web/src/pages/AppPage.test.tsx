@@ -77,7 +77,7 @@ describe('the app page', () => {
     expect(runtimePanel).toHaveTextContent('hello_app');
     expect(runtimePanel).toHaveTextContent('256Mi reserved, 512Mi limit');
     expect(runtimePanel).toHaveTextContent('1Gi at /data');
-    expect(within(runtimePanel).getByRole('link', { name: 'Download (2 KB)' })).toHaveAttribute('href', `/api/v1/apps/${hello.id}/bundle`);
+    expect(within(runtimePanel).getByRole('link', { name: 'Download (2 KiB)' })).toHaveAttribute('href', `/api/v1/apps/${hello.id}/bundle`);
     const rows = within(await screen.findByRole('table', { name: 'Versions' })).getAllByRole('row').slice(1);
     expect(rows.map((r) => within(r).getAllByRole('cell').map((c) => c.textContent))).toEqual([
       ['1.2.0 (this one)', new Date(hello.createdAt).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }), 'alice', 'Private'],

@@ -8,6 +8,7 @@ import { AppIcon } from '../components/AppIcon';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { TagBadge } from '../components/TagBadge';
 import { VersionTags } from '../components/VersionTags';
+import { formatBytes } from '../format';
 
 const VISIBILITY_LABEL = Object.fromEntries(VISIBILITIES.map((v) => [v.value, v.label])) as Record<Visibility, string>;
 
@@ -15,9 +16,6 @@ export const formatDate = (iso: string) => {
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? iso : d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 };
-
-const formatSize = (bytes: number) =>
-  bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : bytes >= 1024 ? `${Math.round(bytes / 1024)} KB` : `${bytes} bytes`;
 
 /** One app version: what it is, its versions, Run, download and, for its owner and admins, visibility and delete. */
 export function AppPage({ session }: { session: SignedIn }) {
@@ -148,7 +146,7 @@ function AppDetails({ app, session }: { app: AppVersion; session: SignedIn }) {
             <dt>Bundle</dt>
             <dd>
               <Anchor href={links.bundle(app)} download={`${app.name}-${app.version}.zip`}>
-                Download ({formatSize(app.size)})
+                Download ({formatBytes(app.size)})
               </Anchor>
             </dd>
           </dl>

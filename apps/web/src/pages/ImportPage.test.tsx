@@ -87,14 +87,14 @@ describe('the import page', () => {
     const created = appVersion({ name: 'hello', version: '1.0.0' });
     renderImport();
     await userEvent.upload(input(), zip());
-    expect(screen.getByText('hello.zip (2.0 KiB)')).toBeInTheDocument();
+    expect(screen.getByText('hello.zip (2 KiB)')).toBeInTheDocument();
     await userEvent.click(screen.getByRole('button', { name: 'Import' }));
     const [xhr] = FakeXhr.sent;
     expect([xhr!.method, xhr!.url, xhr!.headers['content-type'], xhr!.headers['x-csrf-token']]).toEqual(['POST', '/api/v1/bundles', 'application/zip', alice.csrfToken]);
     expect((xhr!.body as File).name).toBe('hello.zip');
 
     xhr!.progress(1024, 2048);
-    expect(await screen.findByText('Uploading 1.0 KiB of 2.0 KiB (50%)')).toBeInTheDocument();
+    expect(await screen.findByText('Uploading 1 KiB of 2 KiB (50%)')).toBeInTheDocument();
     expect(screen.getByRole('progressbar', { name: 'Upload progress' })).toHaveAttribute('aria-valuenow', '50');
     xhr!.progress(2048, 2048);
     expect(await screen.findByText('Uploaded; checking the bundle…')).toBeInTheDocument();
@@ -129,7 +129,7 @@ describe('the import page', () => {
     expect(screen.getByRole('button', { name: 'Import' })).toBeDisabled();
 
     fireEvent.drop(screen.getByRole('group', { name: 'Bundle drop zone' }), { dataTransfer: { files: [zip('dropped.zip', 10)] } });
-    expect(await screen.findByText('dropped.zip (10 B)')).toBeInTheDocument();
+    expect(await screen.findByText('dropped.zip (10 bytes)')).toBeInTheDocument();
     expect(screen.queryByRole('alert')).not.toBeInTheDocument();
     expect(FakeXhr.sent).toEqual([]);
   });

@@ -5,14 +5,9 @@ import { useNavigate } from 'react-router';
 import { ApiError, type SignedIn } from '../api/client';
 import { uploadBundle, type UploadProgress } from '../api/upload';
 import { ErrorAlert } from '../components/ErrorAlert';
+import { formatBytes } from '../format';
 
 const ZIP_TYPES = new Set(['application/zip', 'application/x-zip-compressed', 'application/octet-stream', '']);
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
-}
 
 /** Why a chosen file is not a bundle, before anything is sent; null when it may be one. */
 function refusal(file: File): string | null {

@@ -1,9 +1,11 @@
-import { Anchor, Button, Group, Loader, Modal, SegmentedControl, Stack, Table, Text, Title } from '@mantine/core';
+import { Anchor, Button, Group, Loader, SegmentedControl, Stack, Table, Text, Title } from '@mantine/core';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import type { Instance, SignedIn } from '../api/client';
 import { useInstanceAction, useInstanceEvents, useInstances, type InstanceScope } from '../api/instance-queries';
+import { Confirm } from '../components/Confirm';
 import { ErrorAlert } from '../components/ErrorAlert';
+import { TERMINATE_WARNING } from '../components/InstanceControls';
 import { InstanceStatus } from '../components/InstanceStatus';
 import { formatDate } from './AppPage';
 
@@ -122,19 +124,17 @@ export function MyInstancesPage({ session }: { session: SignedIn }) {
           </Table>
         </Table.ScrollContainer>
       )}
-      <Modal opened={terminating !== null} onClose={() => setTerminating(null)} title={`Terminate ${terminating?.appName ?? ''} ${terminating?.id ?? ''}?`} centered>
-        <Stack>
-          <Text>Its process, its files and its volume are removed. This cannot be undone.</Text>
-          <Group justify="flex-end">
-            <Button variant="default" onClick={() => setTerminating(null)}>
-              Keep it
-            </Button>
-            <Button color="red" loading={action.isPending} onClick={() => terminating && act(terminating, 'terminate')}>
-              Terminate
-            </Button>
-          </Group>
-        </Stack>
-      </Modal>
+      <Confirm
+        opened={terminating !== null}
+        title={`Terminate ${terminating?.appName ?? ''} ${terminating?.id ?? ''}?`}
+        action="Terminate"
+        pending={action.isPending}
+        error={null}
+        onConfirm={() => terminating && act(terminating, 'terminate')}
+        onClose={() => setTerminating(null)}
+      >
+        <Text>{TERMINATE_WARNING}</Text>
+      </Confirm>
     </Stack>
   );
 }

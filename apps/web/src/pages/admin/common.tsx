@@ -1,19 +1,9 @@
-import { Button, Group, Loader, Modal, Progress, Stack, Table, Text } from '@mantine/core';
+import { Button, Group, Loader, Progress, Stack, Table, Text } from '@mantine/core';
 import type { ReactNode } from 'react';
 import type { UserUsage } from '../../api/admin-queries';
 import { ErrorAlert } from '../../components/ErrorAlert';
-
-/** Binary sizes as people read them (1.5 GiB, 256 MiB). */
-export function formatBytes(n: number): string {
-  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return u === 0 ? `${v} bytes` : `${Number.isInteger(v) ? v : v.toFixed(1)} ${units[u]}`;
-}
+export { Confirm } from '../../components/Confirm';
+export { formatBytes } from '../../format';
 
 type Limit = UserUsage['instances']['limit'];
 
@@ -81,47 +71,6 @@ export function ListState({
   );
 }
 
-/**
- * Asks before a destructive change; the change's error stays in the dialog. (Dialogs here do not
- * lock the page's scrolling: Mantine would inject a <style> element for it, which the gateway's
- * Content-Security-Policy refuses.)
- */
-export function Confirm({
-  opened,
-  title,
-  children,
-  action,
-  pending,
-  error,
-  onConfirm,
-  onClose,
-}: {
-  opened: boolean;
-  title: string;
-  children: ReactNode;
-  action: string;
-  pending: boolean;
-  error: unknown;
-  onConfirm: () => void;
-  onClose: () => void;
-}) {
-  return (
-    <Modal opened={opened} onClose={onClose} title={title} centered>
-      <Stack gap="sm">
-        {children}
-        {error ? <ErrorAlert error={error} title={`Not done: ${action.toLowerCase()}`} /> : null}
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onClose}>
-            Cancel
-          </Button>
-          <Button color="red" loading={pending} onClick={onConfirm}>
-            {action}
-          </Button>
-        </Group>
-      </Stack>
-    </Modal>
-  );
-}
 
 /**
  * A table that scrolls sideways on narrow screens; the scrolling area takes the keyboard focus
