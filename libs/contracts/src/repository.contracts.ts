@@ -15,6 +15,11 @@ export const AppListRequestSchema = PageRequestSchema.extend({
   owner: z.string().max(200).optional(),
   visibility: VisibilitySchema.optional(),
   tag: TagNameSchema.optional(),
+  /**
+   * `name`: by app name, A to Z (with allVersions, a name's newest version first); `newest`: the most
+   * recently imported first. A `cursor` is valid only with the sort it was made for.
+   */
+  sort: z.enum(['name', 'newest']).default('name'),
 });
 
 /** An app name and who owns it (publishes its versions, besides admins). */

@@ -147,11 +147,13 @@ function filtersSql(f: ListFilters): Prisma.Sql[] {
   return w;
 }
 
-/** Cursor: the last row's (name, versionKey), opaque to clients. */
-export interface Cursor {
-  name: string;
-  versionKey: string;
-}
+export type CatalogSort = 'name' | 'newest';
+
+/**
+ * Cursor: the last row's sort key, opaque to clients: (name, versionKey) for `name`,
+ * (createdAt, id) for `newest`. It names the sort it was made for.
+ */
+export type Cursor = { sort: 'name'; name: string; versionKey: string } | { sort: 'newest'; createdAt: string; id: string };
 
 @Injectable()
 export class AppVersionRepository {
@@ -159,34 +161,51 @@ export class AppVersionRepository {
 
   /**
    * Catalog page. `latestOnly`: the newest version of each app among those the caller may see
-   * and that match the filters, published by the name's owner or an admin (`byNameOwner`). Keyset pagination on (name ASC, versionKey DESC).
+   * and that match the filters, published by the name's owner or an admin (`byNameOwner`).
+   * Keyset pagination on (name ASC, versionKey DESC) for `name`, on (createdAt DESC, id DESC) for
+   * `newest` (with `latestOnly`, on the latest rows: which version is a name's latest does not
+   * depend on the page).
    */
   async list(
     caller: Caller | null,
     allowPublic: boolean,
     filters: ListFilters,
-    opts: { latestOnly: boolean; after: Cursor | null; limit: number },
+    opts: { latestOnly: boolean; sort?: CatalogSort; after: Cursor | null; limit: number },
   ): Promise<AppVersionRow[]> {
     const where = [visibleTo(caller, allowPublic), ...filtersSql(filters)];
     const { after, limit } = opts;
-    const ordered = Prisma.sql`ORDER BY av."name", av."versionKey" COLLATE "C" DESC`;
+    const sort = opts.sort ?? 'name';
+    if (after && after.sort !== sort) throw new Error(`a ${after.sort} cursor given for sort ${sort}`);
+    const byName = Prisma.sql`ORDER BY av."name", av."versionKey" COLLATE "C" DESC`;
     if (opts.latestOnly) {
       // the newest version of a name is one its owner (or an admin) published, never a squatter's
       where.push(Prisma.sql`av."byNameOwner"`);
-      if (after) where.push(Prisma.sql`av."name" > ${after.name}`);
+      if (after?.sort === 'name') where.push(Prisma.sql`av."name" > ${after.name}`);
+      const latest = Prisma.sql`
+        SELECT DISTINCT ON (av."name") av."id", av."name", av."createdAt" FROM "AppVersion" av
+        WHERE ${Prisma.join(where, ' AND ')} ${byName}`;
+      if (sort === 'newest') {
+        const newest = Prisma.sql`ORDER BY latest."createdAt" DESC, latest."id" DESC`;
+        const past = after?.sort === 'newest' ? Prisma.sql`WHERE (latest."createdAt", latest."id") < (${after.createdAt}::timestamp(3), ${after.id})` : Prisma.empty;
+        return this.prisma.$queryRaw<AppVersionRow[]>(
+          decorate(Prisma.sql`
+            SELECT latest."id", row_number() OVER (${newest}) AS "ord" FROM (${latest}) latest
+            ${past} ${newest} LIMIT ${limit}`),
+        );
+      }
       return this.prisma.$queryRaw<AppVersionRow[]>(
         decorate(Prisma.sql`
-          SELECT latest."id", row_number() OVER (ORDER BY latest."name") AS "ord" FROM (
-            SELECT DISTINCT ON (av."name") av."id", av."name" FROM "AppVersion" av
-            WHERE ${Prisma.join(where, ' AND ')} ${ordered}
-          ) latest ORDER BY latest."name" LIMIT ${limit}`),
+          SELECT latest."id", row_number() OVER (ORDER BY latest."name") AS "ord" FROM (${latest}) latest
+          ORDER BY latest."name" LIMIT ${limit}`),
       );
     }
-    if (after) {
+    if (after?.sort === 'name') {
       where.push(
         Prisma.sql`(av."name" > ${after.name} OR (av."name" = ${after.name} AND av."versionKey" COLLATE "C" < ${after.versionKey}))`,
       );
     }
+    if (after?.sort === 'newest') where.push(Prisma.sql`(av."createdAt", av."id") < (${after.createdAt}::timestamp(3), ${after.id})`);
+    const ordered = sort === 'newest' ? Prisma.sql`ORDER BY av."createdAt" DESC, av."id" DESC` : byName;
     return this.prisma.$queryRaw<AppVersionRow[]>(
       decorate(Prisma.sql`
         SELECT av."id", row_number() OVER (${ordered}) AS "ord" FROM "AppVersion" av

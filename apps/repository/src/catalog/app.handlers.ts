@@ -35,7 +35,7 @@ export class AppHandlers {
 
   @Handle(C.versions)
   versions(@Payload() m: Msg<typeof C.versions>) {
-    return this.apps.list(m.caller, { ...m.body, allVersions: true, name: m.body.name });
+    return this.apps.list(m.caller, { ...m.body, allVersions: true, sort: 'name', name: m.body.name });
   }
 
   @Handle(C.image)

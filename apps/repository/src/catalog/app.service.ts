@@ -5,6 +5,7 @@ import {
   AppChangedEvent,
   conflict,
   forbidden,
+  invalid,
   isAdmin,
   notFound,
   SchedulerContracts,
@@ -22,16 +23,32 @@ import { AnswerCache, RpcClient } from '@wharf/nats';
 import { BLOB_STORE, type BlobStore } from '../blobs/blob-store';
 import { REPOSITORY_SETTINGS, type RepositorySettings } from '../repository.config';
 import { canManage, canSee } from './access.policy';
-import { AppVersionRepository, toAppVersion, type AppVersionRow, type Cursor } from './app-version.repository';
+import { AppVersionRepository, toAppVersion, type AppVersionRow, type CatalogSort, type Cursor } from './app-version.repository';
 
 type ListRequest = ParsedRequestOf<typeof RepositoryContracts.list>;
 
 const NAME_AT_VERSION = /^([a-z0-9][a-z0-9.-]*)@(.+)$/;
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
-/** A list cursor holds the last row's (name, versionKey). */
-function afterOf(cursor: string | undefined): Cursor | null {
-  const key = decodeCursor(cursor, 2);
-  return key && { name: key[0], versionKey: key[1] };
+/**
+ * A list cursor holds the sort it was made for, then the last row's key: (name, versionKey) for
+ * `name`, (createdAt, id) for `newest`. One made for the other sort is refused like a bad cursor.
+ */
+function afterOf(cursor: string | undefined, sort: CatalogSort): Cursor | null {
+  const key = decodeCursor(cursor, 3);
+  if (!key) return null;
+  const [made, a, b] = key;
+  if (made === sort && sort === 'name') return { sort, name: a, versionKey: b };
+  if (made === sort && sort === 'newest' && ISO_TIME.test(a) && !Number.isNaN(Date.parse(a))) return { sort, createdAt: a, id: b };
+  const other = made !== sort && (made === 'name' || made === 'newest') ? ` (it was made for sort=${made})` : '';
+  throw invalid(
+    `cursor is not valid for sort=${sort}${other}: pass the nextCursor of a previous page of the same sort unchanged`,
+    { param: 'cursor' },
+  );
+}
+
+function cursorOf(row: AppVersionRow, sort: CatalogSort): string {
+  return encodeCursor(sort === 'newest' ? [sort, row.createdAt.toISOString(), row.id] : [sort, row.name, row.versionKey]);
 }
 
 @Injectable()
@@ -59,14 +76,14 @@ export class AppService {
       caller,
       this.allowPublic,
       { q: req.q, category: req.category, owner: req.owner, visibility: req.visibility, tag: req.tag, name: req.name },
-      { latestOnly: !req.allVersions, after: afterOf(req.cursor), limit: req.limit + 1 },
+      { latestOnly: !req.allVersions, sort: req.sort, after: afterOf(req.cursor, req.sort), limit: req.limit + 1 },
     );
     const more = rows.length > req.limit;
     const page = more ? rows.slice(0, req.limit) : rows;
     const last = page[page.length - 1];
     return {
       items: page.map(toAppVersion),
-      nextCursor: more && last ? encodeCursor([last.name, last.versionKey]) : null,
+      nextCursor: more && last ? cursorOf(last, req.sort) : null,
     };
   }
 
