@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { Controller, Get, Head, Param, Post, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { AppVersionSchema, invalid, RepositoryContracts as C, WharfError, type Caller } from '@wharf/contracts';
 import { AnswerCache, RpcClient } from '@wharf/nats';
 import Busboy from 'busboy';
@@ -85,7 +85,6 @@ export class BundlesController {
   @Get('apps/:id/bundle')
   @AllowAnonymous()
   @ApiOperation({ summary: 'Download the bundle zip; supports Range, ETag (sha256) and If-None-Match' })
-  @ApiProduces('application/zip')
   @ApiResponse({ status: 200, description: 'The bundle', content: ZIP })
   @ApiResponse({ status: 206, description: 'The requested range of it', content: ZIP })
   @ApiErrorsOf(503)

@@ -70,6 +70,24 @@ describe('catalog through the gateway and a real repository: name owners, secret
     ]);
   });
 
+  it('sorts the catalog by name or newest (?sort=), and refuses another sort with 400 naming the parameter and its values', async () => {
+    const names = async (query: string) =>
+      (await api(h, 'GET', `/api/v1/apps${query}`, { token: h.adminToken })).body.items.map((a: { name: string }) => a.name);
+    expect((await importAs(tokens.alice, 'aaa-newest', '1.0.0')).status).toBe(201);
+    expect(await names('?allVersions=true&sort=newest&limit=1')).toEqual(['aaa-newest']);
+    expect((await names('?sort=name'))[0]).toBe('aaa-newest');
+    expect(await names('?sort=name')).toEqual(await names(''));
+    const bad = await api(h, 'GET', '/api/v1/apps?sort=oldest', { token: tokens.bob });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe('INVALID');
+    expect(bad.body.error.message).toMatch(/sort: .*"name".*"newest"/);
+    expect(bad.body.error.details.problems).toEqual([{ path: 'sort', message: expect.stringMatching(/"name"\|"newest"/) }]);
+    // a cursor of one sort is refused with the other
+    const page = await api(h, 'GET', '/api/v1/apps?limit=1', { token: h.adminToken });
+    const mixed = await api(h, 'GET', `/api/v1/apps?sort=newest&cursor=${page.body.nextCursor}`, { token: h.adminToken });
+    expect(mixed).toMatchObject({ status: 400, body: { error: { code: 'INVALID', message: expect.stringMatching(/^cursor is not valid for sort=newest/) } } });
+  });
+
   it('answers imports while the repository is down with 503 and no internal address', async () => {
     await sys.stopRepository();
     const down = await importAs(tokens.alice, 'pay', '3.0.0');

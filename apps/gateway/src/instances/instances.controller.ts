@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import {
   InstanceListRequestSchema,
   InstanceSchema,
@@ -130,7 +130,6 @@ export class InstancesController {
   @Get('instances/:id/logs')
   @ApiOperation({ summary: 'The last `tail` log lines as text; `follow=1` streams new lines until the instance ends' })
   @ApiQueryOf(LogsQuerySchema)
-  @ApiProduces('text/plain')
   @ApiResponse({ status: 200, description: 'Log lines, one per line (streamed with `follow=1`)', content: { 'text/plain': { schema: { type: 'string' } } } })
   @ApiErrorsOf(503)
   async logs(@CurrentCaller() caller: Caller, @Param('id') id: string, @Query() query: unknown, @Req() req: Request, @Res() res: Response) {

@@ -76,6 +76,29 @@ describe('the OpenAPI document as a contract', () => {
     }
   });
 
+  it('documents instance logs as text whose errors are JSON, and every error answer of the REST API as JSON', () => {
+    const logs = doc.paths['/api/v1/instances/{id}/logs']!.get!;
+    expect(Object.keys(logs.responses['200']!.content!)).toEqual(['text/plain']);
+    for (const status of ['400', '401', '404', '503']) {
+      expect([status, logs.responses[status]!.content]).toEqual([status, { 'application/json': { schema: { $ref: '#/components/schemas/ErrorResponse' } } }]);
+    }
+    for (const { id, op } of operations().filter((o) => o.id.includes(' /api/'))) {
+      for (const [status, res] of Object.entries(op.responses)) {
+        if (/^[45]\d\d$|^default$/.test(status) && res.content) expect([id, status, Object.keys(res.content)]).toEqual([id, status, ['application/json']]);
+      }
+    }
+  });
+
+  it('documents the catalog sort as a query parameter with its values and default', () => {
+    const list = doc.paths['/api/v1/apps']!.get! as unknown as { parameters: { name: string; in: string; required: boolean; schema: object }[] };
+    expect(list.parameters.find((p) => p.name === 'sort')).toEqual({
+      name: 'sort',
+      in: 'query',
+      required: false,
+      schema: { type: 'string', enum: ['name', 'newest'], default: 'name' },
+    });
+  });
+
   it("passes Redocly's recommended rules without errors", async () => {
     const { stdout } = await run(bin('redocly'), ['lint', '--extends', 'recommended', '--format', 'json', path.join(dir, 'openapi.json')], { env: quiet }).catch(
       (e: { stdout: string }) => e,
