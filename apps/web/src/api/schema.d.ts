@@ -1065,6 +1065,7 @@ export interface operations {
                 limit?: number;
                 owner?: string;
                 q?: string;
+                sort?: "name" | "newest";
                 tag?: string;
                 visibility?: "PRIVATE" | "ALL_USERS" | "PUBLIC";
             };
@@ -1383,7 +1384,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/zip": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -2404,7 +2405,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/plain": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
