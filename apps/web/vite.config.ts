@@ -1,12 +1,23 @@
 import react from '@vitejs/plugin-react';
+import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
+import { PRELOADS } from './src/api/preload';
+
+/** Writes dist/preload.json: the API answers the gateway tells the browser to read with each page (src/api/preload.ts). */
+const preloads = (): Plugin => ({
+  name: 'wharf-preloads',
+  apply: 'build',
+  generateBundle() {
+    this.emitFile({ type: 'asset', fileName: 'preload.json', source: `${JSON.stringify(PRELOADS, null, 2)}\n` });
+  },
+});
 
 // `vite build` writes dist/, which the gateway serves at / (Gateway.WebDir). `vite` (pnpm dev) serves
 // the UI on :5173 and sends API and sign-in requests to a gateway on :8080 (npm start).
 const gateway = process.env.WHARF_GATEWAY_URL ?? 'http://127.0.0.1:8080';
 
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), preloads()],
   build: {
     outDir: 'dist',
     emptyOutDir: true,

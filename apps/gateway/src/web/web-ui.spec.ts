@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import express from 'express';
 import { createHash } from 'node:crypto';
-import { acceptsGzip, isReserved, UI_CSP, webUi } from './web-ui';
+import { acceptsGzip, isReserved, preloadLink, UI_CSP, webUi } from './web-ui';
 
 /** The handler on a bare Express app, with the gateway's own 404 after it (as Nest has it). */
 async function serve(dir: string) {
@@ -74,6 +74,38 @@ describe('the web UI handler', () => {
       expect(UI_CSP).not.toContain('unsafe-eval');
     } finally {
       await s.close();
+    }
+  });
+
+  it('sends with each page the preloads the build declares: every page’s, and the catalog’s at / without a query', async () => {
+    const link = (urls: string[]) => urls.map((u) => `<${u}>; rel=preload; as=fetch; crossorigin`).join(', ');
+    writeFileSync(path.join(dir, 'preload.json'), JSON.stringify({ '*': ['/auth/session'], '/': ['/api/v1/apps?limit=60'] }));
+    const s = await serve(dir);
+    try {
+      expect((await s.get('/')).headers.get('link')).toBe(link(['/auth/session', '/api/v1/apps?limit=60']));
+      for (const p of ['/?q=hello', '/apps/hello', '/instances']) expect([p, (await s.get(p)).headers.get('link')]).toEqual([p, link(['/auth/session'])]);
+      expect((await s.get('/assets/index-AbC123.js')).headers.get('link')).toBeNull();
+      expect((await s.get('/api/v1/me')).headers.get('link')).toBeNull();
+    } finally {
+      await s.close();
+      rmSync(path.join(dir, 'preload.json'));
+    }
+    expect(preloadLink(dir, '/', false)).toBeNull(); // no file, no preloads
+  });
+
+  it('skips a preload that is not a path on this origin, and says so', () => {
+    const own = mkdtempSync(path.join(os.tmpdir(), 'wharf-web-'));
+    const warnings: string[] = [];
+    try {
+      writeFileSync(path.join(own, 'preload.json'), JSON.stringify({ '*': ['/ok', '//evil.example/x', 'https://evil.example/', '/a>; rel=x', 7] }));
+      expect(preloadLink(own, '/x', false, (m) => warnings.push(m))).toBe('</ok>; rel=preload; as=fetch; crossorigin');
+      expect(warnings).toHaveLength(4);
+      expect(warnings[0]).toContain('"//evil.example/x" (page *) is not a path on this origin; skipped');
+      writeFileSync(path.join(own, 'preload.json'), '{not json');
+      expect(preloadLink(own, '/', false, (m) => warnings.push(m))).toBeNull();
+      expect(warnings[4]).toMatch(/preload\.json is not JSON .*; no preloads sent$/);
+    } finally {
+      rmSync(own, { recursive: true, force: true });
     }
   });
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFile } from 'node:fs';
+import { existsSync, readFile, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
@@ -94,15 +94,50 @@ export function notBuiltPage(dir: string): string {
 <p>The REST API works without it: <a href="/api/docs">/api/docs</a>.</p></main></body></html>`;
 }
 
+/** A preload the gateway will name in a Link header: a path on this origin, with nothing that could break out of `<…>`. */
+const PRELOAD_URL = /^\/(?!\/)[A-Za-z0-9\-._~!$&'()*+;=:@/?%]*$/;
+
+/**
+ * The API answers the built UI asks the browser to read with a page (`preload.json` beside
+ * index.html, written by the UI's build: `{"*": [urls for every page], "/": [urls for the page at
+ * exactly "/", no query]}`), as one `Link` header value: the browser starts them while it is
+ * still compiling the scripts and hands them to the UI's own identical requests. Read with each
+ * page (it is a few bytes, and a rebuilt UI is picked up); a missing file means no preloads, an
+ * invalid one is skipped with a warning.
+ */
+export function preloadLink(root: string, pagePath: string, hasQuery: boolean, warn: (m: string) => void = () => undefined): string | null {
+  let declared: unknown;
+  try {
+    declared = JSON.parse(readFileSync(path.join(root, 'preload.json'), 'utf8'));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') warn(`${path.join(root, 'preload.json')} is not JSON (${(e as Error).message}); no preloads sent`);
+    return null;
+  }
+  if (!declared || typeof declared !== 'object' || Array.isArray(declared)) {
+    warn(`${path.join(root, 'preload.json')} is not an object of page paths to URL lists; no preloads sent`);
+    return null;
+  }
+  const urls: string[] = [];
+  for (const [page, list] of Object.entries(declared as Record<string, unknown>)) {
+    if (page !== '*' && (page !== pagePath || hasQuery)) continue;
+    for (const url of Array.isArray(list) ? list : [list]) {
+      if (typeof url === 'string' && PRELOAD_URL.test(url)) urls.push(url);
+      else warn(`${path.join(root, 'preload.json')}: ${JSON.stringify(url)} (page ${page}) is not a path on this origin; skipped`);
+    }
+  }
+  // `crossorigin`: the mode and credentials of the UI's fetch() (same-origin cookies), without which the browser would not reuse it
+  return urls.length ? urls.map((u) => `<${u}>; rel=preload; as=fetch; crossorigin`).join(', ') : null;
+}
+
 /**
  * The web UI, as an Express handler placed after the gateway's own routes: files of the built UI
  * from `dir` (hashed assets cached for a year and their scripts and styles gzip-compressed,
  * everything else revalidated), and `index.html` for
  * any other GET of a page path so that the single-page app's routes survive a reload. Paths under
  * RESERVED_PREFIXES are left to the gateway (its 404 stays JSON). A missing build answers a page
- * that says how to build it.
+ * that says how to build it. Pages carry the preloads the build declares (preloadLink).
  */
-export function webUi(dir: string): express.Router {
+export function webUi(dir: string, warn: (m: string) => void = () => undefined): express.Router {
   const root = path.resolve(dir);
   const index = path.join(root, 'index.html');
   const router = express.Router();
@@ -153,6 +188,8 @@ export function webUi(dir: string): express.Router {
       return void res.status(404).type('text').send(`Not found: ${req.path}`);
     }
     res.setHeader('Cache-Control', 'no-cache');
+    const link = preloadLink(root, req.path, req.originalUrl.includes('?'), warn);
+    if (link) res.setHeader('Link', link);
     res.sendFile(index, { dotfiles: 'deny' }, (e) => e && next(e));
   });
   return router;

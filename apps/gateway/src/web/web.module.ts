@@ -28,10 +28,12 @@ export class WebUiMount implements OnModuleInit {
   onModuleInit(): void {
     const http = this.host.httpAdapter?.getInstance<express.Express>();
     if (!http) return;
+    const log = new Logger('WebUi');
     if (!existsSync(path.join(this.dir, 'index.html'))) {
-      new Logger('WebUi').warn(`no web UI in ${this.dir} (build it with pnpm --filter @wharf/web build, or set Gateway.WebDir): / says so`);
+      log.warn(`no web UI in ${this.dir} (build it with pnpm --filter @wharf/web build, or set Gateway.WebDir): / says so`);
     }
-    http.use(webUi(this.dir));
+    const warned = new Set<string>(); // each problem with the build's files once, not with every page
+    http.use(webUi(this.dir, (m) => !warned.has(m) && warned.add(m) && log.warn(m)));
   }
 }
 
