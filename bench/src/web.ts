@@ -1,4 +1,6 @@
+import { cpSync, existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { gzipSync, brotliCompressSync } from 'node:zlib';
 import { Client } from 'pg';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -10,6 +12,9 @@ import { machine, percentile, round } from './common';
  * starts it. For each catalog size (10 and 1 000 apps visible to alice, bulk-inserted as an import
  * writes them), on a fresh system each: alice signs in once through the dev OpenID provider, then
  *  - cold: RUNS loads of `/` in a new browser context (empty cache, her session cookie only);
+ *    between them, as many without the preloads the UI's build declares (its preload.json, which
+ *    the gateway sends as Link headers: the session and the catalog's first page read while the
+ *    scripts compile), the two alternating so that the machine's load weighs on both alike;
  *  - warm: RUNS reloads of `/` in one context whose cache holds the first load;
  *  - search: RUNS times, the catalog loaded, a search typed into the search box until the one
  *    matching card is the only card shown (includes the UI's 250 ms debounce).
@@ -237,9 +242,18 @@ async function runSize(browser: Browser, apps: number) {
   log(`starting Wharf for ${apps} apps`);
   // the platform's database on the local PostgreSQL (as bench/catalog), so that the bench can seed it
   const db = await createTestDatabase('wharf_bench');
+  // the built UI, copied so that the preloads can be turned off and on between loads (the gateway reads preload.json with each page)
+  const web = mkdtempSync(path.join(os.tmpdir(), 'wharf-bench-web-'));
+  cpSync(WEB_DIST, web, { recursive: true });
+  removing.add(web);
+  const preloads = (on: boolean) => {
+    const [from, to] = on ? ['preload.off.json', 'preload.json'] : ['preload.json', 'preload.off.json'];
+    if (existsSync(path.join(web, from))) renameSync(path.join(web, from), path.join(web, to));
+  };
+  if (!existsSync(path.join(web, 'preload.json'))) throw new Error(`${WEB_DIST} has no preload.json: build the UI (pnpm -s build)`);
   let sys: RunningSystem;
   try {
-    sys = await startWharf({ DATABASE_URL: db.url, WHARF_PLATFORM_LOG_LEVEL: 'warn' });
+    sys = await startWharf({ DATABASE_URL: db.url, WHARF_PLATFORM_LOG_LEVEL: 'warn', WHARF_GATEWAY_WEB_DIR: web });
   } catch (e) {
     await db.drop(); // nothing may outlive a failed start
     throw e;
@@ -253,17 +267,21 @@ async function runSize(browser: Browser, apps: number) {
 
     // cold: a new context each time (empty cache), signed in
     const cold: Load[] = [];
-    for (let i = 0; i < RUNS && !overBudget(); i++) {
+    const coldBare: Load[] = [];
+    for (let i = 0; i < 2 * RUNS && !overBudget(); i++) {
+      const preloaded = i % 2 === 0;
+      preloads(preloaded);
       const ctx = await browser.newContext({ viewport: VIEWPORT, storageState: state });
       try {
         await ctx.addInitScript(FIRST_CARD_PROBE);
         const page = await ctx.newPage();
-        cold.push(await measureLoad(page, () => page.goto(url)));
+        (preloaded ? cold : coldBare).push(await measureLoad(page, () => page.goto(url)));
       } finally {
         await ctx.close();
       }
     }
-    log(`${apps} apps: cold first card ${cold.map((l) => l.first_card_ms).join(', ')} ms`);
+    preloads(true);
+    log(`${apps} apps: cold first card ${cold.map((l) => l.first_card_ms).join(', ')} ms; without preloads ${coldBare.map((l) => l.first_card_ms).join(', ')} ms`);
 
     // warm: reloads with the cache of the first load; then a search typed after each load
     const warm: Load[] = [];
@@ -300,12 +318,28 @@ async function runSize(browser: Browser, apps: number) {
       await ctx.close();
     }
     const assets = [...new Set(await assetPaths(browser, state, url))];
-    return { apps, runs: { cold: cold.length, warm: warm.length, search: search.length }, cold: summary(cold), warm: summary(warm), search: summary(search), every_run: { cold_first_card_ms: cold.map((l) => l.first_card_ms), warm_first_card_ms: warm.map((l) => l.first_card_ms), search_ms: search.map((s) => s.typed_to_filtered_ms) }, assets: await assetSizes(sys.gateway, assets) };
+    return {
+      apps,
+      runs: { cold: cold.length, cold_without_preloads: coldBare.length, warm: warm.length, search: search.length },
+      cold: summary(cold),
+      cold_without_preloads: summary(coldBare),
+      warm: summary(warm),
+      search: summary(search),
+      every_run: {
+        cold_first_card_ms: cold.map((l) => l.first_card_ms),
+        cold_without_preloads_first_card_ms: coldBare.map((l) => l.first_card_ms),
+        warm_first_card_ms: warm.map((l) => l.first_card_ms),
+        search_ms: search.map((s) => s.typed_to_filtered_ms),
+      },
+      assets: await assetSizes(sys.gateway, assets),
+    };
   } finally {
     await sys.stop();
     stopping.delete(sys);
     await db.drop();
     dropping.delete(db);
+    rmSync(web, { recursive: true, force: true });
+    removing.delete(web);
   }
 }
 
@@ -328,7 +362,9 @@ async function assetPaths(browser: Browser, state: Awaited<ReturnType<BrowserCon
   }
 }
 
+const WEB_DIST = path.resolve(__dirname, '../../apps/web/dist');
 const stopping = new Set<RunningSystem>();
+const removing = new Set<string>();
 const dropping = new Set<{ drop: () => Promise<void> }>();
 let browser: Browser | undefined;
 const overBudget = () => performance.now() - started > BUDGET_MS;
@@ -337,6 +373,7 @@ async function cleanup() {
   await browser?.close().catch(() => undefined);
   await Promise.all([...stopping].map((s) => s.stop().catch(() => undefined)));
   await Promise.all([...dropping].map((d) => d.drop().catch(() => undefined)));
+  for (const dir of removing) rmSync(dir, { recursive: true, force: true });
 }
 
 async function main(): Promise<void> {
@@ -359,11 +396,12 @@ async function main(): Promise<void> {
   const side = Object.fromEntries(
     SIZES.map((n) => {
       const s = sizes[`apps_${n}`]!;
-      const m = (kind: 'cold' | 'warm', k: string) => (s[kind] as Record<string, { median: number; p90: number }>)[k];
+      const m = (kind: 'cold' | 'cold_without_preloads' | 'warm', k: string) => (s[kind] as Record<string, { median: number; p90: number }>)[k];
       return [
         `apps_${n}`,
         {
           cold_first_card_ms: m('cold', 'first_card_ms'),
+          cold_without_preloads_first_card_ms: m('cold_without_preloads', 'first_card_ms'),
           warm_first_card_ms: m('warm', 'first_card_ms'),
           search_ms: (s.search as Record<string, unknown>).typed_to_filtered_ms,
           requests_cold: m('cold', 'requests'),
