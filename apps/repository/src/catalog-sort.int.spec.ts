@@ -81,7 +81,7 @@ describe('catalog sort: name and newest, with keyset cursors (real Postgres, NAT
     let n = 0;
     do {
       const page = await rpc.rpc(C.list, { ...req, cursor }, caller);
-      expect(page.items.length).toBeLessThanOrEqual(req.limit ?? 50);
+      expect(page.items.length).toBeLessThanOrEqual(Number(req.limit ?? 50));
       seen.push(...page.items.map((a) => `${a.name}@${a.version}`));
       cursor = page.nextCursor ?? undefined;
       expect(++n).toBeLessThan(500);
