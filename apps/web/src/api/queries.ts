@@ -1,17 +1,20 @@
 import { experimental_streamedQuery as streamedQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap, type AppVersion, type Category, type Visibility } from './client';
+import { CATALOG_FIRST_PAGE, CATALOG_PAGE } from './preload';
 
-/** Catalog pages are read this many at a time; the catalog keeps at most CATALOG_MAX apps in memory. */
-export const CATALOG_PAGE = 200;
-/** The first page is smaller, so that the first cards show sooner. */
-export const CATALOG_FIRST_PAGE = 60;
+// Catalog pages are read CATALOG_PAGE at a time after a smaller first page (CATALOG_FIRST_PAGE,
+// which the browser preloads: src/api/preload.ts); the catalog keeps at most CATALOG_MAX apps in memory.
+export { CATALOG_FIRST_PAGE, CATALOG_PAGE } from './preload';
 export const CATALOG_MAX = 2000;
 
 export interface CatalogFilter {
   q?: string;
   category?: Category;
   tag?: string;
+  /** The server's order: by name (the default) or the most recently imported first. */
+  sort?: CatalogSort;
 }
+export type CatalogSort = 'name' | 'newest';
 
 export const keys = {
   session: ['session'] as const,
@@ -35,8 +38,8 @@ export interface CatalogData {
 }
 
 /**
- * The latest visible version of every app matching the filter (the server filters and orders by
- * name), streamed page by page: the first, small page shows at once, the rest is read behind it up
+ * The latest visible version of every app matching the filter (the server filters and orders, by
+ * name or newest first), streamed page by page: the first, small page shows at once, the rest is read behind it up
  * to CATALOG_MAX (`truncated` says there were more). A new filter keeps the previous cards until
  * its first page arrives.
  */
@@ -50,15 +53,17 @@ export function useCatalog(filter: CatalogFilter) {
  * it, and the catalog page reads it again once signed in.
  */
 export function catalogQuery(filter: CatalogFilter, opts: { prefetch?: boolean } = {}) {
+  // the default sort is sent as no sort at all: one query (and one URL) for both
+  const newest = filter.sort === 'newest';
   return {
-    queryKey: keys.catalog(filter),
+    queryKey: keys.catalog({ ...filter, sort: newest ? 'newest' : undefined }),
     queryFn: streamedQuery<{ items: AppVersion[]; more: boolean }, CatalogData, ReturnType<typeof keys.catalog>>({
       streamFn: async function* ({ signal }) {
         let cursor: string | undefined;
         let count = 0;
         do {
           const limit = count === 0 ? CATALOG_FIRST_PAGE : CATALOG_PAGE;
-          const query = { limit, ...(cursor ? { cursor } : {}), ...(filter.q ? { q: filter.q } : {}), ...(filter.category ? { category: filter.category } : {}), ...(filter.tag ? { tag: filter.tag } : {}) };
+          const query = { limit, ...(cursor ? { cursor } : {}), ...(filter.q ? { q: filter.q } : {}), ...(filter.category ? { category: filter.category } : {}), ...(filter.tag ? { tag: filter.tag } : {}), ...(newest ? { sort: 'newest' as const } : {}) };
           const page = await unwrap(api.GET('/api/v1/apps', { params: { query }, signal }), { signInOn401: !opts.prefetch });
           count += page.items.length;
           cursor = page.nextCursor ?? undefined;

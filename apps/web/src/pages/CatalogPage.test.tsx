@@ -82,27 +82,39 @@ describe('the catalog', () => {
     renderApp('/?category=Healthcare');
     await waitFor(() => expect(cardTitles()).toEqual(['Wheel app']));
     expect(gw.requests('GET', '/api/v1/apps').at(-1)!.query.get('category')).toBe('Healthcare');
-    expect(screen.getByRole('textbox', { name: 'Category' })).toHaveValue('Healthcare');
+    expect(screen.getByRole('combobox', { name: 'Category' })).toHaveValue('Healthcare');
   });
 
   it('filters by tag from the tag list', async () => {
     const gw = gatewayWith(apps, { tags: [gpu, certified] });
     renderApp('/');
     await screen.findByRole('link', { name: 'Hello' });
-    await userEvent.click(await screen.findByRole('textbox', { name: 'Tag' }));
-    await userEvent.click(await screen.findByRole('option', { name: 'GPU' }));
+    await userEvent.selectOptions(await screen.findByRole('combobox', { name: 'Tag' }), 'GPU');
     await waitFor(() => expect(cardTitles()).toEqual(['Echo']));
     expect(gw.requests('GET', '/api/v1/apps').at(-1)!.query.get('tag')).toBe('gpu');
   });
 
-  it('sorts by name or newest first', async () => {
-    gatewayWith(apps);
+  it('sorts by name or newest first, in the order the server answers', async () => {
+    const gw = gatewayWith(apps);
     renderApp('/');
     await screen.findByRole('link', { name: 'Hello' });
+    expect(gw.requests('GET', '/api/v1/apps').map((r) => `${r.path}?${r.query}`)).toEqual([`/api/v1/apps?limit=${CATALOG_FIRST_PAGE}`]);
     await userEvent.click(screen.getByRole('radio', { name: 'Newest' }));
-    expect(cardTitles()).toEqual(['Wheel app', 'Echo', 'Hello']); // 2026-03-01, 2026-02-01, 2026-01-03
+    await waitFor(() => expect(cardTitles()).toEqual(['Wheel app', 'Echo', 'Hello'])); // 2026-03-01, 2026-02-01, 2026-01-03
+    expect(gw.requests('GET', '/api/v1/apps').at(-1)!.query.get('sort')).toBe('newest');
     await userEvent.click(screen.getByRole('radio', { name: 'Name' }));
-    expect(cardTitles()).toEqual(['Echo', 'Hello', 'Wheel app']);
+    await waitFor(() => expect(cardTitles()).toEqual(['Echo', 'Hello', 'Wheel app']));
+    expect(gw.requests('GET', '/api/v1/apps').every((r) => r.query.get('sort') !== 'name')).toBe(true);
+  });
+
+  it('shows the newest apps in the order the server gives, without sorting them again', async () => {
+    const gw = gatewayWith(apps);
+    // a server whose newest order is not the one createdAt would give: the page must keep it
+    const answer = [apps[0]!, apps[2]!, apps[1]!];
+    gw.on('GET', /^\/api\/v1\/apps$/, ({ query }) => ({ status: 200, body: { items: query.get('sort') === 'newest' ? answer : apps, nextCursor: null } }));
+    renderApp('/?sort=newest');
+    await waitFor(() => expect(cardTitles()).toEqual(['Hello', 'Wheel app', 'Echo']));
+    expect(gw.requests('GET', '/api/v1/apps').map((r) => `${r.path}?${r.query}`)).toEqual([`/api/v1/apps?limit=${CATALOG_FIRST_PAGE}&sort=newest`]);
   });
 
   it('keeps 1 000 apps usable: shows the first, small page at once, reads the rest in pages of 200 behind it, shows cards in pages', async () => {
@@ -115,7 +127,8 @@ describe('the catalog', () => {
       if (query.get('cursor') === String(CATALOG_FIRST_PAGE)) await held;
       const start = Number(query.get('cursor') ?? 0);
       const limit = Number(query.get('limit'));
-      return { status: 200, body: { items: many.slice(start, start + limit), nextCursor: start + limit < many.length ? String(start + limit) : null } };
+      const ordered = query.get('sort') === 'newest' ? [...many].reverse() : many;
+      return { status: 200, body: { items: ordered.slice(start, start + limit), nextCursor: start + limit < many.length ? String(start + limit) : null } };
     });
     renderApp('/');
     await screen.findByRole('link', { name: 'App-0000' });
@@ -130,7 +143,8 @@ describe('the catalog', () => {
     await userEvent.click(screen.getByRole('button', { name: `Show more (${1000 - CARDS_PER_PAGE} more)` }));
     expect(cardTitles()).toHaveLength(2 * CARDS_PER_PAGE);
     await userEvent.click(screen.getByRole('radio', { name: 'Newest' }));
-    expect(cardTitles()[0]).toBe('App-0999'); // newest of all 1 000, not of the cards shown
+    await waitFor(() => expect(cardTitles()[0]).toBe('App-0999')); // the server's newest of all 1 000, not of the cards shown
+    expect(gw.requests('GET', '/api/v1/apps').at(-1)!.query.get('sort')).toBe('newest');
     expect(cardTitles()).toHaveLength(CARDS_PER_PAGE);
   });
 

@@ -1,9 +1,9 @@
-import { Badge, Button, Group, Loader, SegmentedControl, Select, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Badge, Button, Group, Loader, NativeSelect, Radio, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { CATEGORIES, type AppVersion, type Category } from '../api/client';
-import { CATALOG_MAX, useCatalog, useTags, type CatalogFilter } from '../api/queries';
+import { CATALOG_MAX, useCatalog, useTags, type CatalogFilter, type CatalogSort } from '../api/queries';
 import { AppIcon } from '../components/AppIcon';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { TagBadge } from '../components/TagBadge';
@@ -13,25 +13,23 @@ export const CARDS_PER_PAGE = 48;
 /** How long typing must pause before the search goes to the server. */
 export const SEARCH_DEBOUNCE_MS = 250;
 
-type Sort = 'name' | 'newest';
-
-const byNewest = (a: AppVersion, b: AppVersion) => b.createdAt.localeCompare(a.createdAt) || a.name.localeCompare(b.name);
+/** The catalog's filter as the page's address gives it (`?q=&category=&tag=&sort=`); sort only when newest (name is the default). */
+export function catalogFilterOf(params: URLSearchParams): CatalogFilter {
+  const category = (CATEGORIES as readonly string[]).includes(params.get('category') ?? '') ? (params.get('category') as Category) : undefined;
+  const sort = params.get('sort') === 'newest' ? 'newest' : undefined;
+  return { q: params.get('q')?.trim() || undefined, category, tag: params.get('tag') || undefined, sort };
+}
 
 /**
  * The catalog: the latest version of every app the user may see, searched as they type (the
- * server's `q`), filtered by category and tag, sorted by name or newest; the state lives in the
- * URL (`?q=&category=&tag=&sort=`) so that back, reload and sign-in keep it.
+ * server's `q`), filtered by category and tag, sorted by name or newest (by the server); the state
+ * lives in the URL (`?q=&category=&tag=&sort=`) so that back, reload and sign-in keep it.
  */
-/** The catalog's filter as the page's address gives it (`?q=&category=&tag=`). */
-export function catalogFilterOf(params: URLSearchParams): CatalogFilter {
-  const category = (CATEGORIES as readonly string[]).includes(params.get('category') ?? '') ? (params.get('category') as Category) : undefined;
-  return { q: params.get('q')?.trim() || undefined, category, tag: params.get('tag') || undefined };
-}
 
 export function CatalogPage() {
   const [params, setParams] = useSearchParams();
-  const { category, tag } = catalogFilterOf(params);
-  const sort: Sort = params.get('sort') === 'newest' ? 'newest' : 'name';
+  const { category, tag, sort: newest } = catalogFilterOf(params);
+  const sort: CatalogSort = newest ?? 'name';
   const [search, setSearch] = useState(params.get('q') ?? '');
   const [q] = useDebouncedValue(search.trim(), SEARCH_DEBOUNCE_MS);
   const [shown, setShown] = useState(CARDS_PER_PAGE);
@@ -55,12 +53,10 @@ export function CatalogPage() {
   }, [q]);
   useEffect(() => setShown(CARDS_PER_PAGE), [q, category, tag, sort]);
 
-  const catalog = useCatalog({ q: q || undefined, category, tag });
+  const catalog = useCatalog({ q: q || undefined, category, tag, sort: newest });
   const tags = useTags();
-  const sorted = useMemo(() => {
-    const items = catalog.data?.items ?? [];
-    return sort === 'newest' ? [...items].sort(byNewest) : items;
-  }, [catalog.data, sort]);
+  // in the server's order
+  const sorted = catalog.data?.items ?? [];
   const visible = sorted.slice(0, shown);
   // nothing to show yet: no page has come (a new filter shows the previous cards meanwhile)
   const loading = catalog.isPending || (!catalog.data?.complete && (catalog.data?.items.length ?? 0) === 0);
@@ -79,41 +75,28 @@ export function CatalogPage() {
           rightSection={catalog.isFetching ? <Loader size="xs" aria-label="Searching" /> : null}
           type="search"
         />
-        <Select
+        {/* the browser's own selects: keyboard and screen-reader behaviour for free, and no dropdown to position (a Select's positions the layout at every render) */}
+        <NativeSelect
           label="Category"
-          placeholder="Any category"
-          data={CATEGORIES.map((c) => ({ value: c, label: c }))}
-          value={category ?? null}
-          onChange={(v) => update({ category: v ?? undefined })}
-          clearable
-          allowDeselect
+          data={[{ value: '', label: 'Any category' }, ...CATEGORIES.map((c) => ({ value: c, label: c }))]}
+          value={category ?? ''}
+          onChange={(e) => update({ category: (e.currentTarget.value || undefined) as Category | undefined })}
         />
         {(tags.data?.items.length ?? 0) > 0 && (
-          <Select
+          <NativeSelect
             label="Tag"
-            placeholder="Any tag"
-            data={(tags.data?.items ?? []).map((t) => ({ value: t.name, label: t.title }))}
-            value={tag ?? null}
-            onChange={(v) => update({ tag: v ?? undefined })}
-            clearable
-            searchable
-            nothingFoundMessage="No such tag"
+            data={[{ value: '', label: 'Any tag' }, ...(tags.data?.items ?? []).map((t) => ({ value: t.name, label: t.title }))]}
+            value={tag ?? ''}
+            onChange={(e) => update({ tag: e.currentTarget.value || undefined })}
           />
         )}
-        <div>
-          <Text component="div" size="sm" fw={500} id="sort-label" mb={4}>
-            Sort
-          </Text>
-          <SegmentedControl
-            aria-labelledby="sort-label"
-            value={sort}
-            onChange={(v) => update({ sort: v === 'newest' ? 'newest' : undefined })}
-            data={[
-              { value: 'name', label: 'Name' },
-              { value: 'newest', label: 'Newest' },
-            ]}
-          />
-        </div>
+        {/* plain radios: a SegmentedControl's sliding indicator measures the layout again on every change of the page, which cost the first cards a forced layout each */}
+        <Radio.Group label="Sort" value={sort} onChange={(v) => update({ sort: v === 'newest' ? 'newest' : undefined })}>
+          <Group gap="md" mt={8}>
+            <Radio value="name" label="Name" />
+            <Radio value="newest" label="Newest" />
+          </Group>
+        </Radio.Group>
       </div>
 
       <Text size="sm" c="dimmed" aria-live="polite" data-testid="catalog-count">
@@ -124,7 +107,7 @@ export function CatalogPage() {
             : ''}
       </Text>
       {catalog.data?.truncated && (
-        <Text size="sm">Only the first {CATALOG_MAX} apps are listed ({sort === 'newest' ? 'the newest among them first' : 'by name'}): narrow the search to see the others.</Text>
+        <Text size="sm">Only the first {CATALOG_MAX} apps are listed ({sort === 'newest' ? 'the newest' : 'by name'}): narrow the search to see the others.</Text>
       )}
 
       {catalog.isError ? (

@@ -105,7 +105,7 @@ export function instance(over: Partial<Instance> = {}): Instance {
   };
 }
 
-/** A gateway with a signed-in alice, a catalog that filters like the server's (q, category, tag; by name; cursor pages). */
+/** A gateway with a signed-in alice, a catalog that filters and sorts like the server's (q, category, tag; by name or `sort=newest`; cursor pages). */
 export function gatewayWith(apps: AppVersion[], opts: { session?: SessionInfo; tags?: Tag[] } = {}): FakeGateway {
   return new FakeGateway()
     .on('GET', /^\/auth\/session$/, () => ({ status: 200, body: opts.session ?? alice }))
@@ -116,7 +116,7 @@ export function gatewayWith(apps: AppVersion[], opts: { session?: SessionInfo; t
         .filter((a) => !q || `${a.name} ${a.title} ${a.description}`.toLowerCase().includes(q))
         .filter((a) => !query.get('category') || a.categories.includes(query.get('category') as never))
         .filter((a) => !query.get('tag') || a.tags.some((t) => t.name === query.get('tag')))
-        .sort((a, b) => a.name.localeCompare(b.name));
+        .sort(query.get('sort') === 'newest' ? (a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id) : (a, b) => a.name.localeCompare(b.name));
       const start = Number(query.get('cursor') ?? 0);
       const limit = Number(query.get('limit') ?? 50);
       const items = matching.slice(start, start + limit);
