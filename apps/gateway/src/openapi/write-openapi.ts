@@ -10,7 +10,7 @@ import { openApiDocument } from './openapi';
 /**
  * The OpenAPI document the gateway serves at /api/docs-json, built without a database, NATS or a
  * listening port: the module is created (controllers and their decorators read) but never started.
- * The web UI generates its API types from it (`pnpm --filter @wharf/web run api:types`).
+ * The API's clients (web UI, CLI) generate their types from it (libs/api: `pnpm --filter @wharf/api run api:types`).
  */
 export async function offlineOpenApiDocument(): Promise<OpenAPIObject> {
   const settings = loadGatewaySettings({

@@ -1,7 +1,7 @@
 import createClient from 'openapi-fetch';
-import type { components, paths } from './schema';
+import type { paths, Schemas } from '@wharf/api';
 
-export type Schemas = components['schemas'];
+export type { Schemas };
 // (the UI never shows `env`, whose shape differs between the list's and the single version's answer)
 export type AppVersion = Omit<Schemas['PublicAppVersion'], 'env'>;
 export type AppTag = AppVersion['tags'][number];
@@ -113,7 +113,7 @@ const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * The typed REST client: paths, parameters and bodies come from the gateway's OpenAPI document
- * (src/api/schema.d.ts). Requests carry the session cookie; changes the CSRF token.
+ * (@wharf/api, generated from its OpenAPI document). Requests carry the session cookie; changes the CSRF token.
  */
 export const api = createClient<paths>({
   baseUrl: typeof window === 'undefined' ? '' : window.location.origin,

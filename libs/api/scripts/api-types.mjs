@@ -1,8 +1,9 @@
-// The web UI's API types, generated from the gateway's OpenAPI document (the one it serves at
-// /api/docs-json, built offline by apps/gateway/dist/openapi/write-openapi.js) with openapi-typescript.
+// The REST API's types for its TypeScript clients (the web UI and the wharf CLI), generated from
+// the gateway's OpenAPI document (the one it serves at /api/docs-json, built offline by
+// apps/gateway/dist/openapi/write-openapi.js) with openapi-typescript.
 //
-//   node scripts/api-types.mjs                 writes src/api/schema.d.ts
-//   node scripts/api-types.mjs --check [file]  exits 1 when the file (default src/api/schema.d.ts)
+//   node scripts/api-types.mjs                 writes src/schema.ts
+//   node scripts/api-types.mjs --check [file]  exits 1 when the file (default src/schema.ts)
 //                                              differs from what the gateway's document gives
 //
 // The gateway must be built first (`pnpm build`, which `npm start` and `npm test` run).
@@ -14,13 +15,13 @@ import { promisify } from 'node:util';
 import openapiTS, { astToString } from 'openapi-typescript';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const web = path.resolve(here, '..');
-const writer = path.resolve(web, '../gateway/dist/openapi/write-openapi.js');
-const target = path.join(web, 'src/api/schema.d.ts');
+const lib = path.resolve(here, '..');
+const writer = path.resolve(lib, '../../apps/gateway/dist/openapi/write-openapi.js');
+const target = path.join(lib, 'src/schema.ts');
 
 const HEADER = `/**
- * Generated from the gateway's OpenAPI document by apps/web/scripts/api-types.mjs
- * (\`pnpm --filter @wharf/web run api:types\`). Do not edit: the test suite fails when this file
+ * Generated from the gateway's OpenAPI document by libs/api/scripts/api-types.mjs
+ * (\`pnpm --filter @wharf/api run api:types\`). Do not edit: the test suite fails when this file
  * and the gateway's current document differ.
  */
 
@@ -48,7 +49,7 @@ async function main() {
       const line = a.findIndex((l, i) => l !== b[i]);
       console.error(
         `${path.relative(process.cwd(), file)} differs from the gateway's OpenAPI document (first at line ${(line < 0 ? a.length : line) + 1}): ` +
-          `run pnpm --filter @wharf/web run api:types and commit the result`,
+          `run pnpm --filter @wharf/api run api:types and commit the result`,
       );
       process.exit(1);
     }

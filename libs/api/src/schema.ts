@@ -1,6 +1,6 @@
 /**
- * Generated from the gateway's OpenAPI document by apps/web/scripts/api-types.mjs
- * (`pnpm --filter @wharf/web run api:types`). Do not edit: the test suite fails when this file
+ * Generated from the gateway's OpenAPI document by libs/api/scripts/api-types.mjs
+ * (`pnpm --filter @wharf/api run api:types`). Do not edit: the test suite fails when this file
  * and the gateway's current document differ.
  */
 
