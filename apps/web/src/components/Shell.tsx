@@ -1,6 +1,6 @@
 import { Anchor, Button, Group, Text } from '@mantine/core';
-import { useState, type ReactNode } from 'react';
-import { NavLink, Link } from 'react-router';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { NavLink, Link, useLocation } from 'react-router';
 import { api, browser, errorMessage, type SignedIn } from '../api/client';
 
 /** The main navigation; visitors only browse and run what they are shown, so they get no Import. */
@@ -11,7 +11,10 @@ const navFor = (roles: string[]) => [
   ...(roles.includes('admin') ? [{ to: '/admin', label: 'Admin', end: false }] : []),
 ];
 
-/** Header (name, navigation, the signed-in user and sign-out), a skip link, and the page. */
+/**
+ * Header (name, navigation, the signed-in user and sign-out), a skip link, and the page; when a
+ * new page replaces the control that had the focus, the focus moves to the page's content.
+ */
 export function Shell({ session, children }: { session: SignedIn; children: ReactNode }) {
   const [signingOut, setSigningOut] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -27,6 +30,16 @@ export function Shell({ session, children }: { session: SignedIn; children: Reac
     }
   };
   const role = session.user.roles.join(', ');
+  const { pathname } = useLocation();
+  const main = useRef<HTMLElement>(null);
+  const shown = useRef(pathname);
+  useEffect(() => {
+    if (shown.current === pathname) return;
+    shown.current = pathname;
+    // the control that led to another page (a card, Run, a dialog's button) went with the old page:
+    // the focus goes to the new page's content rather than being lost to the document
+    if (!document.activeElement || document.activeElement === document.body) main.current?.focus({ preventScroll: true });
+  }, [pathname]);
   return (
     <>
       <a className="skip-link" href="#main">
@@ -68,7 +81,7 @@ export function Shell({ session, children }: { session: SignedIn; children: Reac
           Sign-out failed: {error}
         </Text>
       )}
-      <main id="main" tabIndex={-1} className="shell-main">
+      <main id="main" ref={main} tabIndex={-1} className="shell-main">
         {children}
       </main>
     </>
