@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { startWharf, type RunningSystem } from '@wharf/testing';
+import { buildBundle, HELLO_APP_PY, startWharf, type RunningSystem } from '@wharf/testing';
 import type { Browser, Page, Request } from 'playwright-core';
 import { launchChromium } from './browser';
-import { callWithToken, EXAMPLES, expectAccessible, shot, signIn } from './ui';
+import { callWithSession, callWithToken, EXAMPLES, expectAccessible, expectFocus, shot, signIn, tabTo } from './ui';
 
 jest.setTimeout(180_000);
 
@@ -13,9 +13,12 @@ jest.setTimeout(180_000);
  * watches it become RUNNING live (from the events stream: the instance is read once, never
  * polled), opens it through the router in a new tab, follows its logs and searches them,
  * suspends, resumes and terminates it. vic, a visitor, sees only the app version a tag grants his
- * role, and a readable "not found" for the other. Every page visited passes axe-core with no
- * serious or critical violation, and the UI reports no Content-Security-Policy violation or error.
- * With WHARF_E2E_SCREENSHOTS set, the main pages are saved as the README shows them.
+ * role, and a readable "not found" for the other. alice goes from the catalog to a running
+ * instance and terminates it again with the keyboard alone, the focus always where she expects it;
+ * she upgrades an instance to the next version of its app from its page and downloads its log.
+ * Every page visited passes axe-core with no serious or critical violation, and the UI reports no
+ * Content-Security-Policy violation or error. With WHARF_E2E_SCREENSHOTS set, the main pages are
+ * saved as the README shows them.
  */
 describe('the journeys of the web UI, end to end', () => {
   let sys: RunningSystem;
@@ -122,6 +125,7 @@ describe('the journeys of the web UI, end to end', () => {
       await page.waitForURL(`${sys.gateway}/instances/${id}`);
       await page.getByRole('button', { name: 'Terminate' }).click();
       const dialog = page.getByRole('dialog', { name: `Terminate hello ${id}?` });
+      await dialog.waitFor();
       await expectAccessible(page, 'terminate dialog');
       await dialog.getByRole('button', { name: 'Terminate' }).click();
       await page.waitForURL(`${sys.gateway}/instances`);
@@ -180,6 +184,154 @@ describe('the journeys of the web UI, end to end', () => {
       // the browser logs the 404 it was given as an error: that one was asked for
       const asked = `${sys.gateway}/api/v1/apps/wheel-app)`;
       problems.splice(0, problems.length, ...problems.filter((p) => !(p.includes('status of 404') && p.endsWith(asked))));
+    });
+  });
+
+  /**
+   * No mouse: keys only (Tab, Shift+Tab, Enter, Escape, typing), and the address typed once to
+   * start. Each control is reached by tabbing as a user would, and shows its focus when it has it.
+   */
+  describe('a keyboard-only journey: from the catalog to terminating an instance, without a mouse', () => {
+    let page: Page;
+    let id = '';
+    const key = (k: string) => page.keyboard.press(k);
+    /** A new page took the focus to its content (main), where the next Tab starts. */
+    const onNewPage = () => page.locator('main#main:focus').waitFor();
+
+    it('signs alice in with the keyboard, and the skip link takes her past the header to the search', async () => {
+      page = await signIn(browser, sys, 'alice', '/', problems, 'keyboard');
+      await page.getByRole('heading', { level: 1, name: 'Catalog' }).waitFor();
+      await key('Tab');
+      await expectFocus(page, page.getByRole('link', { name: 'Skip to content' }), 'the skip link, first');
+      await key('Enter');
+      await onNewPage();
+      await key('Tab');
+      await expectFocus(page, page.getByRole('searchbox', { name: 'Search' }), 'the search, first in the content');
+    });
+
+    it('searches by typing, and opens the app card found with Enter', async () => {
+      await page.keyboard.type('hello');
+      await page.waitForURL(`${sys.gateway}/?q=hello`);
+      await page.getByTestId('catalog-count').getByText('1 app found').waitFor();
+      const card = page.getByRole('link', { name: 'Hello', exact: true });
+      await tabTo(page, card, { max: 8 });
+      await expectFocus(page, card, 'the card of Hello');
+      await expectAccessible(page, 'catalog, searched with the keyboard');
+      await key('Enter');
+      await page.getByRole('heading', { level: 1, name: 'Hello' }).waitFor();
+      await onNewPage();
+    });
+
+    it('runs it with Enter on Run, and the instance page shows it RUNNING', async () => {
+      const run = page.getByRole('button', { name: 'Run Hello' });
+      await tabTo(page, run, { max: 12 });
+      await expectFocus(page, run, 'Run');
+      await key('Enter');
+      await page.getByTestId('instance-created').waitFor();
+      id = new URL(page.url()).pathname.split('/').pop()!;
+      await onNewPage();
+      await page.getByTestId('instance-status').filter({ hasText: 'RUNNING' }).waitFor({ timeout: 60_000 });
+    });
+
+    it('searches the logs by typing', async () => {
+      const logs = page.getByRole('region', { name: 'Logs' });
+      const lines = page.getByTestId('log-lines');
+      await lines.filter({ hasText: 'hello: listening on port' }).waitFor();
+      const search = logs.getByRole('textbox', { name: 'Search the logs' });
+      await tabTo(page, search, { max: 12 });
+      await expectFocus(page, search, 'the logs search');
+      await page.keyboard.type('listening');
+      await logs.getByText(/^\d+ of \d+ lines match/).waitFor();
+      const shown = (await lines.textContent())!.split('\n');
+      expect(shown).toContainEqual(expect.stringContaining('hello: listening on port'));
+      for (const line of shown) expect(line).toContain('listening');
+      await expectAccessible(page, 'instance page, logs searched with the keyboard');
+    });
+
+    it('terminates it: Escape cancels the confirm dialog once, then Enter confirms', async () => {
+      const terminate = page.getByRole('button', { name: 'Terminate' });
+      await tabTo(page, terminate, { back: true, max: 8 });
+      await expectFocus(page, terminate, 'Terminate');
+      await key('Enter');
+      const dialog = page.getByRole('dialog', { name: `Terminate hello ${id}?` });
+      await dialog.waitFor();
+      // the dialog takes the focus (and keeps it: Tab cycles inside it)
+      await dialog.locator(':focus').waitFor();
+      await expectAccessible(page, 'terminate dialog, with the keyboard');
+      // Escape cancels, and the focus is back where it was
+      await key('Escape');
+      await dialog.waitFor({ state: 'detached' });
+      await expectFocus(page, terminate, 'Terminate, again after Escape');
+      await key('Enter');
+      await dialog.waitFor();
+      const confirm = dialog.getByRole('button', { name: 'Terminate' });
+      await tabTo(page, confirm, { max: 4 });
+      await expectFocus(page, confirm, 'Terminate in the dialog');
+      await key('Enter');
+      // the page the dialog was on is gone: the focus goes to the content of the next one
+      await page.waitForURL(`${sys.gateway}/instances`);
+      await page.getByText('You have no instances.').waitFor();
+      await onNewPage();
+      await expectAccessible(page, 'my instances, after terminating with the keyboard');
+      await page.context().close();
+    });
+  });
+
+  describe('upgrading an instance to the next version of its app, from its page', () => {
+    let page: Page;
+    let id = '';
+    const status = () => page.getByTestId('instance-status');
+    /** The second version says so: its greeting, and its first log line. */
+    const wave = (version: string, greeting: string, startup: string) =>
+      buildBundle({ app: { name: 'wave', version, title: 'Wave', env: [{ name: 'GREETING', value: greeting }] }, files: { 'hello/app.py': HELLO_APP_PY.replace('hello listening on port', startup) } });
+
+    it('runs version 1.0.0 of an app imported in two versions', async () => {
+      page = await signIn(browser, sys, 'alice', '/', problems);
+      expect(await callWithSession(page, 'POST', '/api/v1/bundles', Array.from(await wave('1.0.0', 'Hello', 'wave 1.0.0 listening on port')))).toBe(201);
+      expect(await callWithSession(page, 'POST', '/api/v1/bundles', Array.from(await wave('1.1.0', 'Howdy', 'wave 1.1.0 listening on port')))).toBe(201);
+      await page.goto(`${sys.gateway}/apps/wave@1.0.0`);
+      await page.getByRole('button', { name: 'Run Wave' }).click();
+      await page.getByTestId('instance-created').waitFor();
+      id = new URL(page.url()).pathname.split('/').pop()!;
+      await status().filter({ hasText: 'RUNNING' }).waitFor({ timeout: 60_000 });
+      await page.getByRole('heading', { level: 1, name: 'wave 1.0.0' }).waitFor();
+    });
+
+    it('upgrades it to 1.1.0 with the Upgrade control; it comes back RUNNING on 1.1.0 live, and the router serves 1.1.0', async () => {
+      const reads: string[] = [];
+      page.on('request', (r: Request) => void (r.method() === 'GET' && new URL(r.url()).pathname === `/api/v1/instances/${id}` && reads.push(r.url())));
+      const upgrade = page.getByRole('region', { name: 'Upgrade' });
+      await upgrade.getByRole('textbox', { name: 'Version' }).click();
+      await page.getByRole('option', { name: '1.1.0' }).click();
+      await expectAccessible(page, 'upgrade, 1.1.0 chosen');
+      const [answer] = await Promise.all([
+        page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith(`/api/v1/instances/${id}/upgrade`)),
+        upgrade.getByRole('button', { name: 'Upgrade and restart' }).click(),
+      ]);
+      expect(answer.status()).toBe(200);
+      expect(await answer.json()).toMatchObject({ id, appVersion: '1.1.0', status: 'PROVISIONING' });
+      await upgrade.getByRole('status').filter({ hasText: 'Upgraded: the instance restarts with 1.1.0' }).waitFor();
+      await page.getByRole('heading', { level: 1, name: 'wave 1.1.0' }).waitFor();
+      await status().filter({ hasText: 'RUNNING' }).waitFor({ timeout: 60_000 });
+      expect(reads).toEqual([]); // the change came live, from the events stream
+      expect(await upgrade.getByRole('textbox', { name: 'Version' }).inputValue()).toBe('1.1.0 (running now)');
+      await expectAccessible(page, 'instance page, upgraded');
+      // 1.0.0 greets with Hello: only 1.1.0 answers Howdy
+      const tab = await page.context().newPage();
+      await tab.goto(`http://${id}.apps.localhost:${sys.routerPort}/`);
+      await tab.getByRole('heading', { level: 1, name: 'Howdy from Wharf' }).waitFor();
+      await tab.close();
+    });
+
+    it('downloads its log with the Download button: a file named after the instance, with the lines of the new version', async () => {
+      const lines = page.getByTestId('log-lines');
+      await lines.filter({ hasText: '"GET / HTTP/1.1" 200' }).waitFor();
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('region', { name: 'Logs' }).getByRole('link', { name: 'Download' }).click()]);
+      expect(download.suggestedFilename()).toBe(`${id}.log`);
+      const text = readFileSync(await download.path(), 'utf8');
+      expect(text).toContain('wave 1.1.0 listening on port');
+      expect(text).toMatch(/"GET \/ HTTP\/1\.1" 200/);
+      await page.context().close();
     });
   });
 
