@@ -28,7 +28,8 @@ export function Confirm({
         {children}
         {error ? <ErrorAlert error={error} title={`Not done: ${action.toLowerCase()}`} /> : null}
         <Group justify="flex-end">
-          <Button variant="default" onClick={onClose}>
+          {/* the safe choice has the focus when the dialog opens (not the close button, not the change) */}
+          <Button variant="default" onClick={onClose} data-autofocus>
             Cancel
           </Button>
           <Button color="red" loading={pending} onClick={onConfirm}>

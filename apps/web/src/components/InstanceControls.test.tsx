@@ -72,6 +72,8 @@ describe('instance controls', () => {
     // the theme names every dialog's close button and turns off the scroll lock (its <style> breaks the CSP)
     expect(within(dialog).getByRole('button', { name: 'Close' })).toBeInTheDocument();
     expect(document.querySelectorAll('style[data-mantine-styles], style')).toHaveLength(0);
+    // the safe choice has the focus: Enter at once cancels
+    await waitFor(() => expect(within(dialog).getByRole('button', { name: 'Cancel' })).toHaveFocus());
     await userEvent.click(within(dialog).getByRole('button', { name: 'Terminate' }));
     expect(await screen.findByText('the instances list')).toBeInTheDocument();
   });
