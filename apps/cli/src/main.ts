@@ -1,6 +1,13 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from './client';
+import { registerAdmin } from './commands/admin';
+import { registerApp } from './commands/app';
+import { registerBundle } from './commands/bundle';
+import { registerCompletion } from './commands/completion';
 import { registerConfig } from './commands/config';
+import { registerExec } from './commands/exec';
+import { registerInstance } from './commands/instance';
+import { registerToken } from './commands/token';
 import { makeCtx } from './context';
 import { CliError } from './errors';
 import { systemTerm } from './term';
@@ -34,6 +41,13 @@ Getting started:
   );
   const ctx = makeCtx(program, term, env);
   registerConfig(program, ctx);
+  registerBundle(program, ctx);
+  registerExec(program, ctx);
+  registerApp(program, ctx);
+  registerInstance(program, ctx);
+  registerAdmin(program, ctx);
+  registerToken(program, ctx);
+  registerCompletion(program, ctx);
   return { program, term };
 }
 

@@ -1,0 +1,120 @@
+import type { Schemas } from '@wharf/api';
+import YAML from 'yaml';
+import { print } from './output';
+import type { Term } from './term';
+import { allPages } from './pages';
+import { appColumns, detailLines, instanceColumns } from './views';
+import { intOf, sinceOf, visibilityOf } from './args';
+
+function fakeTerm(): Term & { stdout: string[]; stderr: string[] } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const id = (s: string) => s;
+  return {
+    tty: false,
+    interactive: false,
+    color: false,
+    c: new Proxy({}, { get: () => id }) as Term['c'],
+    out: (l) => void stdout.push(l),
+    note: (l) => void stderr.push(l),
+    progress: () => ({ update: () => undefined, stop: () => undefined }),
+    spinner: () => ({ text: () => undefined, succeed: () => undefined, fail: () => undefined, stop: () => undefined }),
+    stdout,
+    stderr,
+  };
+}
+
+const instance = (id: string, status: Schemas['Instance']['status']): Schemas['Instance'] => ({
+  id,
+  appName: 'sales',
+  appVersion: '1.2.0',
+  appVersionId: 'v1',
+  appOwner: { name: 'alice', sub: 'a' },
+  owner: { name: 'bob', sub: 'b' },
+  createdAt: new Date(Date.now() - 3 * 3600_000).toISOString(),
+  lastActivityAt: new Date().toISOString(),
+  runtime: 'python-3.12',
+  status,
+  statusReason: null,
+  url: `http://${id}.apps.localhost`,
+  visibility: 'ALL_USERS',
+  warnings: [],
+});
+
+describe('list output', () => {
+  const rows = [instance('i-1', 'RUNNING'), instance('i-22', 'SUSPENDED')];
+
+  it('prints a kubectl-like table: upper-case headers, aligned columns, no borders', () => {
+    const t = fakeTerm();
+    print(t, 'table', rows, instanceColumns);
+    const lines = t.stdout.join('\n').split('\n');
+    expect(lines[0]).toMatch(/^ID\s+APP\s+VERSION\s+STATUS\s+OWNER\s+VISIBILITY\s+RUNTIME\s+AGE$/);
+    expect(lines[1]).toMatch(/^i-1\s+sales\s+1\.2\.0\s+RUNNING\s+bob\s+all-users\s+python-3\.12\s+3h$/);
+    expect(lines[2]!.indexOf('sales')).toBe(lines[1]!.indexOf('sales'));
+    expect(t.stdout.join('')).not.toMatch(/[│─┌]/);
+  });
+
+  it('prints the API objects as JSON or YAML', () => {
+    const t = fakeTerm();
+    print(t, 'json', rows, instanceColumns);
+    expect(JSON.parse(t.stdout.join('\n'))).toEqual(rows);
+    const y = fakeTerm();
+    print(y, 'yaml', rows, instanceColumns);
+    expect(YAML.parse(y.stdout.join('\n'))).toEqual(rows);
+  });
+
+  it('says an empty table on stderr and prints nothing on stdout', () => {
+    const t = fakeTerm();
+    print(t, 'table', [], appColumns, { empty: 'no apps found' });
+    expect(t.stdout).toEqual([]);
+    expect(t.stderr).toEqual(['no apps found']);
+  });
+
+  it('prints a detail view as aligned key/value lines', () => {
+    const t = fakeTerm();
+    expect(detailLines([['ID', 'x'], ['Last activity', null]], t)).toBe('ID:            x\nLast activity: -');
+  });
+});
+
+describe('pages', () => {
+  const pager = (total: number) => {
+    const calls: { cursor?: string; size: number }[] = [];
+    const page = async (cursor: string | undefined, size: number) => {
+      calls.push({ cursor, size });
+      const from = cursor ? Number(cursor) : 0;
+      const to = Math.min(total, from + size);
+      return { items: Array.from({ length: to - from }, (_, i) => from + i), nextCursor: to < total ? String(to) : null };
+    };
+    return { page, calls };
+  };
+
+  it('follows nextCursor to the end', async () => {
+    const p = pager(450);
+    const { items, more } = await allPages(p.page);
+    expect(items).toHaveLength(450);
+    expect(more).toBe(false);
+    expect(p.calls.map((c) => c.cursor)).toEqual([undefined, '200', '400']);
+  });
+
+  it('stops at --limit and says there is more', async () => {
+    const p = pager(450);
+    const { items, more } = await allPages(p.page, 250);
+    expect(items).toEqual(Array.from({ length: 250 }, (_, i) => i));
+    expect(more).toBe(true);
+    expect(p.calls.map((c) => c.size)).toEqual([200, 50]);
+    expect((await allPages(pager(3).page, 3)).more).toBe(false);
+  });
+});
+
+describe('arguments', () => {
+  it('reads visibilities, numbers and times', () => {
+    expect(visibilityOf('all-users')).toBe('ALL_USERS');
+    expect(visibilityOf('PUBLIC')).toBe('PUBLIC');
+    expect(() => visibilityOf('friends')).toThrow(/not one of private, all-users, public/);
+    expect(intOf('20', '--limit')).toBe(20);
+    expect(() => intOf('2x', '--limit')).toThrow(/--limit/);
+    expect(sinceOf('2h', '--since', Date.parse('2024-05-01T12:00:00Z'))).toBe('2024-05-01T10:00:00.000Z');
+    expect(sinceOf('2024-05-01', '--since')).toBe('2024-05-01T00:00:00.000Z');
+    expect(() => sinceOf('yesterday', '--since')).toThrow(/neither a time/);
+  });
+});
