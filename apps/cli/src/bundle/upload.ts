@@ -70,6 +70,10 @@ export async function uploadBundle(ctx: Ctx, file: string, signal: AbortSignal):
     } as RequestInit & { duplex: 'half' });
   } catch (e) {
     progress.stop();
+    if (signal.aborted && sent >= size) {
+      // every byte had left: the platform may still finish this import
+      throw new Interrupted(`upload (all ${size} bytes were sent: the platform may have imported it; look with \`wharf app list --all-versions\`)`);
+    }
     if (signal.aborted) throw signal.reason as Error;
     throw unreachable(e, url);
   }
