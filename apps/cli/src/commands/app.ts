@@ -151,7 +151,7 @@ export function registerApp(program: Command, ctx: Ctx): void {
           await c.call(c.api.DELETE('/api/v1/apps/{id}', { params: { path: { id: a.id } } }));
         } catch (e) {
           if (e instanceof CliError && e.message.startsWith('conflict:')) {
-            throw new CliError(`${e.message} (see \`wharf instance list --all\`; terminate them with \`wharf instance terminate <id>\`)`);
+            throw new CliError(`${e.message} (list them with \`wharf instance list --app ${a.name}\`, or \`--all\` as an admin)`);
           }
           throw e;
         }
