@@ -1,70 +1,35 @@
 import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { INestApplication } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { INTERNAL_TOKEN_HEADER, RepositoryContracts as C, signInternalToken, WharfError, type Caller } from '@wharf/contracts';
+import { RepositoryContracts as C, WharfError, type Caller } from '@wharf/contracts';
 import { migrate } from '@wharf/db';
-import { connectNats, RpcClient } from '@wharf/nats';
-import { buildBundle, createTestDatabase, startNatsServer, type NatsServer } from '@wharf/testing';
+import { createTestDatabase } from '@wharf/testing';
 import { Client } from 'pg';
-import { RepositoryModule } from './app.module';
 import { versionKey } from './catalog/version-key';
 import { MIGRATIONS_DIR } from './migrations-dir';
-import { RepositoryConfigSchema, type RepositorySettings } from './repository.config';
+import { startRepository, type RepositoryHarness } from './testing/repository-harness';
 
-const SECRET = 'test-internal-secret-0123456789';
 const alice: Caller = { sub: 'alice', name: 'Alice', roles: ['full-access'] };
 const bob: Caller = { sub: 'bob', name: 'Bob', roles: ['full-access'] };
 const admin: Caller = { sub: 'root', name: 'root', roles: ['admin'] };
 
 describe('app names have owners (real Postgres, NATS, disk blobs)', () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let nats: NatsServer;
-  let app: INestApplication;
-  let base: string;
-  let rpc: RpcClient;
-  let dataDir: string;
-
+  let h: RepositoryHarness;
   beforeAll(async () => {
-    [db, nats] = await Promise.all([createTestDatabase('wharf_names'), startNatsServer()]);
-    dataDir = mkdtempSync(path.join(os.tmpdir(), 'wharf-names-'));
-    const settings: RepositorySettings = {
-      platform: { NatsUrl: nats.url, RequestTimeoutMs: 3000, InternalSecret: SECRET, DataDir: dataDir, LogLevel: 'error', ShutdownDelaySeconds: 0, ShutdownGraceSeconds: 10 },
-      repository: RepositoryConfigSchema.parse({ DatabaseUrl: db.url, Port: 0, MaxVersionsPerUser: 20, Store: 'disk' }),
-    };
-    await migrate({ url: db.url, schema: 'repository', dir: MIGRATIONS_DIR });
-    app = await NestFactory.create(RepositoryModule.forRoot(settings), { logger: ['error'], bodyParser: false });
-    await connectNats(app);
-    await app.listen(0, '127.0.0.1');
-    base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
-    rpc = new RpcClient({ service: 'test', servers: [nats.url], requestTimeoutMs: 5000, secret: SECRET });
-    await rpc.connect();
+    h = await startRepository('names', { MaxVersionsPerUser: 20 });
   }, 60_000);
-
-  afterAll(async () => {
-    await rpc?.onApplicationShutdown();
-    await app?.close();
-    await Promise.all([nats?.stop(), db?.drop()]);
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => h?.stop());
 
   async function upload(caller: Caller, name: string, version: string, visibility?: 'ALL_USERS') {
-    const body = await buildBundle({ app: { name, version, title: `${name} ${version}` } });
-    const res = await fetch(`${base}/internal/bundles`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/zip', [INTERNAL_TOKEN_HEADER]: signInternalToken(SECRET, caller, 'bundle:import') },
-      body: new Uint8Array(body),
-    });
-    const json = (await res.json()) as { id: string; owner: { sub: string }; error?: { code: string; message: string } };
-    if (visibility && res.status === 201) await rpc.rpc(C.setVisibility, { id: json.id, visibility }, caller);
-    return { status: res.status, json };
+    const { status, body: json } = await h.upload(caller, { name, version, title: `${name} ${version}` });
+    if (visibility && status === 201) await h.rpc.rpc(C.setVisibility, { id: json.id, visibility }, caller);
+    return { status, json };
   }
   const files = (dir: string): string[] =>
     existsSync(dir) ? readdirSync(dir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).map((d) => d.name) : [];
-  const blobs = () => files(path.join(dataDir, 'blobs'));
-  const staging = () => files(path.join(dataDir, 'tmp', 'imports'));
-  const versionsOf = async (name: string) => (await rpc.rpc(C.versions, { name, limit: 100 }, admin)).items.map((v) => `${v.version}:${v.owner.sub}`);
+  const blobs = () => files(path.join(h.dataDir, 'blobs'));
+  const staging = () => files(path.join(h.dataDir, 'tmp', 'imports'));
+  const versionsOf = async (name: string) => (await h.rpc.rpc(C.versions, { name, limit: 100 }, admin)).items.map((v) => `${v.version}:${v.owner.sub}`);
   const errorOf = async (p: Promise<unknown>) => {
     const e = await p.catch((x: unknown) => x);
     expect(e).toBeInstanceOf(WharfError);
@@ -83,7 +48,7 @@ describe('app names have owners (real Postgres, NATS, disk blobs)', () => {
     expect(blobs()).toEqual(blobsBefore);
     expect(staging()).toEqual([]);
     // "Run hello" and the catalog still answer alice's newest version
-    expect(await rpc.rpc(C.get, { id: 'hello' }, bob)).toMatchObject({ version: '1.1.0', owner: { sub: 'alice' } });
+    expect(await h.rpc.rpc(C.get, { id: 'hello' }, bob)).toMatchObject({ version: '1.1.0', owner: { sub: 'alice' } });
     // re-sending one of her versions is also the name's business, not a 409 about her versions
     const dup = await upload(bob, 'hello', '1.0.0');
     expect(dup.status).toBe(403);
@@ -97,17 +62,17 @@ describe('app names have owners (real Postgres, NATS, disk blobs)', () => {
   it('lets admins publish any name (the name keeps its owner) and transfer a name (admins only)', async () => {
     expect((await upload(admin, 'hello', '2.0.0')).status).toBe(201);
     expect((await upload(alice, 'hello', '2.1.0')).status).toBe(201); // still hers
-    expect((await errorOf(rpc.rpc(C.setOwner, { name: 'hello', owner: 'bob' }, alice))).code).toBe('FORBIDDEN');
-    expect((await errorOf(rpc.rpc(C.setOwner, { name: 'hello', owner: 'bob' }, null))).code).toBe('UNAUTHENTICATED');
-    expect((await errorOf(rpc.rpc(C.setOwner, { name: 'no-such-app', owner: 'bob' }, admin))).code).toBe('NOT_FOUND');
-    expect((await errorOf(rpc.rpc(C.setOwner, { name: 'Bad Name', owner: 'bob' } as never, admin))).code).toBe('INVALID');
+    expect((await errorOf(h.rpc.rpc(C.setOwner, { name: 'hello', owner: 'bob' }, alice))).code).toBe('FORBIDDEN');
+    expect((await errorOf(h.rpc.rpc(C.setOwner, { name: 'hello', owner: 'bob' }, null))).code).toBe('UNAUTHENTICATED');
+    expect((await errorOf(h.rpc.rpc(C.setOwner, { name: 'no-such-app', owner: 'bob' }, admin))).code).toBe('NOT_FOUND');
+    expect((await errorOf(h.rpc.rpc(C.setOwner, { name: 'Bad Name', owner: 'bob' } as never, admin))).code).toBe('INVALID');
     await upload(bob, 'bobs-app', '1.0.0'); // bob's display name is known from his own names
-    expect(await rpc.rpc(C.setOwner, { name: 'hello', owner: 'bob' }, admin)).toMatchObject({ name: 'hello', owner: { sub: 'bob', name: 'Bob' } });
+    expect(await h.rpc.rpc(C.setOwner, { name: 'hello', owner: 'bob' }, admin)).toMatchObject({ name: 'hello', owner: { sub: 'bob', name: 'Bob' } });
     expect((await upload(bob, 'hello', '3.0.0')).status).toBe(201);
     expect((await upload(alice, 'hello', '3.1.0')).status).toBe(403);
     // alice keeps managing the versions she imported
-    const hers = (await rpc.rpc(C.get, { id: 'hello@1.0.0' }, alice)).id;
-    await expect(rpc.rpc(C.setVisibility, { id: hers, visibility: 'PRIVATE' }, alice)).resolves.toMatchObject({ visibility: 'PRIVATE' });
+    const hers = (await h.rpc.rpc(C.get, { id: 'hello@1.0.0' }, alice)).id;
+    await expect(h.rpc.rpc(C.setVisibility, { id: hers, visibility: 'PRIVATE' }, alice)).resolves.toMatchObject({ visibility: 'PRIVATE' });
   });
 
   it('gives a new name to exactly one of two concurrent first importers', async () => {
@@ -120,7 +85,7 @@ describe('app names have owners (real Postgres, NATS, disk blobs)', () => {
 
   it("answers a duplicate of a version the importer cannot see without telling it exists", async () => {
     expect((await upload(admin, 'legacy', '1.0.0')).status).toBe(201); // PRIVATE, the admin's
-    await rpc.rpc(C.setOwner, { name: 'legacy', owner: 'alice' }, admin);
+    await h.rpc.rpc(C.setOwner, { name: 'legacy', owner: 'alice' }, admin);
     const before = blobs();
     const dup = await upload(alice, 'legacy', '1.0.0');
     expect(dup.status).toBe(409);
@@ -131,7 +96,7 @@ describe('app names have owners (real Postgres, NATS, disk blobs)', () => {
 
   it("never answers a squatter's older version for the bare name (catalog latest, get by name)", async () => {
     // a version bob published under "hello" before names had owners, as the migration leaves it
-    const c = new Client({ connectionString: db.url, options: '-c search_path=repository' });
+    const c = new Client({ connectionString: h.db.url, options: '-c search_path=repository' });
     await c.connect();
     try {
       await c.query(
@@ -147,13 +112,13 @@ describe('app names have owners (real Postgres, NATS, disk blobs)', () => {
     }
     const carol: Caller = { sub: 'carol', name: 'Carol', roles: ['full-access'] };
     // the newest version carol may see that the name's owners published (the later ones are PRIVATE)
-    expect(await rpc.rpc(C.get, { id: 'hello' }, carol)).toMatchObject({ version: '1.1.0', owner: { sub: 'alice' } });
-    const latest = (await rpc.rpc(C.list, { q: 'hello' }, carol)).items.find((v) => v.name === 'hello');
+    expect(await h.rpc.rpc(C.get, { id: 'hello' }, carol)).toMatchObject({ version: '1.1.0', owner: { sub: 'alice' } });
+    const latest = (await h.rpc.rpc(C.list, { q: 'hello' }, carol)).items.find((v) => v.name === 'hello');
     expect(latest?.version).toBe('1.1.0');
     // still there for whoever asks for it explicitly
-    expect(await rpc.rpc(C.get, { id: 'hello@99.0.0' }, carol)).toMatchObject({ id: 'squat99', owner: { sub: 'bob' }, byNameOwner: false });
-    expect(await rpc.rpc(C.get, { id: 'hello@1.1.0' }, carol)).toMatchObject({ byNameOwner: true });
-    expect((await rpc.rpc(C.versions, { name: 'hello', limit: 100 }, carol)).items[0]?.version).toBe('99.0.0');
+    expect(await h.rpc.rpc(C.get, { id: 'hello@99.0.0' }, carol)).toMatchObject({ id: 'squat99', owner: { sub: 'bob' }, byNameOwner: false });
+    expect(await h.rpc.rpc(C.get, { id: 'hello@1.1.0' }, carol)).toMatchObject({ byNameOwner: true });
+    expect((await h.rpc.rpc(C.versions, { name: 'hello', limit: 100 }, carol)).items[0]?.version).toBe('99.0.0');
   });
 
   it("backfills the owners of existing names from each name's oldest version", async () => {

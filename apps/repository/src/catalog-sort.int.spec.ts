@@ -1,19 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { INestApplication } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { RepositoryContracts as C, WharfError, type Caller, type RequestOf } from '@wharf/contracts';
-import { migrate } from '@wharf/db';
-import { connectNats, RpcClient } from '@wharf/nats';
-import { createTestDatabase, startNatsServer, type NatsServer } from '@wharf/testing';
 import { Client } from 'pg';
-import { RepositoryModule } from './app.module';
 import { versionKey } from './catalog/version-key';
-import { MIGRATIONS_DIR } from './migrations-dir';
-import { RepositoryConfigSchema, type RepositorySettings } from './repository.config';
+import { startRepository, type RepositoryHarness } from './testing/repository-harness';
 
-const SECRET = 'test-internal-secret-0123456789';
 const alice: Caller = { sub: 'alice', name: 'Alice', roles: ['full-access'] };
 const bob: Caller = { sub: 'bob', name: 'Bob', roles: ['full-access'] };
 
@@ -27,37 +16,15 @@ const RUNTIME = { module: 'app', runtimeVersion: null, memoryLimit: null, memory
 const idOf = (r: { name: string; version: string }) => `${r.name}-${r.version}`;
 
 describe('catalog sort: name and newest, with keyset cursors (real Postgres, NATS)', () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let nats: NatsServer;
-  let app: INestApplication;
-  let rpc: RpcClient;
-  let dataDir: string;
-
+  let h: RepositoryHarness;
   beforeAll(async () => {
-    [db, nats] = await Promise.all([createTestDatabase('wharf_catalog_sort'), startNatsServer()]);
-    dataDir = mkdtempSync(path.join(os.tmpdir(), 'wharf-sort-'));
-    const settings: RepositorySettings = {
-      platform: { NatsUrl: nats.url, RequestTimeoutMs: 3000, InternalSecret: SECRET, DataDir: dataDir, LogLevel: 'error', ShutdownDelaySeconds: 0, ShutdownGraceSeconds: 10 },
-      repository: RepositoryConfigSchema.parse({ DatabaseUrl: db.url, Port: 0, Store: 'disk' }),
-    };
-    await migrate({ url: db.url, schema: 'repository', dir: MIGRATIONS_DIR });
-    app = await NestFactory.create(RepositoryModule.forRoot(settings), { logger: ['error'], bodyParser: false });
-    await connectNats(app);
-    await app.listen(0, '127.0.0.1');
-    rpc = new RpcClient({ service: 'test', servers: [nats.url], requestTimeoutMs: 5000, secret: SECRET });
-    await rpc.connect();
+    h = await startRepository('catalog-sort');
   }, 60_000);
-
-  afterAll(async () => {
-    await rpc?.onApplicationShutdown();
-    await app?.close();
-    await Promise.all([nats?.stop(), db?.drop()]);
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => h?.stop());
 
   /** Versions as an import leaves them (alice's), with the import time we choose. */
   async function insert(rows: Row[]) {
-    const c = new Client({ connectionString: db.url, options: '-c search_path=repository' });
+    const c = new Client({ connectionString: h.db.url, options: '-c search_path=repository' });
     await c.connect();
     try {
       for (const r of rows) {
@@ -73,14 +40,14 @@ describe('catalog sort: name and newest, with keyset cursors (real Postgres, NAT
     }
   }
 
-  const list = async (caller: Caller, req: RequestOf<typeof C.list>) => (await rpc.rpc(C.list, req, caller)).items.map((a) => `${a.name}@${a.version}`);
+  const list = async (caller: Caller, req: RequestOf<typeof C.list>) => (await h.rpc.rpc(C.list, req, caller)).items.map((a) => `${a.name}@${a.version}`);
   /** Every page of a list, following nextCursor. */
   async function pages(caller: Caller, req: RequestOf<typeof C.list>) {
     const seen: string[] = [];
     let cursor: string | undefined;
     let n = 0;
     do {
-      const page = await rpc.rpc(C.list, { ...req, cursor }, caller);
+      const page = await h.rpc.rpc(C.list, { ...req, cursor }, caller);
       expect(page.items.length).toBeLessThanOrEqual(Number(req.limit ?? 50));
       seen.push(...page.items.map((a) => `${a.name}@${a.version}`));
       cursor = page.nextCursor ?? undefined;
@@ -175,27 +142,27 @@ describe('catalog sort: name and newest, with keyset cursors (real Postgres, NAT
   });
 
   it('refuses a cursor made for the other sort, or a malformed one, naming the parameter', async () => {
-    const byName = (await rpc.rpc(C.list, { limit: 1 }, alice)).nextCursor!;
-    const byNewest = (await rpc.rpc(C.list, { limit: 1, sort: 'newest' }, alice)).nextCursor!;
+    const byName = (await h.rpc.rpc(C.list, { limit: 1 }, alice)).nextCursor!;
+    const byNewest = (await h.rpc.rpc(C.list, { limit: 1, sort: 'newest' }, alice)).nextCursor!;
     expect(byName).toBeTruthy();
     expect(byNewest).toBeTruthy();
-    const wrong = await errorOf(rpc.rpc(C.list, { sort: 'newest', cursor: byName }, alice));
+    const wrong = await errorOf(h.rpc.rpc(C.list, { sort: 'newest', cursor: byName }, alice));
     expect(wrong.code).toBe('INVALID');
     expect(wrong.message).toBe(
       'cursor is not valid for sort=newest (it was made for sort=name): pass the nextCursor of a previous page of the same sort unchanged',
     );
     expect(wrong.details).toEqual({ param: 'cursor' });
     // the default sort is name
-    expect((await errorOf(rpc.rpc(C.list, { cursor: byNewest }, alice))).message).toMatch(/^cursor is not valid for sort=name \(it was made for sort=newest\)/);
-    expect((await errorOf(rpc.rpc(C.list, { cursor: byNewest, allVersions: true }, alice))).code).toBe('INVALID');
-    expect((await errorOf(rpc.rpc(C.list, { sort: 'newest', cursor: 'garbage' }, alice))).message).toMatch(/^cursor is not valid/);
+    expect((await errorOf(h.rpc.rpc(C.list, { cursor: byNewest }, alice))).message).toMatch(/^cursor is not valid for sort=name \(it was made for sort=newest\)/);
+    expect((await errorOf(h.rpc.rpc(C.list, { cursor: byNewest, allVersions: true }, alice))).code).toBe('INVALID');
+    expect((await errorOf(h.rpc.rpc(C.list, { sort: 'newest', cursor: 'garbage' }, alice))).message).toMatch(/^cursor is not valid/);
     // a cursor of the former shape (name, versionKey) without its sort
     const legacy = Buffer.from(JSON.stringify(['alpha', versionKey('2.0.0')])).toString('base64url');
-    expect((await errorOf(rpc.rpc(C.list, { cursor: legacy }, alice))).code).toBe('INVALID');
+    expect((await errorOf(h.rpc.rpc(C.list, { cursor: legacy }, alice))).code).toBe('INVALID');
     const badTime = Buffer.from(JSON.stringify(['newest', 'yesterday', 'alpha-2.0.0'])).toString('base64url');
-    expect((await errorOf(rpc.rpc(C.list, { sort: 'newest', cursor: badTime }, alice))).message).toMatch(/^cursor is not valid for sort=newest:/);
+    expect((await errorOf(h.rpc.rpc(C.list, { sort: 'newest', cursor: badTime }, alice))).message).toMatch(/^cursor is not valid for sort=newest:/);
     // an unknown sort is refused by the contract
-    const sort = await errorOf(rpc.rpc(C.list, { sort: 'oldest' } as never, alice));
+    const sort = await errorOf(h.rpc.rpc(C.list, { sort: 'oldest' } as never, alice));
     expect(sort.code).toBe('INVALID');
     expect(sort.message).toMatch(/sort: .*"name".*"newest"/);
   });
