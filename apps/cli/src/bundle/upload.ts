@@ -9,8 +9,8 @@ type AppVersion = Schemas['AppVersion'];
 
 /** Ctrl-C: the command stopped on the user's request (exit code 130, as a shell reports SIGINT). */
 export class Interrupted extends CliError {
-  constructor(what: string) {
-    super(`${what}: interrupted`);
+  constructor(message: string) {
+    super(message);
     Object.defineProperty(this, 'exitCode', { value: 130 });
     this.name = 'Interrupted';
   }
@@ -22,12 +22,12 @@ export class Interrupted extends CliError {
  */
 export async function abortableOnSigint<T>(what: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const ac = new AbortController();
-  const onSigint = () => ac.abort(new Interrupted(what));
+  const onSigint = () => ac.abort(new Interrupted(`${what} cancelled (Ctrl-C)`));
   process.on('SIGINT', onSigint);
   try {
     return await work(ac.signal);
   } catch (e) {
-    if (ac.signal.aborted) throw ac.signal.reason as Interrupted;
+    if (ac.signal.aborted) throw e instanceof Interrupted ? e : (ac.signal.reason as Interrupted);
     throw e;
   } finally {
     process.off('SIGINT', onSigint);
@@ -72,9 +72,9 @@ export async function uploadBundle(ctx: Ctx, file: string, signal: AbortSignal):
     progress.stop();
     if (signal.aborted && sent >= size) {
       // every byte had left: the platform may still finish this import
-      throw new Interrupted(`upload (all ${size} bytes were sent: the platform may have imported it; look with \`wharf app list --all-versions\`)`);
+      throw new Interrupted(`upload cancelled (Ctrl-C) after all ${size} bytes were sent: the platform may still import it; look with \`wharf app list --all-versions\``);
     }
-    if (signal.aborted) throw signal.reason as Error;
+    if (signal.aborted) throw new Interrupted(`upload cancelled (Ctrl-C) after ${sent} of ${size} bytes: the platform discards a partial upload, nothing was imported`);
     throw unreachable(e, url);
   }
   progress.stop();

@@ -208,6 +208,8 @@ export function registerBundle(program: Command, ctx: Ctx): void {
           built = await buildTemporary(src, { wheels: opts.wheels });
         } else if (opts.wheels) {
           throw new UsageError('--wheels applies to a folder, not to a zip');
+        } else {
+          await inspectZip(src); // the platform's own checks, before any byte is sent
         }
         const v = await importZip(ctx, built?.file ?? src, visibility);
         printVersion(ctx, opts, v);

@@ -18,13 +18,17 @@ const LAUNCHER = path.join('apps', 'launcher', 'dist', 'main.js');
 
 /**
  * The launcher to run an app with: $WHARF_LAUNCHER, else the built launcher of the repository this
- * CLI runs from (found upwards from this file: dist/wharf.cjs or src/commands when run from source).
+ * CLI runs from (found upwards from this file: dist/wharf.cjs or src/commands when run from source);
+ * a launcher.cjs next to this file first.
  */
 export function findLauncher(env: NodeJS.ProcessEnv, from = __dirname): string {
   if (env.WHARF_LAUNCHER) {
     if (!existsSync(env.WHARF_LAUNCHER)) throw new CliError(`WHARF_LAUNCHER=${env.WHARF_LAUNCHER}: no such file; point it at the launcher's main.js (apps/launcher/dist/main.js of a Wharf checkout)`);
     return path.resolve(env.WHARF_LAUNCHER);
   }
+  // a packaged CLI would carry the launcher bundled next to itself (dist/launcher.cjs)
+  const packaged = path.join(from, 'launcher.cjs');
+  if (existsSync(packaged)) return packaged;
   for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
     const candidate = path.join(dir, LAUNCHER);
     if (existsSync(candidate)) return candidate;
@@ -146,7 +150,7 @@ router (no X-Wharf-User header). Ctrl-C stops the app and the launcher.`,
             child.once('error', reject);
             child.once('exit', (c, signal) => resolve(signal ? null : c));
           });
-          if (interrupted) throw new Interrupted(`${manifest.name}`);
+          if (interrupted) throw new Interrupted(`${manifest.name} stopped (Ctrl-C)`);
           if (code !== 0) throw new CliError(`the app stopped (launcher exit ${code ?? 'by signal'}): see the lines above; fix the app and run \`wharf exec ${dir}\` again`);
         } finally {
           process.off('SIGINT', stop);
