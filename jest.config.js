@@ -15,7 +15,7 @@ const swc = [
   },
 ];
 // ESM-only packages (pnpm layout) that Jest on Node 20 must transform.
-const esm = ['@kubernetes\\+client-node', 'openid-client', 'oauth4webapi', 'jose', 'oidc-provider'];
+const esm = ['@kubernetes\\+client-node', 'openid-client', 'oauth4webapi', 'jose', 'oidc-provider', 'yocto-spinner', 'yoctocolors'];
 const common = {
   testEnvironment: 'node',
   transform: { '^.+\\.(t|m?j)s$': swc },

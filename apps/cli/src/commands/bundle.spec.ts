@@ -4,7 +4,6 @@ import path from 'node:path';
 import { run } from '../main';
 
 // ESM only, and never used here (not a terminal)
-jest.mock('yocto-spinner', () => ({ __esModule: true, default: () => ({ start: () => ({}) }) }));
 
 /** Runs the CLI in-process; answers the exit code and what it wrote to stdout and stderr. */
 async function wharf(args: string[]) {

@@ -1,7 +1,6 @@
 import { buildProgram } from '../main';
 
 // an ES module Jest on Node 20 does not load; the spinner is not used here
-jest.mock('yocto-spinner', () => ({ __esModule: true, default: () => ({}) }));
 import { bashScript, commandTree, zshScript } from './completion';
 
 describe('completion', () => {
