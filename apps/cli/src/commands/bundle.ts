@@ -173,13 +173,13 @@ export function registerBundle(program: Command, ctx: Ctx): void {
       .command('build')
       .description('build an app folder into a bundle zip: the same files give the same bytes; .wharfignore (gitignore syntax) leaves files out; checked before it is written')
       .argument('[dir]', 'the app folder', '.')
-      .option('-o, --out <file>', 'the zip to write (default: <name>-<version>.zip here)')
+      .option('-f, --file <file>', 'the zip to write (default: <name>-<version>.zip here; -o is the output format in every command)')
       .option('--wheels <folder>', `copy the wheels that ${REQUIREMENTS_FILE} names from this folder into the bundle's ${WHEELS_DIR}/`)
       .addHelpText('after', `\nAlways left out: .git/, __pycache__/, *.pyc, .venv/, .wharfignore, and the zip being written.\n--wheels copies each requirement's wheels (the pinned version for ==); list dependencies in ${REQUIREMENTS_FILE} too.`)
-      .action(async (dir: string, opts: { out?: string; wheels?: string }) => {
+      .action(async (dir: string, opts: { file?: string; wheels?: string }) => {
         const { manifest } = readManifest(dir);
-        const out = path.resolve(opts.out ?? `${manifest.name}-${manifest.version}.zip`);
-        if (existsSync(out) && statSync(out).isDirectory()) throw new UsageError(`-o/--out ${opts.out}: is a folder; give the zip's file name`);
+        const out = path.resolve(opts.file ?? `${manifest.name}-${manifest.version}.zip`);
+        if (existsSync(out) && statSync(out).isDirectory()) throw new UsageError(`-f/--file ${opts.file}: is a folder; give the zip's file name`);
         const built = await buildBundle(dir, { out, wheels: opts.wheels });
         ctx.term.out(path.relative(process.cwd(), built.file) || built.file);
         ctx.term.note(
@@ -188,7 +188,7 @@ export function registerBundle(program: Command, ctx: Ctx): void {
         const warn = missingWheelsNote(dir, built);
         if (warn) ctx.term.note(`${ctx.term.c.yellow('warning:')} ${warn}`);
       }),
-    ['wharf bundle build', 'wharf bundle build my-app -o dist/my-app.zip', 'wharf bundle build my-app --wheels ./wheelhouse'],
+    ['wharf bundle build', 'wharf bundle build my-app -f dist/my-app.zip', 'wharf bundle build my-app --wheels ./wheelhouse'],
   );
 
   examples(
