@@ -79,6 +79,13 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
 
 /** The process's entry (bin/wharf.js, or node dist/wharf.cjs): runs the command line and sets the exit code. */
 export function main(): void {
+  // `wharf app list | head`: a reader that stops early ends the command quietly, as in any Unix tool
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw e;
+    });
+  }
   // Ctrl-C: commands that must clean up listen for the signal themselves (an upload aborts); the rest end here
   process.once('SIGINT', () => {
     if (process.listenerCount('SIGINT') === 0) process.exit(130);
