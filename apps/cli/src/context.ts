@@ -21,7 +21,12 @@ export function makeCtx(program: Command, term: Term, env: NodeJS.ProcessEnv): C
     env,
     globals,
     target: () => resolveTarget(globals(), env),
-    connect: () => connect(resolveTarget(globals(), env)),
+    connect: () => {
+      const target = resolveTarget(globals(), env);
+      // the API answers anonymous callers too (public apps): say why the answers may look empty
+      if (!target.token) term.note(term.c.yellow(`not signed in to ${target.url}: you see only what anyone may see (run \`wharf login\`)`));
+      return connect(target);
+    },
   };
 }
 
