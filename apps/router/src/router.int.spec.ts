@@ -382,6 +382,12 @@ describe('revocation of open connections', () => {
     const resumed = await send(host, { method: 'POST', path: '/.wharf/resume', headers: { cookie, origin: `http://${host}` } });
     expect(resumed.status).toBe(303);
     expect(h.platform.resumed).toContain(i.id);
+    // the page it sends the browser back to shows the instance coming up (its launcher does not
+    // listen yet), not the suspended page nor "not answering", though no change event came yet
+    const back = await send(host, { path: resumed.headers.location as string, headers: { cookie, accept: 'text/html' } });
+    expect(back.status).toBe(503);
+    expect(back.text).toContain('Fetching bundle');
+    expect(back.text).toContain('http-equiv="refresh"');
   });
 
   it('closes a websocket whose session ends', async () => {
@@ -476,6 +482,18 @@ describe('status pages and failures', () => {
     const g = await send(h.host(gone.id), { headers: bearer('alice') });
     expect(g.status).toBe(502);
     expect(JSON.parse(g.text).error.code).toBe('UNAVAILABLE');
+    // resumed (or just run): the record has the launcher's address a moment before it listens;
+    // nothing listening then is the starting page that reloads itself, on every path, not a 502
+    for (const status of ['PROVISIONING', 'INSTALLING', 'STARTING'] as const) {
+      const resuming = add({ status, address: '127.0.0.1:1', statusReason: 'Fetching bundle' });
+      for (const path of ['/', '/some/deep/path?x=1']) {
+        const r = await send(h.host(resuming.id), { path, headers: { ...bearer('alice'), accept: 'text/html' } });
+        expect([status, path, r.status, r.headers['retry-after']]).toEqual([status, path, 503, '1']);
+        expect(r.text).toContain('http-equiv="refresh"');
+        expect(r.text).toContain('Fetching bundle');
+      }
+      expect(await openWs(h.host(resuming.id), bearer('alice'))).toEqual({ status: 503 });
+    }
   });
 
   it('applies a status change within 1 s and picks up missed changes at the resync', async () => {

@@ -158,6 +158,28 @@ describe('opening an instance through the router', () => {
     expect(await within1s(403)).toBe(403);
   });
 
+  it('resumes from the suspended page in Chromium: the starting page until the app answers, never "not answering"', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    expect((await login(page, 'alice')).status()).toBe(200);
+    // every page the browser is shown at the instance's address, in order
+    const shown: number[] = [];
+    page.on('response', (r) => {
+      if (r.request().isNavigationRequest() && r.url().startsWith(origin)) shown.push(r.status());
+    });
+    for (let round = 1; round <= 3; round++) {
+      expect((await api(tokens.alice, 'POST', `/instances/${id}/suspend`)).status).toBe(200);
+      for (let i = 0; i < 200 && (await api(tokens.alice, 'GET', `/instances/${id}`)).body.status !== 'SUSPENDED'; i++) await new Promise((r) => setTimeout(r, 50));
+      shown.length = 0;
+      await page.goto(`${origin}/`);
+      expect(await page.textContent('h1')).toContain('is suspended');
+      await page.click('button[type=submit]'); // Resume
+      await page.waitForFunction('document.title === "Echo"', undefined, { timeout: 60_000 });
+      expect([round, shown.includes(502), shown.at(-1)]).toEqual([round, false, 200]);
+    }
+    await context.close();
+  });
+
   it('stops the running instance with everything else on Ctrl-C (suspended, nothing left running)', async () => {
     const running = launcherPids(sys.dataDir);
     expect(running.length).toBe(1);

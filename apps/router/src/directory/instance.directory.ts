@@ -96,6 +96,11 @@ export class InstanceDirectory implements OnApplicationBootstrap, OnApplicationS
     return this.peek(id) ?? this.fetch(id);
   }
 
+  /** Asks the scheduler for `id` now (after a change this router made itself, before its event arrives). */
+  async reload(id: string): Promise<void> {
+    await this.load([id]);
+  }
+
   private fetch(id: string): Promise<Entry> {
     let p = this.pending.get(id);
     if (!p) {

@@ -86,6 +86,19 @@ export function statusPage(i: Instance & { address: string | null }, isOwner: bo
   }
 }
 
+/** Statuses of an instance on its way up: its launcher (or app) may not listen yet. */
+const COMING_UP = new Set<Instance['status']>(['QUEUED', 'PROVISIONING', 'INSTALLING', 'STARTING']);
+
+/**
+ * The page for a connection the instance refused while it is still coming up (resumed, or just
+ * run: the record has the launcher's address a moment before the launcher listens): the
+ * self-refreshing starting page, not "not answering". Null when the instance is up (RUNNING) or gone.
+ */
+export function comingUpPage(i: Instance, readLogs: boolean): { code: string; page: PageOptions } | null {
+  if (!COMING_UP.has(i.status)) return null;
+  return starting(readLogs ? i : { ...i, statusReason: genericStatusReason(i.status) }, `${i.appName} ${i.appVersion}`);
+}
+
 function starting(i: Instance, name: string): { code: string; page: PageOptions } {
   return {
     code: 'UNAVAILABLE',

@@ -25,13 +25,18 @@ import { ActivityReporter } from './activity.reporter';
 import { endBodylessRequests, forwardResponse } from './forward-response';
 import { headerSafe, hostPorts, instanceIdOf, isPlatformHeader, portAllowed } from './hosts';
 import { LiveConnections } from './live-connections';
-import { sendPage, statusPage, type PageOptions } from './pages';
+import { comingUpPage, sendPage, statusPage, type PageOptions } from './pages';
 
 /** What the proxy needs to know about a request it forwards. */
 interface Routed extends IncomingMessage {
   wharfTarget?: Upstream;
   wharfTimedOut?: boolean;
+  /** the instance it was routed to, and whether the caller may read its logs (for the page shown if the upstream fails) */
+  wharfInstance?: { id: string; readLogs: boolean };
 }
+
+/** Connection errors that mean nothing listens (yet) at the instance's address. */
+const NOT_LISTENING = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE']);
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const FORWARDED = ['x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-port', 'forwarded'];
@@ -207,6 +212,7 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
     res.once('close', untrack);
     const routed = req as Routed;
     routed.wharfTarget = entry.upstream;
+    routed.wharfInstance = { id, readLogs: refused.access.readLogs };
     await this.proxy(req, res, () => this.notFound(req, res));
   }
 
@@ -277,7 +283,12 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
   }
 
   private upstreamFailed(err: NodeJS.ErrnoException, req: Routed, res: ServerResponse | Socket): void {
+    // an instance still coming up (resumed or just run) whose launcher does not listen yet: the
+    // starting page, which reloads itself, rather than "not answering"
+    const current = req.wharfInstance && this.directory.peek(req.wharfInstance.id)?.instance;
+    const comingUp = current && NOT_LISTENING.has(err.code ?? '') ? comingUpPage(current, req.wharfInstance!.readLogs) : null;
     if (!('writeHead' in res)) {
+      if (comingUp && !res.destroyed) return void res.end(`HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       // a websocket whose upstream failed before the 101
       if (!res.destroyed) res.end('HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
@@ -290,6 +301,7 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
         message: `the app sent nothing for ${this.cfg.UpstreamTimeoutSeconds} s (Router.UpstreamTimeoutSeconds)`,
       });
     }
+    if (comingUp) return sendPage(res, req.headers.accept, comingUp.code, comingUp.page);
     sendPage(res, req.headers.accept, 'UNAVAILABLE', { ...unreachablePage(), message: `${unreachablePage().message} (${err.code ?? err.message})` });
   }
 
@@ -395,6 +407,8 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
       if (!WharfError.is(e) || e.code === 'UNAVAILABLE' || e.code === 'INTERNAL') throw e;
       return sendPage(res, req.headers.accept, e.code, { status: e.code === 'LIMIT_EXCEEDED' ? 429 : 403, title: 'Not resumed', message: e.message });
     }
+    // the page the browser comes back to shows the instance coming up, not the suspended page its change event has not replaced yet
+    await this.directory.reload(id).catch((e: Error) => this.log.warn(`instance ${id}: reading it again after resume failed: ${e.message}`));
     res.writeHead(303, { location: '/', 'cache-control': 'no-store', 'content-length': '0' });
     res.end();
   }
@@ -438,6 +452,7 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
     const untrack = this.live.add({ instanceId: id, principal: ok.principal, since: Date.now(), websocket: true, close: () => socket.destroy() });
     socket.once('close', untrack);
     (req as Routed).wharfTarget = entry.upstream;
+    (req as Routed).wharfInstance = { id, readLogs: false };
     await this.proxy.upgrade(req, socket, head);
   }
 

@@ -77,7 +77,10 @@ class PlatformHandlers {
     if (!i) throw notFound('no such instance');
     if (m.caller?.sub !== i.owner.sub) throw forbidden('only the owner resumes it');
     this.p.resumed.push(i.id);
-    return i;
+    // as the scheduler does: coming up at once, at the new launcher's address (which may not listen yet); its event comes later
+    const resumed: RoutedInstance = { ...i, status: 'PROVISIONING', statusReason: 'Fetching bundle', address: i.address ?? '127.0.0.1:1' };
+    this.p.instances.set(i.id, resumed);
+    return resumed;
   }
 
   @Handle(IdentityContracts.verifyToken)
