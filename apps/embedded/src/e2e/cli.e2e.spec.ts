@@ -171,6 +171,12 @@ describe('the wharf CLI, end to end', () => {
     expect(third.stderr).toMatch(/limit reached/);
   });
 
+  it("says what the platform said when a streamed answer is refused (logs of an instance that is not there)", async () => {
+    const ran = await wharf(['instance', 'logs', 'zzzzzzzzzz']);
+    expect(ran.code).toBe(1);
+    expect(ran.stderr).toMatch(/zzzzzzzzzz.*not found/);
+  });
+
   it('exits 2 with a hint on wrong usage', async () => {
     const ran = await wharf(['instance', 'frobnicate']);
     expect(ran.code).toBe(2);
