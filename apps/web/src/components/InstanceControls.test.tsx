@@ -20,19 +20,22 @@ function setup(i: Instance) {
       body: { items: [runtime('python-3.11', 'ACTIVE', { default: true }), runtime('python-3.12', 'DEPRECATED', { stateReason: 'use 3.13' }), runtime('python-3.8', 'DISABLED')], nextCursor: null },
     }))
     .install();
-  render(
+  const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+  const tree = (shown: Instance) => (
     <MantineProvider {...theme} env="test">
-      <QueryClientProvider client={new QueryClient({ defaultOptions: { queries: { retry: false } } })}>
+      <QueryClientProvider client={client}>
         <MemoryRouter initialEntries={['/instances/x']}>
           <Routes>
-            <Route path="instances/x" element={<InstanceControls instance={i} me={alice.user.sub} />} />
+            <Route path="instances/x" element={<InstanceControls instance={shown} me={alice.user.sub} />} />
             <Route path="instances" element={<p>the instances list</p>} />
           </Routes>
         </MemoryRouter>
       </QueryClientProvider>
-    </MantineProvider>,
+    </MantineProvider>
   );
-  return gateway;
+  const view = render(tree(i));
+  /** the same controls, given the instance as the page's events stream updates it */
+  return Object.assign(gateway, { rerender: (shown: Instance) => view.rerender(tree(shown)) });
 }
 
 describe('instance controls', () => {
@@ -56,6 +59,21 @@ describe('instance controls', () => {
     await userEvent.click(submit);
     await waitFor(() => expect(gateway.requests('POST', /upgrade$/)).toHaveLength(1));
     expect(gateway.requests('POST', /upgrade$/)[0]!.body).toEqual({ appVersionId: v2.id });
+  });
+
+  it("keeps a keyboard user's place after an upgrade: the focus goes to the sentence saying it was done", async () => {
+    const upgraded = { ...running, appVersionId: v2.id, appVersion: '2.0.0', status: 'PROVISIONING' as const };
+    const gateway = setup(running).on('POST', /^\/api\/v1\/instances\/inst000001\/upgrade$/, () => ({ status: 200, body: upgraded }));
+    await userEvent.click(await screen.findByRole('textbox', { name: 'Version' }));
+    await userEvent.click(await screen.findByRole('option', { name: '2.0.0' }));
+    screen.getByRole('button', { name: 'Upgrade and restart' }).focus();
+    await userEvent.keyboard('{Enter}');
+    await waitFor(() => expect(gateway.requests('POST', /upgrade$/)).toHaveLength(1));
+    // the page's events stream brings the instance on its new version: nothing left to upgrade, the button is disabled
+    gateway.rerender(upgraded);
+    expect(screen.getByRole('button', { name: 'Upgrade and restart' })).toBeDisabled();
+    const said = await screen.findByText(/Upgraded: the instance restarts with 2\.0\.0/);
+    await waitFor(() => expect(said).toHaveFocus());
   });
 
   it('changes the visibility, and shows a refusal readably', async () => {

@@ -1,5 +1,5 @@
 import { Alert, Button, Group, SegmentedControl, Select, Stack, Text, Title } from '@mantine/core';
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useNavigate } from 'react-router';
 import { VISIBILITIES, type Instance, type Visibility } from '../api/client';
 import { useInstanceAction, useInstanceVisibility, useUpgrade } from '../api/instance-queries';
@@ -98,6 +98,15 @@ function UpgradePanel({ instance: i, me }: { instance: Instance; me: string }) {
   useEffect(() => setRuntime(i.runtime), [i.runtime]);
   const changed = version !== i.appVersionId || runtime !== i.runtime;
   const chosenRuntime = offered.find((r) => r.name === runtime);
+  // once the instance runs the chosen version, the button turns disabled: the focus it had goes to
+  // the sentence saying what happened (read out by screen readers), not back to the document
+  const form = useRef<HTMLFormElement>(null);
+  const done = useRef<HTMLParagraphElement>(null);
+  const upgraded = upgrade.isSuccess && !changed;
+  useEffect(() => {
+    const focus = document.activeElement;
+    if (upgraded && (!focus || focus === document.body || form.current?.contains(focus))) done.current?.focus();
+  }, [upgraded]);
 
   return (
     <section aria-labelledby="upgrade">
@@ -105,6 +114,7 @@ function UpgradePanel({ instance: i, me }: { instance: Instance; me: string }) {
         Upgrade
       </Title>
       <form
+        ref={form}
         onSubmit={(e) => {
           e.preventDefault();
           upgrade.mutate({ id: i.id, ...(version !== i.appVersionId ? { appVersionId: version } : {}), ...(runtime !== i.runtime ? { runtime } : {}) });
@@ -137,8 +147,8 @@ function UpgradePanel({ instance: i, me }: { instance: Instance; me: string }) {
           )}
           {versions.isError && <ErrorAlert error={versions.error} title="The versions could not be loaded" />}
           {upgrade.isError && <ErrorAlert error={upgrade.error} title="Not upgraded" />}
-          {upgrade.isSuccess && !changed && (
-            <Text size="sm" role="status">
+          {upgraded && (
+            <Text size="sm" role="status" ref={done} tabIndex={-1}>
               Upgraded: the instance restarts with {upgrade.data.appVersion} on {upgrade.data.runtime}.
             </Text>
           )}
