@@ -69,7 +69,8 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
       return 2; // commander has printed the problem
     }
     if (e instanceof CliError) {
-      term.note(`${term.c.red('error:')} ${e.message}`);
+      // Ctrl-C (exit 130) is the user's choice, not an error
+      term.note((e.exitCode as number) === 130 ? e.message : `${term.c.red('error:')} ${e.message}`);
       return e.exitCode;
     }
     term.note(`${term.c.red('error:')} ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
