@@ -90,18 +90,6 @@ export function failure(status: number, body: unknown, url: string): CliError {
   }
 }
 
-/** A failed answer that was asked for as a stream (openapi-fetch leaves it unparsed): the API's message read from its body. */
-export async function streamFailure(res: Response, url: string): Promise<CliError> {
-  const text = await res.text().catch(() => '');
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = undefined;
-  }
-  return failure(res.status, body, url);
-}
-
 /** A fetch that failed before any answer, as the sentence the user reads. */
 export function unreachable(e: unknown, url: string): CliError {
   if (e instanceof DOMException && e.name === 'AbortError') return new CliError('cancelled');

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { spawn } from 'node:child_process';
 import { intOf, visibilityOf } from '../args';
-import { streamFailure, unreachable, type Connection } from '../client';
+import { failure, unreachable, type Connection } from '../client';
 import { examples, outputOf, withOutput, type Ctx } from '../context';
 import { CliError, UsageError } from '../errors';
 import { print } from '../output';
@@ -212,7 +212,8 @@ async function logs(ctx: Ctx, id: string, tail: number, follow: boolean): Promis
         throw unreachable(e, c.target.url);
       });
     if (!answer) return;
-    if (!answer.response.ok || !answer.response.body) throw await streamFailure(answer.response, c.target.url);
+    // openapi-fetch parses an error answer whatever parseAs says: its message is in `error`
+    if (!answer.response.ok || !answer.response.body) throw failure(answer.response.status, answer.error, c.target.url);
     const reader = answer.response.body.getReader();
     try {
       for (;;) {
