@@ -33,8 +33,12 @@ function run(dir: string, port: number, body: string): string {
 
 // As root the embedded PostgreSQL runs as `postgres`, which must reach this checkout's binaries.
 (embeddedPostgresUsable() ? describe : describe.skip)('the embedded PostgreSQL has no fixed password', () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'wharf-embedded-pg-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  // made when the specs run, not when Jest reads the file: a skipped describe never runs its afterAll
+  let dir = '';
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'wharf-embedded-pg-'));
+  });
+  afterAll(() => dir && rmSync(dir, { recursive: true, force: true }));
   const stored = () => readFileSync(path.join(dir, 'postgres-password'), 'utf8').trim();
   // url, then whether the stored and the old password open the database
   const startAndProbe = `
