@@ -1,6 +1,7 @@
 import { SingleBar } from 'cli-progress';
 import pc from 'picocolors';
 import yoctoSpinner from 'yocto-spinner';
+import { bytes } from './output';
 
 type Colors = ReturnType<typeof pc.createColors>;
 
@@ -62,11 +63,11 @@ export function systemTerm(env: NodeJS.ProcessEnv = process.env): Term {
         hideCursor: true,
         clearOnComplete: true,
         stream: process.stderr,
-        formatValue: (v, _o, type) => (type === 'value' || type === 'total' ? human(v) : String(v)),
+        formatValue: (v, _o, type) => (type === 'value' || type === 'total' ? bytes(v) : String(v)),
       });
-      bar.start(total, 0, { value_h: human(0), total_h: human(total) });
+      bar.start(total, 0, { value_h: bytes(0), total_h: bytes(total) });
       return {
-        update: (done) => bar.update(done, { value_h: human(done), total_h: human(total) }),
+        update: (done) => bar.update(done, { value_h: bytes(done), total_h: bytes(total) }),
         stop: () => bar.stop(),
       };
     },
@@ -74,12 +75,6 @@ export function systemTerm(env: NodeJS.ProcessEnv = process.env): Term {
       return interactive ? ttySpinner(text) : lineSpinner(text, note, c);
     },
   };
-}
-
-function human(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
 }
 
 /** On a terminal: yocto-spinner's line, redrawn in place. */

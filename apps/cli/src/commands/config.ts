@@ -79,7 +79,8 @@ export async function deviceLogin(ctx: Ctx, url: string): Promise<string> {
 async function loginAndStore(ctx: Ctx, profile: string, url: string): Promise<void> {
   const token = await deviceLogin(ctx, url);
   const target: Target = { url, token, profile, urlFrom: 'login', tokenFrom: 'login' };
-  const me = await connect(target).call(connect(target).api.GET('/api/v1/me'));
+  const c = connect(target);
+  const me = await c.call(c.api.GET('/api/v1/me'));
   const file = configPath(ctx.env);
   const cfg = readConfig(file);
   cfg.profiles[profile] = { url, token, user: me.name };
