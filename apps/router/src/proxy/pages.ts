@@ -95,8 +95,8 @@ const COMING_UP = new Set<Instance['status']>(['QUEUED', 'PROVISIONING', 'INSTAL
  * self-refreshing starting page, not "not answering". Null when the instance is up (RUNNING) or gone.
  */
 export function comingUpPage(i: Instance, readLogs: boolean): { code: string; page: PageOptions } | null {
-  if (!COMING_UP.has(i.status)) return null;
-  return starting(readLogs ? i : { ...i, statusReason: genericStatusReason(i.status) }, `${i.appName} ${i.appVersion}`);
+  // the page statusPage gives the same status before the record has an address
+  return COMING_UP.has(i.status) ? statusPage({ ...i, address: null }, false, readLogs) : null;
 }
 
 function starting(i: Instance, name: string): { code: string; page: PageOptions } {
