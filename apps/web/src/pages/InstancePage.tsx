@@ -1,23 +1,13 @@
-import { Anchor, Badge, Button, Group, Loader, Stack, Text, Title } from '@mantine/core';
+import { Anchor, Button, Group, Loader, Stack, Text, Title } from '@mantine/core';
 import { Link, useLocation, useParams } from 'react-router';
-import type { Instance, SignedIn } from '../api/client';
+import type { SignedIn } from '../api/client';
 import { useInstanceEvents } from '../api/instance-queries';
 import { useInstance } from '../api/queries';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { InstanceControls } from '../components/InstanceControls';
+import { InstanceStatus } from '../components/InstanceStatus';
 import { LogViewer } from '../components/LogViewer';
 import { formatDate } from './AppPage';
-
-const STATUS_COLOR: Record<Instance['status'], string> = {
-  QUEUED: 'gray',
-  PROVISIONING: 'blue',
-  INSTALLING: 'blue',
-  STARTING: 'blue',
-  RUNNING: 'green',
-  FAILED: 'red',
-  SUSPENDED: 'yellow',
-  TERMINATED: 'gray',
-};
 
 /**
  * One instance: its status, kept current by the server-sent events stream (GET /api/v1/events),
@@ -52,10 +42,7 @@ export function InstancePage({ session }: { session: SignedIn }) {
       )}
       <Group gap="sm" aria-live="polite">
         <Text>Status</Text>
-        <Badge color={STATUS_COLOR[i.status]} variant="light" size="lg" data-testid="instance-status">
-          {i.status}
-        </Badge>
-        {!['RUNNING', 'FAILED', 'SUSPENDED', 'TERMINATED'].includes(i.status) && <Loader size="xs" aria-label="Starting" />}
+        <InstanceStatus instance={i} size="lg" />
       </Group>
       {i.statusReason && <Text c={i.status === 'FAILED' ? 'red' : undefined}>{i.statusReason}</Text>}
       {i.warnings.map((w) => (

@@ -3,19 +3,9 @@ import { useDebouncedValue } from '@mantine/hooks';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { INSTANCE_STATUSES, useAllInstances, type InstanceStatus } from '../../api/admin-queries';
+import { STATUS_COLOR } from '../../components/InstanceStatus';
 import { formatDate } from '../AppPage';
 import { ListState, ScrollTable } from './common';
-
-const STATUS_COLOR: Record<InstanceStatus, string> = {
-  QUEUED: 'gray',
-  PROVISIONING: 'blue',
-  INSTALLING: 'blue',
-  STARTING: 'blue',
-  RUNNING: 'green',
-  FAILED: 'red',
-  SUSPENDED: 'yellow',
-  TERMINATED: 'gray',
-};
 
 /** Admin tab: every instance, newest first, filtered by owner (user id), app name and status on the server. */
 export function AdminInstancesPage() {
