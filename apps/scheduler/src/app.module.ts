@@ -11,6 +11,7 @@ import { HealthController } from './health/health.controller';
 import { InstanceHandlers } from './instances/instance.handlers';
 import { InstanceChanges } from './instances/instance.changes';
 import { InstanceService } from './instances/instance.service';
+import { CLOCK, systemClock } from './common/clock';
 import { InstanceSupervisor } from './instances/instance.supervisor';
 import { InternalController } from './instances/internal.controller';
 import { KvLeaseStore } from './leases/kv-lease.store';
@@ -109,6 +110,7 @@ export class SchedulerModule {
       controllers: [InstanceHandlers, RuntimeHandlers, SecretHandlers, InternalController, HealthController],
       providers: [
         { provide: SCHEDULER_SETTINGS, useValue: settings },
+        { provide: CLOCK, useValue: systemClock },
         { provide: RuntimeCatalog, useValue: new RuntimeCatalog(scheduler.RuntimeVersions, scheduler.ProcessPython) },
         {
           provide: LEASE_STORE,

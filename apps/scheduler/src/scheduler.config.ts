@@ -108,6 +108,24 @@ export const SchedulerConfigSchema = z
      * the next scheduler to adopt. For the single-machine embedded default only (one replica).
      */
     SuspendOnShutdown: z.boolean().default(false),
+    /**
+     * Minutes without proxied traffic (HTTP either way, websocket frames either way) after which a
+     * RUNNING instance is suspended, for apps whose app.toml sets no `InstanceTimeout`; -1 never.
+     * Its volume is kept; the owner's next visit (or `resume`) starts it again.
+     */
+    IdleTimeoutMinutes: z
+      .number()
+      .int()
+      .refine((v) => v === -1 || (v >= 1 && v <= 43_200), 'must be between 1 and 43200 minutes, or -1 to never suspend idle instances')
+      .default(60),
+    /**
+     * Added to every idle timeout before an instance is suspended: routers report traffic every
+     * `Router.ActivityReportSeconds`, so this must be at least that (default 30 s) for traffic a
+     * router has not reported yet to count.
+     */
+    IdleGraceSeconds: z.number().int().min(0).max(3600).default(60),
+    /** The longest keep-alive lease an app may take in one call (`POST /keep-alive` on its control socket). */
+    MaxKeepAliveMinutes: z.number().int().min(1).max(43_200).default(24 * 60),
     /** How long the app may take to listen on its port (Kubernetes: also how long a pod may stay unscheduled or pulling). */
     StartTimeoutSeconds: z.number().int().min(1).default(300),
     /**

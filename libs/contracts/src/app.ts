@@ -18,6 +18,11 @@ export const RuntimeSpecSchema = z.object({
   gpuCount: z.number().int().min(0),
   /** `[Runtime] GPUType`; absent in app versions imported before it existed. */
   gpuType: z.string().nullable().default(null),
+  /**
+   * `[App] InstanceTimeout`: minutes without traffic before an instance is suspended; -1 never;
+   * null (and absent, in versions imported before it existed): the platform's default.
+   */
+  instanceTimeoutMinutes: z.number().int().min(-1).nullable().default(null),
 });
 export type RuntimeSpec = z.infer<typeof RuntimeSpecSchema>;
 

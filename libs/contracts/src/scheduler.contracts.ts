@@ -21,6 +21,23 @@ export const SecretKeySchema = z.string().max(253).regex(/^[-._a-zA-Z0-9]+$/, 'm
 
 const UserRefSchema = z.object({ sub: z.string(), name: z.string() });
 
+
+/** How an instance is suspended when nobody uses it. */
+export const InstanceIdleSchema = z
+  .object({
+    /**
+     * Minutes without proxied traffic (HTTP or websocket frames, either way) before the instance is
+     * suspended; null: never (its app's `InstanceTimeout = -1`, the platform's default of -1, or
+     * an admin turned it off for this instance).
+     */
+    timeoutMinutes: z.number().int().min(1).nullable(),
+    /** An admin turned idle suspension off for this instance (`PATCH … {"idleSuspend": false}`). */
+    disabledByAdmin: z.boolean(),
+    /** The app holds a keep-alive lease until then (its control socket's `POST /keep-alive`): not suspended before. */
+    keepAliveUntil: z.string().nullable(),
+  })
+  .meta({ id: 'InstanceIdle' });
+export type InstanceIdle = z.infer<typeof InstanceIdleSchema>;
 /** Statuses in which an instance holds resources and counts against its owner's limit. */
 export const LIVE_STATUSES = ['QUEUED', 'PROVISIONING', 'INSTALLING', 'STARTING', 'RUNNING'] as const;
 
@@ -47,6 +64,8 @@ export const InstanceSchema = z.object({
   url: z.string(),
   createdAt: z.string(),
   lastActivityAt: z.string(),
+  /** Suspension for idleness: after how long, whether an admin turned it off, the app's keep-alive lease. */
+  idle: InstanceIdleSchema,
   /** Things the caller should know, e.g. a deprecated runtime. */
   warnings: z.array(z.string()),
 }).meta({ id: 'Instance' });
@@ -173,6 +192,12 @@ export const SchedulerContracts = {
     z.object({ id: InstanceIdSchema, visibility: VisibilitySchema }),
     InstanceSchema,
   ),
+  /** Admin-only: turns suspension for idleness on (the app's or platform's timeout applies) or off for one instance. */
+  setIdleSuspend: defineRequest(
+    'scheduler.instance.set-idle-suspend.v1',
+    z.object({ id: InstanceIdSchema, enabled: z.boolean() }),
+    InstanceSchema,
+  ),
   /** Stops the instance's processes, keeps its volume; frees a slot of the owner's limit. */
   suspend: defineRequest('scheduler.instance.suspend.v1', ById, InstanceSchema),
   /** Starts a SUSPENDED or FAILED instance again (takes a slot of the owner's limit). */
@@ -275,6 +300,15 @@ export const LauncherStatusReportSchema = z.object({
   reason: z.string().max(16 * 1024).nullable(),
 });
 export type LauncherStatusReport = z.infer<typeof LauncherStatusReportSchema>;
+
+/**
+ * What a launcher POSTs to `<scheduler>/internal/instances/:id/keep-alive` (same token as its
+ * status reports) when its app asks for a keep-alive lease: `minutes` from now, 0 to end it.
+ */
+export const KeepAliveRequestSchema = z.object({
+  generation: z.number().int().min(0),
+  minutes: z.number().int().min(0),
+});
 
 export const instanceStatusScope = (id: string, generation: number) => `instance:status:${id}:${generation}`;
 export const instanceLogsScope = (id: string) => `logs:${id}`;

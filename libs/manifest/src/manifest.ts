@@ -21,6 +21,8 @@ export const MANIFEST_FILE = 'app.toml';
 export const MODULE_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 /** `[[Env]] Name`. */
 export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** `[App] InstanceTimeout` at most: 30 days. */
+export const MAX_INSTANCE_TIMEOUT_MINUTES = 43_200;
 /** Env names with this prefix belong to the platform. */
 export const RESERVED_ENV_PREFIX = 'WHARF_';
 /** Kubernetes Secret names (DNS subdomain) and keys. */
@@ -142,6 +144,16 @@ const appShape = {
     'Keywords = ["demo"]',
   )
     .max(20, { message: 'must have at most 20 keywords' })
+    .optional(),
+  /** Minutes without traffic after which an instance is suspended; -1 never; absent: the platform's default. */
+  InstanceTimeout: z
+    .number({
+      error: typeError('an integer number of minutes', (v) => (typeof v === 'string' ? 'remove the quotes, e.g. InstanceTimeout = 60' : undefined)),
+    })
+    .int({ message: 'must be a whole number of minutes' })
+    .refine((v) => v === -1 || (v >= 1 && v <= MAX_INSTANCE_TIMEOUT_MINUTES), {
+      message: `must be between 1 and ${MAX_INSTANCE_TIMEOUT_MINUTES} minutes, or -1 to never suspend an idle instance`,
+    })
     .optional(),
 };
 
@@ -379,6 +391,7 @@ export function parseManifest(text: string): Manifest {
       volumeSize: rt.VolumeSize ?? null,
       gpuCount: rt.GPUCount ?? 0,
       gpuType: rt.GPUType ?? null,
+      instanceTimeoutMinutes: app.InstanceTimeout ?? null,
     },
     env: env.map(
       (e): EnvSpec =>

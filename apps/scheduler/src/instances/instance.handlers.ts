@@ -38,6 +38,11 @@ export class InstanceHandlers {
     return this.instances.setVisibility(m.caller, m.body.id, m.body.visibility);
   }
 
+  @Handle(C.setIdleSuspend)
+  setIdleSuspend(@Payload() m: Msg<typeof C.setIdleSuspend>) {
+    return this.instances.setIdleSuspend(m.caller, m.body.id, m.body.enabled);
+  }
+
   @Handle(C.suspend)
   suspend(@Payload() m: Msg<typeof C.suspend>) {
     return this.instances.suspend(m.caller, m.body.id);
@@ -66,7 +71,7 @@ export class InstanceHandlers {
   /** One replica (queue group) records the routers' activity reports. */
   @OnEvent(InstanceActivityEvent)
   async activity(@Payload() e: EventOf<typeof InstanceActivityEvent>): Promise<void> {
-    await this.supervisor.touch(e.ids, e.at);
+    await this.supervisor.touch(e.ids);
   }
 
   @Handle(C.usage)

@@ -39,6 +39,10 @@ export const InstanceRecordSchema = z.object({
   /** Bumped at every start; reports from older launchers are ignored. */
   generation: z.number().int().min(0),
   idempotencyKey: z.string().nullable(),
+  /** An admin turned suspension for idleness off (absent in records made before it existed: on). */
+  idleSuspendDisabled: z.boolean().optional(),
+  /** The app's keep-alive lease: not suspended for idleness before this time. */
+  keepAliveUntil: z.string().nullable().optional(),
   launch: z.object({
     module: z.string(),
     sha256: z.string(),
@@ -53,6 +57,8 @@ export const InstanceRecordSchema = z.object({
     /** The volume's size (`VolumeSize`, a Kubernetes quantity); absent in records made before it was kept. */
     volumeSize: z.string().nullable().optional(),
     env: z.array(EnvSpecSchema),
+    /** `[App] InstanceTimeout` in minutes (-1: never); null or absent: the platform's `IdleTimeoutMinutes`. */
+    idleTimeoutMinutes: z.number().int().min(-1).nullable().optional(),
   }),
 });
 export type InstanceRecord = z.infer<typeof InstanceRecordSchema>;
@@ -100,6 +106,22 @@ export interface UrlSettings {
   RouterScheme: 'http' | 'https';
 }
 
+/** What the wire shape needs of the scheduler's settings. */
+export interface WireSettings extends UrlSettings {
+  /** The platform's idle timeout (minutes, -1 never) for apps that set none. */
+  IdleTimeoutMinutes: number;
+}
+
+/** After how many minutes without traffic the instance is suspended; null: never. */
+export function idleTimeoutOf(r: InstanceRecord, platformDefault: number): number | null {
+  if (r.idleSuspendDisabled) return null;
+  const t = r.launch.idleTimeoutMinutes ?? platformDefault;
+  return t === -1 ? null : t;
+}
+
+/** The reason an instance suspended for idleness shows ("idle for 60 min"). */
+export const idleReason = (minutes: number): string => `idle for ${minutes} min`;
+
 export function instanceUrl(id: string, s: UrlSettings): string {
   return `${s.RouterScheme}://${id}.${s.AppsDomain}${hostPortSuffix(s.RouterScheme, s.RouterPort)}`;
 }
@@ -108,7 +130,7 @@ export function instanceUrl(id: string, s: UrlSettings): string {
  * The wire shape users get: no address; the status reason (which holds the last log lines of a
  * failure) only for those who may read the logs, a generic one for everyone else.
  */
-export function toInstance(r: InstanceRecord, s: UrlSettings, extraWarnings: string[] = [], readLogs = true): Instance {
+export function toInstance(r: InstanceRecord, s: WireSettings, extraWarnings: string[] = [], readLogs = true): Instance {
   return {
     id: r.id,
     appVersionId: r.appVersionId,
@@ -123,11 +145,16 @@ export function toInstance(r: InstanceRecord, s: UrlSettings, extraWarnings: str
     url: instanceUrl(r.id, s),
     createdAt: r.createdAt,
     lastActivityAt: r.lastActivityAt,
+    idle: {
+      timeoutMinutes: idleTimeoutOf(r, s.IdleTimeoutMinutes),
+      disabledByAdmin: r.idleSuspendDisabled ?? false,
+      keepAliveUntil: r.keepAliveUntil ?? null,
+    },
     warnings: [...new Set([...r.warnings, ...extraWarnings])],
   };
 }
 
 /** The router's shape (lookup and events): with the address it proxies to and the full status reason. */
-export function toRoutedInstance(r: InstanceRecord, s: UrlSettings, extraWarnings: string[] = []): RoutedInstance {
+export function toRoutedInstance(r: InstanceRecord, s: WireSettings, extraWarnings: string[] = []): RoutedInstance {
   return { ...toInstance(r, s, extraWarnings), address: r.address };
 }

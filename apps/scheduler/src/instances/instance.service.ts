@@ -292,6 +292,7 @@ export class InstanceService {
       volumeMount: app.runtime.volumeMount,
       volumeSize: app.runtime.volumeSize,
       env: app.env,
+      idleTimeoutMinutes: app.runtime.instanceTimeoutMinutes ?? null,
     };
   }
 
@@ -420,6 +421,17 @@ export class InstanceService {
     return this.wire(change.after);
   }
 
+  /** Admin-only: suspension for idleness on (the app's or the platform's timeout) or off for this instance. */
+  async setIdleSuspend(caller: Caller | null, id: string, enabled: boolean): Promise<Instance> {
+    if (!caller) throw unauthenticated('sign in to change instances');
+    if (!isAdmin(caller)) throw forbidden('only admins turn idle suspension on or off for an instance');
+    const change = await this.driver.update(id, (r) =>
+      r.status === 'TERMINATED' || (r.idleSuspendDisabled ?? false) === !enabled ? null : { ...r, idleSuspendDisabled: !enabled, updatedAt: this.now() },
+    );
+    if (!change) throw notFound(`instance ${id} not found`);
+    return this.wire(change.after);
+  }
+
   async suspend(caller: Caller | null, id: string): Promise<Instance> {
     const r = await this.manageable(caller, id);
     if (r.status === 'SUSPENDED') return this.wire(r);
@@ -449,6 +461,8 @@ export class InstanceService {
                 generation: cur.generation + 1,
                 status: 'PROVISIONING',
                 statusReason: 'Starting the launcher',
+                keepAliveUntil: null,
+                lastActivityAt: this.now(),
                 warnings: [...runtime.warnings, ...this.driverWarnings()],
               }
             : null,
@@ -492,6 +506,7 @@ export class InstanceService {
                 launch,
                 generation: cur.generation + 1,
                 status: 'PROVISIONING',
+                keepAliveUntil: null,
                 statusReason: `Upgrading to ${app ? `${app.name}@${app.version}` : cur.appVersion} on ${runtime.name}`,
                 address: null,
                 warnings: [...runtime.warnings, ...this.driverWarnings()],

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { verifyInternalToken } from '@wharf/contracts';
-import { alice, bob, SECRET, setupInstances as setup } from '../test-support/memory-instances';
+import { admin, alice, bob, SECRET, setupInstances as setup } from '../test-support/memory-instances';
 
 beforeAll(() => Logger.overrideLogger(false));
 
@@ -70,18 +70,125 @@ describe('InstanceSupervisor', () => {
     expect(statuses(events).slice(2)).toEqual(['FAILED', 'TERMINATED']);
   });
 
-  it('moves lastActivityAt forward only, never into the future, and ignores unknown ids and bad times', async () => {
-    const { service, supervisor, driver } = setup();
+  it('moves lastActivityAt to now by its own clock, never back, and ignores unknown ids', async () => {
+    const { service, supervisor, driver, clock } = setup();
     const inst = await service.create(alice, { appVersionId: 'av1', visibility: 'PRIVATE' });
-    driver.records.set(inst.id, { ...driver.records.get(inst.id)!, lastActivityAt: '2026-01-01T00:00:05.000Z' });
-    await supervisor.touch([inst.id, 'unknownid1'], '2026-01-01T00:00:01.000Z');
-    expect(driver.records.get(inst.id)!.lastActivityAt).toBe('2026-01-01T00:00:05.000Z');
-    await supervisor.touch([inst.id], 'not a time');
-    expect(driver.records.get(inst.id)!.lastActivityAt).toBe('2026-01-01T00:00:05.000Z');
-    await supervisor.touch([inst.id], '2026-01-01T00:00:09.000Z');
-    expect(driver.records.get(inst.id)!.lastActivityAt).toBe('2026-01-01T00:00:09.000Z');
-    await supervisor.touch([inst.id], '2999-01-01T00:00:00.000Z');
-    expect(driver.records.get(inst.id)!.lastActivityAt < '2999').toBe(true);
+    const future = new Date(clock.now() + 3600_000).toISOString();
+    driver.records.set(inst.id, { ...driver.records.get(inst.id)!, lastActivityAt: future });
+    await supervisor.touch([inst.id, 'unknownid1']);
+    expect(driver.records.get(inst.id)!.lastActivityAt).toBe(future);
+    clock.advance(2 * 3600_000);
+    await supervisor.touch([inst.id]);
+    expect(driver.records.get(inst.id)!.lastActivityAt).toBe(new Date(clock.now()).toISOString());
+    expect(driver.records.has('unknownid1')).toBe(false);
+  });
+
+  describe('idle suspension', () => {
+    const MIN = 60_000;
+    /** A RUNNING instance whose app sets `timeout` (null: the platform's default). */
+    const running = async (env: NodeJS.ProcessEnv = {}, timeout: number | null = null) => {
+      const s = setup({ WHARF_SCHEDULER_IDLE_TIMEOUT_MINUTES: '30', WHARF_SCHEDULER_IDLE_GRACE_SECONDS: '60', ...env });
+      const inst = await s.service.create(alice, { appVersionId: 'av1', visibility: 'PRIVATE' });
+      const r = s.driver.records.get(inst.id)!;
+      s.driver.records.set(inst.id, { ...r, status: 'RUNNING', statusReason: null, lastActivityAt: new Date(s.clock.now()).toISOString(), launch: { ...r.launch, idleTimeoutMinutes: timeout } });
+      return { ...s, id: inst.id };
+    };
+
+    it('suspends after the timeout and the grace, with "idle for N min", and frees the slot', async () => {
+      const { supervisor, driver, clock, leases, events, service, id } = await running();
+      expect((await service.get(alice, id)).idle).toEqual({ timeoutMinutes: 30, disabledByAdmin: false, keepAliveUntil: null });
+      clock.advance(30 * MIN + 59_000); // within the grace: traffic may not be reported yet
+      await supervisor.suspendIdle();
+      expect(driver.records.get(id)!.status).toBe('RUNNING');
+      clock.advance(2_000);
+      await supervisor.suspendIdle();
+      expect(driver.records.get(id)).toMatchObject({ status: 'SUSPENDED', statusReason: 'idle for 30 min', address: null });
+      expect(leases.sets.get('alice')?.has(id)).toBe(false);
+      expect(events.at(-1)).toMatchObject({ change: 'STATUS', previousStatus: 'RUNNING', instance: { status: 'SUSPENDED' } });
+    });
+
+    it('keeps an instance whose traffic the routers reported', async () => {
+      const { supervisor, driver, clock, id } = await running();
+      for (let i = 0; i < 5; i++) {
+        clock.advance(20 * MIN);
+        await supervisor.touch([id]);
+        await supervisor.suspendIdle();
+        expect(driver.records.get(id)!.status).toBe('RUNNING');
+      }
+      clock.advance(32 * MIN);
+      await supervisor.suspendIdle();
+      expect(driver.records.get(id)!.status).toBe('SUSPENDED');
+    });
+
+    it("takes the app's InstanceTimeout over the platform's; -1 (app or platform) never suspends", async () => {
+      const short = await running({}, 5);
+      short.clock.advance(7 * MIN);
+      await short.supervisor.suspendIdle();
+      expect(short.driver.records.get(short.id)).toMatchObject({ status: 'SUSPENDED', statusReason: 'idle for 5 min' });
+
+      const never = await running({}, -1);
+      expect((await never.service.get(alice, never.id)).idle.timeoutMinutes).toBeNull();
+      never.clock.advance(365 * 24 * 60 * MIN);
+      await never.supervisor.suspendIdle();
+      expect(never.driver.records.get(never.id)!.status).toBe('RUNNING');
+
+      const platformNever = await running({ WHARF_SCHEDULER_IDLE_TIMEOUT_MINUTES: '-1' });
+      platformNever.clock.advance(365 * 24 * 60 * MIN);
+      await platformNever.supervisor.suspendIdle();
+      expect(platformNever.driver.records.get(platformNever.id)!.status).toBe('RUNNING');
+    });
+
+    it('lets admins, and only admins, turn it off and on for one instance', async () => {
+      const { supervisor, driver, clock, service, id } = await running();
+      await expect(service.setIdleSuspend(alice, id, false)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      await expect(service.setIdleSuspend(null, id, false)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+      const off = await service.setIdleSuspend(admin, id, false);
+      expect(off.idle).toEqual({ timeoutMinutes: null, disabledByAdmin: true, keepAliveUntil: null });
+      clock.advance(10 * 24 * 60 * MIN);
+      await supervisor.suspendIdle();
+      expect(driver.records.get(id)!.status).toBe('RUNNING');
+      expect((await service.setIdleSuspend(admin, id, true)).idle.timeoutMinutes).toBe(30);
+      await supervisor.suspendIdle();
+      expect(driver.records.get(id)!.status).toBe('SUSPENDED');
+      await expect(service.setIdleSuspend(admin, 'zzzzzzzzzz', true)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    });
+
+    it("honours the app's keep-alive lease of its own generation, up to MaxKeepAliveMinutes, then counts from its end", async () => {
+      const { supervisor, driver, clock, id } = await running({ WHARF_SCHEDULER_MAX_KEEP_ALIVE_MINUTES: '120' });
+      const generation = driver.records.get(id)!.generation;
+      await expect(supervisor.keepAlive(id, generation, 121)).rejects.toMatchObject({ code: 'INVALID', message: expect.stringMatching(/at most 120 minutes.*MaxKeepAliveMinutes/) });
+      await expect(supervisor.keepAlive(id, generation + 1, 60)).rejects.toMatchObject({ code: 'CONFLICT' });
+      await expect(supervisor.keepAlive('zzzzzzzzzz', 1, 60)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      const { until } = await supervisor.keepAlive(id, generation, 120);
+      expect(Date.parse(until!)).toBe(clock.now() + 120 * MIN);
+      clock.advance(119 * MIN);
+      await supervisor.suspendIdle();
+      expect(driver.records.get(id)!.status).toBe('RUNNING');
+      clock.advance(2 * MIN); // the lease ended a minute ago: idle counts from its end
+      await supervisor.suspendIdle();
+      expect(driver.records.get(id)!.status).toBe('RUNNING');
+      clock.advance(31 * MIN); // 32 min after its end: past the 30 min and the minute of grace
+      await supervisor.suspendIdle();
+      expect(driver.records.get(id)!.status).toBe('SUSPENDED');
+    });
+
+    it('ends a lease with 0 minutes', async () => {
+      const { supervisor, driver, clock, id } = await running();
+      const generation = driver.records.get(id)!.generation;
+      await supervisor.keepAlive(id, generation, 600);
+      expect(await supervisor.keepAlive(id, generation, 0)).toEqual({ until: null });
+      clock.advance(32 * MIN);
+      await supervisor.suspendIdle();
+      expect(driver.records.get(id)!.status).toBe('SUSPENDED');
+    });
+
+    it('leaves instances that are not RUNNING alone', async () => {
+      const { supervisor, driver, clock, id } = await running();
+      driver.records.set(id, { ...driver.records.get(id)!, status: 'INSTALLING' });
+      clock.advance(10 * 24 * 60 * MIN);
+      await supervisor.suspendIdle();
+      expect(driver.records.get(id)!.status).toBe('INSTALLING');
+    });
   });
 
   it('reconciles leases to the live instances per owner, with the grace period', async () => {

@@ -5,6 +5,7 @@ import {
   instanceLogsScope,
   instanceStatusScope,
   invalidInput,
+  KeepAliveRequestSchema,
   LauncherStatusReportSchema,
   notFound,
   unauthenticated,
@@ -58,6 +59,24 @@ export class InternalController implements OnApplicationShutdown {
       throw unauthenticated(`missing or invalid ${INTERNAL_TOKEN_HEADER} for instance ${id}`);
     }
     await this.supervisor.reportStatus(id, body.data);
+  }
+
+  /**
+   * `POST /internal/instances/:id/keep-alive` `{ generation, minutes }`, with the launcher's status
+   * token (scope `instance:status:<id>:<generation>`): the app's keep-alive lease, relayed by its
+   * launcher from the app's control socket. `minutes: 0` ends it. Answers `{ until }`.
+   */
+  @Post(':id/keep-alive')
+  @HttpCode(200)
+  async keepAlive(@Param('id') id: string, @Req() req: Request): Promise<{ until: string | null }> {
+    this.checkId(id);
+    const body = KeepAliveRequestSchema.safeParse(req.body);
+    if (!body.success) throw invalidInput('invalid keep-alive request', zodProblems(body.error));
+    const token = req.header(INTERNAL_TOKEN_HEADER);
+    if (!verifyInternalToken(this.settings.platform.InternalSecret, token, instanceStatusScope(id, body.data.generation))) {
+      throw unauthenticated(`missing or invalid ${INTERNAL_TOKEN_HEADER} for instance ${id}`);
+    }
+    return this.supervisor.keepAlive(id, body.data.generation, body.data.minutes);
   }
 
   /**

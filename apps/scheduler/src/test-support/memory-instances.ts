@@ -24,6 +24,7 @@ import { InstanceChanges } from '../instances/instance.changes';
 import { InstanceHandlers } from '../instances/instance.handlers';
 import { InstanceService } from '../instances/instance.service';
 import { InstanceSupervisor } from '../instances/instance.supervisor';
+import { CLOCK, systemClock, type Clock } from '../common/clock';
 
 export const SECRET = 'unit-test-secret-0123456789';
 export const alice: Caller = { sub: 'alice', name: 'Alice', roles: ['full-access'] };
@@ -44,7 +45,7 @@ export const app: AppVersion = {
   owner: { sub: 'author', name: 'Author' },
   visibility: 'ALL_USERS',
   tags: [],
-  runtime: { module: 'hello.app', runtimeVersion: null, memoryLimit: '256Mi', memoryReservation: null, volumeMount: null, volumeSize: null, gpuCount: 0, gpuType: null },
+  runtime: { module: 'hello.app', runtimeVersion: null, memoryLimit: '256Mi', memoryReservation: null, volumeMount: null, volumeSize: null, gpuCount: 0, gpuType: null, instanceTimeoutMinutes: null },
   env: [
     { name: 'GREETING', value: 'hi' },
     { name: 'TOKEN', secret: 's', secretKey: 'k' },
@@ -55,6 +56,17 @@ export const app: AppVersion = {
   screenshotCount: 0,
   createdAt: '2026-01-01T00:00:00Z',
 };
+
+/** A clock the spec moves: starts at the system's time, `advance` passes minutes at once. */
+export class FakeClock implements Clock {
+  private offsetMs = 0;
+  now(): number {
+    return Date.now() + this.offsetMs;
+  }
+  advance(ms: number): void {
+    this.offsetMs += ms;
+  }
+}
 
 /** A memory driver: records in a map, plans kept, observations handed out by `reconcile`. */
 export class MemoryDriver implements InstanceDriver {
@@ -209,8 +221,9 @@ export function setupInstances(env: NodeJS.ProcessEnv = {}) {
   const catalog = new RuntimeCatalog(settings.scheduler.RuntimeVersions, 'python3');
   const changes = new InstanceChanges(settings, leases, rpc);
   const service = new InstanceService(settings, driver, leases, secrets, catalog, rpc, changes);
-  const supervisor = new InstanceSupervisor(service, changes, driver, leases, settings);
-  return { service, supervisor, driver, leases, secrets, calls, events, updates, granted };
+  const clock = new FakeClock();
+  const supervisor = new InstanceSupervisor(service, changes, driver, leases, settings, clock);
+  return { service, supervisor, driver, leases, secrets, calls, events, updates, granted, clock };
 }
 
 /**
@@ -226,6 +239,7 @@ export class MemorySchedulerModule {
       controllers: [InstanceHandlers],
       providers: [
         { provide: SCHEDULER_SETTINGS, useValue: settings },
+        { provide: CLOCK, useValue: systemClock },
         { provide: RuntimeCatalog, useValue: new RuntimeCatalog(settings.scheduler.RuntimeVersions, settings.scheduler.ProcessPython) },
         { provide: INSTANCE_DRIVER, useValue: new MemoryDriver() },
         { provide: LEASE_STORE, useValue: new MemoryLeases() },
