@@ -33,6 +33,7 @@ const instance = (id: string, status: Schemas['Instance']['status']): Schemas['I
   owner: { name: 'bob', sub: 'b' },
   createdAt: new Date(Date.now() - 3 * 3600_000).toISOString(),
   lastActivityAt: new Date().toISOString(),
+  idle: { timeoutMinutes: 60, disabledByAdmin: false, keepAliveUntil: null },
   runtime: 'python-3.12',
   status,
   statusReason: null,

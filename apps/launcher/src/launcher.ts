@@ -1,13 +1,15 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { cp, mkdir, rename, rm, utimes } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rename, rm, utimes } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { EXIT_FILE, type LauncherExit } from '@wharf/contracts/launcher';
 import { appCommand, onLoopbackPort, startApp, type RunningApp } from './app-process';
 import { SANDBOXED_APP_PORT, startSandboxedApp } from './app-relay';
 import { chownTree, freeLoopbackPort } from '@wharf/host';
-import { interpreterPrefix, SANDBOX_VENV, TOOL_ENV, type SandboxOptions } from './sandbox';
+import { interpreterPrefix, SANDBOX_RUN_DIR, SANDBOX_VENV, TOOL_ENV, type SandboxOptions } from './sandbox';
 import { withBuildLock } from './build-lock';
+import { CONTROL_SOCKET, ControlSocket, keepAliveUrl } from './control-socket';
 import { fetchBundle } from './bundle-fetcher';
 import { FrontServer } from './front-server';
 import { appEnvironment, type LauncherEnv } from './launcher.env';
@@ -46,6 +48,9 @@ export class Launcher {
   private readonly skipped: Step[] = [];
   private stepOutput: string[] = [];
   private app: RunningApp | null = null;
+  private control: ControlSocket | null = null;
+  /** The control socket's private folder when not sandboxed (removed at the end). */
+  private controlDir: string | null = null;
   private finishing = false;
   private readonly started = Date.now();
 
@@ -209,6 +214,7 @@ export class Launcher {
       WHARF_INSTANCE_ID: this.env.WHARF_INSTANCE_ID,
     };
     if (this.env.WHARF_VOLUME_DIR) extra.WHARF_VOLUME_DIR = this.env.WHARF_VOLUME_DIR;
+    extra.WHARF_CONTROL_SOCKET = await this.openControlSocket();
     if (this.env.WHARF_IDENTITY_KEY) extra.WHARF_IDENTITY_KEY = this.env.WHARF_IDENTITY_KEY;
     const basePath = sandbox ? TOOL_ENV.PATH! : (this.processEnv.PATH ?? '/usr/bin:/bin');
     // Sandboxed, the venv is mounted at a fixed path: the host's cache folder is not the app's business.
@@ -278,6 +284,22 @@ export class Launcher {
     this.reporter.report('RUNNING', null);
   }
 
+  /**
+   * The app's control socket (keep-alive leases): in the sandbox's run folder when sandboxed,
+   * else in a private temporary folder. Answers the path the app sees.
+   */
+  private async openControlSocket(): Promise<string> {
+    const runDir = this.sandbox ? this.env.WHARF_RUN_DIR! : await mkdtemp(path.join(os.tmpdir(), 'wharf-control-'));
+    if (!this.sandbox) this.controlDir = runDir;
+    this.control = new ControlSocket(path.join(runDir, CONTROL_SOCKET), {
+      url: keepAliveUrl(this.env.WHARF_STATUS_URL),
+      token: this.env.WHARF_STATUS_TOKEN,
+      generation: this.env.WHARF_GENERATION,
+    });
+    await this.control.listen();
+    return this.sandbox ? `${SANDBOX_RUN_DIR}/${CONTROL_SOCKET}` : path.join(runDir, CONTROL_SOCKET);
+  }
+
   private takePythonStandby(): PythonStandby | null {
     const s = this.pythonStandby;
     this.pythonStandby = null;
@@ -317,6 +339,8 @@ export class Launcher {
   private async killApp(): Promise<void> {
     this.takePythonStandby()?.discard();
     await this.app?.stop(this.env.WHARF_STOP_GRACE_MS);
+    await this.control?.close().catch(() => undefined);
+    if (this.controlDir) await rm(this.controlDir, { recursive: true, force: true }).catch(() => undefined);
   }
 
   private finish(code: number, reason: string): void {

@@ -404,7 +404,7 @@ describe('revocation of open connections', () => {
 });
 
 describe('activity', () => {
-  it('reports instances that served requests, and those with websockets held open, for their lastActivityAt', async () => {
+  it('reports instances that served requests, and those whose open websockets carry frames, not silent ones', async () => {
     const used = add({ visibility: 'PRIVATE' });
     const idle = add({ visibility: 'PRIVATE' });
     const held = add({ visibility: 'PRIVATE' });
@@ -412,9 +412,17 @@ describe('activity', () => {
     expect((await send(h.host(used.id), { headers: bearer('alice') })).status).toBe(200);
     const ws = await openWs(h.host(held.id), bearer('alice'));
     if (!('ws' in ws)) throw new Error('not opened');
-    await until('a report of the used instance', () => reported(used.id) > 0, 2500);
-    const seenHeld = reported(held.id);
-    await until('the held websocket to count again', () => reported(held.id) > seenHeld, 2500);
+    await until('a report of the used instance and of the websocket opening', () => reported(used.id) > 0 && reported(held.id) > 0, 2500);
+    // the opening (the upgrade, the upstream's greeting) may count in one more report; then silence
+    await new Promise((r) => setTimeout(r, 1500));
+    const quietFrom = reported(held.id);
+    await new Promise((r) => setTimeout(r, 2500)); // two report periods (ActivityReportSeconds = 1)
+    expect(reported(held.id)).toBe(quietFrom);
+    // a frame each way counts again
+    const echoed = new Promise((r) => ws.ws.once('message', r));
+    ws.ws.send('still here');
+    await echoed;
+    await until('the frames to count', () => reported(held.id) > quietFrom, 2500);
     expect(reported(idle.id)).toBe(0);
     ws.ws.close();
   });

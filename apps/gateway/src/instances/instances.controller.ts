@@ -29,7 +29,16 @@ const RunSchema = z
   })
   .strict()
   .meta({ id: 'InstanceRun' });
-const PatchInstanceSchema = z.object({ visibility: VisibilitySchema }).strict().meta({ id: 'InstancePatch' });
+const PatchInstanceSchema = z
+  .object({
+    /** Who may open it (owner and admins). */
+    visibility: VisibilitySchema.optional(),
+    /** Admins only: false keeps it running however long nobody uses it; true applies the app's (or the platform's) idle timeout again. */
+    idleSuspend: z.boolean().optional(),
+  })
+  .strict()
+  .refine((b) => b.visibility !== undefined || b.idleSuspend !== undefined, { message: 'name what to change: `visibility` and/or `idleSuspend`' })
+  .meta({ id: 'InstancePatch' });
 const UpgradeSchema = z
   .object({ appVersionId: z.string().min(1).max(64).optional(), runtime: RuntimeNameSchema.optional() })
   .strict()
@@ -84,12 +93,17 @@ export class InstancesController {
   }
 
   @Patch('instances/:id')
-  @ApiOperation({ summary: 'Change who may open the instance' })
+  @ApiOperation({
+    summary: 'Change who may open the instance (visibility), or whether it is suspended when idle (idleSuspend, admins only)',
+  })
   @ApiBodyOf(PatchInstanceSchema)
   @ApiResponseOf(200, InstanceSchema)
-  patch(@CurrentCaller() caller: Caller, @Param('id') id: string, @Body() body: unknown) {
-    const { visibility } = parseOrThrow(PatchInstanceSchema, body, 'body (only `visibility` can change)');
-    return this.nats.rpc(S.setVisibility, { id, visibility }, caller);
+  async patch(@CurrentCaller() caller: Caller, @Param('id') id: string, @Body() body: unknown) {
+    const { visibility, idleSuspend } = parseOrThrow(PatchInstanceSchema, body, 'body (`visibility` and `idleSuspend` can change)');
+    // the admin-only change first: a caller who may not make it changes nothing
+    let instance = idleSuspend === undefined ? null : await this.nats.rpc(S.setIdleSuspend, { id, enabled: idleSuspend }, caller);
+    if (visibility !== undefined) instance = await this.nats.rpc(S.setVisibility, { id, visibility }, caller);
+    return instance;
   }
 
   @Post('instances/:id/suspend')

@@ -104,4 +104,24 @@ describe('Run and upgrade through the gateway: one app version lookup each', () 
     const other = await api(h, 'POST', `/api/v1/instances/${mine.body.id}/upgrade`, { token: tokens.bob, body: { appVersionId: 'bobs@1.0.0' } });
     expect(other.status).toBe(404); // bob sees his version, not alice's instance
   });
+
+  it('lets admins, and nobody else, turn idle suspension off and on (PATCH idleSuspend), changing nothing on a refusal', async () => {
+    const run = await api(h, 'POST', '/api/v1/apps/hello@1.0.0/instances', { token: tokens.alice, body: { visibility: 'PRIVATE' } });
+    expect(run.body.idle).toEqual({ timeoutMinutes: 60, disabledByAdmin: false, keepAliveUntil: null });
+    const path = `/api/v1/instances/${run.body.id}`;
+    const refused = await api(h, 'PATCH', path, { token: tokens.alice, body: { idleSuspend: false, visibility: 'ALL_USERS' } });
+    expect(refused.status).toBe(403);
+    expect(JSON.stringify(refused.body)).toMatch(/only admins turn idle suspension on or off/);
+    expect((await api(h, 'GET', path, { token: tokens.alice })).body).toMatchObject({ visibility: 'PRIVATE', idle: { disabledByAdmin: false } });
+    const off = await api(h, 'PATCH', path, { token: h.adminToken, body: { idleSuspend: false } });
+    expect(off).toMatchObject({ status: 200, body: { visibility: 'PRIVATE', idle: { timeoutMinutes: null, disabledByAdmin: true } } });
+    const both = await api(h, 'PATCH', path, { token: h.adminToken, body: { idleSuspend: true, visibility: 'ALL_USERS' } });
+    expect(both).toMatchObject({ status: 200, body: { visibility: 'ALL_USERS', idle: { timeoutMinutes: 60, disabledByAdmin: false } } });
+    const empty = await api(h, 'PATCH', path, { token: h.adminToken, body: {} });
+    expect(empty.status).toBe(400);
+    expect(JSON.stringify(empty.body)).toMatch(/name what to change: `visibility` and\/or `idleSuspend`/);
+    const wrongType = await api(h, 'PATCH', path, { token: h.adminToken, body: { idleSuspend: 'no' } });
+    expect(wrongType.status).toBe(400);
+    expect(JSON.stringify(wrongType.body)).toContain('idleSuspend');
+  });
 });

@@ -5,8 +5,10 @@ const CHUNK = 1000;
 
 /**
  * Remembers which instances served traffic and tells the scheduler every `everyMs`
- * (`events.instance.activity.v1`), so `lastActivityAt` means "last used", not "last changed".
- * The hot path only adds an id to a Set.
+ * (`events.instance.activity.v1`), so `lastActivityAt` means "last used", not "last changed", and
+ * idle instances can be suspended. Traffic is a request, or bytes either way on a connection held
+ * open (websocket frames, a streamed response); a silent open websocket is not. The hot path only
+ * adds an id to a Set; open connections are looked at once per report.
  */
 export class ActivityReporter {
   private seen = new Set<string>();
@@ -15,7 +17,7 @@ export class ActivityReporter {
   constructor(
     private readonly rpc: RpcClient,
     private readonly everyMs: number,
-    /** Instances with connections held open (websockets count as activity while open). */
+    /** Instances whose open connections (websockets, streamed responses) carried bytes since the last call. */
     private readonly openNow: () => Iterable<string>,
   ) {}
 

@@ -7,6 +7,10 @@ export interface LiveConnection {
   /** A websocket (else a streaming HTTP exchange). */
   websocket: boolean;
   close(): void;
+  /** Bytes the client's socket has read and written so far (frames either way, streamed bodies). */
+  bytes(): number;
+  /** `bytes()` when last asked by `instancesWithTraffic` (set by `add`). */
+  seenBytes?: number;
 }
 
 /**
@@ -19,6 +23,7 @@ export class LiveConnections {
   private readonly byInstance = new Map<string, Set<LiveConnection>>();
 
   add(c: LiveConnection): () => void {
+    c.seenBytes = c.bytes();
     let set = this.byInstance.get(c.instanceId);
     if (!set) {
       set = new Set();
@@ -39,15 +44,20 @@ export class LiveConnections {
     for (const set of this.byInstance.values()) yield* set;
   }
 
-  /** Instances with a websocket open right now. */
-  *instancesWithWebsockets(): Generator<string> {
+  /**
+   * Instances whose open connections carried bytes (either way) since the last call: a websocket
+   * exchanging frames, or a long response still streaming. An open connection that is silent is
+   * not activity, so an idle tab left open does not keep an instance from being suspended.
+   */
+  *instancesWithTraffic(): Generator<string> {
     for (const [id, set] of this.byInstance) {
+      let moved = false;
       for (const c of set) {
-        if (c.websocket) {
-          yield id;
-          break;
-        }
+        const b = c.bytes();
+        if (b !== c.seenBytes) moved = true;
+        c.seenBytes = b;
       }
+      if (moved) yield id;
     }
   }
 

@@ -74,7 +74,7 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
   ) {
     this.cfg = settings.router;
     this.identity = new IdentityTokens(settings.platform.InternalSecret, this.cfg.IdentityTokenTtlSeconds);
-    this.activity = new ActivityReporter(rpc, this.cfg.ActivityReportSeconds * 1000, () => this.live.instancesWithWebsockets());
+    this.activity = new ActivityReporter(rpc, this.cfg.ActivityReportSeconds * 1000, () => this.live.instancesWithTraffic());
     // noDelay: response heads and small frames go out at once (no Nagle wait behind a delayed ACK)
     this.agent = new http.Agent({ keepAlive: true, noDelay: true, maxSockets: this.cfg.UpstreamMaxSockets, maxFreeSockets: 256, scheduling: 'lifo' });
     const upstreamTimeout = this.cfg.UpstreamTimeoutSeconds * 1000;
@@ -208,7 +208,8 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
     if (!entry.upstream) return sendPage(res, req.headers.accept, 'UNAVAILABLE', unreachablePage());
     this.forwardHeaders(req, id, who as Extract<Identified, { ok: true }>);
     this.activity.saw(id);
-    const untrack = this.live.add({ instanceId: id, principal, since: Date.now(), websocket: false, close: () => res.destroy() });
+    const client = req.socket;
+    const untrack = this.live.add({ instanceId: id, principal, since: Date.now(), websocket: false, close: () => res.destroy(), bytes: () => client.bytesRead + client.bytesWritten });
     res.once('close', untrack);
     const routed = req as Routed;
     routed.wharfTarget = entry.upstream;
@@ -449,7 +450,14 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
     if (socket.destroyed) return;
     this.forwardHeaders(req, id, ok);
     this.activity.saw(id);
-    const untrack = this.live.add({ instanceId: id, principal: ok.principal, since: Date.now(), websocket: true, close: () => socket.destroy() });
+    const untrack = this.live.add({
+      instanceId: id,
+      principal: ok.principal,
+      since: Date.now(),
+      websocket: true,
+      close: () => socket.destroy(),
+      bytes: () => socket.bytesRead + socket.bytesWritten,
+    });
     socket.once('close', untrack);
     (req as Routed).wharfTarget = entry.upstream;
     (req as Routed).wharfInstance = { id, readLogs: false };

@@ -100,6 +100,7 @@ export function instance(over: Partial<Instance> = {}): Instance {
     url: 'http://abcde12345.apps.localhost:8081',
     createdAt: '2026-01-01T00:00:00.000Z',
     lastActivityAt: '2026-01-01T00:00:00.000Z',
+    idle: { timeoutMinutes: 60, disabledByAdmin: false, keepAliveUntil: null },
     warnings: [],
     ...over,
   };
