@@ -73,11 +73,11 @@ describe("the app's control socket", () => {
   });
 
   it("passes the scheduler's refusal of too long a lease on; hides other answers", async () => {
-    answer = { status: 400, body: { code: 'INVALID', message: 'a keep-alive lease lasts at most 1440 minutes on this platform' } };
+    answer = { status: 400, body: { error: { code: 'INVALID', message: 'a keep-alive lease lasts at most 1440 minutes on this platform' } } };
     expect(await call(socketPath, 'POST', '/keep-alive', '{"minutes": 5000}')).toEqual({ status: 400, body: { error: 'a keep-alive lease lasts at most 1440 minutes on this platform' } });
-    answer = { status: 409, body: { code: 'CONFLICT', message: 'instance abcdefghij runs generation 4' } };
+    answer = { status: 409, body: { error: { code: 'CONFLICT', message: 'instance abcdefghij runs generation 4' } } };
     expect(await call(socketPath, 'POST', '/keep-alive', '{"minutes": 5}')).toEqual({ status: 409, body: { error: 'this instance is stopping or was restarted; no lease was taken' } });
-    answer = { status: 500, body: { message: 'internal details' } };
+    answer = { status: 500, body: { error: { message: 'internal details' } } };
     const r = await call(socketPath, 'POST', '/keep-alive', '{"minutes": 5}');
     expect(r.status).toBe(502);
     expect(JSON.stringify(r.body)).not.toContain('internal details');

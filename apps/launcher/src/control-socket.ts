@@ -103,7 +103,7 @@ export class ControlSocket {
       timeoutMs: 10_000,
     });
     const text = await readSome(res, 4000);
-    let body: { until?: unknown; message?: unknown } = {};
+    let body: { until?: unknown; error?: { message?: unknown } } = {};
     try {
       body = JSON.parse(text) as typeof body;
     } catch {
@@ -111,7 +111,7 @@ export class ControlSocket {
     }
     if (res.statusCode === 200) return { status: 200, body: { until: body.until ?? null } };
     // the scheduler's refusal (too long a lease) is the app's to read; anything else is the platform's business
-    if (res.statusCode === 400 && typeof body.message === 'string') return { status: 400, body: { error: body.message } };
+    if (res.statusCode === 400 && typeof body.error?.message === 'string') return { status: 400, body: { error: body.error.message } };
     if (res.statusCode === 404 || res.statusCode === 409) return { status: 409, body: { error: 'this instance is stopping or was restarted; no lease was taken' } };
     return { status: 502, body: { error: `the platform answered ${res.statusCode}; try again` } };
   }

@@ -38,6 +38,7 @@ import {
 
 export { launcherPids };
 import { SchedulerModule } from '../app.module';
+import { CLOCK, type Clock } from '../common/clock';
 import { loadSchedulerSettings } from '../scheduler.config';
 
 export const ROOT = path.resolve(__dirname, '../../../..');
@@ -196,7 +197,8 @@ export interface Harness {
   /** The "gateway": a typed client on the same NATS. */
   client: RpcClient;
   env(extra?: Record<string, string>, port?: number): Promise<NodeJS.ProcessEnv>;
-  startReplica(extra?: Record<string, string>): Promise<Replica>;
+  /** An in-process replica; `clock` stands in for the system clock (idle suspension, keep-alive leases). */
+  startReplica(extra?: Record<string, string>, opts?: { clock?: Clock }): Promise<Replica>;
   startChild(extra?: Record<string, string>, port?: number): Promise<{ proc: ChildProcess; port: number; output: string[]; kill9(): Promise<void>; stop(): Promise<void> }>;
   addApp(id: string, zip: string, opts?: Omit<FakeApp, 'app' | 'zip'> & { overrides?: Partial<AppVersion> }): Promise<AppVersion>;
   /**
@@ -322,10 +324,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     bundles,
     client,
     env,
-    async startReplica(extra = {}) {
+    async startReplica(extra = {}, opts = {}) {
       const port = await freePort();
       const settings = loadSchedulerSettings(await env(extra, port));
-      const mod = await Test.createTestingModule({ imports: [SchedulerModule.forRoot(settings, { queue })] }).compile();
+      const builder = Test.createTestingModule({ imports: [SchedulerModule.forRoot(settings, { queue })] });
+      if (opts.clock) builder.overrideProvider(CLOCK).useValue(opts.clock);
+      const mod = await builder.compile();
       const app = mod.createNestApplication({ logger: ['error', 'warn'] });
       await connectNats(app, { queue });
       await app.listen(port, listenHost(advertise));
