@@ -11,6 +11,15 @@ export function visibilityOf(raw: string, flag = '-v/--visibility'): Visibility 
   return v;
 }
 
+const SWITCH: Record<string, boolean> = { on: true, off: false, true: true, false: false, yes: true, no: false };
+
+/** `on` or `off` (also true/false, yes/no, any case). */
+export function onOff(raw: string, flag: string): boolean {
+  const v = SWITCH[raw.trim().toLowerCase()];
+  if (v === undefined) throw new UsageError(`${flag}: "${raw}" is neither on nor off`);
+  return v;
+}
+
 /** A whole number of at least `min` from an option's text. */
 export function intOf(raw: string, flag: string, min = 1): number {
   const n = Number(raw);

@@ -3,8 +3,8 @@ import YAML from 'yaml';
 import { print } from './output';
 import type { Term } from './term';
 import { allPages } from './pages';
-import { appColumns, detailLines, instanceColumns } from './views';
-import { intOf, sinceOf, visibilityOf } from './args';
+import { appColumns, detailLines, idleText, instanceColumns } from './views';
+import { intOf, onOff, sinceOf, visibilityOf } from './args';
 
 function fakeTerm(): Term & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];
@@ -117,5 +117,16 @@ describe('arguments', () => {
     expect(sinceOf('2h', '--since', Date.parse('2024-05-01T12:00:00Z'))).toBe('2024-05-01T10:00:00.000Z');
     expect(sinceOf('2024-05-01', '--since')).toBe('2024-05-01T00:00:00.000Z');
     expect(() => sinceOf('yesterday', '--since')).toThrow(/neither a time/);
+    expect(onOff('OFF', '--idle-suspend')).toBe(false);
+    expect(onOff('on', '--idle-suspend')).toBe(true);
+    expect(() => onOff('maybe', '--idle-suspend')).toThrow(/--idle-suspend: "maybe" is neither on nor off/);
+  });
+});
+
+describe('idle suspension in words', () => {
+  it('says after how long, never, or that an admin turned it off', () => {
+    expect(idleText({ timeoutMinutes: 30, disabledByAdmin: false, keepAliveUntil: null })).toBe('after 30 min without traffic');
+    expect(idleText({ timeoutMinutes: null, disabledByAdmin: false, keepAliveUntil: null })).toBe('never');
+    expect(idleText({ timeoutMinutes: null, disabledByAdmin: true, keepAliveUntil: null })).toBe('never (turned off by an admin)');
   });
 });

@@ -2,8 +2,12 @@ import type { Schemas } from '@wharf/api';
 import { age, bytes, type Column, type Format, print } from './output';
 import type { Term } from './term';
 
-/** An app version as the catalog answers it (env entries as the API may send them). */
-export type App = Omit<Schemas['PublicAppVersion'], 'env'> & { env: { name: string; value?: string; secret?: string | null; secretKey?: string | null }[] };
+/** An app version as the catalog answers it (env and file entries as the API may send them). */
+export type App = Omit<Schemas['PublicAppVersion'], 'env' | 'files'> & {
+  env: { name: string; value?: string; secret?: string | null; secretKey?: string | null }[];
+  /** Absent from versions served before files existed. */
+  files?: { path: string; value?: string; secret?: string | null; secretKey?: string | null }[];
+};
 export type Instance = Schemas['Instance'];
 
 /** Key/value lines, the keys padded to one width: a single object's detail view (as `kubectl describe`). */
@@ -57,6 +61,7 @@ export function appPairs(a: App): [string, string | number | null][] {
     ['GPUs', a.runtime.gpuCount ? `${a.runtime.gpuCount}${a.runtime.gpuType ? ` × ${a.runtime.gpuType}` : ''}` : null],
     ['Volume', a.runtime.volumeMount ? `${a.runtime.volumeMount}${a.runtime.volumeSize ? ` (${a.runtime.volumeSize})` : ''}` : null],
     ['Env', a.env.map((e) => (e.value !== undefined ? e.name : `${e.name} (secret ${e.secret ?? '-'}/${e.secretKey ?? '-'})`)).join(', ')],
+    ['Files', (a.files ?? []).map((f) => (f.value !== undefined ? f.path : `${f.path} (secret ${f.secret ?? '-'}/${f.secretKey ?? '-'})`)).join(', ')],
     ['Size', bytes(a.size)],
     ['SHA-256', a.sha256],
     ['Created', a.createdAt],
@@ -74,6 +79,13 @@ export const instanceColumns: Column<Instance>[] = [
   { header: 'age', get: (i) => age(i.createdAt) },
 ];
 
+/** When the instance is suspended for idleness, in words. */
+export function idleText(idle: Instance['idle']): string {
+  if (idle.disabledByAdmin) return 'never (turned off by an admin)';
+  if (idle.timeoutMinutes === null) return 'never';
+  return `after ${idle.timeoutMinutes} min without traffic`;
+}
+
 export function instancePairs(i: Instance): [string, string | number | null][] {
   return [
     ['ID', i.id],
@@ -87,6 +99,8 @@ export function instancePairs(i: Instance): [string, string | number | null][] {
     ['URL', i.url],
     ['Created', i.createdAt],
     ['Last activity', i.lastActivityAt],
+    ['Idle suspend', idleText(i.idle)],
+    ['Kept alive until', i.idle.keepAliveUntil],
     ['Warnings', i.warnings.join('; ')],
   ];
 }

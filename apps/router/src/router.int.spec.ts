@@ -372,11 +372,12 @@ describe('revocation of open connections', () => {
     const ws = await openWs(host, bearer('alice'));
     if (!('ws' in ws)) throw new Error('not opened');
     const closed = new Promise((r) => ws.ws.once('close', r));
-    await change(i, { status: 'SUSPENDED', address: null });
+    await change(i, { status: 'SUSPENDED', statusReason: 'idle for 30 min', address: null });
     await closed;
     const page = await send(host, { headers: { ...bearer('alice'), accept: 'text/html' } });
     expect(page.status).toBe(503);
     expect(page.text).toContain('action="/.wharf/resume"');
+    expect(page.text).toContain('This instance is suspended (idle for 30 min). Resume it to open it again.');
     const cookie = await cookieFor('alice', host);
     expect((await send(host, { method: 'POST', path: '/.wharf/resume', headers: { cookie, origin: 'http://evil.example' } })).status).toBe(403);
     const resumed = await send(host, { method: 'POST', path: '/.wharf/resume', headers: { cookie, origin: `http://${host}` } });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { spawn } from 'node:child_process';
-import { intOf, visibilityOf } from '../args';
+import { intOf, onOff, visibilityOf } from '../args';
 import { failure, unreachable, type Connection } from '../client';
 import { examples, outputOf, withOutput, type Ctx } from '../context';
 import { CliError, UsageError } from '../errors';
@@ -93,16 +93,21 @@ export function registerInstance(program: Command, ctx: Ctx): void {
     withOutput(
       instance
         .command('update')
-        .description("change who may open an instance")
+        .description('change who may open an instance, or (admins) whether it is suspended when nobody uses it')
         .argument('<id>', 'the instance id')
-        .requiredOption('-v, --visibility <v>', 'private (you and admins), all-users (signed-in users), public (anyone, where the platform allows it)'),
-    ).action(async (id: string, opts: { visibility: string; output?: string }) => {
-      const visibility = visibilityOf(opts.visibility);
+        .option('-v, --visibility <v>', 'private (you and admins), all-users (signed-in users), public (anyone, where the platform allows it)')
+        .option('--idle-suspend <on|off>', "admins: off keeps it running however long it is idle; on applies the app's (or the platform's) idle timeout again"),
+    ).action(async (id: string, opts: { visibility?: string; idleSuspend?: string; output?: string }) => {
+      if (opts.visibility === undefined && opts.idleSuspend === undefined) {
+        throw new UsageError('name what to change: -v/--visibility <v> and/or --idle-suspend on|off');
+      }
+      const visibility = opts.visibility === undefined ? undefined : visibilityOf(opts.visibility);
+      const idleSuspend = opts.idleSuspend === undefined ? undefined : onOff(opts.idleSuspend, '--idle-suspend');
       const c = ctx.connect();
-      const i = await c.call(c.api.PATCH('/api/v1/instances/{id}', { params: { path: { id } }, body: { visibility } }));
+      const i = await c.call(c.api.PATCH('/api/v1/instances/{id}', { params: { path: { id } }, body: { visibility, idleSuspend } }));
       print(ctx.term, outputOf(opts), i, instanceColumns, { raw: i });
     }),
-    ['wharf instance update 3f2a… -v all-users'],
+    ['wharf instance update 3f2a… -v all-users', 'wharf instance update 3f2a… --idle-suspend off   # admins: a long job nobody watches'],
   );
 
   examples(

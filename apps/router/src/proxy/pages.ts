@@ -70,7 +70,10 @@ export function statusPage(i: Instance & { address: string | null }, isOwner: bo
         page: {
           status: 503,
           title: `${name} is suspended`,
-          message: isOwner ? 'This instance is suspended. Resume it to open it again.' : `This instance is suspended; its owner (${i.owner.name}) can resume it.`,
+          // the owner learns why (idle for 30 min, suspended by an admin, the platform was stopped)
+          message: isOwner
+            ? `This instance is suspended${readLogs && i.statusReason ? ` (${i.statusReason})` : ''}. Resume it to open it again.`
+            : `This instance is suspended; its owner (${i.owner.name}) can resume it.`,
           actions: isOwner ? '<form method="post" action="/.wharf/resume"><button type="submit">Resume</button></form>' : undefined,
         },
       };

@@ -99,6 +99,15 @@ export function useInstanceVisibility(me: string) {
   });
 }
 
+/** Admins: whether the instance is suspended when nobody uses it (PATCH `idleSuspend`). */
+export function useIdleSuspend(me: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, enabled }: { id: string; enabled: boolean }) => unwrap(api.PATCH('/api/v1/instances/{id}', { params: { path: { id } }, body: { idleSuspend: enabled } })),
+    onSuccess: (i) => applyInstance(qc, me, i),
+  });
+}
+
 /** Upgrade to another version of the same app and/or another runtime (explicit: never automatic). */
 export function useUpgrade(me: string) {
   const qc = useQueryClient();

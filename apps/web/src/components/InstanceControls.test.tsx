@@ -12,7 +12,7 @@ import { InstanceControls } from './InstanceControls';
 const v1 = appVersion({ name: 'hello', version: '1.0.0' });
 const v2 = appVersion({ name: 'hello', version: '2.0.0' });
 
-function setup(i: Instance) {
+function setup(i: Instance, admin = false) {
   const gateway = new FakeGateway()
     .on('GET', /^\/api\/v1\/apps\/hello\/versions$/, () => ({ status: 200, body: { items: [v2, v1], nextCursor: null } }))
     .on('GET', /^\/api\/v1\/runtimes$/, () => ({
@@ -26,7 +26,7 @@ function setup(i: Instance) {
       <QueryClientProvider client={client}>
         <MemoryRouter initialEntries={['/instances/x']}>
           <Routes>
-            <Route path="instances/x" element={<InstanceControls instance={shown} me={alice.user.sub} />} />
+            <Route path="instances/x" element={<InstanceControls instance={shown} me={alice.user.sub} admin={admin} />} />
             <Route path="instances" element={<p>the instances list</p>} />
           </Routes>
         </MemoryRouter>
@@ -100,5 +100,24 @@ describe('instance controls', () => {
     setup({ ...running, status: 'SUSPENDED' });
     expect(await screen.findByRole('button', { name: 'Resume' })).toBeInTheDocument();
     expect(screen.queryByRole('button', { name: 'Suspend' })).not.toBeInTheDocument();
+  });
+
+  it('lets admins turn idle suspension off and on, saying what it means', async () => {
+    const off = { ...running, idle: { timeoutMinutes: null, disabledByAdmin: true, keepAliveUntil: null } };
+    const gateway = setup(running, true).on('PATCH', /^\/api\/v1\/instances\/inst000001$/, () => ({ status: 200, body: off }));
+    const toggle = screen.getByRole('switch', { name: 'Suspend when idle' });
+    expect(toggle).toBeChecked();
+    expect(screen.getByText(/Suspended after 60 min without traffic/)).toBeInTheDocument();
+    await userEvent.click(toggle);
+    await waitFor(() => expect(gateway.requests('PATCH', /instances/)).toHaveLength(1));
+    expect(gateway.requests('PATCH', /instances/)[0]!.body).toEqual({ idleSuspend: false });
+    gateway.rerender(off);
+    expect(screen.getByRole('switch', { name: 'Suspend when idle' })).not.toBeChecked();
+    expect(screen.getByText(/An admin turned idle suspension off/)).toBeInTheDocument();
+  });
+
+  it('shows no idle switch to owners who are not admins', () => {
+    setup(running);
+    expect(screen.queryByRole('switch', { name: 'Suspend when idle' })).not.toBeInTheDocument();
   });
 });

@@ -1,8 +1,8 @@
-import { Alert, Button, Group, SegmentedControl, Select, Stack, Text, Title } from '@mantine/core';
+import { Alert, Button, Group, SegmentedControl, Select, Stack, Switch, Text, Title } from '@mantine/core';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useNavigate } from 'react-router';
 import { VISIBILITIES, type Instance, type Visibility } from '../api/client';
-import { useInstanceAction, useInstanceVisibility, useUpgrade } from '../api/instance-queries';
+import { useIdleSuspend, useInstanceAction, useInstanceVisibility, useUpgrade } from '../api/instance-queries';
 import { useRuntimes, useVersions } from '../api/queries';
 import { runtimeChoice } from '../pages/AppPage';
 import { Confirm } from './Confirm';
@@ -13,9 +13,10 @@ export const TERMINATE_WARNING = 'Its process, its files and its volume are remo
 /**
  * What the owner of an instance (or an admin) does with it: suspend or resume, terminate after
  * confirming, change who may open it, and upgrade it to another version of its app or another
- * runtime (explicit: Wharf never upgrades an instance by itself).
+ * runtime (explicit: Wharf never upgrades an instance by itself). Admins also turn its suspension
+ * for idleness off or on.
  */
-export function InstanceControls({ instance: i, me }: { instance: Instance; me: string }) {
+export function InstanceControls({ instance: i, me, admin = false }: { instance: Instance; me: string; admin?: boolean }) {
   const navigate = useNavigate();
   const action = useInstanceAction(me);
   const visibility = useInstanceVisibility(me);
@@ -70,6 +71,8 @@ export function InstanceControls({ instance: i, me }: { instance: Instance; me: 
         </section>
       )}
 
+      {!settled && admin && <IdleSuspendSwitch instance={i} me={me} />}
+
       {!settled && <UpgradePanel instance={i} me={me} />}
 
       <Confirm
@@ -85,6 +88,35 @@ export function InstanceControls({ instance: i, me }: { instance: Instance; me: 
       </Confirm>
     </Stack>
   );
+}
+
+/** Admins: keep an instance running however long nobody uses it (a long job nobody watches), or not. */
+function IdleSuspendSwitch({ instance: i, me }: { instance: Instance; me: string }) {
+  const idle = useIdleSuspend(me);
+  return (
+    <section aria-labelledby="idle">
+      <Title order={2} size="h4" id="idle" mb="xs">
+        When nobody uses it
+      </Title>
+      <Switch
+        label="Suspend when idle"
+        checked={!i.idle.disabledByAdmin}
+        disabled={idle.isPending}
+        onChange={(e) => idle.mutate({ id: i.id, enabled: e.currentTarget.checked })}
+      />
+      <Text size="xs" c="dimmed" mt={4}>
+        {idleSentence(i.idle)}
+      </Text>
+      {idle.isError && <ErrorAlert error={idle.error} title="Idle suspension was not changed" />}
+    </section>
+  );
+}
+
+/** When the instance is suspended for idleness, in a sentence. */
+export function idleSentence(idle: Instance['idle']): string {
+  if (idle.disabledByAdmin) return 'An admin turned idle suspension off: it runs until someone suspends or terminates it.';
+  if (idle.timeoutMinutes === null) return 'Never suspended for idleness (its app or the platform says so).';
+  return `Suspended after ${idle.timeoutMinutes} min without traffic (its volume is kept; opening it resumes it).`;
 }
 
 function UpgradePanel({ instance: i, me }: { instance: Instance; me: string }) {

@@ -66,4 +66,18 @@ describe('the instance page', () => {
     expect(screen.queryByRole('button', { name: 'Terminate' })).not.toBeInTheDocument();
     expect(gateway.requests('GET', `/api/v1/instances/${shared.id}/logs`)).toHaveLength(0);
   });
+
+  it('says why it was suspended and when it would be suspended for idleness, and offers admins the switch, not owners', async () => {
+    const idle = instance({ status: 'SUSPENDED', statusReason: 'idle for 30 min', idle: { timeoutMinutes: 30, disabledByAdmin: false, keepAliveUntil: null } });
+    setup(idle);
+    expect(await screen.findByTestId('status-reason')).toHaveTextContent('Suspended: idle for 30 min');
+    expect(screen.getByText(/Suspended after 30 min without traffic/)).toBeInTheDocument();
+    expect(screen.queryByRole('switch', { name: 'Suspend when idle' })).not.toBeInTheDocument();
+  });
+
+  it("shows an app's keep-alive lease while it lasts", async () => {
+    const until = new Date(Date.now() + 3600_000).toISOString();
+    setup(instance({ status: 'RUNNING', idle: { timeoutMinutes: 30, disabledByAdmin: false, keepAliveUntil: until } }));
+    expect(await screen.findByText(/The app keeps it running until/)).toBeInTheDocument();
+  });
 });

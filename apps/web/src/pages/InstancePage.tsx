@@ -4,7 +4,7 @@ import type { SignedIn } from '../api/client';
 import { useInstanceEvents } from '../api/instance-queries';
 import { useInstance } from '../api/queries';
 import { ErrorAlert } from '../components/ErrorAlert';
-import { InstanceControls } from '../components/InstanceControls';
+import { idleSentence, InstanceControls } from '../components/InstanceControls';
 import { InstanceStatus } from '../components/InstanceStatus';
 import { LogViewer } from '../components/LogViewer';
 import { formatDate } from './AppPage';
@@ -44,7 +44,11 @@ export function InstancePage({ session }: { session: SignedIn }) {
         <Text>Status</Text>
         <InstanceStatus instance={i} size="lg" />
       </Group>
-      {i.statusReason && <Text c={i.status === 'FAILED' ? 'red' : undefined}>{i.statusReason}</Text>}
+      {i.statusReason && (
+        <Text c={i.status === 'FAILED' ? 'red' : undefined} data-testid="status-reason">
+          {i.status === 'SUSPENDED' && !/^the instance is suspended/i.test(i.statusReason) ? `Suspended: ${i.statusReason}` : i.statusReason}
+        </Text>
+      )}
       {i.warnings.map((w) => (
         <Text key={w} size="sm" c="dimmed">
           {w}
@@ -63,6 +67,11 @@ export function InstancePage({ session }: { session: SignedIn }) {
             <dd>{i.visibility}</dd>
             <dt>Started</dt>
             <dd>{formatDate(i.createdAt)}</dd>
+            <dt>When idle</dt>
+            <dd>
+              {idleSentence(i.idle)}
+              {i.idle.keepAliveUntil && Date.parse(i.idle.keepAliveUntil) > Date.now() && <> The app keeps it running until {formatDate(i.idle.keepAliveUntil)}.</>}
+            </dd>
             <dt>Address</dt>
             <dd>
               <code>{i.url}</code>
@@ -81,7 +90,7 @@ export function InstancePage({ session }: { session: SignedIn }) {
               Back to {i.appName}
             </Anchor>
           </Group>
-          {(i.owner.sub === session.user.sub || admin) && <InstanceControls instance={i} me={session.user.sub} />}
+          {(i.owner.sub === session.user.sub || admin) && <InstanceControls instance={i} me={session.user.sub} admin={admin} />}
         </Stack>
         {logsShown && (
           <Stack gap="xs">
