@@ -33,6 +33,16 @@ export const EnvSpecSchema = z.union([
 ]);
 export type EnvSpec = z.infer<typeof EnvSpecSchema>;
 
+/**
+ * One `[[File]]` entry: a file mounted read-only at `path` (absolute) in the instance, holding a
+ * literal value or the value of a key of an admin-managed secret.
+ */
+export const FileSpecSchema = z.union([
+  z.object({ path: z.string(), value: z.string() }),
+  z.object({ path: z.string(), secret: z.string(), secretKey: z.string() }),
+]);
+export type FileSpec = z.infer<typeof FileSpecSchema>;
+
 export const TAG_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 export const TagNameSchema = z
   .string()
@@ -69,6 +79,8 @@ export const AppVersionSchema = z.object({
   tags: z.array(TagRefSchema),
   runtime: RuntimeSpecSchema,
   env: z.array(EnvSpecSchema),
+  /** `[[File]]` entries; absent in versions imported before files existed. */
+  files: z.array(FileSpecSchema).default([]),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   size: z.number().int(),
   hasIcon: z.boolean(),
@@ -80,18 +92,28 @@ export type AppVersion = z.infer<typeof AppVersionSchema>;
 /** An `[[Env]]` entry filled from a secret, as shown to users who may not see which secret: its name only. */
 export const HiddenSecretEnvSchema = z.object({ name: z.string(), secret: z.null(), secretKey: z.null() });
 
-/** An app version as the public API answers it: secret names and keys of `[[Env]]` only for its owner and admins. */
-export const PublicAppVersionSchema = AppVersionSchema.extend({ env: z.array(z.union([EnvSpecSchema, HiddenSecretEnvSchema])) }).meta({
+/** A `[[File]]` entry filled from a secret, as shown to users who may not see which secret: its path only. */
+export const HiddenSecretFileSchema = z.object({ path: z.string(), secret: z.null(), secretKey: z.null() });
+
+/** An app version as the public API answers it: secret names and keys of `[[Env]]` and `[[File]]` only for its owner and admins. */
+export const PublicAppVersionSchema = AppVersionSchema.extend({
+  env: z.array(z.union([EnvSpecSchema, HiddenSecretEnvSchema])),
+  files: z.array(z.union([FileSpecSchema, HiddenSecretFileSchema])),
+}).meta({
   id: 'PublicAppVersion',
 });
 export type PublicAppVersion = z.infer<typeof PublicAppVersionSchema>;
 
-/** Which secrets (and keys) an app version's `[[Env]]` names: for its owner and admins only. */
+/** Which secrets (and keys) an app version's `[[Env]]` and `[[File]]` name: for its owner and admins only. */
 export const canSeeSecretRefs = (caller: Caller | null, app: { owner: { sub: string } }): boolean =>
   isAdmin(caller) || (!!caller && caller.sub === app.owner.sub);
 
-/** The app version with the secret names and keys of its `[[Env]]` left out, unless the caller may see them. */
+/** The app version with the secret names and keys of its `[[Env]]` and `[[File]]` left out, unless the caller may see them. */
 export function hideSecretRefs(caller: Caller | null, app: AppVersion): PublicAppVersion {
   if (canSeeSecretRefs(caller, app)) return app;
-  return { ...app, env: app.env.map((e) => ('secret' in e ? { name: e.name, secret: null, secretKey: null } : e)) };
+  return {
+    ...app,
+    env: app.env.map((e) => ('secret' in e ? { name: e.name, secret: null, secretKey: null } : e)),
+    files: (app.files ?? []).map((f) => ('secret' in f ? { path: f.path, secret: null, secretKey: null } : f)),
+  };
 }

@@ -46,6 +46,18 @@ Value = "hi"
 Name = "API_TOKEN"
 Secret = "hello-secrets"       # admin-managed secret
 SecretKey = "token"
+
+[[File]]
+Path = "/etc/hello/config.ini"
+Value = """
+[greeting]
+text = hi
+"""
+
+[[File]]
+Path = "/srv/hello/key.pem"
+Secret = "hello-secrets"
+SecretKey = "tls.key"
 `;
 
 describe('parseManifest', () => {
@@ -68,10 +80,15 @@ describe('parseManifest', () => {
         volumeSize: '1Gi',
         gpuCount: 1,
         gpuType: 'a100',
+        instanceTimeoutMinutes: null,
       },
       env: [
         { name: 'GREETING', value: 'hi' },
         { name: 'API_TOKEN', secret: 'hello-secrets', secretKey: 'token' },
+      ],
+      files: [
+        { path: '/etc/hello/config.ini', value: '[greeting]\ntext = hi\n' },
+        { path: '/srv/hello/key.pem', secret: 'hello-secrets', secretKey: 'tls.key' },
       ],
     });
     expect(ManifestSchema.parse(m)).toEqual(m);
@@ -95,8 +112,10 @@ describe('parseManifest', () => {
         volumeMount: null,
         volumeSize: null,
         gpuCount: 0, gpuType: null,
+        instanceTimeoutMinutes: null,
       },
       env: [],
+      files: [],
     });
   });
 
@@ -233,8 +252,8 @@ Name = "WHARF_URL"
       { path: 'Runtime.Modul', message: expect.stringMatching(/^unknown key \(did you mean Module\?\)/) },
     ]);
     expect(listed.slice(4).sort((a, b) => a.path.localeCompare(b.path))).toEqual([
-      { path: 'Build', message: 'unknown section; known sections: [App], [Runtime], [[Env]]' },
-      { path: 'Enviroment', message: 'unknown section; known sections: [App], [Runtime], [[Env]]' },
+      { path: 'Build', message: 'unknown section; known sections: [App], [Runtime], [[Env]], [[File]]' },
+      { path: 'Enviroment', message: 'unknown section; known sections: [App], [Runtime], [[Env]], [[File]]' },
     ]);
     expect(messageAt(`${validManifest()}\n[[Env]]\nName = "X"\nValu = "1"\n`, 'Env[1].Valu')).toMatch(/did you mean Value\?/);
   });
@@ -316,6 +335,115 @@ Name = "WHARF_URL"
     it('refuses a missing Name', () => {
       expect(paths(env({ value: '1' }))).toEqual(['Env[0].Name']);
     });
+  });
+});
+
+describe('[[File]]', () => {
+  const files = (...entries: Array<Record<string, string>>) => validManifest({ files: entries });
+  const pathProblem = (p: string) => messageAt(files({ path: p, value: 'x' }), 'File[0].Path');
+
+  it('reads literal and secret files in order, keeping the value byte for byte', () => {
+    expect(parseManifest(files({ path: '/etc/app/a.json', value: '{"a": 1}\n' }, { path: '/config', secret: 's', secretKey: 'k' }, { path: '/opt/app/empty', value: '' })).files).toEqual([
+      { path: '/etc/app/a.json', value: '{"a": 1}\n' },
+      { path: '/config', secret: 's', secretKey: 'k' },
+      { path: '/opt/app/empty', value: '' },
+    ]);
+  });
+
+  it.each([
+    ['etc/app.ini', 'must be an absolute path such as /etc/myapp/config.ini, not "etc/app.ini"'],
+    ['', 'must not be empty (an absolute file path such as /etc/myapp/config.ini)'],
+    ['/', 'must name a file, not a folder (no trailing "/"), e.g. /etc/myapp/config.ini'],
+    ['/etc/app/', 'must name a file, not a folder (no trailing "/"), e.g. /etc/myapp/config.ini'],
+    ['/etc//app.ini', 'must not contain empty segments ("//")'],
+    ['/etc/app/../passwd', 'must not contain "." or ".." segments'],
+    ['/etc/./app.ini', 'must not contain "." or ".." segments'],
+    ['/etc/app\nx', 'must not contain control characters or backslashes'],
+    ['/etc/app\\x', 'must not contain control characters or backslashes'],
+    [`/${'a'.repeat(256)}`, 'each part of the path must be at most 255 bytes'],
+    [`/${'a/'.repeat(600)}b`, 'must be at most 1024 characters'],
+  ])('refuses Path %j', (p, message) => {
+    expect(problems(files({ path: p, value: 'x' }))).toEqual([{ path: 'File[0].Path', message }]);
+  });
+
+  it("refuses the platform's folders and files: /proc, /sys, /dev, /tmp, /run, system folders, the pod's /work, the sandbox's /etc files", () => {
+    for (const dir of ['/proc', '/sys', '/dev', '/tmp', '/run', '/usr', '/lib', '/bin', '/opt/wharf', '/work']) {
+      expect(pathProblem(`${dir}/x`)).toBe(`is inside ${dir}, which the platform provides in every instance; choose another folder, e.g. /etc/myapp/ or /srv/myapp/`);
+    }
+    expect(pathProblem('/tmp')).toBe('/tmp is provided by the platform in every instance; choose another path, e.g. /etc/myapp/config.ini');
+    expect(pathProblem('/etc/passwd')).toBe('/etc/passwd is provided by the platform in every instance; choose another path, e.g. /etc/myapp/config.ini');
+    expect(pathProblem('/etc/resolv.conf')).toMatch(/^\/etc\/resolv\.conf is provided by the platform/);
+    expect(pathProblem('/etc/ssl/certs/mine.pem')).toMatch(/^is inside \/etc\/ssl, /);
+    expect(pathProblem('/etc')).toBe('is a folder of the system; name a file inside a folder, e.g. /etc/myapp/config.ini');
+    expect(pathProblem('/opt')).toBe('would hide /opt/wharf, which the platform provides in every instance; choose a path for a file, e.g. /etc/myapp/config.ini');
+    // near misses are fine
+    for (const ok of ['/etc/passwd.d/x', '/tmpfile', '/opt/wharfish/x', '/workspace/conf', '/etc/myapp/hosts', '/proc.ini']) {
+      expect(parseManifest(files({ path: ok, value: 'x' })).files[0]!.path).toBe(ok);
+    }
+  });
+
+  it('refuses duplicates and a file inside another, on the later entry', () => {
+    expect(problems(files({ path: '/etc/a', value: '1' }, { path: '/etc/b', value: '2' }, { path: '/etc/a', value: '3' }))).toEqual([
+      { path: 'File[2].Path', message: 'duplicate: /etc/a is already mounted by File[0]' },
+    ]);
+    expect(problems(files({ path: '/etc/a', value: '1' }, { path: '/etc/a/b', value: '2' }))).toEqual([
+      { path: 'File[1].Path', message: 'is inside /etc/a, the file of File[0]; a file cannot also be a folder' },
+    ]);
+    expect(problems(files({ path: '/etc/a/b', value: '1' }, { path: '/etc/a', value: '2' }))).toEqual([
+      { path: 'File[1].Path', message: 'would be the folder of /etc/a/b (File[0]); a file cannot also be a folder' },
+    ]);
+  });
+
+  it('refuses a path equal to, inside or above VolumeMount', () => {
+    const withVolume = (p: string) => validManifest({ volumeMount: '/data/', volumeSize: '1Gi', files: [{ path: p, value: 'x' }] });
+    expect(problems(withVolume('/data/config.ini'))).toEqual([
+      { path: 'File[0].Path', message: 'is inside VolumeMount /data, which the app writes; choose a path outside /data (files are read-only)' },
+    ]);
+    expect(messageAt(withVolume('/data'), 'File[0].Path')).toMatch(/^is inside VolumeMount \/data/);
+    expect(problems(validManifest({ volumeMount: '/srv/app/data', volumeSize: '1Gi', files: [{ path: '/srv/app', value: 'x' }] }))).toEqual([
+      { path: 'File[0].Path', message: 'would be the folder of VolumeMount /srv/app/data; a file cannot also be a folder' },
+    ]);
+    expect(parseManifest(withVolume('/database.ini')).files).toEqual([{ path: '/database.ini', value: 'x' }]);
+  });
+
+  it('wants exactly one of Value or Secret + SecretKey, with the same messages as [[Env]]', () => {
+    expect(problems(files({ path: '/etc/a', value: '1', secret: 's', secretKey: 'k' }))).toEqual([
+      { path: 'File[0]', message: 'set either Value, or Secret and SecretKey, not both' },
+    ]);
+    expect(problems(files({ path: '/etc/a' }))).toEqual([{ path: 'File[0]', message: 'needs a Value, or a Secret and a SecretKey' }]);
+    expect(paths(files({ path: '/etc/a', secret: 's' }))).toEqual(['File[0].SecretKey']);
+    expect(paths(files({ path: '/etc/a', secretKey: 'k' }))).toEqual(['File[0].Secret']);
+    expect(paths(files({ path: '/etc/a', secret: 'My_Secret', secretKey: 'k' }))).toEqual(['File[0].Secret']);
+    expect(paths(files({ value: '1' }))).toEqual(['File[0].Path']);
+    expect(messageAt(files({ value: '1' }), 'File[0].Path')).toBe('is required');
+  });
+
+  it('limits the count and the size of values', () => {
+    const many = Array.from({ length: 17 }, (_, i) => ({ path: `/etc/app/f${i}`, value: 'x' }));
+    expect(problems(validManifest({ files: many }))).toEqual([
+      { path: 'File', message: 'must have at most 16 entries; put more files in the bundle, or one file with several settings' },
+    ]);
+    expect(parseManifest(validManifest({ files: many.slice(0, 16) })).files).toHaveLength(16);
+    expect(problems(files({ path: '/etc/a', value: 'é'.repeat(16 * 1024 + 1) }))).toEqual([
+      { path: 'File[0].Value', message: 'must be at most 32768 bytes (UTF-8); ship larger files in the bundle instead' },
+    ]);
+    expect(parseManifest(files({ path: '/etc/a', value: 'é'.repeat(16 * 1024) })).files).toHaveLength(1);
+  });
+
+  it('explains types, unknown keys and the single-bracket mistake', () => {
+    expect(messageAt(`${validManifest()}\n[[File]]\nPath = 1\nValue = "x"\n`, 'File[0].Path')).toBe('must be a string, not an integer (put the value in quotes)');
+    expect(messageAt(`${validManifest()}\n[[File]]\nPath = "/etc/a"\nValu = "x"\n`, 'File[0].Valu')).toBe(
+      'unknown key (did you mean Value?); known keys: Path, Value, Secret, SecretKey',
+    );
+    expect(messageAt(`${validManifest()}\n[File]\nPath = "/etc/a"\nValue = "1"\n`, 'File')).toBe(
+      'must be an array of tables, not a table (write [[File]] with two brackets, not [File])',
+    );
+    expect(messageAt(`${validManifest()}\n[[Files]]\nPath = "/etc/a"\n`, 'Files')).toBe('unknown section (did you mean File?); known sections: [App], [Runtime], [[Env]], [[File]]');
+  });
+
+  it('lists File problems after App, Runtime and Env, in entry order', () => {
+    const text = validManifest({ title: null, env: [{ name: 'WHARF_X', value: '1' }], files: [{ path: 'rel', value: '1' }, { path: '/tmp/x' }] });
+    expect(paths(text)).toEqual(['App.Title', 'Env[0].Name', 'File[0].Path', 'File[1].Path', 'File[1]']);
   });
 });
 

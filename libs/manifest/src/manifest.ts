@@ -3,10 +3,12 @@ import {
   CATEGORIES,
   CategorySchema,
   EnvSpecSchema,
+  FileSpecSchema,
   QuantitySchema,
   RuntimeSpecSchema,
   invalidInput,
   type EnvSpec,
+  type FileSpec,
   type Problem,
 } from '@wharf/contracts';
 import semver from 'semver';
@@ -25,6 +27,51 @@ export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const MAX_INSTANCE_TIMEOUT_MINUTES = 43_200;
 /** Env names with this prefix belong to the platform. */
 export const RESERVED_ENV_PREFIX = 'WHARF_';
+/** `[[File]]` entries at most. */
+export const MAX_FILES = 16;
+/** `[[File]] Value` at most, in bytes (UTF-8). */
+export const MAX_FILE_VALUE_BYTES = 32 * 1024;
+/** `[[File]] Path` at most, in characters. */
+export const MAX_FILE_PATH_LENGTH = 1024;
+/**
+ * Where no `[[File]]` may go: what the platform itself puts in every instance — the kernel's
+ * file systems, the private /tmp, the system folders the sandbox shows read-only, the run and
+ * venv folders of the sandbox, the pod's work folder, and the /etc files the sandbox and the pod
+ * provide (users, name resolution, the loader, TLS roots).
+ */
+export const RESERVED_FILE_PATHS = [
+  '/proc',
+  '/sys',
+  '/dev',
+  '/tmp',
+  '/run',
+  '/var/run',
+  '/usr',
+  '/bin',
+  '/sbin',
+  '/lib',
+  '/lib32',
+  '/lib64',
+  '/libx32',
+  '/opt/wharf',
+  '/work',
+  '/etc/alternatives',
+  '/etc/ca-certificates',
+  '/etc/ca-certificates.conf',
+  '/etc/group',
+  '/etc/hostname',
+  '/etc/hosts',
+  '/etc/ld.so.cache',
+  '/etc/ld.so.conf',
+  '/etc/ld.so.conf.d',
+  '/etc/ld.so.preload',
+  '/etc/localtime',
+  '/etc/nsswitch.conf',
+  '/etc/passwd',
+  '/etc/resolv.conf',
+  '/etc/shadow',
+  '/etc/ssl',
+] as const;
 /** Kubernetes Secret names (DNS subdomain) and keys. */
 const SECRET_NAME_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const SECRET_KEY_PATTERN = /^[-._a-zA-Z0-9]+$/;
@@ -40,6 +87,7 @@ export const ManifestSchema = z.object({
   keywords: z.array(z.string()),
   runtime: RuntimeSpecSchema,
   env: z.array(EnvSpecSchema),
+  files: z.array(FileSpecSchema),
 });
 export type Manifest = z.infer<typeof ManifestSchema>;
 
@@ -123,6 +171,41 @@ const volumeMountSchema = text().superRefine((v, ctx) => {
   if (message) ctx.addIssue({ code: 'custom', message });
 });
 
+/** Where `p` (absolute, normalised) meets a folder or file of `RESERVED_FILE_PATHS`, or undefined. */
+function reservedFileProblem(p: string): string | undefined {
+  if (p === '/etc') return 'is a folder of the system; name a file inside a folder, e.g. /etc/myapp/config.ini';
+  const hit = RESERVED_FILE_PATHS.find((r) => p === r || p.startsWith(`${r}/`));
+  if (hit === p) return `${p} is provided by the platform in every instance; choose another path, e.g. /etc/myapp/config.ini`;
+  if (hit) return `is inside ${hit}, which the platform provides in every instance; choose another folder, e.g. /etc/myapp/ or /srv/myapp/`;
+  // a file cannot be a parent of the platform's folders (/opt is fine; /opt/wharf as a file is not)
+  const under = RESERVED_FILE_PATHS.find((r) => r.startsWith(`${p}/`));
+  if (under) return `would hide ${under}, which the platform provides in every instance; choose a path for a file, e.g. /etc/myapp/config.ini`;
+  return undefined;
+}
+
+const filePathSchema = text().superRefine((v, ctx) => {
+  const segments = v.split('/');
+  const message =
+    v === ''
+      ? 'must not be empty (an absolute file path such as /etc/myapp/config.ini)'
+      : !v.startsWith('/')
+        ? `must be an absolute path such as /etc/myapp/config.ini, not "${v.slice(0, 80)}"`
+        : hasControlChars(v) || v.includes('\\')
+          ? 'must not contain control characters or backslashes'
+          : v.length > MAX_FILE_PATH_LENGTH
+            ? `must be at most ${MAX_FILE_PATH_LENGTH} characters`
+            : v === '/' || v.endsWith('/')
+              ? 'must name a file, not a folder (no trailing "/"), e.g. /etc/myapp/config.ini'
+              : segments.slice(1).some((s) => s === '')
+                ? 'must not contain empty segments ("//")'
+                : segments.some((s) => s === '..' || s === '.')
+                  ? 'must not contain "." or ".." segments'
+                  : segments.some((s) => Buffer.byteLength(s) > 255)
+                    ? 'each part of the path must be at most 255 bytes'
+                    : reservedFileProblem(v);
+  if (message) ctx.addIssue({ code: 'custom', message });
+});
+
 const categorySchema = text().pipe(
   z.enum(CATEGORIES, {
     error: (iss) => `unknown category ${JSON.stringify(iss.input)}; allowed: ${CATEGORIES.join(', ')}`,
@@ -202,6 +285,18 @@ const envShape = {
     .optional(),
 };
 
+const secretShape = { Secret: envShape.Secret, SecretKey: envShape.SecretKey };
+
+const fileShape = {
+  Path: filePathSchema,
+  Value: text()
+    .refine((v) => Buffer.byteLength(v, 'utf8') <= MAX_FILE_VALUE_BYTES, {
+      message: `must be at most ${MAX_FILE_VALUE_BYTES} bytes (UTF-8); ship larger files in the bundle instead`,
+    })
+    .optional(),
+  ...secretShape,
+};
+
 const ManifestFileSchema = z.strictObject(
   {
     App: section(table(appShape, '[App]')),
@@ -213,15 +308,24 @@ const ManifestFileSchema = z.strictObject(
         ),
       })
       .optional(),
+    File: z
+      .array(table(fileShape, '[[File]]'), {
+        error: typeError('an array of tables', (v) =>
+          typeof v === 'object' && v !== null && !Array.isArray(v) ? 'write [[File]] with two brackets, not [File]' : undefined,
+        ),
+      })
+      .max(MAX_FILES, { message: `must have at most ${MAX_FILES} entries; put more files in the bundle, or one file with several settings` })
+      .optional(),
   },
   { error: (iss) => (iss.code === 'invalid_type' ? 'the file must be a TOML document' : undefined) },
 );
 
-const SECTIONS = ['App', 'Runtime', 'Env'] as const;
+const SECTIONS = ['App', 'Runtime', 'Env', 'File'] as const;
 const KNOWN_KEYS: Record<string, readonly string[]> = {
   App: Object.keys(appShape),
   Runtime: Object.keys(runtimeShape),
   Env: Object.keys(envShape),
+  File: Object.keys(fileShape),
 };
 
 // ---------------------------------------------------------------------------
@@ -260,7 +364,7 @@ function unknownKeyProblems(path: readonly PropertyKey[], keys: readonly string[
   if (path.length === 0) {
     return keys.map((k) => ({
       path: k,
-      message: `unknown section${suggestion(k, SECTIONS)}; known sections: [App], [Runtime], [[Env]]`,
+      message: `unknown section${suggestion(k, SECTIONS)}; known sections: [App], [Runtime], [[Env]], [[File]]`,
     }));
   }
   const known = KNOWN_KEYS[String(path[0])] ?? [];
@@ -305,31 +409,62 @@ function crossFieldProblems(doc: Record<string, unknown>): Problem[] {
           problems.push({ path: `${at}.Name`, message: `duplicate: ${e.Name} is already set by Env[${first}]` });
         } else seen.set(e.Name, i);
       }
-      const hasValue = e.Value !== undefined;
-      const hasSecret = e.Secret !== undefined;
-      const hasKey = e.SecretKey !== undefined;
-      if (hasValue && (hasSecret || hasKey)) {
-        problems.push({ path: at, message: 'set either Value, or Secret and SecretKey, not both' });
-      } else if (!hasValue && !hasSecret && !hasKey) {
-        problems.push({ path: at, message: 'needs a Value, or a Secret and a SecretKey' });
-      } else if (hasSecret && !hasKey) {
-        problems.push({ path: `${at}.SecretKey`, message: 'is required when Secret is set (the key inside the secret)' });
-      } else if (hasKey && !hasSecret) {
-        problems.push({
-          path: `${at}.Secret`,
-          message: 'is required when SecretKey is set (the name of the admin-managed secret)',
-        });
-      }
+      problems.push(...valueOrSecretProblems(e, at));
     });
   }
+  if (Array.isArray(doc.File)) problems.push(...fileProblems(doc.File, rt.VolumeMount));
   return problems;
 }
 
-/** Orders problems by section (App, Runtime, Env, the rest), then entry index, keeping the order within each. */
+/** `[[Env]]` and `[[File]]`: exactly one of Value, or Secret with SecretKey. */
+function valueOrSecretProblems(e: Record<string, unknown>, at: string): Problem[] {
+  const hasValue = e.Value !== undefined;
+  const hasSecret = e.Secret !== undefined;
+  const hasKey = e.SecretKey !== undefined;
+  if (hasValue && (hasSecret || hasKey)) return [{ path: at, message: 'set either Value, or Secret and SecretKey, not both' }];
+  if (!hasValue && !hasSecret && !hasKey) return [{ path: at, message: 'needs a Value, or a Secret and a SecretKey' }];
+  if (hasSecret && !hasKey) return [{ path: `${at}.SecretKey`, message: 'is required when Secret is set (the key inside the secret)' }];
+  if (hasKey && !hasSecret) {
+    return [{ path: `${at}.Secret`, message: 'is required when SecretKey is set (the name of the admin-managed secret)' }];
+  }
+  return [];
+}
+
+const isInside = (p: string, dir: string) => p.startsWith(`${dir.replace(/\/+$/, '')}/`);
+
+/** `[[File]]` rules across entries: unique paths, no file inside another, none in the volume. */
+function fileProblems(files: unknown[], volumeMount: unknown): Problem[] {
+  const problems: Problem[] = [];
+  const seen: { path: string; at: number }[] = [];
+  const volume = typeof volumeMount === 'string' && volumeMount.startsWith('/') ? volumeMount.replace(/\/+$/, '') : null;
+  files.forEach((f: unknown, i) => {
+    if (!isTable(f)) return;
+    const at = `File[${i}]`;
+    if (typeof f.Path === 'string' && f.Path.startsWith('/')) {
+      const p = f.Path;
+      const same = seen.find((s) => s.path === p);
+      const parent = seen.find((s) => isInside(p, s.path));
+      const child = seen.find((s) => isInside(s.path, p));
+      if (same) problems.push({ path: `${at}.Path`, message: `duplicate: ${p} is already mounted by File[${same.at}]` });
+      else if (parent) problems.push({ path: `${at}.Path`, message: `is inside ${parent.path}, the file of File[${parent.at}]; a file cannot also be a folder` });
+      else if (child) problems.push({ path: `${at}.Path`, message: `would be the folder of ${child.path} (File[${child.at}]); a file cannot also be a folder` });
+      else if (volume && (p === volume || isInside(p, volume))) {
+        problems.push({ path: `${at}.Path`, message: `is inside VolumeMount ${volume}, which the app writes; choose a path outside ${volume} (files are read-only)` });
+      } else if (volume && isInside(volume, p)) {
+        problems.push({ path: `${at}.Path`, message: `would be the folder of VolumeMount ${volume}; a file cannot also be a folder` });
+      }
+      if (!same) seen.push({ path: p, at: i });
+    }
+    problems.push(...valueOrSecretProblems(f, at));
+  });
+  return problems;
+}
+
+/** Orders problems by section (App, Runtime, Env, File, the rest), then entry index, keeping the order within each. */
 function sortProblems(problems: Problem[]): Problem[] {
   const rank = (p: Problem): [number, number] => {
-    const m = /^(App|Runtime|Env)(?:\[(\d+)\])?/.exec(p.path);
-    if (!m) return [p.path === '' ? -1 : 3, 0];
+    const m = /^(App|Runtime|Env|File)(?:\[(\d+)\])?(?![A-Za-z0-9_])/.exec(p.path);
+    if (!m) return [p.path === '' ? -1 : SECTIONS.length, 0];
     return [SECTIONS.indexOf(m[1] as (typeof SECTIONS)[number]), m[2] === undefined ? -1 : Number(m[2])];
   };
   return problems
@@ -373,7 +508,7 @@ export function parseManifest(text: string): Manifest {
   if (isTable(doc)) problems.push(...crossFieldProblems(doc));
   if (!result.success || problems.length > 0) throw invalidInput('app.toml is invalid', sortProblems(problems));
 
-  const { App: app, Runtime: rt, Env: env = [] } = result.data;
+  const { App: app, Runtime: rt, Env: env = [], File: files = [] } = result.data;
   return {
     name: app.Name,
     version: app.Version,
@@ -398,6 +533,10 @@ export function parseManifest(text: string): Manifest {
         e.Value !== undefined
           ? { name: e.Name, value: e.Value }
           : { name: e.Name, secret: e.Secret!, secretKey: e.SecretKey! },
+    ),
+    files: files.map(
+      (f): FileSpec =>
+        f.Value !== undefined ? { path: f.Path, value: f.Value } : { path: f.Path, secret: f.Secret!, secretKey: f.SecretKey! },
     ),
   };
 }

@@ -17,6 +17,14 @@ export interface EnvEntry {
   secretKey?: string;
 }
 
+/** One `[[File]]` entry; loose on purpose so tests can write invalid ones. */
+export interface FileEntry {
+  path?: string;
+  value?: string;
+  secret?: string;
+  secretKey?: string;
+}
+
 /** The `app.toml` fields `validManifest` writes. */
 export interface ManifestFields {
   name: string;
@@ -34,6 +42,7 @@ export interface ManifestFields {
   volumeSize: string;
   gpuCount: number;
   env: EnvEntry[];
+  files: FileEntry[];
 }
 
 /** `null` leaves the key out of app.toml. */
@@ -85,6 +94,13 @@ export function validManifest(overrides: ManifestOverrides = {}): string {
     put('Value', e.value);
     put('Secret', e.secret);
     put('SecretKey', e.secretKey);
+  }
+  for (const f of m.files ?? []) {
+    lines.push('', '[[File]]');
+    put('Path', f.path);
+    put('Value', f.value);
+    put('Secret', f.secret);
+    put('SecretKey', f.secretKey);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -268,6 +284,64 @@ class Handler(BaseHTTPRequestHandler):
 
 HTTPServer(("127.0.0.1", int(os.environ["PORT"])), Handler).serve_forever()
 `;
+
+/**
+ * An app that reports what it can do with files: `GET /?path=/a&path=/b` answers, for each path,
+ * its content (or why it cannot be read), mode, owner, and the outcome of writing, chmod,
+ * renaming and removing it ("ok" or the error), plus the app's own uid.
+ */
+export const FILE_PROBE_APP_PY = `import json, os
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from urllib.parse import parse_qs, urlparse
+
+
+def attempt(fn):
+    try:
+        fn()
+        return "ok"
+    except OSError as e:
+        return e.strerror or str(e)
+
+
+def probe(path):
+    out = {"path": path}
+    try:
+        with open(path, encoding="utf-8") as f:
+            out["content"] = f.read()
+    except OSError as e:
+        out["content"] = None
+        out["readError"] = e.strerror
+    try:
+        st = os.stat(path)
+        out.update(mode=oct(st.st_mode & 0o777), uid=st.st_uid, gid=st.st_gid)
+    except OSError as e:
+        out["statError"] = e.strerror
+    out["write"] = attempt(lambda: open(path, "a").close())
+    out["chmod"] = attempt(lambda: os.chmod(path, 0o666))
+    out["rename"] = attempt(lambda: os.rename(path, path + ".moved"))
+    out["unlink"] = attempt(lambda: os.unlink(path))
+    out["sibling"] = attempt(lambda: open(os.path.join(os.path.dirname(path), "sibling"), "w").close())
+    return out
+
+
+class Handler(BaseHTTPRequestHandler):
+    def do_GET(self):
+        paths = parse_qs(urlparse(self.path).query).get("path", [])
+        body = json.dumps({"uid": os.getuid(), "files": [probe(p) for p in paths]}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+HTTPServer(("127.0.0.1", int(os.environ["PORT"])), Handler).serve_forever()
+`;
+
+/** A bundle of {@link FILE_PROBE_APP_PY} (module `fileprobe.app`). */
+export function buildFileProbeBundle(app: ManifestOverrides = {}): Promise<Buffer> {
+  return buildBundle({ app: { name: 'fileprobe', module: 'fileprobe.app', ...app }, files: { 'fileprobe/__init__.py': '', 'fileprobe/app.py': FILE_PROBE_APP_PY } });
+}
 
 /** A bundle of {@link ENV_PROBE_APP_PY} (module `probe.app`). */
 export function buildEnvProbeBundle(app: ManifestOverrides = {}): Promise<Buffer> {

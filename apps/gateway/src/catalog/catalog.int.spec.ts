@@ -23,7 +23,12 @@ describe('catalog through the gateway and a real repository: name owners, secret
 
   async function importAs(token: string, name: string, version: string) {
     const zip = await buildBundle({
-      app: { name, version, env: [{ name: 'GREETING', value: 'hi' }, { name: 'API_TOKEN', secret: 'payments', secretKey: 'stripe-key' }] },
+      app: {
+        name,
+        version,
+        env: [{ name: 'GREETING', value: 'hi' }, { name: 'API_TOKEN', secret: 'payments', secretKey: 'stripe-key' }],
+        files: [{ path: '/etc/pay/config.ini', value: 'mode = live\n' }, { path: '/etc/pay/cert.pem', secret: 'payments', secretKey: 'tls.crt' }],
+      },
     });
     const res = await fetch(`${h.url}/api/v1/bundles`, {
       method: 'POST',
@@ -33,23 +38,27 @@ describe('catalog through the gateway and a real repository: name owners, secret
     return { status: res.status, body: (await res.json()) as { id: string; env: unknown[]; error?: { message: string } } };
   }
 
-  it('shows the secret names and keys of [[Env]] to the owner and admins only', async () => {
+  it('shows the secret names and keys of [[Env]] and [[File]] to the owner and admins only, literal values to all', async () => {
     const imported = await importAs(tokens.alice, 'pay', '1.0.0');
     expect(imported.status).toBe(201);
     await api(h, 'PATCH', `/api/v1/apps/${imported.body.id}`, { token: tokens.alice, body: { visibility: 'ALL_USERS' } });
     const full = [{ name: 'GREETING', value: 'hi' }, { name: 'API_TOKEN', secret: 'payments', secretKey: 'stripe-key' }];
     const hidden = [{ name: 'GREETING', value: 'hi' }, { name: 'API_TOKEN', secret: null, secretKey: null }];
-    for (const [token, env] of [
-      [tokens.alice, full],
-      [h.adminToken, full],
-      [tokens.bob, hidden],
+    const fullFiles = [{ path: '/etc/pay/config.ini', value: 'mode = live\n' }, { path: '/etc/pay/cert.pem', secret: 'payments', secretKey: 'tls.crt' }];
+    const hiddenFiles = [{ path: '/etc/pay/config.ini', value: 'mode = live\n' }, { path: '/etc/pay/cert.pem', secret: null, secretKey: null }];
+    for (const [token, env, files] of [
+      [tokens.alice, full, fullFiles],
+      [h.adminToken, full, fullFiles],
+      [tokens.bob, hidden, hiddenFiles],
     ] as const) {
       expect((await api(h, 'GET', '/api/v1/apps/pay', { token })).body.env).toEqual(env);
+      expect((await api(h, 'GET', '/api/v1/apps/pay', { token })).body.files).toEqual(files);
+      expect((await api(h, 'GET', '/api/v1/apps?q=pay', { token })).body.items[0].files).toEqual(files);
       expect((await api(h, 'GET', `/api/v1/apps/${imported.body.id}`, { token })).body.env).toEqual(env);
       expect((await api(h, 'GET', '/api/v1/apps?q=pay', { token })).body.items[0].env).toEqual(env);
       expect((await api(h, 'GET', '/api/v1/apps/pay/versions', { token })).body.items[0].env).toEqual(env);
     }
-    expect(JSON.stringify((await api(h, 'GET', '/api/v1/apps?allVersions=true', { token: tokens.bob })).body)).not.toMatch(/payments|stripe-key/);
+    expect(JSON.stringify((await api(h, 'GET', '/api/v1/apps?allVersions=true', { token: tokens.bob })).body)).not.toMatch(/payments|stripe-key|tls\.crt/);
   });
 
   it("refuses a version of someone else's name (403), and lets an admin transfer the name (audited)", async () => {

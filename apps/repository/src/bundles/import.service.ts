@@ -194,6 +194,7 @@ export class ImportService {
       ownerName: caller.name,
       runtime: m.runtime,
       env: m.env,
+      files: m.files,
       blobKey,
       sha256,
       size,

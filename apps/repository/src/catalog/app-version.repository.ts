@@ -8,6 +8,7 @@ import {
   type Category,
   type Role,
   type EnvSpec,
+  type FileSpec,
   type RuntimeSpec,
   type Visibility,
 } from '@wharf/contracts';
@@ -36,6 +37,7 @@ export interface AppVersionRow extends AppVersionColumns {
   visibility: Visibility;
   runtime: unknown;
   env: unknown;
+  files: unknown;
   size: bigint | number;
   byNameOwner: boolean;
   createdAt: Date;
@@ -57,6 +59,7 @@ export interface ListFilters {
 export interface NewAppVersion extends AppVersionColumns {
   runtime: RuntimeSpec;
   env: EnvSpec[];
+  files: FileSpec[];
   size: number;
   searchText: string;
   images: { id: string; kind: 'ICON' | 'SCREENSHOT'; index: number; contentType: string; sha256: string; data: Buffer }[];
@@ -78,6 +81,7 @@ export function toAppVersion(r: AppVersionRow): AppVersion {
     tags: r.tags.map(({ name, title, color, visitorRoles }) => ({ name, title, color, visitorRoles: visitorRoles as Role[] })),
     runtime: r.runtime as RuntimeSpec,
     env: r.env as EnvSpec[],
+    files: (r.files ?? []) as FileSpec[],
     sha256: r.sha256,
     size: Number(r.size),
     hasIcon: r.hasIcon,
@@ -95,7 +99,7 @@ function decorate(page: Prisma.Sql): Prisma.Sql {
   return Prisma.sql`
   SELECT av."id", av."name", av."version", av."versionKey", av."title", av."description", av."longDescription",
     av."categories", av."keywords", av."ownerSub", av."ownerName", av."visibility"::text AS "visibility",
-    av."runtime", av."env", av."blobKey", av."sha256", av."size", av."createdAt", av."byNameOwner",
+    av."runtime", av."env", av."files", av."blobKey", av."sha256", av."size", av."createdAt", av."byNameOwner",
     EXISTS (SELECT 1 FROM "AppImage" i WHERE i."appVersionId" = av."id" AND i."kind" = 'ICON') AS "hasIcon",
     (SELECT count(*)::int FROM "AppImage" i WHERE i."appVersionId" = av."id" AND i."kind" = 'SCREENSHOT') AS "screenshotCount",
     COALESCE((SELECT json_agg(json_build_object('name', t."name", 'title', t."title", 'color', t."color",
@@ -285,6 +289,7 @@ export class AppVersionRepository {
             size: BigInt(data.size),
             runtime: data.runtime as unknown as Prisma.InputJsonValue,
             env: data.env as unknown as Prisma.InputJsonValue,
+            files: data.files as unknown as Prisma.InputJsonValue,
             images: { create: images.map((i) => ({ ...i, data: new Uint8Array(i.data) })) },
           },
         });

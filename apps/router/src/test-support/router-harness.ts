@@ -126,6 +126,7 @@ class PlatformHandlers {
       tags: roles.length ? [{ name: 'granted', title: 'Granted', color: '#1f6feb', visitorRoles: roles as Role[] }] : [],
       runtime: { module: 'echo', runtimeVersion: null, memoryLimit: null, memoryReservation: null, volumeMount: null, volumeSize: null, gpuCount: 0, gpuType: null, instanceTimeoutMinutes: null },
       env: [],
+      files: [],
       sha256: '0'.repeat(64),
       size: 1,
       hasIcon: false,

@@ -143,6 +143,7 @@ export async function appVersionOf(id: string, zip: string, overrides: Partial<A
     tags: [],
     runtime: manifest.runtime,
     env: manifest.env,
+    files: manifest.files,
     sha256: createHash('sha256').update(data).digest('hex'),
     size: data.length,
     hasIcon: false,

@@ -50,6 +50,7 @@ export const app: AppVersion = {
     { name: 'GREETING', value: 'hi' },
     { name: 'TOKEN', secret: 's', secretKey: 'k' },
   ],
+  files: [],
   sha256: 'a'.repeat(64),
   size: 10,
   hasIcon: false,

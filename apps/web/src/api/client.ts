@@ -2,8 +2,8 @@ import createClient from 'openapi-fetch';
 import type { paths, Schemas } from '@wharf/api';
 
 export type { Schemas };
-// (the UI never shows `env`, whose shape differs between the list's and the single version's answer)
-export type AppVersion = Omit<Schemas['PublicAppVersion'], 'env'>;
+// (the UI never shows `env` or `files`, whose shapes differ between the list's and the single version's answer)
+export type AppVersion = Omit<Schemas['PublicAppVersion'], 'env' | 'files'>;
 export type AppTag = AppVersion['tags'][number];
 export type Category = AppVersion['categories'][number];
 export type Visibility = AppVersion['visibility'];
