@@ -258,7 +258,7 @@ export interface paths {
         delete: operations["InstancesController_terminate"];
         options?: never;
         head?: never;
-        /** Change who may open the instance */
+        /** Change who may open the instance (visibility), or whether it is suspended when idle (idleSuspend, admins only) */
         patch: operations["InstancesController_patch"];
         trace?: never;
     };
@@ -657,6 +657,15 @@ export interface components {
                 secret: string;
                 secretKey: string;
             })[];
+            /** @default [] */
+            files: ({
+                path: string;
+                value: string;
+            } | {
+                path: string;
+                secret: string;
+                secretKey: string;
+            })[];
             hasIcon: boolean;
             id: string;
             keywords: string[];
@@ -670,6 +679,8 @@ export interface components {
                 gpuCount: number;
                 /** @default null */
                 gpuType: string | null;
+                /** @default null */
+                instanceTimeoutMinutes: number | null;
                 memoryLimit: string | null;
                 memoryReservation: string | null;
                 module: string;
@@ -763,6 +774,7 @@ export interface components {
             appVersionId: string;
             createdAt: string;
             id: string;
+            idle: components["schemas"]["InstanceIdle"];
             lastActivityAt: string;
             owner: {
                 name: string;
@@ -782,13 +794,19 @@ export interface components {
             maxMemoryLimit: string;
             maxMemoryReservation: string;
         };
+        InstanceIdle: {
+            disabledByAdmin: boolean;
+            keepAliveUntil: string | null;
+            timeoutMinutes: number | null;
+        };
         InstancePage: {
             items: components["schemas"]["Instance"][];
             nextCursor: string | null;
         };
         InstancePatch: {
+            idleSuspend?: boolean;
             /** @enum {string} */
-            visibility: "PRIVATE" | "ALL_USERS" | "PUBLIC";
+            visibility?: "PRIVATE" | "ALL_USERS" | "PUBLIC";
         };
         InstanceRun: {
             idempotencyKey?: string;
@@ -869,6 +887,20 @@ export interface components {
                 /** @enum {string|null} */
                 secretKey: null;
             })[];
+            files: (({
+                path: string;
+                value: string;
+            } | {
+                path: string;
+                secret: string;
+                secretKey: string;
+            }) | {
+                path: string;
+                /** @enum {string|null} */
+                secret: null;
+                /** @enum {string|null} */
+                secretKey: null;
+            })[];
             hasIcon: boolean;
             id: string;
             keywords: string[];
@@ -882,6 +914,8 @@ export interface components {
                 gpuCount: number;
                 /** @default null */
                 gpuType: string | null;
+                /** @default null */
+                instanceTimeoutMinutes: number | null;
                 memoryLimit: string | null;
                 memoryReservation: string | null;
                 module: string;
