@@ -78,6 +78,7 @@ export function benchRecord(id: string, over: { owner: string; createdAt: string
       volumeMount: over.volume ? '/data' : null,
       volumeSize: over.volume ? '1Gi' : null,
       env: [],
+      files: [],
     },
   };
 }

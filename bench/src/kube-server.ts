@@ -39,7 +39,7 @@ function populate(spec: PopulateSpec): PopulateResult {
     const createdAt = new Date(now - Math.floor(random() * 90 * 86_400_000)).toISOString();
     const record = benchRecord(benchId('s', i), { owner, createdAt, status, app: Math.floor(random() * 200), volume: random() < 0.2 });
     const running = status === 'RUNNING';
-    const objects = instanceObjects({ record, credentials: benchCredentials(record), appEnv: { GREETING: 'hello', MODE: 'production' }, secretRefs: [], running }, settings);
+    const objects = instanceObjects({ record, credentials: benchCredentials(record), appEnv: { GREETING: 'hello', MODE: 'production' }, secretRefs: [], files: [], running }, settings);
     const d = objects.deployment;
     d.metadata!.annotations = { ...d.metadata!.annotations, [STARTED_GENERATION_ANNOTATION]: String(record.generation), [STARTED_AT_ANNOTATION]: createdAt };
     const dep = put('deployments', d);

@@ -137,7 +137,7 @@ function newDriver(namespace: string): KubernetesDriver {
   });
 }
 
-const plan = async (r: InstanceRecord): Promise<LaunchPlan> => ({ env: benchCredentials(r), appEnv: { GREETING: 'hello' }, appSecrets: [] });
+const plan = async (r: InstanceRecord): Promise<LaunchPlan> => ({ env: benchCredentials(r), appEnv: { GREETING: 'hello' }, appSecrets: [], appFiles: [] });
 
 /** WARMUP + LAUNCHES creates, one at a time; each timed and matched with its requests in the server's log. */
 async function launches(driver: KubernetesDriver, prefix: string) {

@@ -35,6 +35,7 @@ const everything: LauncherEnv = {
   WHARF_SANDBOX_GID: 200123,
   WHARF_SETPRIV: '/usr/bin/setpriv',
   WHARF_RUN_DIR: '/data/instances/i-round-trip/run',
+  WHARF_APP_FILES: [{ path: '/etc/app/config.ini', source: '/data/instances/i-round-trip/files/0' }],
 };
 
 describe('the launcher contract, end to end', () => {
@@ -68,6 +69,13 @@ describe('the launcher contract, end to end', () => {
     };
     const parsed = parseLauncherEnv(env);
     expect(parsed.success && parsed.data.WHARF_APP_ENV).toEqual({ GREETING: 'hi', API_TOKEN: 's3cr3t', DB_PASSWORD: 'pw' });
+  });
+
+  it('refuses [[File]] mounts that are not absolute paths, naming the variable', () => {
+    for (const bad of ['{}', '[{"path":"etc/x","source":"/f/0"}]', '[{"path":"/etc/x"}]', '[{"path":"/etc/x","source":"f/0"}]', 'not json']) {
+      const parsed = parseLauncherEnv({ ...launcherEnvRecord(everything), WHARF_APP_FILES: bad });
+      expect(parsed.success ? [] : parsed.problems).toEqual([{ path: 'WHARF_APP_FILES', message: expect.stringMatching(/^must be a JSON array of \{"path"/) }]);
+    }
   });
 
   it('what is wrong is still named by variable', () => {

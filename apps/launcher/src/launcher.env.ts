@@ -1,4 +1,4 @@
-import { APP_SECRET_ENV_PREFIX, LAUNCHER_ENV_DEFAULTS as DEFAULTS, type LauncherEnv } from '@wharf/contracts/launcher';
+import { APP_SECRET_ENV_PREFIX, LAUNCHER_ENV_DEFAULTS as DEFAULTS, type AppFileMount, type LauncherEnv } from '@wharf/contracts/launcher';
 
 export type { LauncherEnv } from '@wharf/contracts/launcher';
 
@@ -73,6 +73,21 @@ export function parseLauncherEnv(env: NodeJS.ProcessEnv): EnvParse {
     problems.push({ path: 'WHARF_APP_ENV', message: 'must be a JSON object of strings ({"NAME": "value"})' });
     return secrets;
   };
+  const appFiles = (): AppFileMount[] | undefined => {
+    const v = text('WHARF_APP_FILES');
+    if (v === undefined) return undefined;
+    const absolute = (x: unknown): x is string => typeof x === 'string' && x.startsWith('/') && !x.includes('\0');
+    try {
+      const parsed = JSON.parse(v) as unknown;
+      if (Array.isArray(parsed) && parsed.every((f: { path?: unknown; source?: unknown } | null) => f !== null && typeof f === 'object' && absolute(f.path) && absolute(f.source))) {
+        return (parsed as AppFileMount[]).map(({ path, source }) => ({ path, source }));
+      }
+    } catch {
+      /* reported below */
+    }
+    problems.push({ path: 'WHARF_APP_FILES', message: 'must be a JSON array of {"path": "/absolute/path/in/the/app", "source": "/absolute/path/of/the/file"}' });
+    return undefined;
+  };
   const sandbox = text('WHARF_SANDBOX') ?? DEFAULTS.WHARF_SANDBOX;
   if (sandbox !== 'bwrap' && sandbox !== 'none') problems.push({ path: 'WHARF_SANDBOX', message: `must be bwrap or none, got "${sandbox.slice(0, 40)}"` });
   const uid = text('WHARF_SANDBOX_UID') === undefined ? undefined : int('WHARF_SANDBOX_UID', 1, 2 ** 32 - 2);
@@ -114,6 +129,7 @@ export function parseLauncherEnv(env: NodeJS.ProcessEnv): EnvParse {
     WHARF_SANDBOX_GID: gid,
     WHARF_SETPRIV: text('WHARF_SETPRIV') ?? DEFAULTS.WHARF_SETPRIV,
     WHARF_RUN_DIR: text('WHARF_RUN_DIR'),
+    WHARF_APP_FILES: appFiles(),
   };
   return problems.length ? { success: false, problems } : { success: true, data };
 }

@@ -5,7 +5,7 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { buildEnvProbeBundle, checkoutOpenToOthers, childPids, freePort, rawZip } from '@wharf/testing';
+import { buildEnvProbeBundle, buildFileProbeBundle, checkoutOpenToOthers, childPids, freePort, rawZip } from '@wharf/testing';
 import { buildExample } from '../../../examples/build';
 import { CURRENT_LOG, PREVIOUS_LOG, RingLog } from './ring-log';
 
@@ -54,6 +54,9 @@ beforeAll(async () => {
   const probeZip = path.join(tmp, 'probe.zip');
   writeFileSync(probeZip, await buildEnvProbeBundle());
   bundles.set('probe', { file: probeZip, delayMs: 0 });
+  const fileProbeZip = path.join(tmp, 'fileprobe.zip');
+  writeFileSync(fileProbeZip, await buildFileProbeBundle());
+  bundles.set('fileprobe', { file: fileProbeZip, delayMs: 0 });
   server = http.createServer((req, res) => {
     const b = bundles.get((req.url ?? '').split('/').pop()!);
     if (!b || req.headers['x-wharf-internal-token'] !== 'tok') return void res.writeHead(401).end();
@@ -370,6 +373,94 @@ async function launchSandboxed(bundle: string, module: string, env: Record<strin
   expect(state.status).toBe('FAILED');
   expect(state.reason).toContain('the app exited with code 3');
   expect(state.reason).toContain('MemoryError: limit held');
+});
+
+/** What the file probe app reports for `paths`. */
+async function fileView(port: number, paths: string[]): Promise<{ uid: number; files: Record<string, unknown>[] }> {
+  for (let i = 0; i < 300 && (await probe(port)) !== 200; i++) await sleep(20);
+  const query = paths.map((p) => `path=${encodeURIComponent(p)}`).join('&');
+  return new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port, path: `/?${query}`, agent: false }, (res) => {
+      let t = '';
+      res.on('data', (d: Buffer) => (t += d.toString()));
+      res.on('end', () => resolve(JSON.parse(t) as { uid: number; files: Record<string, unknown>[] }));
+    }).on('error', reject);
+  });
+}
+
+/** `[[File]]` contents as the process driver writes them: Wharf's folder, literal 0444, secret 0440 with the instance's group. */
+function writeAppFiles(dir: string, uid: number, files: { path: string; value: string; secret?: boolean }[]): string {
+  const folder = path.join(dir, 'files');
+  mkdirSync(folder, { mode: 0o700 });
+  const mounts = files.map((f, i) => {
+    const source = path.join(folder, String(i));
+    writeFileSync(source, f.value, { mode: 0o600 });
+    if (AS_ROOT) chownSync(source, 0, uid);
+    chmodSync(source, f.secret ? 0o440 : 0o444);
+    return { path: f.path, source };
+  });
+  return JSON.stringify(mounts);
+}
+
+(HAS_BWRAP ? it : it.skip)('mounts [[File]] entries read-only at their paths: the app reads them, and cannot write, chmod, move or remove them', async () => {
+  const dir = mkdtempSync(path.join(tmp, 'files-'));
+  const uid = nextUid; // launchSandboxed's next
+  const mounts = writeAppFiles(dir, uid, [
+    { path: '/etc/hello/config.ini', value: '[greeting]\ntext = hi\n' },
+    { path: '/srv/hello/key.pem', value: 'PRIVATE KEY s3cr3t', secret: true },
+  ]);
+  const { port, dir: inst, child, exited } = await launchSandboxed('fileprobe', 'fileprobe.app', { WHARF_APP_FILES: mounts });
+  const view = await fileView(port, ['/etc/hello/config.ini', '/srv/hello/key.pem']);
+  if (AS_ROOT) expect(view.uid).toBe(uid);
+  const [config, key] = view.files;
+  expect(config).toMatchObject({ content: '[greeting]\ntext = hi\n', mode: '0o444' });
+  expect(key).toMatchObject({ content: 'PRIVATE KEY s3cr3t', mode: '0o440', ...(AS_ROOT ? { uid: 0, gid: uid } : {}) });
+  for (const f of [config!, key!]) {
+    for (const op of ['write', 'chmod', 'rename', 'unlink', 'sibling']) expect([op, f[op]]).toEqual([op, expect.not.stringMatching(/^ok$/)]);
+  }
+  // Nothing changed outside, and the log names the paths, never the contents.
+  expect(readFileSync(path.join(dir, 'files', '1'), 'utf8')).toBe('PRIVATE KEY s3cr3t');
+  expect(statSync(path.join(dir, 'files', '0')).mode & 0o777).toBe(0o444);
+  const log = readFileSync(path.join(inst, 'logs', CURRENT_LOG), 'utf8');
+  expect(log).toContain('[[File]] entries, read-only: /etc/hello/config.ini, /srv/hello/key.pem');
+  expect(log).not.toContain('s3cr3t');
+  child.kill('SIGTERM');
+  expect(await exited).toBe(0);
+});
+
+(HAS_BWRAP ? it : it.skip)("refuses [[File]] paths where the sandbox has folders of its own (the instance's work folder): FAILED with the reason, the app never started", async () => {
+  const dir = mkdtempSync(path.join(tmp, 'files-'));
+  const port = await freePort();
+  const inst = mkdtempSync(path.join(tmp, 'inst-'));
+  const mounts = writeAppFiles(dir, nextUid, [{ path: path.join(inst, 'work', 'app', 'hello', 'app.py'), value: 'print("replaced")' }]);
+  const child = spawn(
+    process.execPath,
+    [MAIN],
+    {
+      env: { ...launcherEnv('fileprobe', port, inst, { module: 'fileprobe.app' }), WHARF_PYTHON: REAL_PYTHON, WHARF_SANDBOX: 'bwrap', WHARF_RUN_DIR: path.join(inst, 'run'), WHARF_APP_FILES: mounts },
+      stdio: 'ignore',
+      detached: true,
+    },
+  );
+  children.push(child);
+  expect(await new Promise<number | null>((r) => child.once('exit', (c) => r(c)))).toBe(1);
+  const state = JSON.parse(readFileSync(path.join(inst, 'launcher.json'), 'utf8')) as { status: string; reason: string };
+  expect(state.status).toBe('FAILED');
+  expect(state.reason).toMatch(/^the app's \[\[File\]\] entries cannot be mounted: .*app\.py is where the sandbox has one of the instance's folders \(its work folder, volume, runtime or packages\); choose another path/);
+  expect(existsSync(path.join(inst, 'work', 'app'))).toBe(false); // refused before the bundle was even fetched
+});
+
+it('refuses [[File]] entries without a sandbox, rather than run the app without them: FAILED with the reason', async () => {
+  const dir = mkdtempSync(path.join(tmp, 'files-'));
+  const mounts = writeAppFiles(dir, nextUid, [{ path: '/etc/hello/config.ini', value: 'x' }]);
+  const { dir: inst, exited } = await launch('fileprobe', { module: 'fileprobe.app', env: { WHARF_APP_FILES: mounts } });
+  expect(await exited).toBe(1);
+  const state = JSON.parse(readFileSync(path.join(inst, 'launcher.json'), 'utf8')) as { status: string; reason: string };
+  expect(state.status).toBe('FAILED');
+  expect(state.reason).toMatch(
+    /^the app's \[\[File\]\] entries \(\/etc\/hello\/config\.ini\) are mounted only in the sandbox \(bubblewrap\), and this launcher runs without one; ask an administrator to set Scheduler\.ProcessSandbox = "bwrap"/,
+  );
+  expect(existsSync('/etc/hello/config.ini')).toBe(false);
 });
 
 it('keeps logs in a bounded ring of two files', () => {

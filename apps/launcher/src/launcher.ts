@@ -7,7 +7,7 @@ import { EXIT_FILE, type LauncherExit } from '@wharf/contracts/launcher';
 import { appCommand, onLoopbackPort, startApp, type RunningApp } from './app-process';
 import { SANDBOXED_APP_PORT, startSandboxedApp } from './app-relay';
 import { chownTree, freeLoopbackPort } from '@wharf/host';
-import { interpreterPrefix, SANDBOX_RUN_DIR, SANDBOX_VENV, TOOL_ENV, type SandboxOptions } from './sandbox';
+import { fileMountProblem, interpreterPrefix, SANDBOX_RUN_DIR, SANDBOX_VENV, TOOL_ENV, type SandboxOptions } from './sandbox';
 import { withBuildLock } from './build-lock';
 import { CONTROL_SOCKET, ControlSocket, keepAliveUrl } from './control-socket';
 import { fetchBundle } from './bundle-fetcher';
@@ -102,6 +102,7 @@ export class Launcher {
         throw new LaunchFailure(`cannot listen on port ${this.env.PORT}: ${e.message}`);
       });
       this.log.info(`instance ${this.env.WHARF_INSTANCE_ID} (generation ${this.env.WHARF_GENERATION}) listening on port ${this.env.PORT}`);
+      this.checkAppFiles();
       this.enter('Fetching bundle');
       await this.ensureBundle();
       const py = await preparePython({
@@ -205,6 +206,40 @@ export class Launcher {
     }
   }
 
+  /** The instance's folders the sandbox shows: the runtime read-only, the work and volume folders writable. */
+  private sandboxFolders(): { readOnly: string[]; writable: string[] } {
+    const prefix = interpreterPrefix(this.env.WHARF_PYTHON);
+    return {
+      readOnly: prefix ? [prefix] : [],
+      writable: [this.workDir, ...(this.env.WHARF_VOLUME_DIR ? [this.env.WHARF_VOLUME_DIR] : [])],
+    };
+  }
+
+  /**
+   * `[[File]]` entries are bound read-only at their paths by the sandbox, so they need one, and
+   * paths where the sandbox shows nothing of its own: otherwise the app does not start (FAILED,
+   * with the reason), rather than run without its files or with them somewhere else. Only the
+   * paths are ever logged, never the contents.
+   */
+  private checkAppFiles(): void {
+    const files = this.env.WHARF_APP_FILES ?? [];
+    if (files.length === 0) return;
+    const paths = files.map((f) => f.path).join(', ');
+    if (!this.sandbox) {
+      throw new LaunchFailure(
+        `the app's [[File]] entries (${paths}) are mounted only in the sandbox (bubblewrap), and this launcher runs without one; ` +
+          'ask an administrator to set Scheduler.ProcessSandbox = "bwrap"',
+      );
+    }
+    const folders = this.sandboxFolders();
+    const problems = files.flatMap((f) => fileMountProblem(f.path, folders) ?? []);
+    if (problems.length) throw new LaunchFailure(`the app's [[File]] entries cannot be mounted: ${problems.join('; ')}`);
+    for (const f of files) {
+      if (!existsSync(f.source)) throw new LaunchFailure(`the contents of [[File]] ${f.path} are missing (the instance was stopped while starting?); start it again`);
+    }
+    this.log.info(`[[File]] entries, read-only: ${paths}`);
+  }
+
   private async startApp(python: string, venv: string | null): Promise<void> {
     const sandbox = this.sandbox;
     const port = sandbox ? SANDBOXED_APP_PORT : await freeLoopbackPort();
@@ -235,18 +270,17 @@ export class Launcher {
     const memoryLimitBytes = this.env.WHARF_PRLIMIT ? this.env.WHARF_MEMORY_LIMIT_BYTES : undefined;
     if (sandbox) {
       standby?.discard();
-      const prefix = interpreterPrefix(this.env.WHARF_PYTHON);
       this.log.info(
         `starting: python -m ${this.env.WHARF_MODULE} (${this.env.WHARF_RUNTIME}${venv ? ', with its requirements' : ''}) in a sandbox${sandbox.user ? ` as uid ${sandbox.user.uid}` : ''}, with no network`,
       );
       this.app = startSandboxedApp({
         sandbox,
         mounts: {
-          readOnly: prefix ? [prefix] : [],
+          ...this.sandboxFolders(),
           venv: venv ?? undefined,
-          writable: [this.workDir, ...(this.env.WHARF_VOLUME_DIR ? [this.env.WHARF_VOLUME_DIR] : [])],
           runDir: this.env.WHARF_RUN_DIR!,
           cwd: this.appDir,
+          files: this.env.WHARF_APP_FILES ?? [],
         },
         // The relay runs on the runtime's own interpreter (the venv is mounted elsewhere inside).
         python: this.env.WHARF_PYTHON,

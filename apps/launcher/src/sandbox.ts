@@ -39,6 +39,11 @@ export interface SandboxMounts {
   venv?: string;
   /** Working folder inside. */
   cwd: string;
+  /**
+   * The app's `[[File]]` entries: each host file `source` bound read-only at `path` (its parents
+   * created 0755). Check them with `fileMountProblem` first.
+   */
+  files?: { path: string; source: string }[];
 }
 
 /** Where the run folder appears inside the sandbox. */
@@ -147,6 +152,8 @@ export function sandboxCommand(o: SandboxOptions, m: SandboxMounts, command: str
   for (const d of m.writable) mount('--bind', d);
   if (m.runDir) args.push('--bind', path.resolve(m.runDir), SANDBOX_RUN_DIR);
   if (m.venv) args.push(...parents(SANDBOX_VENV, made), '--ro-bind', path.resolve(m.venv), SANDBOX_VENV);
+  // Last: a file's folders may be new ones, never one of those above (fileMountProblem).
+  for (const f of m.files ?? []) args.push(...parents(f.path, made), '--ro-bind', path.resolve(f.source), f.path);
   args.push('--chdir', m.cwd, '--');
   if (o.user) {
     args.push(
@@ -162,6 +169,22 @@ export function sandboxCommand(o: SandboxOptions, m: SandboxMounts, command: str
   }
   args.push(...command);
   return [o.bwrap, args];
+}
+
+/**
+ * Why a `[[File]]` cannot be bound at `file` in a sandbox with these folders, or null: it must not
+ * be, be inside, or contain what the sandbox itself shows there — the kernel's and the private
+ * folders, the system folders and /etc files, the runtime, the venv, the run folder and the
+ * instance's own folders (a file there would land in a folder the app writes, or hide one). The
+ * manifest refuses the fixed ones already; this also covers those only a host knows.
+ */
+export function fileMountProblem(file: string, m: Pick<SandboxMounts, 'readOnly' | 'writable'>): string | null {
+  const overlaps = (dir: string) => isUnder(file, dir) || isUnder(dir, file);
+  const own = [...m.readOnly, ...m.writable, SANDBOX_VENV].map((d) => path.resolve(d)).find(overlaps);
+  if (own) return `${file} is where the sandbox has one of the instance's folders (its work folder, volume, runtime or packages); choose another path`;
+  const system = ['/proc', '/dev', '/tmp', '/run', ...SYSTEM, ...ETC.map((e) => `/etc/${e}`)].find(overlaps);
+  if (system || file === '/etc') return `${file} is where the sandbox has ${system ?? '/etc'} of the system; choose another path`;
+  return null;
 }
 
 /** The environment of the sandbox's own tools (bubblewrap, setpriv, the relay): never the app's. */

@@ -78,6 +78,21 @@ export interface LauncherEnv {
   WHARF_SETPRIV: string;
   /** With WHARF_SANDBOX=bwrap: the instance's run folder, where the app's relay socket lives. */
   WHARF_RUN_DIR?: string;
+  /**
+   * The app's `[[File]]` entries, as a JSON array: each a file the driver wrote (`source`, outside
+   * every folder the app may write) that the sandbox binds read-only at `path`. Only with
+   * WHARF_SANDBOX=bwrap: without a sandbox a launcher given files refuses to start the app. Pods
+   * get their files from the kubelet instead, and never this variable.
+   */
+  WHARF_APP_FILES?: AppFileMount[];
+}
+
+/** One `[[File]]` as the launcher mounts it (`WHARF_APP_FILES`). */
+export interface AppFileMount {
+  /** Absolute path inside the sandbox. */
+  path: string;
+  /** The file on the host holding the contents (never the contents themselves). */
+  source: string;
 }
 
 /** The launcher's defaults when these are absent (see `parseLauncherEnv`). */
@@ -120,7 +135,7 @@ export type LauncherCredentials = Required<Pick<LauncherEnv, 'WHARF_BUNDLE_URL' 
 
 /**
  * The environment variables for `env` (a process's environment, a pod's `env`): numbers in
- * decimal, `WHARF_APP_ENV` as JSON, absent keys left out. The launcher reads them back with
+ * decimal, `WHARF_APP_ENV` and `WHARF_APP_FILES` as JSON, absent keys left out. The launcher reads them back with
  * `parseLauncherEnv`.
  */
 export function launcherEnvRecord(env: LauncherEnvInput): Record<string, string> {
@@ -133,7 +148,7 @@ export function launcherEnvRecord(env: LauncherEnvInput): Record<string, string>
  */
 export function launcherEnvVars(env: Partial<LauncherEnv>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env) as [string, string | number | Record<string, string> | undefined][]) {
+  for (const [k, v] of Object.entries(env) as [string, string | number | Record<string, string> | AppFileMount[] | undefined][]) {
     if (v === undefined) continue;
     out[k] = typeof v === 'string' ? v : typeof v === 'number' ? String(v) : JSON.stringify(v);
   }

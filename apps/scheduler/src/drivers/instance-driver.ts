@@ -73,6 +73,23 @@ export interface LaunchPlan {
    * driver has the pod read them from their Secrets (`secretKeyRef`), never copying a value.
    */
   appSecrets: ResolvedSecret[];
+  /**
+   * The app's `[[File]]` entries with their contents (secret ones checked and resolved like
+   * `appSecrets`), each mounted read-only at its path: the process driver writes them to a folder
+   * of the instance's that the app cannot write, for the sandbox to bind; the Kubernetes driver
+   * mounts literal ones from the start's Secret and secret ones from their own Secrets.
+   */
+  appFiles: AppFile[];
+}
+
+/** One `[[File]]` of a start. */
+export interface AppFile {
+  /** Absolute path in the instance. */
+  path: string;
+  /** The contents (UTF-8); never logged, never stored in the record. */
+  value: string;
+  /** The admin secret the contents come from (absent for a literal `Value`). */
+  secret?: { name: string; key: string };
 }
 
 export interface ResolvedSecret {

@@ -32,6 +32,7 @@ export function instanceRecordFixture(over: Partial<Omit<InstanceRecord, 'launch
       gpuCount: 0,
       volumeMount: null,
       env: [],
+      files: [],
       ...launch,
     },
   };

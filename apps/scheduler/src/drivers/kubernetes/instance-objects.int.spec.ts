@@ -78,11 +78,21 @@ describe("an instance's Kubernetes objects, created through client-node on the f
     const kc = new KubeConfig();
     kc.loadFromFile(kube.kubeconfigPath);
     const objects = instanceObjects(
-      { record, credentials: CREDENTIALS, appEnv: { GREETING: 'hi' }, secretRefs: [{ env: 'API_TOKEN', secret: 'payments', key: 'stripe' }], running: true },
+      {
+        record,
+        credentials: CREDENTIALS,
+        appEnv: { GREETING: 'hi' },
+        secretRefs: [{ env: 'API_TOKEN', secret: 'payments', key: 'stripe' }],
+        files: [
+          { path: '/etc/hello/config.ini', value: '[greeting]\ntext = hi\n' },
+          { path: '/srv/hello/key.pem', secret: 'payments', key: 'tls.key' },
+        ],
+        running: true,
+      },
       SETTINGS,
     );
     // The admin-managed Secret an [[Env]] entry names (the driver keeps them as Kubernetes Secrets).
-    await kc.makeApiClient(CoreV1Api).createNamespacedSecret({ namespace: 'wharf', body: { metadata: { name: 'payments' }, stringData: { stripe: 'sk_live_x' } } });
+    await kc.makeApiClient(CoreV1Api).createNamespacedSecret({ namespace: 'wharf', body: { metadata: { name: 'payments' }, stringData: { stripe: 'sk_live_x', 'tls.key': 'PRIVATE KEY x' } } });
     const deployment = await kc.makeApiClient(AppsV1Api).createNamespacedDeployment({ namespace: 'wharf', body: objects.deployment });
     const ownerReferences = ownedBy(deployment);
     const core = kc.makeApiClient(CoreV1Api);
@@ -154,6 +164,31 @@ describe("an instance's Kubernetes objects, created through client-node on the f
       WHARF_VOLUME_DIR: '/data',
       WHARF_APP_ENV: { GREETING: 'hi', API_TOKEN: 'sk_live_x' },
     });
+  });
+
+  it('mounts each [[File]] read-only at its path: one item of the start\'s Secret (0444) or of the admin\'s (0440), never copied', () => {
+    type Volume = { name: string; secret?: { secretName: string; items: { key: string; path: string }[]; defaultMode: number } };
+    type Mount = { name: string; mountPath: string; subPath?: string; readOnly?: boolean };
+    const pod = (stored('deployments') as { spec: { template: { spec: { volumes: Volume[]; containers: { volumeMounts: Mount[] }[] } } } }).spec.template.spec;
+    const mounts = pod.containers[0]!.volumeMounts.filter((m) => m.name.startsWith('file-'));
+    expect(mounts).toEqual([
+      { name: 'file-0', mountPath: '/etc/hello/config.ini', subPath: 'file', readOnly: true },
+      { name: 'file-1', mountPath: '/srv/hello/key.pem', subPath: 'file', readOnly: true },
+    ]);
+    // What the kubelet would put at each path, and with which mode.
+    const seen = mounts.map((m) => {
+      const v = pod.volumes.find((x) => x.name === m.name)!.secret!;
+      const item = v.items.find((i) => i.path === m.subPath)!;
+      const data = (stored('secrets', v.secretName) as { data: Record<string, string> }).data;
+      return { path: m.mountPath, content: Buffer.from(data[item.key]!, 'base64').toString('utf8'), mode: v.defaultMode.toString(8) };
+    });
+    expect(seen).toEqual([
+      { path: '/etc/hello/config.ini', content: '[greeting]\ntext = hi\n', mode: '444' },
+      { path: '/srv/hello/key.pem', content: 'PRIVATE KEY x', mode: '440' },
+    ]);
+    // The pod's group reads the secret one (fsGroup), and the admin's value is in no object of the instance's.
+    expect((stored('deployments') as { spec: { template: { spec: { securityContext: Json } } } }).spec.template.spec.securityContext).toMatchObject({ fsGroup: 10001 });
+    expect(JSON.stringify(stored('secrets'))).not.toContain(Buffer.from('PRIVATE KEY x').toString('base64'));
   });
 
   it('lets only the router in, and out only to DNS, the two platform ports and public addresses', () => {

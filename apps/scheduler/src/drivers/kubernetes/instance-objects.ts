@@ -1,4 +1,4 @@
-import type { V1Deployment, V1EnvVar, V1NetworkPolicy, V1PersistentVolumeClaim, V1Secret, V1Service, V1Toleration } from '@kubernetes/client-node';
+import type { V1Deployment, V1EnvVar, V1NetworkPolicy, V1PersistentVolumeClaim, V1Secret, V1Service, V1Toleration, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import { appSecretEnvName, launcherEnvVars, type LauncherCredentials } from '@wharf/contracts/launcher';
 import type { InstanceRecord } from '../../instances/instance.record';
 import { GENERATION_ANNOTATION, instanceLabels, LABELS, recordAnnotations } from './instance-metadata';
@@ -15,7 +15,10 @@ import { GENERATION_ANNOTATION, instanceLabels, LABELS, recordAnnotations } from
  * - **Secret**: what the launcher is given for this start (bundle and status tokens, the identity
  *   key) and the app's own `[[Env]]` values; admin secrets named in `[[Env]]` are read straight
  *   from their Kubernetes Secrets (`secretKeyRef`), as `WHARF_APP_SECRET__<NAME>` which the
- *   launcher hands to the app alone.
+ *   launcher hands to the app alone. It also holds the contents of literal `[[File]]` entries
+ *   (`file-<n>`); each `[[File]]` is a secret volume of one item mounted read-only at its path
+ *   (`subPath`): from this Secret (mode 0444), or from the admin secret it names (0440, group
+ *   `fsGroup`), never copied.
  * - **Service** in front of the launcher's port (the same port number): the router proxies to its
  *   cluster IP.
  * - **PersistentVolumeClaim** when the app asks for a volume, mounted at its `VolumeMount`.
@@ -87,6 +90,8 @@ export interface InstanceObjectInput {
   appEnv: Record<string, string>;
   /** The app's `[[Env]]` secret references: env name → Kubernetes Secret name and key. */
   secretRefs: { env: string; secret: string; key: string }[];
+  /** The app's `[[File]]` entries: literal contents, or the Kubernetes Secret name and key to mount. */
+  files: ({ path: string; value: string } | { path: string; secret: string; key: string })[];
   /** Replicas: 1 to run, 0 when suspended. */
   running: boolean;
 }
@@ -94,6 +99,10 @@ export interface InstanceObjectInput {
 export const objectName = (id: string): string => `wharf-${id}`;
 
 const WORK_DIR = '/work';
+/** A `[[File]]`'s key in the start's Secret, its volume, and the one item of that volume. */
+const fileKey = (i: number) => `file-${i}`;
+const fileVolumeName = (i: number) => `file-${i}`;
+const FILE_ITEM = 'file';
 /** Private address ranges an instance never reaches, whatever `egress` says (the cluster, nodes, cloud metadata). */
 const PRIVATE = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16', '100.64.0.0/10', '127.0.0.0/8'];
 
@@ -132,6 +141,14 @@ export function instanceObjects(input: InstanceObjectInput, s: InstanceObjectSet
     ...input.secretRefs.map((ref) => ({ name: appSecretEnvName(ref.env), valueFrom: { secretKeyRef: { name: ref.secret, key: ref.key } } })),
     { name: 'HOME', value: WORK_DIR },
   ];
+
+  // One volume of one item per [[File]], mounted read-only at its path (subPath: nothing else of the Secret shows).
+  const fileVolumes: V1Volume[] = input.files.map((f, i) =>
+    'secret' in f
+      ? { name: fileVolumeName(i), secret: { secretName: f.secret, items: [{ key: f.key, path: FILE_ITEM }], defaultMode: 0o440 } }
+      : { name: fileVolumeName(i), secret: { secretName: name, items: [{ key: fileKey(i), path: FILE_ITEM }], defaultMode: 0o444 } },
+  );
+  const fileMounts: V1VolumeMount[] = input.files.map((f, i) => ({ name: fileVolumeName(i), mountPath: f.path, subPath: FILE_ITEM, readOnly: true }));
 
   const memory = String(r.launch.memoryLimitBytes);
   const requests: Record<string, string> = { cpu: s.cpuRequest, memory: String(r.launch.memoryReservationBytes ?? r.launch.memoryLimitBytes) };
@@ -181,6 +198,7 @@ export function instanceObjects(input: InstanceObjectInput, s: InstanceObjectSet
                 { name: 'work', mountPath: WORK_DIR },
                 { name: 'tmp', mountPath: '/tmp' },
                 ...(volume ? [{ name: 'data', mountPath: volume.mount }] : []),
+                ...fileMounts,
               ],
             },
           ],
@@ -188,6 +206,7 @@ export function instanceObjects(input: InstanceObjectInput, s: InstanceObjectSet
             { name: 'work', emptyDir: {} },
             { name: 'tmp', emptyDir: {} },
             ...(volume ? [{ name: 'data', persistentVolumeClaim: { claimName: name } }] : []),
+            ...fileVolumes,
           ],
         },
       },
@@ -204,6 +223,7 @@ export function instanceObjects(input: InstanceObjectInput, s: InstanceObjectSet
       WHARF_STATUS_TOKEN: input.credentials.WHARF_STATUS_TOKEN,
       WHARF_IDENTITY_KEY: input.credentials.WHARF_IDENTITY_KEY,
       WHARF_APP_ENV: JSON.stringify(input.appEnv),
+      ...Object.fromEntries(input.files.flatMap((f, i) => ('value' in f ? [[fileKey(i), f.value]] : []))),
     },
   };
 

@@ -38,6 +38,10 @@ const plan = async (r: InstanceRecord): Promise<LaunchPlan> => ({
   },
   appEnv: { GREETING: 'hi' },
   appSecrets: [{ env: 'TOKEN', secret: 'payments', key: 'stripe', value: 'never-copied' }],
+  appFiles: [
+    { path: '/etc/hello/config.ini', value: 'greeting = hi\n' },
+    { path: '/srv/hello/key.pem', value: 'never-copied-file', secret: { name: 'payments', key: 'tls.key' } },
+  ],
 });
 
 let kube: FakeKubeApiServer;
@@ -115,6 +119,22 @@ describe('KubernetesDriver', () => {
     // The admin secret is read by the pod from its own Secret: its value is never copied.
     expect(JSON.stringify(kube.list('secrets', NS))).not.toContain(Buffer.from('never-copied').toString('base64'));
     expect(JSON.stringify(dep)).toContain('wharf-secret-payments');
+    // [[File]]: the literal one from the start's Secret, the secret one from the admin's, both read-only at their paths.
+    expect(JSON.stringify(kube.list('secrets', NS))).not.toContain(Buffer.from('never-copied-file').toString('base64'));
+    expect((stored('secrets', r.id) as unknown as { data: Record<string, string> }).data['file-0']).toBe(Buffer.from('greeting = hi\n').toString('base64'));
+    const pod = (dep.spec as { template: { spec: { volumes: unknown[]; containers: { volumeMounts: unknown[] }[] } } }).template.spec;
+    expect(pod.containers[0]!.volumeMounts).toEqual(
+      expect.arrayContaining([
+        { name: 'file-0', mountPath: '/etc/hello/config.ini', subPath: 'file', readOnly: true },
+        { name: 'file-1', mountPath: '/srv/hello/key.pem', subPath: 'file', readOnly: true },
+      ]),
+    );
+    expect(pod.volumes).toEqual(
+      expect.arrayContaining([
+        { name: 'file-0', secret: { secretName: objectName(r.id), items: [{ key: 'file-0', path: 'file' }], defaultMode: 0o444 } },
+        { name: 'file-1', secret: { secretName: 'wharf-secret-payments', items: [{ key: 'tls.key', path: 'file' }], defaultMode: 0o440 } },
+      ]),
+    );
     const before = kube.requests.length;
     expect(await d.get(r.id)).toMatchObject({ id: r.id, status: 'PROVISIONING' });
     expect((await d.list()).map((x) => x.id)).toContain(r.id);
@@ -271,7 +291,7 @@ describe('KubernetesDriver', () => {
     await d.create(r, plan);
     // a create that died right after making its Deployment: 0 replicas, never started
     const half = fresh();
-    const objects = instanceObjects({ record: half, credentials: (await plan(half)).env, appEnv: {}, secretRefs: [], running: false }, { ...OBJECTS, namespace: NS });
+    const objects = instanceObjects({ record: half, credentials: (await plan(half)).env, appEnv: {}, secretRefs: [], files: [], running: false }, { ...OBJECTS, namespace: NS });
     await testApi().apps.createNamespacedDeployment({ namespace: NS, body: objects.deployment });
     await d.close();
     const again = await newDriver({ unstartedGraceMs: 0 });

@@ -226,6 +226,11 @@ export class KubernetesDriver implements InstanceDriver {
           const ref = this.o.secretKeyRef(s);
           return { env: s.env, secret: ref.name, key: ref.key };
         }),
+        files: plan.appFiles.map((f) => {
+          if (!f.secret) return { path: f.path, value: f.value };
+          const ref = this.o.secretKeyRef({ secret: f.secret.name, key: f.secret.key });
+          return { path: f.path, secret: ref.name, key: ref.key };
+        }),
         running,
       },
       this.settings,
@@ -571,7 +576,7 @@ export class KubernetesDriver implements InstanceDriver {
       return true;
     }
     if (has('networkpolicies') && has('services')) return false;
-    const objects = instanceObjects({ record: r, credentials: { WHARF_BUNDLE_URL: '', WHARF_BUNDLE_TOKEN: '', WHARF_STATUS_URL: '', WHARF_STATUS_TOKEN: '', WHARF_IDENTITY_KEY: '' }, appEnv: {}, secretRefs: [], running: true }, this.settings);
+    const objects = instanceObjects({ record: r, credentials: { WHARF_BUNDLE_URL: '', WHARF_BUNDLE_TOKEN: '', WHARF_STATUS_URL: '', WHARF_STATUS_TOKEN: '', WHARF_IDENTITY_KEY: '' }, appEnv: {}, secretRefs: [], files: [], running: true }, this.settings);
     const owner = ownedBy({ metadata: { name, uid: e.uid } });
     const own = <T extends { metadata?: object }>(o: T): T => withOwner(o, owner);
     if (!has('networkpolicies')) {

@@ -40,6 +40,7 @@ const plan = async (r: InstanceRecord): Promise<LaunchPlan> => ({
   env: { WHARF_BUNDLE_URL: 'http://r/b', WHARF_BUNDLE_TOKEN: 'b', WHARF_STATUS_URL: `http://s/${r.id}`, WHARF_STATUS_TOKEN: `s${r.generation}`, WHARF_IDENTITY_KEY: 'k' },
   appEnv: {},
   appSecrets: [{ env: 'TOKEN', secret: 'payments', key: 'stripe', value: 'x' }],
+  appFiles: [],
 });
 
 const kubeConfig = () => {
@@ -85,7 +86,7 @@ describe("the scheduler's Role", () => {
     await secrets.put('payments', { stripe: 'sk_1' }, { apps: ['hello'], owners: [] });
     await secrets.put('payments', { stripe: 'sk_2' });
     await secrets.list();
-    await secrets.resolve([{ env: 'TOKEN', secret: 'payments', key: 'stripe' }], { app: 'hello', owner: 'x', byNameOwner: true });
+    await secrets.resolve([{ env: 'TOKEN', secret: 'payments', key: 'stripe' }], { app: 'hello', owner: 'x', byNameOwner: true, instanceOwner: 'runner' });
 
     const [a, b] = [await newDriver(), await newDriver()];
     const r = instanceRecordFixture({ id: 'rbacinst01', status: 'QUEUED', launch: { volumeMount: '/data' } });

@@ -1,11 +1,12 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { INSTANCE_ID_PATTERN, notFound } from '@wharf/contracts';
 import { chownTree } from '@wharf/host';
-import { EXIT_FILE, LAUNCHER_STATE_FILE, parseLauncherExit, parseLauncherState, type LauncherExit, type LauncherState } from '@wharf/contracts/launcher';
+import { EXIT_FILE, LAUNCHER_STATE_FILE, parseLauncherExit, parseLauncherState, type AppFileMount, type LauncherExit, type LauncherState } from '@wharf/contracts/launcher';
 import { z } from 'zod';
 import { LockTargetGone, readJson, withFileLock, writeJsonAtomic } from '../../common/file-lock';
 import { InstanceRecordSchema, type InstanceRecord } from '../../instances/instance.record';
+import type { AppFile } from '../instance-driver';
 
 /** What the driver knows about the launcher of the record's current generation: `process.json`. */
 const ProcFileSchema = z.object({
@@ -35,6 +36,8 @@ export interface InstancePaths {
   logs: string;
   work: string;
   data: string;
+  /** The app's `[[File]]` contents of the current start (bound read-only in the sandbox; never shown as a folder). */
+  files: string;
 }
 
 /**
@@ -70,6 +73,7 @@ export class InstanceFiles {
       logs: path.join(dir, 'logs'),
       work: path.join(dir, 'work'),
       data: path.join(dir, 'data'),
+      files: path.join(dir, 'files'),
     };
   }
 
@@ -127,6 +131,33 @@ export class InstanceFiles {
     // The instance's own folders belong to its uid; everything else of Wharf's stays root's (0700).
     if (uid !== null) for (const d of [p.work, p.data, p.run]) if (statSync(d).uid !== uid) await chownTree(d, uid, uid);
     return p;
+  }
+
+  /**
+   * Writes the app's `[[File]]` contents for a start into `files/`, replacing the previous
+   * start's, and answers where the sandbox binds each. Wharf owns the folder (0700) and the files,
+   * so the app cannot change them: literal files 0444, secret ones 0440 with the instance's group
+   * (`gid`, as root) so its uid reads them and no other instance's does. Named by index, so
+   * nothing of a path reaches the host's file names.
+   */
+  writeAppFiles(id: string, files: readonly AppFile[], gid: number | null): AppFileMount[] {
+    const dir = this.paths(id).files;
+    this.removeAppFiles(id);
+    if (files.length === 0) return [];
+    mkdirSync(dir, { mode: 0o700 });
+    return files.map((f, i) => {
+      const source = path.join(dir, String(i));
+      const mode = f.secret ? 0o440 : 0o444;
+      writeFileSync(source, f.value, { mode: 0o600, flag: 'wx' });
+      if (gid !== null) chownSync(source, process.getuid?.() ?? 0, gid);
+      chmodSync(source, mode);
+      return { path: f.path, source };
+    });
+  }
+
+  /** Removes the `[[File]]` contents (at every stop: secret values do not outlive the app). */
+  removeAppFiles(id: string): void {
+    rmSync(this.paths(id).files, { recursive: true, force: true });
   }
 
   /** The instance's uid, as claimed at its first start, or null. */

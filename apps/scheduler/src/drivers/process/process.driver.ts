@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Logger } from '@nestjs/common';
-import { conflict, forbidden, INSTANCE_ID_PATTERN, notFound, WharfError } from '@wharf/contracts';
-import { launcherEnvRecord } from '@wharf/contracts/launcher';
+import { conflict, forbidden, INSTANCE_ID_PATTERN, invalid, notFound, WharfError } from '@wharf/contracts';
+import { launcherEnvRecord, type AppFileMount } from '@wharf/contracts/launcher';
 import { freeLoopbackPort } from '@wharf/host';
 import { isLive, type InstanceRecord } from '../../instances/instance.record';
 import { appEnvWithSecrets, type InstanceDriver, type LaunchPlan, type Mutator, type Observation, type PlanFor, type RecordChange } from '../instance-driver';
@@ -119,6 +119,7 @@ export class ProcessDriver implements InstanceDriver {
 
   async create(record: InstanceRecord, plan: PlanFor): Promise<InstanceRecord> {
     await this.checkSingleUser(record);
+    this.checkFilesMountable(record);
     const p = this.files.paths(record.id);
     try {
       mkdirSync(p.dir, { mode: 0o700 });
@@ -161,6 +162,7 @@ export class ProcessDriver implements InstanceDriver {
       const next = mutate(before);
       if (!next) return { before, after: before }; // nothing to do (e.g. another replica started it already)
       await this.checkSingleUser(next);
+      this.checkFilesMountable(next);
       await this.launchers.kill(id);
       return this.spawnLocked(before, () => next, plan);
     });
@@ -174,8 +176,15 @@ export class ProcessDriver implements InstanceDriver {
     const port = await freeLoopbackPort(this.files.readProc(id)?.port);
     const uid = this.o.sandbox.ownUids ? this.uidFor(id) : null;
     const p = await this.files.prepareStart(id, uid);
-    const env = this.launcherEnv(next, plan, p, port, uid);
-    const { pid } = await this.launchers.launch(id, next.generation, port, env);
+    let pid: number;
+    try {
+      const appFiles = this.files.writeAppFiles(id, plan.appFiles, uid);
+      const env = this.launcherEnv(next, plan, p, port, uid, appFiles);
+      ({ pid } = await this.launchers.launch(id, next.generation, port, env));
+    } catch (e) {
+      this.files.removeAppFiles(id);
+      throw e;
+    }
     const now = new Date().toISOString();
     const after: InstanceRecord = { ...next, address: `127.0.0.1:${port}`, updatedAt: now, lastActivityAt: now };
     this.files.writeRecord(after);
@@ -184,7 +193,7 @@ export class ProcessDriver implements InstanceDriver {
   }
 
   /** The launcher's whole environment: the basics, then the launcher contract (`@wharf/contracts/launcher`). */
-  private launcherEnv(next: InstanceRecord, plan: LaunchPlan, p: InstancePaths, port: number, uid: number | null): Record<string, string> {
+  private launcherEnv(next: InstanceRecord, plan: LaunchPlan, p: InstancePaths, port: number, uid: number | null, appFiles: AppFileMount[]): Record<string, string> {
     const r = next.launch;
     const sb = this.o.sandbox;
     return {
@@ -216,6 +225,8 @@ export class ProcessDriver implements InstanceDriver {
         WHARF_PRLIMIT: this.o.prlimit ?? '',
         WHARF_START_TIMEOUT_SECONDS: this.o.startTimeoutSeconds,
         WHARF_STOP_GRACE_MS: Math.max(0, this.o.stopGraceMs - 500),
+        // Where the contents are, never the contents.
+        ...(appFiles.length ? { WHARF_APP_FILES: appFiles } : {}),
       }),
     };
   }
@@ -227,6 +238,7 @@ export class ProcessDriver implements InstanceDriver {
       const after = mutate(before);
       if (!after) return { before, after: before };
       await this.launchers.kill(id);
+      this.files.removeAppFiles(id);
       this.files.writeRecord(after);
       return { before, after };
     });
@@ -289,6 +301,7 @@ export class ProcessDriver implements InstanceDriver {
     const alive = this.launchers.alive(proc);
     if (!isLive(r.status)) {
       if (proc) await this.launchers.kill(id); // leftover of an interrupted stop
+      this.files.removeAppFiles(id);
       return null;
     }
     if (!proc || proc.generation !== r.generation) return { kind: 'unstarted', record: r };
@@ -297,8 +310,9 @@ export class ProcessDriver implements InstanceDriver {
       const patch = progressPatch(r, state);
       return patch ? this.change(r, patch) : null;
     }
-    // The launcher is gone: kill stragglers of its group, then say why.
+    // The launcher is gone: kill stragglers of its group, remove its app's files, then say why.
     await this.launchers.kill(id);
+    this.files.removeAppFiles(id);
     const patch = await deathPatch(r, state, this.files.readLauncherExit(id), async () => ({
       log: await tailLines(p.logs, 20),
       launcherOutput: this.files.launcherOutput(id, 10),
@@ -333,6 +347,19 @@ export class ProcessDriver implements InstanceDriver {
           'ask an administrator to install bubblewrap and set Scheduler.ProcessSandbox = "bwrap"',
       );
     }
+  }
+
+  /**
+   * `[[File]]` entries are bound at their paths by the sandbox: without one (`ProcessSandbox =
+   * "none"`) they could only be written on the host itself, so such an app does not start here.
+   */
+  private checkFilesMountable(r: InstanceRecord): void {
+    if (this.o.sandbox.mode !== 'none' || r.launch.files.length === 0) return;
+    throw invalid(
+      `${r.appName}@${r.appVersion} mounts files at ${r.launch.files.map((f) => f.path).join(', ')} ([[File]] in its app.toml), which this Wharf cannot do: ` +
+        'it runs apps without a sandbox (Scheduler.ProcessSandbox = "none"), where those paths would be on the host itself; ' +
+        'ask an administrator to install bubblewrap and set Scheduler.ProcessSandbox = "bwrap"',
+    );
   }
 
   async readLogs(id: string, tail: number): Promise<string[]> {
