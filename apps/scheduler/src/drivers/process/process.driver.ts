@@ -46,7 +46,8 @@ export interface ProcessDriverOptions {
  * at once. Its folder `<DataDir>/instances/<id>/` holds everything: `instance.json` (the record),
  * `process.json` (pid, start time, port, generation), `launcher.json` / `exit.json` (written by the
  * launcher), `logs/` (the launcher's two-file ring), `work/` (bundle, app), `data/` (the volume,
- * kept across suspend/resume). Terminating removes the folder.
+ * kept across suspend/resume), `files/` (the app's `[[File]]` contents while it runs, Wharf's, bound
+ * read-only in the sandbox). Terminating removes the folder.
  *
  * This class only composes the driver's parts: the record store (instance-files.ts), process
  * control (launcher-processes.ts, with proc-scan.ts and standby-pool.ts), the cache sweeper
