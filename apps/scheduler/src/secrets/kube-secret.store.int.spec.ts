@@ -4,7 +4,8 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { Logger } from '@nestjs/common';
 import { SecretNameSchema, WharfError } from '@wharf/contracts';
 import { startFakeKubeApiServer, type FakeKubeApiServer } from '@wharf/testing';
-import { KubeSecretStore, secretKeyRef, secretObjectName, SECRETS_SELECTOR } from './kube-secret.store';
+import { KubeSecretStore, secretKeyRef, secretObjectName, SECRETS_SELECTOR, USER_SECRETS_SELECTOR, userSecretObjectName } from './kube-secret.store';
+import type { SecretGrantee } from './secret.store';
 
 jest.setTimeout(60_000);
 
@@ -53,7 +54,7 @@ describe('secretObjectName', () => {
   });
 
   it('is what a pod reads with secretKeyRef', () => {
-    expect(secretKeyRef({ env: 'API_TOKEN', secret: 'db', key: 'password' })).toEqual({ name: 'wharf-secret-db', key: 'password' });
+    expect(secretKeyRef({ secret: 'db', key: 'password' })).toEqual({ name: 'wharf-secret-db', key: 'password' });
   });
 });
 
@@ -132,7 +133,7 @@ describe('KubeSecretStore (fake Kubernetes API server)', () => {
       expect(raced).toBe(true);
       expect(put.grants).toEqual({ apps: ['granted-by-a'], owners: [] });
       expect(kube.requests.filter((r) => r.verb === 'update').map((r) => r.status)).toEqual([200, 409, 200]);
-      expect(await a.resolve([{ env: 'P', secret: 'db', key: 'password' }], { app: 'granted-by-a', owner: 'x', byNameOwner: true })).toEqual({ P: 'from-b' });
+      expect(await a.resolve([{ env: 'P', secret: 'db', key: 'password' }], { app: 'granted-by-a', owner: 'x', byNameOwner: true, instanceOwner: 'runner' })).toEqual({ P: 'from-b' });
     } finally {
       proxy.closeAllConnections();
       await new Promise((r) => proxy.close(r));
@@ -187,14 +188,14 @@ describe('KubeSecretStore (fake Kubernetes API server)', () => {
     expect(warn).toHaveBeenCalledTimes(1);
     expect(String(warn.mock.calls[0]![0])).toMatch(/wharf-secret-bad .*wharf\.dev\/secret-grants/);
     expect(kube.requests.filter((r) => r.verb === 'list')).toHaveLength(2);
-    const e = await failure(store.resolve([{ env: 'X', secret: 'bad', key: 'k' }], { app: 'web', owner: 'o', byNameOwner: true }));
+    const e = await failure(store.resolve([{ env: 'X', secret: 'bad', key: 'k' }], { app: 'web', owner: 'o', byNameOwner: true, instanceOwner: 'runner' }));
     expect(e?.code).toBe('INVALID');
     expect(e?.message).toMatch(/^the app cannot start: its \[\[Env\]\] X names a secret/);
     // a put without grants keeps none (there were none it could read); one with grants repairs it
     expect((await store.put('bad', { k: 'v2' })).grants).toEqual({ apps: [], owners: [] });
     await store.put('bad', { k: 'v3' }, { apps: ['web'], owners: [] });
     expect((await store.list()).map((s) => s.name)).toEqual(['bad', 'good']);
-    expect(await store.resolve([{ env: 'X', secret: 'bad', key: 'k' }], { app: 'web', owner: 'o', byNameOwner: true })).toEqual({ X: 'v3' });
+    expect(await store.resolve([{ env: 'X', secret: 'bad', key: 'k' }], { app: 'web', owner: 'o', byNameOwner: true, instanceOwner: 'runner' })).toEqual({ X: 'v3' });
   });
 
   it("never overwrites or deletes a Secret that is not Wharf's", async () => {
@@ -205,7 +206,7 @@ describe('KubeSecretStore (fake Kubernetes API server)', () => {
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     expect(await store.delete('theirs')).toBe(false);
     expect(kube.get('secrets', kube.namespace, 'wharf-secret-theirs')?.data).toEqual({ k: Buffer.from('x').toString('base64') });
-    expect((await failure(store.resolve([{ env: 'X', secret: 'theirs', key: 'k' }], { app: 'a', owner: 'o', byNameOwner: true })))?.code).toBe('INVALID');
+    expect((await failure(store.resolve([{ env: 'X', secret: 'theirs', key: 'k' }], { app: 'a', owner: 'o', byNameOwner: true, instanceOwner: 'runner' })))?.code).toBe('INVALID');
     expect(warn).not.toHaveBeenCalled(); // not Wharf's: nothing to report
   });
 
@@ -213,14 +214,14 @@ describe('KubeSecretStore (fake Kubernetes API server)', () => {
     const e = await failure(store.put('Not A Name', { k: 'v' }));
     expect(e?.code).toBe('INVALID');
     expect((await failure(store.delete('../x')))?.code).toBe('INVALID');
-    expect((await failure(store.resolve([{ env: 'X', secret: 'Not A Name', key: 'k' }], { app: 'a', owner: 'o', byNameOwner: true })))?.message).toMatch(/^the app cannot start/);
+    expect((await failure(store.resolve([{ env: 'X', secret: 'Not A Name', key: 'k' }], { app: 'a', owner: 'o', byNameOwner: true, instanceOwner: 'runner' })))?.message).toMatch(/^the app cannot start/);
   });
 
   it('says that the Kubernetes API could not be reached, and where, when it is down', async () => {
     const url = kube.url;
     await kube.stop();
     const down = new KubeSecretStore(kubeConfig(kube.kubeconfig), kube.namespace);
-    for (const p of [down.put('db', { k: 'v' }), down.list(), down.delete('db'), down.resolve([{ env: 'X', secret: 'db', key: 'k' }], { app: 'a', owner: 'o', byNameOwner: true })]) {
+    for (const p of [down.put('db', { k: 'v' }), down.list(), down.delete('db'), down.resolve([{ env: 'X', secret: 'db', key: 'k' }], { app: 'a', owner: 'o', byNameOwner: true, instanceOwner: 'runner' })]) {
       const e = await failure(p);
       expect(e).toBeInstanceOf(WharfError);
       expect(e?.code).toBe('UNAVAILABLE');
@@ -241,5 +242,138 @@ describe('KubeSecretStore (fake Kubernetes API server)', () => {
     const e404 = await failure(noNamespace.put('db', { k: 'v' }));
     expect(e404?.code).toBe('UNAVAILABLE');
     expect(e404?.message).toMatch(/^the Kubernetes API at http:\/\/127\.0\.0\.1:\d+ could not create the Secret wharf-secret-db in namespace no-such-namespace: .*does the namespace no-such-namespace exist\?$/);
+  });
+});
+
+describe('KubeSecretStore user secrets (fake Kubernetes API server)', () => {
+  let kube: FakeKubeApiServer;
+  let store: KubeSecretStore;
+  const secrets = () => kube.list('secrets', kube.namespace);
+  const alice = { sub: 'oidc|alice/1', name: 'Alice' };
+  const bob = { sub: 'u-bob', name: 'Bob' };
+  const grantee = (instanceOwner: string, app = 'web', byNameOwner = true): SecretGrantee => ({ app, owner: 'u-author', byNameOwner, instanceOwner });
+
+  beforeEach(async () => {
+    kube = await startFakeKubeApiServer();
+    store = new KubeSecretStore(kubeConfig(kube.kubeconfig), kube.namespace);
+  });
+
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    await kube?.stop();
+  });
+
+  it("keeps each owner's secret as its own labelled, annotated Secret, never a platform secret's", async () => {
+    const put = await store.putUser({ owner: alice, name: 'db', data: { password: 'pw ✓' }, visibility: 'APP', apps: ['web', 'web'], mode: 'create' });
+    expect(put).toEqual({
+      created: true,
+      secret: { owner: alice, name: 'db', ref: 'oidc|alice/1/db', keys: ['password'], visibility: 'APP', apps: ['web'], updatedAt: expect.any(String) },
+    });
+    const objectName = userSecretObjectName(alice.sub, 'db');
+    expect(objectName).toMatch(/^wharf-usecret-[0-9a-f]{16}-db$/);
+    expect(objectName).toMatch(DNS_SUBDOMAIN);
+    const o = kube.get('secrets', kube.namespace, objectName)!;
+    expect(o.metadata.labels).toEqual({ 'app.kubernetes.io/managed-by': 'wharf', 'wharf.dev/user-secret': 'db', 'wharf.dev/secret-owner': objectName.slice(14, 30) });
+    expect(o.metadata.annotations).toEqual({
+      'wharf.dev/secret-owner': alice.sub,
+      'wharf.dev/secret-owner-name': 'Alice',
+      'wharf.dev/secret-name': 'db',
+      'wharf.dev/secret-visibility': 'APP',
+      'wharf.dev/secret-apps': '["web"]',
+      'wharf.dev/updated-at': put.secret.updatedAt,
+    });
+    expect((o as unknown as { data: Record<string, string> }).data).toEqual({ password: Buffer.from('pw ✓').toString('base64') });
+    // bob's "db", and a platform "db": three Secrets, each listed where it belongs
+    await store.putUser({ owner: bob, name: 'db', data: { password: 'bob' }, mode: 'upsert' });
+    await store.put('db', { password: 'platform' });
+    expect(secrets().map((s) => s.metadata.name).sort()).toEqual([objectName, userSecretObjectName(bob.sub, 'db'), 'wharf-secret-db'].sort());
+    expect((await store.list()).map((s) => s.name)).toEqual(['db']);
+    expect((await store.listUser(null)).map((s) => s.ref)).toEqual(['oidc|alice/1/db', 'u-bob/db']);
+    expect((await store.listUser(bob.sub)).map((s) => s.ref)).toEqual(['u-bob/db']);
+    expect(kube.requests.filter((r) => r.verb === 'list').map((r) => r.query.labelSelector)).toEqual([
+      SECRETS_SELECTOR,
+      USER_SECRETS_SELECTOR,
+      `${USER_SECRETS_SELECTOR},wharf.dev/secret-owner=${userSecretObjectName(bob.sub, 'x').slice(14, 30)}`,
+    ]);
+    expect(secretKeyRef({ secret: 'oidc|alice/1/db', key: 'password' })).toEqual({ name: objectName, key: 'password' });
+    expect(() => secretKeyRef({ secret: '~/db', key: 'password' })).toThrow(/canonicalSecretRef/);
+  });
+
+  it('creates, updates (keeping values), replaces and deletes, by the rules of each mode', async () => {
+    expect((await failure(store.putUser({ owner: alice, name: 'db', visibility: 'ALL_USERS', mode: 'update' })))?.code).toBe('NOT_FOUND');
+    await store.putUser({ owner: alice, name: 'db', data: { password: 'a' }, mode: 'upsert' });
+    expect((await failure(store.putUser({ owner: alice, name: 'db', data: { password: 'b' }, mode: 'create' })))?.code).toBe('CONFLICT');
+    const updated = await store.putUser({ owner: { sub: alice.sub }, name: 'db', visibility: 'ALL_USERS', mode: 'update' });
+    expect(updated).toMatchObject({ created: false, secret: { owner: alice, keys: ['password'], visibility: 'ALL_USERS', apps: [] } });
+    expect(await store.resolve([{ env: 'P', secret: `${alice.sub}/db`, key: 'password' }], grantee(bob.sub))).toEqual({ P: 'a' });
+    await store.putUser({ owner: alice, name: 'db', data: { user: 'u' }, mode: 'upsert' });
+    expect((await store.getUser(alice.sub, 'db'))?.keys).toEqual(['user']);
+    expect(await store.getUser(bob.sub, 'db')).toBeNull();
+    expect(await store.deleteUser(bob.sub, 'db')).toBe(false);
+    expect(await store.deleteUser(alice.sub, 'db')).toBe(true);
+    expect(await store.deleteUser(alice.sub, 'db')).toBe(false);
+    expect(secrets()).toEqual([]);
+    const writes = kube.requests.filter((r) => r.resource === 'secrets' && r.verb !== 'get').map((r) => `${r.verb} ${r.status}`);
+    expect(writes).toEqual(['create 201', 'update 200', 'update 200', 'delete 200']);
+  });
+
+  it('resolves by visibility: PRIVATE for the owner\'s instances, ALL_USERS for all, APP for the named apps; ~ is the instance owner', async () => {
+    await store.putUser({ owner: alice, name: 'db', data: { password: 'alice-pw' }, mode: 'upsert' });
+    await store.putUser({ owner: bob, name: 'db', data: { password: 'bob-pw' }, mode: 'upsert' });
+    const own = [{ env: 'P', secret: '~/db', key: 'password' }];
+    const alices = [{ env: 'P', secret: `${alice.sub}/db`, key: 'password' }];
+    expect(await store.resolve(own, grantee(alice.sub))).toEqual({ P: 'alice-pw' });
+    expect(await store.resolve(own, grantee(bob.sub))).toEqual({ P: 'bob-pw' });
+    expect(await store.resolve(alices, grantee(alice.sub))).toEqual({ P: 'alice-pw' });
+    expect((await failure(store.resolve(alices, grantee(bob.sub))))?.message).toMatch(/^the app cannot start: its \[\[Env\]\] P names a secret/);
+    await store.putUser({ owner: alice, name: 'db', visibility: 'ALL_USERS', mode: 'update' });
+    expect(await store.resolve(alices, grantee(bob.sub))).toEqual({ P: 'alice-pw' });
+    await store.putUser({ owner: alice, name: 'db', visibility: 'APP', apps: ['reports'], mode: 'update' });
+    expect(await store.resolve(alices, grantee(bob.sub, 'reports'))).toEqual({ P: 'alice-pw' });
+    for (const who of [grantee(bob.sub), grantee(alice.sub), grantee(bob.sub, 'reports', false)]) expect((await failure(store.resolve(alices, who)))?.code).toBe('INVALID');
+    // a missing key, owner or name: the same refusal
+    for (const secret of [`${alice.sub}/nope`, 'nobody/db', `${alice.sub}/Not A Name`, '/db']) {
+      expect((await failure(store.resolve([{ env: 'P', secret, key: 'password' }], grantee(alice.sub))))?.code).toBe('INVALID');
+    }
+  });
+
+  it("leaves out a damaged one (logged once), refuses to take over another's object or a Secret that is not Wharf's", async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    await store.putUser({ owner: alice, name: 'good', data: { k: 'v' }, mode: 'upsert' });
+    const badName = userSecretObjectName(alice.sub, 'bad');
+    kube.controllers.create('secrets', kube.namespace, {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: {
+        name: badName,
+        labels: { 'app.kubernetes.io/managed-by': 'wharf', 'wharf.dev/user-secret': 'bad' },
+        annotations: { 'wharf.dev/secret-owner': alice.sub, 'wharf.dev/secret-name': 'bad', 'wharf.dev/secret-visibility': 'EVERYONE', 'wharf.dev/secret-apps': '[]', 'wharf.dev/updated-at': '2026-01-01T00:00:00Z' },
+      },
+      data: { k: Buffer.from('v').toString('base64') },
+    } as never);
+    expect((await store.listUser(null)).map((s) => s.name)).toEqual(['good']);
+    expect((await store.listUser(null)).map((s) => s.name)).toEqual(['good']);
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0]![0])).toMatch(new RegExp(`${badName} .*wharf\\.dev/secret-visibility`));
+    expect((await failure(store.resolve([{ env: 'X', secret: `${alice.sub}/bad`, key: 'k' }], grantee(alice.sub))))?.code).toBe('INVALID');
+    // its owner's put repairs it
+    expect((await store.putUser({ owner: alice, name: 'bad', data: { k: 'v2' }, mode: 'create' })).created).toBe(true);
+    expect(await store.resolve([{ env: 'X', secret: `${alice.sub}/bad`, key: 'k' }], grantee(alice.sub))).toEqual({ X: 'v2' });
+    // an object that claims to be bob's under alice's object name is not alice's to write or delete
+    const claimed = userSecretObjectName(alice.sub, 'claimed');
+    kube.controllers.create('secrets', kube.namespace, {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: claimed, labels: { 'app.kubernetes.io/managed-by': 'wharf' }, annotations: { 'wharf.dev/secret-owner': bob.sub, 'wharf.dev/secret-name': 'claimed' } },
+      data: {},
+    } as never);
+    expect((await failure(store.putUser({ owner: alice, name: 'claimed', data: { k: 'v' }, mode: 'upsert' })))?.code).toBe('CONFLICT');
+    expect(await store.deleteUser(alice.sub, 'claimed')).toBe(false);
+    const theirs = userSecretObjectName(alice.sub, 'theirs');
+    kube.controllers.create('secrets', kube.namespace, { apiVersion: 'v1', kind: 'Secret', metadata: { name: theirs }, data: { k: Buffer.from('x').toString('base64') } } as never);
+    expect((await failure(store.putUser({ owner: alice, name: 'theirs', data: { k: 'mine' }, mode: 'upsert' })))?.message).toMatch(/exists and is not Wharf's/);
+    expect(await store.deleteUser(alice.sub, 'theirs')).toBe(false);
+    expect(kube.get('secrets', kube.namespace, theirs)).toBeDefined();
+    expect((await failure(store.putUser({ owner: alice, name: 'a'.repeat(64), data: { k: 'v' }, mode: 'upsert' })))?.code).toBe('INVALID');
   });
 });

@@ -40,7 +40,7 @@ describe.each([
 ])('%s', (_label, start) => {
   let t: StoreUnderTest;
   let store: SecretStore;
-  const app = (name: string, owner = 'svc:someone', byNameOwner = true): SecretGrantee => ({ app: name, owner, byNameOwner });
+  const app = (name: string, owner = 'svc:someone', byNameOwner = true): SecretGrantee => ({ app: name, owner, byNameOwner, instanceOwner: 'runner' });
   const ref = (secret: string, key: string, env = 'API_TOKEN'): SecretRef => ({ env, secret, key });
 
   beforeEach(async () => {

@@ -1,11 +1,12 @@
 import type { Caller } from '@wharf/contracts';
+import type { InstanceDriver } from '../drivers/instance-driver';
 import { SecretHandlers } from './secret.handlers';
-import type { SecretStore, SecretSummary } from './secret.store';
+import type { SecretStore, SecretSummary, UserSecretStore } from './secret.store';
 
 const admin: Caller = { sub: 'root', name: 'Root', roles: ['admin'] };
 const summary = (name: string): SecretSummary => ({ name, keys: ['k'], grants: { apps: [], owners: [] }, updatedAt: '2026-01-01T00:00:00Z' });
-const store = { list: async () => ['a', 'b', 'c'].map(summary) } as unknown as SecretStore;
-const handlers = new SecretHandlers(store);
+const store = { list: async () => ['a', 'b', 'c'].map(summary) } as unknown as SecretStore & UserSecretStore;
+const handlers = new SecretHandlers(store, { list: async () => [] } as unknown as InstanceDriver);
 const list = (cursor: string | undefined, limit: number) => handlers.list({ caller: admin, body: { cursor, limit } });
 
 describe('SecretHandlers list', () => {

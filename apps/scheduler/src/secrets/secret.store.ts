@@ -1,10 +1,20 @@
 import { existsSync, mkdirSync, statSync, chmodSync } from 'node:fs';
 import path from 'node:path';
 import { Logger } from '@nestjs/common';
-import { invalid, type SecretGrants } from '@wharf/contracts';
+import { invalid, USER_SECRET_VISIBILITIES, type SecretGrants, type UserSecret, type UserSecretVisibility } from '@wharf/contracts';
 import { z } from 'zod';
 import { readJson, withFileLock, writeJsonAtomic } from '../common/file-lock';
-import { byName, keptGrants, NO_GRANTS, resolveSecretRefs, secretSummary } from './secret-access';
+import {
+  byName,
+  byOwnerAndName,
+  keptGrants,
+  nextUserSecret,
+  NO_GRANTS,
+  resolveSecretRefs,
+  secretSummary,
+  userSecretSummary,
+  type StoredUserSecret,
+} from './secret-access';
 
 export interface SecretSummary {
   name: string;
@@ -16,22 +26,38 @@ export interface SecretSummary {
 export interface SecretRef {
   /** The env variable it fills. */
   env: string;
+  /** A platform secret's name, or a user secret's `<owner id>/<name>` (`~/<name>`: the instance owner's). */
   secret: string;
   key: string;
 }
 
-/** Who asks for secrets: the app version's name and its owner (the author of the code that reads them). */
+/** Who asks for secrets: the app version's name and its owner (the author of the code that reads them), and the instance's owner. */
 export interface SecretGrantee {
   app: string;
   owner: string;
   /** False for a version another user published under the name before names had owners: grants to the name do not cover it. */
   byNameOwner: boolean;
+  /** The user id of who runs the instance: PRIVATE user secrets are theirs only, and `~/<name>` names theirs. */
+  instanceOwner: string;
+}
+
+/** A put of a user secret (see nextUserSecret for what each mode does). */
+export interface UserSecretPut {
+  /** `name` left out (an admin putting another user's secret): the one it had, else the id. */
+  owner: { sub: string; name?: string };
+  name: string;
+  /** Left out (mode `update`): the values are kept. */
+  data?: Record<string, string>;
+  visibility?: UserSecretVisibility;
+  apps?: string[];
+  mode: 'create' | 'upsert' | 'update';
 }
 
 /**
- * Admin-managed secrets that `[[Env]]` entries name: LocalSecretStore (process driver) and
- * KubeSecretStore (Kubernetes Secrets in the instances' namespace). Both follow the rules of
- * `secret-access.ts` (grants kept, grant checks, the one refusal).
+ * The secrets `[[Env]]` entries name, platform (admin-managed, by name) and user secrets (by owner
+ * and name): LocalSecretStore (process driver) and KubeSecretStore (Kubernetes Secrets in the
+ * instances' namespace). Both follow the rules of `secret-access.ts` (grants and visibility kept,
+ * grant checks, the one refusal).
  */
 export interface SecretStore {
   /** Creates or replaces a secret; `grants` left out keeps those it had (none for a new secret). */
@@ -46,7 +72,25 @@ export interface SecretStore {
   resolve(refs: SecretRef[], grantee: SecretGrantee): Promise<Record<string, string>>;
 }
 
+/** User secrets: each user's own, by owner id and name (what `~/<name>` and `<owner id>/<name>` in `[[Env]]` read). */
+export interface UserSecretStore {
+  /** Creates, replaces or updates a user secret (nextUserSecret's rules); `created` when there was none. */
+  putUser(put: UserSecretPut): Promise<{ created: boolean; secret: UserSecret }>;
+  getUser(owner: string, name: string): Promise<UserSecret | null>;
+  /** One owner's user secrets (null: every owner's), by owner and name. */
+  listUser(owner: string | null): Promise<UserSecret[]>;
+  deleteUser(owner: string, name: string): Promise<boolean>;
+}
+
 export const SECRET_STORE = Symbol('SECRET_STORE');
+
+const StoredUserSecretSchema = z.object({
+  ownerName: z.string(),
+  data: z.record(z.string(), z.string()),
+  visibility: z.enum(USER_SECRET_VISIBILITIES),
+  apps: z.array(z.string()),
+  updatedAt: z.string(),
+});
 
 const FileSchema = z.object({
   secrets: z.record(
@@ -58,14 +102,18 @@ const FileSchema = z.object({
       updatedAt: z.string(),
     }),
   ),
+  /** User secrets by owner id, then name (absent in files written before there were any). */
+  users: z.record(z.string(), z.record(z.string(), StoredUserSecretSchema)).default({}),
 });
 type SecretsFile = z.infer<typeof FileSchema>;
+
+const own = <T>(o: Record<string, T> | undefined, key: string): T | undefined => (o && Object.hasOwn(o, key) ? o[key] : undefined);
 
 /**
  * Process driver: one JSON file (`<DataDir>/secrets.json`, mode 0600), changed under a file lock
  * and replaced atomically, so replicas sharing the data dir never lose each other's writes.
  */
-export class LocalSecretStore implements SecretStore {
+export class LocalSecretStore implements SecretStore, UserSecretStore {
   private readonly log = new Logger('Secrets');
   private readonly lock: string;
 
@@ -75,7 +123,7 @@ export class LocalSecretStore implements SecretStore {
 
   private read(): SecretsFile {
     const raw = readJson(this.file);
-    if (raw === null) return { secrets: {} };
+    if (raw === null) return { secrets: {}, users: {} };
     const parsed = FileSchema.safeParse(raw);
     if (!parsed.success) {
       // the path is for the operator's log; callers get no server path
@@ -123,7 +171,46 @@ export class LocalSecretStore implements SecretStore {
   async resolve(refs: SecretRef[], grantee: SecretGrantee): Promise<Record<string, string>> {
     return resolveSecretRefs(refs, grantee, () => {
       const f = this.read();
-      return (name) => (Object.hasOwn(f.secrets, name) ? f.secrets[name] : undefined);
+      return { platform: (name) => own(f.secrets, name), user: (owner, name) => own(own(f.users, owner), name) };
+    });
+  }
+
+  async putUser(put: UserSecretPut): Promise<{ created: boolean; secret: UserSecret }> {
+    this.ensureDir();
+    return withFileLock(this.lock, async () => {
+      const f = this.read();
+      const mine = own(f.users, put.owner.sub) ?? {};
+      const previous = own(mine, put.name);
+      const s: StoredUserSecret = nextUserSecret(previous, put);
+      f.users[put.owner.sub] = { ...mine, [put.name]: s };
+      writeJsonAtomic(this.file, f, 0o600);
+      return { created: !previous, secret: userSecretSummary(put.owner.sub, put.name, s) };
+    });
+  }
+
+  async getUser(owner: string, name: string): Promise<UserSecret | null> {
+    const s = own(own(this.read().users, owner), name);
+    return s ? userSecretSummary(owner, name, s) : null;
+  }
+
+  async listUser(owner: string | null): Promise<UserSecret[]> {
+    const f = this.read();
+    const owners = owner === null ? Object.keys(f.users) : [owner];
+    return owners
+      .flatMap((o) => Object.entries(own(f.users, o) ?? {}).map(([n, s]) => userSecretSummary(o, n, s)))
+      .sort(byOwnerAndName);
+  }
+
+  async deleteUser(owner: string, name: string): Promise<boolean> {
+    this.ensureDir();
+    return withFileLock(this.lock, async () => {
+      const f = this.read();
+      const mine = own(f.users, owner);
+      if (!mine || !own(mine, name)) return false;
+      delete mine[name];
+      if (Object.keys(mine).length === 0) delete f.users[owner];
+      writeJsonAtomic(this.file, f, 0o600);
+      return true;
     });
   }
 }
