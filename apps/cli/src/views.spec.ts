@@ -3,7 +3,7 @@ import YAML from 'yaml';
 import { print } from './output';
 import type { Term } from './term';
 import { allPages } from './pages';
-import { appColumns, detailLines, idleText, instanceColumns } from './views';
+import { appColumns, appPairs, detailLines, idleText, instanceColumns, type App } from './views';
 import { intOf, onOff, sinceOf, visibilityOf } from './args';
 
 function fakeTerm(): Term & { stdout: string[]; stderr: string[] } {
@@ -33,6 +33,7 @@ const instance = (id: string, status: Schemas['Instance']['status']): Schemas['I
   owner: { name: 'bob', sub: 'b' },
   createdAt: new Date(Date.now() - 3 * 3600_000).toISOString(),
   lastActivityAt: new Date().toISOString(),
+  lifecycle: 'ON_DEMAND',
   idle: { timeoutMinutes: 60, disabledByAdmin: false, keepAliveUntil: null },
   runtime: 'python-3.12',
   status,
@@ -128,5 +129,38 @@ describe('idle suspension in words', () => {
     expect(idleText({ timeoutMinutes: 30, disabledByAdmin: false, keepAliveUntil: null })).toBe('after 30 min without traffic');
     expect(idleText({ timeoutMinutes: null, disabledByAdmin: false, keepAliveUntil: null })).toBe('never');
     expect(idleText({ timeoutMinutes: null, disabledByAdmin: true, keepAliveUntil: null })).toBe('never (turned off by an admin)');
+  });
+});
+
+describe('app details', () => {
+  const app = (files?: App['files']): App => ({
+    id: 'av1',
+    name: 'hello',
+    version: '1.0.0',
+    title: 'Hello',
+    description: '',
+    longDescription: null,
+    categories: [],
+    keywords: [],
+    owner: { sub: 'svc:alice', name: 'alice' },
+    visibility: 'PRIVATE',
+    tags: [],
+    runtime: { module: 'hello.app', runtimeVersion: null, memoryLimit: null, memoryReservation: null, volumeMount: null, volumeSize: null, gpuCount: 0, gpuType: null } as App['runtime'],
+    env: [],
+    files,
+    sha256: 'a'.repeat(64),
+    size: 1,
+    hasIcon: false,
+    screenshotCount: 0,
+    createdAt: '2026-12-01T00:00:00.000Z',
+  });
+  const filesRow = (a: App) => appPairs(a).find(([k]) => k === 'Files')?.[1];
+
+  it('lists [[File]] paths, with the secret a file reads when the API shows it', () => {
+    expect(filesRow(app([{ path: '/etc/hello/a.ini', value: 'x' }, { path: '/srv/key.pem', secret: 'tls', secretKey: 'tls.key' }]))).toBe(
+      '/etc/hello/a.ini, /srv/key.pem (secret tls/tls.key)',
+    );
+    expect(filesRow(app([{ path: '/srv/key.pem', secret: null, secretKey: null }]))).toBe('/srv/key.pem (secret -/-)');
+    expect(filesRow(app(undefined))).toBe('');
   });
 });
