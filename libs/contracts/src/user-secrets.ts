@@ -68,7 +68,7 @@ const TargetSchema = z.object({
 
 export const UserSecretAccessSchema = z.object({
   /** Left out: a new secret is PRIVATE, a replaced one keeps its visibility and apps. */
-  visibility: UserSecretVisibilitySchema.optional(),
+  visibility: z.enum(USER_SECRET_VISIBILITIES).optional(),
   /** The apps that may read it, required with (and only with) visibility APP. */
   apps: z.array(AppNameSchema).max(100).optional(),
 });
