@@ -145,7 +145,7 @@ describe('app details', () => {
     owner: { sub: 'svc:alice', name: 'alice' },
     visibility: 'PRIVATE',
     tags: [],
-    runtime: { module: 'hello.app', runtimeVersion: null, memoryLimit: null, memoryReservation: null, volumeMount: null, volumeSize: null, gpuCount: 0, gpuType: null } as App['runtime'],
+    runtime: { module: 'hello.app', runtimeVersion: null, memoryLimit: null, memoryReservation: null, volumeMount: null, volumeSize: null, gpuCount: 0, gpuType: null, instanceTimeoutMinutes: null, lifecycle: 'ON_DEMAND', linkAddress: null },
     env: [],
     files,
     sha256: 'a'.repeat(64),
@@ -162,5 +162,16 @@ describe('app details', () => {
     );
     expect(filesRow(app([{ path: '/srv/key.pem', secret: null, secretKey: null }]))).toBe('/srv/key.pem (secret -/-)');
     expect(filesRow(app(undefined))).toBe('');
+  });
+
+  it('says how the app runs: its own instance per user, one shared, or a link with its address', () => {
+    const row = (a: App, key: string) => appPairs(a).find(([k]) => k === key)?.[1];
+    const base = app([]);
+    expect(row(base, 'Lifecycle')).toMatch(/^ON_DEMAND/);
+    expect(row(base, 'Link')).toBeUndefined();
+    expect(row({ ...base, runtime: { ...base.runtime, lifecycle: 'MANAGED' } }, 'Lifecycle')).toMatch(/^MANAGED \(one shared instance/);
+    const link = { ...base, runtime: { ...base.runtime, module: '', lifecycle: 'LINK' as const, linkAddress: 'https://wiki.example.com/' } };
+    expect(row(link, 'Lifecycle')).toMatch(/^LINK \(no instance/);
+    expect(row(link, 'Link')).toBe('https://wiki.example.com/');
   });
 });

@@ -44,6 +44,12 @@ export const versionColumns: Column<App>[] = [
   { header: 'age', get: (a) => age(a.createdAt) },
 ];
 
+const LIFECYCLES: Record<App['runtime']['lifecycle'], string> = {
+  ON_DEMAND: 'ON_DEMAND (each user runs their own instance)',
+  MANAGED: 'MANAGED (one shared instance; its owner or an admin starts it)',
+  LINK: 'LINK (no instance: a link to another site)',
+};
+
 export function appPairs(a: App): [string, string | number | null][] {
   return [
     ['Name', a.name],
@@ -56,6 +62,8 @@ export function appPairs(a: App): [string, string | number | null][] {
     ['Categories', a.categories.join(', ')],
     ['Keywords', a.keywords.join(', ')],
     ['Tags', a.tags.map((t) => t.name).join(', ')],
+    ['Lifecycle', LIFECYCLES[a.runtime.lifecycle]],
+    ...(a.runtime.lifecycle === 'LINK' ? [['Link', a.runtime.linkAddress] as [string, string | null]] : []),
     ['Runtime', [a.runtime.module, a.runtime.runtimeVersion].filter(Boolean).join(' ')],
     ['Memory', [a.runtime.memoryReservation && `reservation ${a.runtime.memoryReservation}`, a.runtime.memoryLimit && `limit ${a.runtime.memoryLimit}`].filter(Boolean).join(', ')],
     ['GPUs', a.runtime.gpuCount ? `${a.runtime.gpuCount}${a.runtime.gpuType ? ` × ${a.runtime.gpuType}` : ''}` : null],

@@ -8,6 +8,10 @@ export const QuantitySchema = z
   .regex(/^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$/, 'must be a quantity such as 512Mi or 1Gi');
 
 /** What an app version needs to run; read from `[Runtime]` in app.toml. */
+export const INSTANCE_LIFECYCLES = ['ON_DEMAND', 'MANAGED', 'LINK'] as const;
+export const InstanceLifecycleSchema = z.enum(INSTANCE_LIFECYCLES);
+export type InstanceLifecycle = z.infer<typeof InstanceLifecycleSchema>;
+
 export const RuntimeSpecSchema = z.object({
   module: z.string(),
   runtimeVersion: z.string().nullable(),
@@ -23,6 +27,15 @@ export const RuntimeSpecSchema = z.object({
    * null (and absent, in versions imported before it existed): the platform's default.
    */
   instanceTimeoutMinutes: z.number().int().min(-1).nullable().default(null),
+  /**
+   * `[App] InstanceLifecycle`: ON_DEMAND (each user runs their own instance), MANAGED (one
+   * instance of the version, started by its owner or an admin, opened by everyone who may see the
+   * app), LINK (no instance: the catalog opens `linkAddress`). Absent in versions imported before
+   * it existed: ON_DEMAND.
+   */
+  lifecycle: InstanceLifecycleSchema.default('ON_DEMAND'),
+  /** `[Link] Address` of a LINK app (an http(s) URL); null for the others. */
+  linkAddress: z.string().nullable().default(null),
 });
 export type RuntimeSpec = z.infer<typeof RuntimeSpecSchema>;
 

@@ -51,6 +51,8 @@ export const InstanceSchema = z.object({
   owner: UserRefSchema,
   /** Who may open the instance's UI: PRIVATE (owner), ALL_USERS (signed-in users), PUBLIC (anyone, when enabled). */
   visibility: VisibilitySchema,
+  /** ON_DEMAND: someone's own instance; MANAGED: the one shared instance of its app version (owned by the version's owner). */
+  lifecycle: z.enum(['ON_DEMAND', 'MANAGED']),
   /** Runtime version name, e.g. `python-3.11`. */
   runtime: z.string(),
   status: InstanceStatusSchema,

@@ -81,6 +81,8 @@ describe('parseManifest', () => {
         gpuCount: 1,
         gpuType: 'a100',
         instanceTimeoutMinutes: null,
+        lifecycle: 'ON_DEMAND',
+        linkAddress: null,
       },
       env: [
         { name: 'GREETING', value: 'hi' },
@@ -113,6 +115,8 @@ describe('parseManifest', () => {
         volumeSize: null,
         gpuCount: 0, gpuType: null,
         instanceTimeoutMinutes: null,
+        lifecycle: 'ON_DEMAND',
+        linkAddress: null,
       },
       env: [],
       files: [],
@@ -252,8 +256,8 @@ Name = "WHARF_URL"
       { path: 'Runtime.Modul', message: expect.stringMatching(/^unknown key \(did you mean Module\?\)/) },
     ]);
     expect(listed.slice(4).sort((a, b) => a.path.localeCompare(b.path))).toEqual([
-      { path: 'Build', message: 'unknown section; known sections: [App], [Runtime], [[Env]], [[File]]' },
-      { path: 'Enviroment', message: 'unknown section; known sections: [App], [Runtime], [[Env]], [[File]]' },
+      { path: 'Build', message: 'unknown section; known sections: [App], [Link], [Runtime], [[Env]], [[File]]' },
+      { path: 'Enviroment', message: 'unknown section; known sections: [App], [Link], [Runtime], [[Env]], [[File]]' },
     ]);
     expect(messageAt(`${validManifest()}\n[[Env]]\nName = "X"\nValu = "1"\n`, 'Env[1].Valu')).toMatch(/did you mean Value\?/);
   });
@@ -438,7 +442,7 @@ describe('[[File]]', () => {
     expect(messageAt(`${validManifest()}\n[File]\nPath = "/etc/a"\nValue = "1"\n`, 'File')).toBe(
       'must be an array of tables, not a table (write [[File]] with two brackets, not [File])',
     );
-    expect(messageAt(`${validManifest()}\n[[Files]]\nPath = "/etc/a"\n`, 'Files')).toBe('unknown section (did you mean File?); known sections: [App], [Runtime], [[Env]], [[File]]');
+    expect(messageAt(`${validManifest()}\n[[Files]]\nPath = "/etc/a"\n`, 'Files')).toBe('unknown section (did you mean File?); known sections: [App], [Link], [Runtime], [[Env]], [[File]]');
   });
 
   it('lists File problems after App, Runtime and Env, in entry order', () => {

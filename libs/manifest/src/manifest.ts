@@ -4,6 +4,7 @@ import {
   CategorySchema,
   EnvSpecSchema,
   FileSpecSchema,
+  INSTANCE_LIFECYCLES,
   QuantitySchema,
   RuntimeSpecSchema,
   invalidInput,
@@ -228,6 +229,13 @@ const appShape = {
   )
     .max(20, { message: 'must have at most 20 keywords' })
     .optional(),
+  /** ON_DEMAND (default), MANAGED or LINK. */
+  InstanceLifecycle: text().pipe(
+    z.enum(INSTANCE_LIFECYCLES, {
+      error: (iss) =>
+        `unknown lifecycle ${JSON.stringify(iss.input)}; allowed: ON_DEMAND (each user runs their own instance), MANAGED (one shared instance), LINK (a card that opens another site)`,
+    }),
+  ).optional(),
   /** Minutes without traffic after which an instance is suspended; -1 never; absent: the platform's default. */
   InstanceTimeout: z
     .number({
@@ -297,32 +305,59 @@ const fileShape = {
   ...secretShape,
 };
 
-const ManifestFileSchema = z.strictObject(
-  {
-    App: section(table(appShape, '[App]')),
-    Runtime: section(table(runtimeShape, '[Runtime]')),
-    Env: z
-      .array(table(envShape, '[[Env]]'), {
-        error: typeError('an array of tables', (v) =>
-          typeof v === 'object' && v !== null && !Array.isArray(v) ? 'write [[Env]] with two brackets, not [Env]' : undefined,
-        ),
-      })
-      .optional(),
-    File: z
-      .array(table(fileShape, '[[File]]'), {
-        error: typeError('an array of tables', (v) =>
-          typeof v === 'object' && v !== null && !Array.isArray(v) ? 'write [[File]] with two brackets, not [File]' : undefined,
-        ),
-      })
-      .max(MAX_FILES, { message: `must have at most ${MAX_FILES} entries; put more files in the bundle, or one file with several settings` })
-      .optional(),
-  },
-  { error: (iss) => (iss.code === 'invalid_type' ? 'the file must be a TOML document' : undefined) },
-);
+/** `[Link] Address`: where a LINK app's card goes. */
+const linkAddressSchema = text()
+  .max(2048, { message: 'must be at most 2048 characters', abort: true })
+  .superRefine((v, ctx) => {
+    let url: URL | null = null;
+    try {
+      url = hasControlChars(v) || /\s/.test(v) ? null : new URL(v);
+    } catch {
+      url = null;
+    }
+    const message = !url
+      ? 'must be a whole http(s) address such as "https://dashboards.example.com/sales", without spaces'
+      : url.protocol !== 'https:' && url.protocol !== 'http:'
+        ? `must be an http or https address, not ${url.protocol.replace(/:$/, '')}`
+        : url.username || url.password
+          ? 'must not hold a user name or password: the address is shown to everyone who sees the app'
+          : undefined;
+    if (message) ctx.addIssue({ code: 'custom', message });
+  });
 
-const SECTIONS = ['App', 'Runtime', 'Env', 'File'] as const;
+const linkShape = { Address: linkAddressSchema };
+
+/** The document's shape; a LINK app may leave [Runtime] out (it has no instance). */
+const manifestFileSchema = (link: boolean) =>
+  z.strictObject(
+    {
+      App: section(table(appShape, '[App]')),
+      Link: table(linkShape, '[Link]').optional(),
+      Runtime: link ? table(runtimeShape, '[Runtime]').optional() : section(table(runtimeShape, '[Runtime]')),
+      Env: z
+        .array(table(envShape, '[[Env]]'), {
+          error: typeError('an array of tables', (v) =>
+            typeof v === 'object' && v !== null && !Array.isArray(v) ? 'write [[Env]] with two brackets, not [Env]' : undefined,
+          ),
+        })
+        .optional(),
+      File: z
+        .array(table(fileShape, '[[File]]'), {
+          error: typeError('an array of tables', (v) =>
+            typeof v === 'object' && v !== null && !Array.isArray(v) ? 'write [[File]] with two brackets, not [File]' : undefined,
+          ),
+        })
+        .max(MAX_FILES, { message: `must have at most ${MAX_FILES} entries; put more files in the bundle, or one file with several settings` })
+        .optional(),
+    },
+    { error: (iss) => (iss.code === 'invalid_type' ? 'the file must be a TOML document' : undefined) },
+  );
+const ManifestFileSchema = manifestFileSchema(false);
+const LinkManifestFileSchema = manifestFileSchema(true);
+const SECTIONS = ['App', 'Link', 'Runtime', 'Env', 'File'] as const;
 const KNOWN_KEYS: Record<string, readonly string[]> = {
   App: Object.keys(appShape),
+  Link: Object.keys(linkShape),
   Runtime: Object.keys(runtimeShape),
   Env: Object.keys(envShape),
   File: Object.keys(fileShape),
@@ -364,7 +399,7 @@ function unknownKeyProblems(path: readonly PropertyKey[], keys: readonly string[
   if (path.length === 0) {
     return keys.map((k) => ({
       path: k,
-      message: `unknown section${suggestion(k, SECTIONS)}; known sections: [App], [Runtime], [[Env]], [[File]]`,
+      message: `unknown section${suggestion(k, SECTIONS)}; known sections: [App], [Link], [Runtime], [[Env]], [[File]]`,
     }));
   }
   const known = KNOWN_KEYS[String(path[0])] ?? [];
@@ -378,8 +413,28 @@ const isTable = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
 
 /** Rules that involve more than one field, checked on the raw document so they are listed with the rest. */
-function crossFieldProblems(doc: Record<string, unknown>): Problem[] {
+/** A LINK app has no instance: [Link] and nothing that describes an instance; the others no [Link]. */
+function lifecycleProblems(doc: Record<string, unknown>): Problem[] {
+  const app = isTable(doc.App) ? doc.App : {};
+  if (app.InstanceLifecycle !== 'LINK') {
+    return doc.Link === undefined
+      ? []
+      : [{ path: 'Link', message: 'is only for InstanceLifecycle = "LINK" (a catalog card that opens another site): remove [Link], or set InstanceLifecycle = "LINK"' }];
+  }
   const problems: Problem[] = [];
+  if (doc.Link === undefined) {
+    problems.push({ path: 'Link', message: 'is required when InstanceLifecycle = "LINK": add [Link] with Address = "https://…" (where the card goes)' });
+  }
+  const noInstance = 'a LINK app has no instance';
+  if (app.InstanceTimeout !== undefined) problems.push({ path: 'App.InstanceTimeout', message: `${noInstance} to suspend: remove InstanceTimeout` });
+  if (doc.Runtime !== undefined) problems.push({ path: 'Runtime', message: `${noInstance}: remove [Runtime] (or choose InstanceLifecycle ON_DEMAND or MANAGED)` });
+  if (doc.Env !== undefined) problems.push({ path: 'Env', message: `${noInstance} to give environment variables to: remove [[Env]]` });
+  if (doc.File !== undefined) problems.push({ path: 'File', message: `${noInstance} to mount files in: remove [[File]]` });
+  return problems;
+}
+
+function crossFieldProblems(doc: Record<string, unknown>): Problem[] {
+  const problems: Problem[] = lifecycleProblems(doc);
   const rt = isTable(doc.Runtime) ? doc.Runtime : {};
   if (isQuantity(rt.MemoryLimit) && isQuantity(rt.MemoryReservation)) {
     if (parseQuantity(rt.MemoryReservation) > parseQuantity(rt.MemoryLimit)) {
@@ -497,7 +552,8 @@ function normalisedPath(p: string): string {
  */
 export function parseManifest(text: string): Manifest {
   const doc = parseToml(text);
-  const result = ManifestFileSchema.safeParse(doc);
+  const link = isTable(doc) && isTable(doc.App) && doc.App.InstanceLifecycle === 'LINK';
+  const result = (link ? LinkManifestFileSchema : ManifestFileSchema).safeParse(doc);
   const problems: Problem[] = [];
   if (!result.success) {
     for (const issue of result.error.issues) {
@@ -508,7 +564,8 @@ export function parseManifest(text: string): Manifest {
   if (isTable(doc)) problems.push(...crossFieldProblems(doc));
   if (!result.success || problems.length > 0) throw invalidInput('app.toml is invalid', sortProblems(problems));
 
-  const { App: app, Runtime: rt, Env: env = [], File: files = [] } = result.data;
+  const { App: app, Link: linkTo, Env: env = [], File: files = [] } = result.data;
+  const rt = result.data.Runtime ?? { Module: '' }; // a LINK app has none
   return {
     name: app.Name,
     version: app.Version,
@@ -527,6 +584,8 @@ export function parseManifest(text: string): Manifest {
       gpuCount: rt.GPUCount ?? 0,
       gpuType: rt.GPUType ?? null,
       instanceTimeoutMinutes: app.InstanceTimeout ?? null,
+      lifecycle: app.InstanceLifecycle ?? 'ON_DEMAND',
+      linkAddress: linkTo?.Address ?? null,
     },
     env: env.map(
       (e): EnvSpec =>

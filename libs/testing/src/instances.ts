@@ -23,6 +23,7 @@ export function instanceRecord(over: Partial<RoutedInstance> & { address: string
     url: `http://${id}.apps.localhost`,
     createdAt: now,
     lastActivityAt: now,
+    lifecycle: 'ON_DEMAND',
     idle: { timeoutMinutes: 60, disabledByAdmin: false, keepAliveUntil: null },
     warnings: [],
     ...over,

@@ -28,6 +28,8 @@ export const InstanceRecordSchema = z.object({
   appOwner: UserRef,
   owner: UserRef,
   visibility: VisibilitySchema,
+  /** MANAGED: the one shared instance of its app version; absent (records before lifecycles): ON_DEMAND. */
+  lifecycle: z.enum(['ON_DEMAND', 'MANAGED']).optional(),
   runtime: z.string(),
   status: InstanceStatusSchema,
   statusReason: z.string().nullable(),
@@ -139,6 +141,7 @@ export function toInstance(r: InstanceRecord, s: WireSettings, extraWarnings: st
     appOwner: r.appOwner,
     owner: r.owner,
     visibility: r.visibility,
+    lifecycle: r.lifecycle ?? 'ON_DEMAND',
     runtime: r.runtime,
     status: r.status,
     statusReason: readLogs ? r.statusReason : genericStatusReason(r.status),
@@ -152,6 +155,17 @@ export function toInstance(r: InstanceRecord, s: WireSettings, extraWarnings: st
     },
     warnings: [...new Set([...r.warnings, ...extraWarnings])],
   };
+}
+
+/**
+ * The id of an app version's MANAGED instance: derived from the version, so that starts on any
+ * replica race for the same id (three parts: never the id of an idempotency key's (owner, key)).
+ */
+export function managedInstanceId(appVersionId: string): string {
+  const h = createHash('sha256').update(JSON.stringify(['managed', appVersionId, 'instance'])).digest();
+  let id = LETTERS[h[0]! % LETTERS.length]!;
+  for (let i = 1; i < 10; i++) id += ALNUM[h[i]! % ALNUM.length]!;
+  return id;
 }
 
 /** The router's shape (lookup and events): with the address it proxies to and the full status reason. */

@@ -157,4 +157,64 @@ describe('InstanceService', () => {
     expect(instances[0]).toHaveProperty('address');
     expect(instances[0]!.statusReason).toContain('Traceback');
   });
+
+  describe('lifecycles', () => {
+    const managedSetup = () => {
+      const s = setup({ WHARF_SCHEDULER_MAX_INSTANCES_FULL_ACCESS: '5' });
+      const base = s.apps.get('av1')!;
+      s.apps.set('mv1', { ...base, id: 'mv1', name: 'board', version: '1.0.0', title: 'Board', runtime: { ...base.runtime, lifecycle: 'MANAGED' } });
+      s.apps.set('mv2', { ...base, id: 'mv2', name: 'board', version: '2.0.0', title: 'Board', runtime: { ...base.runtime, lifecycle: 'MANAGED' } });
+      s.apps.set('lv1', { ...base, id: 'lv1', name: 'wiki', version: '1.0.0', title: 'Wiki', env: [], runtime: { ...base.runtime, module: '', lifecycle: 'LINK', linkAddress: 'https://wiki.example.com/' } });
+      return s;
+    };
+
+    it('MANAGED: only its owner or an admin starts the one instance; everyone who sees the app then opens that one', async () => {
+      const { service, driver, leases } = managedSetup();
+      const refused = await service.create(alice, { appVersionId: 'mv1', visibility: 'PRIVATE' }).catch((e: WharfError) => e);
+      expect(refused).toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/Board runs as one shared instance, which its owner \(Author\) or an admin starts; it is not running now/) });
+      expect(driver.records.size).toBe(0);
+
+      const started = await service.create(author, { appVersionId: 'mv1', visibility: 'PRIVATE' });
+      expect(started).toMatchObject({ lifecycle: 'MANAGED', owner: { sub: 'author' }, visibility: 'ALL_USERS' }); // as widely as the version is seen
+      expect(leases.sets.get('author')).toEqual(new Set([started.id]));
+      const [a, b, again] = await Promise.all([
+        service.create(alice, { appVersionId: 'mv1', visibility: 'PRIVATE' }),
+        service.create(bob, { appVersionId: 'mv1', visibility: 'PUBLIC' }),
+        service.create(author, { appVersionId: 'mv1', visibility: 'PRIVATE' }),
+      ]);
+      expect([a.id, b.id, again.id]).toEqual([started.id, started.id, started.id]);
+      expect(a.statusReason).toBe(started.status === 'RUNNING' ? null : 'Starting'); // others do not read its logs
+      expect(driver.records.size).toBe(1);
+      // only its owner and admins manage it
+      await expect(service.suspend(alice, started.id)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      await service.suspend(author, started.id);
+      // suspended, it is what Run opens (the owner resumes it)
+      expect((await service.create(alice, { appVersionId: 'mv1', visibility: 'PRIVATE' })).status).toBe('SUSPENDED');
+    });
+
+    it('MANAGED: an admin may start it (owned by the app owner); two starts race to one instance', async () => {
+      const { service, driver } = managedSetup();
+      const [x, y] = await Promise.all([service.create(admin, { appVersionId: 'mv1', visibility: 'PRIVATE' }), service.create(author, { appVersionId: 'mv1', visibility: 'PRIVATE' })]);
+      expect(x.id).toBe(y.id);
+      expect(x.owner.sub).toBe('author');
+      expect(driver.records.size).toBe(1);
+      // each version has its own; in place it only changes runtime
+      const v2 = await service.create(author, { appVersionId: 'mv2', visibility: 'PRIVATE' });
+      expect(v2.id).not.toBe(x.id);
+      await expect(service.upgrade(author, { id: x.id, appVersionId: 'mv2' })).rejects.toMatchObject({
+        code: 'INVALID',
+        message: expect.stringMatching(/shared \(MANAGED\) instance of board 1\.0\.0 and runs that version only: run board 2\.0\.0/),
+      });
+    });
+
+    it('LINK: has no instance; Run says where to go instead', async () => {
+      const { service, driver } = managedSetup();
+      await expect(service.create(alice, { appVersionId: 'lv1', visibility: 'PRIVATE' })).rejects.toMatchObject({
+        code: 'INVALID',
+        message: 'wiki 1.0.0 is a link to https://wiki.example.com/, not an app that runs on Wharf: open that address instead',
+        details: { lifecycle: 'LINK', link: 'https://wiki.example.com/' },
+      });
+      expect(driver.records.size).toBe(0);
+    });
+  });
 });

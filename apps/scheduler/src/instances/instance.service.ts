@@ -40,7 +40,7 @@ import { RuntimeCatalog, type ResolvedRuntime } from '../runtimes/runtime.catalo
 import { SCHEDULER_SETTINGS, type SchedulerSettings } from '../scheduler.config';
 import { SECRET_STORE, type SecretGrantee, type SecretRef, type SecretStore } from '../secrets/secret.store';
 import { InstanceChanges } from './instance.changes';
-import { idempotentInstanceId, isLive, newInstanceId, toInstance, toRoutedInstance, type InstanceRecord } from './instance.record';
+import { idempotentInstanceId, isLive, managedInstanceId, newInstanceId, toInstance, toRoutedInstance, type InstanceRecord } from './instance.record';
 import { maxGpusFor, maxInstancesFor, resolveResources } from './limits.policy';
 
 type ListQuery = ParsedRequestOf<typeof SchedulerContracts.list>;
@@ -341,6 +341,13 @@ export class InstanceService {
     if (!caller) throw unauthenticated('sign in to run apps');
     // the app first: one that the caller cannot see is NOT_FOUND whatever else the request asks
     const app = await this.appVersion(caller, body.appVersionId);
+    if (app.runtime.lifecycle === 'LINK') {
+      throw invalid(`${app.name} ${app.version} is a link to ${app.runtime.linkAddress ?? 'another site'}, not an app that runs on Wharf: open that address instead`, {
+        lifecycle: 'LINK',
+        link: app.runtime.linkAddress,
+      });
+    }
+    if (app.runtime.lifecycle === 'MANAGED') return this.openManaged(caller, app, body);
     if (body.visibility === 'PUBLIC' && !this.cfg.AllowPublicInstances) {
       throw forbidden('public instances are disabled on this platform (Scheduler.AllowPublicInstances)');
     }
@@ -387,6 +394,66 @@ export class InstanceService {
       throw key && WharfError.is(e, 'CONFLICT') ? idempotencyKeyRefused() : e;
     }
     this.log.log(`instance ${id} of ${app.name}@${app.version} for ${caller.name} on ${runtime.name}`);
+    await this.changes.publish(started, 'CREATED', null);
+    return this.wire(started);
+  }
+
+  /**
+   * Run on a MANAGED app version: its one instance (the id is derived from the version, so every
+   * replica races for the same one), opened by everyone who may see the version. Only the version's
+   * owner and admins start it; it belongs to the version's owner and is shared as widely as the
+   * version is visible. Everyone else gets the running one, or is told who starts it.
+   */
+  private async openManaged(caller: Caller, app: AppVersion, body: ParsedRequestOf<typeof SchedulerContracts.create>): Promise<Instance> {
+    const id = managedInstanceId(app.id);
+    const existing = await this.driver.get(id);
+    if (existing && existing.status !== 'TERMINATED') {
+      const access = await this.accessTo(caller, existing);
+      return this.wire(existing, [], access.readLogs);
+    }
+    if (caller.sub !== app.owner.sub && !isAdmin(caller)) {
+      throw conflict(
+        `${app.title} runs as one shared instance, which its owner (${app.owner.name}) or an admin starts; it is not running now: ask them to start it`,
+        { lifecycle: 'MANAGED', owner: app.owner.name },
+      );
+    }
+    const runtime = this.catalog.resolve(body.runtime, app.runtime.runtimeVersion);
+    const launch = await this.launchSpec(app, runtime);
+    await this.takeSlot(caller, app.owner.sub, id);
+    const now = this.now();
+    // as widely as the version is seen: PUBLIC versions only where public instances are allowed
+    const visibility: Visibility = app.visibility === 'PUBLIC' && !this.cfg.AllowPublicInstances ? 'ALL_USERS' : app.visibility;
+    const record: InstanceRecord = {
+      id,
+      appVersionId: app.id,
+      appName: app.name,
+      appVersion: app.version,
+      appOwner: app.owner,
+      owner: app.owner,
+      visibility,
+      lifecycle: 'MANAGED',
+      runtime: runtime.name,
+      status: 'QUEUED',
+      statusReason: null,
+      address: null,
+      createdAt: now,
+      updatedAt: now,
+      lastActivityAt: now,
+      warnings: [...runtime.warnings, ...this.driverWarnings()],
+      generation: 1,
+      idempotencyKey: null,
+      launch,
+    };
+    let started: InstanceRecord;
+    try {
+      started = await this.driver.create(record, this.planFor);
+    } catch (e) {
+      // another replica (or a second click) started it first: open that one
+      if (WharfError.is(e, 'CONFLICT')) return this.wire(await this.raceWinner(id));
+      await this.changes.releaseSlot(app.owner.sub, id);
+      throw e;
+    }
+    this.log.log(`managed instance ${id} of ${app.name}@${app.version} started by ${caller.name} on ${runtime.name}`);
     await this.changes.publish(started, 'CREATED', null);
     return this.wire(started);
   }
@@ -483,6 +550,14 @@ export class InstanceService {
     const r = await this.manageable(caller, body.id);
     if (app && app.name !== r.appName) {
       throw invalid(`an instance of ${r.appName} can only be upgraded to another version of ${r.appName}, not to ${app.name}`);
+    }
+    if (app && app.id !== r.appVersionId && r.lifecycle === 'MANAGED') {
+      throw invalid(
+        `instance ${r.id} is the shared (MANAGED) instance of ${r.appName} ${r.appVersion} and runs that version only: run ${app.name} ${app.version} to start its own shared instance, then terminate this one`,
+      );
+    }
+    if (app?.runtime.lifecycle === 'LINK' || (app && app.runtime.lifecycle === 'MANAGED' && r.lifecycle !== 'MANAGED')) {
+      throw invalid(`${app.name} ${app.version} is a ${app.runtime.lifecycle} app: an instance of one's own cannot be moved to it; Run it instead`);
     }
     const runtime = this.catalog.resolve(body.runtime ?? r.runtime, null);
     const launch = app

@@ -45,7 +45,7 @@ export const app: AppVersion = {
   owner: { sub: 'author', name: 'Author' },
   visibility: 'ALL_USERS',
   tags: [],
-  runtime: { module: 'hello.app', runtimeVersion: null, memoryLimit: '256Mi', memoryReservation: null, volumeMount: null, volumeSize: null, gpuCount: 0, gpuType: null, instanceTimeoutMinutes: null },
+  runtime: { module: 'hello.app', runtimeVersion: null, memoryLimit: '256Mi', memoryReservation: null, volumeMount: null, volumeSize: null, gpuCount: 0, gpuType: null, instanceTimeoutMinutes: null, lifecycle: 'ON_DEMAND', linkAddress: null },
   env: [
     { name: 'GREETING', value: 'hi' },
     { name: 'TOKEN', secret: 's', secretKey: 'k' },
@@ -192,14 +192,17 @@ export function setupInstances(env: NodeJS.ProcessEnv = {}) {
   const updates: unknown[] = [];
   /** Visitors the repository shows the app version to (a tag on it grants their role). */
   const granted = new Set<string>();
+  /** The app versions the repository answers (`app`, and whatever a spec adds). */
+  const apps = new Map<string, AppVersion>([[app.id, app]]);
   const rpc = {
     rpc: async (c: RequestContract, body: { id: string }, caller: Caller | null) => {
       calls.push({ subject: c.subject, caller });
       if (c !== RepositoryContracts.get) throw new Error('unexpected');
-      if (body.id !== app.id) throw notFound('no such app');
+      const found = apps.get(body.id);
+      if (!found) throw notFound('no such app');
       if (caller && !isFullAccess(caller) && !granted.has(caller.sub)) throw notFound('no such app');
       // As the repository answers a visitor it shows the version to: with the tag that grants the role.
-      return granted.has(caller?.sub ?? '') ? { ...app, tags: [{ name: 'demo', title: 'Demo', color: '#1f6feb', visitorRoles: ['visitor'] }] } : app;
+      return granted.has(caller?.sub ?? '') ? { ...found, tags: [{ name: 'demo', title: 'Demo', color: '#1f6feb', visitorRoles: ['visitor'] }] } : found;
     },
     emit: async (e: EventContract, payload: unknown) => {
       if (e === InstanceUpdatedEvent) {
@@ -224,7 +227,7 @@ export function setupInstances(env: NodeJS.ProcessEnv = {}) {
   const service = new InstanceService(settings, driver, leases, secrets, catalog, rpc, changes);
   const clock = new FakeClock();
   const supervisor = new InstanceSupervisor(service, changes, driver, leases, settings, clock);
-  return { service, supervisor, driver, leases, secrets, calls, events, updates, granted, clock };
+  return { service, supervisor, driver, leases, secrets, calls, events, updates, granted, clock, apps };
 }
 
 /**

@@ -47,7 +47,7 @@ describe('the app page', () => {
     longDescription: LONG,
     screenshotCount: 2,
     tags: [tag('certified', 'Certified', '#1c3d5a')],
-    runtime: { module: 'hello_app', runtimeVersion: null, memoryLimit: '512Mi', memoryReservation: '256Mi', volumeMount: '/data', volumeSize: '1Gi', gpuCount: 0, gpuType: null },
+    runtime: { module: 'hello_app', runtimeVersion: null, memoryLimit: '512Mi', memoryReservation: '256Mi', volumeMount: '/data', volumeSize: '1Gi', gpuCount: 0, gpuType: null, instanceTimeoutMinutes: null, lifecycle: 'ON_DEMAND', linkAddress: null },
     createdAt: '2026-03-04T10:00:00.000Z',
   });
   const older = appVersion({ name: 'hello', version: '1.1.0', title: 'Hello', owner: { sub: 'sub-bob', name: 'bob' }, createdAt: '2025-12-24T10:00:00.000Z', visibility: 'ALL_USERS' });
@@ -107,6 +107,42 @@ describe('the app page', () => {
     expect(post!.headers.get('x-csrf-token')).toBe(alice.csrfToken);
     await waitFor(() => expect(screen.getByTestId('instance-status')).toHaveTextContent('RUNNING'));
     expect(screen.getByRole('link', { name: 'Open' })).toHaveAttribute('href', 'http://abcde12345.apps.localhost:8081');
+  });
+
+  it('opens the shared instance of a MANAGED app (no visibility to choose), and says who starts it when it is not running', async () => {
+    const board = appVersion({ name: 'board', version: '1.0.0', title: 'Board', owner: { sub: 'sub-bob', name: 'bob' }, runtime: { ...hello.runtime, lifecycle: 'MANAGED' } });
+    const gw = gatewayFor(board);
+    let running = false;
+    gw.on('POST', /^\/api\/v1\/apps\/([^/]+)\/instances$/, () =>
+      running
+        ? { status: 201, body: instance({ id: 'shared0001', lifecycle: 'MANAGED', status: 'RUNNING' }) }
+        : error(409, 'CONFLICT', 'Board runs as one shared instance, which its owner (bob) or an admin starts; it is not running now: ask them to start it'),
+    );
+    gw.on('GET', /^\/api\/v1\/instances\/shared0001$/, () => ({ status: 200, body: instance({ id: 'shared0001', lifecycle: 'MANAGED', status: 'RUNNING' }) }));
+    renderApp('/apps/board');
+    const panel = await screen.findByRole('region', { name: 'Shared instance' });
+    expect(within(panel).getByText(/Everyone who can see Board opens the same instance of this version\. Its owner \(bob\) or an admin starts it\./)).toBeInTheDocument();
+    expect(within(panel).queryByRole('radio')).toBeNull();
+    await userEvent.click(within(panel).getByRole('button', { name: 'Open Board' }));
+    const alert = await within(panel).findByRole('alert');
+    expect(alert).toHaveTextContent('Could not open the shared instance');
+    expect(alert).toHaveTextContent('ask them to start it');
+    running = true;
+    await userEvent.click(within(panel).getByRole('button', { name: 'Open Board' }));
+    await waitFor(() => expect(screen.getByTestId('instance-status')).toHaveTextContent('RUNNING'));
+    expect(screen.queryByTestId('instance-created')).toBeNull(); // opened, not created
+    expect(gw.requests('POST', `/api/v1/apps/${board.id}/instances`)[1]!.body).toEqual({ visibility: 'PRIVATE', runtime: 'python-3.12' });
+  });
+
+  it('offers a LINK app as a link to its site, with nothing to run', async () => {
+    const wiki = appVersion({ name: 'wiki', title: 'Wiki', runtime: { ...hello.runtime, module: '', lifecycle: 'LINK', linkAddress: 'https://wiki.example.com/start' } });
+    gatewayFor(wiki);
+    renderApp('/apps/wiki');
+    const panel = await screen.findByRole('region', { name: 'Open' });
+    expect(within(panel).getByRole('link', { name: 'Open Wiki' })).toHaveAttribute('href', 'https://wiki.example.com/start');
+    expect(within(panel).getByRole('link', { name: 'Open Wiki' })).toHaveAttribute('rel', 'noopener noreferrer');
+    expect(screen.queryByRole('button', { name: /Run/ })).toBeNull();
+    expect(screen.queryByRole('region', { name: 'Runtime and resources' })).toBeNull();
   });
 
   it('shows why a run was refused', async () => {

@@ -109,48 +109,50 @@ function AppDetails({ app, session }: { app: AppVersion; session: SignedIn }) {
       </Stack>
 
       <Stack gap="lg" className="app-side">
-        <RunPanel app={app} />
-        <section aria-labelledby="runtime" className="panel">
-          <Title order={2} size="h4" id="runtime">
-            Runtime and resources
-          </Title>
-          <dl className="facts">
-            <dt>Module</dt>
-            <dd>
-              <code>{app.runtime.module}</code>
-            </dd>
-            <dt>Runtime</dt>
-            <dd>{app.runtime.runtimeVersion ?? 'the platform default'}</dd>
-            <dt>Memory</dt>
-            <dd>
-              {app.runtime.memoryReservation || app.runtime.memoryLimit
-                ? `${app.runtime.memoryReservation ?? '—'} reserved, ${app.runtime.memoryLimit ?? 'no'} limit`
-                : 'platform defaults'}
-            </dd>
-            {app.runtime.volumeMount && (
-              <>
-                <dt>Volume</dt>
-                <dd>
-                  {app.runtime.volumeSize ?? 'default size'} at <code>{app.runtime.volumeMount}</code>
-                </dd>
-              </>
-            )}
-            {app.runtime.gpuCount > 0 && (
-              <>
-                <dt>GPU</dt>
-                <dd>
-                  {app.runtime.gpuCount} {app.runtime.gpuType ?? ''}
-                </dd>
-              </>
-            )}
-            <dt>Bundle</dt>
-            <dd>
-              <Anchor href={links.bundle(app)} download={`${app.name}-${app.version}.zip`}>
-                Download ({formatBytes(app.size)})
-              </Anchor>
-            </dd>
-          </dl>
-        </section>
+        {app.runtime.lifecycle === 'LINK' ? <LinkPanel app={app} /> : <RunPanel app={app} />}
+        {app.runtime.lifecycle !== 'LINK' && (
+          <section aria-labelledby="runtime" className="panel">
+            <Title order={2} size="h4" id="runtime">
+              Runtime and resources
+            </Title>
+            <dl className="facts">
+              <dt>Module</dt>
+              <dd>
+                <code>{app.runtime.module}</code>
+              </dd>
+              <dt>Runtime</dt>
+              <dd>{app.runtime.runtimeVersion ?? 'the platform default'}</dd>
+              <dt>Memory</dt>
+              <dd>
+                {app.runtime.memoryReservation || app.runtime.memoryLimit
+                  ? `${app.runtime.memoryReservation ?? '—'} reserved, ${app.runtime.memoryLimit ?? 'no'} limit`
+                  : 'platform defaults'}
+              </dd>
+              {app.runtime.volumeMount && (
+                <>
+                  <dt>Volume</dt>
+                  <dd>
+                    {app.runtime.volumeSize ?? 'default size'} at <code>{app.runtime.volumeMount}</code>
+                  </dd>
+                </>
+              )}
+              {app.runtime.gpuCount > 0 && (
+                <>
+                  <dt>GPU</dt>
+                  <dd>
+                    {app.runtime.gpuCount} {app.runtime.gpuType ?? ''}
+                  </dd>
+                </>
+              )}
+              <dt>Bundle</dt>
+              <dd>
+                <Anchor href={links.bundle(app)} download={`${app.name}-${app.version}.zip`}>
+                  Download ({formatBytes(app.size)})
+                </Anchor>
+              </dd>
+            </dl>
+          </section>
+        )}
         {mayManage && <ManagePanel app={app} />}
         {session.user.roles.includes('admin') && <VersionTags app={app} />}
       </Stack>
@@ -165,6 +167,26 @@ export function runtimeChoice(runtimes: Runtime[], wanted: string | null) {
   return { offered, initial: initial?.name };
 }
 
+/** A LINK app has no instance: it opens the site it points to. */
+function LinkPanel({ app }: { app: AppVersion }) {
+  const address = app.runtime.linkAddress ?? '';
+  return (
+    <section aria-labelledby="run" className="panel">
+      <Title order={2} size="h4" id="run">
+        Open
+      </Title>
+      <Stack gap="sm">
+        <Text size="sm">
+          {app.title} is a link to another site; it does not run on Wharf: <code>{address}</code>
+        </Text>
+        <Button component="a" href={address} target="_blank" rel="noopener noreferrer">
+          Open {app.title}
+        </Button>
+      </Stack>
+    </section>
+  );
+}
+
 function RunPanel({ app }: { app: AppVersion }) {
   const navigate = useNavigate();
   const runtimes = useRuntimes();
@@ -175,34 +197,42 @@ function RunPanel({ app }: { app: AppVersion }) {
   useEffect(() => setRuntime(initial), [initial]);
   const chosen = offered.find((r) => r.name === runtime);
   const visibilityId = useId();
+  const managed = app.runtime.lifecycle === 'MANAGED';
 
   return (
     <section aria-labelledby="run" className="panel">
       <Title order={2} size="h4" id="run">
-        Run
+        {managed ? 'Shared instance' : 'Run'}
       </Title>
       <form
         onSubmit={(e) => {
           e.preventDefault();
           run.mutate(
             { visibility, ...(offered.length > 1 && runtime ? { runtime } : {}) },
-            { onSuccess: (instance) => navigate(`/instances/${instance.id}`, { state: { created: true } }) },
+            { onSuccess: (instance) => navigate(`/instances/${instance.id}`, { state: { created: !managed } }) },
           );
         }}
       >
         <Stack gap="sm">
-          <Radio.Group
-            id={visibilityId}
-            label="Who may open the instance"
-            value={visibility}
-            onChange={(v) => setVisibility(v as Visibility)}
-          >
-            <Stack gap={6} mt={4}>
-              {VISIBILITIES.map((v) => (
-                <Radio key={v.value} value={v.value} label={v.label} description={v.hint} />
-              ))}
-            </Stack>
-          </Radio.Group>
+          {managed && (
+            <Text size="sm">
+              Everyone who can see {app.title} opens the same instance of this version. Its owner ({app.owner.name}) or an admin starts it.
+            </Text>
+          )}
+          {!managed && (
+            <Radio.Group
+              id={visibilityId}
+              label="Who may open the instance"
+              value={visibility}
+              onChange={(v) => setVisibility(v as Visibility)}
+            >
+              <Stack gap={6} mt={4}>
+                {VISIBILITIES.map((v) => (
+                  <Radio key={v.value} value={v.value} label={v.label} description={v.hint} />
+                ))}
+              </Stack>
+            </Radio.Group>
+          )}
           {offered.length > 1 && (
             <Select
               label="Runtime"
@@ -227,9 +257,9 @@ function RunPanel({ app }: { app: AppVersion }) {
               Every runtime is disabled right now; ask an administrator.
             </Alert>
           )}
-          {run.isError && <ErrorAlert error={run.error} title="Could not run the app" />}
+          {run.isError && <ErrorAlert error={run.error} title={managed ? 'Could not open the shared instance' : 'Could not run the app'} />}
           <Button type="submit" loading={run.isPending} disabled={runtimes.isSuccess && offered.length === 0}>
-            Run {app.title}
+            {managed ? `Open ${app.title}` : `Run ${app.title}`}
           </Button>
         </Stack>
       </form>

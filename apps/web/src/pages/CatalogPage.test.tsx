@@ -52,6 +52,23 @@ describe('the catalog', () => {
     expect(screen.getByRole('button', { name: 'Sign out' })).toBeInTheDocument();
   });
 
+  it('opens a LINK app\'s site from its card, and marks shared (MANAGED) apps', async () => {
+    const base = apps[0]!;
+    gatewayWith([
+      appVersion({ name: 'wiki', title: 'Wiki', runtime: { ...base.runtime, lifecycle: 'LINK', linkAddress: 'https://wiki.example.com/start' } }),
+      appVersion({ name: 'board', title: 'Board', runtime: { ...base.runtime, lifecycle: 'MANAGED' } }),
+    ]);
+    renderApp('/');
+    const wiki = await screen.findByRole('link', { name: /^Wiki/ });
+    expect(wiki).toHaveAttribute('href', 'https://wiki.example.com/start');
+    expect(wiki).toHaveAttribute('target', '_blank');
+    expect(wiki).toHaveTextContent('(opens wiki.example.com in a new tab)'); // said to screen readers, hidden from sight
+    expect(within(wiki.closest('li')!).getByText('Link')).toBeInTheDocument();
+    const board = screen.getByRole('link', { name: 'Board' });
+    expect(board).toHaveAttribute('href', '/apps/board');
+    expect(within(board.closest('li')!).getByText('Shared instance')).toBeInTheDocument();
+  });
+
   it('offers an admin the Admin pages', async () => {
     gatewayWith(apps, { session: { ...alice, user: { sub: 'sub-admin', name: 'admin', roles: ['admin'] } } });
     renderApp('/');

@@ -156,6 +156,15 @@ export function CatalogPage() {
   );
 }
 
+/** The host a link goes to, for its label (the address itself when it cannot be read). */
+function hostOf(address: string): string {
+  try {
+    return new URL(address).host;
+  } catch {
+    return address;
+  }
+}
+
 function AppCard({ app }: { app: AppVersion }) {
   const categories = app.categories.filter((c) => c !== 'All');
   return (
@@ -164,9 +173,18 @@ function AppCard({ app }: { app: AppVersion }) {
         <AppIcon app={app} />
         <div className="app-card-title">
           <Title order={2} size="h4">
-            <Link to={`/apps/${encodeURIComponent(app.name)}`} className="card-link">
-              {app.title}
-            </Link>
+            {app.runtime.lifecycle === 'LINK' && app.runtime.linkAddress ? (
+              // a LINK app has no instance: its card opens the site it points to
+              <a href={app.runtime.linkAddress} className="card-link" target="_blank" rel="noopener noreferrer">
+                {app.title}
+                <span aria-hidden="true"> ↗</span>
+                <span className="visually-hidden"> (opens {hostOf(app.runtime.linkAddress)} in a new tab)</span>
+              </a>
+            ) : (
+              <Link to={`/apps/${encodeURIComponent(app.name)}`} className="card-link">
+                {app.title}
+              </Link>
+            )}
           </Title>
           <Text size="xs" c="dimmed">
             {app.name} {app.version} · {app.owner.name}
@@ -176,8 +194,18 @@ function AppCard({ app }: { app: AppVersion }) {
       <Text size="sm" lineClamp={3} className="app-card-description">
         {app.description}
       </Text>
-      {(categories.length > 0 || app.tags.length > 0) && (
+      {(categories.length > 0 || app.tags.length > 0 || app.runtime.lifecycle !== 'ON_DEMAND') && (
         <Group gap={6} className="app-card-badges">
+          {app.runtime.lifecycle === 'MANAGED' && (
+            <Badge variant="light" color="teal" radius="sm" tt="none">
+              Shared instance
+            </Badge>
+          )}
+          {app.runtime.lifecycle === 'LINK' && (
+            <Badge variant="light" color="indigo" radius="sm" tt="none">
+              Link
+            </Badge>
+          )}
           {categories.map((c) => (
             <Badge key={c} variant="light" color="gray" radius="sm" tt="none">
               {c}
