@@ -7,6 +7,7 @@ import { registerCompletion } from './commands/completion';
 import { registerConfig } from './commands/config';
 import { registerExec } from './commands/exec';
 import { registerInstance } from './commands/instance';
+import { registerSecret } from './commands/secret';
 import { registerToken } from './commands/token';
 import { makeCtx } from './context';
 import { CliError } from './errors';
@@ -45,6 +46,7 @@ Getting started:
   registerExec(program, ctx);
   registerApp(program, ctx);
   registerInstance(program, ctx);
+  registerSecret(program, ctx);
   registerAdmin(program, ctx);
   registerToken(program, ctx);
   registerCompletion(program, ctx);

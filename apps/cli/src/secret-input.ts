@@ -49,17 +49,21 @@ export function parseSecretData(text: string, source: string): Record<string, st
  * Values are never taken from the command line (they would stay in the shell's history and in
  * the process list): extra arguments, or a name with `=`, are refused with how to give them.
  */
-export function refuseArgvValues(name: string, extra: string[]): void {
+export function refuseArgvValues(name: string, extra: string[], command = 'wharf secret set'): void {
   if (extra.length > 0 || name.includes('=')) {
     throw new UsageError(
-      `wharf secret set takes the secret's name only: values are never read from the command line (they would stay in your shell history and the process list). ` +
-        `Pipe KEY=value lines or a JSON object on stdin, e.g. \`wharf secret set db < db.env\`, or use --from-file db.env`,
+      `${command} takes the secret's name only: values are never read from the command line (they would stay in your shell history and the process list). ` +
+        `Pipe KEY=value lines or a JSON object on stdin, e.g. \`${command} db < db.env\`, or use --from-file db.env`,
     );
   }
 }
 
 /** The raw text of a secret: from `--from-file` (`-` is stdin) or from stdin, refusing a terminal on stdin. */
-export async function readSecretText(opts: { fromFile?: string }, stdin: NodeJS.ReadStream = process.stdin): Promise<{ text: string; source: string }> {
+export async function readSecretText(
+  opts: { fromFile?: string },
+  stdin: NodeJS.ReadStream = process.stdin,
+  command = 'wharf secret set',
+): Promise<{ text: string; source: string }> {
   if (opts.fromFile && opts.fromFile !== '-') {
     try {
       return { text: readFileSync(opts.fromFile, 'utf8'), source: opts.fromFile };
@@ -68,7 +72,9 @@ export async function readSecretText(opts: { fromFile?: string }, stdin: NodeJS.
     }
   }
   if (stdin.isTTY) {
-    throw new UsageError('wharf secret set reads the values from stdin or --from-file, and stdin is a terminal: pipe them in, e.g. `wharf secret set db < db.env` or `printf "PASSWORD=%s\\n" "$PW" | wharf secret set db`');
+    throw new UsageError(
+      `${command} reads the values from stdin or --from-file, and stdin is a terminal: pipe them in, e.g. \`${command} db < db.env\` or \`printf "PASSWORD=%s\\n" "$PW" | ${command} db\``,
+    );
   }
   const chunks: Buffer[] = [];
   for await (const chunk of stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));

@@ -65,8 +65,11 @@ export function registerAdmin(program: Command, ctx: Ctx): void {
     ['wharf runtime list', 'wharf runtime list -o json'],
   );
 
-  // secrets
-  const secret = program.command('secret').alias('secrets').description('secrets apps read through their env (admins); values are never shown');
+  // platform secrets (each user's own secrets: commands/secret.ts)
+  const secret = program
+    .command('platform-secret')
+    .alias('platform-secrets')
+    .description('platform secrets (admins), which apps read through [[Env]] Secret = "<name>" when granted; values are never shown');
   examples(
     withOutput(
       secret
@@ -78,20 +81,20 @@ export function registerAdmin(program: Command, ctx: Ctx): void {
         .option('--grant-owner <user>', 'a user id whose apps may read it (repeatable)', repeatable)
         .allowExcessArguments(true),
     ).action(async function (this: Command, name: string, opts: { fromFile?: string; grantApp?: string[]; grantOwner?: string[]; output?: string }) {
-      refuseArgvValues(name, this.args.slice(1));
+      refuseArgvValues(name, this.args.slice(1), 'wharf platform-secret set');
       const format = outputOf(opts);
-      const { text, source } = await readSecretText(opts);
+      const { text, source } = await readSecretText(opts, process.stdin, 'wharf platform-secret set');
       const data = parseSecretData(text, source);
       const grants = opts.grantApp || opts.grantOwner ? { apps: opts.grantApp ?? [], owners: opts.grantOwner ?? [] } : undefined;
       const c = ctx.connect();
       const s = await c.call(c.api.PUT('/api/v1/secrets/{name}', { params: { path: { name } }, body: { data, grants } }));
-      ctx.term.note(`Secret ${s.name} set with ${s.keys.length} key${s.keys.length === 1 ? '' : 's'} (${s.keys.join(', ')})`);
+      ctx.term.note(`Platform secret ${s.name} set with ${s.keys.length} key${s.keys.length === 1 ? '' : 's'} (${s.keys.join(', ')})`);
       print(ctx.term, format, s, secretColumns, { raw: s });
     }),
     [
-      'wharf secret set db < db.env                     # KEY=value lines',
-      'wharf secret set db --from-file db.json --grant-app sales-dashboard',
-      'printf \'PASSWORD=%s\\n\' "$PW" | wharf secret set db',
+      'wharf platform-secret set db < db.env                     # KEY=value lines',
+      'wharf platform-secret set db --from-file db.json --grant-app sales-dashboard',
+      'printf \'PASSWORD=%s\\n\' "$PW" | wharf platform-secret set db',
     ],
   );
   examples(
@@ -100,20 +103,20 @@ export function registerAdmin(program: Command, ctx: Ctx): void {
       const { items } = await allPages((cursor, size) => c.call(c.api.GET('/api/v1/secrets', { params: { query: { cursor, limit: size } } })));
       print(ctx.term, outputOf(opts), items, secretColumns, { empty: 'no secrets' });
     }),
-    ['wharf secret list'],
+    ['wharf platform-secret list'],
   );
   examples(
     secret
       .command('delete')
       .alias('rm')
-      .description('delete a secret (apps that read it fail to start until it is set again)')
+      .description('delete a platform secret; refused while an instance that is not terminated reads it')
       .argument('<name>', "the secret's name")
       .action(async (name: string) => {
         const c = ctx.connect();
         await c.call(c.api.DELETE('/api/v1/secrets/{name}', { params: { path: { name } } }));
-        ctx.term.note(`Deleted secret ${name}`);
+        ctx.term.note(`Deleted platform secret ${name}`);
       }),
-    ['wharf secret delete db'],
+    ['wharf platform-secret delete db'],
   );
 
   // tags
