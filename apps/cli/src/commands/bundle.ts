@@ -251,6 +251,15 @@ export function registerBundle(program: Command, ctx: Ctx): void {
         } finally {
           built.dispose();
         }
+        if (v.runtime.lifecycle === 'LINK') {
+          // nothing runs: the catalog's card opens the address
+          print(ctx.term, outputOf(opts), v, [
+            { header: 'app', get: (a) => `${a.name}@${a.version}` },
+            { header: 'link', get: (a) => a.runtime.linkAddress },
+          ]);
+          ctx.term.note(`${v.name}@${v.version} is a link to ${v.runtime.linkAddress}: nothing to run (app page: ${versionPage(c.target.url, v)})`);
+          return;
+        }
         const started = await c.call(
           c.api.POST('/api/v1/apps/{id}/instances', { params: { path: { id: v.id } }, body: { visibility, ...(opts.runtime ? { runtime: opts.runtime } : {}) } }),
         );

@@ -124,4 +124,39 @@ describe('Run and upgrade through the gateway: one app version lookup each', () 
     expect(wrongType.status).toBe(400);
     expect(JSON.stringify(wrongType.body)).toContain('idleSuspend');
   });
+
+  it('runs lifecycles through the REST API: a LINK app has no instance, a MANAGED one is started by its owner and opened by everyone', async () => {
+    const importRaw = async (token: string, manifest: string) => {
+      const res = await fetch(`${h.url}/api/v1/bundles`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/zip' },
+        body: new Uint8Array(await buildBundle({ manifest })),
+      });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> & { id: string; runtime: Record<string, unknown> } };
+    };
+    const link = await importRaw(tokens.alice, '[App]\nName = "wiki"\nVersion = "1.0.0"\nTitle = "Wiki"\nInstanceLifecycle = "LINK"\n\n[Link]\nAddress = "https://wiki.example.com/"\n');
+    expect(link.status).toBe(201);
+    expect(link.body.runtime).toMatchObject({ lifecycle: 'LINK', linkAddress: 'https://wiki.example.com/' });
+    const run = await api(h, 'POST', '/api/v1/apps/wiki/instances', { token: tokens.alice, body: {} });
+    expect(run.status).toBe(400);
+    expect(JSON.stringify(run.body)).toContain('wiki 1.0.0 is a link to https://wiki.example.com/, not an app that runs on Wharf');
+
+    const bad = await importRaw(tokens.alice, '[App]\nName = "wiki2"\nVersion = "1.0.0"\nTitle = "Wiki"\nInstanceLifecycle = "LINK"\n\n[Runtime]\nModule = "x"\n');
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toMatch(/"path":"Link".*is required when InstanceLifecycle/);
+    expect((await api(h, 'GET', '/api/v1/apps/wiki2', { token: tokens.alice })).status).toBe(404); // nothing kept
+
+    const board = await importRaw(tokens.alice, '[App]\nName = "board"\nVersion = "1.0.0"\nTitle = "Board"\nInstanceLifecycle = "MANAGED"\n\n[Runtime]\nModule = "hello.app"\n');
+    expect(board.status).toBe(201);
+    expect((await api(h, 'PATCH', `/api/v1/apps/${board.body.id}`, { token: tokens.alice, body: { visibility: 'ALL_USERS' } })).status).toBe(200);
+    const early = await api(h, 'POST', '/api/v1/apps/board/instances', { token: tokens.bob, body: {} });
+    expect(early.status).toBe(409);
+    expect(JSON.stringify(early.body)).toContain('Board runs as one shared instance, which its owner (alice) or an admin starts');
+    const started = await api(h, 'POST', '/api/v1/apps/board/instances', { token: tokens.alice, body: {} });
+    expect(started.body).toMatchObject({ lifecycle: 'MANAGED', visibility: 'ALL_USERS', owner: { name: 'alice' } });
+    const opened = await api(h, 'POST', '/api/v1/apps/board/instances', { token: tokens.bob, body: { visibility: 'PRIVATE' } });
+    expect(opened.body.id).toBe(started.body.id);
+    expect((await api(h, 'GET', `/api/v1/instances/${started.body.id}`, { token: tokens.bob })).status).toBe(200);
+    expect((await api(h, 'POST', `/api/v1/instances/${started.body.id}/suspend`, { token: tokens.bob })).status).toBe(403);
+  });
 });
