@@ -12,6 +12,7 @@ import { BundlesController } from './bundles/bundles.controller';
 import { EventsFeature } from './events/events.module';
 import { InternalHttpClient } from './bundles/internal-http.client';
 import { InstancesController } from './instances/instances.controller';
+import { SecretsController } from './secrets/secrets.controller';
 import { GATEWAY_SETTINGS, type GatewaySettings } from './gateway.config';
 import { HealthController } from './health/health.controller';
 import { AuthController } from './identity/auth.controller';
@@ -28,6 +29,10 @@ import { SessionService } from './identity/session/session.service';
 import { IdentityHandlers } from './identity/tickets/identity.handlers';
 import { TicketService } from './identity/tickets/ticket.service';
 import { PrismaService } from './prisma/prisma.service';
+import { ShareHandlers } from './shares/share.handlers';
+import { ShareLinkController } from './shares/share-link.controller';
+import { ShareService } from './shares/share.service';
+import { SharesController } from './shares/shares.controller';
 import { TagsController } from './tags/tags.controller';
 import { TokenService } from './tokens/token.service';
 import { TokenCache } from './tokens/token-cache';
@@ -51,6 +56,7 @@ export class GatewayModule {
         AppsController,
         TagsController,
         InstancesController,
+        SecretsController,
         TokenEventsHandler,
         CatalogEventsHandler,
         AuthController,
@@ -58,6 +64,9 @@ export class GatewayModule {
         AuditController,
         UsageController,
         IdentityHandlers,
+        SharesController,
+        ShareLinkController,
+        ShareHandlers,
         ...EventsFeature.controllers,
       ],
       providers: [
@@ -76,6 +85,7 @@ export class GatewayModule {
         SessionService,
         LoginService,
         TicketService,
+        ShareService,
         DeviceRepository,
         DeviceService,
         RateLimiter,

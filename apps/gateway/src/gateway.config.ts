@@ -77,6 +77,14 @@ export const GatewayConfigSchema = z.object({
   /** Lifetime of an instance ticket, in seconds. */
   TicketTtlSeconds: z.number().int().min(5).max(300).default(30),
 
+  // ---- Share links (POST /api/v1/instances/{id}/shares) ----
+  /** The longest a share link may stay valid, in hours (expiresIn / expiresAt beyond it are refused). */
+  ShareMaxHours: z.number().min(0.1).max(24 * 365).default(24 * 7),
+  /** Lifetime of a share link made without expiresIn or expiresAt, in hours (at most ShareMaxHours). */
+  ShareDefaultHours: z.number().min(0.1).max(24 * 365).default(24),
+  /** Owners may make links that anonymous guests (nobody signed in) can use; off: every share link needs a signed-in user. */
+  AllowAnonymousShares: z.boolean().default(false),
+
   // ---- Live events (GET /api/v1/events) ----
   /** Seconds between the comment lines each event stream gets, so that proxies keep it open. */
   EventsHeartbeatSeconds: z.number().int().min(1).max(300).default(15),

@@ -43,10 +43,19 @@ export const IdentityContracts = {
     z.object({
       caller: CallerSchema,
       host: z.string(),
-      /** The gateway session the ticket was issued from: the router re-checks it (checkSession). */
-      session: z.string(),
-      /** When that session ends. */
+      /**
+       * The gateway session the ticket was issued from: the router re-checks it (checkSession).
+       * Null for an anonymous guest of a share link.
+       */
+      session: z.string().nullable(),
+      /** When that session (or the share) ends, whichever comes first. */
       expiresAt: z.string(),
+      /**
+       * Set when the ticket came from a share link (libs/contracts shares.ts): the caller may only
+       * VIEW the instance through it, for as long as the share holds (the router checks it with
+       * gateway.share.check.v1 and drops it on events.share.revoked.v1).
+       */
+      share: z.object({ id: z.string(), instanceId: z.string() }).nullable().default(null),
     }),
   ),
   /**

@@ -3,6 +3,8 @@ import type { EventContract, RequestContract } from './define';
 import { IdentityContracts, TokenChangedEvent } from './identity.contracts';
 import { AppChangedEvent, RepositoryContracts, TagChangedEvent } from './repository.contracts';
 import { InstanceActivityEvent, InstanceChangedEvent, InstanceUpdatedEvent, SchedulerContracts } from './scheduler.contracts';
+import { ShareContracts, ShareRevokedEvent } from './shares';
+import { UserSecretContracts } from './user-secrets';
 
 /** The platform's services that talk over NATS, each with its own NATS user. */
 export const PLATFORM_SERVICES = ['gateway', 'repository', 'scheduler', 'router'] as const;
@@ -32,11 +34,15 @@ const each = <T>(group: Record<string, T>): T[] => Object.values(group);
  */
 export const SERVICE_ROLES: Readonly<Record<PlatformService, ServiceRole>> = {
   gateway: {
-    serves: each(IdentityContracts),
-    emits: [TokenChangedEvent],
+    serves: [...each(IdentityContracts), ...each(ShareContracts)],
+    emits: [TokenChangedEvent, ShareRevokedEvent],
     // The API in front of both, less what only the router and the repository use: instance
     // addresses (`route`) never reach the gateway, nor does the repository's delete check.
-    calls: [...each(RepositoryContracts), ...each(SchedulerContracts).filter((c) => c !== SchedulerContracts.route && c !== SchedulerContracts.countInstances)],
+    calls: [
+      ...each(RepositoryContracts),
+      ...each(SchedulerContracts).filter((c) => c !== SchedulerContracts.route && c !== SchedulerContracts.countInstances),
+      ...each(UserSecretContracts),
+    ],
     // instances as users see them (no address) for its live event stream, never events.instance.changed.v1
     listens: [AppChangedEvent, TagChangedEvent, TokenChangedEvent, InstanceUpdatedEvent],
   },
@@ -47,7 +53,7 @@ export const SERVICE_ROLES: Readonly<Record<PlatformService, ServiceRole>> = {
     listens: [AppChangedEvent, TagChangedEvent],
   },
   scheduler: {
-    serves: each(SchedulerContracts),
+    serves: [...each(SchedulerContracts), ...each(UserSecretContracts)],
     emits: [InstanceChangedEvent, InstanceUpdatedEvent],
     calls: [RepositoryContracts.get],
     listens: [InstanceActivityEvent],
@@ -60,11 +66,12 @@ export const SERVICE_ROLES: Readonly<Record<PlatformService, ServiceRole>> = {
       IdentityContracts.verifyToken,
       IdentityContracts.checkSession,
       IdentityContracts.redeemTicket,
+      ShareContracts.check,
       RepositoryContracts.get,
       SchedulerContracts.route,
       SchedulerContracts.resume,
     ],
-    listens: [InstanceChangedEvent, TokenChangedEvent, AppChangedEvent, TagChangedEvent],
+    listens: [InstanceChangedEvent, TokenChangedEvent, AppChangedEvent, TagChangedEvent, ShareRevokedEvent],
   },
 };
 

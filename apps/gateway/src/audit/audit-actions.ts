@@ -26,6 +26,8 @@ const RULES: Rule[] = [
   ['DELETE', P('/tokens/:id'), { action: 'token.revoke', target: 'id' }],
   ['POST', P('/instances'), { action: 'instance.run', target: 'response' }],
   ['DELETE', P('/instances/:id'), { action: 'instance.terminate', target: 'id' }],
+  ['POST', P('/instances/:id/shares'), { action: 'share.create', target: 'id' }],
+  ['DELETE', P('/instances/:id/shares/:shareId'), { action: 'share.revoke', target: 'shareId' }],
 ];
 
 const VERBS: Record<string, string> = { POST: 'create', PUT: 'put', PATCH: 'update', DELETE: 'delete', GET: 'read', HEAD: 'read' };
@@ -52,9 +54,10 @@ export function describeAction(method: string, routePath: string | undefined, pa
 const BODY_FIELDS = new Set([
   'visibility', 'name', 'title', 'user', 'roles', 'readOnly', 'expiresInDays', 'visitorRoles',
   'app', 'appId', 'appVersionId', 'version', 'runtimeVersion', 'tag', 'key', 'owner',
+  'expiresIn', 'expiresAt', 'oneTime', 'anonymous',
 ]);
 const SECRETISH = /secret|password|passwd|token|credential|cookie|authorization|private|value|code/i;
-const TOKENISH = /(wharf_pat_[A-Za-z0-9]+|eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*|wt1\.[A-Za-z0-9_.-]+)/g;
+const TOKENISH = /(wharf_pat_[A-Za-z0-9]+|wsh_[A-Za-z0-9_-]+|eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*|wt1\.[A-Za-z0-9_.-]+)/g;
 
 const clean = (v: unknown): unknown => {
   if (typeof v === 'string') return v.replace(TOKENISH, '[redacted]').slice(0, 200);

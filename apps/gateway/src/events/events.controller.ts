@@ -10,6 +10,7 @@ import { parseCookies } from '../identity/cookies';
 import { SessionService } from '../identity/session/session.service';
 import { ApiErrorsOf, ApiQueryOf, parseOrThrow } from '../openapi/zod-openapi';
 import type { StreamCredential, StreamFilters } from './event-stream';
+import { ShareService } from '../shares/share.service';
 import { InstanceEventsHub } from './instance-events.hub';
 
 const MAX_INSTANCE_FILTER = 100;
@@ -80,11 +81,16 @@ export class EventsController {
 /** This replica's subscriptions for the live events: broadcast (every replica gets every event), one each. */
 @Controller()
 export class InstanceEventsListener {
-  constructor(private readonly hub: InstanceEventsHub) {}
+  constructor(
+    private readonly hub: InstanceEventsHub,
+    private readonly shares: ShareService,
+  ) {}
 
   @OnEvent(InstanceUpdatedEvent, { broadcast: true })
-  instanceUpdated(@Payload() e: EventOf<typeof InstanceUpdatedEvent>): void {
+  async instanceUpdated(@Payload() e: EventOf<typeof InstanceUpdatedEvent>): Promise<void> {
     this.hub.publish(e);
+    // a terminated instance's share links end with it (every replica tries; the first one revokes them)
+    if (e.instance.status === 'TERMINATED') await this.shares.instanceTerminated(e.instance.id);
   }
 
   @OnEvent(TokenChangedEvent, { broadcast: true })

@@ -183,11 +183,12 @@ describe('browser sign-in (OIDC) in Chromium', () => {
       host: 'abcde12345.apps.localhost:8081',
       session: expect.stringMatching(/^[0-9a-f]{64}$/),
       expiresAt: expect.any(String),
+      share: null,
     });
     expect(await fail(h.rpc.rpc(C, { ticket, host: 'abcde12345.apps.localhost:8081' }, null))).toBe('UNAUTHENTICATED'); // single use
     // the router re-checks the session behind its cookie; signing out ends it
     const S = IdentityContracts.checkSession;
-    await expect(h.rpc.rpc(S, { session: redeemed.session }, null)).resolves.toEqual({ caller: redeemed.caller, expiresAt: redeemed.expiresAt });
+    await expect(h.rpc.rpc(S, { session: redeemed.session! }, null)).resolves.toEqual({ caller: redeemed.caller, expiresAt: redeemed.expiresAt });
     expect(await fail(h.rpc.rpc(S, { session: 'f'.repeat(64) }, null))).toBe('UNAUTHENTICATED');
     const bearer = await api(h, 'GET', '/auth/instance-ticket?host=abcde12345.apps.localhost:8081&next=/', { token: h.adminToken });
     expect(bearer.status).toBe(303); // a token is not a browser session: sign in first

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
-import { IdentityContracts, type Caller } from '@wharf/contracts';
+import { guestCaller, GUEST_SUB_PREFIX, IdentityContracts, isGuestSub, ShareContracts, type Caller } from '@wharf/contracts';
 import { RpcClient } from '@wharf/nats';
 import { lookupOrNull } from '../common/lookup';
 import { ROUTER_SETTINGS, type RouterSettings } from '../router.config';
@@ -11,7 +11,12 @@ import { TtlCache } from './ttl-cache';
 export type Principal =
   | { kind: 'anonymous'; caller: null }
   | { kind: 'cookie'; caller: Caller; session: string }
-  | { kind: 'bearer'; caller: Caller; token: string; readOnly: boolean };
+  | { kind: 'bearer'; caller: Caller; token: string; readOnly: boolean }
+  /**
+   * Came through a share link: may VIEW `instanceId` while the share holds (and, for a signed-in
+   * user, while their session does). `caller` is the user, or a guest (`guest:<use>`, no roles).
+   */
+  | { kind: 'share'; caller: Caller; share: string; instanceId: string; session: string | null };
 
 export type Identified =
   | { ok: true; principal: Principal; /** Authorization carried a platform token: never forwarded. */ platformAuthorization: boolean }
@@ -20,6 +25,12 @@ export type Identified =
 interface TokenAnswer {
   caller: Caller;
   readOnly: boolean;
+}
+
+/** What the gateway says of a share: which instance it grants, until when (ms since the epoch). */
+interface ShareAnswer {
+  instanceId: string;
+  expiresAt: number;
 }
 
 /** The gateway's "this credential is not (or no longer) valid". */
@@ -40,6 +51,10 @@ export class Authenticator {
   private readonly key: Buffer;
   private readonly sessions: TtlCache<string, Caller | null>;
   private readonly tokens: TtlCache<string, TokenAnswer | null>;
+  private readonly shares: TtlCache<string, ShareAnswer | null>;
+  /** Shares revoked while this replica runs (events.share.revoked.v1): refused even if an answer in flight says otherwise. */
+  private readonly revokedShares = new Set<string>();
+  private readonly shareRevokedListeners: ((shareId: string) => void)[] = [];
 
   constructor(
     private readonly rpc: RpcClient,
@@ -50,6 +65,7 @@ export class Authenticator {
     this.key = cookieKey(settings.platform.InternalSecret);
     this.sessions = new TtlCache(settings.router.AuthCacheMs);
     this.tokens = new TtlCache(settings.router.AuthCacheMs);
+    this.shares = new TtlCache(settings.router.AuthCacheMs);
   }
 
   get cookieSigningKey(): Buffer {
@@ -73,6 +89,11 @@ export class Authenticator {
     for (const value of cookieValues(headers.cookie, this.cookieName)) {
       const claims = verifyCookie(this.key, value, host);
       if (!claims) continue;
+      if (claims.sh) {
+        const principal = await this.sharePrincipal(claims.sh, claims.s || null, claims.g ?? null, host.split('.')[0]!);
+        if (principal) return { ok: true, platformAuthorization: false, principal };
+        continue;
+      }
       const caller = await this.sessions.get(claims.s, (s) => this.checkSession(s));
       if (caller) return { ok: true, platformAuthorization: false, principal: { kind: 'cookie', caller, session: claims.s } };
     }
@@ -82,6 +103,7 @@ export class Authenticator {
   /** Is this principal still who it was? (Open websockets and streams are re-checked with it.) */
   async stillValid(p: Principal): Promise<boolean> {
     if (p.kind === 'anonymous') return true;
+    if (p.kind === 'share') return (await this.sharePrincipal(p.share, p.session, p.session ? null : p.caller.sub, p.instanceId))?.caller?.sub === p.caller.sub;
     if (p.kind === 'cookie') return (await this.sessions.get(p.session, (s) => this.checkSession(s)))?.sub === p.caller.sub;
     return (await this.tokens.get(p.token, (t) => this.verifyToken(t)))?.caller.sub === p.caller.sub;
   }
@@ -95,6 +117,42 @@ export class Authenticator {
   /** A session just redeemed from a ticket: known good now. */
   remember(session: string, caller: Caller): void {
     this.sessions.set(session, caller);
+  }
+
+  /** A share just redeemed from a ticket: known good now, until it expires. */
+  rememberShare(share: string, instanceId: string, expiresAt: string): void {
+    if (!this.revokedShares.has(share)) this.shares.set(share, { instanceId, expiresAt: Date.parse(expiresAt) });
+  }
+
+  /** `events.share.revoked.v1`: the share grants nothing any more; the listeners close what came through it. */
+  revokeShare(share: string): void {
+    if (this.revokedShares.size > 100_000) this.revokedShares.clear();
+    this.revokedShares.add(share);
+    this.shares.set(share, null);
+    for (const l of this.shareRevokedListeners) l(share);
+  }
+
+  onShareRevoked(listener: (share: string) => void): void {
+    this.shareRevokedListeners.push(listener);
+  }
+
+  /**
+   * The principal of a share cookie, if the share still grants `instanceId` (not revoked, not
+   * expired) and, for a signed-in user, their session still holds; a guest has no session.
+   */
+  private async sharePrincipal(share: string, session: string | null, guest: string | null, instanceId: string): Promise<Principal | null> {
+    if (this.revokedShares.has(share)) return null;
+    const answer = await this.shares.get(share, (id) => this.checkShare(id));
+    if (!answer || answer.instanceId !== instanceId || answer.expiresAt <= Date.now() || this.revokedShares.has(share)) return null;
+    let caller: Caller | null;
+    if (session) caller = await this.sessions.get(session, (s) => this.checkSession(s));
+    else caller = guest && isGuestSub(guest) ? guestCaller(guest.slice(GUEST_SUB_PREFIX.length)) : null;
+    return caller && { kind: 'share', caller, share, instanceId, session };
+  }
+
+  private async checkShare(share: string): Promise<ShareAnswer | null> {
+    const r = await lookupOrNull(this.rpc, ShareContracts.check, { share }, null, this.settings.router.LookupTimeoutMs, NOT_VALID);
+    return r && { instanceId: r.instanceId, expiresAt: Date.parse(r.expiresAt) };
   }
 
   private async verifyToken(token: string): Promise<TokenAnswer | null> {

@@ -8,8 +8,12 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  * cookie issued for instance A is worthless on instance B (or tossed onto the parent domain).
  */
 export interface CookieClaims {
-  /** Gateway session id (re-checked over NATS, cached for Router.AuthCacheMs). */
+  /** Gateway session id (re-checked over NATS, cached for Router.AuthCacheMs); '' for a guest of a share link. */
   s: string;
+  /** The share link it came from (re-checked with gateway.share.check.v1): it grants viewing only. */
+  sh?: string;
+  /** A share link's anonymous guest: their key (`guest:<use>`), when there is no session. */
+  g?: string;
   /** Host the cookie was issued for, port included. */
   h: string;
   /** Expiry, seconds since the epoch. */
@@ -40,6 +44,9 @@ export function verifyCookie(key: Buffer, value: string, host: string, nowSecond
     return null;
   }
   if (typeof c.s !== 'string' || typeof c.h !== 'string' || typeof c.e !== 'number') return null;
+  if ((c.sh !== undefined && typeof c.sh !== 'string') || (c.g !== undefined && typeof c.g !== 'string')) return null;
+  // a session, or a share's guest: never neither
+  if (!c.s && !(c.sh && c.g)) return null;
   if (c.h !== host || c.e <= nowSeconds) return null;
   return c;
 }

@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
-import { AppChangedEvent, InstanceChangedEvent, TagChangedEvent, TokenChangedEvent } from '@wharf/contracts';
+import { AppChangedEvent, InstanceChangedEvent, ShareRevokedEvent, TagChangedEvent, TokenChangedEvent } from '@wharf/contracts';
 import { OnEvent, type EventOf } from '@wharf/nats';
 import { AccessService } from '../auth/access.service';
 import { Authenticator } from '../auth/authenticator.service';
@@ -23,6 +23,12 @@ export class RouterEvents {
   @OnEvent(TokenChangedEvent, { broadcast: true })
   tokenChanged(@Payload() e: EventOf<typeof TokenChangedEvent>): void {
     this.auth.forgetUser(e.userSub);
+  }
+
+  /** A share link was revoked (or its instance terminated): what came through it closes, its cookies stop working. */
+  @OnEvent(ShareRevokedEvent, { broadcast: true })
+  shareRevoked(@Payload() e: EventOf<typeof ShareRevokedEvent>): void {
+    this.auth.revokeShare(e.shareId);
   }
 
   /** Visibility or tags of an app version changed: visitor grants are asked again. */

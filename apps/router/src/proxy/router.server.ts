@@ -6,6 +6,7 @@ import {
   IDENTITY_USER_HEADER,
   IdentityContracts,
   INSTANCE_TICKET_PATH,
+  isGuestSub,
   safeInstancePath,
   SchedulerContracts,
   WharfError,
@@ -128,6 +129,10 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     });
     directory.watch((id, _before, after) => void this.revalidate(id, after));
+    // a share link revoked (on any gateway replica): whatever came through it closes, here and on every other router
+    auth.onShareRevoked((share) => {
+      for (const c of [...this.live.all()]) if (c.principal.kind === 'share' && c.principal.share === share) c.close();
+    });
   }
 
   /**
@@ -202,7 +207,7 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
     if (refused === 'sign-in') return this.signIn(host, req, res);
     if (refused && 'code' in refused) return sendPage(res, req.headers.accept, refused.code, refused.page);
     const principal = (who as Extract<Identified, { ok: true }>).principal;
-    const page = statusPage(instance, principal.caller?.sub === instance.owner.sub, refused.access.readLogs);
+    const page = statusPage(instance, principal.kind !== 'share' && principal.caller?.sub === instance.owner.sub, refused.access.readLogs);
     if (page) return sendPage(res, req.headers.accept, page.code, page.page);
     if (entry.outside) return sendPage(res, req.headers.accept, 'UNAVAILABLE', outsidePage());
     if (!entry.upstream) return sendPage(res, req.headers.accept, 'UNAVAILABLE', unreachablePage());
@@ -226,7 +231,7 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
       };
     }
     const caller = who.principal.caller;
-    const access = await this.access.access(caller, instance);
+    const { access, viewOnly } = await this.accessOf(who.principal, instance);
     const decision = decisionOf(caller, access);
     if (decision === 'sign-in') return 'sign-in';
     if (decision === 'deny') {
@@ -242,7 +247,26 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
     if (who.principal.kind === 'bearer' && who.principal.readOnly && !SAFE_METHODS.has(method)) {
       return { code: 'FORBIDDEN', page: { status: 403, title: 'Read-only token', message: `a read-only token may not send ${method} requests` } };
     }
+    if (viewOnly && !SAFE_METHODS.has(method)) {
+      return {
+        code: 'FORBIDDEN',
+        page: { status: 403, title: 'View only', message: `a share link lets you view this instance: ${method} requests are not allowed (ask ${instance.owner.name} for access)` },
+      };
+    }
     return { access };
+  }
+
+  /**
+   * What a principal may do with an instance: the platform's rule, and for one who came through a
+   * share link, at least the share's grant — viewing the app's UI (GET, HEAD, OPTIONS and
+   * websockets), never status reasons, logs, Resume or management. A signed-in user whom the rule
+   * lets in anyway keeps their own rights.
+   */
+  private async accessOf(p: Principal, instance: RoutedInstance): Promise<{ access: InstanceAccess; viewOnly: boolean }> {
+    const guest = p.kind === 'share' && isGuestSub(p.caller.sub);
+    const access = await this.access.access(guest ? null : p.caller, instance);
+    if (p.kind !== 'share' || access.open || p.instanceId !== instance.id) return { access, viewOnly: false };
+    return { access: { seeStatus: true, readLogs: false, open: true, manage: false }, viewOnly: true };
   }
 
   /** Nobody signed in: browsers go to the gateway's login (which returns with a ticket); API clients get 401. */
@@ -382,8 +406,14 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
       });
     }
     const exp = Math.floor(new Date(r.expiresAt).getTime() / 1000);
-    const value = signCookie(this.auth.cookieSigningKey, { s: r.session, h: host, e: exp });
-    this.auth.remember(r.session, r.caller);
+    const value = signCookie(this.auth.cookieSigningKey, {
+      s: r.session ?? '',
+      h: host,
+      e: exp,
+      ...(r.share ? { sh: r.share.id, ...(r.session ? {} : { g: r.caller.sub }) } : {}),
+    });
+    if (r.session) this.auth.remember(r.session, r.caller);
+    if (r.share) this.auth.rememberShare(r.share.id, r.share.instanceId, r.expiresAt);
     res.writeHead(303, {
       location: next,
       'set-cookie': setCookieHeader(this.auth.cookieName, value, { secure: this.auth.secure, maxAgeSeconds: exp - Date.now() / 1000 }),
@@ -402,6 +432,9 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
     }
     const who = await this.auth.identify(req.headers, host);
     if (!who.ok || !who.principal.caller) return this.signIn(host, req, res);
+    if (isGuestSub(who.principal.caller.sub)) {
+      return sendPage(res, req.headers.accept, 'FORBIDDEN', { status: 403, title: 'Not resumed', message: `only ${this.directory.peek(id)?.instance?.owner.name ?? 'its owner'} and admins may resume this instance` });
+    }
     try {
       await lookup(this.rpc, SchedulerContracts.resume, { id }, who.principal.caller, this.settings.platform.RequestTimeoutMs);
     } catch (e) {
@@ -440,7 +473,7 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
     const ok = who as Extract<Identified, { ok: true }>;
     // Cross-site websocket hijacking: a page elsewhere must not ride on the browser's cookie.
     const origin = req.headers.origin;
-    if (origin ? origin !== `${this.cfg.Scheme}://${host}` : ok.principal.kind === 'cookie') {
+    if (origin ? origin !== `${this.cfg.Scheme}://${host}` : ok.principal.kind === 'cookie' || ok.principal.kind === 'share') {
       return reject(socket, 403, `websocket from another origin (${origin ?? 'none'}) refused`);
     }
     if (ok.principal.kind === 'bearer' && ok.principal.readOnly) return reject(socket, 403, 'a read-only token may not open websockets');
@@ -475,7 +508,7 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
       let keep = !!after && !!target && !statusPage(after, false, false);
       if (keep) {
         try {
-          keep = (await this.access.decide(c.principal.caller, after!)) === 'allow';
+          keep = decisionOf(c.principal.caller, (await this.accessOf(c.principal, after!)).access) === 'allow';
         } catch {
           keep = true; // cannot tell now; the sweep asks again
         }
@@ -501,7 +534,8 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
   }
 }
 
-const credentialOf = (p: Principal): string => (p.kind === 'cookie' ? `s:${p.session}` : p.kind === 'bearer' ? `t:${p.token}` : '');
+const credentialOf = (p: Principal): string =>
+  p.kind === 'cookie' ? `s:${p.session}` : p.kind === 'bearer' ? `t:${p.token}` : p.kind === 'share' ? `sh:${p.share}\n${p.session ?? p.caller.sub}` : '';
 
 /** The record names an address outside Router.InstanceNetworks (never shown: it is internal). */
 function outsidePage(): PageOptions {

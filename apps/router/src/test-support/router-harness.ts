@@ -9,6 +9,7 @@ import {
   InstanceActivityEvent,
   RepositoryContracts,
   SchedulerContracts,
+  ShareContracts,
   forbidden,
   notFound,
   unauthenticated,
@@ -42,8 +43,11 @@ export class Platform {
   /** token → who it is (readOnly tokens may only read). */
   tokens = new Map<string, { caller: Caller; readOnly: boolean }>();
   sessions = new Map<string, Caller>();
-  /** ticket → { host, session } (single use). */
-  tickets = new Map<string, { host: string; session: string }>();
+  /** ticket → { host, session } (single use); from a share link: its share, and a guest's caller when there is no session. */
+  tickets = new Map<string, { host: string; session: string | null; share?: string; guest?: Caller }>();
+  /** share id → what it grants (gone: revoked); `checks` counts gateway.share.check.v1 requests. */
+  shares = new Map<string, { instanceId: string; expiresAt: string }>();
+  shareChecks = 0;
   /** appVersionId → visitor roles its tags grant. */
   grants = new Map<string, string[]>();
   /** App versions the repository shows everyone (PUBLIC under Repository.AllowPublic), with no tag. */
@@ -102,9 +106,25 @@ class PlatformHandlers {
     const t = this.p.tickets.get(m.body.ticket);
     if (!t || t.host !== m.body.host) throw unauthenticated('instance ticket refused: bad, used or for another host');
     this.p.tickets.delete(m.body.ticket);
-    const caller = this.p.sessions.get(t.session);
+    const caller = t.session ? this.p.sessions.get(t.session) : t.guest;
     if (!caller) throw unauthenticated('session ended');
-    return { caller, host: t.host, session: t.session, expiresAt: new Date(Date.now() + 3600_000).toISOString() };
+    const share = t.share ? this.p.shares.get(t.share) : undefined;
+    if (t.share && !share) throw unauthenticated('the share link was revoked');
+    return {
+      caller,
+      host: t.host,
+      session: t.session,
+      expiresAt: share?.expiresAt ?? new Date(Date.now() + 3600_000).toISOString(),
+      share: t.share && share ? { id: t.share, instanceId: share.instanceId } : null,
+    };
+  }
+
+  @Handle(ShareContracts.check)
+  checkShare(@Payload() m: Msg<typeof ShareContracts.check>) {
+    this.p.shareChecks++;
+    const s = this.p.shares.get(m.body.share);
+    if (!s || Date.parse(s.expiresAt) <= Date.now()) throw unauthenticated('the share link was revoked or has expired');
+    return { instanceId: s.instanceId, expiresAt: s.expiresAt, anonymous: false };
   }
 
   @Handle(RepositoryContracts.get)

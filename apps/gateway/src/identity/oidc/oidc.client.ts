@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { unauthenticated, unavailable, type Caller } from '@wharf/contracts';
+import { GUEST_SUB_PREFIX, isGuestSub, unauthenticated, unavailable, type Caller } from '@wharf/contracts';
 import { createRemoteJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import { GATEWAY_SETTINGS, type GatewaySettings } from '../../gateway.config';
@@ -97,6 +97,10 @@ export class OidcClient {
     if (isServiceSubject(sub)) {
       // svc:<user> are admin-minted token users; an OIDC account must never become one of them
       throw unauthenticated(`this account's subject starts with "${SERVICE_SUBJECT_PREFIX}", which Wharf reserves for admin-minted tokens; it cannot sign in (ask an admin)`);
+    }
+    if (isGuestSub(sub)) {
+      // guest:<use> are anonymous guests of share links; an OIDC account must never pose as one
+      throw unauthenticated(`this account's subject starts with "${GUEST_SUB_PREFIX}", which Wharf reserves for guests of share links; it cannot sign in (ask an admin)`);
     }
     const roles = rolesFromClaims(claims, { claimPath: this.cfg.OidcRolesClaim, mapping: this.cfg.OidcRoleMapping, defaultRole: this.cfg.DefaultRole });
     return roles ? { sub, name: nameFromClaims(claims, sub), roles } : null;

@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { unauthenticated, type Caller, type Role } from '@wharf/contracts';
+import { GUEST_SUB_PREFIX, guestCaller, isGuestSub, unauthenticated, type Caller, type Role } from '@wharf/contracts';
 import { GATEWAY_SETTINGS, type GatewaySettings } from '../../gateway.config';
 import { PrismaService } from '../../prisma/prisma.service';
 import { SessionRepository } from '../session/session.repository';
+import { shareGrants } from '../../shares/share-state';
 import { signTicket, ticketKey, verifyTicket } from './ticket.codec';
 
 /**
@@ -21,8 +22,13 @@ export class TicketService {
     this.key = ticketKey(settings.platform.InternalSecret);
   }
 
-  /** A ticket for `caller`'s browser session `sessionId` (the router's cookie on `host` follows that session). */
-  async issue(caller: Caller, host: string, sessionId: string): Promise<string> {
+  /**
+   * A ticket for `caller`'s browser session `sessionId` (the router's cookie on `host` follows that
+   * session). With `shareId`, it came from a share link: it grants viewing that instance while the
+   * share holds; an anonymous guest (a guest caller) has no session.
+   */
+  async issue(caller: Caller, host: string, sessionId: string | null, shareId: string | null = null): Promise<string> {
+    if (sessionId === null && !(shareId && isGuestSub(caller.sub))) throw new Error('only a guest of a share link has a ticket without a session');
     const { ticket, payload } = signTicket(this.key, host, caller.sub, this.settings.gateway.TicketTtlSeconds);
     await this.prisma.instanceTicket.create({
       data: {
@@ -32,6 +38,7 @@ export class TicketService {
         userName: caller.name,
         roles: caller.roles,
         sessionId,
+        shareId,
         expiresAt: new Date(payload.exp * 1000),
       },
     });
@@ -39,7 +46,10 @@ export class TicketService {
   }
 
   /** Checks and consumes a ticket atomically: of two concurrent redeems, exactly one wins. */
-  async redeem(ticket: string, host: string): Promise<{ caller: Caller; host: string; session: string; expiresAt: string }> {
+  async redeem(
+    ticket: string,
+    host: string,
+  ): Promise<{ caller: Caller; host: string; session: string | null; expiresAt: string; share: { id: string; instanceId: string } | null }> {
     const check = verifyTicket(this.key, ticket, host);
     if (!check.ok) throw unauthenticated(`instance ticket refused: ${check.reason}`);
     const now = new Date();
@@ -50,8 +60,14 @@ export class TicketService {
     if (count !== 1) throw unauthenticated('instance ticket refused: already used or expired');
     const row = await this.prisma.instanceTicket.findUniqueOrThrow({ where: { id: check.payload.jti } });
     // the caller as the session has it now (roles refreshed at its latest login), not as at issue
-    const { caller, expiresAt } = await this.checkSession(row.sessionId);
-    return { caller, host: row.host, session: row.sessionId, expiresAt };
+    const signedIn = row.sessionId === null ? null : await this.checkSession(row.sessionId);
+    if (!row.shareId) return { caller: signedIn!.caller, host: row.host, session: row.sessionId, expiresAt: signedIn!.expiresAt, share: null };
+    const share = await this.prisma.instanceShare.findUnique({ where: { id: row.shareId } });
+    const state = share && shareGrants(share, this.settings.gateway.AllowAnonymousShares, now);
+    if (!share || state !== 'ACTIVE') throw unauthenticated(`instance ticket refused: the share link ${state === 'EXPIRED' ? 'has expired' : 'was revoked'}`);
+    const caller = signedIn?.caller ?? guestCaller(row.userSub.slice(GUEST_SUB_PREFIX.length));
+    const ends = signedIn && new Date(signedIn.expiresAt) < share.expiresAt ? signedIn.expiresAt : share.expiresAt.toISOString();
+    return { caller, host: row.host, session: row.sessionId, expiresAt: ends, share: { id: share.id, instanceId: share.instanceId } };
   }
 
   /** The router's re-check of a session it holds a cookie for. */
