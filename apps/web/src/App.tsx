@@ -14,6 +14,7 @@ const ImportPage = lazy(() => import('./pages/ImportPage').then((m) => ({ defaul
 const InstancePage = lazy(() => import('./pages/InstancePage').then((m) => ({ default: m.InstancePage })));
 const MePage = lazy(() => import('./pages/MePage').then((m) => ({ default: m.MePage })));
 const MyInstancesPage = lazy(() => import('./pages/MyInstancesPage').then((m) => ({ default: m.MyInstancesPage })));
+const SecretsPage = lazy(() => import('./pages/SecretsPage').then((m) => ({ default: m.SecretsPage })));
 const AdminRoutes = lazy(() => import('./pages/admin/routes').then((m) => ({ default: m.AdminRoutes })));
 
 /** The pages of a signed-in user. */
@@ -33,6 +34,7 @@ export function Pages({ session }: { session: SignedIn }) {
           <Route path="import" element={<ImportPage session={session} />} />
           <Route path="instances" element={<MyInstancesPage session={session} />} />
           <Route path="instances/:id" element={<InstancePage session={session} />} />
+          <Route path="secrets" element={<SecretsPage session={session} />} />
           <Route path="me" element={<MePage session={session} />} />
           <Route path="admin/*" element={<AdminRoutes session={session} />} />
           <Route path="*" element={<NotFoundPage />} />

@@ -3,11 +3,16 @@ import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { NavLink, Link, useLocation } from 'react-router';
 import { api, browser, errorMessage, type SignedIn } from '../api/client';
 
-/** The main navigation; visitors only browse and run what they are shown, so they get no Import. */
+/** The main navigation; visitors only browse and run what they are shown, so they get no Import and no Secrets. */
 const navFor = (roles: string[]) => [
   { to: '/', label: 'Catalog', end: true },
   { to: '/instances', label: 'My instances', end: false },
-  ...(roles.some((r) => r === 'admin' || r === 'full-access') ? [{ to: '/import', label: 'Import', end: false }] : []),
+  ...(roles.some((r) => r === 'admin' || r === 'full-access')
+    ? [
+        { to: '/import', label: 'Import', end: false },
+        { to: '/secrets', label: 'Secrets', end: false },
+      ]
+    : []),
   ...(roles.includes('admin') ? [{ to: '/admin', label: 'Admin', end: false }] : []),
 ];
 

@@ -46,6 +46,7 @@ describe('the catalog', () => {
       ['Catalog', '/'],
       ['My instances', '/instances'],
       ['Import', '/import'],
+      ['Secrets', '/secrets'],
     ]);
     expect(within(nav).getByRole('link', { name: 'Catalog' })).toHaveAttribute('aria-current', 'page');
     expect(within(screen.getByRole('banner')).getByText('alice').closest('a')).toHaveAttribute('href', '/me');
@@ -73,10 +74,10 @@ describe('the catalog', () => {
     gatewayWith(apps, { session: { ...alice, user: { sub: 'sub-admin', name: 'admin', roles: ['admin'] } } });
     renderApp('/');
     const nav = await screen.findByRole('navigation', { name: 'Main' });
-    expect(within(nav).getAllByRole('link').map((a) => a.textContent)).toEqual(['Catalog', 'My instances', 'Import', 'Admin']);
+    expect(within(nav).getAllByRole('link').map((a) => a.textContent)).toEqual(['Catalog', 'My instances', 'Import', 'Secrets', 'Admin']);
   });
 
-  it('offers a visitor no Import', async () => {
+  it('offers a visitor no Import and no Secrets', async () => {
     gatewayWith(apps, { session: { ...alice, user: { sub: 'sub-vic', name: 'vic', roles: ['visitor'] } } });
     renderApp('/');
     const nav = await screen.findByRole('navigation', { name: 'Main' });
