@@ -121,12 +121,21 @@ export type PublicAppVersion = z.infer<typeof PublicAppVersionSchema>;
 export const canSeeSecretRefs = (caller: Caller | null, app: { owner: { sub: string } }): boolean =>
   isAdmin(caller) || (!!caller && caller.sub === app.owner.sub);
 
-/** The app version with the secret names and keys of its `[[Env]]` and `[[File]]` left out, unless the caller may see them. */
+/**
+ * `~/<name>`: the secret of whoever runs the instance. Everyone who may run the version sees such
+ * references (they name no one's secret but the reader's own, which running the app hands to it).
+ */
+const readsRunnersSecret = (secret: string): boolean => secret.startsWith('~/');
+
+/**
+ * The app version with the secret names and keys of its `[[Env]]` and `[[File]]` left out, unless
+ * the caller may see them; references to the runner's own secrets (`~/<name>`) are kept for all.
+ */
 export function hideSecretRefs(caller: Caller | null, app: AppVersion): PublicAppVersion {
   if (canSeeSecretRefs(caller, app)) return app;
   return {
     ...app,
-    env: app.env.map((e) => ('secret' in e ? { name: e.name, secret: null, secretKey: null } : e)),
-    files: (app.files ?? []).map((f) => ('secret' in f ? { path: f.path, secret: null, secretKey: null } : f)),
+    env: app.env.map((e) => ('secret' in e && !readsRunnersSecret(e.secret) ? { name: e.name, secret: null, secretKey: null } : e)),
+    files: (app.files ?? []).map((f) => ('secret' in f && !readsRunnersSecret(f.secret) ? { path: f.path, secret: null, secretKey: null } : f)),
   };
 }
