@@ -336,6 +336,15 @@ Name = "WHARF_URL"
       expect(paths(env({ name: 'A', secret: 's', secretKey: 'a/b' }))).toEqual(['Env[0].SecretKey']);
     });
 
+    it('names user secrets as ~/<name> (whoever runs the instance) or <owner id>/<name>', () => {
+      for (const secret of ['~/openai', 'u-alice/db', 'oidc|42/api.key', 'team/a/db']) {
+        expect(parseManifest(env({ name: 'A', secret, secretKey: 'k' })).env).toEqual([{ name: 'A', secret, secretKey: 'k' }]);
+      }
+      for (const secret of ['~/', '/db', 'u alice/db', '~/My_Secret', `~/${'a'.repeat(64)}`, `${'o'.repeat(201)}/db`, 'db/']) {
+        expect(problems(env({ name: 'A', secret, secretKey: 'k' }))).toEqual([{ path: 'Env[0].Secret', message: expect.stringMatching(/^must name a platform secret .* or a user secret as "~\/<name>"/) }]);
+      }
+    });
+
     it('refuses a missing Name', () => {
       expect(paths(env({ value: '1' }))).toEqual(['Env[0].Name']);
     });

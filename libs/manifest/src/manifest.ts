@@ -75,6 +75,19 @@ export const RESERVED_FILE_PATHS = [
 ] as const;
 /** Kubernetes Secret names (DNS subdomain) and keys. */
 const SECRET_NAME_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+/**
+ * `Secret`: a platform (admin-managed) secret's name (at most 253 characters), or a user secret:
+ * `~/<name>` (the secret of whoever runs the instance) or `<owner user id>/<name>` (an id of at
+ * most 200 characters without spaces or control characters; split at the last "/"), the name at
+ * most 63 characters.
+ */
+function isSecretReference(v: string): boolean {
+  const slash = v.lastIndexOf('/');
+  if (slash < 0) return v.length <= 253 && SECRET_NAME_PATTERN.test(v);
+  const owner = v.slice(0, slash);
+  const name = v.slice(slash + 1);
+  return owner.length >= 1 && owner.length <= 200 && !/[\s\p{C}]/u.test(owner) && name.length <= 63 && SECRET_NAME_PATTERN.test(name);
+}
 const SECRET_KEY_PATTERN = /^[-._a-zA-Z0-9]+$/;
 
 /** A validated `app.toml`, in the shape the rest of Wharf stores. */
@@ -282,9 +295,10 @@ const envShape = {
     }),
   Value: text().optional(),
   Secret: text()
-    .max(253, { message: 'must be at most 253 characters' })
-    .regex(SECRET_NAME_PATTERN, {
-      message: 'must be a Kubernetes secret name (lower-case letters, digits, "-" and ".")',
+    .refine(isSecretReference, {
+      message:
+        'must name a platform secret (lower-case letters, digits, "-" and ".", e.g. "db"), or a user secret as "~/<name>" (the secret of whoever runs the instance) ' +
+        'or "<owner user id>/<name>" (a name of at most 63 characters)',
     })
     .optional(),
   SecretKey: text()
@@ -354,6 +368,7 @@ const manifestFileSchema = (link: boolean) =>
   );
 const ManifestFileSchema = manifestFileSchema(false);
 const LinkManifestFileSchema = manifestFileSchema(true);
+
 const SECTIONS = ['App', 'Link', 'Runtime', 'Env', 'File'] as const;
 const KNOWN_KEYS: Record<string, readonly string[]> = {
   App: Object.keys(appShape),
@@ -480,7 +495,7 @@ function valueOrSecretProblems(e: Record<string, unknown>, at: string): Problem[
   if (!hasValue && !hasSecret && !hasKey) return [{ path: at, message: 'needs a Value, or a Secret and a SecretKey' }];
   if (hasSecret && !hasKey) return [{ path: `${at}.SecretKey`, message: 'is required when Secret is set (the key inside the secret)' }];
   if (hasKey && !hasSecret) {
-    return [{ path: `${at}.Secret`, message: 'is required when SecretKey is set (the name of the admin-managed secret)' }];
+    return [{ path: `${at}.Secret`, message: 'is required when SecretKey is set (the name of the secret: a platform secret, ~/<name> or <owner id>/<name>)' }];
   }
   return [];
 }

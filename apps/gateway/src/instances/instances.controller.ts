@@ -1,15 +1,12 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import {
   InstanceListRequestSchema,
   InstanceSchema,
   instanceLogsScope,
-  PageRequestSchema,
   RuntimeNameSchema,
   RuntimeVersionSchema,
   SchedulerContracts as S,
-  SecretGrantsSchema,
-  SecretSummarySchema,
   VisibilitySchema,
   WharfError,
   type Caller,
@@ -47,12 +44,6 @@ const LogsQuerySchema = z.object({
   tail: z.coerce.number().int().min(1).max(10_000).default(200),
   follow: z.enum(['0', '1', 'true', 'false']).default('0'),
 });
-
-/** PUT /api/v1/secrets/:name: the values, and optionally who may read them. */
-const PutSecretSchema = z
-  .object({ data: z.record(z.string(), z.string()), grants: SecretGrantsSchema.optional() })
-  .strict()
-  .meta({ id: 'SecretPut' });
 
 /** Run: instances of app versions, thin REST over the scheduler's NATS contracts. */
 @ApiTags('instances')
@@ -182,38 +173,5 @@ export class InstancesController {
   @ApiResponseOf(200, namedPageOf(RuntimeVersionSchema))
   runtimes(@CurrentCaller() caller: Caller) {
     return this.nats.rpc(S.runtimes, {}, caller);
-  }
-
-  @Get('secrets')
-  @ApiTags('secrets')
-  @ApiOperation({ summary: 'Admin-managed secrets that app.toml [[Env]] entries reference: names and key names only' })
-  @ApiQueryOf(PageRequestSchema)
-  @ApiResponseOf(200, namedPageOf(SecretSummarySchema))
-  @ApiErrorsOf(403)
-  secrets(@CurrentCaller() caller: Caller, @Query() query: Record<string, string>) {
-    return this.nats.rpc(S.secretList, query as never, caller);
-  }
-
-  @Put('secrets/:name')
-  @ApiTags('secrets')
-  @ApiOperation({
-    summary:
-      'Create or replace a secret (admins): `{ "data": { "<key>": "<value>" }, "grants": { "apps": ["<app name>"], "owners": ["<user id>"] } }`. ' +
-      'Only apps with a granted name, or published by a granted owner, read it through [[Env]]; `grants` left out keeps the current ones (none for a new secret)',
-  })
-  @ApiBodyOf(PutSecretSchema)
-  @ApiResponseOf(200, SecretSummarySchema)
-  putSecret(@CurrentCaller() caller: Caller, @Param('name') name: string, @Body() body: unknown) {
-    const { data, grants } = parseOrThrow(PutSecretSchema, body, 'body');
-    return this.nats.rpc(S.secretPut, { name, data, ...(grants ? { grants } : {}) }, caller);
-  }
-
-  @Delete('secrets/:name')
-  @ApiTags('secrets')
-  @HttpCode(200)
-  @ApiOperation({ summary: 'Delete a secret (admins); apps that reference it no longer start' })
-  @ApiResponseOf(200, S.secretDelete.response)
-  deleteSecret(@CurrentCaller() caller: Caller, @Param('name') name: string) {
-    return this.nats.rpc(S.secretDelete, { name }, caller);
   }
 }
