@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { SchedulerContracts as C, signInternalToken, type Caller, type WharfError } from '@wharf/contracts';
+import { SchedulerContracts as C, signInternalToken, UserSecretContracts, type Caller, type WharfError } from '@wharf/contracts';
 import { buildEnvProbeBundle } from '@wharf/testing';
 import { buildExamples, type ExampleName } from '../../../../examples/build';
 import { admin, alice, author, bob, ensureBuilt, httpGet, SECRET, startHarness, waitFor, type Harness, type Replica } from './harness';
@@ -39,6 +39,8 @@ export function driverSuite(driver: 'process' | 'kubernetes', traces: (h: Harnes
     await h.addApp('secret-1', probeZip, {
       overrides: { env: [{ name: 'GREETING', value: 'hi' }, { name: 'API_TOKEN', secret: 'suite-secrets', secretKey: 'token' }] },
     });
+    // ~/suite-own: the user secret "suite-own" of whoever runs the instance
+    await h.addApp('usecret-1', probeZip, { overrides: { name: 'user-secret-probe', env: [{ name: 'OWN_TOKEN', secret: '~/suite-own', secretKey: 'token' }] } });
     replica = await h.startReplica({ WHARF_SCHEDULER_MAX_INSTANCES_FULL_ACCESS: '2' });
   }, 120_000);
 
@@ -121,6 +123,18 @@ export function driverSuite(driver: 'process' | 'kubernetes', traces: (h: Harnes
     expect(Object.keys(seen.env).filter((k) => /^WHARF_(BUNDLE|STATUS)_TOKEN$|^WHARF_APP_SECRET__/.test(k))).toEqual([]);
     await h.client.rpc(C.terminate, { id: inst.id }, alice);
     await h.client.rpc(C.secretDelete, { name: 'suite-secrets' }, admin);
+  });
+
+  it(`${driver}: gives the app the user secret of whoever runs it (~/<name>), and keeps it while the instance lives`, async () => {
+    expect(await rpcError(create('usecret-1'))).toMatchObject({ code: 'INVALID', message: expect.stringMatching(/OWN_TOKEN names a secret/) });
+    await h.client.rpc(UserSecretContracts.put, { name: 'suite-own', data: { token: 'alice-own-value' } }, alice);
+    const inst = await create('usecret-1');
+    await h.untilStatus(inst.id, ['RUNNING'], 60_000);
+    const seen = JSON.parse((await waitFor('HTTP 200', () => body(inst.id), (r) => r.status === 200)).body) as { env: Record<string, string> };
+    expect(seen.env.OWN_TOKEN).toBe('alice-own-value');
+    expect(await rpcError(h.client.rpc(UserSecretContracts.delete, { name: 'suite-own' }, alice))).toMatchObject({ code: 'CONFLICT', details: { instances: [inst.id] } });
+    await h.client.rpc(C.terminate, { id: inst.id }, alice);
+    await h.client.rpc(UserSecretContracts.delete, { name: 'suite-own' }, alice);
   });
 
   it(`${driver}: reports a crashing app as FAILED with its last log lines, and frees the slot`, async () => {
