@@ -296,6 +296,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/instances/{id}/shares": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The instance’s share links, newest first: uses, expiry, state (never the link again). Owner and admins only. */
+        get: operations["SharesController_list"];
+        put?: never;
+        /** Share the instance: a link (`url`, shown once) that lets signed-in users — or, with `anonymous` where Gateway.AllowAnonymousShares allows it, anyone — VIEW the instance until it expires or is revoked, even when it is PRIVATE. Owner and admins only. */
+        post: operations["SharesController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/instances/{id}/shares/{shareId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a share link: it stops opening, and everyone who came through it loses the instance at once (open websockets and streams close). Idempotent. */
+        delete: operations["SharesController_revoke"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/instances/{id}/suspend": {
         parameters: {
             query?: never;
@@ -388,8 +423,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Admin-managed secrets that app.toml [[Env]] entries reference: names and key names only */
-        get: operations["InstancesController_secrets"];
+        /** Platform secrets (admins), which app.toml [[Env]] entries name by their bare name: names, key names and grants only */
+        get: operations["SecretsController_secrets"];
         put?: never;
         post?: never;
         delete?: never;
@@ -406,11 +441,11 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Create or replace a secret (admins): `{ "data": { "<key>": "<value>" }, "grants": { "apps": ["<app name>"], "owners": ["<user id>"] } }`. Only apps with a granted name, or published by a granted owner, read it through [[Env]]; `grants` left out keeps the current ones (none for a new secret) */
-        put: operations["InstancesController_putSecret"];
+        /** Create or replace a platform secret (admins): `{ "data": { "<key>": "<value>" }, "grants": { "apps": ["<app name>"], "owners": ["<user id>"] } }`. Only apps with a granted name, or published by a granted owner, read it through [[Env]]; `grants` left out keeps the current ones (none for a new secret) */
+        put: operations["SecretsController_putSecret"];
         post?: never;
-        /** Delete a secret (admins); apps that reference it no longer start */
-        delete: operations["InstancesController_deleteSecret"];
+        /** Delete a platform secret (admins); 409 while an instance that is not terminated reads it (terminate those first, or take back their grant) */
+        delete: operations["SecretsController_deleteSecret"];
         options?: never;
         head?: never;
         patch?: never;
@@ -502,6 +537,44 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/user-secrets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your own secrets, which your apps' [[Env]] read as `~/<name>` (in instances you run) or `<your user id>/<name>` (visibility decides which instances may): PRIVATE (only your instances), ALL_USERS (every instance), APP (instances of the named apps). Values are write-only. `scope=all` (admins): every user's; `owner=<user id>` (admins): one user's */
+        get: operations["SecretsController_userSecrets"];
+        put?: never;
+        /** Create a secret of yours (409 when you have one of that name): `{ "name": "openai", "data": { "API_KEY": "…" }, "visibility": "PRIVATE" }`; visibility PRIVATE (default), ALL_USERS, or APP with `"apps": ["<app name>"]`. Admins create one for another user with `?owner=<user id>` */
+        post: operations["SecretsController_createUserSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/user-secrets/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One secret of yours (admins: anyone's, with `?owner=`): its key names, visibility and apps, never its values */
+        get: operations["SecretsController_getUserSecret"];
+        /** Create (201) or replace (200) a secret of yours: all its keys and values; `visibility` and `apps` left out keep those it had (PRIVATE for a new one) */
+        put: operations["SecretsController_putUserSecret"];
+        post?: never;
+        /** Delete a secret of yours; 409 while an instance that is not terminated reads it (`details.instances`: the ids you may see, `details.count`: all of them): terminate those first, or make it PRIVATE so that instances of other users no longer read it */
+        delete: operations["SecretsController_deleteUserSecret"];
+        options?: never;
+        head?: never;
+        /** Change who may read a secret of yours (`visibility`, and `apps` for APP) and keep its values */
+        patch: operations["SecretsController_patchUserSecret"];
         trace?: never;
     };
     "/auth/device": {
@@ -681,6 +754,13 @@ export interface components {
                 gpuType: string | null;
                 /** @default null */
                 instanceTimeoutMinutes: number | null;
+                /**
+                 * @default ON_DEMAND
+                 * @enum {string}
+                 */
+                lifecycle: "ON_DEMAND" | "MANAGED" | "LINK";
+                /** @default null */
+                linkAddress: string | null;
                 memoryLimit: string | null;
                 memoryReservation: string | null;
                 module: string;
@@ -776,6 +856,8 @@ export interface components {
             id: string;
             idle: components["schemas"]["InstanceIdle"];
             lastActivityAt: string;
+            /** @enum {string} */
+            lifecycle: "ON_DEMAND" | "MANAGED";
             owner: {
                 name: string;
                 sub: string;
@@ -816,6 +898,40 @@ export interface components {
              * @enum {string}
              */
             visibility: "PRIVATE" | "ALL_USERS" | "PUBLIC";
+        };
+        InstanceShare: {
+            anonymous: boolean;
+            createdAt: string;
+            createdBy: {
+                name: string;
+                sub: string;
+            };
+            expiresAt: string;
+            id: string;
+            instanceId: string;
+            lastUsedAt: string | null;
+            oneTime: boolean;
+            revokedAt: string | null;
+            revokedReason: string | null;
+            /** @enum {string} */
+            state: "ACTIVE" | "EXPIRED" | "REVOKED" | "USED";
+            uses: number;
+        };
+        InstanceShareCreate: {
+            /** @default false */
+            anonymous: boolean;
+            /** Format: date-time */
+            expiresAt?: string;
+            expiresIn?: string;
+            /** @default false */
+            oneTime: boolean;
+        };
+        InstanceShareCreated: {
+            share: components["schemas"]["InstanceShare"];
+            url: string;
+        };
+        InstanceShareList: {
+            items: components["schemas"]["InstanceShare"][];
         };
         InstanceUpgrade: {
             appVersionId?: string;
@@ -916,6 +1032,13 @@ export interface components {
                 gpuType: string | null;
                 /** @default null */
                 instanceTimeoutMinutes: number | null;
+                /**
+                 * @default ON_DEMAND
+                 * @enum {string}
+                 */
+                lifecycle: "ON_DEMAND" | "MANAGED" | "LINK";
+                /** @default null */
+                linkAddress: string | null;
                 memoryLimit: string | null;
                 memoryReservation: string | null;
                 module: string;
@@ -1050,6 +1173,53 @@ export interface components {
             items: components["schemas"]["TokenInfo"][];
             nextCursor: string | null;
         };
+        UserSecret: {
+            apps: string[];
+            keys: string[];
+            name: string;
+            owner: {
+                name: string;
+                sub: string;
+            };
+            ref: string;
+            updatedAt: string;
+            visibility: components["schemas"]["UserSecretVisibility"];
+        };
+        UserSecretCreate: {
+            apps?: string[];
+            data: {
+                [key: string]: string;
+            };
+            name: string;
+            /** @enum {string} */
+            visibility?: "PRIVATE" | "ALL_USERS" | "APP";
+        };
+        UserSecretDeleted: {
+            /** @enum {boolean} */
+            deleted: true;
+            name: string;
+            owner: string;
+            ref: string;
+        };
+        UserSecretPage: {
+            items: components["schemas"]["UserSecret"][];
+            nextCursor: string | null;
+        };
+        UserSecretPatch: {
+            apps?: string[];
+            /** @enum {string} */
+            visibility: "PRIVATE" | "ALL_USERS" | "APP";
+        };
+        UserSecretPut: {
+            apps?: string[];
+            data: {
+                [key: string]: string;
+            };
+            /** @enum {string} */
+            visibility?: "PRIVATE" | "ALL_USERS" | "APP";
+        };
+        /** @enum {string} */
+        UserSecretVisibility: "PRIVATE" | "ALL_USERS" | "APP";
         UserUsage: {
             instances: {
                 gpus: number;
@@ -2529,6 +2699,221 @@ export interface operations {
             };
         };
     };
+    SharesController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InstanceShareList"];
+                };
+            };
+            /** @description INVALID: the input is wrong; `details.problems` lists each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no credentials where they are needed, or a token that is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description FORBIDDEN: not allowed for this caller (role, owner, read-only token) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description NOT_FOUND: it does not exist, or the caller may not see it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error: `{ error: { code, message, details } }` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    SharesController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InstanceShareCreate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InstanceShareCreated"];
+                };
+            };
+            /** @description INVALID: the input is wrong; `details.problems` lists each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no credentials where they are needed, or a token that is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description FORBIDDEN: not allowed for this caller (role, owner, read-only token) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description NOT_FOUND: it does not exist, or the caller may not see it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description CONFLICT: the current state does not allow it */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error: `{ error: { code, message, details } }` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    SharesController_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                shareId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InstanceShare"];
+                };
+            };
+            /** @description INVALID: the input is wrong; `details.problems` lists each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no credentials where they are needed, or a token that is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description FORBIDDEN: not allowed for this caller (role, owner, read-only token) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description NOT_FOUND: it does not exist, or the caller may not see it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error: `{ error: { code, message, details } }` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     InstancesController_suspend: {
         parameters: {
             query?: never;
@@ -2790,7 +3175,7 @@ export interface operations {
             };
         };
     };
-    InstancesController_secrets: {
+    SecretsController_secrets: {
         parameters: {
             query?: {
                 cursor?: string;
@@ -2849,7 +3234,7 @@ export interface operations {
             };
         };
     };
-    InstancesController_putSecret: {
+    SecretsController_putSecret: {
         parameters: {
             query?: never;
             header?: never;
@@ -2920,7 +3305,7 @@ export interface operations {
             };
         };
     };
-    InstancesController_deleteSecret: {
+    SecretsController_deleteSecret: {
         parameters: {
             query?: never;
             header?: never;
@@ -2973,6 +3358,15 @@ export interface operations {
             };
             /** @description NOT_FOUND: it does not exist, or the caller may not see it */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description CONFLICT: the current state does not allow it */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3499,6 +3893,444 @@ export interface operations {
             };
             /** @description UNAVAILABLE: a service behind the gateway is not reachable; try again */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error: `{ error: { code, message, details } }` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    SecretsController_userSecrets: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+                owner?: string;
+                scope?: "mine" | "all";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserSecretPage"];
+                };
+            };
+            /** @description INVALID: the input is wrong; `details.problems` lists each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no credentials where they are needed, or a token that is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description FORBIDDEN: not allowed for this caller (role, owner, read-only token) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error: `{ error: { code, message, details } }` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    SecretsController_createUserSecret: {
+        parameters: {
+            query?: {
+                owner?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserSecretCreate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserSecret"];
+                };
+            };
+            /** @description INVALID: the input is wrong; `details.problems` lists each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no credentials where they are needed, or a token that is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description FORBIDDEN: not allowed for this caller (role, owner, read-only token) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description CONFLICT: the current state does not allow it */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error: `{ error: { code, message, details } }` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    SecretsController_getUserSecret: {
+        parameters: {
+            query?: {
+                owner?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserSecret"];
+                };
+            };
+            /** @description INVALID: the input is wrong; `details.problems` lists each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no credentials where they are needed, or a token that is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description FORBIDDEN: not allowed for this caller (role, owner, read-only token) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description NOT_FOUND: it does not exist, or the caller may not see it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error: `{ error: { code, message, details } }` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    SecretsController_putUserSecret: {
+        parameters: {
+            query?: {
+                owner?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserSecretPut"];
+            };
+        };
+        responses: {
+            /** @description Replaced */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserSecret"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserSecret"];
+                };
+            };
+            /** @description INVALID: the input is wrong; `details.problems` lists each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no credentials where they are needed, or a token that is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description FORBIDDEN: not allowed for this caller (role, owner, read-only token) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description NOT_FOUND: it does not exist, or the caller may not see it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Error: `{ error: { code, message, details } }`
+             *
+             *     Error: `{ error: { code, message, details } }`
+             */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    SecretsController_deleteUserSecret: {
+        parameters: {
+            query?: {
+                owner?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserSecretDeleted"];
+                };
+            };
+            /** @description INVALID: the input is wrong; `details.problems` lists each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no credentials where they are needed, or a token that is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description FORBIDDEN: not allowed for this caller (role, owner, read-only token) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description NOT_FOUND: it does not exist, or the caller may not see it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description CONFLICT: the current state does not allow it */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error: `{ error: { code, message, details } }` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    SecretsController_patchUserSecret: {
+        parameters: {
+            query?: {
+                owner?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserSecretPatch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserSecret"];
+                };
+            };
+            /** @description INVALID: the input is wrong; `details.problems` lists each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no credentials where they are needed, or a token that is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description FORBIDDEN: not allowed for this caller (role, owner, read-only token) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description NOT_FOUND: it does not exist, or the caller may not see it */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

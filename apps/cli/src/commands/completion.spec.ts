@@ -9,7 +9,7 @@ describe('completion', () => {
   it('walks every command, subcommand and option', () => {
     const tree = commandTree(program);
     const paths = tree.map((n) => n.path);
-    expect(paths).toEqual(expect.arrayContaining(['wharf', 'wharf app', 'wharf app list', 'wharf instance logs', 'wharf secret set', 'wharf token create', 'wharf tag add', 'wharf audit', 'wharf completion']));
+    expect(paths).toEqual(expect.arrayContaining(['wharf', 'wharf app', 'wharf app list', 'wharf instance logs', 'wharf instance share create', 'wharf instance share revoke', 'wharf secret set', 'wharf token create', 'wharf tag add', 'wharf audit', 'wharf completion']));
     const list = tree.find((n) => n.path === 'wharf app list')!;
     expect(list.options).toEqual(expect.arrayContaining(['-a', '--all-versions', '--search', '-o', '--output', '--help']));
     expect(tree.find((n) => n.path === 'wharf')!.subcommands.map((s) => s.name)).toEqual(expect.arrayContaining(['app', 'instance', 'runtime', 'secret', 'tag', 'token', 'audit', 'config', 'completion']));

@@ -1,10 +1,11 @@
+import type { Schemas } from '@wharf/api';
 import type { Command } from 'commander';
 import { spawn } from 'node:child_process';
 import { intOf, onOff, visibilityOf } from '../args';
 import { failure, unreachable, type Connection } from '../client';
 import { examples, outputOf, withOutput, type Ctx } from '../context';
 import { CliError, UsageError } from '../errors';
-import { print } from '../output';
+import { age, print, type Column } from '../output';
 import { allPages } from '../pages';
 import { waitRunning } from '../wait';
 import { instanceColumns, instancePairs, printDetail, type Instance } from '../views';
@@ -192,6 +193,84 @@ export function registerInstance(program: Command, ctx: Ctx): void {
         if (canOpenBrowser(ctx.term.tty, ctx.env) && !(await openBrowser(i.url))) ctx.term.note('(no browser could be opened: open the URL yourself)');
       }),
     ['wharf instance open 3f2a…', 'curl -s "$(wharf instance open 3f2a…)"'],
+  );
+
+  registerShare(instance, ctx);
+}
+
+type Share = Schemas['InstanceShare'];
+const DURATION = /^[1-9][0-9]{0,5}[mhd]$/;
+
+const shareColumns: Column<Share>[] = [
+  { header: 'id', get: (s) => s.id },
+  { header: 'state', get: (s) => s.state },
+  { header: 'for', get: (s) => (s.anonymous ? 'anyone (guests too)' : 'signed-in users') },
+  { header: 'one-time', get: (s) => (s.oneTime ? 'yes' : 'no') },
+  { header: 'uses', get: (s) => s.uses },
+  { header: 'expires', get: (s) => s.expiresAt },
+  { header: 'by', get: (s) => s.createdBy.name },
+  { header: 'age', get: (s) => age(s.createdAt) },
+];
+
+/** `wharf instance share create|list|revoke`: view links for an instance (its owner and admins). */
+function registerShare(instance: Command, ctx: Ctx): void {
+  const share = instance
+    .command('share')
+    .alias('shares')
+    .description('links that let others view an instance (even a private one) until they expire or you revoke them');
+
+  examples(
+    withOutput(
+      share
+        .command('create')
+        .description('make a share link: printed once (only its hash is kept); whoever opens it may view the instance until it expires or is revoked')
+        .argument('<id>', 'the instance id')
+        .option('--expires <duration>', 'how long it opens: a number and m, h or d, e.g. 30m, 24h, 7d (default: the platform\'s, 24h; at most Gateway.ShareMaxHours)')
+        .option('--one-time', 'the link opens once (whoever opens it first keeps access until it expires or is revoked)')
+        .option('--anonymous', 'anyone with the link may view, signed in or not (only where the platform allows it: Gateway.AllowAnonymousShares)'),
+    ).action(async (id: string, opts: { expires?: string; oneTime?: boolean; anonymous?: boolean; output?: string }) => {
+      if (opts.expires !== undefined && !DURATION.test(opts.expires)) {
+        throw new UsageError(`--expires: "${opts.expires}" is not a duration: give a number and m, h or d, e.g. 30m, 24h, 7d`);
+      }
+      const format = outputOf(opts);
+      const c = ctx.connect();
+      const made = await c.call(
+        c.api.POST('/api/v1/instances/{id}/shares', { params: { path: { id } }, body: { expiresIn: opts.expires, oneTime: Boolean(opts.oneTime), anonymous: Boolean(opts.anonymous) } }),
+      );
+      if (format !== 'table') return print(ctx.term, format, [], [], { raw: made });
+      ctx.term.out(made.url);
+      ctx.term.note(
+        `(share ${made.share.id}: ${made.share.anonymous ? 'anyone with the link' : 'signed-in users'} may view the instance until ${made.share.expiresAt}${made.share.oneTime ? ', opened once' : ''}. The link is shown only now; revoke it with \`wharf instance share revoke ${id} ${made.share.id}\`)`,
+      );
+    }),
+    ['wharf instance share create 3f2a…', 'wharf instance share create 3f2a… --expires 2h --one-time', 'wharf instance share create 3f2a… --expires 7d --anonymous -o json'],
+  );
+
+  examples(
+    withOutput(share.command('list').alias('ls').description("an instance's share links: state, uses, expiry (never the link itself)").argument('<id>', 'the instance id')).action(
+      async (id: string, opts: { output?: string }) => {
+        const c = ctx.connect();
+        const list = await c.call(c.api.GET('/api/v1/instances/{id}/shares', { params: { path: { id } } }));
+        print(ctx.term, outputOf(opts), list.items, shareColumns, { raw: list, empty: `instance ${id} has no share links (make one with \`wharf instance share create ${id}\`)` });
+      },
+    ),
+    ['wharf instance share list 3f2a…'],
+  );
+
+  examples(
+    withOutput(
+      share
+        .command('revoke')
+        .alias('rm')
+        .description('revoke a share link: it stops opening, and everyone who came through it loses the instance at once')
+        .argument('<id>', 'the instance id')
+        .argument('<shareId>', 'the share link id (see `wharf instance share list <id>`)'),
+    ).action(async (id: string, shareId: string, opts: { output?: string }) => {
+      const c = ctx.connect();
+      const s = await c.call(c.api.DELETE('/api/v1/instances/{id}/shares/{shareId}', { params: { path: { id, shareId } } }));
+      print(ctx.term, outputOf(opts), s, shareColumns, { raw: s });
+    }),
+    ['wharf instance share revoke 3f2a… sh_Xa81…'],
   );
 }
 

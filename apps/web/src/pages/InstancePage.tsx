@@ -7,6 +7,7 @@ import { ErrorAlert } from '../components/ErrorAlert';
 import { idleSentence, InstanceControls } from '../components/InstanceControls';
 import { InstanceStatus } from '../components/InstanceStatus';
 import { LogViewer } from '../components/LogViewer';
+import { SharePanel } from '../components/SharePanel';
 import { formatDate } from './AppPage';
 
 /**
@@ -91,6 +92,7 @@ export function InstancePage({ session }: { session: SignedIn }) {
             </Anchor>
           </Group>
           {(i.owner.sub === session.user.sub || admin) && <InstanceControls instance={i} me={session.user.sub} admin={admin} />}
+          {(i.owner.sub === session.user.sub || admin) && <SharePanel instance={i} />}
         </Stack>
         {logsShown && (
           <Stack gap="xs">
