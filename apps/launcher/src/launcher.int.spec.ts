@@ -220,11 +220,12 @@ it('as a standby, runs its instance in the interpreter it started ahead of time,
 
   // The same view once the instance's own folder and the app's port are set aside (the cold one ran without HOME).
   const norm = (v: Record<string, unknown>, d: string) =>
-    JSON.parse(JSON.stringify({ ...v, env: { ...(v.env as object), HOME: undefined, PORT: undefined } }).replaceAll(d, '<dir>')) as unknown;
+    // each launcher has a control socket of its own (in a fresh temporary folder)
+    JSON.parse(JSON.stringify({ ...v, env: { ...(v.env as object), HOME: undefined, PORT: undefined, WHARF_CONTROL_SOCKET: undefined } }).replaceAll(d, '<dir>')) as unknown;
   expect(norm(warmView, dir)).toEqual(norm(coldView, cold.dir));
   expect(warmView).toMatchObject({ name: '__main__', globals: ['BaseHTTPRequestHandler', 'HTTPServer', 'json', 'os', 'sys'], stdin: '' });
   expect((warmView.env as Record<string, string>).GREETING).toBe('hi');
-  expect(Object.keys(warmView.env as object).filter((k) => k.startsWith('WHARF_') && k !== 'WHARF_INSTANCE_ID')).toEqual([]);
+  expect(Object.keys(warmView.env as object).filter((k) => k.startsWith('WHARF_') && k !== 'WHARF_INSTANCE_ID')).toEqual(['WHARF_CONTROL_SOCKET']);
 
   cold.child.kill('SIGTERM');
   warm.child.kill('SIGTERM');
@@ -284,7 +285,8 @@ async function launchSandboxed(bundle: string, module: string, env: Record<strin
   const view = await appView(port);
   const seen = view.env as Record<string, string>;
   expect(seen).toMatchObject({ GREETING: 'hi', LD_PRELOAD: '/nonexistent.so', PORT: '8080', HOME: path.join(dir, 'work') });
-  expect(Object.keys(seen).filter((k) => k.startsWith('WHARF_') && !['WHARF_INSTANCE_ID', 'WHARF_VOLUME_DIR'].includes(k))).toEqual([]);
+  expect(Object.keys(seen).filter((k) => k.startsWith('WHARF_') && !['WHARF_INSTANCE_ID', 'WHARF_VOLUME_DIR'].includes(k))).toEqual(['WHARF_CONTROL_SOCKET']);
+  expect(seen.WHARF_CONTROL_SOCKET).toBe('/run/wharf/control.sock'); // the sandbox's run folder, not the host's path
   // The app's variables never became the launcher's own.
   const launcherEnviron = readFileSync(`/proc/${child.pid}/environ`, 'utf8').split('\0');
   expect(launcherEnviron.filter((l) => /^(GREETING|LD_PRELOAD|NODE_OPTIONS)=/.test(l))).toEqual([]);
