@@ -182,6 +182,36 @@ describe('opening an instance through the router', () => {
     await context.close();
   });
 
+  it('lets another user open the private instance through a share link in Chromium, and closes it on revoke', async () => {
+    const made = await api(tokens.alice, 'POST', `/instances/${id}/shares`, { expiresIn: '1h' });
+    expect(made.status).toBe(201);
+    const url = made.body.url as string;
+    const shareId = (made.body.share as { id: string }).id;
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(url); // a link for signed-in users: the gateway's sign-in first, then on to the instance
+    await page.fill('#username', 'bob');
+    await page.fill('#password', sys.devUsers.bob!);
+    const [response] = await Promise.all([page.waitForResponse((r) => r.url() === `${origin}/`), page.click('button[type=submit]')]);
+    expect(response.status()).toBe(200);
+    expect(await page.title()).toBe('Echo');
+    const echoed = await page.evaluate(`new Promise((resolve) => {
+      const s = new WebSocket(location.href.replace(/^http/, 'ws') + 'ws');
+      window.wsClosed = new Promise((r) => s.addEventListener('close', () => r('closed')));
+      s.onopen = () => s.send('shared with bob');
+      s.onmessage = (e) => resolve(String(e.data));
+      s.onerror = () => resolve('error');
+    })`);
+    expect(echoed).toBe('shared with bob');
+    expect((await api(tokens.alice, 'DELETE', `/instances/${id}/shares/${shareId}`)).status).toBe(200);
+    expect(await page.evaluate('window.wsClosed')).toBe('closed'); // the router closed bob's websocket
+    // his cookie no longer opens it: he is signed in again as himself, whom the PRIVATE instance refuses
+    expect((await page.goto(`${origin}/`))!.status()).toBe(403);
+    expect((await page.goto(url))!.status()).toBe(410);
+    expect(await page.textContent('h1')).toBe('This share link was revoked');
+    await context.close();
+  });
+
   it('stops the running instance with everything else on Ctrl-C (suspended, nothing left running)', async () => {
     const running = launcherPids(sys.dataDir);
     expect(running.length).toBe(1);
