@@ -138,6 +138,28 @@ describe('the wharf CLI, end to end', () => {
     expect(ran.code).toBe(0);
   });
 
+  it('shares it: prints the link once, lists and revokes it, and says why a guest link or a bad --expires is refused', async () => {
+    const made = await wharf(['instance', 'share', 'create', instanceId, '--expires', '2h', '--one-time']);
+    expect(made.code).toBe(0);
+    const url = made.stdout.trim();
+    expect(url).toMatch(/^http:\/\/[^/]+\/share\/wsh_[A-Za-z0-9_-]{43}$/);
+    expect(made.stderr).toMatch(/shown only now/);
+    const list = await wharf(['instance', 'share', 'list', instanceId, '-o', 'json']);
+    const shares = (JSON.parse(list.stdout) as { items: { id: string; oneTime: boolean; state: string }[] }).items;
+    expect(shares).toEqual([expect.objectContaining({ oneTime: true, state: 'ACTIVE' })]);
+    expect(list.stdout).not.toContain(url.split('/').pop()!);
+    const revoked = await wharf(['instance', 'share', 'revoke', instanceId, shares[0]!.id, '-o', 'json']);
+    expect(revoked.code).toBe(0);
+    expect(JSON.parse(revoked.stdout)).toMatchObject({ id: shares[0]!.id, state: 'REVOKED' });
+    expect((await fetch(url, { redirect: 'manual' })).status).toBe(410);
+    const guests = await wharf(['instance', 'share', 'create', instanceId, '--anonymous']);
+    expect(guests.code).not.toBe(0);
+    expect(guests.stderr).toContain('Gateway.AllowAnonymousShares');
+    const bad = await wharf(['instance', 'share', 'create', instanceId, '--expires', 'tomorrow']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--expires: "tomorrow" is not a duration');
+  });
+
   it('changes the visibility, then terminates it', async () => {
     const update = await wharf(['instance', 'update', instanceId, '-v', 'ALL_USERS', '-o', 'json']);
     expect(update.code).toBe(0);
