@@ -12,6 +12,8 @@ describe('audit actions', () => {
     ['PUT', '/api/v1/secrets/:name', { name: 'db' }, 'secret.change', 'db'],
     ['DELETE', '/api/v1/secrets/:name', { name: 'db' }, 'secret.delete', 'db'],
     ['GET', '/api/v1/audit', {}, 'audit.read', null],
+    ['POST', '/api/v1/instances/:id/shares', { id: 'i1' }, 'share.create', 'i1'],
+    ['DELETE', '/api/v1/instances/:id/shares/:shareId', { id: 'i1', shareId: 'sh_1' }, 'share.revoke', 'sh_1'],
   ])('%s %s → %s', (method, route, params, action, target) => {
     const a = describeAction(method, route, params as Record<string, string>);
     expect(a.action).toBe(action);
@@ -32,5 +34,7 @@ describe('audit actions', () => {
     expect(JSON.stringify(safeDetails({ note: 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln', secretValue: 'v', tokenId: 'tok_1' }, null))).toBe(
       '{"note":"[redacted]","tokenId":"tok_1"}',
     );
+    // a share link's secret, in a path or anywhere else
+    expect(safeDetails({ path: `/share/wsh_${'a'.repeat(43)}`, expiresIn: '24h', oneTime: true }, null)).toEqual({ path: '/share/[redacted]', expiresIn: '24h', oneTime: true });
   });
 });

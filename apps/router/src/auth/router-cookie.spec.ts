@@ -17,6 +17,16 @@ describe('router cookie', () => {
     expect(verifyCookie(key, 'garbage', host)).toBeNull();
   });
 
+  it('carries a share link (sh) with a session, or with a guest key (g) instead of one; never neither', () => {
+    const viaShare = signCookie(key, { s: 'sess', sh: 'sh_1', h: host, e: 2_000_000_000 });
+    expect(verifyCookie(key, viaShare, host)).toEqual({ s: 'sess', sh: 'sh_1', h: host, e: 2_000_000_000 });
+    const guest = signCookie(key, { s: '', sh: 'sh_1', g: 'guest:abc', h: host, e: 2_000_000_000 });
+    expect(verifyCookie(key, guest, host)).toMatchObject({ sh: 'sh_1', g: 'guest:abc' });
+    expect(verifyCookie(key, signCookie(key, { s: '', h: host, e: 2_000_000_000 }), host)).toBeNull();
+    expect(verifyCookie(key, signCookie(key, { s: '', g: 'guest:abc', h: host, e: 2_000_000_000 }), host)).toBeNull();
+    expect(verifyCookie(key, signCookie(key, { s: 'sess', sh: 7 as unknown as string, h: host, e: 2_000_000_000 }), host)).toBeNull();
+  });
+
   it('finds every value of the cookie and removes it from the header', () => {
     expect(cookieValues('a=1; wharf_instance=x; b=2; wharf_instance=y', 'wharf_instance')).toEqual(['x', 'y']);
     expect(cookieValues('xwharf_instance=1', 'wharf_instance')).toEqual([]);
