@@ -2,17 +2,11 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { INestApplication } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { connectNats } from '@wharf/nats';
 import { buildBundle } from '@wharf/testing';
-// The platform the command talks to: a gateway with a real repository, and the scheduler
-// in-process (process driver, file secret store), over real NATS and HTTP.
-import { GATEWAY_SETTINGS, type GatewaySettings } from '../../../gateway/src/gateway.config';
+// The platform the command talks to: a gateway with a real repository and a real scheduler
+// (process driver, file secret store), over real NATS and HTTP.
 import { api, type Harness } from '../../../gateway/src/testing/identity.harness';
-import { startGatewayWithRepository, type GatewayWithRepository } from '../../../gateway/src/testing/repository.harness';
-import { SchedulerModule } from '../../../scheduler/src/app.module';
-import { loadSchedulerSettings } from '../../../scheduler/src/scheduler.config';
+import { startGatewayWithScheduler, type GatewayWithScheduler } from '../../../gateway/src/testing/scheduler.harness';
 
 jest.setTimeout(90_000);
 
@@ -21,9 +15,8 @@ const VALUE = 'sk-cli-7e6d5c4b3a';
 
 /** `wharf secret …` and `wharf platform-secret …`, the built command against a running platform. */
 describe('wharf secret (built CLI, real gateway and scheduler)', () => {
-  let sys: GatewayWithRepository;
+  let sys: GatewayWithScheduler;
   let h: Harness;
-  let scheduler: INestApplication;
   let dir: string;
   const tokens: Record<'alice' | 'bob' | 'vic' | 'admin', string> = { alice: '', bob: '', vic: '', admin: '' };
   let aliceSub = '';
@@ -47,21 +40,8 @@ describe('wharf secret (built CLI, real gateway and scheduler)', () => {
   beforeAll(async () => {
     if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build the CLI first (pnpm --filter @wharf/cli build)`);
     dir = mkdtempSync(path.join(os.tmpdir(), 'wharf-cli-secret-'));
-    sys = await startGatewayWithRepository('wharf_cli_secrets');
+    sys = await startGatewayWithScheduler('wharf_cli_secrets');
     h = sys.h;
-    const { platform } = h.app.get<GatewaySettings>(GATEWAY_SETTINGS);
-    const settings = loadSchedulerSettings({
-      NATS_URL: platform.NatsUrl,
-      WHARF_DATA_DIR: dir,
-      WHARF_PLATFORM_INTERNAL_SECRET: platform.InternalSecret,
-      WHARF_PLATFORM_LOG_LEVEL: 'warn',
-      WHARF_SCHEDULER_PORT: '0',
-      WHARF_SCHEDULER_PROCESS_STANDBY_LAUNCHERS: '0',
-      WHARF_SCHEDULER_LEASE_BUCKET: 'cli-secrets-leases',
-    });
-    scheduler = await NestFactory.create(SchedulerModule.forRoot(settings), { logger: ['error'] });
-    await connectNats(scheduler);
-    await scheduler.init();
     tokens.admin = h.adminToken;
     for (const user of ['alice', 'bob', 'vic'] as const) {
       tokens[user] = (await api(h, 'POST', '/api/v1/tokens', { token: h.adminToken, body: { user, name: user, roles: [user === 'vic' ? 'visitor' : 'full-access'] } })).body.token;
@@ -76,7 +56,6 @@ describe('wharf secret (built CLI, real gateway and scheduler)', () => {
   }, 90_000);
 
   afterAll(async () => {
-    await scheduler?.close();
     await sys?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });

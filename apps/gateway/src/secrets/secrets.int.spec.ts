@@ -1,27 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { INestApplication } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { connectNats } from '@wharf/nats';
 import { buildBundle } from '@wharf/testing';
-// The scheduler is another app: this spec runs it in-process (process driver, file secret store)
-// behind the gateway and a real repository, over real NATS.
-import { SchedulerModule } from '../../../scheduler/src/app.module';
-import { loadSchedulerSettings } from '../../../scheduler/src/scheduler.config';
-import { GATEWAY_SETTINGS, type GatewaySettings } from '../gateway.config';
 import { api, type Harness } from '../testing/identity.harness';
-import { startGatewayWithRepository, type GatewayWithRepository } from '../testing/repository.harness';
+import { startGatewayWithScheduler, type GatewayWithScheduler } from '../testing/scheduler.harness';
 
 jest.setTimeout(90_000);
 
 const VALUE = 'sk-live-4f3e2d1c0b';
 
 describe('secrets over REST: user secrets, platform secrets, audit', () => {
-  let sys: GatewayWithRepository;
+  let sys: GatewayWithScheduler;
   let h: Harness;
-  let scheduler: INestApplication;
-  let dataDir: string;
   const tokens: Record<'alice' | 'bob' | 'vic', string> = { alice: '', bob: '', vic: '' };
   const subs: Record<'alice' | 'bob', string> = { alice: '', bob: '' };
   const as = (who: keyof typeof tokens | 'admin') => (who === 'admin' ? h.adminToken : tokens[who]);
@@ -30,22 +17,8 @@ describe('secrets over REST: user secrets, platform secrets, audit', () => {
     (await api(h, 'GET', `/api/v1/audit?action=${action}&limit=50`, { token: h.adminToken })).body.items as { action: string; target: string; outcome: string; status: number; details: Record<string, unknown> }[];
 
   beforeAll(async () => {
-    sys = await startGatewayWithRepository('wharf_gw_secrets');
+    sys = await startGatewayWithScheduler('wharf_gw_secrets');
     h = sys.h;
-    const { platform } = h.app.get<GatewaySettings>(GATEWAY_SETTINGS);
-    dataDir = mkdtempSync(path.join(os.tmpdir(), 'wharf-gw-secrets-'));
-    const settings = loadSchedulerSettings({
-      NATS_URL: platform.NatsUrl,
-      WHARF_DATA_DIR: dataDir,
-      WHARF_PLATFORM_INTERNAL_SECRET: platform.InternalSecret,
-      WHARF_PLATFORM_LOG_LEVEL: 'warn',
-      WHARF_SCHEDULER_PORT: '0',
-      WHARF_SCHEDULER_PROCESS_STANDBY_LAUNCHERS: '0',
-      WHARF_SCHEDULER_LEASE_BUCKET: 'gw-secrets-leases',
-    });
-    scheduler = await NestFactory.create(SchedulerModule.forRoot(settings), { logger: ['error'] });
-    await connectNats(scheduler);
-    await scheduler.init();
     for (const user of ['alice', 'bob', 'vic'] as const) {
       const roles = user === 'vic' ? ['visitor'] : ['full-access'];
       tokens[user] = (await api(h, 'POST', '/api/v1/tokens', { token: h.adminToken, body: { user, name: user, roles } })).body.token;
@@ -61,9 +34,7 @@ describe('secrets over REST: user secrets, platform secrets, audit', () => {
   }, 90_000);
 
   afterAll(async () => {
-    await scheduler?.close();
     await sys?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('lets full-access users create, replace, read and list their own secrets, never their values', async () => {
