@@ -48,3 +48,22 @@ export const useSetSecretVisibility = () =>
 
 /** Deletes a secret of yours (CONFLICT while an instance that is not terminated reads it). */
 export const useDeleteMySecret = () => useSecretMutation((name: string) => unwrap(api.DELETE('/api/v1/user-secrets/{name}', { params: { path: { name } } })));
+
+/** Every user's secrets (admins), page by page. */
+export function useAllUserSecrets() {
+  const q = useInfiniteQuery({
+    queryKey: ['user-secrets', 'all'] as const,
+    queryFn: ({ pageParam }) =>
+      unwrap(api.GET('/api/v1/user-secrets', { params: { query: { scope: 'all', limit: SECRETS_PAGE, ...(pageParam ? { cursor: pageParam } : {}) } } })),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+    placeholderData: keepPreviousData,
+  });
+  return { ...q, items: q.data?.pages.flatMap((p) => p.items) ?? [] };
+}
+
+/** Deletes any user's secret (admins; CONFLICT while an instance that is not terminated reads it). */
+export const useDeleteUserSecret = () =>
+  useSecretMutation(({ owner, name }: { owner: string; name: string }) =>
+    unwrap(api.DELETE('/api/v1/user-secrets/{name}', { params: { path: { name }, query: { owner } } })),
+  );

@@ -2,6 +2,7 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Secret } from '../../api/admin-queries';
+import type { UserSecret } from '../../api/secret-queries';
 import { setCsrfToken } from '../../api/client';
 import { error, FakeGateway } from '../../test/fake-api';
 import { AdminSecretsPage, secretProblems } from './SecretsPage';
@@ -9,9 +10,26 @@ import { admin, renderPage } from './test-page';
 
 const openai: Secret = { name: 'openai', keys: ['API_KEY', 'ORG'], grants: { apps: ['chat'], owners: [] }, updatedAt: '2026-01-01T00:00:00.000Z' };
 
-function setup(secrets: Secret[]) {
+const bobs: UserSecret = {
+  owner: { sub: 'sub-bob', name: 'bob' },
+  name: 'openai',
+  ref: 'sub-bob/openai',
+  keys: ['API_KEY'],
+  visibility: 'PRIVATE',
+  apps: [],
+  updatedAt: '2026-01-01T00:00:00.000Z',
+};
+
+function setup(secrets: Secret[], userSecrets: UserSecret[] = []) {
   const list = [...secrets];
+  const users = [...userSecrets];
   const gw = new FakeGateway()
+    .on('GET', /^\/api\/v1\/user-secrets$/, () => ({ status: 200, body: { items: users, nextCursor: null } }))
+    .on('DELETE', /^\/api\/v1\/user-secrets\/([^/]+)$/, (r, m) => {
+      if (r.query.get('owner') !== 'sub-bob') return error(404, 'NOT_FOUND', 'no such secret');
+      users.splice(0, 1);
+      return { status: 200, body: { owner: 'sub-bob', name: m[1], ref: `sub-bob/${m[1]}`, deleted: true } };
+    })
     .on('GET', /^\/api\/v1\/secrets$/, () => ({ status: 200, body: { items: list, nextCursor: null } }))
     .on('PUT', /^\/api\/v1\/secrets\/([^/]+)$/, (r, m) => {
       const b = r.body as { data: Record<string, string>; grants: Secret['grants'] };
@@ -103,6 +121,20 @@ describe('the admin Secrets tab', () => {
     expect(alert).toHaveTextContent('The secret was not saved');
     expect(alert).toHaveTextContent('the kubernetes driver refused the secret: too large');
     expect(gw.requests('PUT', '/api/v1/secrets/openai')[0]!.body).toEqual({ data: { API_KEY: 'sk-new' }, grants: { apps: ['chat'], owners: [] } });
+  });
+
+  it("lists every user's secrets (never values) and deletes one of them after confirming", async () => {
+    const user = userEvent.setup();
+    const gw = setup([openai], [bobs]);
+    const row = (await screen.findByRole('table', { name: "Users' secrets" })).querySelector('tr[data-user-secret="sub-bob/openai"]') as HTMLElement;
+    expect(within(row).getAllByRole('cell').map((c) => c.textContent)).toEqual(['bob', 'openai', 'API_KEY', 'only instances bob runs', expect.any(String), 'Delete']);
+    expect(gw.requests('GET', '/api/v1/user-secrets')[0]!.query.get('scope')).toBe('all');
+    await user.click(within(row).getByRole('button', { name: 'Delete openai of bob' }));
+    const dialog = await screen.findByRole('dialog', { name: "Delete bob's secret openai?" });
+    await user.click(within(dialog).getByRole('button', { name: 'Delete' }));
+    expect(await screen.findByText('No user has a secret yet.')).toBeInTheDocument();
+    expect(gw.requests('DELETE', '/api/v1/user-secrets/openai')[0]!.query.get('owner')).toBe('sub-bob');
+    expect(screen.getByRole('table', { name: 'Secrets' })).toBeInTheDocument(); // the platform secret is untouched
   });
 
   it('deletes only after confirmation', async () => {

@@ -1,8 +1,10 @@
 import { ActionIcon, Button, Fieldset, Group, Modal, PasswordInput, Stack, Table, TagsInput, Text, TextInput, Title } from '@mantine/core';
 import { useId, useState } from 'react';
 import { useDeleteSecret, usePutSecret, useSecrets, type Secret } from '../../api/admin-queries';
+import { useAllUserSecrets, useDeleteUserSecret, type UserSecret } from '../../api/secret-queries';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { formatDate } from '../AppPage';
+import { readersOf } from '../SecretsPage';
 import { Confirm, ListState, ScrollTable } from './common';
 
 const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -124,7 +126,70 @@ function SecretForm({ secret, onDone }: { secret: Secret | null; onDone: () => v
   );
 }
 
-/** Admin tab: secrets (names, key names and grants; values write-only), create or replace, delete after confirming. */
+/** Every user's own secrets (names, keys, who may read them; never values), and deleting one. */
+function UserSecretsSection() {
+  const secrets = useAllUserSecrets();
+  const remove = useDeleteUserSecret();
+  const [deleting, setDeleting] = useState<UserSecret | null>(null);
+  return (
+    <Stack gap="md">
+      <Title order={2}>Users' secrets</Title>
+      <Text c="dimmed" size="sm">
+        Each user's own secrets, which their apps read as <code>~/&lt;name&gt;</code> or by reference. Users create and change them on their Secrets page; values
+        are write-only.
+      </Text>
+      <ListState query={secrets} label="users' secrets" empty="No user has a secret yet.">
+        <ScrollTable minWidth={640} label="Users' secrets">
+          <Table striped aria-label="Users' secrets">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th scope="col">Owner</Table.Th>
+                <Table.Th scope="col">Name</Table.Th>
+                <Table.Th scope="col">Keys</Table.Th>
+                <Table.Th scope="col">Who may read it</Table.Th>
+                <Table.Th scope="col">Updated</Table.Th>
+                <Table.Th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {secrets.items.map((s) => (
+                <Table.Tr key={s.ref} data-user-secret={s.ref}>
+                  <Table.Td>{s.owner.name}</Table.Td>
+                  <Table.Td>
+                    <code>{s.name}</code>
+                  </Table.Td>
+                  <Table.Td>{s.keys.join(', ') || '—'}</Table.Td>
+                  <Table.Td>{readersOf(s).replace('instances you run', `instances ${s.owner.name} runs`)}</Table.Td>
+                  <Table.Td>{formatDate(s.updatedAt)}</Table.Td>
+                  <Table.Td>
+                    <Button size="xs" variant="subtle" color="red" onClick={() => (remove.reset(), setDeleting(s))} aria-label={`Delete ${s.name} of ${s.owner.name}`}>
+                      Delete
+                    </Button>
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </ScrollTable>
+      </ListState>
+      <Confirm
+        opened={deleting !== null}
+        title={`Delete ${deleting?.owner.name ?? ''}'s secret ${deleting?.name ?? ''}?`}
+        action="Delete"
+        pending={remove.isPending}
+        error={remove.error}
+        onClose={() => setDeleting(null)}
+        onConfirm={() => deleting && remove.mutate({ owner: deleting.owner.sub, name: deleting.name }, { onSuccess: () => setDeleting(null) })}
+      >
+        <Text size="sm">Their apps that read it no longer start. While an instance that reads it is not terminated, it cannot be deleted.</Text>
+      </Confirm>
+    </Stack>
+  );
+}
+
+/** Admin tab: platform secrets (names, key names and grants; values write-only), create or replace, delete after confirming; and every user's secrets. */
 export function AdminSecretsPage() {
   const secrets = useSecrets();
   const remove = useDeleteSecret();
@@ -133,11 +198,11 @@ export function AdminSecretsPage() {
   return (
     <Stack gap="md">
       <Group justify="space-between">
-        <Title order={2}>Secrets</Title>
+        <Title order={2}>Platform secrets</Title>
         <Button onClick={() => setEditing('new')}>New secret</Button>
       </Group>
       <Text c="dimmed" size="sm">
-        Apps read a secret through <code>[[Env]] Secret</code> only when it is granted to their name or their owner. Values are write-only.
+        Apps read a platform secret through <code>[[Env]] Secret = "&lt;name&gt;"</code> only when it is granted to their name or their owner. Values are write-only.
       </Text>
       <ListState query={secrets} label="secrets" empty="No secrets yet.">
         <ScrollTable minWidth={640} label="Secrets">
@@ -201,8 +266,9 @@ export function AdminSecretsPage() {
         onClose={() => setDeleting(null)}
         onConfirm={() => deleting && remove.mutate(deleting.name, { onSuccess: () => setDeleting(null) })}
       >
-        <Text size="sm">Apps that read it no longer start (running instances keep their environment until they restart).</Text>
+        <Text size="sm">Apps that read it no longer start. While an instance that reads it is not terminated, it cannot be deleted.</Text>
       </Confirm>
+      <UserSecretsSection />
     </Stack>
   );
 }
