@@ -1,6 +1,7 @@
 import { createHash, randomInt } from 'node:crypto';
 import {
   EnvSpecSchema,
+  FileSpecSchema,
   genericStatusReason,
   hostPortSuffix,
   InstanceIdSchema,
@@ -59,6 +60,8 @@ export const InstanceRecordSchema = z.object({
     /** The volume's size (`VolumeSize`, a Kubernetes quantity); absent in records made before it was kept. */
     volumeSize: z.string().nullable().optional(),
     env: z.array(EnvSpecSchema),
+    /** `[[File]]` entries (secret ones by name and key only); absent in records made before files existed. */
+    files: z.array(FileSpecSchema).default([]),
     /** `[App] InstanceTimeout` in minutes (-1: never); null or absent: the platform's `IdleTimeoutMinutes`. */
     idleTimeoutMinutes: z.number().int().min(-1).nullable().optional(),
   }),

@@ -38,7 +38,9 @@ import { INSTANCE_DRIVER, type InstanceDriver, type LaunchPlan, type RecordChang
 import { LEASE_STORE, type LeaseStore } from '../leases/lease.store';
 import { RuntimeCatalog, type ResolvedRuntime } from '../runtimes/runtime.catalog';
 import { SCHEDULER_SETTINGS, type SchedulerSettings } from '../scheduler.config';
+import { canonicalSecretRef } from '../secrets/secret-access';
 import { SECRET_STORE, type SecretGrantee, type SecretRef, type SecretStore } from '../secrets/secret.store';
+import { resolveAppFiles } from './app-files';
 import { InstanceChanges } from './instance.changes';
 import { idempotentInstanceId, isLive, managedInstanceId, newInstanceId, toInstance, toRoutedInstance, type InstanceRecord } from './instance.record';
 import { maxGpusFor, maxInstancesFor, resolveResources } from './limits.policy';
@@ -51,10 +53,16 @@ const RESERVED = 'WHARF_';
 
 /**
  * Secrets are granted to an app name or to the owner of the app version (who wrote the code that
- * reads them). A record's version passed this check from the repository's answer when it was
- * created or upgraded (launchSpec), so its name counts here.
+ * reads them); user secrets also by who runs the instance (PRIVATE, `~/<name>`). A record's
+ * version passed this check from the repository's answer when it was created or upgraded
+ * (launchSpec), so its name counts here.
  */
-const secretGrantee = (r: Pick<InstanceRecord, 'appName' | 'appOwner'>): SecretGrantee => ({ app: r.appName, owner: r.appOwner.sub, byNameOwner: true });
+const secretGrantee = (r: Pick<InstanceRecord, 'appName' | 'appOwner' | 'owner'>): SecretGrantee => ({
+  app: r.appName,
+  owner: r.appOwner.sub,
+  byNameOwner: true,
+  instanceOwner: r.owner.sub,
+});
 
 function secretRefs(env: EnvSpec[]): SecretRef[] {
   return env.flatMap((e) => ('secret' in e ? [{ env: e.name, secret: e.secret, key: e.secretKey }] : []));
@@ -271,7 +279,7 @@ export class InstanceService {
   }
 
   /** Everything a launch of `app` on `runtime` needs, checked: resources against ceilings, env names, secrets present. */
-  private async launchSpec(app: AppVersion, runtime: ResolvedRuntime): Promise<InstanceRecord['launch']> {
+  private async launchSpec(app: AppVersion, runtime: ResolvedRuntime, instanceOwner: string): Promise<InstanceRecord['launch']> {
     const res = resolveResources(
       { memoryLimit: app.runtime.memoryLimit, memoryReservation: app.runtime.memoryReservation, gpuCount: app.runtime.gpuCount, gpuType: app.runtime.gpuType },
       this.cfg,
@@ -279,7 +287,9 @@ export class InstanceService {
     );
     checkEnvNames(app.env);
     // a secret that is missing or not granted to this app (name or owner) fails here, before anything starts
-    await this.secrets.resolve(secretRefs(app.env), { app: app.name, owner: app.owner.sub, byNameOwner: app.byNameOwner !== false });
+    const grantee = { app: app.name, owner: app.owner.sub, byNameOwner: app.byNameOwner !== false, instanceOwner };
+    await this.secrets.resolve(secretRefs(app.env), grantee);
+    await resolveAppFiles(this.secrets, app.files ?? [], grantee);
     return {
       module: app.runtime.module,
       sha256: app.sha256,
@@ -292,6 +302,7 @@ export class InstanceService {
       volumeMount: app.runtime.volumeMount,
       volumeSize: app.runtime.volumeSize,
       env: app.env,
+      files: app.files ?? [],
       idleTimeoutMinutes: app.runtime.instanceTimeoutMinutes ?? null,
     };
   }
@@ -308,7 +319,8 @@ export class InstanceService {
     for (const e of r.launch.env) if ('value' in e) appEnv[e.name] = e.value;
     const refs = secretRefs(r.launch.env);
     const values = await this.secrets.resolve(refs, secretGrantee(r));
-    const appSecrets = refs.map((ref) => ({ ...ref, value: values[ref.env]! }));
+    // `~/<name>` as `<owner>/<name>`: the Kubernetes driver has the pod read that user's Secret
+    const appSecrets = refs.map((ref) => ({ ...canonicalSecretRef(ref, r.owner.sub), value: values[ref.env]! }));
     const env: LauncherCredentials = {
       WHARF_BUNDLE_URL: `${this.cfg.repositoryUrl}/internal/bundles/${encodeURIComponent(r.appVersionId)}`,
       WHARF_BUNDLE_TOKEN: signInternalToken(secret, null, bundleReadScope(r.appVersionId), this.cfg.BundleTokenTtlSeconds),
@@ -317,7 +329,8 @@ export class InstanceService {
       // verifies the X-Wharf-Identity tokens the router adds to every request (see instance-identity.ts)
       WHARF_IDENTITY_KEY: instanceIdentityKey(secret, r.id).toString('base64url'),
     };
-    return { env, appEnv, appSecrets };
+    const appFiles = await resolveAppFiles(this.secrets, r.launch.files, secretGrantee(r));
+    return { env, appEnv, appSecrets, appFiles };
   };
 
   private driverWarnings(): string[] {
@@ -352,7 +365,7 @@ export class InstanceService {
       throw forbidden('public instances are disabled on this platform (Scheduler.AllowPublicInstances)');
     }
     const runtime = this.catalog.resolve(body.runtime, app.runtime.runtimeVersion);
-    const launch = await this.launchSpec(app, runtime);
+    const launch = await this.launchSpec(app, runtime, caller.sub);
     const key = body.idempotencyKey;
     const id = key ? idempotentInstanceId(caller.sub, key) : newInstanceId();
     if (key) {
@@ -418,7 +431,7 @@ export class InstanceService {
       );
     }
     const runtime = this.catalog.resolve(body.runtime, app.runtime.runtimeVersion);
-    const launch = await this.launchSpec(app, runtime);
+    const launch = await this.launchSpec(app, runtime, app.owner.sub);
     await this.takeSlot(caller, app.owner.sub, id);
     const now = this.now();
     // as widely as the version is seen: PUBLIC versions only where public instances are allowed
@@ -516,6 +529,7 @@ export class InstanceService {
     if (isLive(r.status)) return this.wire(r);
     const runtime = this.catalog.resolve(r.runtime, null);
     await this.secrets.resolve(secretRefs(r.launch.env), secretGrantee(r));
+    await resolveAppFiles(this.secrets, r.launch.files, secretGrantee(r));
     await this.takeSlot(r.caller, r.owner.sub, id);
     let change: RecordChange;
     try {
@@ -561,9 +575,10 @@ export class InstanceService {
     }
     const runtime = this.catalog.resolve(body.runtime ?? r.runtime, null);
     const launch = app
-      ? await this.launchSpec(app, runtime)
+      ? await this.launchSpec(app, runtime, r.owner.sub)
       : { ...r.launch, image: runtime.image, python: runtime.python };
     if (!app) await this.secrets.resolve(secretRefs(r.launch.env), secretGrantee(r));
+    if (!app) await resolveAppFiles(this.secrets, r.launch.files, secretGrantee(r));
     await this.takeSlot(r.caller, r.owner.sub, r.id); // idempotent while it runs; takes a slot when it does not
     let change: RecordChange;
     try {
