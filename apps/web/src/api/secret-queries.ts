@@ -17,9 +17,10 @@ export const SECRETS_PAGE = 50;
 
 export const secretKeys = { mine: ['user-secrets', 'mine'] as const };
 
-/** Your own secrets (key names, visibility and apps; never values), page by page. */
-export function useMySecrets() {
+/** Your own secrets (key names, visibility and apps; never values), page by page; `enabled` false asks nothing (visitors keep none). */
+export function useMySecrets(enabled = true) {
   const q = useInfiniteQuery({
+    enabled,
     queryKey: secretKeys.mine,
     queryFn: ({ pageParam }) => unwrap(api.GET('/api/v1/user-secrets', { params: { query: { limit: SECRETS_PAGE, ...(pageParam ? { cursor: pageParam } : {}) } } })),
     initialPageParam: undefined as string | undefined,

@@ -178,8 +178,10 @@ describe('the Secrets page', () => {
   it('tells a visitor that only full-access users keep secrets, without asking the API', async () => {
     const vic: SignedIn = { ...alice, user: { sub: 'sub-vic', name: 'vic', roles: ['visitor'] } };
     const gw = setup([], vic);
-    renderPage(<SecretsPage session={vic} />);
-    expect(screen.getByText(/Visitors cannot keep secrets/)).toBeInTheDocument();
+    renderApp('/secrets');
+    expect(await screen.findByText(/Visitors cannot keep secrets/)).toBeInTheDocument();
+    // the page has settled (the navigation of the whole app is there), and asked nothing about secrets
+    expect(within(screen.getByRole('navigation', { name: 'Main' })).getAllByRole('link').map((a) => a.textContent)).toEqual(['Catalog', 'My instances']);
     expect(gw.requests('GET', '/api/v1/user-secrets')).toHaveLength(0);
   });
 });

@@ -180,11 +180,11 @@ const TITLES: Record<Mode, (s: UserSecret | null) => string> = {
  * create, replace, change who may read them, delete after confirming.
  */
 export function SecretsPage({ session }: { session: SignedIn }) {
-  const secrets = useMySecrets();
+  const canKeep = session.user.roles.some((r) => r === 'admin' || r === 'full-access');
+  const secrets = useMySecrets(canKeep);
   const remove = useDeleteMySecret();
   const [editing, setEditing] = useState<{ mode: Mode; secret: UserSecret | null } | null>(null);
   const [deleting, setDeleting] = useState<UserSecret | null>(null);
-  const canKeep = session.user.roles.some((r) => r === 'admin' || r === 'full-access');
   if (!canKeep) {
     return (
       <Stack gap="md">
