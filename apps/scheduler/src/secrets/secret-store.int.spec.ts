@@ -5,7 +5,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { WharfError } from '@wharf/contracts';
 import { startFakeKubeApiServer, type FakeKubeApiServer } from '@wharf/testing';
 import { KubeSecretStore } from './kube-secret.store';
-import { LocalSecretStore, type SecretGrantee, type SecretRef, type SecretStore } from './secret.store';
+import { LocalSecretStore, type SecretGrantee, type SecretRef, type SecretStore, type UserSecretStore } from './secret.store';
 
 jest.setTimeout(60_000);
 
@@ -15,7 +15,7 @@ jest.setTimeout(60_000);
  * instances) are in secret-grants.int.spec.ts.
  */
 interface StoreUnderTest {
-  store: SecretStore;
+  store: SecretStore & UserSecretStore;
   close(): Promise<void>;
 }
 
@@ -141,5 +141,71 @@ describe.each([
     expect(await store.resolve([ref(a, 'k', 'A'), ref(b, 'k', 'B')], app('web'))).toEqual({ A: 'A', B: 'B' });
     expect(await store.delete(a)).toBe(true);
     expect((await store.list()).map((s) => s.name)).toEqual([b]);
+  });
+});
+
+/** User secrets: the same rules in both stores (namespaces per owner, modes, visibility). */
+describe.each([
+  ['LocalSecretStore (file)', local],
+  ['KubeSecretStore (fake Kubernetes API server)', kube],
+])('%s, user secrets', (_label, start) => {
+  let t: StoreUnderTest;
+  let store: SecretStore & UserSecretStore;
+  const runBy = (instanceOwner: string, app = 'web', byNameOwner = true): SecretGrantee => ({ app, owner: 'u-author', byNameOwner, instanceOwner });
+  const read = (secret: string, who: SecretGrantee) => store.resolve([{ env: 'API_TOKEN', secret, key: 'token' }], who);
+
+  beforeEach(async () => {
+    t = await start();
+    store = t.store;
+  });
+  afterEach(() => t.close());
+
+  it("keeps each owner's secrets apart from each other's and from platform secrets of the same name", async () => {
+    await store.put('api', { token: 'platform' }, { apps: ['web'], owners: [] });
+    for (const [sub, value] of [['u-alice', 'alice'], ['u-bob', 'bob'], ['__proto__', 'proto'], ['oidc|x/y', 'slashed']] as const) {
+      expect((await store.putUser({ owner: { sub, name: sub }, name: 'api', data: { token: value }, mode: 'create' })).created).toBe(true);
+    }
+    expect((await store.listUser(null)).map((s) => s.ref)).toEqual(['__proto__/api', 'oidc|x/y/api', 'u-alice/api', 'u-bob/api']);
+    expect((await store.listUser('u-bob')).map((s) => s.ref)).toEqual(['u-bob/api']);
+    expect((await store.list()).map((s) => s.name)).toEqual(['api']);
+    expect(await read('api', runBy('u-alice'))).toEqual({ API_TOKEN: 'platform' });
+    expect(await read('~/api', runBy('u-alice'))).toEqual({ API_TOKEN: 'alice' });
+    expect(await read('~/api', runBy('__proto__'))).toEqual({ API_TOKEN: 'proto' });
+    expect(await read('oidc|x/y/api', runBy('oidc|x/y'))).toEqual({ API_TOKEN: 'slashed' });
+    expect(await store.deleteUser('u-alice', 'api')).toBe(true);
+    expect(await store.getUser('u-alice', 'api')).toBeNull();
+    expect((await store.getUser('u-bob', 'api'))?.keys).toEqual(['token']);
+    expect((await store.list()).map((s) => s.name)).toEqual(['api']);
+  });
+
+  it('lets visibility decide which instances read it, with one refusal for all the rest', async () => {
+    const owner = { sub: 'u-alice', name: 'alice' };
+    await store.putUser({ owner, name: 'api', data: { token: 'v' }, mode: 'upsert' });
+    const cases: [string, SecretGrantee, boolean][] = [
+      ['PRIVATE', runBy('u-alice'), true],
+      ['PRIVATE', runBy('u-bob'), false],
+      ['ALL_USERS', runBy('u-bob'), true],
+      ['APP', runBy('u-bob', 'reports'), true],
+      ['APP', runBy('u-alice', 'web'), false],
+      ['APP', runBy('u-bob', 'reports', false), false],
+    ];
+    for (const [visibility, who, reads] of cases) {
+      await store.putUser({ owner, name: 'api', visibility: visibility as 'PRIVATE', ...(visibility === 'APP' ? { apps: ['reports'] } : {}), mode: 'update' });
+      const answer = await read('u-alice/api', who).then((v) => v, (e: WharfError) => e.message);
+      expect([visibility, who.instanceOwner, who.app, answer]).toEqual([visibility, who.instanceOwner, who.app, reads ? { API_TOKEN: 'v' } : expect.stringMatching(/^the app cannot start: .*a user secret/)]);
+    }
+    expect((await refusal(store.resolve([{ env: 'API_TOKEN', secret: 'u-alice/api', key: 'nope' }], runBy('u-alice'))))?.code).toBe('INVALID');
+  });
+
+  it('creates only once, updates only what exists, keeps values and visibility a put leaves out', async () => {
+    const owner = { sub: 'u-alice', name: 'alice' };
+    expect((await refusal(store.putUser({ owner, name: 'api', visibility: 'ALL_USERS', mode: 'update' })))?.code).toBe('NOT_FOUND');
+    await store.putUser({ owner, name: 'api', data: { token: 'a' }, visibility: 'APP', apps: ['web'], mode: 'create' });
+    expect((await refusal(store.putUser({ owner, name: 'api', data: { token: 'b' }, mode: 'create' })))?.code).toBe('CONFLICT');
+    const replaced = await store.putUser({ owner: { sub: 'u-alice' }, name: 'api', data: { token: 'b', user: 'u' }, mode: 'upsert' });
+    expect(replaced).toMatchObject({ created: false, secret: { owner, keys: ['token', 'user'], visibility: 'APP', apps: ['web'] } });
+    expect((await refusal(store.putUser({ owner, name: 'api', visibility: 'PRIVATE', apps: ['web'], mode: 'update' })))?.code).toBe('INVALID');
+    expect(await read('u-alice/api', runBy('u-bob', 'web'))).toEqual({ API_TOKEN: 'b' });
+    expect((await store.getUser('u-alice', 'api'))?.apps).toEqual(['web']);
   });
 });

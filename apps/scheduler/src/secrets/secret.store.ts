@@ -102,12 +102,15 @@ const FileSchema = z.object({
       updatedAt: z.string(),
     }),
   ),
-  /** User secrets by owner id, then name (absent in files written before there were any). */
+  /** User secrets by `sub:<owner id>` (see ownerKey), then name (absent in files written before there were any). */
   users: z.record(z.string(), z.record(z.string(), StoredUserSecretSchema)).default({}),
 });
 type SecretsFile = z.infer<typeof FileSchema>;
 
 const own = <T>(o: Record<string, T> | undefined, key: string): T | undefined => (o && Object.hasOwn(o, key) ? o[key] : undefined);
+/** The file's key of an owner's secrets: `sub:<id>`, never a key JSON or an object treats specially (an id may be "__proto__"). */
+const ownerKey = (sub: string): string => `sub:${sub}`;
+const OWNER_KEY_PREFIX = 'sub:';
 
 /**
  * Process driver: one JSON file (`<DataDir>/secrets.json`, mode 0600), changed under a file lock
@@ -171,7 +174,7 @@ export class LocalSecretStore implements SecretStore, UserSecretStore {
   async resolve(refs: SecretRef[], grantee: SecretGrantee): Promise<Record<string, string>> {
     return resolveSecretRefs(refs, grantee, () => {
       const f = this.read();
-      return { platform: (name) => own(f.secrets, name), user: (owner, name) => own(own(f.users, owner), name) };
+      return { platform: (name) => own(f.secrets, name), user: (owner, name) => own(own(f.users, ownerKey(owner)), name) };
     });
   }
 
@@ -179,25 +182,25 @@ export class LocalSecretStore implements SecretStore, UserSecretStore {
     this.ensureDir();
     return withFileLock(this.lock, async () => {
       const f = this.read();
-      const mine = own(f.users, put.owner.sub) ?? {};
+      const mine = own(f.users, ownerKey(put.owner.sub)) ?? {};
       const previous = own(mine, put.name);
       const s: StoredUserSecret = nextUserSecret(previous, put);
-      f.users[put.owner.sub] = { ...mine, [put.name]: s };
+      f.users[ownerKey(put.owner.sub)] = { ...mine, [put.name]: s };
       writeJsonAtomic(this.file, f, 0o600);
       return { created: !previous, secret: userSecretSummary(put.owner.sub, put.name, s) };
     });
   }
 
   async getUser(owner: string, name: string): Promise<UserSecret | null> {
-    const s = own(own(this.read().users, owner), name);
+    const s = own(own(this.read().users, ownerKey(owner)), name);
     return s ? userSecretSummary(owner, name, s) : null;
   }
 
   async listUser(owner: string | null): Promise<UserSecret[]> {
     const f = this.read();
-    const owners = owner === null ? Object.keys(f.users) : [owner];
+    const owners = owner === null ? Object.keys(f.users).filter((k) => k.startsWith(OWNER_KEY_PREFIX)).map((k) => k.slice(OWNER_KEY_PREFIX.length)) : [owner];
     return owners
-      .flatMap((o) => Object.entries(own(f.users, o) ?? {}).map(([n, s]) => userSecretSummary(o, n, s)))
+      .flatMap((o) => Object.entries(own(f.users, ownerKey(o)) ?? {}).map(([n, s]) => userSecretSummary(o, n, s)))
       .sort(byOwnerAndName);
   }
 
@@ -205,10 +208,10 @@ export class LocalSecretStore implements SecretStore, UserSecretStore {
     this.ensureDir();
     return withFileLock(this.lock, async () => {
       const f = this.read();
-      const mine = own(f.users, owner);
+      const mine = own(f.users, ownerKey(owner));
       if (!mine || !own(mine, name)) return false;
       delete mine[name];
-      if (Object.keys(mine).length === 0) delete f.users[owner];
+      if (Object.keys(mine).length === 0) delete f.users[ownerKey(owner)];
       writeJsonAtomic(this.file, f, 0o600);
       return true;
     });
