@@ -78,9 +78,10 @@ export function secretRefsOf(env: EnvSpec[]): SecretRef[] {
   return env.flatMap((e) => ('secret' in e ? [{ env: e.name, secret: e.secret, key: e.secretKey }] : []));
 }
 
-/** The secrets an instance reads (its `[[Env]]`), with `~/<name>` made `<its owner>/<name>`. */
+/** The secrets an instance reads (its `[[Env]]` and `[[File]]` entries), with `~/<name>` made `<its owner>/<name>`. */
 export function recordSecretRefs(r: Pick<InstanceRecord, 'launch' | 'owner'>): SecretRef[] {
-  return secretRefsOf(r.launch.env).map((ref) => canonicalSecretRef(ref, r.owner.sub));
+  const files = (r.launch.files ?? []).flatMap((f) => ('secret' in f ? [{ env: f.path, secret: f.secret, key: f.secretKey }] : []));
+  return [...secretRefsOf(r.launch.env), ...files].map((ref) => canonicalSecretRef(ref, r.owner.sub));
 }
 
 /** The ref with `~/<name>` (the instance owner's secret) made `<instanceOwner>/<name>`, as the Kubernetes driver needs it. */

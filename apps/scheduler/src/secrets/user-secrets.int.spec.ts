@@ -24,6 +24,8 @@ async function appsFor(h: Harness, dir: string): Promise<void> {
   // published under "granted-app" by another user before names had owners: APP grants to the name do not cover it
   await h.addApp('squat-1', zip, { overrides: { name: 'granted-app', version: '9.0.0', byNameOwner: false, env: reads(`${alice.sub}/api`) } });
   await h.addApp('platform-1', zip, { overrides: { name: 'plat-app', env: reads('plat-db', 'password') } });
+  // reads the runner's "api" as a file only
+  await h.addApp('file-1', zip, { overrides: { name: 'file-app', env: [], files: [{ path: '/etc/file-app/token', secret: '~/api', secretKey: 'token' }] } });
 }
 
 /** User secrets over NATS: who manages which, which instances read them, deletes while in use. */
@@ -150,6 +152,13 @@ describe('user secrets (real NATS, scheduler replica, file store)', () => {
     expect(await h.client.rpc(U.delete, { name: 'api' }, alice)).toEqual({ owner: alice.sub, name: 'api', ref: `${alice.sub}/api`, deleted: true });
     expect((await rpcError(h.client.rpc(U.delete, { name: 'api' }, alice)))?.code).toBe('NOT_FOUND');
     await h.client.rpc(C.terminate, { id: theirs.id }, bob);
+
+    // a secret read through [[File]] only holds the same
+    await put(alice, { name: 'api', data: { token: ALICE_VALUE } });
+    const fileReader = await run('file-1', alice);
+    expect(await rpcError(h.client.rpc(U.delete, { name: 'api' }, alice))).toMatchObject({ code: 'CONFLICT', details: { instances: [fileReader.id], count: 1 } });
+    await h.client.rpc(C.terminate, { id: fileReader.id }, alice);
+    await h.client.rpc(U.delete, { name: 'api' }, alice);
 
     // platform secrets too
     await h.client.rpc(C.secretPut, { name: 'plat-db', data: { password: 'pw' }, grants: { apps: ['plat-app'], owners: [] } }, admin);
