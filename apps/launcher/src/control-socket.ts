@@ -49,7 +49,10 @@ export class ControlSocket {
       });
     });
     // the app may run as a uid of its own: connecting to a Unix socket needs write permission on it
-    await chmod(this.socketPath, 0o666);
+    await chmod(this.socketPath, 0o666).catch(async (e: unknown) => {
+      await this.close();
+      throw e;
+    });
   }
 
   async close(): Promise<void> {

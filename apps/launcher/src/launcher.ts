@@ -21,6 +21,15 @@ import { StatusReporter, writeFileAtomic } from './status-reporter';
 
 const BUNDLE_MARKER = 'bundle.sha256';
 
+/** Unix socket paths hold at most 107 bytes on Linux (longer ones are cut short, not refused). */
+const MAX_SOCKET_PATH = 107;
+
+/** The temporary folder for the control socket: `$TMPDIR` unless it is too deep for a socket path, then /tmp. */
+function shortTmpDir(): string {
+  const t = os.tmpdir();
+  return Buffer.byteLength(t) + '/wharf-control-XXXXXX/control.sock'.length <= MAX_SOCKET_PATH ? t : '/tmp';
+}
+
 /** A failure whose message is meant for the user (shown as the instance's status reason). */
 class LaunchFailure extends Error {}
 
@@ -249,7 +258,8 @@ export class Launcher {
       WHARF_INSTANCE_ID: this.env.WHARF_INSTANCE_ID,
     };
     if (this.env.WHARF_VOLUME_DIR) extra.WHARF_VOLUME_DIR = this.env.WHARF_VOLUME_DIR;
-    extra.WHARF_CONTROL_SOCKET = await this.openControlSocket();
+    const control = await this.openControlSocket();
+    if (control) extra.WHARF_CONTROL_SOCKET = control;
     if (this.env.WHARF_IDENTITY_KEY) extra.WHARF_IDENTITY_KEY = this.env.WHARF_IDENTITY_KEY;
     const basePath = sandbox ? TOOL_ENV.PATH! : (this.processEnv.PATH ?? '/usr/bin:/bin');
     // Sandboxed, the venv is mounted at a fixed path: the host's cache folder is not the app's business.
@@ -320,18 +330,27 @@ export class Launcher {
 
   /**
    * The app's control socket (keep-alive leases): in the sandbox's run folder when sandboxed,
-   * else in a private temporary folder. Answers the path the app sees.
+   * else in a private temporary folder. Answers the path the app sees, or null when it cannot be
+   * opened (the app then runs without leases, and the log says why).
    */
-  private async openControlSocket(): Promise<string> {
-    const runDir = this.sandbox ? this.env.WHARF_RUN_DIR! : await mkdtemp(path.join(os.tmpdir(), 'wharf-control-'));
-    if (!this.sandbox) this.controlDir = runDir;
-    this.control = new ControlSocket(path.join(runDir, CONTROL_SOCKET), {
-      url: keepAliveUrl(this.env.WHARF_STATUS_URL),
-      token: this.env.WHARF_STATUS_TOKEN,
-      generation: this.env.WHARF_GENERATION,
-    });
-    await this.control.listen();
-    return this.sandbox ? `${SANDBOX_RUN_DIR}/${CONTROL_SOCKET}` : path.join(runDir, CONTROL_SOCKET);
+  private async openControlSocket(): Promise<string | null> {
+    try {
+      const runDir = this.sandbox ? this.env.WHARF_RUN_DIR! : await mkdtemp(path.join(shortTmpDir(), 'wharf-control-'));
+      if (!this.sandbox) this.controlDir = runDir;
+      const socketPath = path.join(runDir, CONTROL_SOCKET);
+      if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH) throw new Error(`its path ${socketPath} is longer than a Unix socket path may be`);
+      this.control = new ControlSocket(socketPath, {
+        url: keepAliveUrl(this.env.WHARF_STATUS_URL),
+        token: this.env.WHARF_STATUS_TOKEN,
+        generation: this.env.WHARF_GENERATION,
+      });
+      await this.control.listen();
+      return this.sandbox ? `${SANDBOX_RUN_DIR}/${CONTROL_SOCKET}` : socketPath;
+    } catch (e) {
+      this.control = null;
+      this.log.info(`no control socket (${e instanceof Error ? e.message : String(e)}): the app cannot hold keep-alive leases`);
+      return null;
+    }
   }
 
   private takePythonStandby(): PythonStandby | null {
