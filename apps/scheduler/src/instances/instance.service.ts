@@ -373,27 +373,7 @@ export class InstanceService {
       if (same && same.status !== 'TERMINATED') return this.wire(this.ownedBy(caller, same));
     }
     await this.takeSlot(caller, caller.sub, id); // idempotent per id: racing creates of one key share one slot
-    const now = this.now();
-    const record: InstanceRecord = {
-      id,
-      appVersionId: app.id,
-      appName: app.name,
-      appVersion: app.version,
-      appOwner: app.owner,
-      owner: { sub: caller.sub, name: caller.name },
-      visibility: body.visibility,
-      runtime: runtime.name,
-      status: 'QUEUED',
-      statusReason: null,
-      address: null,
-      createdAt: now,
-      updatedAt: now,
-      lastActivityAt: now,
-      warnings: [...runtime.warnings, ...this.driverWarnings()],
-      generation: 1,
-      idempotencyKey: body.idempotencyKey ?? null,
-      launch,
-    };
+    const record = this.newRecord(app, runtime, launch, { id, owner: { sub: caller.sub, name: caller.name }, visibility: body.visibility, idempotencyKey: body.idempotencyKey ?? null });
     let started: InstanceRecord;
     try {
       started = await this.driver.create(record, this.planFor);
@@ -409,6 +389,33 @@ export class InstanceService {
     this.log.log(`instance ${id} of ${app.name}@${app.version} for ${caller.name} on ${runtime.name}`);
     await this.changes.publish(started, 'CREATED', null);
     return this.wire(started);
+  }
+
+  /** A new instance of `app` on `runtime`, QUEUED at generation 1. */
+  private newRecord(
+    app: AppVersion,
+    runtime: ResolvedRuntime,
+    launch: InstanceRecord['launch'],
+    who: Pick<InstanceRecord, 'id' | 'owner' | 'visibility' | 'lifecycle' | 'idempotencyKey'>,
+  ): InstanceRecord {
+    const now = this.now();
+    return {
+      ...who,
+      appVersionId: app.id,
+      appName: app.name,
+      appVersion: app.version,
+      appOwner: app.owner,
+      runtime: runtime.name,
+      status: 'QUEUED',
+      statusReason: null,
+      address: null,
+      createdAt: now,
+      updatedAt: now,
+      lastActivityAt: now,
+      warnings: [...runtime.warnings, ...this.driverWarnings()],
+      generation: 1,
+      launch,
+    };
   }
 
   /**
@@ -433,30 +440,9 @@ export class InstanceService {
     const runtime = this.catalog.resolve(body.runtime, app.runtime.runtimeVersion);
     const launch = await this.launchSpec(app, runtime, app.owner.sub);
     await this.takeSlot(caller, app.owner.sub, id);
-    const now = this.now();
     // as widely as the version is seen: PUBLIC versions only where public instances are allowed
     const visibility: Visibility = app.visibility === 'PUBLIC' && !this.cfg.AllowPublicInstances ? 'ALL_USERS' : app.visibility;
-    const record: InstanceRecord = {
-      id,
-      appVersionId: app.id,
-      appName: app.name,
-      appVersion: app.version,
-      appOwner: app.owner,
-      owner: app.owner,
-      visibility,
-      lifecycle: 'MANAGED',
-      runtime: runtime.name,
-      status: 'QUEUED',
-      statusReason: null,
-      address: null,
-      createdAt: now,
-      updatedAt: now,
-      lastActivityAt: now,
-      warnings: [...runtime.warnings, ...this.driverWarnings()],
-      generation: 1,
-      idempotencyKey: null,
-      launch,
-    };
+    const record = this.newRecord(app, runtime, launch, { id, owner: app.owner, visibility, lifecycle: 'MANAGED', idempotencyKey: null });
     let started: InstanceRecord;
     try {
       started = await this.driver.create(record, this.planFor);

@@ -47,18 +47,23 @@ export class InternalController implements OnApplicationShutdown {
     if (!INSTANCE_ID_PATTERN.test(id)) throw notFound(`instance ${id} not found`);
   }
 
+  /** A launcher's request body, checked against `schema`, with the status token of its instance and generation. */
+  private fromLauncher<S extends z.ZodType<{ generation: number }>>(id: string, req: Request, schema: S, what: string): z.output<S> {
+    const body = schema.safeParse(req.body);
+    if (!body.success) throw invalidInput(what, zodProblems(body.error));
+    if (!verifyInternalToken(this.settings.platform.InternalSecret, req.header(INTERNAL_TOKEN_HEADER), instanceStatusScope(id, body.data.generation))) {
+      throw unauthenticated(`missing or invalid ${INTERNAL_TOKEN_HEADER} for instance ${id}`);
+    }
+    return body.data;
+  }
+
   /** `POST /internal/instances/:id/status` `{ generation, status, reason }`, token scope `instance:status:<id>:<generation>`. */
   @Post(':id/status')
   @HttpCode(204)
   async status(@Param('id') id: string, @Req() req: Request): Promise<void> {
     this.checkId(id);
-    const body = LauncherStatusReportSchema.safeParse(req.body);
-    if (!body.success) throw invalidInput('invalid status report', zodProblems(body.error));
-    const token = req.header(INTERNAL_TOKEN_HEADER);
-    if (!verifyInternalToken(this.settings.platform.InternalSecret, token, instanceStatusScope(id, body.data.generation))) {
-      throw unauthenticated(`missing or invalid ${INTERNAL_TOKEN_HEADER} for instance ${id}`);
-    }
-    await this.supervisor.reportStatus(id, body.data);
+    const report = this.fromLauncher(id, req, LauncherStatusReportSchema, 'invalid status report');
+    await this.supervisor.reportStatus(id, report);
   }
 
   /**
@@ -70,13 +75,8 @@ export class InternalController implements OnApplicationShutdown {
   @HttpCode(200)
   async keepAlive(@Param('id') id: string, @Req() req: Request): Promise<{ until: string | null }> {
     this.checkId(id);
-    const body = KeepAliveRequestSchema.safeParse(req.body);
-    if (!body.success) throw invalidInput('invalid keep-alive request', zodProblems(body.error));
-    const token = req.header(INTERNAL_TOKEN_HEADER);
-    if (!verifyInternalToken(this.settings.platform.InternalSecret, token, instanceStatusScope(id, body.data.generation))) {
-      throw unauthenticated(`missing or invalid ${INTERNAL_TOKEN_HEADER} for instance ${id}`);
-    }
-    return this.supervisor.keepAlive(id, body.data.generation, body.data.minutes);
+    const { generation, minutes } = this.fromLauncher(id, req, KeepAliveRequestSchema, 'invalid keep-alive request');
+    return this.supervisor.keepAlive(id, generation, minutes);
   }
 
   /**
