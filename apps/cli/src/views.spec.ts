@@ -39,6 +39,8 @@ const instance = (id: string, status: Schemas['Instance']['status']): Schemas['I
   status,
   statusReason: null,
   url: `http://${id}.apps.localhost`,
+  aliases: [],
+  primaryAlias: null,
   visibility: 'ALL_USERS',
   warnings: [],
 });

@@ -13,6 +13,7 @@ import { EventsFeature } from './events/events.module';
 import { InternalHttpClient } from './bundles/internal-http.client';
 import { InstancesController } from './instances/instances.controller';
 import { SecretsController } from './secrets/secrets.controller';
+import { AliasesController } from './aliases/aliases.controller';
 import { GATEWAY_SETTINGS, type GatewaySettings } from './gateway.config';
 import { HealthController } from './health/health.controller';
 import { AuthController } from './identity/auth.controller';
@@ -57,6 +58,7 @@ export class GatewayModule {
         TagsController,
         InstancesController,
         SecretsController,
+        AliasesController,
         TokenEventsHandler,
         CatalogEventsHandler,
         AuthController,

@@ -7,6 +7,9 @@ import { KubernetesDriver } from './drivers/kubernetes/kubernetes.driver';
 import { findPrlimit } from './drivers/process/launcher-processes';
 import { ProcessDriver } from './drivers/process/process.driver';
 import { findSandboxTools } from './drivers/process/sandbox-users';
+import { AliasHandlers } from './aliases/alias.handlers';
+import { AliasService } from './aliases/alias.service';
+import { ALIAS_STORE, KvAliasStore } from './aliases/kv-alias.store';
 import { HealthController } from './health/health.controller';
 import { InstanceHandlers } from './instances/instance.handlers';
 import { InstanceChanges } from './instances/instance.changes';
@@ -107,7 +110,7 @@ export class SchedulerModule {
     return {
       module: SchedulerModule,
       imports: [NatsModule.forService(opts.queue ?? 'scheduler', platform)],
-      controllers: [InstanceHandlers, RuntimeHandlers, SecretHandlers, InternalController, HealthController],
+      controllers: [InstanceHandlers, RuntimeHandlers, SecretHandlers, AliasHandlers, InternalController, HealthController],
       providers: [
         { provide: SCHEDULER_SETTINGS, useValue: settings },
         { provide: CLOCK, useValue: systemClock },
@@ -116,6 +119,14 @@ export class SchedulerModule {
           provide: LEASE_STORE,
           useFactory: async () => {
             const store = new KvLeaseStore(natsConnectionOptions(natsOptions(opts.queue ?? 'scheduler', platform)), scheduler.LeaseBucket);
+            await store.init();
+            return store;
+          },
+        },
+        {
+          provide: ALIAS_STORE,
+          useFactory: async () => {
+            const store = new KvAliasStore(natsConnectionOptions(natsOptions(opts.queue ?? 'scheduler', platform)), scheduler.AliasBucket);
             await store.init();
             return store;
           },
@@ -136,6 +147,7 @@ export class SchedulerModule {
           },
         },
         InstanceChanges,
+        AliasService,
         InstanceService,
         InstanceSupervisor,
       ],

@@ -59,6 +59,8 @@ export const SchedulerConfigSchema = z
     AllowPublicInstances: z.boolean().default(false),
     /** JetStream KV bucket holding per-user instance leases (the race-free limit counter shared by replicas). */
     LeaseBucket: z.string().regex(/^[a-zA-Z0-9_-]+$/).default('wharf-scheduler-leases'),
+    /** JetStream KV bucket holding the alias table (one value, changed only by compare-and-set). */
+    AliasBucket: z.string().regex(/^[a-zA-Z0-9_-]+$/).default('wharf-scheduler-aliases'),
     /** How long a lease may exist without its instance before reconciliation frees it. */
     LeaseGraceSeconds: z.number().int().min(1).default(60),
     /** How often instances are observed (process exits, launcher status files). */

@@ -7,6 +7,7 @@ export * from './cursor';
 export * from './app';
 export * from './repository.contracts';
 export * from './scheduler.contracts';
+export * from './aliases';
 export * from './user-secrets';
 export * from './usage';
 export * from './internal-token';

@@ -62,8 +62,12 @@ export const InstanceSchema = z.object({
    * generic reason.
    */
   statusReason: z.string().nullable(),
-  /** Where users open it: `http://<id>.<AppsDomain>:<RouterPort>`. */
+  /** Where users open it: its primary alias's URL when it has one, else `http://<id>.<AppsDomain>:<RouterPort>`. */
   url: z.string(),
+  /** The admin-managed aliases that serve it (`<alias>.<AppsDomain>`), primary first. */
+  aliases: z.array(z.object({ name: z.string(), url: z.string(), primary: z.boolean() })),
+  /** The alias its id host and its other aliases redirect to; null: none. */
+  primaryAlias: z.string().nullable(),
   createdAt: z.string(),
   lastActivityAt: z.string(),
   /** Suspension for idleness: after how long, whether an admin turned it off, the app's keep-alive lease. */
@@ -248,9 +252,9 @@ export const SchedulerContracts = {
   usageList: defineRequest('scheduler.usage.list.v1', UsageListRequestSchema, SchedulerUsageSchema),
 } as const;
 
-export const INSTANCE_CHANGES = ['CREATED', 'STATUS', 'VISIBILITY', 'UPGRADED', 'TERMINATED'] as const;
+export const INSTANCE_CHANGES = ['CREATED', 'STATUS', 'VISIBILITY', 'UPGRADED', 'TERMINATED', 'ALIASES'] as const;
 
-/** Published on every status change (and on visibility changes and upgrades), by the replica that made it. */
+/** Published on every status change (and on visibility changes, upgrades and changes of its aliases), by the replica that made it. */
 export const InstanceChangedEvent = defineEvent(
   'events.instance.changed.v1',
   z.object({

@@ -1,3 +1,4 @@
+import { AliasChangedEvent, AliasContracts } from './aliases';
 import { CALLER_ASSERTION_TTL_SECONDS } from './caller-assertion';
 import type { EventContract, RequestContract } from './define';
 import { IdentityContracts, TokenChangedEvent } from './identity.contracts';
@@ -42,6 +43,8 @@ export const SERVICE_ROLES: Readonly<Record<PlatformService, ServiceRole>> = {
       ...each(RepositoryContracts),
       ...each(SchedulerContracts).filter((c) => c !== SchedulerContracts.route && c !== SchedulerContracts.countInstances),
       ...each(UserSecretContracts),
+      // aliases: admins manage them; `route` checks that an instance ticket's host is an alias
+      ...each(AliasContracts),
     ],
     // instances as users see them (no address) for its live event stream, never events.instance.changed.v1
     listens: [AppChangedEvent, TagChangedEvent, TokenChangedEvent, InstanceUpdatedEvent],
@@ -53,8 +56,8 @@ export const SERVICE_ROLES: Readonly<Record<PlatformService, ServiceRole>> = {
     listens: [AppChangedEvent, TagChangedEvent],
   },
   scheduler: {
-    serves: [...each(SchedulerContracts), ...each(UserSecretContracts)],
-    emits: [InstanceChangedEvent, InstanceUpdatedEvent],
+    serves: [...each(SchedulerContracts), ...each(UserSecretContracts), ...each(AliasContracts)],
+    emits: [InstanceChangedEvent, InstanceUpdatedEvent, AliasChangedEvent],
     calls: [RepositoryContracts.get],
     listens: [InstanceActivityEvent],
     jetstream: true,
@@ -70,8 +73,9 @@ export const SERVICE_ROLES: Readonly<Record<PlatformService, ServiceRole>> = {
       RepositoryContracts.get,
       SchedulerContracts.route,
       SchedulerContracts.resume,
+      AliasContracts.route,
     ],
-    listens: [InstanceChangedEvent, TokenChangedEvent, AppChangedEvent, TagChangedEvent, ShareRevokedEvent],
+    listens: [InstanceChangedEvent, AliasChangedEvent, TokenChangedEvent, AppChangedEvent, TagChangedEvent, ShareRevokedEvent],
   },
 };
 

@@ -21,6 +21,8 @@ export function instanceRecord(over: Partial<RoutedInstance> & { address: string
     status: 'RUNNING',
     statusReason: null,
     url: `http://${id}.apps.localhost`,
+    aliases: [],
+    primaryAlias: null,
     createdAt: now,
     lastActivityAt: now,
     lifecycle: 'ON_DEMAND',

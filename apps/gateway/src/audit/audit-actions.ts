@@ -28,6 +28,10 @@ const RULES: Rule[] = [
   ['DELETE', P('/instances/:id'), { action: 'instance.terminate', target: 'id' }],
   ['POST', P('/instances/:id/shares'), { action: 'share.create', target: 'id' }],
   ['DELETE', P('/instances/:id/shares/:shareId'), { action: 'share.revoke', target: 'shareId' }],
+  ['POST', P('/aliases'), { action: 'alias.create', target: 'response' }],
+  ['PUT', P('/aliases/:name'), { action: 'alias.assign', target: 'name' }],
+  ['POST', P('/aliases/:name/promote'), { action: 'alias.promote', target: 'name' }],
+  ['DELETE', P('/aliases/:name'), { action: 'alias.delete', target: 'name' }],
 ];
 
 const VERBS: Record<string, string> = { POST: 'create', PUT: 'put', PATCH: 'update', DELETE: 'delete', GET: 'read', HEAD: 'read' };
@@ -54,7 +58,7 @@ export function describeAction(method: string, routePath: string | undefined, pa
 const BODY_FIELDS = new Set([
   'visibility', 'name', 'title', 'user', 'roles', 'readOnly', 'expiresInDays', 'visitorRoles',
   'app', 'appId', 'appVersionId', 'version', 'runtimeVersion', 'tag', 'key', 'owner',
-  'expiresIn', 'expiresAt', 'oneTime', 'anonymous',
+  'expiresIn', 'expiresAt', 'oneTime', 'anonymous', 'instanceId', 'primary',
 ]);
 const SECRETISH = /secret|password|passwd|token|credential|cookie|authorization|private|value|code/i;
 const TOKENISH = /(wharf_pat_[A-Za-z0-9]+|wsh_[A-Za-z0-9_-]+|eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*|wt1\.[A-Za-z0-9_.-]+)/g;

@@ -1,6 +1,7 @@
 import { Controller, Get, Inject, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiCookieAuth, ApiExcludeEndpoint, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { CallerSchema, invalid, INSTANCE_TICKET_PATH, safeInstancePath } from '@wharf/contracts';
+import { AliasContracts, CallerSchema, invalid, INSTANCE_TICKET_PATH, safeInstancePath } from '@wharf/contracts';
+import { RpcClient } from '@wharf/nats';
 import type { Response } from 'express';
 import { z } from 'zod';
 import { AllowAnonymous, CsrfCheckedByHandler } from '../auth/auth.guard';
@@ -15,7 +16,7 @@ import { OidcClient } from './oidc/oidc.client';
 import { RateLimit, RateLimitGuard } from './rate-limit/rate-limit.guard';
 import { safeNext } from './safe-redirect';
 import { SessionService } from './session/session.service';
-import { ticketHost, ticketHostHint, type AppsOrigin } from './tickets/ticket-host';
+import { ticketAliasHost, ticketHost, ticketHostHint, type AppsOrigin } from './tickets/ticket-host';
 import { TicketService } from './tickets/ticket.service';
 
 const SessionInfoSchema = z
@@ -47,6 +48,7 @@ export class AuthController {
     private readonly tickets: TicketService,
     private readonly audit: AuditService,
     @Inject(GATEWAY_SETTINGS) settings: GatewaySettings,
+    private readonly nats: RpcClient,
   ) {
     this.publicUrl = publicUrlOf(settings.gateway);
     const g = settings.gateway;
@@ -150,6 +152,14 @@ export class AuthController {
     html(res, 200, messagePage('Signed out', 'You have signed out of Wharf.', { href: '/auth/login', text: 'Sign in again' }));
   }
 
+  /** An alias host gets tickets only while the alias exists (never an arbitrary name under the apps domain). */
+  private async aliasHost(hostParam: unknown): Promise<string | null> {
+    const h = ticketAliasHost(hostParam, this.apps);
+    if (!h) return null;
+    const { aliases } = await this.nats.rpc(AliasContracts.route, { names: [h.alias] }, null);
+    return aliases.length ? h.host : null;
+  }
+
   @Get('instance-ticket')
   @ApiOperation({
     summary: 'Opens an instance: redirects to http(s)://<host>/.wharf/ticket?t=<ticket>&next=<path> (signing in first if needed)',
@@ -160,10 +170,10 @@ export class AuthController {
   @ApiRedirect('To the instance with a ticket, or to /auth/login first')
   @ApiErrorsOf(400, 503)
   async instanceTicket(@Req() req: AuthedRequest, @Res() res: Response, @Query('host') hostParam: unknown, @Query('next') next: unknown) {
-    const host = ticketHost(hostParam, this.apps);
+    const host = ticketHost(hostParam, this.apps) ?? (await this.aliasHost(hostParam));
     if (!host) {
       throw invalid(
-        `host must be an instance host, ${ticketHostHint(this.apps)} (Gateway.AppsDomain and Gateway.AppsPort: the router's public port), e.g. abcde12345.${this.apps.domain}${ticketHostHint(this.apps).endsWith(this.apps.domain) ? '' : `:${this.apps.port}`}`,
+        `host must be an instance host, ${ticketHostHint(this.apps)} (Gateway.AppsDomain and Gateway.AppsPort: the router's public port; an alias must exist), e.g. abcde12345.${this.apps.domain}${ticketHostHint(this.apps).endsWith(this.apps.domain) ? '' : `:${this.apps.port}`}`,
       );
     }
     const path = safeInstancePath(next);

@@ -1,9 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { connectNats } from '@wharf/nats';
 // The scheduler is another app: specs run it in-process behind the gateway, over real NATS.
+import { ALIAS_STORE, type KvAliasStore } from '../../../scheduler/src/aliases/kv-alias.store';
 import { SchedulerModule } from '../../../scheduler/src/app.module';
 import { loadSchedulerSettings } from '../../../scheduler/src/scheduler.config';
 import { GATEWAY_SETTINGS, type GatewaySettings } from '../gateway.config';
@@ -31,6 +33,8 @@ export async function startGatewayWithScheduler(name: string): Promise<GatewayWi
     WHARF_SCHEDULER_PORT: '0',
     WHARF_SCHEDULER_PROCESS_STANDBY_LAUNCHERS: '0',
     WHARF_SCHEDULER_LEASE_BUCKET: `${name.replace(/_/g, '-')}-leases`,
+    // aliases are names anyone could reuse: a fresh table per run, removed on close
+    WHARF_SCHEDULER_ALIAS_BUCKET: `${name.replace(/_/g, '-')}-aliases-${randomBytes(4).toString('hex')}`,
   });
   const scheduler = await NestFactory.create(SchedulerModule.forRoot(settings), { logger: ['error'] });
   await connectNats(scheduler);
@@ -39,6 +43,7 @@ export async function startGatewayWithScheduler(name: string): Promise<GatewayWi
     ...sys,
     schedulerDataDir,
     close: async () => {
+      await scheduler.get<KvAliasStore>(ALIAS_STORE).destroy().catch(() => undefined);
       await scheduler.close();
       await sys.close();
       rmSync(schedulerDataDir, { recursive: true, force: true });

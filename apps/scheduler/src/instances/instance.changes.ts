@@ -1,12 +1,13 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { InstanceChangedEvent, InstanceUpdatedEvent, type Instance } from '@wharf/contracts';
 import { RpcClient } from '@wharf/nats';
 import type { RecordChange } from '../drivers/instance-driver';
+import { ALIAS_STORE, type KvAliasStore } from '../aliases/kv-alias.store';
 import { LEASE_STORE, type LeaseStore } from '../leases/lease.store';
 import { SCHEDULER_SETTINGS, type SchedulerSettings } from '../scheduler.config';
 import { isLive, toInstance, toRoutedInstance, type InstanceRecord } from './instance.record';
 
-export type Change = 'CREATED' | 'STATUS' | 'VISIBILITY' | 'UPGRADED' | 'TERMINATED';
+export type Change = 'CREATED' | 'STATUS' | 'VISIBILITY' | 'UPGRADED' | 'TERMINATED' | 'ALIASES';
 
 /**
  * What follows a stored change, whoever made it (a request in InstanceService, an observation in
@@ -22,6 +23,8 @@ export class InstanceChanges {
     @Inject(SCHEDULER_SETTINGS) private readonly settings: SchedulerSettings,
     @Inject(LEASE_STORE) private readonly leases: LeaseStore,
     @Inject(RpcClient) private readonly rpc: RpcClient,
+    /** The alias table's copy in memory (left out in unit tests: no aliases). */
+    @Optional() @Inject(ALIAS_STORE) private readonly aliases?: Pick<KvAliasStore, 'of'>,
   ) {}
 
   /** After a stored change: free the slot when the instance stopped being live, publish the event. */
@@ -35,8 +38,9 @@ export class InstanceChanges {
 
   async publish(r: InstanceRecord, change: Change, previous: Instance['status'] | null): Promise<void> {
     const at = new Date().toISOString();
-    await this.rpc.emit(InstanceChangedEvent, { instance: toRoutedInstance(r, this.settings.scheduler), change, previousStatus: previous, at });
-    await this.rpc.emit(InstanceUpdatedEvent, { instance: toInstance(r, this.settings.scheduler), change, previousStatus: previous, at });
+    const aliases = this.aliases?.of(r.id);
+    await this.rpc.emit(InstanceChangedEvent, { instance: toRoutedInstance(r, this.settings.scheduler, [], aliases), change, previousStatus: previous, at });
+    await this.rpc.emit(InstanceUpdatedEvent, { instance: toInstance(r, this.settings.scheduler, [], true, aliases), change, previousStatus: previous, at });
   }
 
   /** Gives the owner's slot for `id` back; a failure is left to the periodic lease reconciliation. */

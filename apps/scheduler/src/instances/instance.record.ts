@@ -131,11 +131,19 @@ export function instanceUrl(id: string, s: UrlSettings): string {
   return `${s.RouterScheme}://${id}.${s.AppsDomain}${hostPortSuffix(s.RouterScheme, s.RouterPort)}`;
 }
 
+/** An instance's aliases: names, the primary one first (or none). */
+export interface InstanceAliases {
+  names: string[];
+  primary: string | null;
+}
+export const NO_ALIASES: InstanceAliases = { names: [], primary: null };
+
 /**
  * The wire shape users get: no address; the status reason (which holds the last log lines of a
  * failure) only for those who may read the logs, a generic one for everyone else.
  */
-export function toInstance(r: InstanceRecord, s: WireSettings, extraWarnings: string[] = [], readLogs = true): Instance {
+export function toInstance(r: InstanceRecord, s: WireSettings, extraWarnings: string[] = [], readLogs = true, aliases: InstanceAliases = NO_ALIASES): Instance {
+  const names = aliases.primary ? [aliases.primary, ...aliases.names.filter((n) => n !== aliases.primary)] : aliases.names;
   return {
     id: r.id,
     appVersionId: r.appVersionId,
@@ -148,7 +156,10 @@ export function toInstance(r: InstanceRecord, s: WireSettings, extraWarnings: st
     runtime: r.runtime,
     status: r.status,
     statusReason: readLogs ? r.statusReason : genericStatusReason(r.status),
-    url: instanceUrl(r.id, s),
+    // an alias host serves it like the id host (instanceUrl works for any label under the apps domain)
+    url: instanceUrl(aliases.primary ?? r.id, s),
+    aliases: names.map((name) => ({ name, url: instanceUrl(name, s), primary: name === aliases.primary })),
+    primaryAlias: aliases.primary,
     createdAt: r.createdAt,
     lastActivityAt: r.lastActivityAt,
     idle: {
@@ -172,6 +183,6 @@ export function managedInstanceId(appVersionId: string): string {
 }
 
 /** The router's shape (lookup and events): with the address it proxies to and the full status reason. */
-export function toRoutedInstance(r: InstanceRecord, s: WireSettings, extraWarnings: string[] = []): RoutedInstance {
-  return { ...toInstance(r, s, extraWarnings), address: r.address };
+export function toRoutedInstance(r: InstanceRecord, s: WireSettings, extraWarnings: string[] = [], aliases: InstanceAliases = NO_ALIASES): RoutedInstance {
+  return { ...toInstance(r, s, extraWarnings, true, aliases), address: r.address };
 }

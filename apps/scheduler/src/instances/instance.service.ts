@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { forwardRef, Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import {
   APP_NOT_VISIBLE,
   bundleReadScope,
@@ -40,6 +40,7 @@ import { RuntimeCatalog, type ResolvedRuntime } from '../runtimes/runtime.catalo
 import { SCHEDULER_SETTINGS, type SchedulerSettings } from '../scheduler.config';
 import { canonicalSecretRef } from '../secrets/secret-access';
 import { SECRET_STORE, type SecretGrantee, type SecretRef, type SecretStore } from '../secrets/secret.store';
+import { AliasService } from '../aliases/alias.service';
 import { resolveAppFiles } from './app-files';
 import { InstanceChanges } from './instance.changes';
 import { idempotentInstanceId, isLive, managedInstanceId, newInstanceId, toInstance, toRoutedInstance, type InstanceRecord } from './instance.record';
@@ -104,6 +105,8 @@ export class InstanceService {
     @Inject(RuntimeCatalog) private readonly catalog: RuntimeCatalog,
     @Inject(RpcClient) private readonly rpc: RpcClient,
     @Inject(InstanceChanges) private readonly changes: InstanceChanges,
+    /** Aliases (left out in unit tests: none). */
+    @Optional() @Inject(forwardRef(() => AliasService)) private readonly aliases?: AliasService,
   ) {}
 
   private get cfg() {
@@ -121,7 +124,7 @@ export class InstanceService {
 
   /** For users: no address; the status reason only with `readLogs` (answers to managers and owners have it). */
   private wire(r: InstanceRecord, extraWarnings: string[] = [], readLogs = true): Instance {
-    return toInstance(r, this.cfg, extraWarnings, readLogs);
+    return toInstance(r, this.cfg, extraWarnings, readLogs, this.aliases?.of(r.id));
   }
 
   private now(): string {
@@ -178,7 +181,7 @@ export class InstanceService {
   /** The router's lookup (no caller check: the router authorizes every request itself), with addresses. */
   async route(ids: string[]): Promise<{ instances: RoutedInstance[] }> {
     const rows = await Promise.all([...new Set(ids)].map((id) => this.driver.get(id)));
-    return { instances: rows.filter((r): r is InstanceRecord => !!r && r.status !== 'TERMINATED').map((r) => toRoutedInstance(r, this.cfg)) };
+    return { instances: rows.filter((r): r is InstanceRecord => !!r && r.status !== 'TERMINATED').map((r) => toRoutedInstance(r, this.cfg, [], this.aliases?.of(r.id))) };
   }
 
   async list(caller: Caller | null, q: ListQuery): Promise<{ items: Instance[]; nextCursor: string | null }> {
@@ -603,6 +606,16 @@ export class InstanceService {
     await this.changes.releaseSlot(r.owner.sub, id);
     const gone: InstanceRecord = { ...last, status: 'TERMINATED', statusReason: `terminated by ${r.caller.name}`, address: null, updatedAt: this.now() };
     await this.changes.publish(gone, 'TERMINATED', r.status);
-    return this.wire(gone);
+    await this.unassignAliases(id, r.caller);
+    return this.wire(gone, [], true);
+  }
+
+  /** A terminated instance's aliases point at nothing (404) until an admin moves them; a failure is only logged. */
+  async unassignAliases(id: string, by: { sub: string; name: string }): Promise<void> {
+    try {
+      await this.aliases?.unassignInstance(id, { sub: by.sub, name: by.name });
+    } catch (e) {
+      this.log.warn(`instance ${id}: could not unassign its aliases: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
 }

@@ -113,6 +113,7 @@ export class InstanceSupervisor implements OnApplicationBootstrap, OnApplication
         else if (o.kind === 'terminated') {
           await this.changes.releaseSlot(o.record.owner.sub, o.record.id);
           await this.changes.publish({ ...o.record, status: 'TERMINATED', statusReason: null, address: null }, 'TERMINATED', null);
+          await this.instances.unassignAliases(o.record.id, { sub: 'wharf:scheduler', name: 'Wharf' });
         } else await this.restartUnstarted(o.record);
       } catch (e) {
         this.log.warn(`reconcile ${o.kind} ${o.kind === 'changed' ? o.after.id : o.record.id}: ${message(e)}`);

@@ -99,6 +99,8 @@ export function instance(over: Partial<Instance> = {}): Instance {
     status: 'PROVISIONING',
     statusReason: null,
     url: 'http://abcde12345.apps.localhost:8081',
+    aliases: [],
+    primaryAlias: null,
     createdAt: '2026-01-01T00:00:00.000Z',
     lastActivityAt: '2026-01-01T00:00:00.000Z',
     idle: { timeoutMinutes: 60, disabledByAdmin: false, keepAliveUntil: null },

@@ -25,10 +25,10 @@ describe("instance tickets: only for <id>.<AppsDomain> at the router's public po
     const before = await h.prisma.instanceTicket.count();
     // an app listening on another port of the victim's host would receive the ticket (browsers do
     // not bind cookies to ports): never issued
-    for (const host of ['abcde12345.apps.localhost:8082', 'abcde12345.apps.localhost:9', 'abcde12345.apps.localhost', 'abc123.apps.localhost:8081', 'abcde12345.elsewhere.test:8081']) {
+    for (const host of ['abcde12345.apps.localhost:8082', 'abcde12345.apps.localhost:9', 'abcde12345.apps.localhost', 'abc_123.apps.localhost:8081', 'www.apps.localhost:8081', 'abcde12345.elsewhere.test:8081']) {
       const r = await api(h, 'GET', `/auth/instance-ticket?host=${encodeURIComponent(host)}&next=/`, { cookie });
       expect([host, r.status]).toEqual([host, 400]);
-      expect(r.body.error.message).toContain('<instance id>.apps.localhost:8081');
+      expect(r.body.error.message).toContain('<instance id or alias>.apps.localhost:8081');
       expect(r.headers.get('location')).toBeNull();
     }
     expect(await h.prisma.instanceTicket.count()).toBe(before);

@@ -1,4 +1,4 @@
-import { ticketHost, ticketHostHint } from './ticket-host';
+import { ticketAliasHost, ticketHost, ticketHostHint } from './ticket-host';
 
 describe('ticketHost', () => {
   const local = { domain: 'apps.localhost', scheme: 'http' as const, port: 8081 };
@@ -30,7 +30,15 @@ describe('ticketHost', () => {
     expect(ticketHost('abcdefghij.apps.example.com', tls)).toBe('abcdefghij.apps.example.com');
     expect(ticketHost('abcdefghij.apps.example.com:443', tls)).toBe('abcdefghij.apps.example.com');
     expect(ticketHost('abcdefghij.apps.example.com:8443', tls)).toBeNull();
-    expect(ticketHostHint(tls)).toBe('<instance id>.apps.example.com');
-    expect(ticketHostHint(local)).toBe('<instance id>.apps.localhost:8081');
+    expect(ticketHostHint(tls)).toBe('<instance id or alias>.apps.example.com');
+    expect(ticketHostHint(local)).toBe('<instance id or alias>.apps.localhost:8081');
+  });
+
+  it('reads alias hosts the same way (their names are looked up in the alias table before any ticket)', () => {
+    expect(ticketAliasHost('Docs-Site.apps.localhost:8081', local)).toEqual({ host: 'docs-site.apps.localhost:8081', alias: 'docs-site' });
+    expect(ticketAliasHost('docs.apps.example.com:443', tls)).toEqual({ host: 'docs.apps.example.com', alias: 'docs' });
+    for (const bad of ['docs.apps.localhost:8082', 'docs.apps.localhost', '-docs.apps.localhost:8081', 'a.docs.apps.localhost:8081', 'docs.evil.localhost:8081', 'www.apps.localhost:8081', 'abcdefghij.apps.localhost:8081', null]) {
+      expect([bad, ticketAliasHost(bad, local)]).toEqual([bad, null]);
+    }
   });
 });
