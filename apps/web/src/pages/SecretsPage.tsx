@@ -1,4 +1,4 @@
-import { ActionIcon, Alert, Button, Code, Fieldset, Group, Modal, PasswordInput, Radio, Stack, Table, TagsInput, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Button, Code, Group, Modal, Radio, Stack, Table, TagsInput, Text, TextInput, Title } from '@mantine/core';
 import { useId, useState } from 'react';
 import type { SignedIn } from '../api/client';
 import {
@@ -13,36 +13,19 @@ import {
 } from '../api/secret-queries';
 import { Confirm } from '../components/Confirm';
 import { ErrorAlert } from '../components/ErrorAlert';
+import { SECRET_NAME, SecretValues, secretRow, secretRowProblems, type SecretRow } from '../components/SecretValues';
 import { formatDate } from './AppPage';
 import { ListState, ScrollTable } from './admin/common';
 
-const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const KEY = /^[-._a-zA-Z0-9]+$/;
 const APP_NAME = /^[a-z0-9][a-z0-9.-]*$/;
-
-interface Row {
-  id: number;
-  key: string;
-  value: string;
-}
 
 type Mode = 'new' | 'replace' | 'visibility';
 
 /** What is wrong with the form, field by field (the API checks again; this only saves a round trip). */
-export function userSecretProblems(mode: Mode, form: { name: string; rows: Row[]; visibility: UserSecretVisibility; apps: string[] }): Record<string, string> {
+export function userSecretProblems(mode: Mode, form: { name: string; rows: SecretRow[]; visibility: UserSecretVisibility; apps: string[] }): Record<string, string> {
   const out: Record<string, string> = {};
-  if (mode === 'new' && (!NAME.test(form.name) || form.name.length > 63)) out.name = 'lower-case letters, digits, dashes and dots, at most 63 characters, e.g. openai';
-  if (mode !== 'visibility') {
-    const seen = new Set<string>();
-    form.rows.forEach((r) => {
-      if (!KEY.test(r.key)) out[`key${r.id}`] = 'letters, digits, dashes, dots or underscores';
-      else if (seen.has(r.key)) out[`key${r.id}`] = `${r.key} is there twice`;
-      seen.add(r.key);
-      // values are never read back: an empty one here would silently erase the stored one
-      if (r.value === '') out[`value${r.id}`] = 'type the value (values are write-only: replacing sets every key again)';
-    });
-    if (form.rows.length === 0) out.rows = 'add at least one key';
-  }
+  if (mode === 'new' && (!SECRET_NAME.test(form.name) || form.name.length > 63)) out.name = 'lower-case letters, digits, dashes and dots, at most 63 characters, e.g. openai';
+  if (mode !== 'visibility') Object.assign(out, secretRowProblems(form.rows));
   if (form.visibility === 'APP') {
     if (form.apps.length === 0) out.apps = 'name at least one app whose instances may read it';
     const bad = form.apps.find((a) => !APP_NAME.test(a));
@@ -50,9 +33,6 @@ export function userSecretProblems(mode: Mode, form: { name: string; rows: Row[]
   }
   return out;
 }
-
-let nextRow = 0;
-const row = (key = ''): Row => ({ id: nextRow++, key, value: '' });
 
 /** Who may read it, in words. */
 export function readersOf(s: Pick<UserSecret, 'visibility' | 'apps'>): string {
@@ -71,13 +51,12 @@ function SecretForm({ mode, secret, onDone }: { mode: Mode; secret: UserSecret |
   const rescope = useSetSecretVisibility();
   const mutation = mode === 'new' ? create : mode === 'replace' ? replace : rescope;
   const [name, setName] = useState(secret?.name ?? '');
-  const [rows, setRows] = useState<Row[]>(() => (secret ? secret.keys.map((k) => row(k)) : [row()]));
+  const [rows, setRows] = useState<SecretRow[]>(() => (secret ? secret.keys.map((k) => secretRow(k)) : [secretRow()]));
   const [visibility, setVisibility] = useState<UserSecretVisibility>(secret?.visibility ?? 'PRIVATE');
   const [apps, setApps] = useState<string[]>(secret?.apps ?? []);
   const [tried, setTried] = useState(false);
   const problems = userSecretProblems(mode, { name, rows, visibility, apps });
   const formId = useId();
-  const change = (id: number, patch: Partial<Row>) => setRows((rs) => rs.map((r) => (r.id === id ? { ...r, ...patch } : r)));
   const access = { visibility, ...(visibility === 'APP' ? { apps } : {}) };
   const submit = () => {
     const data = Object.fromEntries(rows.map((r) => [r.key, r.value]));
@@ -108,36 +87,7 @@ function SecretForm({ mode, secret, onDone }: { mode: Mode; secret: UserSecret |
           </Text>
         )}
         {mode !== 'visibility' && (
-          <Fieldset legend="Keys and values" variant="unstyled">
-            <Stack gap="xs">
-              {rows.map((r, n) => (
-                <Group key={r.id} align="flex-start" gap="xs" wrap="nowrap">
-                  <TextInput label={`Key ${n + 1}`} value={r.key} onChange={(e) => change(r.id, { key: e.currentTarget.value })} error={tried && problems[`key${r.id}`]} style={{ flex: 1 }} />
-                  <PasswordInput
-                    label={`Value ${n + 1}`}
-                    value={r.value}
-                    onChange={(e) => change(r.id, { value: e.currentTarget.value })}
-                    autoComplete="new-password"
-                    error={tried && problems[`value${r.id}`]}
-                    style={{ flex: 1 }}
-                  />
-                  <ActionIcon variant="subtle" color="red" mt={26} aria-label={`Remove key ${n + 1}${r.key ? ` (${r.key})` : ''}`} onClick={() => setRows((rs) => rs.filter((x) => x.id !== r.id))}>
-                    ×
-                  </ActionIcon>
-                </Group>
-              ))}
-              {tried && problems.rows && (
-                <Text size="sm" c="red" role="alert">
-                  {problems.rows}
-                </Text>
-              )}
-              <Group>
-                <Button variant="default" size="xs" onClick={() => setRows((rs) => [...rs, row()])}>
-                  Add a key
-                </Button>
-              </Group>
-            </Stack>
-          </Fieldset>
+          <SecretValues rows={rows} setRows={setRows} problems={problems} tried={tried} />
         )}
         <Radio.Group label="Who may read it" value={visibility} onChange={(v) => setVisibility(v as UserSecretVisibility)}>
           <Stack gap={6} mt={4}>

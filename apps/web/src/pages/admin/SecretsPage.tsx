@@ -1,39 +1,19 @@
-import { ActionIcon, Button, Fieldset, Group, Modal, PasswordInput, Stack, Table, TagsInput, Text, TextInput, Title } from '@mantine/core';
+import { Button, Group, Modal, Stack, Table, TagsInput, Text, TextInput, Title } from '@mantine/core';
 import { useId, useState } from 'react';
 import { useDeleteSecret, usePutSecret, useSecrets, type Secret } from '../../api/admin-queries';
 import { useAllUserSecrets, useDeleteUserSecret, type UserSecret } from '../../api/secret-queries';
 import { ErrorAlert } from '../../components/ErrorAlert';
+import { SECRET_NAME, SecretValues, secretRow, secretRowProblems, type SecretRow } from '../../components/SecretValues';
 import { formatDate } from '../AppPage';
 import { readersOf } from '../SecretsPage';
 import { Confirm, ListState, ScrollTable } from './common';
 
-const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const KEY = /^[-._a-zA-Z0-9]+$/;
-
-interface Row {
-  id: number;
-  key: string;
-  value: string;
-}
-
 /** What is wrong with the form, field by field (the API checks again; this only saves a round trip). */
-export function secretProblems(name: string, rows: Row[], editing: boolean): Record<string, string> {
+export function secretProblems(name: string, rows: SecretRow[], editing: boolean): Record<string, string> {
   const out: Record<string, string> = {};
-  if (!editing && !NAME.test(name)) out.name = 'lower-case letters, digits, dashes and dots (a DNS name), e.g. openai';
-  const seen = new Set<string>();
-  rows.forEach((r) => {
-    if (!KEY.test(r.key)) out[`key${r.id}`] = 'letters, digits, dashes, dots or underscores';
-    else if (seen.has(r.key)) out[`key${r.id}`] = `${r.key} is there twice`;
-    seen.add(r.key);
-    // values are never read back: an empty one here would silently erase the stored one
-    if (r.value === '') out[`value${r.id}`] = 'type the value (values are write-only: replacing sets every key again)';
-  });
-  if (rows.length === 0) out.rows = 'add at least one key';
-  return out;
+  if (!editing && !SECRET_NAME.test(name)) out.name = 'lower-case letters, digits, dashes and dots (a DNS name), e.g. openai';
+  return { ...out, ...secretRowProblems(rows) };
 }
-
-let nextRow = 0;
-const row = (key = ''): Row => ({ id: nextRow++, key, value: '' });
 
 /**
  * Create or replace a secret: all its keys and values at once (values are write-only: they are
@@ -42,13 +22,12 @@ const row = (key = ''): Row => ({ id: nextRow++, key, value: '' });
 function SecretForm({ secret, onDone }: { secret: Secret | null; onDone: () => void }) {
   const put = usePutSecret();
   const [name, setName] = useState(secret?.name ?? '');
-  const [rows, setRows] = useState<Row[]>(() => (secret ? secret.keys.map((k) => row(k)) : [row()]));
+  const [rows, setRows] = useState<SecretRow[]>(() => (secret ? secret.keys.map((k) => secretRow(k)) : [secretRow()]));
   const [apps, setApps] = useState<string[]>(secret?.grants.apps ?? []);
   const [owners, setOwners] = useState<string[]>(secret?.grants.owners ?? []);
   const [tried, setTried] = useState(false);
   const problems = secretProblems(name, rows, secret !== null);
   const formId = useId();
-  const change = (id: number, patch: Partial<Row>) => setRows((rs) => rs.map((r) => (r.id === id ? { ...r, ...patch } : r)));
   return (
     <form
       id={formId}
@@ -68,48 +47,7 @@ function SecretForm({ secret, onDone }: { secret: Secret | null; onDone: () => v
         ) : (
           <TextInput label="Name" required value={name} onChange={(e) => setName(e.currentTarget.value)} error={tried && problems.name} data-autofocus />
         )}
-        <Fieldset legend="Keys and values" variant="unstyled">
-          <Stack gap="xs">
-            {rows.map((r, n) => (
-              <Group key={r.id} align="flex-start" gap="xs" wrap="nowrap">
-                <TextInput
-                  label={`Key ${n + 1}`}
-                  value={r.key}
-                  onChange={(e) => change(r.id, { key: e.currentTarget.value })}
-                  error={tried && problems[`key${r.id}`]}
-                  style={{ flex: 1 }}
-                />
-                <PasswordInput
-                  label={`Value ${n + 1}`}
-                  value={r.value}
-                  onChange={(e) => change(r.id, { value: e.currentTarget.value })}
-                  autoComplete="new-password"
-                  error={tried && problems[`value${r.id}`]}
-                  style={{ flex: 1 }}
-                />
-                <ActionIcon
-                  variant="subtle"
-                  color="red"
-                  mt={26}
-                  aria-label={`Remove key ${n + 1}${r.key ? ` (${r.key})` : ''}`}
-                  onClick={() => setRows((rs) => rs.filter((x) => x.id !== r.id))}
-                >
-                  ×
-                </ActionIcon>
-              </Group>
-            ))}
-            {tried && problems.rows && (
-              <Text size="sm" c="red" role="alert">
-                {problems.rows}
-              </Text>
-            )}
-            <Group>
-              <Button variant="default" size="xs" onClick={() => setRows((rs) => [...rs, row()])}>
-                Add a key
-              </Button>
-            </Group>
-          </Stack>
-        </Fieldset>
+        <SecretValues rows={rows} setRows={setRows} problems={problems} tried={tried} />
         <TagsInput label="Granted to apps" description="App names whose [[Env]] may read it; Enter after each" value={apps} onChange={setApps} clearable />
         <TagsInput label="Granted to owners" description="User ids whose apps may read it, e.g. svc:alice; Enter after each" value={owners} onChange={setOwners} clearable />
         {put.isError && <ErrorAlert error={put.error} title="The secret was not saved" />}
