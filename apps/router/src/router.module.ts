@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { NatsModule } from '@wharf/nats';
 import { AccessService } from './auth/access.service';
 import { Authenticator } from './auth/authenticator.service';
+import { AliasDirectory } from './directory/alias.directory';
 import { InstanceDirectory } from './directory/instance.directory';
 import { RouterEvents } from './events/router.events';
 import { RouterServer } from './proxy/router.server';
@@ -14,7 +15,7 @@ export class RouterModule {
       module: RouterModule,
       imports: [NatsModule.forService('router', settings.platform)],
       controllers: [RouterEvents],
-      providers: [{ provide: ROUTER_SETTINGS, useValue: settings }, InstanceDirectory, Authenticator, AccessService, RouterServer],
+      providers: [{ provide: ROUTER_SETTINGS, useValue: settings }, InstanceDirectory, AliasDirectory, Authenticator, AccessService, RouterServer],
     };
   }
 }

@@ -1,9 +1,10 @@
 import { Controller } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
-import { AppChangedEvent, InstanceChangedEvent, ShareRevokedEvent, TagChangedEvent, TokenChangedEvent } from '@wharf/contracts';
+import { AliasChangedEvent, AppChangedEvent, InstanceChangedEvent, ShareRevokedEvent, TagChangedEvent, TokenChangedEvent } from '@wharf/contracts';
 import { OnEvent, type EventOf } from '@wharf/nats';
 import { AccessService } from '../auth/access.service';
 import { Authenticator } from '../auth/authenticator.service';
+import { AliasDirectory } from '../directory/alias.directory';
 import { InstanceDirectory } from '../directory/instance.directory';
 
 /** Every router replica hears every event (broadcast): each keeps its own memory current. */
@@ -13,7 +14,14 @@ export class RouterEvents {
     private readonly directory: InstanceDirectory,
     private readonly auth: Authenticator,
     private readonly access: AccessService,
+    private readonly aliases: AliasDirectory,
   ) {}
+
+  /** An alias was made, moved, promoted or deleted: new requests follow it at once (those in flight finish where they were). */
+  @OnEvent(AliasChangedEvent, { broadcast: true })
+  aliasChanged(@Payload() e: EventOf<typeof AliasChangedEvent>): void {
+    this.aliases.apply(e);
+  }
 
   @OnEvent(InstanceChangedEvent, { broadcast: true })
   instanceChanged(@Payload() e: EventOf<typeof InstanceChangedEvent>): void {

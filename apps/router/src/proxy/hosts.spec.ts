@@ -1,7 +1,15 @@
 import { safeInstancePath } from '@wharf/contracts';
-import { headerSafe, hostPorts, instanceIdOf, InstanceNetworks, isCidr, isPlatformHeader, portAllowed } from './hosts';
+import { aliasOf, headerSafe, hostPorts, instanceIdOf, InstanceNetworks, isCidr, isPlatformHeader, portAllowed } from './hosts';
 
 describe('hosts', () => {
+  it('reads alias hosts: DNS labels under the apps domain that are no instance id and not reserved', () => {
+    expect(aliasOf('Docs-Site.apps.localhost:8081', 'apps.localhost')).toBe('docs-site');
+    expect(aliasOf('docs.apps.localhost', 'apps.localhost')).toBe('docs');
+    for (const h of ['abcdefghij.apps.localhost:8081', 'www.apps.localhost', 'a.b.apps.localhost', '-x.apps.localhost', 'docs.other.test', 'apps.localhost', `${'a'.repeat(64)}.apps.localhost`]) {
+      expect([h, aliasOf(h, 'apps.localhost')]).toEqual([h, null]);
+    }
+  });
+
   it('maps instance hosts to ids, other hosts to null, impossible ids to ""', () => {
     expect(instanceIdOf('abcdefghij.apps.localhost:8081', 'apps.localhost')).toBe('abcdefghij');
     expect(instanceIdOf('ABCDEFGHIJ.Apps.Localhost', 'apps.localhost')).toBe('abcdefghij');

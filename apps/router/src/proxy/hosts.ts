@@ -1,5 +1,5 @@
 import { BlockList, isIP } from 'node:net';
-import { hostPortSuffix, INSTANCE_ID_PATTERN } from '@wharf/contracts';
+import { aliasNameProblem, hostPortSuffix, INSTANCE_ID_PATTERN } from '@wharf/contracts';
 
 /**
  * `abc123defg.apps.localhost:8081` → `abc123defg` when the host is an instance host under
@@ -13,6 +13,19 @@ export function instanceIdOf(host: string, appsDomain: string): string | null {
   if (!name.endsWith(suffix)) return null;
   const id = name.slice(0, -suffix.length);
   return INSTANCE_ID_PATTERN.test(id) ? id : '';
+}
+
+/**
+ * `docs.apps.localhost:8081` → `docs` when the host is `<alias>.<appsDomain>` with a name that can
+ * be an alias (a DNS label that is no instance id and not reserved); null for any other host.
+ */
+export function aliasOf(host: string, appsDomain: string): string | null {
+  const colon = host.lastIndexOf(':');
+  const name = (colon > 0 && !host.endsWith(']') ? host.slice(0, colon) : host).toLowerCase();
+  const suffix = `.${appsDomain}`;
+  if (!name.endsWith(suffix)) return null;
+  const label = name.slice(0, -suffix.length);
+  return aliasNameProblem(label) === null ? label : null;
 }
 
 /**

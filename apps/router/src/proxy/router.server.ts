@@ -4,6 +4,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import {
   IDENTITY_TOKEN_HEADER,
   IDENTITY_USER_HEADER,
+  hostPortSuffix,
   IdentityContracts,
   INSTANCE_TICKET_PATH,
   isGuestSub,
@@ -20,11 +21,12 @@ import { Authenticator, type Identified, type Principal } from '../auth/authenti
 import { IdentityTokens } from '../auth/identity-tokens';
 import { setCookieHeader, signCookie, withoutCookie } from '../auth/router-cookie';
 import { lookup } from '../common/lookup';
+import { AliasDirectory } from '../directory/alias.directory';
 import { InstanceDirectory, type Upstream } from '../directory/instance.directory';
 import { ROUTER_SETTINGS, type RouterSettings } from '../router.config';
 import { ActivityReporter } from './activity.reporter';
 import { endBodylessRequests, forwardResponse } from './forward-response';
-import { headerSafe, hostPorts, instanceIdOf, isPlatformHeader, portAllowed } from './hosts';
+import { aliasOf, headerSafe, hostPorts, instanceIdOf, isPlatformHeader, portAllowed } from './hosts';
 import { LiveConnections } from './live-connections';
 import { comingUpPage, sendPage, statusPage, type PageOptions } from './pages';
 
@@ -64,6 +66,8 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
   private sweeper?: NodeJS.Timeout;
   /** `Host` ports of instance hosts (Router.PublicPort; set once listening when it follows Port 0). */
   private ports = new Set<string>();
+  /** How instance hosts end in URLs: `:<PublicPort>`, or nothing for the scheme's default port. */
+  private portSuffix = '';
 
   constructor(
     @Inject(ROUTER_SETTINGS) private readonly settings: RouterSettings,
@@ -72,6 +76,7 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
     private readonly access: AccessService,
     private readonly rpc: RpcClient,
     private readonly shutdown: Shutdown,
+    private readonly aliases: AliasDirectory,
   ) {
     this.cfg = settings.router;
     this.identity = new IdentityTokens(settings.platform.InternalSecret, this.cfg.IdentityTokenTtlSeconds);
@@ -145,6 +150,7 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
       this.server.listen(this.cfg.Port, this.cfg.Host, () => {
         this.server.off('error', reject);
         this.ports = hostPorts(this.cfg.Scheme, this.cfg.PublicPort || this.port());
+        this.portSuffix = hostPortSuffix(this.cfg.Scheme, this.cfg.PublicPort || this.port());
         resolve();
       });
     });
@@ -191,17 +197,39 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
     const host = (req.headers.host ?? '').toLowerCase();
     const id = instanceIdOf(host, this.cfg.AppsDomain);
     if (id === null) return this.ownEndpoint(req, res);
-    if (id === '') return this.notFound(req, res);
+    const alias = id === '' ? aliasOf(host, this.cfg.AppsDomain) : null;
+    if (id === '' && alias === null) return this.notFound(req, res);
     if (!portAllowed(host, this.ports)) return this.wrongPort(req, res);
-    this.route(id, host, req, res).catch((e: unknown) => this.failed(e, req, res));
+    this.route(id || null, alias, host, req, res).catch((e: unknown) => this.failed(e, req, res));
   }
 
-  private async route(id: string, host: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** The instance an alias host serves, or null after answering 404 (no such alias, or it serves nothing now). */
+  private async aliasTarget(alias: string): Promise<{ id: string } | { missing: string }> {
+    const a = await this.aliases.resolve(alias);
+    if (a?.instanceId) return { id: a.instanceId };
+    return { missing: a ? `the alias ${alias} serves no instance right now` : `there is no instance or alias ${alias}` };
+  }
+
+  private async route(hostId: string | null, alias: string | null, host: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = req.url ?? '/';
+    let id = hostId!;
+    if (alias !== null) {
+      const target = await this.aliasTarget(alias);
+      if ('missing' in target) return this.notFound(req, res, target.missing);
+      id = target.id;
+    }
     if (url.startsWith('/.wharf/')) return this.wharfEndpoint(id, host, url, req, res);
     const entry = await this.directory.lookup(id);
     const instance = entry.instance;
     if (!instance) return this.notFound(req, res);
+    // An instance with a primary alias is served there: its id host and other aliases send
+    // GET/HEAD on (a page's other requests — form posts, API calls — are served where they were
+    // sent). A browser already signed in on this host (its cookie here: a share link's, say, which
+    // it could not get for the primary host) stays.
+    if ((req.method === 'GET' || req.method === 'HEAD') && !req.headers.cookie?.includes(`${this.auth.cookieName}=`)) {
+      const primary = await this.aliases.primaryOf(id);
+      if (primary !== null && primary !== alias) return this.toPrimary(primary, url, res);
+    }
     const who = await this.auth.identify(req.headers, host);
     const refused = await this.refusal(who, instance, req.method ?? 'GET');
     if (refused === 'sign-in') return this.signIn(host, req, res);
@@ -220,6 +248,13 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
     routed.wharfTarget = entry.upstream;
     routed.wharfInstance = { id, readLogs: refused.access.readLogs };
     await this.proxy(req, res, () => this.notFound(req, res));
+  }
+
+  /** 302 to the same path and query on the instance's primary alias host. */
+  private toPrimary(primary: string, url: string, res: ServerResponse): void {
+    const path = url.startsWith('/') ? url : '/';
+    res.writeHead(302, { location: `${this.cfg.Scheme}://${primary}.${this.cfg.AppsDomain}${this.portSuffix}${path}`, 'cache-control': 'no-store', 'content-length': '0' });
+    res.end();
   }
 
   /** Why a request may not go through (or, when it may, the caller's access), or 'sign-in' when nobody is signed in. */
@@ -349,12 +384,12 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
     sendPage(res, req.headers.accept, 'NOT_FOUND', {
       status: 421,
       title: 'Wrong port',
-      message: `instances are served at ${this.cfg.Scheme}://<instance id>.${this.cfg.AppsDomain}${[...this.ports].find(Boolean) ?? ''}; this host (${req.headers.host ?? 'none'}) names another port`,
+      message: `instances are served at ${this.cfg.Scheme}://<instance id or alias>.${this.cfg.AppsDomain}${[...this.ports].find(Boolean) ?? ''}; this host (${req.headers.host ?? 'none'}) names another port`,
     });
   }
 
-  private notFound(req: IncomingMessage, res: ServerResponse): void {
-    sendPage(res, req.headers.accept, 'NOT_FOUND', { status: 404, title: 'No such instance', message: `there is no instance at ${req.headers.host ?? 'this host'}` });
+  private notFound(req: IncomingMessage, res: ServerResponse, message = `there is no instance at ${req.headers.host ?? 'this host'}`): void {
+    sendPage(res, req.headers.accept, 'NOT_FOUND', { status: 404, title: 'No such instance', message });
   }
 
   /** Requests to the router itself (any host that is not an instance host). */
@@ -370,7 +405,7 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
     sendPage(res, req.headers.accept, 'NOT_FOUND', {
       status: 404,
       title: 'Not an instance',
-      message: `instances are served at http(s)://<instance id>.${this.cfg.AppsDomain}; this host (${req.headers.host ?? 'none'}) is not one`,
+      message: `instances are served at http(s)://<instance id or alias>.${this.cfg.AppsDomain}; this host (${req.headers.host ?? 'none'}) is not one`,
     });
   }
 
@@ -460,9 +495,17 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
   /** Same decisions as HTTP, plus Origin; only then is the upgrade handed to the proxy. Never a 101 before. */
   private async upgrade(req: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
     const host = (req.headers.host ?? '').toLowerCase();
-    const id = instanceIdOf(host, this.cfg.AppsDomain);
-    if (!id || (req.url ?? '/').startsWith('/.wharf/')) return reject(socket, 404, 'no such instance');
+    const hostId = instanceIdOf(host, this.cfg.AppsDomain);
+    const alias = hostId === '' ? aliasOf(host, this.cfg.AppsDomain) : null;
+    if ((!hostId && alias === null) || (req.url ?? '/').startsWith('/.wharf/')) return reject(socket, 404, 'no such instance');
     if (!portAllowed(host, this.ports)) return reject(socket, 421, `this router serves instances at another port than ${host}`);
+    // websockets are never redirected to the primary alias: served on the host they were opened on
+    let id = hostId!;
+    if (alias !== null) {
+      const target = await this.aliasTarget(alias);
+      if ('missing' in target) return reject(socket, 404, target.missing);
+      id = target.id;
+    }
     const entry = await this.directory.lookup(id);
     const instance = entry.instance;
     if (!instance) return reject(socket, 404, 'no such instance');

@@ -5,6 +5,8 @@ import { Controller, Inject, Module, type INestMicroservice } from '@nestjs/comm
 import { NestFactory } from '@nestjs/core';
 import { Payload } from '@nestjs/microservices';
 import {
+  AliasChangedEvent,
+  AliasContracts,
   IdentityContracts,
   InstanceActivityEvent,
   RepositoryContracts,
@@ -53,6 +55,10 @@ export class Platform {
   /** App versions the repository shows everyone (PUBLIC under Repository.AllowPublic), with no tag. */
   publicApps = new Set<string>();
   resumed: string[] = [];
+  /** The alias table the scheduler would answer (`setAlias` changes it and publishes the event). */
+  aliases = new Map<string, { instanceId: string | null; primary: boolean; seq: number }>();
+  aliasSeq = 0;
+  aliasLookups = 0;
   /** events.instance.activity.v1 as received. */
   activity: { ids: string[]; at: string }[] = [];
   lookups = 0;
@@ -68,6 +74,13 @@ class PlatformHandlers {
   route(@Payload() m: Msg<typeof SchedulerContracts.route>) {
     this.p.lookups++;
     return { instances: m.body.ids.map((id) => this.p.instances.get(id)).filter((i): i is RoutedInstance => !!i) };
+  }
+
+  @Handle(AliasContracts.route)
+  aliasRoute(@Payload() m: Msg<typeof AliasContracts.route>) {
+    this.p.aliasLookups++;
+    const names = m.body.names ?? [...this.p.aliases.keys()];
+    return { seq: this.p.aliasSeq, aliases: names.flatMap((name) => (this.p.aliases.has(name) ? [{ name, ...this.p.aliases.get(name)! }] : [])) };
   }
 
   @OnEvent(InstanceActivityEvent)
@@ -263,6 +276,35 @@ export async function startUpstream(): Promise<{ url: string; port: number; serv
       await new Promise((r) => server.close(r));
     },
   };
+}
+
+/**
+ * Changes the alias table as the scheduler would (`instanceId` undefined: delete; `primary`: the
+ * instance's previous primary becomes a normal alias) and publishes `events.alias.changed.v1`.
+ */
+export async function setAlias(h: Pick<RouterHarness, 'platform' | 'rpc'>, name: string, instanceId: string | null | undefined, primary = false): Promise<void> {
+  const p = h.platform;
+  const seq = ++p.aliasSeq;
+  const touched: string[] = [];
+  if (instanceId === undefined) p.aliases.delete(name);
+  else {
+    if (primary) {
+      for (const [other, a] of p.aliases) {
+        if (other !== name && a.primary && a.instanceId === instanceId) {
+          p.aliases.set(other, { ...a, primary: false, seq });
+          touched.push(other);
+        }
+      }
+    }
+    p.aliases.set(name, { instanceId, primary: primary && instanceId !== null, seq });
+    touched.push(name);
+  }
+  await h.rpc.emit(AliasChangedEvent, {
+    seq,
+    aliases: touched.map((n) => ({ name: n, ...p.aliases.get(n)! })),
+    deleted: instanceId === undefined ? [name] : [],
+    at: new Date().toISOString(),
+  });
 }
 
 export interface RouterHarness {
