@@ -46,7 +46,19 @@ const auditColumns: Column<Schemas['AuditEvent']>[] = [
   { header: 'ip', get: (e) => e.ip },
 ];
 
-/** Administration: runtimes, secrets, tags and the audit log. */
+const aliasColumns: Column<Schemas['Alias']>[] = [
+  { header: 'name', get: (a) => a.name },
+  { header: 'instance', get: (a) => a.instanceId ?? '(unassigned)' },
+  { header: 'primary', get: (a) => (a.primary ? '*' : '') },
+  { header: 'url', get: (a) => a.url },
+  { header: 'updated', get: (a) => age(a.updatedAt) },
+  { header: 'by', get: (a) => a.updatedBy.name },
+];
+
+/** `--primary` / `--no-primary` left out: undefined (the server's default). */
+const primaryOf = (opts: { primary?: boolean }): boolean | undefined => opts.primary;
+
+/** Administration: runtimes, secrets, aliases, tags and the audit log. */
 export function registerAdmin(program: Command, ctx: Ctx): void {
   // runtimes
   const runtime = program.command('runtime').alias('runtimes').description('the runtime versions instances run on');
@@ -190,6 +202,82 @@ export function registerAdmin(program: Command, ctx: Ctx): void {
       [`wharf tag ${verb} sales-dashboard@1.2.0 featured`],
     );
   }
+
+  // aliases
+  const alias = program
+    .command('alias')
+    .alias('aliases')
+    .description('aliases (admins): names <alias>.<apps domain> that serve an instance; the primary one is where its other hosts redirect');
+  examples(
+    withOutput(alias.command('list').alias('ls').description('every alias: the instance it serves, whether it is its primary')).action(async (opts: { output?: string }) => {
+      const c = ctx.connect();
+      const { items } = await allPages((cursor, size) => c.call(c.api.GET('/api/v1/aliases', { params: { query: { cursor, limit: size } } })));
+      print(ctx.term, outputOf(opts), items, aliasColumns, { empty: 'no aliases' });
+    }),
+    ['wharf alias list', 'wharf alias list -o json'],
+  );
+  examples(
+    withOutput(
+      alias
+        .command('create')
+        .description('create an alias, serving an instance at once or unassigned (404) until assigned')
+        .argument('<name>', 'a DNS label: lower case, digits and -, not shaped like an instance id')
+        .argument('[instance]', 'the instance it serves (an instance id)')
+        .option('--primary', "make it the instance's primary alias: its id host and other aliases redirect here"),
+    ).action(async (name: string, instanceId: string | undefined, opts: { primary?: boolean; output?: string }) => {
+      if (opts.primary && !instanceId) throw new UsageError('--primary needs an instance: wharf alias create <name> <instance> --primary');
+      const c = ctx.connect();
+      const a = await c.call(c.api.POST('/api/v1/aliases', { body: { name, ...(instanceId ? { instanceId } : {}), ...(opts.primary ? { primary: true } : {}) } }));
+      ctx.term.note(a.instanceId ? `Alias ${a.name} serves ${a.instanceId}${a.primary ? ' (primary)' : ''} at ${a.url}` : `Alias ${a.name} created, unassigned (answers 404 until assigned)`);
+      print(ctx.term, outputOf(opts), a, aliasColumns, { raw: a });
+    }),
+    ['wharf alias create shop', 'wharf alias create shop abcde12345 --primary'],
+  );
+  examples(
+    withOutput(
+      alias
+        .command('assign')
+        .alias('move')
+        .description('point an alias at another instance (blue/green: a primary alias stays primary), or at none with --none')
+        .argument('<name>', "the alias's name")
+        .argument('[instance]', 'the instance it serves from now on')
+        .option('--none', 'unassign it: its host answers 404')
+        .option('--primary', "make it the instance's primary alias")
+        .option('--no-primary', 'make it a normal alias of the instance'),
+    ).action(async (name: string, instanceId: string | undefined, opts: { none?: boolean; primary?: boolean; output?: string }) => {
+      if (!instanceId === !opts.none) throw new UsageError('name an instance, or give --none to unassign the alias');
+      const c = ctx.connect();
+      const primary = primaryOf(opts);
+      const a = await c.call(c.api.PUT('/api/v1/aliases/{name}', { params: { path: { name } }, body: { instanceId: instanceId ?? null, ...(primary === undefined ? {} : { primary }) } }));
+      ctx.term.note(a.instanceId ? `Alias ${a.name} now serves ${a.instanceId}${a.primary ? ' (primary)' : ''}` : `Alias ${a.name} unassigned`);
+      print(ctx.term, outputOf(opts), a, aliasColumns, { raw: a });
+    }),
+    ['wharf alias assign shop fghij67890        # blue/green: start the new instance, move the alias, stop the old one', 'wharf alias assign shop --none'],
+  );
+  examples(
+    withOutput(alias.command('promote').description("make an alias its instance's primary (the previous primary becomes a normal alias)").argument('<name>', "the alias's name")).action(
+      async (name: string, opts: { output?: string }) => {
+        const c = ctx.connect();
+        const a = await c.call(c.api.POST('/api/v1/aliases/{name}/promote', { params: { path: { name } } }));
+        ctx.term.note(`Alias ${a.name} is the primary of ${a.instanceId}`);
+        print(ctx.term, outputOf(opts), a, aliasColumns, { raw: a });
+      },
+    ),
+    ['wharf alias promote shop'],
+  );
+  examples(
+    alias
+      .command('delete')
+      .alias('rm')
+      .description('delete an alias: its host answers 404, the name is free again')
+      .argument('<name>', "the alias's name")
+      .action(async (name: string) => {
+        const c = ctx.connect();
+        await c.call(c.api.DELETE('/api/v1/aliases/{name}', { params: { path: { name } } }));
+        ctx.term.note(`Deleted alias ${name}`);
+      }),
+    ['wharf alias delete shop'],
+  );
 
   // audit
   examples(
