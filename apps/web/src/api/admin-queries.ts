@@ -28,6 +28,7 @@ export const adminKeys = {
   usage: (q: string) => ['usage', 'all', q] as const,
   instances: (f: InstanceFilter) => ['admin-instances', f] as const,
   secrets: ['secrets'] as const,
+  aliases: ['aliases'] as const,
   audit: (f: AuditFilter) => ['audit', f] as const,
 };
 
@@ -135,6 +136,45 @@ export function useDeleteSecret() {
     mutationFn: (name: string) => unwrap(api.DELETE('/api/v1/secrets/{name}', { params: { path: { name } } })),
     onSuccess: () => qc.invalidateQueries({ queryKey: adminKeys.secrets }),
   });
+}
+
+export type Alias = Schemas['Alias'];
+
+export function useAliases() {
+  return usePages(adminKeys.aliases, (cursor) => unwrap(api.GET('/api/v1/aliases', { params: { query: { limit: ADMIN_PAGE, ...defined({ cursor }) } } })));
+}
+
+/** After an alias changed: the list, and instances (they show their aliases and URL). */
+function useAliasesChanged() {
+  const qc = useQueryClient();
+  return () => Promise.all([qc.invalidateQueries({ queryKey: adminKeys.aliases }), qc.invalidateQueries({ queryKey: ['admin-instances'] }), qc.invalidateQueries({ queryKey: ['instance'] })]);
+}
+
+export function useCreateAlias() {
+  const changed = useAliasesChanged();
+  return useMutation({
+    mutationFn: (body: { name: string; instanceId?: string; primary?: boolean }) => unwrap(api.POST('/api/v1/aliases', { body })),
+    onSuccess: changed,
+  });
+}
+
+export function useAssignAlias() {
+  const changed = useAliasesChanged();
+  return useMutation({
+    mutationFn: ({ name, instanceId, primary }: { name: string; instanceId: string | null; primary?: boolean }) =>
+      unwrap(api.PUT('/api/v1/aliases/{name}', { params: { path: { name } }, body: { instanceId, ...(primary === undefined ? {} : { primary }) } })),
+    onSuccess: changed,
+  });
+}
+
+export function usePromoteAlias() {
+  const changed = useAliasesChanged();
+  return useMutation({ mutationFn: (name: string) => unwrap(api.POST('/api/v1/aliases/{name}/promote', { params: { path: { name } } })), onSuccess: changed });
+}
+
+export function useDeleteAlias() {
+  const changed = useAliasesChanged();
+  return useMutation({ mutationFn: (name: string) => unwrap(api.DELETE('/api/v1/aliases/{name}', { params: { path: { name } } })), onSuccess: changed });
 }
 
 /** After a tag changed: the tag list, and every answer about apps (they show tags). */

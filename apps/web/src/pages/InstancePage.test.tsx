@@ -80,4 +80,28 @@ describe('the instance page', () => {
     setup(instance({ status: 'RUNNING', idle: { timeoutMinutes: 30, disabledByAdmin: false, keepAliveUntil: until } }));
     expect(await screen.findByText(/The app keeps it running until/)).toBeInTheDocument();
   });
+
+  it('shows the URLs of its aliases, the primary one (its address) marked, and opens it there', async () => {
+    const shop = 'http://shop.apps.localhost:8081';
+    setup(
+      instance({
+        status: 'RUNNING',
+        url: shop,
+        primaryAlias: 'shop',
+        aliases: [
+          { name: 'shop', url: shop, primary: true },
+          { name: 'docs', url: 'http://docs.apps.localhost:8081', primary: false },
+        ],
+      }),
+    );
+    const list = await screen.findByRole('list', { name: 'Aliases' });
+    expect(list).toHaveTextContent(`${shop} (primary: the instance’s other addresses lead here)http://docs.apps.localhost:8081`);
+    expect(screen.getByRole('link', { name: 'Open' })).toHaveAttribute('href', shop);
+  });
+
+  it('shows no aliases when it has none', async () => {
+    setup(instance({ status: 'RUNNING' }));
+    expect(await screen.findByText('Address')).toBeInTheDocument();
+    expect(screen.queryByRole('list', { name: 'Aliases' })).toBeNull();
+  });
 });

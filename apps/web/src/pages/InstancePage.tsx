@@ -77,6 +77,21 @@ export function InstancePage({ session }: { session: SignedIn }) {
             <dd>
               <code>{i.url}</code>
             </dd>
+            {i.aliases.length > 0 && (
+              <>
+                <dt>Aliases</dt>
+                <dd>
+                  <ul aria-label="Aliases" style={{ margin: 0, paddingLeft: "1.2em" }}>
+                    {i.aliases.map((a) => (
+                      <li key={a.name}>
+                        <code>{a.url}</code>
+                        {a.primary ? ' (primary: the instance’s other addresses lead here)' : ''}
+                      </li>
+                    ))}
+                  </ul>
+                </dd>
+              </>
+            )}
           </dl>
           <Group>
             {i.status === 'RUNNING' ? (

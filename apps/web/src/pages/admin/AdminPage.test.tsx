@@ -29,7 +29,7 @@ describe('the admin pages', () => {
     const gw = gateway();
     renderPage(<AdminRoutes session={admin} />, { path: '/admin', route: '/admin/*' });
     const tabs = await screen.findByRole('tablist', { name: 'Administration' });
-    expect(within(tabs).getAllByRole('tab').map((t) => t.textContent)).toEqual(['Usage', 'Instances', 'Runtimes', 'Secrets', 'Tags', 'Tokens', 'Audit log']);
+    expect(within(tabs).getAllByRole('tab').map((t) => t.textContent)).toEqual(['Usage', 'Instances', 'Runtimes', 'Aliases', 'Secrets', 'Tags', 'Tokens', 'Audit log']);
     expect(within(tabs).getByRole('tab', { name: 'Usage', selected: true })).toBeInTheDocument();
     expect(await screen.findByRole('heading', { level: 2, name: 'Usage' })).toBeInTheDocument();
     within(tabs).getByRole('tab', { name: 'Usage' }).focus();

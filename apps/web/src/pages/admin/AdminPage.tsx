@@ -2,6 +2,7 @@ import { Anchor, Stack, Tabs, Text, Title } from '@mantine/core';
 import type { ReactNode } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import type { SignedIn } from '../../api/client';
+import { AdminAliasesPage } from './AliasesPage';
 import { AdminAuditPage } from './AuditPage';
 import { AdminInstancesPage } from './InstancesPage';
 import { AdminRuntimesPage } from './RuntimesPage';
@@ -15,6 +16,7 @@ export const ADMIN_TABS: { path: string; label: string; page: () => ReactNode }[
   { path: 'usage', label: 'Usage', page: () => <AdminUsagePage /> },
   { path: 'instances', label: 'Instances', page: () => <AdminInstancesPage /> },
   { path: 'runtimes', label: 'Runtimes', page: () => <AdminRuntimesPage /> },
+  { path: 'aliases', label: 'Aliases', page: () => <AdminAliasesPage /> },
   { path: 'secrets', label: 'Secrets', page: () => <AdminSecretsPage /> },
   { path: 'tags', label: 'Tags', page: () => <AdminTagsPage /> },
   { path: 'tokens', label: 'Tokens', page: () => <AdminTokensPage /> },
