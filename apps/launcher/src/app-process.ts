@@ -17,11 +17,23 @@ export function canConnect(port: number, host = '127.0.0.1'): Promise<boolean> {
   });
 }
 
-/** The command line: `python -m <module>`, under `prlimit --as=<bytes>` when a memory limit applies. */
+/**
+ * Under a memory limit (an address-space limit: `prlimit --as`), threads get this much stack
+ * (RLIMIT_STACK) instead of 8 MiB, and glibc keeps at most `LIMITED_MALLOC_ARENAS` malloc arenas
+ * (each reserves 64 MiB): otherwise a threaded server (`ThreadingHTTPServer`) runs out of address
+ * space at about 20 connections under 512Mi; with these, it holds hundreds.
+ */
+export const LIMITED_STACK_BYTES = 1024 * 1024;
+export const LIMITED_MALLOC_ARENAS = '2';
+
+/** `prlimit` options for a memory limit: the address space, and the stack its threads get. */
+export const prlimitArgs = (memoryLimitBytes: number): string[] => [`--as=${memoryLimitBytes}`, `--stack=${LIMITED_STACK_BYTES}`];
+
+/** The command line: `python -m <module>`, under `prlimit` (prlimitArgs) when a memory limit applies. */
 export function appCommand(opts: { python: string; module: string; memoryLimitBytes?: number; prlimit?: string }): [string, string[]] {
   const py: [string, string[]] = [opts.python, ['-m', opts.module]];
   if (!opts.memoryLimitBytes || !opts.prlimit) return py;
-  return [opts.prlimit, [`--as=${opts.memoryLimitBytes}`, '--', py[0], ...py[1]]];
+  return [opts.prlimit, [...prlimitArgs(opts.memoryLimitBytes), '--', py[0], ...py[1]]];
 }
 
 /** Where the launcher reaches the app: a loopback port, or the sandbox relay's Unix socket. */

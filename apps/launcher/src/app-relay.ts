@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import type { RunningApp } from './app-process';
+import { prlimitArgs, type RunningApp } from './app-process';
 import { SANDBOX_RUN_DIR, sandboxCommand, TOOL_ENV, type SandboxMounts, type SandboxOptions } from './sandbox';
 
 /** The relay's socket, inside the sandbox's run folder. */
@@ -18,6 +18,9 @@ export const RELAY_SOCKET = 'app.sock';
  * the app: SIGTERM, then SIGKILL after the grace period. The app never sees fd 3 or the relay's stdin.
  */
 const RELAY = `import json, os, signal, socket, subprocess, sys, threading, time
+# two threads per connection, each needing little stack: under the memory limit (an address-space
+# limit) the default 8 MiB reservation per thread would allow only a few dozen connections
+threading.stack_size(256 * 1024)
 cfg = json.loads(sys.stdin.readline())
 status = os.fdopen(3, "w", buffering=1)
 lock = threading.Lock()
@@ -64,9 +67,15 @@ def handle(client):
     except OSError:
         client.close()
         return
-    upstream.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    back = threading.Thread(target=pump, args=(upstream, client), daemon=True)
-    back.start()
+    try:
+        upstream.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        back = threading.Thread(target=pump, args=(upstream, client), daemon=True)
+        back.start()
+    except (RuntimeError, MemoryError, OSError):
+        # no thread to be had (the memory limit): the connection is closed, never left hanging
+        client.close()
+        upstream.close()
+        return
     pump(client, upstream)
     back.join()
     client.close()
@@ -91,7 +100,10 @@ def serve():
     say(up=True)
     while True:
         client, _ = server.accept()
-        threading.Thread(target=handle, args=(client,), daemon=True).start()
+        try:
+            threading.Thread(target=handle, args=(client,), daemon=True).start()
+        except (RuntimeError, MemoryError):
+            client.close()
 threading.Thread(target=control, daemon=True).start()
 threading.Thread(target=serve, daemon=True).start()
 rc = app.wait()
@@ -126,8 +138,9 @@ export function startSandboxedApp(o: SandboxedAppOptions): RunningApp {
   const socketPath = path.join(o.mounts.runDir, RELAY_SOCKET);
   const [bwrap, args] = sandboxCommand(o.sandbox, o.mounts, [o.python, '-I', '-S', '-c', RELAY]);
   const [cmd, argv] =
-    o.memoryLimitBytes && o.prlimit ? [o.prlimit, [`--as=${o.memoryLimitBytes}`, '--', bwrap, ...args]] : [bwrap, args];
-  const child = spawn(cmd, argv, { env: TOOL_ENV, stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
+    o.memoryLimitBytes && o.prlimit ? [o.prlimit, [...prlimitArgs(o.memoryLimitBytes), '--', bwrap, ...args]] : [bwrap, args];
+  // one malloc arena, not one per thread (64 MiB of address space each): the relay is threads and sockets
+  const child = spawn(cmd, argv, { env: { ...TOOL_ENV, MALLOC_ARENA_MAX: '1' }, stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
   child.stdout!.on('data', (d: Buffer) => o.onOutput('out', d));
   child.stderr!.on('data', (d: Buffer) => o.onOutput('err', d));
   child.stdin!.on('error', () => undefined);

@@ -12,11 +12,11 @@ describe('launcher helpers', () => {
     expect(venvKey('ab', 'python 3.11/x')).toBe('ab-python_3.11_x');
   });
 
-  it('wraps the app in prlimit only with a limit and prlimit', () => {
+  it('wraps the app in prlimit only with a limit and prlimit, with 1 MiB thread stacks', () => {
     expect(appCommand({ python: 'python3', module: 'a.b' })).toEqual(['python3', ['-m', 'a.b']]);
     expect(appCommand({ python: 'python3', module: 'a.b', memoryLimitBytes: 1024, prlimit: 'prlimit' })).toEqual([
       'prlimit',
-      ['--as=1024', '--', 'python3', '-m', 'a.b'],
+      ['--as=1024', '--stack=1048576', '--', 'python3', '-m', 'a.b'], // small thread stacks within the address space
     ]);
   });
 

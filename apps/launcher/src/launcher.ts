@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { EXIT_FILE, type LauncherExit } from '@wharf/contracts/launcher';
-import { appCommand, onLoopbackPort, startApp, type RunningApp } from './app-process';
+import { appCommand, LIMITED_MALLOC_ARENAS, onLoopbackPort, startApp, type RunningApp } from './app-process';
 import { SANDBOXED_APP_PORT, startSandboxedApp } from './app-relay';
 import { chownTree, freeLoopbackPort } from '@wharf/host';
 import { fileMountProblem, interpreterPrefix, SANDBOX_RUN_DIR, SANDBOX_VENV, TOOL_ENV, type SandboxOptions } from './sandbox';
@@ -270,6 +270,8 @@ export class Launcher {
       extra.PATH = `${path.join(appVenv, 'bin')}:${this.env.WHARF_APP_ENV.PATH ?? basePath}`;
     }
     const base: Record<string, string> = { PATH: basePath, LANG: this.processEnv.LANG ?? 'C.UTF-8', HOME: this.workDir };
+    // under the address-space limit, few malloc arenas (see app-process.ts); the app's own setting wins
+    if (this.env.WHARF_PRLIMIT && this.env.WHARF_MEMORY_LIMIT_BYTES) base.MALLOC_ARENA_MAX = LIMITED_MALLOC_ARENAS;
     // A uid without a passwd entry: Python's getpass (and more) read the user's name from here.
     if (sandbox?.user) Object.assign(base, { USER: 'app', LOGNAME: 'app' });
     const appEnv = appEnvironment(base, this.env.WHARF_APP_ENV, extra);

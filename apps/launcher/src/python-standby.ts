@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { StartedProcess } from './app-process';
+import { LIMITED_MALLOC_ARENAS, LIMITED_STACK_BYTES, type StartedProcess } from './app-process';
 
 /**
  * Runs in a Python started ahead of time: reads one JSON line from stdin, then becomes the app
@@ -20,6 +20,14 @@ def _wharf_boot():
     if a.get("memory"):
         import resource
         resource.setrlimit(resource.RLIMIT_AS, (a["memory"], a["memory"]))
+        # as prlimit --stack and MALLOC_ARENA_MAX would have set them at exec (see app-process.ts)
+        import threading
+        threading.stack_size(a["stack"])
+        try:
+            import ctypes
+            ctypes.CDLL(None).mallopt(-8, int(a["arenas"]))  # M_ARENA_MAX
+        except Exception:
+            pass
     fd = os.open(os.devnull, os.O_RDONLY)
     os.dup2(fd, 0)
     os.close(fd)
@@ -72,7 +80,9 @@ export class PythonStandby {
   run(opts: { module: string; cwd: string; env: Record<string, string>; memoryLimitBytes?: number; onOutput: (stream: 'out' | 'err', data: Buffer) => void }): StartedProcess {
     this.child.stdout!.on('data', (d: Buffer) => opts.onOutput('out', d));
     this.child.stderr!.on('data', (d: Buffer) => opts.onOutput('err', d));
-    this.child.stdin!.end(`${JSON.stringify({ module: opts.module, cwd: opts.cwd, env: opts.env, memory: opts.memoryLimitBytes ?? null })}\n`);
+    this.child.stdin!.end(
+      `${JSON.stringify({ module: opts.module, cwd: opts.cwd, env: opts.env, memory: opts.memoryLimitBytes ?? null, stack: LIMITED_STACK_BYTES, arenas: LIMITED_MALLOC_ARENAS })}\n`,
+    );
     return { child: this.child, exited: this.exited };
   }
 
