@@ -48,16 +48,15 @@ describe('moving an alias under load', () => {
   beforeAll(async () => {
     ensureBuilt();
     dir = mkdtempSync(path.join(os.tmpdir(), 'wharf-alias-move-'));
-    // the websocket echo sample, answering GET with the id of the instance that serves it. 4Gi:
-    // every connection through the sandbox's relay takes threads, each reserving address space
-    // under the launcher's `prlimit --as` (the default 512Mi runs out at a handful of connections)
+    // the websocket echo sample, answering GET with the id of the instance that serves it (within
+    // the default 512Mi memory limit: the relay and the app hold many connections under it)
     const source = readFileSync(path.join(__dirname, '../../../examples/echo-ws/echows/app.py'), 'utf8').replace(/PAGE = b"""[\s\S]*?"""\n/, 'PAGE = os.environ["WHARF_INSTANCE_ID"].encode()\n')
       // thousands of requests: no log line for each
       .replace('print("echo-ws: " + fmt % args, flush=True)', 'pass');
     expect(source).toContain('PAGE = os.environ["WHARF_INSTANCE_ID"]');
     expect(source).not.toContain('fmt % args');
     const zip = path.join(dir, 'whoami.zip');
-    writeFileSync(zip, await buildBundle({ app: { name: 'whoami', version: '1.0.0', module: 'echows.app', memoryLimit: '4Gi' }, files: { 'echows/__init__.py': '', 'echows/app.py': source } }));
+    writeFileSync(zip, await buildBundle({ app: { name: 'whoami', version: '1.0.0', module: 'echows.app' }, files: { 'echows/__init__.py': '', 'echows/app.py': source } }));
     h = await startHarness();
     await h.startReplica();
     await h.addApp('whoami-1', zip);
