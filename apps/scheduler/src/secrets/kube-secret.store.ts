@@ -346,22 +346,11 @@ export class KubeSecretStore implements SecretStore, UserSecretStore {
 
   async delete(name: string): Promise<boolean> {
     this.checkName(name);
-    const objectName = secretObjectName(name);
-    for (let attempt = 1; attempt <= PUT_ATTEMPTS; attempt++) {
-      const current = await this.read(objectName, `read the Secret ${objectName}`);
-      if (!current) return false;
+    // A damaged one that claims no other name is this one's (there is no other way to remove it but kubectl).
+    return this.deleteIf(secretObjectName(name), name, (current) => {
       const r = readSecret(current);
-      // A damaged one that claims no other name is this one's (there is no other way to remove it but kubectl).
-      if (!(r.ok ? r.name === name : !r.foreign && (r.claims === undefined || r.claims === name))) return false;
-      try {
-        await this.api.deleteNamespacedSecret({ name: objectName, namespace: this.namespace, body: { preconditions: { uid: current.metadata?.uid } } });
-        return true;
-      } catch (e) {
-        if (isApiError(e, 404)) return false;
-        if (!isApiError(e, 409)) throw this.fail(e, `delete the Secret ${objectName}`);
-      }
-    }
-    throw conflict(`the secret ${name} was changed by others ${PUT_ATTEMPTS} times while this delete was removing it; try again`);
+      return r.ok ? r.name === name : !r.foreign && (r.claims === undefined || r.claims === name);
+    });
   }
 
   async resolve(refs: SecretRef[], grantee: SecretGrantee): Promise<Record<string, string>> {
@@ -429,16 +418,23 @@ export class KubeSecretStore implements SecretStore, UserSecretStore {
 
   async deleteUser(owner: string, name: string): Promise<boolean> {
     if (!UserSecretNameSchema.safeParse(name).success) return false;
-    const objectName = userSecretObjectName(owner, name);
-    for (let attempt = 1; attempt <= PUT_ATTEMPTS; attempt++) {
-      const current = await this.read(objectName, `read the Secret ${objectName}`);
-      if (!current) return false;
+    // A damaged one that claims no other owner or name is this one's (there is no other way to remove it but kubectl).
+    return this.deleteIf(userSecretObjectName(owner, name), name, (current) => {
       const r = readUserSecret(current);
-      // A damaged one that claims no other owner or name is this one's (there is no other way to remove it but kubectl).
-      const mine = r.ok
+      return r.ok
         ? r.owner === owner && r.name === name
         : !r.foreign && (r.claims.owner === undefined || r.claims.owner === owner) && (r.claims.name === undefined || r.claims.name === name);
-      if (!mine) return false;
+    });
+  }
+
+  /**
+   * Deletes the Secret `objectName` when `mine` says it is the one meant (false: there is none, or it
+   * is another's), on the uid read just before: a Secret replaced in between is read and judged again.
+   */
+  private async deleteIf(objectName: string, name: string, mine: (current: V1Secret) => boolean): Promise<boolean> {
+    for (let attempt = 1; attempt <= PUT_ATTEMPTS; attempt++) {
+      const current = await this.read(objectName, `read the Secret ${objectName}`);
+      if (!current || !mine(current)) return false;
       try {
         await this.api.deleteNamespacedSecret({ name: objectName, namespace: this.namespace, body: { preconditions: { uid: current.metadata?.uid } } });
         return true;
