@@ -2,16 +2,11 @@ import http from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Controller, Module, type INestMicroservice } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { Payload } from '@nestjs/microservices';
-import { AliasContracts, IdentityContracts, SchedulerContracts, unauthenticated, type Instance } from '@wharf/contracts';
-import { Handle, NatsModule, natsServerOptions, WharfExceptionFilter, type Msg } from '@wharf/nats';
-import { buildBundle, freePort } from '@wharf/testing';
+import { AliasContracts, SchedulerContracts, type Instance } from '@wharf/contracts';
+import { buildBundle } from '@wharf/testing';
 import WebSocket from 'ws';
 import { admin, alice, ensureBuilt, SECRET, startHarness, waitFor, type Harness } from '../../scheduler/src/test-support/harness';
-import { startRouter } from './bootstrap';
-import { RouterConfigSchema } from './router.config';
+import { startRouterOnScheduler, type RouterOnScheduler } from './test-support/router-on-scheduler';
 
 jest.setTimeout(180_000);
 
@@ -19,15 +14,6 @@ const TOKEN = 'wharf_pat_alice_alias_move';
 /** Concurrent clients, and the most requests each sends (a bounded loop). */
 const CLIENTS = 8;
 const MAX_PER_CLIENT = 4000;
-
-@Controller()
-class Identity {
-  @Handle(IdentityContracts.verifyToken)
-  verify(@Payload() m: Msg<typeof IdentityContracts.verifyToken>) {
-    if (m.body.token !== TOKEN) throw unauthenticated('unknown token');
-    return { caller: alice, kind: 'pat' as const, readOnly: false, expiresAt: null };
-  }
-}
 
 /**
  * Blue/green with an alias, end to end: the real scheduler (process driver, sandboxed launchers),
@@ -38,8 +24,7 @@ class Identity {
  */
 describe('moving an alias under load', () => {
   let h: Harness;
-  let router: { app: INestMicroservice; port: number };
-  let identity: INestMicroservice;
+  let router: RouterOnScheduler;
   let dir: string;
   let blue: Instance;
   let green: Instance;
@@ -61,15 +46,7 @@ describe('moving an alias under load', () => {
     await h.startReplica();
     await h.addApp('whoami-1', zip);
 
-    @Module({ imports: [NatsModule.forService('gateway', { NatsUrl: h.nats.url, RequestTimeoutMs: 5000, InternalSecret: SECRET })], controllers: [Identity] })
-    class IdentityModule {}
-    identity = await NestFactory.createMicroservice(IdentityModule, { ...natsServerOptions({ service: 'gateway', servers: [h.nats.url], requestTimeoutMs: 5000 }), logger: false });
-    identity.useGlobalFilters(new WharfExceptionFilter());
-    await identity.listen();
-    router = await startRouter({
-      platform: { NatsUrl: h.nats.url, RequestTimeoutMs: 5000, InternalSecret: SECRET, DataDir: dir, LogLevel: 'error', ShutdownDelaySeconds: 0, ShutdownGraceSeconds: 5 },
-      router: RouterConfigSchema.parse({ Port: await freePort(), GatewayUrl: 'http://gateway.test:8080' }),
-    });
+    router = await startRouterOnScheduler(h.nats, { secret: SECRET, dataDir: dir, tokens: { [TOKEN]: alice } });
     const run = async () => {
       const i = await h.client.rpc(SchedulerContracts.create, { appVersionId: 'whoami-1', visibility: 'PRIVATE' }, alice);
       await h.untilStatus(i.id, ['RUNNING'], 60_000);
@@ -81,8 +58,7 @@ describe('moving an alias under load', () => {
 
   afterAll(async () => {
     agent.destroy();
-    await router?.app.close();
-    await identity?.close();
+    await router?.stop();
     await h?.close();
     rmSync(dir, { recursive: true, force: true });
   });

@@ -2,33 +2,19 @@ import http from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Controller, Module, type INestMicroservice } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { Payload } from '@nestjs/microservices';
-import { IdentityContracts, SchedulerContracts, unauthenticated, type Instance } from '@wharf/contracts';
-import { Handle, NatsModule, natsServerOptions, WharfExceptionFilter, type Msg } from '@wharf/nats';
-import { buildBundle, freePort } from '@wharf/testing';
+import { SchedulerContracts, type Instance } from '@wharf/contracts';
+import { buildBundle } from '@wharf/testing';
 import WebSocket from 'ws';
 import { buildExamples } from '../../../examples/build';
 import { InstanceSupervisor } from '../../scheduler/src/instances/instance.supervisor';
 import { FakeClock } from '../../scheduler/src/test-support/memory-instances';
 import { alice, ensureBuilt, SECRET, startHarness, waitFor, type Harness } from '../../scheduler/src/test-support/harness';
-import { startRouter } from './bootstrap';
-import { RouterConfigSchema } from './router.config';
+import { startRouterOnScheduler, type RouterOnScheduler } from './test-support/router-on-scheduler';
 
 jest.setTimeout(120_000);
 
 const MIN = 60_000;
 const TOKEN = 'wharf_pat_alice_idle';
-
-@Controller()
-class Identity {
-  @Handle(IdentityContracts.verifyToken)
-  verify(@Payload() m: Msg<typeof IdentityContracts.verifyToken>) {
-    if (m.body.token !== TOKEN) throw unauthenticated('unknown token');
-    return { caller: alice, kind: 'pat' as const, readOnly: false, expiresAt: null };
-  }
-}
 
 /**
  * The app holds a keep-alive lease through its control socket, with the Python standard library
@@ -78,8 +64,7 @@ ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), Handler).serve_forev
  */
 describe('idle suspension through the router', () => {
   let h: Harness;
-  let router: { app: INestMicroservice; port: number };
-  let identity: INestMicroservice;
+  let router: RouterOnScheduler;
   let supervisor: InstanceSupervisor;
   let zipDir: string;
   const clock = new FakeClock();
@@ -96,20 +81,11 @@ describe('idle suspension through the router', () => {
     writeFileSync(holder, await buildBundle({ app: { name: 'holder', version: '1.0.0', module: 'holder.app' }, files: { 'holder/__init__.py': '', 'holder/app.py': HOLDER_PY } }));
     await h.addApp('holder-1', holder);
 
-    @Module({ imports: [NatsModule.forService('gateway', { NatsUrl: h.nats.url, RequestTimeoutMs: 5000, InternalSecret: SECRET })], controllers: [Identity] })
-    class IdentityModule {}
-    identity = await NestFactory.createMicroservice(IdentityModule, { ...natsServerOptions({ service: 'gateway', servers: [h.nats.url], requestTimeoutMs: 5000 }), logger: false });
-    identity.useGlobalFilters(new WharfExceptionFilter());
-    await identity.listen();
-    router = await startRouter({
-      platform: { NatsUrl: h.nats.url, RequestTimeoutMs: 5000, InternalSecret: SECRET, DataDir: zipDir, LogLevel: 'error', ShutdownDelaySeconds: 0, ShutdownGraceSeconds: 5 },
-      router: RouterConfigSchema.parse({ Port: await freePort(), GatewayUrl: 'http://gateway.test:8080', ActivityReportSeconds: 1 }),
-    });
+    router = await startRouterOnScheduler(h.nats, { secret: SECRET, dataDir: zipDir, tokens: { [TOKEN]: alice }, router: { ActivityReportSeconds: 1 } });
   });
 
   afterAll(async () => {
-    await router?.app.close();
-    await identity?.close();
+    await router?.stop();
     await h?.close();
     rmSync(zipDir, { recursive: true, force: true });
   });
