@@ -11,6 +11,7 @@ import { AuthGuard } from './auth/auth.guard';
 import { BundlesController } from './bundles/bundles.controller';
 import { EventsFeature } from './events/events.module';
 import { InternalHttpClient } from './bundles/internal-http.client';
+import { InstanceRedirectController } from './instances/instance-redirect.controller';
 import { InstancesController } from './instances/instances.controller';
 import { SecretsController } from './secrets/secrets.controller';
 import { AliasesController } from './aliases/aliases.controller';
@@ -57,6 +58,7 @@ export class GatewayModule {
         AppsController,
         TagsController,
         InstancesController,
+        InstanceRedirectController,
         SecretsController,
         AliasesController,
         TokenEventsHandler,

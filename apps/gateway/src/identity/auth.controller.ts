@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiCookieAuth, ApiExcludeEndpoint, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { AliasContracts, CallerSchema, invalid, INSTANCE_TICKET_PATH, safeInstancePath } from '@wharf/contracts';
+import { AliasContracts, CallerSchema, hostPortSuffix, invalid, INSTANCE_TICKET_PATH, safeInstancePath } from '@wharf/contracts';
 import { RpcClient } from '@wharf/nats';
 import type { Response } from 'express';
 import { z } from 'zod';
@@ -16,7 +16,7 @@ import { OidcClient } from './oidc/oidc.client';
 import { RateLimit, RateLimitGuard } from './rate-limit/rate-limit.guard';
 import { safeNext } from './safe-redirect';
 import { SessionService } from './session/session.service';
-import { ticketAliasHost, ticketHost, ticketHostHint, type AppsOrigin } from './tickets/ticket-host';
+import { appsOriginOf, siteNext, ticketAliasHost, ticketHost, ticketHostHint, ticketSite, ticketSiteHint, type AppsOrigin } from './tickets/ticket-host';
 import { TicketService } from './tickets/ticket.service';
 
 const SessionInfoSchema = z
@@ -51,8 +51,7 @@ export class AuthController {
     private readonly nats: RpcClient,
   ) {
     this.publicUrl = publicUrlOf(settings.gateway);
-    const g = settings.gateway;
-    this.apps = { domain: g.AppsDomain, port: g.AppsPort, scheme: g.AppsScheme ?? (new URL(this.publicUrl).protocol === 'https:' ? 'https' : 'http') };
+    this.apps = appsOriginOf(settings.gateway);
   }
 
   @Get('login')
@@ -163,20 +162,36 @@ export class AuthController {
   @Get('instance-ticket')
   @ApiOperation({
     summary: 'Opens an instance: redirects to http(s)://<host>/.wharf/ticket?t=<ticket>&next=<path> (signing in first if needed)',
+    description:
+      'Two forms of `host`, as the router sends them: an instance (or alias) host, `<id>.<AppsDomain>[:port]`, for instances served ' +
+      'at their own host (DOMAIN); or a site, `<AppsDomain>[:port]/instance/<id>`, for instances served under a path of the bare ' +
+      'apps domain (BASE_URL). The port is the router’s public port (Gateway.AppsPort), written only when it is not the ' +
+      'scheme’s default. The ticket is bound to that host or site; for a site, the ticket goes to ' +
+      '`http(s)://<AppsDomain>[:port]/instance/<id>/.wharf/ticket` and `next` must be a path under `/instance/<id>/`.',
   })
   @ApiCookieAuth('session')
-  @ApiQuery({ name: 'host', required: true, schema: { type: 'string' }, description: 'The instance’s host, e.g. abcde12345.apps.example.com' })
-  @ApiQuery({ name: 'next', required: false, schema: { type: 'string' }, description: 'A path in the instance (default /)' })
+  @ApiQuery({
+    name: 'host',
+    required: true,
+    schema: { type: 'string' },
+    description: 'The instance’s host, e.g. abcde12345.apps.example.com, or its site, e.g. apps.example.com/instance/abcde12345',
+  })
+  @ApiQuery({ name: 'next', required: false, schema: { type: 'string' }, description: 'A path in the instance (default /; for a site: under /instance/<id>/, the default)' })
   @ApiRedirect('To the instance with a ticket, or to /auth/login first')
   @ApiErrorsOf(400, 503)
   async instanceTicket(@Req() req: AuthedRequest, @Res() res: Response, @Query('host') hostParam: unknown, @Query('next') next: unknown) {
-    const host = ticketHost(hostParam, this.apps) ?? (await this.aliasHost(hostParam));
+    // a site has a path: it can be neither an instance host nor an alias's (checked first: no lookup)
+    const site = ticketSite(hostParam, this.apps);
+    const host = site?.site ?? ticketHost(hostParam, this.apps) ?? (await this.aliasHost(hostParam));
     if (!host) {
+      const port = hostPortSuffix(this.apps.scheme, this.apps.port);
       throw invalid(
-        `host must be an instance host, ${ticketHostHint(this.apps)} (Gateway.AppsDomain and Gateway.AppsPort: the router's public port; an alias must exist), e.g. abcde12345.${this.apps.domain}${ticketHostHint(this.apps).endsWith(this.apps.domain) ? '' : `:${this.apps.port}`}`,
+        `host must be an instance host, ${ticketHostHint(this.apps)} (an alias must exist), e.g. abcde12345.${this.apps.domain}${port}, ` +
+          `or a BASE_URL instance's site, ${ticketSiteHint(this.apps)} (no trailing slash), e.g. ${this.apps.domain}${port}/instance/abcde12345: ` +
+          `${this.apps.domain} is Gateway.AppsDomain and the port Gateway.AppsPort, the router's public port (left out when it is the scheme's default)`,
       );
     }
-    const path = safeInstancePath(next);
+    const path = site ? siteNext(next, site.id) : safeInstancePath(next);
     // Only a browser session gets a ticket: the router's cookie then lives exactly as long as it.
     if (req.auth?.kind !== 'session') {
       this.oidc.requireLogin();
@@ -187,6 +202,7 @@ export class AuthController {
     const scheme = this.apps.scheme;
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Referrer-Policy', 'no-referrer');
+    // a site has no trailing slash: the ticket path follows it as it follows a host (…/instance/<id>/.wharf/ticket)
     res.redirect(303, `${scheme}://${host}${INSTANCE_TICKET_PATH}?t=${encodeURIComponent(ticket)}&next=${encodeURIComponent(path)}`);
   }
 }

@@ -51,8 +51,9 @@ describe('the web UI handler', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('knows the gateway’s own paths', () => {
-    for (const p of ['/api', '/api/v1/apps', '/api/docs', '/api/docs-json', '/auth/login', '/healthz', '/readyz']) expect([p, isReserved(p)]).toEqual([p, true]);
-    for (const p of ['/', '/apps/hello', '/instances/abc', '/apiary', '/authors', '/favicon.svg']) expect([p, isReserved(p)]).toEqual([p, false]);
+    for (const p of ['/api', '/api/v1/apps', '/api/docs', '/api/docs-json', '/auth/login', '/healthz', '/readyz', '/instance', '/instance/abcde12345/x']) expect([p, isReserved(p)]).toEqual([p, true]);
+    // the UI's instance pages are plural; /instance/… is the gateway's redirect to BASE_URL instances
+    for (const p of ['/', '/apps/hello', '/instances', '/instances/abc', '/instancesx', '/apiary', '/authors', '/favicon.svg']) expect([p, isReserved(p)]).toEqual([p, false]);
   });
 
   it('serves index.html at / and at every page path, revalidated, with the strict CSP and nosniff', async () => {

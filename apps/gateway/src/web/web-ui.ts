@@ -6,8 +6,12 @@ import { gzip } from 'node:zlib';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { esc } from '../identity/html';
 
-/** Paths the gateway itself answers: never a file of the UI, never its index.html. */
-export const RESERVED_PREFIXES = ['/api', '/auth', '/healthz', '/readyz'] as const;
+/**
+ * Paths the gateway itself answers: never a file of the UI, never its index.html. `/instance` is
+ * the redirect to BASE_URL instances (instance-redirect.controller.ts); the UI's pages are
+ * `/instances/…`, which it does not cover.
+ */
+export const RESERVED_PREFIXES = ['/api', '/auth', '/healthz', '/readyz', '/instance'] as const;
 
 export const isReserved = (p: string) => RESERVED_PREFIXES.some((r) => p === r || p.startsWith(`${r}/`));
 
