@@ -78,6 +78,24 @@ async function template(args: string[]): Promise<KubeObject[]> {
 const find = <T = KubeObject>(objs: KubeObject[], kind: string, name?: string): T[] =>
   objs.filter((o) => o.kind === kind && (!name || o.metadata.name === name)) as unknown as T[];
 
+/**
+ * A service's settings as it would load them from the rendered wharf.toml (written to `file`), with
+ * a well-formed value for every secretKeyRef env of every Deployment.
+ */
+function settingsOf(objs: KubeObject[], file: string): (path: string, fn: string) => unknown {
+  const [cm] = find<{ data: Record<string, string> }>(objs, 'ConfigMap');
+  writeFileSync(file, cm!.data['wharf.toml']!);
+  const env: NodeJS.ProcessEnv = {};
+  const deploys = find<{ spec: { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } } }>(objs, 'Deployment');
+  for (const d of deploys)
+    for (const e of d.spec.template.spec.containers[0]!.env) {
+      if (e.value !== undefined) continue;
+      env[e.name] = e.name.endsWith('DATABASE_URL') ? 'postgresql://u:p@db:5432/wharf' : e.name.endsWith('ADMIN_TOKEN') ? 'wharf_pat_abcdefghijklmnopqrstuvwxyz' : 'a-long-enough-secret-value-0123456789';
+    }
+  env.WHARF_CONFIG = file;
+  return (path, fn) => (fromRoot(join(ROOT, path)) as Record<string, (env: NodeJS.ProcessEnv) => unknown>)[fn]!(env);
+}
+
 beforeAll(async () => {
   bins = await kubeBinaries();
   [rendered.default, rendered.production] = await Promise.all([template([]), template(['-f', PROD])]);
@@ -141,19 +159,7 @@ describe('the Helm chart', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wharf-chart-'));
     try {
       for (const which of ['default', 'production'] as const) {
-        const [cm] = find<{ data: Record<string, string> }>(rendered[which], 'ConfigMap');
-        const file = join(dir, `${which}.toml`);
-        writeFileSync(file, cm!.data['wharf.toml']!);
-        // Every secretKeyRef env of every Deployment gets a well-formed value.
-        const env: NodeJS.ProcessEnv = { WHARF_CONFIG: file };
-        const deploys = find<{ spec: { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } } }>(rendered[which], 'Deployment');
-        for (const d of deploys)
-          for (const e of d.spec.template.spec.containers[0]!.env) {
-            if (e.value !== undefined) continue;
-            env[e.name] = e.name.endsWith('DATABASE_URL') ? 'postgresql://u:p@db:5432/wharf' : e.name.endsWith('ADMIN_TOKEN') ? 'wharf_pat_abcdefghijklmnopqrstuvwxyz' : 'a-long-enough-secret-value-0123456789';
-          }
-        env.WHARF_CONFIG = file;
-        const load = (path: string, fn: string) => (fromRoot(join(ROOT, path)) as Record<string, (env: NodeJS.ProcessEnv) => unknown>)[fn]!(env);
+        const load = settingsOf(rendered[which], join(dir, `${which}.toml`));
         const gateway = load('apps/gateway/src/gateway.config.ts', 'loadGatewaySettings') as { gateway: { PublicUrl: string; AppsPort: number }; platform: Record<string, unknown> };
         const repository = load('apps/repository/src/repository.config.ts', 'loadRepositorySettings') as { repository: { Store: string } };
         const scheduler = load('apps/scheduler/src/scheduler.config.ts', 'loadSchedulerSettings') as { scheduler: Record<string, unknown> };
@@ -169,12 +175,103 @@ describe('the Helm chart', () => {
           internalUrl: 'http://wharf-scheduler.wharf:8083',
           repositoryUrl: 'http://wharf-repository.wharf:8082',
           KubeRouterPodLabels: { 'app.kubernetes.io/name': 'wharf', 'app.kubernetes.io/component': 'router' },
+          RoutingMode: 'DOMAIN',
         });
+        expect(scheduler.scheduler.RoutingModes).toBeUndefined();
         if (which === 'production') expect(scheduler.scheduler.KubePlatformNamespace).toBe('wharf');
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  describe('routing modes', () => {
+    type Ingress = {
+      spec: {
+        tls?: { hosts: string[]; secretName: string }[];
+        rules: { host: string; http: { paths: { path: string; pathType: string; backend: { service: { name: string; port: { name: string } } } }[] } }[];
+      };
+    };
+    const ingress = (objs: KubeObject[], service: 'gateway' | 'router') => find<Ingress>(objs, 'Ingress', `wharf-${service}`)[0]!.spec;
+    /** Each host of the Ingress with where it sends every path. */
+    const routes = (spec: Ingress['spec']) =>
+      spec.rules.map((r) => ({ host: r.host, to: r.http.paths.map((p) => `${p.path} ${p.pathType} → ${p.backend.service.name}:${p.backend.service.port.name}`) }));
+    const toRouter = ['/ Prefix → wharf-router:http'];
+    const BOTH = ['--set', 'scheduler.routingModes={DOMAIN,BASE_URL}'];
+    let dir: string;
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), 'wharf-chart-routing-'));
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    let files = 0;
+    const schedulerOf = (objs: KubeObject[]) =>
+      (settingsOf(objs, join(dir, `routing-${++files}.toml`))('apps/scheduler/src/scheduler.config.ts', 'loadSchedulerSettings') as { scheduler: Record<string, unknown> }).scheduler;
+
+    it('serves only the wildcard apps host by default (DOMAIN alone)', () => {
+      expect(routes(ingress(rendered.default, 'router'))).toEqual([{ host: '*.apps.example.com', to: toRouter }]);
+      expect(ingress(rendered.default, 'router').tls).toBeUndefined();
+      expect(routes(ingress(rendered.production, 'router'))).toEqual([{ host: '*.apps.corp.example.com', to: toRouter }]);
+      expect(ingress(rendered.production, 'router').tls).toEqual([{ hosts: ['*.apps.corp.example.com'], secretName: 'wharf-apps-wildcard-tls' }]);
+    });
+
+    it('routes the bare apps host to the router too when BASE_URL is offered, on the wildcard certificate, and tells the scheduler the modes', async () => {
+      const objs = await template(['-f', PROD, ...BOTH]);
+      for (const o of objs) validate(o);
+      const router = ingress(objs, 'router');
+      expect(routes(router)).toEqual([
+        { host: '*.apps.corp.example.com', to: toRouter },
+        { host: 'apps.corp.example.com', to: toRouter },
+      ]);
+      expect(router.tls).toEqual([{ hosts: ['*.apps.corp.example.com', 'apps.corp.example.com'], secretName: 'wharf-apps-wildcard-tls' }]);
+      // the gateway's host is never the apps host
+      expect(ingress(objs, 'gateway')).toEqual(ingress(rendered.production, 'gateway'));
+      expect(schedulerOf(objs)).toMatchObject({ RoutingMode: 'DOMAIN', RoutingModes: ['DOMAIN', 'BASE_URL'] });
+    });
+
+    it('gives the bare apps host a certificate of its own when named, as a site without a wildcard certificate needs', async () => {
+      const objs = await template(['-f', PROD, '--set', 'scheduler.routingMode=BASE_URL', '--set', 'ingress.router.appsDomainTlsSecretName=wharf-apps-tls']);
+      for (const o of objs) validate(o);
+      expect(ingress(objs, 'router').tls).toEqual([
+        { hosts: ['*.apps.corp.example.com'], secretName: 'wharf-apps-wildcard-tls' },
+        { hosts: ['apps.corp.example.com'], secretName: 'wharf-apps-tls' },
+      ]);
+      expect(routes(ingress(objs, 'router')).map((r) => r.host)).toEqual(['*.apps.corp.example.com', 'apps.corp.example.com']);
+      const scheduler = schedulerOf(objs);
+      expect(scheduler.RoutingMode).toBe('BASE_URL');
+      expect(scheduler.RoutingModes).toBeUndefined();
+      // a second certificate for a host nobody serves: not rendered while BASE_URL is not offered
+      const domainOnly = await template(['-f', PROD, '--set', 'ingress.router.appsDomainTlsSecretName=wharf-apps-tls']);
+      expect(ingress(domainOnly, 'router')).toEqual(ingress(rendered.production, 'router'));
+    });
+
+    it('follows modes set under config.Scheduler, as the scheduler does', async () => {
+      const objs = await template(['--set', 'config.Scheduler.RoutingModes={DOMAIN,BASE_URL}']);
+      expect(routes(ingress(objs, 'router')).map((r) => r.host)).toEqual(['*.apps.example.com', 'apps.example.com']);
+      expect(schedulerOf(objs)).toMatchObject({ RoutingMode: 'DOMAIN', RoutingModes: ['DOMAIN', 'BASE_URL'] });
+    });
+
+    it('refuses routingModes without routingMode, and an unknown mode, naming the values', async () => {
+      const without = template(['--set', 'scheduler.routingModes={BASE_URL}']);
+      await expect(without).rejects.toMatchObject({ stderr: expect.stringContaining('scheduler.routingModes (BASE_URL) must include scheduler.routingMode (DOMAIN)') });
+      const unknown = template(['--set', 'scheduler.routingMode=PATH']);
+      await expect(unknown).rejects.toMatchObject({ stderr: expect.stringContaining("at '/scheduler/routingMode': value must be one of 'DOMAIN', 'BASE_URL'") });
+    });
+
+    it('passes helm lint --strict with BASE_URL offered, and lists the DNS records each mode needs after installing (NOTES.txt)', async () => {
+      const { stdout } = await run(bins.helm, ['lint', '--strict', CHART, '-f', PROD, ...BOTH]);
+      expect(stdout).toContain('0 chart(s) failed');
+      const dns = async (args: string[]) => {
+        const out = (await run(bins.helm, ['install', 'wharf', CHART, '--dry-run=client', '--namespace', 'wharf', ...args], { maxBuffer: 16 << 20 })).stdout;
+        return /^2\. DNS\.[^\n]*\n((?: {5}\S[^\n]*\n)+)/m.exec(out.slice(out.indexOf('\nNOTES:')))![1]!.trim().split(/\s*\n\s*/);
+      };
+      expect(await dns([])).toEqual(['wharf.example.com        (the gateway)', '*.apps.example.com    (a wildcard record: DOMAIN instances are <id>.apps.example.com)']);
+      expect(await dns(BOTH)).toEqual([
+        'wharf.example.com        (the gateway)',
+        '*.apps.example.com    (a wildcard record: DOMAIN instances are <id>.apps.example.com)',
+        'apps.example.com    (BASE_URL instances are apps.example.com/instance/<id>/)',
+      ]);
+      expect(await dns(['--set', 'scheduler.routingMode=BASE_URL'])).toEqual(['wharf.example.com        (the gateway)', 'apps.example.com    (BASE_URL instances are apps.example.com/instance/<id>/)']);
+    });
   });
 
   it('installs, upgrades and uninstalls against an API server', async () => {

@@ -3,7 +3,7 @@ import YAML from 'yaml';
 import { print } from './output';
 import type { Term } from './term';
 import { allPages } from './pages';
-import { appColumns, appPairs, detailLines, idleText, instanceColumns, type App } from './views';
+import { appColumns, appPairs, detailLines, idleText, instanceColumns, instancePairs, type App } from './views';
 import { intOf, onOff, sinceOf, visibilityOf } from './args';
 
 function fakeTerm(): Term & { stdout: string[]; stderr: string[] } {
@@ -39,6 +39,8 @@ const instance = (id: string, status: Schemas['Instance']['status']): Schemas['I
   status,
   statusReason: null,
   url: `http://${id}.apps.localhost`,
+  routingMode: 'DOMAIN',
+  basePath: '/',
   aliases: [],
   primaryAlias: null,
   visibility: 'ALL_USERS',
@@ -147,7 +149,7 @@ describe('app details', () => {
     owner: { sub: 'svc:alice', name: 'alice' },
     visibility: 'PRIVATE',
     tags: [],
-    runtime: { module: 'hello.app', runtimeVersion: null, memoryLimit: null, memoryReservation: null, volumeMount: null, volumeSize: null, gpuCount: 0, gpuType: null, instanceTimeoutMinutes: null, lifecycle: 'ON_DEMAND', linkAddress: null },
+    runtime: { module: 'hello.app', runtimeVersion: null, memoryLimit: null, memoryReservation: null, volumeMount: null, volumeSize: null, gpuCount: 0, gpuType: null, instanceTimeoutMinutes: null, lifecycle: 'ON_DEMAND', linkAddress: null, routingMode: null },
     env: [],
     files,
     sha256: 'a'.repeat(64),
@@ -175,5 +177,36 @@ describe('app details', () => {
     const link = { ...base, runtime: { ...base.runtime, module: '', lifecycle: 'LINK' as const, linkAddress: 'https://wiki.example.com/' } };
     expect(row(link, 'Lifecycle')).toMatch(/^LINK \(no instance/);
     expect(row(link, 'Link')).toBe('https://wiki.example.com/');
+  });
+
+  it("says where its instances are served: the mode app.toml sets, else the platform's default; a LINK app has none", () => {
+    const t = fakeTerm();
+    const base = app([]);
+    const shown = (a: App) => detailLines(appPairs(a), t).split('\n').map((l) => l.replace(/:\s+/, ': '));
+    expect(shown(base)).toContain('RoutingMode: platform default');
+    const lines = shown({ ...base, runtime: { ...base.runtime, routingMode: 'BASE_URL' } });
+    // next to Lifecycle, as app.toml groups them
+    expect(lines[lines.findIndex((l) => l.startsWith('Lifecycle:')) + 1]).toBe('RoutingMode: BASE_URL (under /instance/<id>/ on the apps domain, a host shared with the other BASE_URL instances)');
+    expect(shown({ ...base, runtime: { ...base.runtime, routingMode: 'DOMAIN' } })).toContain('RoutingMode: DOMAIN (at <id>.<apps domain>, an origin of its own)');
+    const link = { ...base, runtime: { ...base.runtime, module: '', lifecycle: 'LINK' as const, linkAddress: 'https://wiki.example.com/' } };
+    expect(shown(link).some((l) => l.startsWith('RoutingMode:'))).toBe(false);
+  });
+});
+
+describe('instance details', () => {
+  it('shows the routing mode and the base path the app is served under, after its URL', () => {
+    const t = fakeTerm();
+    const shown = (i: Schemas['Instance']) => detailLines(instancePairs(i), t).split('\n').map((l) => l.replace(/:\s+/, ': '));
+    const domain = shown(instance('i-1', 'RUNNING'));
+    const url = domain.findIndex((l) => l.startsWith('URL:'));
+    expect(domain.slice(url, url + 3)).toEqual([
+      'URL: http://i-1.apps.localhost',
+      'RoutingMode: DOMAIN (at <id>.<apps domain>, an origin of its own)',
+      'Base path: /',
+    ]);
+    const based = shown({ ...instance('i-2', 'RUNNING'), url: 'http://apps.localhost/instance/i-2/', routingMode: 'BASE_URL', basePath: '/instance/i-2/' });
+    expect(based).toEqual(
+      expect.arrayContaining(['RoutingMode: BASE_URL (under /instance/<id>/ on the apps domain, a host shared with the other BASE_URL instances)', 'Base path: /instance/i-2/']),
+    );
   });
 });

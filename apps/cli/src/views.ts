@@ -50,6 +50,14 @@ const LIFECYCLES: Record<App['runtime']['lifecycle'], string> = {
   LINK: 'LINK (no instance: a link to another site)',
 };
 
+const ROUTING_MODES: Record<Instance['routingMode'], string> = {
+  DOMAIN: 'DOMAIN (at <id>.<apps domain>, an origin of its own)',
+  BASE_URL: 'BASE_URL (under /instance/<id>/ on the apps domain, a host shared with the other BASE_URL instances)',
+};
+
+/** `[Runtime] RoutingMode` of the version; null: it follows the platform's `Scheduler.RoutingMode`. */
+const appRoutingModeText = (mode: App['runtime']['routingMode']) => (mode ? ROUTING_MODES[mode] : 'platform default');
+
 export function appPairs(a: App): [string, string | number | null][] {
   return [
     ['Name', a.name],
@@ -63,7 +71,7 @@ export function appPairs(a: App): [string, string | number | null][] {
     ['Keywords', a.keywords.join(', ')],
     ['Tags', a.tags.map((t) => t.name).join(', ')],
     ['Lifecycle', LIFECYCLES[a.runtime.lifecycle]],
-    ...(a.runtime.lifecycle === 'LINK' ? [['Link', a.runtime.linkAddress] as [string, string | null]] : []),
+    ...(a.runtime.lifecycle === 'LINK' ? [['Link', a.runtime.linkAddress] as [string, string | null]] : [['RoutingMode', appRoutingModeText(a.runtime.routingMode)] as [string, string]]),
     ['Runtime', [a.runtime.module, a.runtime.runtimeVersion].filter(Boolean).join(' ')],
     ['Memory', [a.runtime.memoryReservation && `reservation ${a.runtime.memoryReservation}`, a.runtime.memoryLimit && `limit ${a.runtime.memoryLimit}`].filter(Boolean).join(', ')],
     ['GPUs', a.runtime.gpuCount ? `${a.runtime.gpuCount}${a.runtime.gpuType ? ` × ${a.runtime.gpuType}` : ''}` : null],
@@ -105,6 +113,8 @@ export function instancePairs(i: Instance): [string, string | number | null][] {
     ['Visibility', visibilityText(i.visibility)],
     ['Runtime', i.runtime],
     ['URL', i.url],
+    ['RoutingMode', ROUTING_MODES[i.routingMode]],
+    ['Base path', i.basePath],
     ['Created', i.createdAt],
     ['Last activity', i.lastActivityAt],
     ['Idle suspend', idleText(i.idle)],

@@ -689,7 +689,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Opens an instance: redirects to http(s)://<host>/.wharf/ticket?t=<ticket>&next=<path> (signing in first if needed) */
+        /**
+         * Opens an instance: redirects to http(s)://<host>/.wharf/ticket?t=<ticket>&next=<path> (signing in first if needed)
+         * @description Two forms of `host`, as the router sends them: an instance (or alias) host, `<id>.<AppsDomain>[:port]`, for instances served at their own host (DOMAIN); or a site, `<AppsDomain>[:port]/instance/<id>`, for instances served under a path of the bare apps domain (BASE_URL). The port is the router’s public port (Gateway.AppsPort), written only when it is not the scheme’s default. The ticket is bound to that host or site; for a site, the ticket goes to `http(s)://<AppsDomain>[:port]/instance/<id>/.wharf/ticket` and `next` must be a path under `/instance/<id>/`.
+         */
         get: operations["AuthController_instanceTicket"];
         put?: never;
         post?: never;
@@ -851,6 +854,11 @@ export interface components {
                 memoryLimit: string | null;
                 memoryReservation: string | null;
                 module: string;
+                /**
+                 * @default null
+                 * @enum {string|null}
+                 */
+                routingMode: "DOMAIN" | "BASE_URL" | null;
                 runtimeVersion: string | null;
                 volumeMount: string | null;
                 volumeSize: string | null;
@@ -944,6 +952,8 @@ export interface components {
             };
             appVersion: string;
             appVersionId: string;
+            /** @default / */
+            basePath: string;
             createdAt: string;
             id: string;
             idle: components["schemas"]["InstanceIdle"];
@@ -955,6 +965,11 @@ export interface components {
                 sub: string;
             };
             primaryAlias: string | null;
+            /**
+             * @default DOMAIN
+             * @enum {string}
+             */
+            routingMode: "DOMAIN" | "BASE_URL";
             runtime: string;
             /** @enum {string} */
             status: "QUEUED" | "PROVISIONING" | "INSTALLING" | "STARTING" | "RUNNING" | "FAILED" | "SUSPENDED" | "TERMINATED";
@@ -1135,6 +1150,11 @@ export interface components {
                 memoryLimit: string | null;
                 memoryReservation: string | null;
                 module: string;
+                /**
+                 * @default null
+                 * @enum {string|null}
+                 */
+                routingMode: "DOMAIN" | "BASE_URL" | null;
                 runtimeVersion: string | null;
                 volumeMount: string | null;
                 volumeSize: string | null;
@@ -5023,9 +5043,9 @@ export interface operations {
     AuthController_instanceTicket: {
         parameters: {
             query: {
-                /** @description The instance’s host, e.g. abcde12345.apps.example.com */
+                /** @description The instance’s host, e.g. abcde12345.apps.example.com, or its site, e.g. apps.example.com/instance/abcde12345 */
                 host: string;
-                /** @description A path in the instance (default /) */
+                /** @description A path in the instance (default /; for a site: under /instance/<id>/, the default) */
                 next?: string;
             };
             header?: never;

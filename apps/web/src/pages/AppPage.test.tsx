@@ -47,7 +47,7 @@ describe('the app page', () => {
     longDescription: LONG,
     screenshotCount: 2,
     tags: [tag('certified', 'Certified', '#1c3d5a')],
-    runtime: { module: 'hello_app', runtimeVersion: null, memoryLimit: '512Mi', memoryReservation: '256Mi', volumeMount: '/data', volumeSize: '1Gi', gpuCount: 0, gpuType: null, instanceTimeoutMinutes: null, lifecycle: 'ON_DEMAND', linkAddress: null },
+    runtime: { module: 'hello_app', runtimeVersion: null, memoryLimit: '512Mi', memoryReservation: '256Mi', volumeMount: '/data', volumeSize: '1Gi', gpuCount: 0, gpuType: null, instanceTimeoutMinutes: null, lifecycle: 'ON_DEMAND', linkAddress: null, routingMode: null },
     createdAt: '2026-03-04T10:00:00.000Z',
   });
   const older = appVersion({ name: 'hello', version: '1.1.0', title: 'Hello', owner: { sub: 'sub-bob', name: 'bob' }, createdAt: '2025-12-24T10:00:00.000Z', visibility: 'ALL_USERS' });
@@ -77,6 +77,8 @@ describe('the app page', () => {
     expect(runtimePanel).toHaveTextContent('hello_app');
     expect(runtimePanel).toHaveTextContent('256Mi reserved, 512Mi limit');
     expect(runtimePanel).toHaveTextContent('1Gi at /data');
+    // app.toml sets no RoutingMode: the platform's applies, and nothing is said
+    expect(within(runtimePanel).queryByText('Routing')).toBeNull();
     expect(within(runtimePanel).getByRole('link', { name: 'Download (2 KiB)' })).toHaveAttribute('href', `/api/v1/apps/${hello.id}/bundle`);
     const rows = within(await screen.findByRole('table', { name: 'Versions' })).getAllByRole('row').slice(1);
     expect(rows.map((r) => within(r).getAllByRole('cell').map((c) => c.textContent))).toEqual([
@@ -84,6 +86,13 @@ describe('the app page', () => {
       ['1.1.0', new Date(older.createdAt).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }), 'bob', 'All users'],
     ]);
     expect(within(rows[1]!).getByRole('link', { name: '1.1.0' })).toHaveAttribute('href', '/apps/hello%401.1.0');
+  });
+
+  it('shows the routing mode when the version sets one', async () => {
+    gatewayFor({ ...hello, runtime: { ...hello.runtime, routingMode: 'BASE_URL' } });
+    renderApp('/apps/hello');
+    const runtimePanel = await screen.findByRole('region', { name: 'Runtime and resources' });
+    expect(within(runtimePanel).getByText('Routing').nextElementSibling).toHaveTextContent('BASE_URL: each instance under /instance/<id>/ on the shared apps host');
   });
 
   it('runs the app: visibility and runtime chosen, deprecated runtimes warned, disabled ones not offered; then shows the instance', async () => {

@@ -122,6 +122,12 @@ function AppDetails({ app, session }: { app: AppVersion; session: SignedIn }) {
               </dd>
               <dt>Runtime</dt>
               <dd>{app.runtime.runtimeVersion ?? 'the platform default'}</dd>
+              {app.runtime.routingMode && (
+                <>
+                  <dt>Routing</dt>
+                  <dd>{ROUTING_MODES[app.runtime.routingMode]}</dd>
+                </>
+              )}
               <dt>Memory</dt>
               <dd>
                 {app.runtime.memoryReservation || app.runtime.memoryLimit
@@ -159,6 +165,12 @@ function AppDetails({ app, session }: { app: AppVersion; session: SignedIn }) {
     </div>
   );
 }
+
+/** `[Runtime] RoutingMode` in words; a version without one is served as the platform decides (not shown). */
+const ROUTING_MODES: Record<NonNullable<AppVersion['runtime']['routingMode']>, string> = {
+  DOMAIN: 'DOMAIN: each instance at a host of its own',
+  BASE_URL: 'BASE_URL: each instance under /instance/<id>/ on the shared apps host',
+};
 
 /** Runtimes a user may pick: DISABLED ones are not offered. The default pick: the app's own, else the platform's default. */
 export function runtimeChoice(runtimes: Runtime[], wanted: string | null) {

@@ -104,4 +104,18 @@ describe('the instance page', () => {
     expect(await screen.findByText('Address')).toBeInTheDocument();
     expect(screen.queryByRole('list', { name: 'Aliases' })).toBeNull();
   });
+
+  it('says an instance served under a path shares the apps host, and opens it at that path', async () => {
+    const url = 'http://apps.localhost:8081/instance/abcde12345/';
+    setup(instance({ status: 'RUNNING', url, routingMode: 'BASE_URL', basePath: '/instance/abcde12345/' }));
+    expect(await screen.findByTestId('base-path-note')).toHaveTextContent('Served under the path /instance/abcde12345/ of the apps host, a host it shares with the other instances served under a path.');
+    expect(screen.getByText(url)).toBeInTheDocument();
+    expect(screen.getByRole('link', { name: 'Open' })).toHaveAttribute('href', url);
+  });
+
+  it('adds no shared-host note for an instance at its own host', async () => {
+    setup(instance({ status: 'RUNNING' }));
+    expect(await screen.findByText('http://abcde12345.apps.localhost:8081')).toBeInTheDocument();
+    expect(screen.queryByTestId('base-path-note')).toBeNull();
+  });
 });

@@ -76,6 +76,12 @@ export function InstancePage({ session }: { session: SignedIn }) {
             <dt>Address</dt>
             <dd>
               <code>{i.url}</code>
+              {i.routingMode === 'BASE_URL' && (
+                // said because that one origin is shared: apps there can reach their user's other such instances in the browser
+                <Text size="sm" c="dimmed" data-testid="base-path-note">
+                  Served under the path <code>{i.basePath}</code> of the apps host, a host it shares with the other instances served under a path.
+                </Text>
+              )}
             </dd>
             {i.aliases.length > 0 && (
               <>

@@ -65,6 +65,18 @@ app.kubernetes.io/component: {{ .service }}
 {{- end -}}
 {{- end -}}
 
+{{/*
+The routing modes the scheduler offers, as a JSON list: `Scheduler.RoutingModes`, else
+`[Scheduler.RoutingMode]`, with `config.Scheduler` over the chart's values as in wharf.toml. The
+router's Ingress serves the bare apps-domain host only when BASE_URL is among them.
+*/}}
+{{- define "wharf.routingModes" -}}
+{{- $extra := default dict .Values.config.Scheduler -}}
+{{- $mode := default .Values.scheduler.routingMode (get $extra "RoutingMode") -}}
+{{- $modes := default .Values.scheduler.routingModes (get $extra "RoutingModes") -}}
+{{- toJson (default (list $mode) $modes) -}}
+{{- end -}}
+
 {{/* Internal URL of a service: http://<name>.<namespace>:<port> */}}
 {{- define "wharf.internalUrl" -}}
 {{- printf "http://%s.%s:%s" (include "wharf.name" .) .root.Release.Namespace (include "wharf.port" .) -}}
