@@ -111,6 +111,7 @@ export function parseLauncherEnv(env: NodeJS.ProcessEnv): EnvParse {
     WHARF_IDENTITY_KEY: text('WHARF_IDENTITY_KEY'),
     WHARF_WORK_DIR: text('WHARF_WORK_DIR'),
     WHARF_VOLUME_DIR: text('WHARF_VOLUME_DIR'),
+    WHARF_BASE_PATH: text('WHARF_BASE_PATH') === undefined ? undefined : required('WHARF_BASE_PATH', { test: (v) => /^\/([a-z0-9-]+\/)*$/.test(v), message: 'must be a path such as / or /instance/<id>/' }),
     WHARF_STATE_DIR: text('WHARF_STATE_DIR'),
     WHARF_LOG_DIR: text('WHARF_LOG_DIR'),
     WHARF_LOG_MAX_BYTES: int('WHARF_LOG_MAX_BYTES', 4096, 1024 ** 3, DEFAULTS.WHARF_LOG_MAX_BYTES),

@@ -258,6 +258,7 @@ export class Launcher {
       WHARF_INSTANCE_ID: this.env.WHARF_INSTANCE_ID,
     };
     if (this.env.WHARF_VOLUME_DIR) extra.WHARF_VOLUME_DIR = this.env.WHARF_VOLUME_DIR;
+    extra.WHARF_BASE_PATH = this.env.WHARF_BASE_PATH ?? '/';
     const control = await this.openControlSocket();
     if (control) extra.WHARF_CONTROL_SOCKET = control;
     if (this.env.WHARF_IDENTITY_KEY) extra.WHARF_IDENTITY_KEY = this.env.WHARF_IDENTITY_KEY;

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { loadPlatformConfig, loadSection, type PlatformConfig } from '@wharf/config';
-import { QuantitySchema, RUNTIME_NAME_PATTERN, RuntimeStateSchema } from '@wharf/contracts';
+import { QuantitySchema, ROUTING_MODES, RUNTIME_NAME_PATTERN, RuntimeStateSchema } from '@wharf/contracts';
 import { parseQuantity } from '@wharf/manifest';
 import { z } from 'zod';
 import { imageAllowed } from './runtimes/image-ref';
@@ -42,6 +42,19 @@ export const SchedulerConfigSchema = z
     AppsDomain: z.string().min(1).default('apps.localhost'),
     RouterPort: z.number().int().min(1).max(65535).default(8081),
     RouterScheme: z.enum(['http', 'https']).default('http'),
+    /**
+     * Where instances of apps whose app.toml sets no `[Runtime] RoutingMode` are served. DOMAIN:
+     * `<id>.<AppsDomain>`, each instance its own origin (needs wildcard DNS and certificate).
+     * BASE_URL: `<AppsDomain>/instance/<id>/`, one host for every BASE_URL instance (they share its
+     * origin in the browser, never the gateway's: see docs/security.md).
+     */
+    RoutingMode: z.enum(ROUTING_MODES).default('DOMAIN'),
+    /**
+     * The modes an app may choose with `[Runtime] RoutingMode`; Run refuses the others. Default:
+     * `RoutingMode` alone. List DOMAIN only where wildcard DNS reaches the router, BASE_URL only
+     * where `<AppsDomain>` itself does.
+     */
+    RoutingModes: z.array(z.enum(ROUTING_MODES)).min(1, 'list at least one routing mode (DOMAIN, BASE_URL), or leave RoutingModes out').optional(),
     /** Live instances (QUEUED…RUNNING) per user by role; 0 = unlimited. */
     MaxInstancesFullAccess: z.number().int().min(0).default(10),
     MaxInstancesVisitor: z.number().int().min(0).default(5),
@@ -195,6 +208,9 @@ export const SchedulerConfigSchema = z
     KubePageSize: z.number().int().min(10).max(5000).default(500),
   })
   .superRefine((c, ctx) => {
+    if (c.RoutingModes && !c.RoutingModes.includes(c.RoutingMode)) {
+      ctx.addIssue({ code: 'custom', path: ['RoutingModes'], message: `must include RoutingMode (${c.RoutingMode}), the mode of apps that choose none` });
+    }
     const defaults = c.RuntimeVersions.filter((r) => r.Default);
     if (c.RuntimeVersions.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['RuntimeVersions'], message: 'configure at least one runtime version' });

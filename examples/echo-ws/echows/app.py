@@ -2,6 +2,7 @@
 
 GET /    a page that talks to /ws
 GET /ws  the WebSocket endpoint: every text or binary message is sent back as is.
+Both under $WHARF_BASE_PATH when the platform serves the app under a path.
 """
 import base64
 import hashlib
@@ -10,12 +11,15 @@ import struct
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 PORT = int(os.environ.get("PORT", "8000"))
+# Where the platform serves the app: "/" on a host of its own, "/instance/<id>/" under a path
+# (BASE_URL routing). Links and the websocket address are built on it.
+BASE = os.environ.get("WHARF_BASE_PATH", "/")
 GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 PAGE = b"""<!doctype html><title>Echo</title>
 <input id=m value=hello><button onclick="ws.send(m.value)">send</button><pre id=o></pre>
-<script>const ws = new WebSocket(location.href.replace(/^http/, 'ws') + 'ws');
+<script>const ws = new WebSocket(location.origin.replace(/^http/, 'ws') + '__BASE__ws');
 ws.onmessage = (e) => { o.textContent += e.data + '\\n'; };</script>
-"""
+""".replace(b"__BASE__", BASE.encode())
 
 
 def read_exact(f, n):

@@ -12,6 +12,21 @@ export const INSTANCE_LIFECYCLES = ['ON_DEMAND', 'MANAGED', 'LINK'] as const;
 export const InstanceLifecycleSchema = z.enum(INSTANCE_LIFECYCLES);
 export type InstanceLifecycle = z.infer<typeof InstanceLifecycleSchema>;
 
+/**
+ * Where an instance is served: DOMAIN (`<id>.<AppsDomain>`, an origin of its own: needs wildcard
+ * DNS and a wildcard certificate) or BASE_URL (`<AppsDomain>/instance/<id>/`, one host shared by
+ * every BASE_URL instance: for sites without wildcard DNS or certificates).
+ */
+export const ROUTING_MODES = ['DOMAIN', 'BASE_URL'] as const;
+export const RoutingModeSchema = z.enum(ROUTING_MODES);
+export type RoutingMode = z.infer<typeof RoutingModeSchema>;
+
+/** The path under which BASE_URL instances are served: `/instance/<id>/`. */
+export const BASE_URL_PREFIX = '/instance/';
+
+/** The path an instance's app is served under: `/` (DOMAIN) or `/instance/<id>/` (BASE_URL). */
+export const instanceBasePath = (id: string, mode: RoutingMode): string => (mode === 'BASE_URL' ? `${BASE_URL_PREFIX}${id}/` : '/');
+
 export const RuntimeSpecSchema = z.object({
   module: z.string(),
   runtimeVersion: z.string().nullable(),
@@ -36,6 +51,11 @@ export const RuntimeSpecSchema = z.object({
   lifecycle: InstanceLifecycleSchema.default('ON_DEMAND'),
   /** `[Link] Address` of a LINK app (an http(s) URL); null for the others. */
   linkAddress: z.string().nullable().default(null),
+  /**
+   * `[Runtime] RoutingMode`: where the app's instances are served; null (and absent, in versions
+   * imported before it existed): the platform's `Scheduler.RoutingMode`.
+   */
+  routingMode: RoutingModeSchema.nullable().default(null),
 });
 export type RuntimeSpec = z.infer<typeof RuntimeSpecSchema>;
 

@@ -17,6 +17,16 @@ export function safeInstancePath(next: unknown): string {
   return next;
 }
 
+/**
+ * The `next` of a BASE_URL instance's ticket: a path under its `basePath` (`/instance/<id>/`) as a
+ * browser resolves it (`..` and `%2e%2e` segments included), else `basePath` itself. Apps sharing
+ * the apps host must not be able to send a sign-in on to another instance's path.
+ */
+export function safeSitePath(next: unknown, basePath: string): string {
+  const path = safeInstancePath(next);
+  return path.startsWith(basePath) && new URL(path, 'http://site.invalid').pathname.startsWith(basePath) ? path : basePath;
+}
+
 /** Whether `port` is the default of `scheme` (80 for http, 443 for https): browsers then write no port. */
 export const isDefaultPort = (scheme: 'http' | 'https', port: number): boolean => (scheme === 'http' && port === 80) || (scheme === 'https' && port === 443);
 
@@ -37,7 +47,7 @@ export const IdentityContracts = {
     'gateway.ticket.redeem.v1',
     z.object({
       ticket: z.string().min(1).max(4096),
-      /** The host the ticket arrived at (the request's Host header, port included). */
+      /** The site the ticket arrived at: the request's Host header, port included, or `<host>/instance/<id>` (BASE_URL). */
       host: z.string().min(1).max(255),
     }),
     z.object({

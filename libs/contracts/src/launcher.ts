@@ -39,6 +39,8 @@ export interface LauncherEnv {
   WHARF_WORK_DIR?: string;
   /** Persistent folder given to the app as WHARF_VOLUME_DIR. */
   WHARF_VOLUME_DIR?: string;
+  /** Given to the app: the path it is served under, `/` (DOMAIN) or `/instance/<id>/` (BASE_URL). Default `/`. */
+  WHARF_BASE_PATH?: string;
   /**
    * Process driver only: the instance's state folder. The launcher writes `launcher.json`
    * (its current status) and `exit.json` there, and exits when the folder disappears.

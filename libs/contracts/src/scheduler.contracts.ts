@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineEvent, defineRequest, pageOf, PageRequestSchema } from './define';
+import { RoutingModeSchema } from './app';
 import { AppNameSchema, InstanceStatusSchema, RuntimeStateSchema, VisibilitySchema } from './enums';
 import { SchedulerUsageSchema, UsageListRequestSchema } from './usage';
 import { LAUNCHER_STATUSES } from './wire';
@@ -62,8 +63,16 @@ export const InstanceSchema = z.object({
    * generic reason.
    */
   statusReason: z.string().nullable(),
-  /** Where users open it: its primary alias's URL when it has one, else `http://<id>.<AppsDomain>:<RouterPort>`. */
+  /**
+   * Where users open it: its primary alias's URL when it has one, else `http://<id>.<AppsDomain>:<RouterPort>`
+   * (DOMAIN) or `http://<AppsDomain>:<RouterPort>/instance/<id>/` (BASE_URL).
+   */
   url: z.string(),
+  /** DOMAIN: served at `<id>.<AppsDomain>` (its own origin); BASE_URL: at `<AppsDomain>/instance/<id>/`. */
+  // defaults: events from a scheduler that predates routing modes (during a rolling upgrade) mean DOMAIN
+  routingMode: RoutingModeSchema.default('DOMAIN'),
+  /** The path the app is served under, given to it as `WHARF_BASE_PATH`: `/` or `/instance/<id>/`. */
+  basePath: z.string().default('/'),
   /** The admin-managed aliases that serve it (`<alias>.<AppsDomain>`), primary first. */
   aliases: z.array(z.object({ name: z.string(), url: z.string(), primary: z.boolean() })),
   /** The alias its id host and its other aliases redirect to; null: none. */
@@ -191,6 +200,16 @@ export const SchedulerContracts = {
     'scheduler.instance.route.v1',
     z.object({ ids: z.array(InstanceIdSchema).min(1).max(500) }),
     z.object({ instances: z.array(RoutedInstanceSchema) }),
+  ),
+  /**
+   * Where instances are served, for the gateway's share links (whose guests may not see the
+   * instance): routing mode and base path only, no caller check, never an address or owner.
+   * Missing or TERMINATED ids are absent from the answer.
+   */
+  locate: defineRequest(
+    'scheduler.instance.locate.v1',
+    z.object({ ids: z.array(InstanceIdSchema).min(1).max(100) }),
+    z.object({ instances: z.array(z.object({ id: InstanceIdSchema, routingMode: RoutingModeSchema, basePath: z.string() })) }),
   ),
   list: defineRequest('scheduler.instance.list.v1', InstanceListRequestSchema, pageOf(InstanceSchema)),
   setVisibility: defineRequest(

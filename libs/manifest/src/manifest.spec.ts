@@ -37,6 +37,7 @@ VolumeMount = "/data"          # optional persistent volume
 VolumeSize = "1Gi"
 GPUCount = 1
 GPUType = "a100"
+RoutingMode = "BASE_URL"       # optional: DOMAIN or BASE_URL; default: the platform's
 
 [[Env]]
 Name = "GREETING"
@@ -83,6 +84,7 @@ describe('parseManifest', () => {
         instanceTimeoutMinutes: null,
         lifecycle: 'ON_DEMAND',
         linkAddress: null,
+        routingMode: 'BASE_URL',
       },
       env: [
         { name: 'GREETING', value: 'hi' },
@@ -117,6 +119,7 @@ describe('parseManifest', () => {
         instanceTimeoutMinutes: null,
         lifecycle: 'ON_DEMAND',
         linkAddress: null,
+        routingMode: null,
       },
       env: [],
       files: [],
@@ -141,6 +144,7 @@ Module = "hello-app"
 MemoryLimit = "lots"
 GPUCount = -1
 GPUType = "A100"
+RoutingMode = "PATH"
 
 [[Env]]
 Name = "1X"
@@ -160,6 +164,7 @@ Name = "WHARF_URL"
       { path: 'Runtime.MemoryLimit', message: 'must be a quantity such as 512Mi or 1Gi' },
       { path: 'Runtime.GPUCount', message: 'must be 0 or more' },
       { path: 'Runtime.GPUType', message: expect.stringMatching(/lower-case letters/) },
+      { path: 'Runtime.RoutingMode', message: 'unknown routing mode "PATH"; allowed: DOMAIN (served at <id>.<apps domain>, its own origin), BASE_URL (served under /instance/<id>/ on the apps domain: the app must serve under $WHARF_BASE_PATH)' },
       { path: 'Runtime.GPUType', message: expect.stringMatching(/GPUCount is not 1 or more/) },
       { path: 'Env[0].Name', message: expect.stringMatching(/letters, digits and underscores/) },
       { path: 'Env[1].Name', message: expect.stringMatching(/reserved for the platform/) },

@@ -5,6 +5,7 @@ import {
   EnvSpecSchema,
   FileSpecSchema,
   INSTANCE_LIFECYCLES,
+  ROUTING_MODES,
   QuantitySchema,
   RuntimeSpecSchema,
   invalidInput,
@@ -285,6 +286,13 @@ const runtimeShape = {
     .max(63, { message: 'must be at most 63 characters' })
     .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { message: 'must be lower-case letters, digits, "-" or "." (e.g. "a100")' })
     .optional(),
+  /** DOMAIN (`<id>.<AppsDomain>`) or BASE_URL (`<AppsDomain>/instance/<id>/`); absent: the platform's `Scheduler.RoutingMode`. */
+  RoutingMode: text().pipe(
+    z.enum(ROUTING_MODES, {
+      error: (iss) =>
+        `unknown routing mode ${JSON.stringify(iss.input)}; allowed: DOMAIN (served at <id>.<apps domain>, its own origin), BASE_URL (served under /instance/<id>/ on the apps domain: the app must serve under $WHARF_BASE_PATH)`,
+    }),
+  ).optional(),
 };
 
 const envShape = {
@@ -601,6 +609,7 @@ export function parseManifest(text: string): Manifest {
       instanceTimeoutMinutes: app.InstanceTimeout ?? null,
       lifecycle: app.InstanceLifecycle ?? 'ON_DEMAND',
       linkAddress: linkTo?.Address ?? null,
+      routingMode: rt.RoutingMode ?? null,
     },
     env: env.map(
       (e): EnvSpec =>

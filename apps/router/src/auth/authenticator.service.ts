@@ -4,7 +4,7 @@ import { guestCaller, GUEST_SUB_PREFIX, IdentityContracts, isGuestSub, ShareCont
 import { RpcClient } from '@wharf/nats';
 import { lookupOrNull } from '../common/lookup';
 import { ROUTER_SETTINGS, type RouterSettings } from '../router.config';
-import { cookieKey, cookieName, cookieValues, verifyCookie } from './router-cookie';
+import { cookieKey, cookieName, cookieValues, pathCookieName, verifyCookie } from './router-cookie';
 import { TtlCache } from './ttl-cache';
 
 /** Who a request comes from, and how they proved it. */
@@ -47,6 +47,10 @@ const looksLikeJwt = (t: string) => /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9
 @Injectable()
 export class Authenticator {
   readonly cookieName: string;
+  /** The cookie of BASE_URL instances (path-scoped on the shared apps host). */
+  readonly pathCookieName: string;
+  /** Every name the router's cookies go by: never forwarded to apps, never set by them. */
+  readonly cookieNames: readonly string[];
   readonly secure: boolean;
   private readonly key: Buffer;
   private readonly sessions: TtlCache<string, Caller | null>;
@@ -62,6 +66,8 @@ export class Authenticator {
   ) {
     this.secure = settings.router.Scheme === 'https';
     this.cookieName = cookieName(this.secure);
+    this.pathCookieName = pathCookieName(this.secure);
+    this.cookieNames = [...new Set([this.cookieName, this.pathCookieName])];
     this.key = cookieKey(settings.platform.InternalSecret);
     this.sessions = new TtlCache(settings.router.AuthCacheMs);
     this.tokens = new TtlCache(settings.router.AuthCacheMs);
@@ -72,7 +78,12 @@ export class Authenticator {
     return this.key;
   }
 
-  async identify(headers: IncomingHttpHeaders, host: string): Promise<Identified> {
+  /**
+   * Who sends a request to `instanceId` at `site` (the host, or `<host>/instance/<id>` in BASE_URL
+   * mode, whose cookie is `pathCookie`): a platform bearer token, else a cookie issued for exactly
+   * that site, else nobody.
+   */
+  async identify(headers: IncomingHttpHeaders, site: string, instanceId: string, pathCookie = false): Promise<Identified> {
     const authorization = headers.authorization;
     if (authorization && /^bearer\s/i.test(authorization)) {
       const token = authorization.slice(7).trim();
@@ -86,11 +97,11 @@ export class Authenticator {
         if (token.startsWith('wharf_pat_')) return { ok: false, message: 'the access token is unknown, revoked or expired' };
       }
     }
-    for (const value of cookieValues(headers.cookie, this.cookieName)) {
-      const claims = verifyCookie(this.key, value, host);
+    for (const value of cookieValues(headers.cookie, pathCookie ? this.pathCookieName : this.cookieName)) {
+      const claims = verifyCookie(this.key, value, site);
       if (!claims) continue;
       if (claims.sh) {
-        const principal = await this.sharePrincipal(claims.sh, claims.s || null, claims.g ?? null, host.split('.')[0]!);
+        const principal = await this.sharePrincipal(claims.sh, claims.s || null, claims.g ?? null, instanceId);
         if (principal) return { ok: true, platformAuthorization: false, principal };
         continue;
       }

@@ -14,13 +14,20 @@ export interface CookieClaims {
   sh?: string;
   /** A share link's anonymous guest: their key (`guest:<use>`), when there is no session. */
   g?: string;
-  /** Host the cookie was issued for, port included. */
+  /** The site it was issued for: the host, port included (DOMAIN), or `<host>/instance/<id>` (BASE_URL). */
   h: string;
   /** Expiry, seconds since the epoch. */
   e: number;
 }
 
 export const cookieName = (secure: boolean): string => (secure ? '__Host-wharf_instance' : 'wharf_instance');
+
+/**
+ * The cookie of a BASE_URL instance, on the shared apps host with `Path=/instance/<id>/`:
+ * `__Secure-` over HTTPS (`__Host-` demands `Path=/`). Its value is bound to the instance's site
+ * (`<host>/instance/<id>`), so one issued for instance A is worthless on B's path.
+ */
+export const pathCookieName = (secure: boolean): string => (secure ? '__Secure-wharf_instance' : 'wharf_instance');
 
 export const cookieKey = (internalSecret: string): Buffer => createHmac('sha256', internalSecret).update('router-cookie').digest();
 
@@ -29,7 +36,7 @@ export function signCookie(key: Buffer, claims: CookieClaims): string {
   return `${body}.${createHmac('sha256', key).update(body).digest('base64url')}`;
 }
 
-/** The claims of a cookie value that is genuine, unexpired and for `host`; otherwise null. */
+/** The claims of a cookie value that is genuine, unexpired and for `host` (a site); otherwise null. */
 export function verifyCookie(key: Buffer, value: string, host: string, nowSeconds = Date.now() / 1000): CookieClaims | null {
   const dot = value.indexOf('.');
   if (dot <= 0 || value.length > 1024) return null;
@@ -72,6 +79,6 @@ export function withoutCookie(header: string, name: string): string | undefined 
   return out || undefined;
 }
 
-export function setCookieHeader(name: string, value: string, opts: { secure: boolean; maxAgeSeconds: number }): string {
-  return `${name}=${value}; Path=/; Max-Age=${Math.max(0, Math.floor(opts.maxAgeSeconds))}; HttpOnly; SameSite=Lax${opts.secure ? '; Secure' : ''}`;
+export function setCookieHeader(name: string, value: string, opts: { secure: boolean; maxAgeSeconds: number; path?: string }): string {
+  return `${name}=${value}; Path=${opts.path ?? '/'}; Max-Age=${Math.max(0, Math.floor(opts.maxAgeSeconds))}; HttpOnly; SameSite=Lax${opts.secure ? '; Secure' : ''}`;
 }

@@ -16,11 +16,34 @@ const DOMAIN_ATTRIBUTE = /;\s*domain\s*=[^;]*/gi;
  * it would set the router's own cookie. An app cannot plant cookies on the parent domain (cookie
  * tossing) nor sign anyone in or out of the router.
  */
-export function appCookie(setCookie: string, routerCookie: string): string | null {
+export function appCookie(setCookie: string, routerCookies: readonly string[], pathPrefix: string | null = null): string | null {
   const v = setCookie.trimStart();
-  if (setsCookie(v, routerCookie)) return null;
-  return v.includes(';') ? v.replace(DOMAIN_ATTRIBUTE, '') : v;
+  for (const name of routerCookies) if (setsCookie(v, name)) return null;
+  const hostOnly = v.includes(';') ? v.replace(DOMAIN_ATTRIBUTE, '') : v;
+  return pathPrefix === null ? hostOnly : underPrefix(hostOnly, pathPrefix);
 }
+
+const PATH_ATTRIBUTE = /;\s*path\s*=([^;]*)/gi;
+
+/**
+ * BASE_URL mode: a cookie the app sets stays on its own path (`/instance/<id>`), so the apps that
+ * share the host never receive each other's cookies from their servers. A Path outside it (or `/`)
+ * is replaced; none at all already defaults to the request's folder, which lies under it.
+ * Browsers honour the last Path attribute, so that is the one judged.
+ */
+function underPrefix(cookie: string, prefix: string): string {
+  let last: string | null = null;
+  for (const m of cookie.matchAll(PATH_ATTRIBUTE)) last = m[1]!.trim();
+  if (last === null || last === prefix || last.startsWith(`${prefix}/`)) return cookie;
+  return `${cookie.replace(PATH_ATTRIBUTE, '')}; Path=${prefix}/`;
+}
+
+/**
+ * Response headers a BASE_URL app may not send: they reach beyond its own path on the shared
+ * host. `Service-Worker-Allowed` would let its service worker control other instances' pages;
+ * `Clear-Site-Data` would wipe every instance's cookies and storage on the host.
+ */
+const SHARED_HOST_HEADERS = new Set(['service-worker-allowed', 'clear-site-data']);
 
 /**
  * Whether a Set-Cookie value sets cookie `name` as a browser reads it (RFC 6265bis §5.7): the name
@@ -46,7 +69,7 @@ function setsCookie(value: string, name: string): boolean {
  * no hop-by-hop headers (nor those the app's Connection header names), Set-Cookie through
  * `appCookie`. Names keep the app's spelling; repeated headers stay repeated.
  */
-export function responseHead(raw: readonly string[], routerCookie: string): string[] {
+export function responseHead(raw: readonly string[], routerCookies: readonly string[], pathPrefix: string | null = null): string[] {
   let named: Set<string> | null = null;
   for (let i = 0; i < raw.length; i += 2) {
     if (raw[i]!.length === 10 && raw[i]!.toLowerCase() === 'connection') {
@@ -60,9 +83,10 @@ export function responseHead(raw: readonly string[], routerCookie: string): stri
     const n = name.length;
     const lower = named || n === 2 || n === 7 || n === 10 || n === 16 || n === 17 ? name.toLowerCase() : '';
     if (lower && (HOP_BY_HOP.has(lower) || named?.has(lower))) continue;
+    if (pathPrefix !== null && (n === 22 || n === 15) && SHARED_HOST_HEADERS.has(name.toLowerCase())) continue;
     let value = raw[i + 1]!;
     if (n === 10 && lower === 'set-cookie') {
-      const cookie = appCookie(value, routerCookie);
+      const cookie = appCookie(value, routerCookies, pathPrefix);
       if (cookie === null) continue;
       value = cookie;
     }
@@ -78,13 +102,13 @@ export function responseHead(raw: readonly string[], routerCookie: string): stri
  * connection mid-response drops the client's (never a client left waiting for bytes that will not
  * come), and a client that leaves mid-stream frees the app's connection.
  */
-export function forwardResponse(appRes: IncomingMessage, res: ServerResponse, routerCookie: string): void {
+export function forwardResponse(appRes: IncomingMessage, res: ServerResponse, routerCookies: readonly string[], pathPrefix: string | null = null): void {
   if (res.headersSent || res.destroyed) {
     appRes.destroy();
     return;
   }
   try {
-    res.writeHead(appRes.statusCode ?? 502, appRes.statusMessage || undefined, responseHead(appRes.rawHeaders, routerCookie));
+    res.writeHead(appRes.statusCode ?? 502, appRes.statusMessage || undefined, responseHead(appRes.rawHeaders, routerCookies, pathPrefix));
   } catch {
     // a head node will not send (it parsed it, but e.g. a status outside 100–999)
     appRes.destroy();

@@ -1,5 +1,5 @@
 import { safeInstancePath } from '@wharf/contracts';
-import { aliasOf, headerSafe, hostPorts, instanceIdOf, InstanceNetworks, isCidr, isPlatformHeader, portAllowed } from './hosts';
+import { aliasOf, basePathOf, headerSafe, hostPorts, instanceIdOf, InstanceNetworks, isAppsHost, isCidr, isPlatformHeader, portAllowed } from './hosts';
 
 describe('hosts', () => {
   it('reads alias hosts: DNS labels under the apps domain that are no instance id and not reserved', () => {
@@ -18,6 +18,18 @@ describe('hosts', () => {
     expect(instanceIdOf('evilapps.localhost', 'apps.localhost')).toBeNull();
     expect(instanceIdOf('a.b.apps.localhost', 'apps.localhost')).toBe('');
     expect(instanceIdOf('1bcdefghij.apps.localhost', 'apps.localhost')).toBe('');
+  });
+
+  it('reads BASE_URL paths on the apps host itself', () => {
+    expect(isAppsHost('apps.localhost:8081', 'apps.localhost')).toBe(true);
+    expect(isAppsHost('Apps.Localhost', 'apps.localhost')).toBe(true);
+    for (const h of ['abcdefghij.apps.localhost:8081', 'evilapps.localhost', 'localhost:8081', '']) expect([h, isAppsHost(h, 'apps.localhost')]).toEqual([h, false]);
+    expect(basePathOf('/instance/abcdefghij/ws?x=1')).toEqual({ id: 'abcdefghij', rest: '/ws?x=1' });
+    expect(basePathOf('/instance/abcdefghij/')).toEqual({ id: 'abcdefghij', rest: '/' });
+    expect(basePathOf('/instance/abcdefghij')).toEqual({ id: 'abcdefghij', rest: '' });
+    expect(basePathOf('/instance/abcdefghij?x=1')).toEqual({ id: 'abcdefghij', rest: '?x=1' });
+    expect(basePathOf('/instance/')).toEqual({ id: '', rest: '' });
+    for (const u of ['/', '/instances/abcdefghij/', '/x/instance/abcdefghij/', '/instanceabcdefghij']) expect([u, basePathOf(u)]).toEqual([u, null]);
   });
 
   it('returns only to same-host paths', () => {

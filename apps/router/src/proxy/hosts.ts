@@ -1,5 +1,5 @@
 import { BlockList, isIP } from 'node:net';
-import { aliasNameProblem, hostPortSuffix, INSTANCE_ID_PATTERN } from '@wharf/contracts';
+import { aliasNameProblem, BASE_URL_PREFIX, hostPortSuffix, INSTANCE_ID_PATTERN } from '@wharf/contracts';
 
 /**
  * `abc123defg.apps.localhost:8081` → `abc123defg` when the host is an instance host under
@@ -13,6 +13,24 @@ export function instanceIdOf(host: string, appsDomain: string): string | null {
   if (!name.endsWith(suffix)) return null;
   const id = name.slice(0, -suffix.length);
   return INSTANCE_ID_PATTERN.test(id) ? id : '';
+}
+
+/** Whether `host` is the apps domain itself (any port): where BASE_URL instances are served, under `/instance/<id>/`. */
+export function isAppsHost(host: string, appsDomain: string): boolean {
+  const colon = host.lastIndexOf(':');
+  const name = (colon > 0 && !host.endsWith(']') ? host.slice(0, colon) : host).toLowerCase();
+  return name === appsDomain;
+}
+
+/**
+ * `/instance/<id>/rest?q` → `{ id, rest: '/rest?q' }`; `rest` is '' or starts with `?` when the
+ * slash after the id is missing (the caller redirects to it). Null for any other path.
+ */
+export function basePathOf(url: string): { id: string; rest: string } | null {
+  if (!url.startsWith(BASE_URL_PREFIX)) return null;
+  const after = url.slice(BASE_URL_PREFIX.length);
+  const end = after.search(/[/?#]/);
+  return end < 0 ? { id: after, rest: '' } : { id: after.slice(0, end), rest: after.slice(end) };
 }
 
 /**

@@ -74,7 +74,8 @@ export function statusPage(i: Instance & { address: string | null }, isOwner: bo
           message: isOwner
             ? `This instance is suspended${readLogs && i.statusReason ? ` (${i.statusReason})` : ''}. Resume it to open it again.`
             : `This instance is suspended; its owner (${i.owner.name}) can resume it.`,
-          actions: isOwner ? '<form method="post" action="/.wharf/resume"><button type="submit">Resume</button></form>' : undefined,
+          // under the instance's base path: `/instance/<id>/.wharf/resume` in BASE_URL mode
+          actions: isOwner ? `<form method="post" action="${esc(`${i.basePath ?? '/'}.wharf/resume`)}"><button type="submit">Resume</button></form>` : undefined,
         },
       };
     case 'FAILED':

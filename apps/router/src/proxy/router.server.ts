@@ -6,13 +6,16 @@ import {
   IDENTITY_USER_HEADER,
   hostPortSuffix,
   IdentityContracts,
+  INSTANCE_ID_PATTERN,
   INSTANCE_TICKET_PATH,
   isGuestSub,
   safeInstancePath,
+  safeSitePath,
   SchedulerContracts,
   WharfError,
   type InstanceAccess,
   type RoutedInstance,
+  type RoutingMode,
 } from '@wharf/contracts';
 import { RpcClient, Shutdown, type Drain } from '@wharf/nats';
 import { createProxyMiddleware, proxyEventsPlugin, type RequestHandler } from 'http-proxy-middleware';
@@ -26,7 +29,7 @@ import { InstanceDirectory, type Upstream } from '../directory/instance.director
 import { ROUTER_SETTINGS, type RouterSettings } from '../router.config';
 import { ActivityReporter } from './activity.reporter';
 import { endBodylessRequests, forwardResponse } from './forward-response';
-import { aliasOf, headerSafe, hostPorts, instanceIdOf, isPlatformHeader, portAllowed } from './hosts';
+import { aliasOf, basePathOf, headerSafe, hostPorts, instanceIdOf, isAppsHost, isPlatformHeader, portAllowed } from './hosts';
 import { LiveConnections } from './live-connections';
 import { comingUpPage, sendPage, statusPage, type PageOptions } from './pages';
 
@@ -36,13 +39,31 @@ interface Routed extends IncomingMessage {
   wharfTimedOut?: boolean;
   /** the instance it was routed to, and whether the caller may read its logs (for the page shown if the upstream fails) */
   wharfInstance?: { id: string; readLogs: boolean };
+  /** BASE_URL mode: the instance's path prefix (`/instance/<id>`), which the app's cookies must stay under */
+  wharfPrefix?: string | null;
 }
+
+/**
+ * Where a request arrived: an instance or alias host (DOMAIN), or an instance's path on the shared
+ * apps host (BASE_URL).
+ */
+interface Site {
+  /** What tickets and the router's cookie are bound to: the host (port included), or `<host>/instance/<id>`. */
+  key: string;
+  host: string;
+  mode: RoutingMode;
+  /** The instance's path prefix without its last slash: '' (DOMAIN) or `/instance/<id>` (BASE_URL). */
+  prefix: string;
+}
+
+const domainSite = (host: string): Site => ({ key: host, host, mode: 'DOMAIN', prefix: '' });
+const baseUrlSite = (host: string, id: string): Site => ({ key: `${host}/instance/${id}`, host, mode: 'BASE_URL', prefix: `/instance/${id}` });
 
 /** Connection errors that mean nothing listens (yet) at the instance's address. */
 const NOT_LISTENING = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE']);
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-const FORWARDED = ['x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-port', 'forwarded'];
+const FORWARDED = ['x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-port', 'x-forwarded-prefix', 'forwarded'];
 /** Re-check of open websockets and streams against sessions and tokens (revoked ones close). */
 const SWEEP_MS = 2000;
 
@@ -106,7 +127,7 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
             });
           }
         },
-        proxyRes: (proxyRes, _req, res) => forwardResponse(proxyRes, res, auth.cookieName),
+        proxyRes: (proxyRes, req, res) => forwardResponse(proxyRes, res, auth.cookieNames, (req as Routed).wharfPrefix ?? null),
         proxyReqWs: (proxyReq, _req, socket) => {
           proxyReq.on('upgrade', (_res: IncomingMessage, upstream: Socket) => {
             // Either side closing closes the other: no half-open pairs piling up (CHP #388/#434).
@@ -196,11 +217,33 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
     const host = (req.headers.host ?? '').toLowerCase();
     const id = instanceIdOf(host, this.cfg.AppsDomain);
-    if (id === null) return this.ownEndpoint(req, res);
+    if (id === null) {
+      const base = isAppsHost(host, this.cfg.AppsDomain) ? basePathOf(req.url ?? '/') : null;
+      if (base === null) return this.ownEndpoint(req, res);
+      if (!portAllowed(host, this.ports)) return this.wrongPort(req, res);
+      if (!INSTANCE_ID_PATTERN.test(base.id)) return this.notFound(req, res, `there is no instance ${base.id.slice(0, 40) || '(none named)'} at ${host}/instance/`);
+      // `/instance/<id>` and `/instance/<id>?q`: the app is served under `/instance/<id>/`
+      if (!base.rest.startsWith('/')) return this.redirect(res, 302, `/instance/${base.id}/${base.rest.startsWith('?') ? base.rest : ''}`);
+      return void this.route(base.id, null, baseUrlSite(host, base.id), req, res).catch((e: unknown) => this.failed(e, req, res));
+    }
     const alias = id === '' ? aliasOf(host, this.cfg.AppsDomain) : null;
     if (id === '' && alias === null) return this.notFound(req, res);
     if (!portAllowed(host, this.ports)) return this.wrongPort(req, res);
-    this.route(id || null, alias, host, req, res).catch((e: unknown) => this.failed(e, req, res));
+    this.route(id || null, alias, domainSite(host), req, res).catch((e: unknown) => this.failed(e, req, res));
+  }
+
+  private redirect(res: ServerResponse, status: number, location: string): void {
+    res.writeHead(status, { location, 'cache-control': 'no-store', 'content-length': '0' });
+    res.end();
+  }
+
+  /**
+   * A request in the other routing mode's form: the same path, in the form the instance is served
+   * in. GET and HEAD get 302; other methods 307, which browsers follow with the same method and body.
+   */
+  private toOtherForm(id: string, mode: RoutingMode, path: string, req: IncomingMessage, res: ServerResponse): void {
+    const base = `${this.cfg.Scheme}://${mode === 'BASE_URL' ? `${this.cfg.AppsDomain}${this.portSuffix}/instance/${id}` : `${id}.${this.cfg.AppsDomain}${this.portSuffix}`}`;
+    this.redirect(res, req.method === 'GET' || req.method === 'HEAD' ? 302 : 307, `${base}${path}`);
   }
 
   /** The instance an alias host serves, or null after answering 404 (no such alias, or it serves nothing now). */
@@ -210,36 +253,40 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
     return { missing: a ? `the alias ${alias} serves no instance right now` : `there is no instance or alias ${alias}` };
   }
 
-  private async route(hostId: string | null, alias: string | null, host: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async route(hostId: string | null, alias: string | null, site: Site, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = req.url ?? '/';
+    // the path within the instance: what follows `/instance/<id>` in BASE_URL mode
+    const path = site.prefix ? url.slice(site.prefix.length) : url.startsWith('/') ? url : '/';
     let id = hostId!;
     if (alias !== null) {
       const target = await this.aliasTarget(alias);
       if ('missing' in target) return this.notFound(req, res, target.missing);
       id = target.id;
     }
-    if (url.startsWith('/.wharf/')) return this.wharfEndpoint(id, host, url, req, res);
+    if (path.startsWith('/.wharf/')) return this.wharfEndpoint(id, site, path, req, res);
     const entry = await this.directory.lookup(id);
     const instance = entry.instance;
     if (!instance) return this.notFound(req, res);
+    const mode = instance.routingMode ?? 'DOMAIN';
+    if (mode !== site.mode) return this.toOtherForm(id, mode, path, req, res);
     // An instance with a primary alias is served there: its id host and other aliases send
     // GET/HEAD on (a page's other requests — form posts, API calls — are served where they were
     // sent). A browser already signed in on this host (its cookie here: a share link's, say, which
     // it could not get for the primary host) stays.
-    if ((req.method === 'GET' || req.method === 'HEAD') && !req.headers.cookie?.includes(`${this.auth.cookieName}=`)) {
+    if (site.mode === 'DOMAIN' && (req.method === 'GET' || req.method === 'HEAD') && !req.headers.cookie?.includes(`${this.auth.cookieName}=`)) {
       const primary = await this.aliases.primaryOf(id);
       if (primary !== null && primary !== alias) return this.toPrimary(primary, url, res);
     }
-    const who = await this.auth.identify(req.headers, host);
+    const who = await this.auth.identify(req.headers, site.key, id, site.mode === 'BASE_URL');
     const refused = await this.refusal(who, instance, req.method ?? 'GET');
-    if (refused === 'sign-in') return this.signIn(host, req, res);
+    if (refused === 'sign-in') return this.signIn(site, req, res);
     if (refused && 'code' in refused) return sendPage(res, req.headers.accept, refused.code, refused.page);
     const principal = (who as Extract<Identified, { ok: true }>).principal;
     const page = statusPage(instance, principal.kind !== 'share' && principal.caller?.sub === instance.owner.sub, refused.access.readLogs);
     if (page) return sendPage(res, req.headers.accept, page.code, page.page);
     if (entry.outside) return sendPage(res, req.headers.accept, 'UNAVAILABLE', outsidePage());
     if (!entry.upstream) return sendPage(res, req.headers.accept, 'UNAVAILABLE', unreachablePage());
-    this.forwardHeaders(req, id, who as Extract<Identified, { ok: true }>);
+    this.forwardHeaders(req, id, who as Extract<Identified, { ok: true }>, site);
     this.activity.saw(id);
     const client = req.socket;
     const untrack = this.live.add({ instanceId: id, principal, since: Date.now(), websocket: false, close: () => res.destroy(), bytes: () => client.bytesRead + client.bytesWritten });
@@ -247,14 +294,14 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
     const routed = req as Routed;
     routed.wharfTarget = entry.upstream;
     routed.wharfInstance = { id, readLogs: refused.access.readLogs };
+    routed.wharfPrefix = site.mode === 'BASE_URL' ? site.prefix : null;
     await this.proxy(req, res, () => this.notFound(req, res));
   }
 
   /** 302 to the same path and query on the instance's primary alias host. */
   private toPrimary(primary: string, url: string, res: ServerResponse): void {
     const path = url.startsWith('/') ? url : '/';
-    res.writeHead(302, { location: `${this.cfg.Scheme}://${primary}.${this.cfg.AppsDomain}${this.portSuffix}${path}`, 'cache-control': 'no-store', 'content-length': '0' });
-    res.end();
+    this.redirect(res, 302, `${this.cfg.Scheme}://${primary}.${this.cfg.AppsDomain}${this.portSuffix}${path}`);
   }
 
   /** Why a request may not go through (or, when it may, the caller's access), or 'sign-in' when nobody is signed in. */
@@ -305,13 +352,8 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
   }
 
   /** Nobody signed in: browsers go to the gateway's login (which returns with a ticket); API clients get 401. */
-  private signIn(host: string, req: IncomingMessage, res: ServerResponse): void {
-    if (req.method === 'GET' && req.headers.accept?.includes('text/html')) {
-      const to = `${this.cfg.GatewayUrl.replace(/\/+$/, '')}/auth/instance-ticket?host=${encodeURIComponent(host)}&next=${encodeURIComponent(safeInstancePath(req.url))}`;
-      res.writeHead(302, { location: to, 'cache-control': 'no-store', 'content-length': '0' });
-      res.end();
-      return;
-    }
+  private signIn(site: Site, req: IncomingMessage, res: ServerResponse): void {
+    if (req.method === 'GET' && req.headers.accept?.includes('text/html')) return this.redirect(res, 302, this.ticketUrl(site, safeInstancePath(req.url)));
     sendPage(res, req.headers.accept, 'UNAUTHENTICATED', {
       status: 401,
       title: 'Sign in',
@@ -324,15 +366,19 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
    * What the app sees: no router cookie, no platform token, no X-Wharf-* from the client, no
    * client-made X-Forwarded-* (unless trusted); X-Wharf-User and a signed identity token instead.
    */
-  private forwardHeaders(req: IncomingMessage, instanceId: string, who: Extract<Identified, { ok: true }>): void {
+  private forwardHeaders(req: IncomingMessage, instanceId: string, who: Extract<Identified, { ok: true }>, site: Site): void {
     const h = req.headers;
     for (const k in h) if (isPlatformHeader(k)) delete h[k];
     if (!this.cfg.TrustForwardedHeaders) for (const k of FORWARDED) if (k in h) delete h[k];
-    if (h.cookie && h.cookie.includes(this.auth.cookieName)) {
-      const rest = withoutCookie(h.cookie, this.auth.cookieName);
-      if (rest) h.cookie = rest;
-      else delete h.cookie;
+    for (const name of this.auth.cookieNames) {
+      if (h.cookie && h.cookie.includes(name)) {
+        const rest = withoutCookie(h.cookie, name);
+        if (rest) h.cookie = rest;
+        else delete h.cookie;
+      }
     }
+    // the prefix the app is served under, for frameworks that read it (Werkzeug's ProxyFix, Spring, …)
+    if (site.prefix) h['x-forwarded-prefix'] = site.prefix;
     if (who.platformAuthorization) delete h.authorization;
     const caller = who.principal.caller;
     if (caller) {
@@ -405,34 +451,47 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
     sendPage(res, req.headers.accept, 'NOT_FOUND', {
       status: 404,
       title: 'Not an instance',
-      message: `instances are served at http(s)://<instance id or alias>.${this.cfg.AppsDomain}; this host (${req.headers.host ?? 'none'}) is not one`,
+      message: `instances are served at http(s)://<instance id or alias>.${this.cfg.AppsDomain}, or under http(s)://${this.cfg.AppsDomain}/instance/<instance id>/; this host (${req.headers.host ?? 'none'}) and path are not one`,
     });
   }
 
   // ---- /.wharf/* : the router's own paths on every instance host -------------------------------
 
-  private async wharfEndpoint(id: string, host: string, url: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const u = new URL(url, 'http://x');
-    if (u.pathname === INSTANCE_TICKET_PATH && req.method === 'GET') return this.redeemTicket(host, u, res);
-    if (u.pathname === '/.wharf/resume' && req.method === 'POST') return this.resume(id, host, req, res);
+  private async wharfEndpoint(id: string, site: Site, path: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const u = new URL(path, 'http://x');
+    if (u.pathname === INSTANCE_TICKET_PATH && req.method === 'GET') return this.redeemTicket(site, u, res);
+    if (u.pathname === '/.wharf/resume' && req.method === 'POST') return this.resume(id, site, req, res);
     if (u.pathname === '/.wharf/logout' && (req.method === 'GET' || req.method === 'POST')) {
-      res.setHeader('set-cookie', setCookieHeader(this.auth.cookieName, '', { secure: this.auth.secure, maxAgeSeconds: 0 }));
+      res.setHeader('set-cookie', this.routerCookie(site, '', 0));
       return sendPage(res, req.headers.accept, 'OK', { status: 200, title: 'Signed out of this instance', message: 'The router forgot your sign-in for this instance.' });
     }
     this.notFound(req, res);
   }
 
-  /** `/.wharf/ticket?t=…&next=…`: the gateway sent the browser here after login; the ticket becomes our host-only cookie. */
-  private async redeemTicket(host: string, u: URL, res: ServerResponse): Promise<void> {
+  /** The router's cookie for a site: host-wide on an instance host, on the instance's path on the shared apps host. */
+  private routerCookie(site: Site, value: string, maxAgeSeconds: number): string {
+    return site.mode === 'BASE_URL'
+      ? setCookieHeader(this.auth.pathCookieName, value, { secure: this.auth.secure, maxAgeSeconds, path: `${site.prefix}/` })
+      : setCookieHeader(this.auth.cookieName, value, { secure: this.auth.secure, maxAgeSeconds });
+  }
+
+  /** The gateway's sign-in for a site, coming back to `next`. */
+  private ticketUrl(site: Site, next: string): string {
+    return `${this.cfg.GatewayUrl.replace(/\/+$/, '')}/auth/instance-ticket?host=${encodeURIComponent(site.key)}&next=${encodeURIComponent(next)}`;
+  }
+
+  /** `/.wharf/ticket?t=…&next=…`: the gateway sent the browser here after login; the ticket becomes our cookie for this site. */
+  private async redeemTicket(site: Site, u: URL, res: ServerResponse): Promise<void> {
     const ticket = u.searchParams.get('t') ?? '';
-    const next = safeInstancePath(u.searchParams.get('next'));
+    // on the shared apps host, only back into this instance's own path
+    const next = site.prefix ? safeSitePath(u.searchParams.get('next'), `${site.prefix}/`) : safeInstancePath(u.searchParams.get('next'));
     let r;
     try {
       if (!ticket) throw new WharfError('UNAUTHENTICATED', 'the link has no ticket');
-      r = await lookup(this.rpc, IdentityContracts.redeemTicket, { ticket, host }, null, this.cfg.LookupTimeoutMs);
+      r = await lookup(this.rpc, IdentityContracts.redeemTicket, { ticket, host: site.key }, null, this.cfg.LookupTimeoutMs);
     } catch (e) {
       if (!WharfError.is(e, 'UNAUTHENTICATED') && !WharfError.is(e, 'INVALID')) throw e;
-      const again = `${this.cfg.GatewayUrl.replace(/\/+$/, '')}/auth/instance-ticket?host=${encodeURIComponent(host)}&next=${encodeURIComponent(next)}`;
+      const again = this.ticketUrl(site, next);
       return sendPage(res, 'text/html', 'UNAUTHENTICATED', {
         status: 401,
         title: 'This sign-in link is not valid',
@@ -443,7 +502,7 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
     const exp = Math.floor(new Date(r.expiresAt).getTime() / 1000);
     const value = signCookie(this.auth.cookieSigningKey, {
       s: r.session ?? '',
-      h: host,
+      h: site.key,
       e: exp,
       ...(r.share ? { sh: r.share.id, ...(r.session ? {} : { g: r.caller.sub }) } : {}),
     });
@@ -451,7 +510,7 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
     if (r.share) this.auth.rememberShare(r.share.id, r.share.instanceId, r.expiresAt);
     res.writeHead(303, {
       location: next,
-      'set-cookie': setCookieHeader(this.auth.cookieName, value, { secure: this.auth.secure, maxAgeSeconds: exp - Date.now() / 1000 }),
+      'set-cookie': this.routerCookie(site, value, exp - Date.now() / 1000),
       'cache-control': 'no-store',
       'referrer-policy': 'no-referrer',
       'content-length': '0',
@@ -460,13 +519,13 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
   }
 
   /** The Resume button of the suspended page (owner or admin; same-origin form posts only). */
-  private async resume(id: string, host: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async resume(id: string, site: Site, req: IncomingMessage, res: ServerResponse): Promise<void> {
     req.resume();
-    if (req.headers.origin !== `${this.cfg.Scheme}://${host}`) {
+    if (req.headers.origin !== `${this.cfg.Scheme}://${site.host}`) {
       return sendPage(res, req.headers.accept, 'FORBIDDEN', { status: 403, title: 'Not resumed', message: 'the Resume form must be sent from the instance page itself' });
     }
-    const who = await this.auth.identify(req.headers, host);
-    if (!who.ok || !who.principal.caller) return this.signIn(host, req, res);
+    const who = await this.auth.identify(req.headers, site.key, id, site.mode === 'BASE_URL');
+    if (!who.ok || !who.principal.caller) return this.signIn(site, req, res);
     if (isGuestSub(who.principal.caller.sub)) {
       return sendPage(res, req.headers.accept, 'FORBIDDEN', { status: 403, title: 'Not resumed', message: `only ${this.directory.peek(id)?.instance?.owner.name ?? 'its owner'} and admins may resume this instance` });
     }
@@ -478,8 +537,7 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
     }
     // the page the browser comes back to shows the instance coming up, not the suspended page its change event has not replaced yet
     await this.directory.reload(id).catch((e: Error) => this.log.warn(`instance ${id}: reading it again after resume failed: ${e.message}`));
-    res.writeHead(303, { location: '/', 'cache-control': 'no-store', 'content-length': '0' });
-    res.end();
+    this.redirect(res, 303, `${site.prefix}/`);
   }
 
   // ---- websockets ------------------------------------------------------------------------------
@@ -495,9 +553,18 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
   /** Same decisions as HTTP, plus Origin; only then is the upgrade handed to the proxy. Never a 101 before. */
   private async upgrade(req: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
     const host = (req.headers.host ?? '').toLowerCase();
-    const hostId = instanceIdOf(host, this.cfg.AppsDomain);
+    const url = req.url ?? '/';
+    let hostId = instanceIdOf(host, this.cfg.AppsDomain);
+    let site = domainSite(host);
+    if (hostId === null && isAppsHost(host, this.cfg.AppsDomain)) {
+      const base = basePathOf(url);
+      if (base && INSTANCE_ID_PATTERN.test(base.id) && base.rest.startsWith('/')) {
+        hostId = base.id;
+        site = baseUrlSite(host, base.id);
+      }
+    }
     const alias = hostId === '' ? aliasOf(host, this.cfg.AppsDomain) : null;
-    if ((!hostId && alias === null) || (req.url ?? '/').startsWith('/.wharf/')) return reject(socket, 404, 'no such instance');
+    if ((!hostId && alias === null) || url.slice(site.prefix.length).startsWith('/.wharf/')) return reject(socket, 404, 'no such instance');
     if (!portAllowed(host, this.ports)) return reject(socket, 421, `this router serves instances at another port than ${host}`);
     // websockets are never redirected to the primary alias: served on the host they were opened on
     let id = hostId!;
@@ -509,7 +576,9 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
     const entry = await this.directory.lookup(id);
     const instance = entry.instance;
     if (!instance) return reject(socket, 404, 'no such instance');
-    const who = await this.auth.identify(req.headers, host);
+    // a websocket cannot follow a redirect: say where the instance is served instead
+    if ((instance.routingMode ?? 'DOMAIN') !== site.mode) return reject(socket, 404, `instance ${id} is served at ${instance.url}`);
+    const who = await this.auth.identify(req.headers, site.key, id, site.mode === 'BASE_URL');
     const refused = await this.refusal(who, instance, 'GET');
     if (refused === 'sign-in') return reject(socket, 401, 'sign in first (cookie from the browser sign-in, or Authorization: Bearer)');
     if ('code' in refused) return reject(socket, refused.page.status, refused.page.message);
@@ -524,7 +593,7 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
     if (entry.outside) return reject(socket, 502, outsidePage().message);
     if (!entry.upstream) return reject(socket, 503, `the instance is ${instance.status.toLowerCase()}`, { 'Retry-After': '1' });
     if (socket.destroyed) return;
-    this.forwardHeaders(req, id, ok);
+    this.forwardHeaders(req, id, ok, site);
     this.activity.saw(id);
     const untrack = this.live.add({
       instanceId: id,

@@ -157,7 +157,7 @@ class PlatformHandlers {
       owner: { sub: 'alice', name: 'alice' },
       visibility: isPublic ? 'PUBLIC' : 'ALL_USERS',
       tags: roles.length ? [{ name: 'granted', title: 'Granted', color: '#1f6feb', visitorRoles: roles as Role[] }] : [],
-      runtime: { module: 'echo', runtimeVersion: null, memoryLimit: null, memoryReservation: null, volumeMount: null, volumeSize: null, gpuCount: 0, gpuType: null, instanceTimeoutMinutes: null, lifecycle: 'ON_DEMAND', linkAddress: null },
+      runtime: { module: 'echo', runtimeVersion: null, memoryLimit: null, memoryReservation: null, volumeMount: null, volumeSize: null, gpuCount: 0, gpuType: null, instanceTimeoutMinutes: null, lifecycle: 'ON_DEMAND', linkAddress: null, routingMode: null },
       env: [],
       files: [],
       sha256: '0'.repeat(64),

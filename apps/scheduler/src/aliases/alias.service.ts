@@ -19,7 +19,7 @@ import {
 import { RpcClient } from '@wharf/nats';
 import { INSTANCE_DRIVER, type InstanceDriver } from '../drivers/instance-driver';
 import { InstanceChanges } from '../instances/instance.changes';
-import { instanceUrl, type InstanceAliases } from '../instances/instance.record';
+import { instanceUrl, routingModeOf, type InstanceAliases } from '../instances/instance.record';
 import { SCHEDULER_SETTINGS, type SchedulerSettings } from '../scheduler.config';
 import { ALIAS_STORE, type AliasTable, type KvAliasStore, type StoredAlias } from './kv-alias.store';
 
@@ -96,6 +96,11 @@ export class AliasService implements OnApplicationShutdown {
     const r = await this.driver.get(instanceId);
     if (!r) throw notFound(`instance ${instanceId} not found; name an instance from GET /api/v1/instances?scope=all`);
     if (r.status === 'TERMINATED') throw conflict(`instance ${instanceId} is terminated; point the alias at a live instance`);
+    if (routingModeOf(r) === 'BASE_URL') {
+      throw conflict(
+        `instance ${instanceId} is served in BASE_URL mode (under /instance/${instanceId}/ on the apps domain): an alias is a host name of its own and serves DOMAIN instances only; point it at a DOMAIN instance`,
+      );
+    }
   }
 
   async list(caller: Caller | null, q: ParsedRequestOf<typeof AliasContracts.list>): Promise<{ items: Alias[]; nextCursor: string | null }> {

@@ -28,6 +28,11 @@ export class InstanceHandlers {
     return this.instances.route(m.body.ids);
   }
 
+  @Handle(C.locate)
+  locate(@Payload() m: Msg<typeof C.locate>) {
+    return this.instances.locate(m.body.ids);
+  }
+
   @Handle(C.list)
   list(@Payload() m: Msg<typeof C.list>) {
     return this.instances.list(m.caller, m.body);

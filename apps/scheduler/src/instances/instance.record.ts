@@ -4,13 +4,16 @@ import {
   FileSpecSchema,
   genericStatusReason,
   hostPortSuffix,
+  instanceBasePath,
   InstanceIdSchema,
   InstanceStatusSchema,
   LIVE_STATUSES,
+  ROUTING_MODES,
   VisibilitySchema,
   type Instance,
   type InstanceStatus,
   type RoutedInstance,
+  type RoutingMode,
 } from '@wharf/contracts';
 import { z } from 'zod';
 
@@ -31,6 +34,8 @@ export const InstanceRecordSchema = z.object({
   visibility: VisibilitySchema,
   /** MANAGED: the one shared instance of its app version; absent (records before lifecycles): ON_DEMAND. */
   lifecycle: z.enum(['ON_DEMAND', 'MANAGED']).optional(),
+  /** Where it is served, decided at each create or upgrade; absent (records before routing modes): DOMAIN. */
+  routingMode: z.enum(ROUTING_MODES).optional(),
   runtime: z.string(),
   status: InstanceStatusSchema,
   statusReason: z.string().nullable(),
@@ -127,9 +132,17 @@ export function idleTimeoutOf(r: InstanceRecord, platformDefault: number): numbe
 /** The reason an instance suspended for idleness shows ("idle for 60 min"). */
 export const idleReason = (minutes: number): string => `idle for ${minutes} min`;
 
+/** `<scheme>://<label>.<AppsDomain>[:port]`: an instance (DOMAIN) or alias host. */
 export function instanceUrl(id: string, s: UrlSettings): string {
   return `${s.RouterScheme}://${id}.${s.AppsDomain}${hostPortSuffix(s.RouterScheme, s.RouterPort)}`;
 }
+
+/** `<scheme>://<AppsDomain>[:port]/instance/<id>/`: a BASE_URL instance. */
+export function baseUrlInstanceUrl(id: string, s: UrlSettings): string {
+  return `${s.RouterScheme}://${s.AppsDomain}${hostPortSuffix(s.RouterScheme, s.RouterPort)}${instanceBasePath(id, 'BASE_URL')}`;
+}
+
+export const routingModeOf = (r: Pick<InstanceRecord, 'routingMode'>): RoutingMode => r.routingMode ?? 'DOMAIN';
 
 /** An instance's aliases: names, the primary one first (or none). */
 export interface InstanceAliases {
@@ -157,7 +170,9 @@ export function toInstance(r: InstanceRecord, s: WireSettings, extraWarnings: st
     status: r.status,
     statusReason: readLogs ? r.statusReason : genericStatusReason(r.status),
     // an alias host serves it like the id host (instanceUrl works for any label under the apps domain)
-    url: instanceUrl(aliases.primary ?? r.id, s),
+    url: routingModeOf(r) === 'BASE_URL' ? baseUrlInstanceUrl(r.id, s) : instanceUrl(aliases.primary ?? r.id, s),
+    routingMode: routingModeOf(r),
+    basePath: instanceBasePath(r.id, routingModeOf(r)),
     aliases: names.map((name) => ({ name, url: instanceUrl(name, s), primary: name === aliases.primary })),
     primaryAlias: aliases.primary,
     createdAt: r.createdAt,

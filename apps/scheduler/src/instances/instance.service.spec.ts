@@ -158,6 +158,67 @@ describe('InstanceService', () => {
     expect(instances[0]!.statusReason).toContain('Traceback');
   });
 
+  describe('routing modes', () => {
+    const modesSetup = (env: NodeJS.ProcessEnv = {}) => {
+      const s = setup({ WHARF_SCHEDULER_MAX_INSTANCES_FULL_ACCESS: '5', ...env });
+      const base = s.apps.get('av1')!;
+      s.apps.set('bv1', { ...base, id: 'bv1', version: '1.1.0', runtime: { ...base.runtime, routingMode: 'BASE_URL' } });
+      s.apps.set('dv1', { ...base, id: 'dv1', version: '1.2.0', runtime: { ...base.runtime, routingMode: 'DOMAIN' } });
+      return s;
+    };
+
+    it("serves an app in the platform's mode unless it names one the platform offers", async () => {
+      const { service, driver } = modesSetup({ WHARF_SCHEDULER_ROUTING_MODES: '["DOMAIN","BASE_URL"]' });
+      const plain = await service.create(alice, { appVersionId: 'av1', visibility: 'PRIVATE' });
+      expect(plain).toMatchObject({ routingMode: 'DOMAIN', basePath: '/', url: `http://${plain.id}.apps.localhost:8081` });
+      const based = await service.create(alice, { appVersionId: 'bv1', visibility: 'PRIVATE' });
+      expect(based).toMatchObject({ routingMode: 'BASE_URL', basePath: `/instance/${based.id}/`, url: `http://apps.localhost:8081/instance/${based.id}/` });
+      expect(driver.records.get(based.id)).toMatchObject({ routingMode: 'BASE_URL' });
+      // the router's copy and the gateway's share-link lookup agree
+      expect((await service.route([based.id])).instances[0]).toMatchObject({ routingMode: 'BASE_URL', basePath: `/instance/${based.id}/` });
+      expect(await service.locate([based.id, plain.id, 'zzzzzzzzzz'])).toEqual({
+        instances: [
+          { id: based.id, routingMode: 'BASE_URL', basePath: `/instance/${based.id}/` },
+          { id: plain.id, routingMode: 'DOMAIN', basePath: '/' },
+        ],
+      });
+    });
+
+    it('BASE_URL as the platform default; an app may still ask for DOMAIN when offered', async () => {
+      const { service } = modesSetup({ WHARF_SCHEDULER_ROUTING_MODE: 'BASE_URL', WHARF_SCHEDULER_ROUTING_MODES: '["BASE_URL","DOMAIN"]' });
+      expect(await service.create(alice, { appVersionId: 'av1', visibility: 'PRIVATE' })).toMatchObject({ routingMode: 'BASE_URL' });
+      expect(await service.create(alice, { appVersionId: 'dv1', visibility: 'PRIVATE' })).toMatchObject({ routingMode: 'DOMAIN' });
+    });
+
+    it('refuses a mode the platform does not offer, saying which it does, before taking a slot or starting anything', async () => {
+      const { service, driver, leases } = modesSetup();
+      const e = await service.create(alice, { appVersionId: 'bv1', visibility: 'PRIVATE' }).catch((x: WharfError) => x);
+      expect(e).toMatchObject({
+        code: 'INVALID',
+        message: expect.stringMatching(/hello 1\.1\.0 asks to be served in BASE_URL mode \(\[Runtime\] RoutingMode.*it serves DOMAIN\).*Scheduler\.RoutingModes/),
+        details: { routingMode: 'BASE_URL', routingModes: ['DOMAIN'] },
+      });
+      expect(driver.records.size).toBe(0);
+      expect(leases.sets.get('alice')?.size ?? 0).toBe(0);
+    });
+
+    it("an upgrade moves the instance to the new version's mode, and refuses one the platform does not offer", async () => {
+      const both = modesSetup({ WHARF_SCHEDULER_ROUTING_MODES: '["DOMAIN","BASE_URL"]' });
+      const i = await both.service.create(alice, { appVersionId: 'av1', visibility: 'PRIVATE' });
+      expect(await both.service.upgrade(alice, { id: i.id, appVersionId: 'bv1' })).toMatchObject({ routingMode: 'BASE_URL', basePath: `/instance/${i.id}/` });
+      expect(await both.service.upgrade(alice, { id: i.id, appVersionId: 'av1' })).toMatchObject({ routingMode: 'DOMAIN', basePath: '/' });
+
+      const only = modesSetup();
+      const j = await only.service.create(alice, { appVersionId: 'av1', visibility: 'PRIVATE' });
+      await expect(only.service.upgrade(alice, { id: j.id, appVersionId: 'bv1' })).rejects.toMatchObject({ code: 'INVALID', details: { routingMode: 'BASE_URL' } });
+      expect(only.driver.records.get(j.id)).toMatchObject({ appVersionId: 'av1', routingMode: 'DOMAIN' });
+    });
+
+    it('rejects a RoutingModes list without the default mode at start-up', () => {
+      expect(() => setup({ WHARF_SCHEDULER_ROUTING_MODE: 'BASE_URL', WHARF_SCHEDULER_ROUTING_MODES: '["DOMAIN"]' })).toThrow(/Scheduler.RoutingModes \(from env WHARF_SCHEDULER_ROUTING_MODES\): must include RoutingMode \(BASE_URL\)/);
+    });
+  });
+
   describe('lifecycles', () => {
     const managedSetup = () => {
       const s = setup({ WHARF_SCHEDULER_MAX_INSTANCES_FULL_ACCESS: '5' });

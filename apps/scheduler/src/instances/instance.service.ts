@@ -15,6 +15,7 @@ import {
   RepositoryContracts,
   instanceIdentityKey,
   instanceAccess,
+  instanceBasePath,
   signInternalToken,
   tagGrants,
   unauthenticated,
@@ -30,6 +31,7 @@ import {
   type ResponseOf,
   type RoutedInstance,
   type SchedulerContracts,
+  type RoutingMode,
   type Visibility,
 } from '@wharf/contracts';
 import type { LauncherCredentials } from '@wharf/contracts/launcher';
@@ -43,7 +45,7 @@ import { SECRET_STORE, type SecretGrantee, type SecretRef, type SecretStore } fr
 import { AliasService } from '../aliases/alias.service';
 import { resolveAppFiles } from './app-files';
 import { InstanceChanges } from './instance.changes';
-import { idempotentInstanceId, isLive, managedInstanceId, newInstanceId, toInstance, toRoutedInstance, type InstanceRecord } from './instance.record';
+import { idempotentInstanceId, isLive, managedInstanceId, newInstanceId, routingModeOf, toInstance, toRoutedInstance, type InstanceRecord } from './instance.record';
 import { maxGpusFor, maxInstancesFor, resolveResources } from './limits.policy';
 
 type ListQuery = ParsedRequestOf<typeof SchedulerContracts.list>;
@@ -182,6 +184,16 @@ export class InstanceService {
   async route(ids: string[]): Promise<{ instances: RoutedInstance[] }> {
     const rows = await Promise.all([...new Set(ids)].map((id) => this.driver.get(id)));
     return { instances: rows.filter((r): r is InstanceRecord => !!r && r.status !== 'TERMINATED').map((r) => toRoutedInstance(r, this.cfg, [], this.aliases?.of(r.id))) };
+  }
+
+  /** Where instances are served (the gateway's share links): no caller check, so nothing but the routing mode and base path. */
+  async locate(ids: string[]): Promise<{ instances: { id: string; routingMode: RoutingMode; basePath: string }[] }> {
+    const rows = await Promise.all([...new Set(ids)].map((id) => this.driver.get(id)));
+    return {
+      instances: rows
+        .filter((r): r is InstanceRecord => !!r && r.status !== 'TERMINATED')
+        .map((r) => ({ id: r.id, routingMode: routingModeOf(r), basePath: instanceBasePath(r.id, routingModeOf(r)) })),
+    };
   }
 
   async list(caller: Caller | null, q: ListQuery): Promise<{ items: Instance[]; nextCursor: string | null }> {
@@ -340,6 +352,24 @@ export class InstanceService {
     return this.driver.capabilities.memoryWarning ? [this.driver.capabilities.memoryWarning] : [];
   }
 
+  /**
+   * Where instances of `app` are served: its `[Runtime] RoutingMode`, else the platform's
+   * `RoutingMode`; a mode the platform does not offer (`RoutingModes`) is refused before anything
+   * is made.
+   */
+  private routingModeFor(app: AppVersion): RoutingMode {
+    const mode = app.runtime.routingMode ?? this.cfg.RoutingMode;
+    const offered = this.cfg.RoutingModes ?? [this.cfg.RoutingMode];
+    if (!offered.includes(mode)) {
+      throw invalid(
+        `${app.name} ${app.version} asks to be served in ${mode} mode ([Runtime] RoutingMode in its app.toml), which this platform does not offer (it serves ${offered.join(' and ')}): ` +
+          `import a version without RoutingMode, or ask an administrator to add ${mode} to Scheduler.RoutingModes`,
+        { routingMode: mode, routingModes: offered },
+      );
+    }
+    return mode;
+  }
+
   /** Takes a slot of the owner's limit for `id`, or LIMIT_EXCEEDED naming the limit and the count. */
   private async takeSlot(caller: Caller, ownerSub: string, id: string): Promise<void> {
     // An admin acting on someone else's instance is not held to a limit (theirs is unknown here).
@@ -367,6 +397,7 @@ export class InstanceService {
     if (body.visibility === 'PUBLIC' && !this.cfg.AllowPublicInstances) {
       throw forbidden('public instances are disabled on this platform (Scheduler.AllowPublicInstances)');
     }
+    const routingMode = this.routingModeFor(app);
     const runtime = this.catalog.resolve(body.runtime, app.runtime.runtimeVersion);
     const launch = await this.launchSpec(app, runtime, caller.sub);
     const key = body.idempotencyKey;
@@ -376,7 +407,7 @@ export class InstanceService {
       if (same && same.status !== 'TERMINATED') return this.wire(this.ownedBy(caller, same));
     }
     await this.takeSlot(caller, caller.sub, id); // idempotent per id: racing creates of one key share one slot
-    const record = this.newRecord(app, runtime, launch, { id, owner: { sub: caller.sub, name: caller.name }, visibility: body.visibility, idempotencyKey: body.idempotencyKey ?? null });
+    const record = this.newRecord(app, runtime, launch, { id, owner: { sub: caller.sub, name: caller.name }, visibility: body.visibility, idempotencyKey: body.idempotencyKey ?? null, routingMode });
     let started: InstanceRecord;
     try {
       started = await this.driver.create(record, this.planFor);
@@ -399,7 +430,7 @@ export class InstanceService {
     app: AppVersion,
     runtime: ResolvedRuntime,
     launch: InstanceRecord['launch'],
-    who: Pick<InstanceRecord, 'id' | 'owner' | 'visibility' | 'lifecycle' | 'idempotencyKey'>,
+    who: Pick<InstanceRecord, 'id' | 'owner' | 'visibility' | 'lifecycle' | 'idempotencyKey' | 'routingMode'>,
   ): InstanceRecord {
     const now = this.now();
     return {
@@ -440,12 +471,13 @@ export class InstanceService {
         { lifecycle: 'MANAGED', owner: app.owner.name },
       );
     }
+    const routingMode = this.routingModeFor(app);
     const runtime = this.catalog.resolve(body.runtime, app.runtime.runtimeVersion);
     const launch = await this.launchSpec(app, runtime, app.owner.sub);
     await this.takeSlot(caller, app.owner.sub, id);
     // as widely as the version is seen: PUBLIC versions only where public instances are allowed
     const visibility: Visibility = app.visibility === 'PUBLIC' && !this.cfg.AllowPublicInstances ? 'ALL_USERS' : app.visibility;
-    const record = this.newRecord(app, runtime, launch, { id, owner: app.owner, visibility, lifecycle: 'MANAGED', idempotencyKey: null });
+    const record = this.newRecord(app, runtime, launch, { id, owner: app.owner, visibility, lifecycle: 'MANAGED', idempotencyKey: null, routingMode });
     let started: InstanceRecord;
     try {
       started = await this.driver.create(record, this.planFor);
@@ -562,6 +594,15 @@ export class InstanceService {
     if (app?.runtime.lifecycle === 'LINK' || (app && app.runtime.lifecycle === 'MANAGED' && r.lifecycle !== 'MANAGED')) {
       throw invalid(`${app.name} ${app.version} is a ${app.runtime.lifecycle} app: an instance of one's own cannot be moved to it; Run it instead`);
     }
+    const routingMode = app ? this.routingModeFor(app) : routingModeOf(r);
+    if (routingMode === 'BASE_URL' && routingModeOf(r) !== 'BASE_URL') {
+      const names = this.aliases?.of(r.id).names ?? [];
+      if (names.length) {
+        throw invalid(
+          `${app!.name} ${app!.version} is served in BASE_URL mode, and aliases (${names.join(', ')}) serve instance ${r.id}: an alias is a host name and serves DOMAIN instances only; delete the aliases or move them to another instance first`,
+        );
+      }
+    }
     const runtime = this.catalog.resolve(body.runtime ?? r.runtime, null);
     const launch = app
       ? await this.launchSpec(app, runtime, r.owner.sub)
@@ -583,6 +624,7 @@ export class InstanceService {
                 appOwner: app?.owner ?? cur.appOwner,
                 runtime: runtime.name,
                 launch,
+                routingMode,
                 generation: cur.generation + 1,
                 status: 'PROVISIONING',
                 keepAliveUntil: null,

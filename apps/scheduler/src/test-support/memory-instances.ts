@@ -45,7 +45,7 @@ export const app: AppVersion = {
   owner: { sub: 'author', name: 'Author' },
   visibility: 'ALL_USERS',
   tags: [],
-  runtime: { module: 'hello.app', runtimeVersion: null, memoryLimit: '256Mi', memoryReservation: null, volumeMount: null, volumeSize: null, gpuCount: 0, gpuType: null, instanceTimeoutMinutes: null, lifecycle: 'ON_DEMAND', linkAddress: null },
+  runtime: { module: 'hello.app', runtimeVersion: null, memoryLimit: '256Mi', memoryReservation: null, volumeMount: null, volumeSize: null, gpuCount: 0, gpuType: null, instanceTimeoutMinutes: null, lifecycle: 'ON_DEMAND', linkAddress: null, routingMode: null },
   env: [
     { name: 'GREETING', value: 'hi' },
     { name: 'TOKEN', secret: 's', secretKey: 'k' },

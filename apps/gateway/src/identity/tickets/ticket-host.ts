@@ -1,4 +1,4 @@
-import { aliasNameProblem, BASE_URL_PREFIX, hostPortSuffix, INSTANCE_ID_PATTERN, isDefaultPort, safeInstancePath } from '@wharf/contracts';
+import { aliasNameProblem, BASE_URL_PREFIX, hostPortSuffix, INSTANCE_ID_PATTERN, isDefaultPort, safeSitePath } from '@wharf/contracts';
 import { publicUrlOf, type GatewayConfig } from '../../gateway.config';
 
 /** Where the router serves instances, as browsers reach it (Gateway.AppsDomain, AppsScheme, AppsPort). */
@@ -89,7 +89,5 @@ export function ticketSiteHint(o: AppsOrigin): string {
  * after redeeming the ticket.
  */
 export function siteNext(next: unknown, id: string): string {
-  const base = `${BASE_URL_PREFIX}${id}/`;
-  const path = safeInstancePath(next);
-  return path.startsWith(base) && new URL(path, 'http://site.invalid').pathname.startsWith(base) ? path : base;
+  return safeSitePath(next, `${BASE_URL_PREFIX}${id}/`);
 }

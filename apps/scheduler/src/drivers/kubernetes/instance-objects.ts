@@ -1,6 +1,7 @@
 import type { V1Deployment, V1EnvVar, V1NetworkPolicy, V1PersistentVolumeClaim, V1Secret, V1Service, V1Toleration, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import { appSecretEnvName, launcherEnvVars, type LauncherCredentials } from '@wharf/contracts/launcher';
-import type { InstanceRecord } from '../../instances/instance.record';
+import { routingModeOf, type InstanceRecord } from '../../instances/instance.record';
+import { instanceBasePath } from '@wharf/contracts';
 import { GENERATION_ANNOTATION, instanceLabels, LABELS, recordAnnotations } from './instance-metadata';
 
 /**
@@ -120,6 +121,7 @@ export function instanceObjects(input: InstanceObjectInput, s: InstanceObjectSet
   const plain = launcherEnvVars({
     PORT: s.launcherPort,
     WHARF_INSTANCE_ID: r.id,
+    WHARF_BASE_PATH: instanceBasePath(r.id, routingModeOf(r)),
     WHARF_GENERATION: r.generation,
     WHARF_BUNDLE_URL: input.credentials.WHARF_BUNDLE_URL,
     WHARF_BUNDLE_SHA256: r.launch.sha256,

@@ -1,10 +1,10 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Logger } from '@nestjs/common';
-import { conflict, forbidden, INSTANCE_ID_PATTERN, invalid, notFound, WharfError } from '@wharf/contracts';
+import { conflict, forbidden, INSTANCE_ID_PATTERN, instanceBasePath, invalid, notFound, WharfError } from '@wharf/contracts';
 import { launcherEnvRecord, type AppFileMount } from '@wharf/contracts/launcher';
 import { freeLoopbackPort } from '@wharf/host';
-import { isLive, type InstanceRecord } from '../../instances/instance.record';
+import { isLive, routingModeOf, type InstanceRecord } from '../../instances/instance.record';
 import { appEnvWithSecrets, type InstanceDriver, type LaunchPlan, type Mutator, type Observation, type PlanFor, type RecordChange } from '../instance-driver';
 import { deathPatch, patched, progressPatch } from '../launcher-outcome';
 import { CacheSweeper } from './cache-sweeper';
@@ -210,6 +210,7 @@ export class ProcessDriver implements InstanceDriver {
         ...(uid !== null && sb.setpriv ? { WHARF_SANDBOX_UID: uid, WHARF_SANDBOX_GID: uid, WHARF_SETPRIV: sb.setpriv } : {}),
         PORT: port,
         WHARF_INSTANCE_ID: next.id,
+        WHARF_BASE_PATH: instanceBasePath(next.id, routingModeOf(next)),
         WHARF_GENERATION: next.generation,
         WHARF_MODULE: r.module,
         WHARF_BUNDLE_SHA256: r.sha256,
