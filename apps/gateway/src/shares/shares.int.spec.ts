@@ -2,12 +2,14 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { IdentityContracts, ShareContracts, ShareRevokedEvent, WharfError, type Caller } from '@wharf/contracts';
 import { connectNats } from '@wharf/nats';
-import { buildBundle } from '@wharf/testing';
+import { buildBundle, validManifest } from '@wharf/testing';
 import { connect, type NatsConnection } from 'nats';
 // The scheduler is another app: this spec runs its instance subjects over memory, in-process
 // behind the gateway and a real repository, over real NATS.
 import { loadSchedulerSettings } from '../../../scheduler/src/scheduler.config';
-import { MemorySchedulerModule } from '../../../scheduler/src/test-support/memory-instances';
+import { INSTANCE_DRIVER } from '../../../scheduler/src/drivers/instance-driver';
+import { MemoryDriver, MemorySchedulerModule } from '../../../scheduler/src/test-support/memory-instances';
+import { instanceRecordFixture } from '../../../scheduler/src/test-support/instance-record';
 import { GATEWAY_SETTINGS, type GatewaySettings } from '../gateway.config';
 import { SessionService } from '../identity/session/session.service';
 import { api, NodeBrowser, startHarness, type Harness } from '../testing/identity.harness';
@@ -42,6 +44,11 @@ async function redeem(h: Harness, location: string) {
   return h.rpc.rpc(IdentityContracts.redeemTicket, { ticket: u.searchParams.get('t')!, host: u.host }, null);
 }
 
+/** The router's redeem of the ticket in `location` for `site` (whatever the location says). */
+function redeemAt(h: Harness, location: string, site: string) {
+  return h.rpc.rpc(IdentityContracts.redeemTicket, { ticket: new URL(location).searchParams.get('t')!, host: site }, null);
+}
+
 async function refusal(p: Promise<unknown>): Promise<string> {
   try {
     await p;
@@ -61,12 +68,16 @@ describe('share links: make, list, use, revoke (real gateway, repository and Pos
   const tokens: Record<'alice' | 'bob', string> = { alice: '', bob: '' };
   const users: Record<'alice' | 'bob', Caller> = { alice: { sub: 'svc:alice', name: 'alice', roles: ['full-access'] }, bob: { sub: 'svc:bob', name: 'bob', roles: ['full-access'] } };
   let instanceId = '';
+  /** alice's instance of an app that asks to be served at /instance/<id>/ ([Runtime] RoutingMode = "BASE_URL"). */
+  let baseUrlId = '';
 
   beforeAll(async () => {
     sys = await startGatewayWithRepository('wharf_gw_shares', { AllowAnonymousShares: true, ShareMaxHours: 48 });
     h = sys.h;
     const { platform } = h.app.get<GatewaySettings>(GATEWAY_SETTINGS);
-    const { scheduler: schedulerConfig } = loadSchedulerSettings({ WHARF_PLATFORM_INTERNAL_SECRET: platform.InternalSecret });
+    // DOMAIN by default, BASE_URL for apps that ask for it
+    const { scheduler: schedulerConfig } = loadSchedulerSettings({ WHARF_PLATFORM_INTERNAL_SECRET: platform.InternalSecret, WHARF_SCHEDULER_ROUTING_MODES: '["DOMAIN", "BASE_URL"]' });
+    expect(schedulerConfig).toMatchObject({ RoutingMode: 'DOMAIN', RoutingModes: ['DOMAIN', 'BASE_URL'] });
     scheduler = await NestFactory.create(MemorySchedulerModule.forRoot({ platform, scheduler: schedulerConfig }), { logger: ['error'] });
     await connectNats(scheduler);
     await scheduler.init();
@@ -81,15 +92,23 @@ describe('share links: make, list, use, revoke (real gateway, repository and Pos
     for (const user of ['alice', 'bob'] as const) {
       tokens[user] = (await api(h, 'POST', '/api/v1/tokens', { token: h.adminToken, body: { user, name: user } })).body.token;
     }
-    const res = await fetch(`${h.url}/api/v1/bundles`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${tokens.alice}`, 'content-type': 'application/zip' },
-      body: new Uint8Array(await buildBundle({ app: { name: 'hello', version: '1.0.0' } })),
-    });
-    expect(res.status).toBe(201);
+    const based = validManifest({ name: 'based', version: '1.0.0' }).replace('[Runtime]\n', '[Runtime]\nRoutingMode = "BASE_URL"\n');
+    for (const bundle of [{ app: { name: 'hello', version: '1.0.0' } }, { manifest: based }]) {
+      const res = await fetch(`${h.url}/api/v1/bundles`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${tokens.alice}`, 'content-type': 'application/zip' },
+        body: new Uint8Array(await buildBundle(bundle)),
+      });
+      expect(res.status).toBe(201);
+    }
     const run = await api(h, 'POST', '/api/v1/apps/hello/instances', { token: tokens.alice, body: { visibility: 'PRIVATE' } });
     expect(run.status).toBe(201);
+    expect(run.body).toMatchObject({ routingMode: 'DOMAIN', basePath: '/' });
     instanceId = run.body.id;
+    const runBased = await api(h, 'POST', '/api/v1/apps/based/instances', { token: tokens.alice, body: { visibility: 'PRIVATE' } });
+    expect(runBased.status).toBe(201);
+    expect(runBased.body).toMatchObject({ routingMode: 'BASE_URL', basePath: `/instance/${runBased.body.id}/` });
+    baseUrlId = runBased.body.id;
   });
 
   afterAll(async () => {
@@ -145,6 +164,8 @@ describe('share links: make, list, use, revoke (real gateway, repository and Pos
     expect(used.status).toBe(303);
     expect(used.headers.get('referrer-policy')).toBe('no-referrer');
     expect(new URL(used.location!).host).toBe(`${instanceId}.${APPS}`);
+    // a DOMAIN instance: its own host, its start page `/`
+    expect(used.location).toMatch(new RegExp(`^http://${instanceId}\\.apps\\.localhost:8081/\\.wharf/ticket\\?t=[^&]+&next=%2F$`));
     const ticket = await redeem(h, used.location!);
     expect(ticket).toMatchObject({ caller: { sub: 'svc:bob', name: 'bob' }, host: `${instanceId}.${APPS}`, share: { id, instanceId } });
     expect(ticket.session).toEqual(expect.any(String));
@@ -239,6 +260,55 @@ describe('share links: make, list, use, revoke (real gateway, repository and Pos
     for (const p of pages) expect([p.status, p.text]).toEqual([404, pages[0]!.text]);
   });
 
+  it('sends a link of a BASE_URL instance to /instance/<id>/ on the apps host, with a ticket for that site alone (signed in or guest, one-time too)', async () => {
+    const site = `${APPS}/instance/${baseUrlId}`;
+    const made = await api(h, 'POST', shares(baseUrlId), { token: tokens.alice, body: {} });
+    expect(made.status).toBe(201);
+    const bob = await browser(h, users.bob);
+    const used = await open(made.body.url, { cookie: bob.cookie });
+    expect(used.status).toBe(303);
+    expect(used.location).toMatch(new RegExp(`^http://apps\\.localhost:8081/instance/${baseUrlId}/\\.wharf/ticket\\?t=[^&]+&next=%2Finstance%2F${baseUrlId}%2F$`));
+    // not at the instance's DOMAIN host (which does not serve it), nor at the bare apps host every
+    // BASE_URL instance shares, nor at another instance's site: only at its own
+    for (const other of [`${baseUrlId}.${APPS}`, APPS, `${APPS}/instance/${instanceId}`, `${APPS}/instance/${baseUrlId}/`]) {
+      expect([other, await refusal(redeemAt(h, used.location!, other))]).toEqual([other, 'UNAUTHENTICATED']);
+    }
+    expect(await redeemAt(h, used.location!, site)).toMatchObject({ caller: { sub: 'svc:bob', name: 'bob' }, host: site, share: { id: made.body.share.id, instanceId: baseUrlId } });
+    const audited = await h.prisma.auditEvent.findFirst({ where: { action: 'share.use', target: made.body.share.id, actorSub: 'svc:bob' } });
+    expect(audited).toMatchObject({ outcome: 'success', status: 303, details: expect.objectContaining({ instanceId: baseUrlId, guest: false, uses: 1 }) });
+
+    // a guest's one-time link: the Open page first, then the same site
+    const once = await api(h, 'POST', shares(baseUrlId), { token: tokens.alice, body: { anonymous: true, oneTime: true } });
+    expect((await open(once.body.url)).text).toContain('opens <b>once</b>');
+    const guest = await open(once.body.url, { method: 'POST', form: {} });
+    expect(guest.status).toBe(303);
+    expect(new URL(guest.location!).pathname).toBe(`/instance/${baseUrlId}/.wharf/ticket`);
+    expect(new URL(guest.location!).searchParams.get('next')).toBe(`/instance/${baseUrlId}/`);
+    expect(await redeemAt(h, guest.location!, site)).toMatchObject({ session: null, caller: { sub: expect.stringMatching(/^guest:/) }, host: site, share: { id: once.body.share.id } });
+  });
+
+  it('answers 410 for a link whose instance the scheduler no longer has (before any Open page or use), and ends its links', async () => {
+    // as after a termination whose event the gateway missed: the share is still open, the instance gone
+    const secret = `wsh_${'g'.repeat(43)}`;
+    await h.prisma.instanceShare.create({
+      data: { id: 'sh_gone', instanceId: 'gone123456', secretHash: hashShareSecret(secret), createdBySub: 'svc:alice', createdByName: 'alice', expiresAt: new Date(Date.now() + 3600_000), oneTime: true },
+    });
+    const gone = await open(`${h.url}/share/${secret}`, { cookie: (await browser(h, users.bob)).cookie });
+    expect(gone.status).toBe(410);
+    expect(gone.text).toContain('The instance it shared was terminated.');
+    expect(gone.text).not.toContain('opens <b>once</b>');
+    expect(await h.prisma.instanceShare.findUniqueOrThrow({ where: { id: 'sh_gone' } })).toMatchObject({ uses: 0, revokedReason: 'TERMINATED', revokedAt: expect.any(Date) });
+    await watcher.flush();
+    expect(revoked).toContainEqual(expect.objectContaining({ shareId: 'sh_gone', instanceId: 'gone123456', reason: 'TERMINATED' }));
+    expect(await refusal(h.rpc.rpc(ShareContracts.check, { share: 'sh_gone' }, null))).toBe('UNAUTHENTICATED');
+    expect(await h.prisma.auditEvent.findFirst({ where: { action: 'share.use', target: 'sh_gone' } })).toMatchObject({
+      outcome: 'denied',
+      status: 410,
+      actorSub: 'svc:bob',
+      details: expect.objectContaining({ instanceId: 'gone123456', reason: 'instance gone' }),
+    });
+  });
+
   it('ends every link of an instance that is terminated, and makes no new ones', async () => {
     const run = await api(h, 'POST', '/api/v1/apps/hello/instances', { token: tokens.alice, body: { visibility: 'PRIVATE' } });
     const id: string = run.body.id;
@@ -258,10 +328,21 @@ describe('share links: make, list, use, revoke (real gateway, repository and Pos
 
 describe('share links where anonymous guests are not allowed (the default), with the OpenID sign-in', () => {
   let h: Harness;
+  let scheduler: INestApplication | undefined;
   beforeAll(async () => {
     h = await startHarness({ LoginRatePerMinute: 1000 });
+    // a memory scheduler that has instance abcde12345 (a DOMAIN one), whose links these specs make
+    const { platform } = h.app.get<GatewaySettings>(GATEWAY_SETTINGS);
+    const { scheduler: schedulerConfig } = loadSchedulerSettings({ WHARF_PLATFORM_INTERNAL_SECRET: platform.InternalSecret });
+    scheduler = await NestFactory.create(MemorySchedulerModule.forRoot({ platform, scheduler: schedulerConfig }), { logger: ['error'] });
+    scheduler.get<MemoryDriver>(INSTANCE_DRIVER).records.set('abcde12345', instanceRecordFixture({ id: 'abcde12345' }));
+    await connectNats(scheduler);
+    await scheduler.init();
   });
-  afterAll(() => h?.close());
+  afterAll(async () => {
+    await scheduler?.close();
+    await h?.close();
+  });
 
   it('refuses anonymous links with a 403 naming Gateway.AllowAnonymousShares, and ends those made before it was turned off', async () => {
     const r = await api(h, 'POST', '/api/v1/instances/abcde12345/shares', { token: h.adminToken, body: { anonymous: true } });
@@ -293,5 +374,20 @@ describe('share links where anonymous guests are not allowed (the default), with
     const ticket = await redeem(h, used.headers.get('location')!);
     expect(ticket).toMatchObject({ caller: { name: expect.any(String), roles: expect.any(Array) }, share: { id: 'sh_signin', instanceId: 'abcde12345' } });
     expect(ticket.caller.sub).not.toMatch(/^guest:/);
+    expect(new URL(used.headers.get('location')!).host).toBe(`abcde12345.${APPS}`);
+  });
+
+  it('answers the usual 503 while the scheduler does not answer where the instance is served, and leaves the link unused', async () => {
+    const secret = `wsh_${'d'.repeat(43)}`;
+    await h.prisma.instanceShare.create({
+      data: { id: 'sh_nosched', instanceId: 'abcde12345', secretHash: hashShareSecret(secret), createdBySub: 'alice', createdByName: 'alice', expiresAt: new Date(Date.now() + 3600_000) },
+    });
+    await scheduler!.close();
+    scheduler = undefined;
+    const res = await open(`${h.url}/share/${secret}`, { cookie: (await browser(h, { sub: 'svc:bob', name: 'bob', roles: ['full-access'] })).cookie });
+    expect(res.status).toBe(503);
+    expect(JSON.parse(res.text)).toMatchObject({ error: { code: 'UNAVAILABLE', message: expect.stringContaining('scheduler.instance.locate.v1') } });
+    expect((await h.prisma.instanceShare.findUniqueOrThrow({ where: { id: 'sh_nosched' } })).uses).toBe(0);
+    expect(await h.prisma.instanceTicket.count({ where: { shareId: 'sh_nosched' } })).toBe(0);
   });
 });
