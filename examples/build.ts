@@ -40,6 +40,11 @@ function walk(dir: string, prefix = ''): Entry[] {
   return out;
 }
 
+/** The files of an example, as its bundle holds them (for specs that change one, e.g. its app.toml). */
+export function exampleFiles(name: ExampleName): Record<string, Buffer> {
+  return Object.fromEntries(walk(path.join(EXAMPLES_DIR, name)).map((e) => [e.name, e.data]));
+}
+
 async function writeZip(file: string, entries: Entry[]): Promise<void> {
   const zip = new ZipFile();
   for (const e of [...entries].sort((a, b) => a.name.localeCompare(b.name))) {
