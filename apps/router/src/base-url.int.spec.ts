@@ -153,10 +153,10 @@ describe('BASE_URL routing through the router', () => {
     await expect(openWs(appsHost(), `/instance/${echo.id}/ws`, { origin: 'http://evil.test' })).rejects.toThrow(/403 websocket from another origin/);
   });
 
-  it('gives the app its base path in env and X-Forwarded-Prefix (never one the client sent), and the full path', async () => {
+  it('gives the app its base path in env and the full path; no X-Forwarded-Prefix (the prefix is not stripped), never one the client sent', async () => {
     const r = await send(appsHost(), `/instance/${probe.id}/api/x?y=1`, { headers: { 'x-forwarded-prefix': '/evil' } });
     expect(r.status).toBe(200);
-    expect(JSON.parse(r.body)).toEqual({ base: `/instance/${probe.id}/`, prefix: `/instance/${probe.id}`, cookie: null, path: `/instance/${probe.id}/api/x?y=1` });
+    expect(JSON.parse(r.body)).toEqual({ base: `/instance/${probe.id}/`, prefix: null, cookie: null, path: `/instance/${probe.id}/api/x?y=1` });
     // a DOMAIN app is served at / and told so
     const d = await send(`${plain.id}.apps.localhost:${router.port}`, '/here');
     expect(JSON.parse(d.body)).toEqual({ base: '/', prefix: null, cookie: null, path: '/here' });

@@ -286,7 +286,7 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
     if (page) return sendPage(res, req.headers.accept, page.code, page.page);
     if (entry.outside) return sendPage(res, req.headers.accept, 'UNAVAILABLE', outsidePage());
     if (!entry.upstream) return sendPage(res, req.headers.accept, 'UNAVAILABLE', unreachablePage());
-    this.forwardHeaders(req, id, who as Extract<Identified, { ok: true }>, site);
+    this.forwardHeaders(req, id, who as Extract<Identified, { ok: true }>);
     this.activity.saw(id);
     const client = req.socket;
     const untrack = this.live.add({ instanceId: id, principal, since: Date.now(), websocket: false, close: () => res.destroy(), bytes: () => client.bytesRead + client.bytesWritten });
@@ -366,7 +366,7 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
    * What the app sees: no router cookie, no platform token, no X-Wharf-* from the client, no
    * client-made X-Forwarded-* (unless trusted); X-Wharf-User and a signed identity token instead.
    */
-  private forwardHeaders(req: IncomingMessage, instanceId: string, who: Extract<Identified, { ok: true }>, site: Site): void {
+  private forwardHeaders(req: IncomingMessage, instanceId: string, who: Extract<Identified, { ok: true }>): void {
     const h = req.headers;
     for (const k in h) if (isPlatformHeader(k)) delete h[k];
     if (!this.cfg.TrustForwardedHeaders) for (const k of FORWARDED) if (k in h) delete h[k];
@@ -377,8 +377,6 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
         else delete h.cookie;
       }
     }
-    // the prefix the app is served under, for frameworks that read it (Werkzeug's ProxyFix, Spring, …)
-    if (site.prefix) h['x-forwarded-prefix'] = site.prefix;
     if (who.platformAuthorization) delete h.authorization;
     const caller = who.principal.caller;
     if (caller) {
@@ -593,7 +591,7 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
     if (entry.outside) return reject(socket, 502, outsidePage().message);
     if (!entry.upstream) return reject(socket, 503, `the instance is ${instance.status.toLowerCase()}`, { 'Retry-After': '1' });
     if (socket.destroyed) return;
-    this.forwardHeaders(req, id, ok, site);
+    this.forwardHeaders(req, id, ok);
     this.activity.saw(id);
     const untrack = this.live.add({
       instanceId: id,
