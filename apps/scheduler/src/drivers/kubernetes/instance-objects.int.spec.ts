@@ -46,6 +46,7 @@ const record = instanceRecordFixture({
   id: 'kubeinst01',
   status: 'PROVISIONING',
   generation: 3,
+  routingMode: 'BASE_URL',
   launch: {
     sha256: 'b'.repeat(64),
     image: 'ghcr.io/acme/python:3.11',
@@ -162,6 +163,8 @@ describe("an instance's Kubernetes objects, created through client-node on the f
       WHARF_LISTEN_HOST: '0.0.0.0',
       WHARF_SANDBOX: 'none',
       WHARF_VOLUME_DIR: '/data',
+      // served under a path: the app is told where
+      WHARF_BASE_PATH: '/instance/kubeinst01/',
       WHARF_APP_ENV: { GREETING: 'hi', API_TOKEN: 'sk_live_x' },
     });
   });
