@@ -183,13 +183,13 @@ describe('app details', () => {
     const t = fakeTerm();
     const base = app([]);
     const shown = (a: App) => detailLines(appPairs(a), t).split('\n').map((l) => l.replace(/:\s+/, ': '));
-    expect(shown(base)).toContain('RoutingMode: platform default');
+    expect(shown(base)).toContain('Routing: platform default');
     const lines = shown({ ...base, runtime: { ...base.runtime, routingMode: 'BASE_URL' } });
     // next to Lifecycle, as app.toml groups them
-    expect(lines[lines.findIndex((l) => l.startsWith('Lifecycle:')) + 1]).toBe('RoutingMode: BASE_URL (under /instance/<id>/ on the apps domain, a host shared with the other BASE_URL instances)');
-    expect(shown({ ...base, runtime: { ...base.runtime, routingMode: 'DOMAIN' } })).toContain('RoutingMode: DOMAIN (at <id>.<apps domain>, an origin of its own)');
+    expect(lines[lines.findIndex((l) => l.startsWith('Lifecycle:')) + 1]).toBe('Routing: BASE_URL (under /instance/<id>/ on the apps domain, a host shared with the other BASE_URL instances)');
+    expect(shown({ ...base, runtime: { ...base.runtime, routingMode: 'DOMAIN' } })).toContain('Routing: DOMAIN (at <id>.<apps domain>, an origin of its own)');
     const link = { ...base, runtime: { ...base.runtime, module: '', lifecycle: 'LINK' as const, linkAddress: 'https://wiki.example.com/' } };
-    expect(shown(link).some((l) => l.startsWith('RoutingMode:'))).toBe(false);
+    expect(shown(link).some((l) => l.startsWith('Routing:'))).toBe(false);
   });
 });
 
@@ -201,12 +201,12 @@ describe('instance details', () => {
     const url = domain.findIndex((l) => l.startsWith('URL:'));
     expect(domain.slice(url, url + 3)).toEqual([
       'URL: http://i-1.apps.localhost',
-      'RoutingMode: DOMAIN (at <id>.<apps domain>, an origin of its own)',
+      'Routing: DOMAIN (at <id>.<apps domain>, an origin of its own)',
       'Base path: /',
     ]);
     const based = shown({ ...instance('i-2', 'RUNNING'), url: 'http://apps.localhost/instance/i-2/', routingMode: 'BASE_URL', basePath: '/instance/i-2/' });
     expect(based).toEqual(
-      expect.arrayContaining(['RoutingMode: BASE_URL (under /instance/<id>/ on the apps domain, a host shared with the other BASE_URL instances)', 'Base path: /instance/i-2/']),
+      expect.arrayContaining(['Routing: BASE_URL (under /instance/<id>/ on the apps domain, a host shared with the other BASE_URL instances)', 'Base path: /instance/i-2/']),
     );
   });
 });

@@ -221,7 +221,9 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
       const base = isAppsHost(host, this.cfg.AppsDomain) ? basePathOf(req.url ?? '/') : null;
       if (base === null) return this.ownEndpoint(req, res);
       if (!portAllowed(host, this.ports)) return this.wrongPort(req, res);
-      if (!INSTANCE_ID_PATTERN.test(base.id)) return this.notFound(req, res, `there is no instance ${base.id.slice(0, 40) || '(none named)'} at ${host}/instance/`);
+      if (!INSTANCE_ID_PATTERN.test(base.id)) {
+        return this.notFound(req, res, `"${base.id.slice(0, 40)}" is no instance id: instances served under a path are at /instance/<instance id>/ (10 lower-case letters and digits, as \`wharf instance list\` shows)`);
+      }
       // `/instance/<id>` and `/instance/<id>?q`: the app is served under `/instance/<id>/`
       if (!base.rest.startsWith('/')) return this.redirect(res, 302, `/instance/${base.id}/${base.rest.startsWith('?') ? base.rest : ''}`);
       return void this.route(base.id, null, baseUrlSite(host, base.id), req, res).catch((e: unknown) => this.failed(e, req, res));
