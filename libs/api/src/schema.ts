@@ -1039,6 +1039,7 @@ export interface components {
             url: string;
         };
         InstanceShareList: {
+            anonymousAllowed: boolean;
             items: components["schemas"]["InstanceShare"][];
         };
         InstanceUpgrade: {

@@ -98,11 +98,11 @@ export class ShareService {
     return { share: toShareInfo(row, this.anonymousAllowed, now), url: `${this.publicUrl}${SHARE_LINK_PATH}/${secret}` };
   }
 
-  async list(caller: Caller, instanceId: string): Promise<{ items: ShareInfo[] }> {
+  async list(caller: Caller, instanceId: string): Promise<{ items: ShareInfo[]; anonymousAllowed: boolean }> {
     const instance = await this.manageable(caller, instanceId);
     const rows = await this.prisma.instanceShare.findMany({ where: { instanceId: instance.id }, orderBy: [{ createdAt: 'desc' }, { id: 'asc' }] });
     const now = new Date();
-    return { items: rows.map((r) => toShareInfo(r, this.anonymousAllowed, now)) };
+    return { items: rows.map((r) => toShareInfo(r, this.anonymousAllowed, now)), anonymousAllowed: this.anonymousAllowed };
   }
 
   /** Revokes a share (idempotent): every router closes what came through it and refuses its cookies. */

@@ -6,7 +6,13 @@ import { CurrentCaller } from '../auth/auth.guard';
 import { ApiBodyOf, ApiErrorsOf, ApiResponseOf } from '../openapi/zod-openapi';
 import { ShareService } from './share.service';
 
-const ShareListSchema = z.object({ items: z.array(InstanceShareSchema) }).meta({ id: 'InstanceShareList' });
+const ShareListSchema = z
+  .object({
+    items: z.array(InstanceShareSchema),
+    /** Whether links for guests (`anonymous`) may be made here (Gateway.AllowAnonymousShares): clients offer the choice only then. */
+    anonymousAllowed: z.boolean(),
+  })
+  .meta({ id: 'InstanceShareList' });
 
 /** Share links of an instance: its owner and admins make, list and revoke them. */
 @ApiTags('instances')

@@ -157,6 +157,7 @@ describe('share links: make, list, use, revoke (real gateway, repository and Pos
     const list = await api(h, 'GET', shares(), { token: tokens.alice });
     expect(list.status).toBe(200);
     expect(list.body.items.find((s: { id: string }) => s.id === id)).toMatchObject({ id, uses: 0, state: 'ACTIVE', revokedAt: null });
+    expect(list.body.anonymousAllowed).toBe(true); // clients offer links for guests only then
     expect(JSON.stringify(list.body)).not.toContain(secret);
 
     const bob = await browser(h, users.bob);
@@ -348,6 +349,7 @@ describe('share links where anonymous guests are not allowed (the default), with
     const r = await api(h, 'POST', '/api/v1/instances/abcde12345/shares', { token: h.adminToken, body: { anonymous: true } });
     expect(r.status).toBe(403);
     expect(r.body.error.message).toContain('Gateway.AllowAnonymousShares');
+    expect((await api(h, 'GET', '/api/v1/instances/abcde12345/shares', { token: h.adminToken })).body).toMatchObject({ anonymousAllowed: false });
     const secret = `wsh_${'b'.repeat(43)}`;
     await h.prisma.instanceShare.create({
       data: { id: 'sh_anonbefore', instanceId: 'abcde12345', secretHash: hashShareSecret(secret), createdBySub: 'alice', createdByName: 'alice', expiresAt: new Date(Date.now() + 3600_000), anonymous: true },

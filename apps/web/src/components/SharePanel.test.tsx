@@ -26,10 +26,10 @@ const share = (over: Partial<Share> = {}): Share => ({
   ...over,
 });
 
-function setup(i: Instance, initial: Share[] = []) {
+function setup(i: Instance, initial: Share[] = [], anonymousAllowed = true) {
   let list = [...initial];
   const gateway = new FakeGateway()
-    .on('GET', /^\/api\/v1\/instances\/inst000001\/shares$/, () => ({ status: 200, body: { items: list } }))
+    .on('GET', /^\/api\/v1\/instances\/inst000001\/shares$/, () => ({ status: 200, body: { items: list, anonymousAllowed } }))
     .on('DELETE', /^\/api\/v1\/instances\/inst000001\/shares\/(\w+)$/, (_req, m) => {
       list = list.map((s) => (s.id === m[1] ? { ...s, state: 'REVOKED' as const, revokedAt: '2030-01-01T11:00:00.000Z', revokedReason: 'REVOKED by alice' } : s));
       return { status: 200, body: list.find((s) => s.id === m[1]) };
@@ -91,10 +91,21 @@ describe('share panel', () => {
     expect(await within(live).findByText('revoked')).toBeInTheDocument();
   });
 
-  it('says why no link was made (guests not allowed on this platform)', async () => {
+  it('offers links for guests only where the platform allows them', async () => {
+    const gateway = setup(running, [], false);
+    await waitFor(() => expect(gateway.requests('GET', /shares$/)).toHaveLength(1));
+    await screen.findByRole('button', { name: 'Create link' });
+    expect(screen.queryByRole('checkbox', { name: 'Guests too (no sign-in)' })).not.toBeInTheDocument();
+    gateway.on('POST', /shares$/, () => ({ status: 201, body: { url: 'http://127.0.0.1:8080/share/wsh_x', share: share({ id: 'sh_new' }) } }));
+    await userEvent.click(screen.getByRole('button', { name: 'Create link' }));
+    await screen.findByTestId('new-share-link');
+    expect(gateway.requests('POST', /shares$/)[0]!.body).toEqual({ expiresIn: '24h', oneTime: false, anonymous: false });
+  });
+
+  it('says why no link was made (guests turned off since the page was loaded)', async () => {
     const gateway = setup(running);
     gateway.on('POST', /shares$/, () => error(403, 'FORBIDDEN', 'anonymous share links are turned off on this platform (Gateway.AllowAnonymousShares = false)'));
-    await userEvent.click(screen.getByRole('checkbox', { name: 'Guests too (no sign-in)' }));
+    await userEvent.click(await screen.findByRole('checkbox', { name: 'Guests too (no sign-in)' }));
     await userEvent.click(screen.getByRole('button', { name: 'Create link' }));
     expect(await screen.findByText(/Gateway.AllowAnonymousShares = false/)).toBeInTheDocument();
     expect(screen.queryByTestId('new-share-link')).not.toBeInTheDocument();

@@ -39,7 +39,7 @@ export function SharePanel({ instance: i }: { instance: Instance }) {
   const [anonymous, setAnonymous] = useState(false);
   const [made, setMade] = useState<{ url: string; share: Share } | null>(null);
   const create = useMutation({
-    mutationFn: () => unwrap(api.POST('/api/v1/instances/{id}/shares', { params: { path: { id: i.id } }, body: { expiresIn, oneTime, anonymous } })),
+    mutationFn: () => unwrap(api.POST('/api/v1/instances/{id}/shares', { params: { path: { id: i.id } }, body: { expiresIn, oneTime, anonymous: anonymous && !!shares.data?.anonymousAllowed } })),
     onSuccess: (answer) => {
       setMade(answer);
       void qc.invalidateQueries({ queryKey: sharesKey(i.id) });
@@ -62,7 +62,8 @@ export function SharePanel({ instance: i }: { instance: Instance }) {
       <Group align="end" gap="sm">
         <Select label="Link opens for" data={LIFETIMES} value={expiresIn} onChange={(v) => v && setExpiresIn(v)} allowDeselect={false} w={140} />
         <Checkbox label="Once only" checked={oneTime} onChange={(e) => setOneTime(e.currentTarget.checked)} />
-        <Checkbox label="Guests too (no sign-in)" checked={anonymous} onChange={(e) => setAnonymous(e.currentTarget.checked)} />
+        {/* offered only where the platform allows links for guests (Gateway.AllowAnonymousShares) */}
+        {shares.data?.anonymousAllowed && <Checkbox label="Guests too (no sign-in)" checked={anonymous} onChange={(e) => setAnonymous(e.currentTarget.checked)} />}
         <Button
           variant="default"
           loading={create.isPending}
