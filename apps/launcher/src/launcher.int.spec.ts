@@ -252,7 +252,8 @@ it('as a standby, runs its instance in the interpreter it started ahead of time,
   expect(norm(warmView, dir)).toEqual(norm(coldView, cold.dir));
   expect(warmView).toMatchObject({ name: '__main__', globals: ['BaseHTTPRequestHandler', 'HTTPServer', 'json', 'os', 'sys'], stdin: '' });
   expect((warmView.env as Record<string, string>).GREETING).toBe('hi');
-  expect(Object.keys(warmView.env as object).filter((k) => k.startsWith('WHARF_') && k !== 'WHARF_INSTANCE_ID')).toEqual(['WHARF_CONTROL_SOCKET']);
+  expect(Object.keys(warmView.env as object).filter((k) => k.startsWith('WHARF_') && k !== 'WHARF_INSTANCE_ID').sort()).toEqual(['WHARF_BASE_PATH', 'WHARF_CONTROL_SOCKET']);
+  expect((warmView.env as Record<string, string>).WHARF_BASE_PATH).toBe('/'); // none given: served at the root
 
   cold.child.kill('SIGTERM');
   warm.child.kill('SIGTERM');
@@ -294,6 +295,8 @@ async function launchSandboxed(bundle: string, module: string, env: Record<strin
         WHARF_VOLUME_DIR: path.join(dir, 'data'),
         WHARF_SANDBOX: 'bwrap',
         WHARF_RUN_DIR: path.join(dir, 'run'),
+        // served under a path (BASE_URL): the app is told which
+        WHARF_BASE_PATH: '/instance/abcdefghij/',
         ...(AS_ROOT ? { WHARF_SANDBOX_UID: String(uid), WHARF_SANDBOX_GID: String(uid) } : {}),
         ...env,
       },
@@ -336,8 +339,9 @@ async function launchSandboxed(bundle: string, module: string, env: Record<strin
   const view = await appView(port);
   const seen = view.env as Record<string, string>;
   expect(seen).toMatchObject({ GREETING: 'hi', LD_PRELOAD: '/nonexistent.so', PORT: '8080', HOME: path.join(dir, 'work') });
-  expect(Object.keys(seen).filter((k) => k.startsWith('WHARF_') && !['WHARF_INSTANCE_ID', 'WHARF_VOLUME_DIR'].includes(k))).toEqual(['WHARF_CONTROL_SOCKET']);
+  expect(Object.keys(seen).filter((k) => k.startsWith('WHARF_') && !['WHARF_INSTANCE_ID', 'WHARF_VOLUME_DIR'].includes(k)).sort()).toEqual(['WHARF_BASE_PATH', 'WHARF_CONTROL_SOCKET']);
   expect(seen.WHARF_CONTROL_SOCKET).toBe('/run/wharf/control.sock'); // the sandbox's run folder, not the host's path
+  expect(seen.WHARF_BASE_PATH).toBe('/instance/abcdefghij/');
   // The app's variables never became the launcher's own.
   const launcherEnviron = readFileSync(`/proc/${child.pid}/environ`, 'utf8').split('\0');
   expect(launcherEnviron.filter((l) => /^(GREETING|LD_PRELOAD|NODE_OPTIONS)=/.test(l))).toEqual([]);

@@ -35,7 +35,7 @@ describe('moving an alias under load', () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'wharf-alias-move-'));
     // the websocket echo sample, answering GET with the id of the instance that serves it (within
     // the default 512Mi memory limit: the relay and the app hold many connections under it)
-    const source = readFileSync(path.join(__dirname, '../../../examples/echo-ws/echows/app.py'), 'utf8').replace(/PAGE = b"""[\s\S]*?"""\n/, 'PAGE = os.environ["WHARF_INSTANCE_ID"].encode()\n')
+    const source = readFileSync(path.join(__dirname, '../../../examples/echo-ws/echows/app.py'), 'utf8').replace(/PAGE = b"""[\s\S]*?"""[^\n]*\n/, 'PAGE = os.environ["WHARF_INSTANCE_ID"].encode()\n')
       // thousands of requests: no log line for each
       .replace('print("echo-ws: " + fmt % args, flush=True)', 'pass');
     expect(source).toContain('PAGE = os.environ["WHARF_INSTANCE_ID"]');
