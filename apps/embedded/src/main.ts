@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -7,6 +7,7 @@ import { PLATFORM_SERVICES, type PlatformService } from '@wharf/contracts';
 import exitHook from 'async-exit-hook';
 import { loadEmbeddedConfig } from './embedded.config';
 import { fileSecret, sleep, startNats, startPostgres, waitFor } from './infra';
+import { Supervisor } from './supervisor';
 
 /**
  * `pnpm start`: the whole platform on one machine. NATS and Postgres from the environment or
@@ -118,22 +119,22 @@ async function main(): Promise<void> {
   const dataDir = path.resolve(platform.DataDir);
   // Wharf's own: secrets, credentials, blobs, instances (apps never see it: they run sandboxed).
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const children: ChildProcess[] = [];
-  const childNames: string[] = [];
+  const supervisors: Supervisor[] = [];
   const cleanups: (() => Promise<void>)[] = [];
   let stopping = false;
 
   const shutdown = async () => {
     if (stopping) return;
     stopping = true;
-    for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+    for (const s of supervisors) s.stop(); // no restart from here on
+    for (const s of supervisors) if (!s.exited) s.process.kill('SIGTERM');
     // each service drains (Platform.ShutdownDelaySeconds + ShutdownGraceSeconds), then closes
     const deadline = Date.now() + (platform.ShutdownDelaySeconds + platform.ShutdownGraceSeconds + 10) * 1000;
-    while (children.some((c) => c.exitCode === null && c.signalCode === null) && Date.now() < deadline) await sleep(100);
-    for (const [i, c] of children.entries()) {
-      if (c.exitCode !== null || c.signalCode !== null) continue;
-      console.error(`${childNames[i]} did not stop in time; killing it`);
-      c.kill('SIGKILL');
+    while (supervisors.some((s) => !s.exited) && Date.now() < deadline) await sleep(100);
+    for (const s of supervisors) {
+      if (s.exited) continue;
+      console.error(`${s.name} did not stop in time; killing it`);
+      s.process.kill('SIGKILL');
     }
     for (const f of cleanups.reverse()) await f().catch((e: unknown) => console.error(String(e)));
   };
@@ -191,23 +192,36 @@ async function main(): Promise<void> {
     env.WHARF_ROUTER_GATEWAY_URL ??= env.WHARF_GATEWAY_PUBLIC_URL ?? `http://127.0.0.1:${port(env, 'WHARF_GATEWAY_PORT', 8080)}`;
     let adminToken: string | undefined;
     const services = SERVICES.filter((s) => existsSync(path.join(ROOT, s.entry)) && (s.name !== 'dev-idp' || idp));
+    const policy = {
+      delayMs: embedded.RestartDelaySeconds * 1000,
+      maxDelayMs: Math.max(embedded.RestartDelaySeconds, embedded.RestartMaxDelaySeconds) * 1000,
+      stableMs: embedded.RestartStableSeconds * 1000,
+      crashLoopExits: embedded.CrashLoopExits,
+      crashLoopWindowMs: embedded.CrashLoopWindowSeconds * 1000,
+    };
+    // A service that cannot start at all (bad configuration, port taken) stops `pnpm start` with
+    // its own message above; once everything is up, one that dies is restarted (supervisor.ts).
+    const startFailed = (name: string, how: string) => {
+      if (stopping) return;
+      console.error(`${name} exited during start-up (${how}); stopping everything`);
+      void stop(1);
+    };
     for (const s of services) {
-      const child = spawn(process.execPath, [path.join(ROOT, s.entry)], { env: { ...env, ...natsUser(s.name) }, stdio: ['ignore', 'pipe', 'pipe'] });
-      children.push(child);
-      childNames.push(s.name);
-      for (const stream of [child.stdout!, child.stderr!]) {
-        createInterface({ input: stream }).on('line', (line) => {
-          const m = /^Admin token: (wharf_pat_\S+)/.exec(line);
-          if (m) adminToken = m[1];
-          else if (!/^(Gateway|Repository|Scheduler|Router|OpenID provider): |^dev-idp users: /.test(line)) console.log(`[${s.name}] ${line}`);
+      const spawnService = () => {
+        const child = spawn(process.execPath, [path.join(ROOT, s.entry)], { env: { ...env, ...natsUser(s.name) }, stdio: ['ignore', 'pipe', 'pipe'] });
+        for (const stream of [child.stdout!, child.stderr!]) {
+          createInterface({ input: stream }).on('line', (line) => {
+            const m = /^Admin token: (wharf_pat_\S+)/.exec(line);
+            if (m) adminToken = m[1];
+            else if (!/^(Gateway|Repository|Scheduler|Router|OpenID provider): |^dev-idp users: /.test(line)) console.log(`[${s.name}] ${line}`);
+          });
+        }
+        child.on('exit', (code, signal) => {
+          if (stopping && code !== 0) console.error(`${s.name} stopped with ${signal ?? `exit code ${code}`}`);
         });
-      }
-      child.on('exit', (code, signal) => {
-        if (!stopping) {
-          console.error(`${s.name} exited (${signal ?? code}); stopping everything`);
-          void stop(1);
-        } else if (code !== 0) console.error(`${s.name} stopped with ${signal ?? `exit code ${code}`}`);
-      });
+        return child;
+      };
+      supervisors.push(new Supervisor({ name: s.name, spawn: spawnService, ready: () => ready(s.readyUrl(env)) }, policy, startFailed));
     }
     await Promise.all(
       services.map((s) => waitFor(s.name, () => ready(s.readyUrl(env)), embedded.ReadyTimeoutSeconds * 1000)),
@@ -217,6 +231,7 @@ async function main(): Promise<void> {
     if (devUsers) console.log(devUsers);
     console.log(`Data: ${dataDir}`);
     if (adminToken) console.log(`Admin token: ${adminToken}`);
+    for (const s of supervisors) s.supervise();
     console.log('Ready. Press Ctrl-C to stop.');
   } catch (e) {
     console.error(`wharf: ${e instanceof Error ? e.message : String(e)}`);

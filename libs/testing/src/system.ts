@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync 
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { procStat } from '@wharf/host';
+import { processAlive, procStat } from '@wharf/host';
 import { freePort } from './nats-server';
 import { createTestDatabase } from './postgres';
 
@@ -239,14 +239,10 @@ export function embeddedPostgresUsable(): boolean {
   return process.getuid?.() !== 0 || checkoutOpenToOthers();
 }
 
-/** The pids among `pids` that still run. */
+/**
+ * The pids among `pids` that still run. A zombie has exited: one whose parent died (a launcher
+ * adopted by a restarted scheduler) waits for the machine's init to reap it, which is not ours.
+ */
 export function alivePids(pids: number[]): number[] {
-  return pids.filter((pid) => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  return pids.filter((pid) => processAlive(pid, null));
 }
