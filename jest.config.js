@@ -30,7 +30,7 @@ module.exports = {
   // Integration and e2e specs start real servers; a per-project testTimeout is not honoured by Jest.
   testTimeout: 60000,
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['**/src/**/*.spec.ts', '!**/*.int.spec.ts', '!**/*.e2e.spec.ts'] },
+    { ...common, displayName: 'unit', testMatch: ['**/src/**/*.spec.ts', '!**/*.int.spec.ts', '!**/*.e2e.spec.ts', '!**/*.resilience.spec.ts'] },
     {
       ...common,
       displayName: 'integration',
@@ -40,6 +40,12 @@ module.exports = {
       ...common,
       displayName: 'e2e',
       testMatch: ['**/*.e2e.spec.ts'],
+    },
+    {
+      // the whole platform as `pnpm start` runs it, through restarts and outages (`pnpm test:resilience`)
+      ...common,
+      displayName: 'resilience',
+      testMatch: ['**/*.resilience.spec.ts'],
     },
   ],
 };

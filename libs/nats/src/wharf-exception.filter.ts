@@ -15,6 +15,9 @@ const STATUS_TO_CODE: Record<number, ErrorCode> = {
   503: 'UNAVAILABLE',
 };
 
+/** What a 503 tells clients to wait before trying again (a restarted service is back within seconds). */
+export const RETRY_AFTER_SECONDS = 5;
+
 /** Maps anything thrown to the wire error shape; the one place where domain errors become wire/HTTP errors. */
 export function toWire(e: unknown): WireError {
   if (e instanceof WharfError) return e.toWire();
@@ -53,7 +56,10 @@ export class WharfExceptionFilter implements ExceptionFilter {
         res.destroy();
         return;
       }
-      res.status(httpStatusOf(e, wire)).json({ error: wire });
+      const status = httpStatusOf(e, wire);
+      // a service or NATS away: clients (and proxies) learn when to try again instead of hammering
+      if (status === 503 && !res.getHeader('Retry-After')) res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+      res.status(status).json({ error: wire });
     }
   }
 }

@@ -42,3 +42,19 @@ export const TEST_NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 
 /** A unique lower-case token for queue groups, subjects and names in one test run. */
 export const uniqueId = (prefix = 't'): string => `${prefix}${randomBytes(5).toString('hex').replace(/[0-9]/g, (d) => 'ghijklmnop'[Number(d)]!)}`;
+
+/**
+ * Cuts every connection to the database of `url` but this one (`pg_terminate_backend`): what a
+ * PostgreSQL restart does to the services' connection pools. Answers how many were cut.
+ */
+export async function cutConnections(url: string): Promise<number> {
+  const pg = new Client({ connectionString: url });
+  await pg.connect();
+  try {
+    const database = new URL(url).pathname.slice(1);
+    const cut = await pg.query<{ n: string }>('SELECT count(pg_terminate_backend(pid)) AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [database]);
+    return Number(cut.rows[0]!.n);
+  } finally {
+    await pg.end();
+  }
+}

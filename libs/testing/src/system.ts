@@ -18,7 +18,7 @@ export interface RunningSystem {
   /** pid of each service process started by the embedded launcher, by name (gateway, repository, …). */
   pids(): Record<string, number>;
   adminToken: string;
-  /** Where the platform's PostgreSQL is (the embedded one, or a throw-away database on the test server). */
+  /** Where the platform's PostgreSQL is, credentials included (the embedded one, or a throw-away database on the test server). */
   databaseUrl: string;
   dataDir: string;
   output: string[];
@@ -104,7 +104,8 @@ export async function startWharf(env: NodeJS.ProcessEnv = {}, timeoutMs = 120_00
     devUsers: devUsersOf(output),
     pids: () => servicePids(proc.pid!),
     adminToken,
-    databaseUrl: childEnv.DATABASE_URL ?? `postgresql://127.0.0.1:${pgPort}/wharf`,
+    // the embedded PostgreSQL: user wharf, with the password it generated into the data dir
+    databaseUrl: childEnv.DATABASE_URL ?? `postgresql://wharf:${encodeURIComponent(readFileSync(path.join(dataDir, 'postgres-password'), 'utf8').trim())}@127.0.0.1:${pgPort}/wharf`,
     dataDir,
     output,
     proc,

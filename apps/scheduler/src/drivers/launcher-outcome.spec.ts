@@ -16,6 +16,14 @@ describe('what a launcher left behind means for its record', () => {
     expect(progressPatch(record(), null)).toBeNull();
   });
 
+  it('a FAILED report takes the address away at once, before the launcher has exited', () => {
+    expect(progressPatch(record({ status: 'RUNNING', statusReason: null }), state({ status: 'FAILED', reason: 'the app exited with code 1' }))).toEqual({
+      status: 'FAILED',
+      statusReason: 'the app exited with code 1',
+      address: null,
+    });
+  });
+
   it('a clean exit is a stop from outside: SUSPENDED, no address', async () => {
     const p = await deathPatch(record(), state(), exit({ code: 0, reason: 'SIGTERM' }), noLines);
     expect(p).toMatchObject({ status: 'SUSPENDED', address: null });

@@ -16,7 +16,8 @@ export function ofGeneration<T extends { generation: number }>(r: InstanceRecord
 export function progressPatch(r: InstanceRecord, state: LauncherState | null): Partial<InstanceRecord> | null {
   const reported = ofGeneration(r, state);
   if (reported && isProgress(r.status, reported.status, r.statusReason, reported.reason)) {
-    return { status: reported.status, statusReason: reported.reason };
+    // a FAILED instance serves nothing, even in the moment before its launcher has exited
+    return { status: reported.status, statusReason: reported.reason, ...(reported.status === 'FAILED' ? { address: null } : {}) };
   }
   return null;
 }

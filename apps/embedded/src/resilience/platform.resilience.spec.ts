@@ -1,0 +1,225 @@
+import http from 'node:http';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { alivePids, childPids, cutConnections, launcherPids, startWharf, type RunningSystem } from '@wharf/testing';
+import WebSocket from 'ws';
+import { callWithToken, EXAMPLES } from '../e2e/ui';
+
+jest.setTimeout(180_000);
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Platform.RequestTimeoutMs (5 s) plus the time to answer: nothing may take longer while a part is away. */
+const ANSWER_WITHIN_MS = 7000;
+
+interface Answer {
+  status: number;
+  ms: number;
+  retryAfter: string | null;
+  body?: Record<string, unknown>;
+}
+
+/**
+ * The whole platform as `pnpm start` runs it, with three instances of the websocket sample, through
+ * what goes wrong in production:
+ * - outages of what it stands on: NATS stops answering for 10 s (frozen with SIGSTOP: connections
+ *   hang rather than close, the harder case), and every PostgreSQL connection is cut (what a
+ *   database restart does to clients). Nothing hangs past its timeout, 503s say when to retry, an
+ *   open websocket goes on, and everything recovers by itself;
+ * - its own services dying: each in turn is killed with SIGKILL. `pnpm start` starts it again, as
+ *   systemd or Kubernetes would, while the others go on (the router keeps serving the instances
+ *   while the scheduler is away); afterwards the same three instances run, each with one launcher:
+ *   nothing lost, duplicated or orphaned. One killed again and again is reported as crash-looping,
+ *   and still comes back.
+ */
+describe('the platform through outages and restarts', () => {
+  let sys: RunningSystem;
+  let token = '';
+  const ids: string[] = [];
+
+  beforeAll(async () => {
+    sys = await startWharf({
+      WHARF_EMBEDDED_RESTART_DELAY_SECONDS: '0.2',
+      WHARF_EMBEDDED_RESTART_MAX_DELAY_SECONDS: '0.8',
+      WHARF_EMBEDDED_CRASH_LOOP_EXITS: '3',
+      WHARF_EMBEDDED_CRASH_LOOP_WINDOW_SECONDS: '120',
+    });
+    token = (await callWithToken(sys, sys.adminToken, 'POST', '/tokens', { user: 'alice', name: 'alice', roles: ['full-access'] })).body.token as string;
+    const imported = await fetch(`${sys.gateway}/api/v1/bundles`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/zip' },
+      body: new Uint8Array(readFileSync(path.join(EXAMPLES, 'echo-ws.zip'))),
+    });
+    expect(imported.status).toBe(201);
+    for (let n = 0; n < 3; n++) ids.push((await callWithToken(sys, token, 'POST', '/apps/echo-ws/instances', {})).body.id as string);
+    await until('three instances answering through the router', async () => (await statuses()).every((s) => s === 200), 60_000);
+  });
+  afterAll(async () => {
+    if (sys && sys.proc.exitCode === null) await sys.stop();
+  });
+
+  async function until(what: string, check: () => Promise<boolean>, ms = 30_000): Promise<void> {
+    const end = Date.now() + ms;
+    while (!(await check())) {
+      if (Date.now() > end) throw new Error(`${what}: not within ${ms} ms; output:\n${sys.output.slice(-30).join('\n')}`);
+      await sleep(100);
+    }
+  }
+  const timed = async (f: () => Promise<Omit<Answer, 'ms'>>): Promise<Answer> => {
+    const started = Date.now();
+    const r = await f();
+    return { ...r, ms: Date.now() - started };
+  };
+  /** The API, with no client-side timeout shorter than the test's: a hang shows as a long `ms`; 0 when refused. */
+  const api = (p: string) =>
+    timed(async () => {
+      try {
+        const r = await fetch(`${sys.gateway}/api/v1${p}`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(30_000) });
+        const text = await r.text();
+        return { status: r.status, retryAfter: r.headers.get('retry-after'), body: (text.startsWith('{') ? JSON.parse(text) : {}) as Record<string, unknown> };
+      } catch {
+        return { status: 0, retryAfter: null };
+      }
+    });
+  /** An instance through the router (127.0.0.1 with the Host header: Node cannot resolve *.localhost); 0 when refused. */
+  const through = (id: string) =>
+    timed(
+      () =>
+        new Promise((resolve) => {
+          http
+            .get({ host: '127.0.0.1', port: sys.routerPort, path: '/', headers: { host: `${id}.apps.localhost:${sys.routerPort}`, authorization: `Bearer ${token}` }, agent: false, timeout: 30_000 }, (res) => {
+              res.resume();
+              resolve({ status: res.statusCode!, retryAfter: (res.headers['retry-after'] as string | undefined) ?? null });
+            })
+            .on('error', () => resolve({ status: 0, retryAfter: null }))
+            .on('timeout', function (this: http.ClientRequest) {
+              this.destroy();
+              resolve({ status: -1, retryAfter: null });
+            });
+        }),
+    );
+  const statuses = async () => (await Promise.all(ids.map(through))).map((a) => a.status);
+  const line = (re: RegExp) => sys.output.find((l) => re.test(l));
+
+  it('NATS frozen for 10 s: answers within the timeout (503 with Retry-After), the open websocket goes on, everything recovers by itself', async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${sys.routerPort}/ws`, { headers: { host: `${ids[0]}.apps.localhost:${sys.routerPort}`, authorization: `Bearer ${token}` } });
+    await new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)));
+    const echo = async (text: string) => {
+      const back = new Promise<string>((r) => ws.once('message', (m) => r(m.toString())));
+      ws.send(text);
+      return Promise.race([back, sleep(3000).then(() => 'no answer')]);
+    };
+    expect(await echo('before')).toBe('before');
+
+    const nats = childPids(sys.proc.pid!).find((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('nats-server'));
+    expect(nats).toBeDefined();
+    process.kill(nats!, 'SIGSTOP');
+    const apiAnswers: Answer[] = [];
+    const routerAnswers: Answer[] = [];
+    const echoes: string[] = [];
+    try {
+      const until10s = Date.now() + 10_000;
+      for (let n = 0; Date.now() < until10s; n++) {
+        const [a, r, e] = await Promise.all([api('/apps'), through(ids[0]!), echo(`during ${n}`)]);
+        apiAnswers.push(a);
+        routerAnswers.push(r);
+        echoes.push(e === `during ${n}` ? 'ok' : e);
+      }
+    } finally {
+      process.kill(nats!, 'SIGCONT');
+    }
+    // never a hang: every answer within the request timeout, 503s with Retry-After
+    expect(apiAnswers.filter((a) => a.ms > ANSWER_WITHIN_MS || a.status === 0)).toEqual([]);
+    expect(routerAnswers.filter((a) => a.ms > ANSWER_WITHIN_MS || a.status <= 0)).toEqual([]);
+    expect(apiAnswers.filter((a) => a.status === 503 && a.retryAfter === null)).toEqual([]);
+    expect(routerAnswers.filter((a) => a.status === 503 && a.retryAfter === null)).toEqual([]);
+    expect(apiAnswers.map((a) => a.status)).toContain(503); // it was an outage: the API said so
+    expect(apiAnswers.filter((a) => ![200, 503].includes(a.status))).toEqual([]);
+    expect(routerAnswers.filter((a) => ![200, 503].includes(a.status))).toEqual([]);
+    // the websocket was authorized before: the app's frames go on without NATS
+    expect(echoes.every((e) => e === 'ok')).toBe(true);
+
+    await until('the API answering again', async () => (await api('/apps')).status === 200);
+    await until('the router answering again', async () => (await through(ids[0]!)).status === 200);
+    expect(await echo('after')).toBe('after');
+    ws.close();
+    expect(sys.proc.exitCode).toBeNull();
+  });
+
+  it('every PostgreSQL connection cut: the gateway and the repository reconnect by themselves, no request hangs', async () => {
+    expect(await cutConnections(sys.databaseUrl)).toBeGreaterThan(0); // the services' pools were connected
+    const answers: Answer[] = [];
+    // the repository (catalog) and the gateway (tokens, audit) both read PostgreSQL on these
+    for (let n = 0; n < 10; n++) answers.push(await api('/apps'), await api('/me'), await api(`/instances/${ids[0]}`));
+    expect(answers.filter((a) => a.ms > ANSWER_WITHIN_MS || a.status === 0)).toEqual([]);
+    // a request on a connection the server just closed may fail once; from then on all answer
+    expect(answers.slice(-9).map((a) => a.status)).toEqual(Array(9).fill(200));
+    expect(sys.proc.exitCode).toBeNull();
+  });
+
+  it('keeps the instances served while the scheduler is away, and the restarted scheduler adopts them', async () => {
+    const launchers = launcherPids(sys.dataDir).sort();
+    expect(launchers).toHaveLength(3);
+    const old = sys.pids().scheduler!;
+    process.kill(old, 'SIGKILL');
+    await until('the scheduler gone', async () => alivePids([old]).length === 0);
+    // while it is away: the router serves what it knows; the API says 503 at once rather than hang
+    const during = await statuses();
+    const listed = await api('/instances');
+    expect(during).toEqual([200, 200, 200]);
+    expect([503, 200]).toContain(listed.status); // 200 if the restart was quicker than this request
+    expect(listed.ms).toBeLessThan(10_000);
+    await until('the scheduler ready again', async () => !!line(/^scheduler is ready again \(restart 1,/));
+    expect(line(/^scheduler exited \(SIGKILL\) after \d+(\.\d)? s; restarting it in 0\.2 s$/)).toBeDefined();
+    expect(sys.pids().scheduler).not.toBe(old);
+    const after = await api('/instances');
+    expect(after.status).toBe(200);
+    expect((after.body!.items as { id: string; status: string }[]).map((i) => [i.id, i.status]).sort()).toEqual(ids.map((id) => [id, 'RUNNING']).sort());
+    expect(launcherPids(sys.dataDir).sort()).toEqual(launchers); // the same processes: adopted, none started twice
+    expect(await statuses()).toEqual([200, 200, 200]);
+    expect(sys.proc.exitCode).toBeNull();
+  });
+
+  it('restarts the router, the gateway, the repository and the sign-in provider, each while the others go on', async () => {
+    for (const name of ['router', 'gateway', 'repository', 'dev-idp']) {
+      const old = sys.pids()[name]!;
+      expect([name, old]).toEqual([name, expect.any(Number)]);
+      process.kill(old, 'SIGKILL');
+      await until(`${name} ready again`, async () => !!line(new RegExp(`^${name} is ready again \\(restart 1,`)));
+      expect([name, sys.pids()[name]]).not.toEqual([name, old]);
+    }
+    expect(await statuses()).toEqual([200, 200, 200]);
+    expect((await api('/apps/echo-ws')).status).toBe(200);
+    expect((await fetch(`${sys.idp}/.well-known/openid-configuration`)).status).toBe(200);
+    expect(sys.proc.exitCode).toBeNull();
+  });
+
+  it('says when a service is crash-looping, keeps restarting it with a growing delay, and it comes back', async () => {
+    for (let n = 0; n < 3; n++) {
+      const pid = sys.pids().repository;
+      if (pid) process.kill(pid, 'SIGKILL');
+      await until('a new repository process', async () => !!sys.pids().repository && sys.pids().repository !== pid, 10_000);
+    }
+    const exits = () => sys.output.filter((l) => /^repository exited \(SIGKILL\)/.test(l));
+    await until('every exit reported', async () => exits().length === 4);
+    // the first exit was the test before's: no stable run in between, so the delay went on doubling
+    expect(exits().map((l) => /restarting it in ([\d.]+) s/.exec(l)?.[1])).toEqual(['0.2', '0.4', '0.8', '0.8']);
+    expect(sys.output.filter((l) => /^repository is crash-looping: /.test(l)).map((l) => /: (\d) exits in the last/.exec(l)?.[1])).toEqual(['3', '4']);
+    await until('the repository ready again', async () => (await api('/apps/echo-ws')).status === 200);
+    expect(sys.proc.exitCode).toBeNull();
+  });
+
+  it('stops everything on Ctrl-C, restarted services included: no process left behind', async () => {
+    const pids = [...Object.values(sys.pids()), ...launcherPids(sys.dataDir)];
+    expect(pids.length).toBeGreaterThanOrEqual(8);
+    await sys.stop();
+    const cmdline = (pid: number) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      } catch {
+        return '(gone)';
+      }
+    };
+    const left = alivePids(pids).map((pid) => `${pid} ${cmdline(pid)}`);
+    expect(left).toEqual([]);
+  });
+});
