@@ -46,6 +46,12 @@ export const PlatformConfigSchema = z.object({
    * the internal HTTP ports. Required (no default); `pnpm start` generates one in the data dir.
    */
   InternalSecret: secretSchema('Platform', 'InternalSecret'),
+  /**
+   * Who may read each service's `/metrics` (Prometheus text format): callers sending
+   * `Authorization: Bearer <MetricsToken>`. Empty (the default): callers on the same machine only
+   * (loopback), so an ingress never publishes them.
+   */
+  MetricsToken: z.string().max(256).optional(),
   /** Where local state lives (blobs, embedded Postgres, instance dirs). Falls back to env `WHARF_DATA_DIR`. */
   DataDir: z.string().default('.wharf'),
   /**

@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { NATS_OPTIONS, natsConnectionOptions, type NatsOptions } from './nats.options';
+import { metricsEndpoint, serviceMetrics } from './metrics';
 import { WharfExceptionFilter } from './wharf-exception.filter';
 
 /**
@@ -10,6 +11,10 @@ import { WharfExceptionFilter } from './wharf-exception.filter';
  */
 export async function connectNats(app: INestApplication, opts: { queue?: string } = {}): Promise<void> {
   const options = app.get<NatsOptions>(NATS_OPTIONS);
+  // every HTTP request timed, and the service's metrics at /metrics (metrics.ts)
+  const metrics = serviceMetrics(options.service);
+  app.use(metrics.httpMiddleware());
+  app.use('/metrics', metricsEndpoint(metrics, options.metricsToken ?? ''));
   app.useGlobalFilters(new WharfExceptionFilter());
   app.connectMicroservice<MicroserviceOptions>(natsServerOptions(options, opts.queue), { inheritAppConfig: true });
   await app.startAllMicroservices();

@@ -22,7 +22,8 @@ import {
   type PayloadOf,
   type RequestContract,
 } from '@wharf/contracts';
-import { map, type Observable } from 'rxjs';
+import { catchError, map, throwError, type Observable } from 'rxjs';
+import { outcomeOf, serviceMetrics } from './metrics';
 import { NATS_OPTIONS, type NatsOptions } from './nats.options';
 
 /** What a handler of contract C receives: the validated body and the caller. */
@@ -62,6 +63,7 @@ class ContractInterceptor implements NestInterceptor {
       );
     }
     args[0] = parsed.data; // the handler sees defaults applied and types narrowed
+    const end = serviceMetrics(this.options.service).natsHandled.startTimer({ subject: contract.subject });
     return next.handle().pipe(
       map((answer: unknown) => {
         const res = contract.response.safeParse(answer);
@@ -70,7 +72,12 @@ class ContractInterceptor implements NestInterceptor {
             problems: zodProblems(res.error),
           });
         }
+        end({ outcome: 'ok' });
         return res.data;
+      }),
+      catchError((e: unknown) => {
+        end({ outcome: outcomeOf(e) });
+        return throwError(() => e);
       }),
     );
   }

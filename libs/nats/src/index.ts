@@ -1,5 +1,6 @@
 export * from './nats.options';
 export * from './rpc.client';
+export * from './metrics';
 export * from './handle.decorator';
 export * from './wharf-exception.filter';
 export * from './nats.module';

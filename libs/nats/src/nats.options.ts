@@ -12,6 +12,8 @@ export interface NatsOptions {
   /** This service's NATS user and password (Platform.NatsUser / NatsPassword); none on an open NATS. */
   user?: string;
   password?: string;
+  /** Platform.MetricsToken: who may read `/metrics` (empty: callers on this machine only). */
+  metricsToken?: string;
 }
 
 /** The `[Platform]` keys a NATS connection needs (a subset of PlatformConfig). */
@@ -21,6 +23,8 @@ export interface NatsPlatform {
   InternalSecret: string;
   NatsUser?: string | undefined;
   NatsPassword?: string | undefined;
+  /** Who may read `/metrics` (Bearer); empty: callers on this machine only. */
+  MetricsToken?: string | undefined;
 }
 
 export function natsOptions(service: string, platform: NatsPlatform): NatsOptions {
@@ -29,6 +33,7 @@ export function natsOptions(service: string, platform: NatsPlatform): NatsOption
     servers: splitServers(platform.NatsUrl),
     requestTimeoutMs: platform.RequestTimeoutMs,
     secret: platform.InternalSecret,
+    metricsToken: platform.MetricsToken ?? '',
     ...(platform.NatsUser ? { user: platform.NatsUser, password: platform.NatsPassword ?? '' } : {}),
   };
 }

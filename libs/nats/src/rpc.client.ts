@@ -16,6 +16,7 @@ import {
   type ResponseOf,
 } from '@wharf/contracts';
 import { firstValueFrom, lastValueFrom, timeout, TimeoutError } from 'rxjs';
+import { outcomeOf, serviceMetrics } from './metrics';
 import { NATS_OPTIONS, natsConnectionOptions, type NatsOptions } from './nats.options';
 
 /** Turns whatever a failed NATS request rejected with into a WharfError. */
@@ -72,11 +73,15 @@ export class RpcClient implements OnApplicationBootstrap, OnApplicationShutdown 
     // The serving side trusts the caller only with this signature over subject, caller and body.
     const assertion = signCallerAssertion(this.options.secret, contract.subject, who, sent);
     let answer: unknown;
+    const end = serviceMetrics(this.options.service).natsSent.startTimer({ subject: contract.subject });
     try {
       answer = await firstValueFrom(this.client.send(contract.subject, { caller: who, body: sent, assertion }).pipe(timeout(ms)));
     } catch (e) {
-      throw toWharfError(e, contract.subject, ms);
+      const err = toWharfError(e, contract.subject, ms);
+      end({ outcome: outcomeOf(err) });
+      throw err;
     }
+    end({ outcome: 'ok' });
     const res = contract.response.safeParse(answer);
     if (!res.success) {
       throw internal(`${contract.subject} answered with an invalid response`, { problems: zodProblems(res.error) });

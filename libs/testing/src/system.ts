@@ -11,6 +11,8 @@ export interface RunningSystem {
   gateway: string;
   /** The router's port: instances are at http://<id>.apps.localhost:<routerPort>. */
   routerPort: number;
+  /** Every service's HTTP port on 127.0.0.1 (its /healthz, /readyz, /metrics). */
+  ports: { gateway: number; repository: number; scheduler: number; router: number };
   /** The dev OpenID provider's issuer (users admin, alice, bob, vic: see devUsers). */
   idp: string;
   /** The dev users' generated passwords by username (admin, alice, bob, vic), as printed on the first start. */
@@ -100,6 +102,7 @@ export async function startWharf(env: NodeJS.ProcessEnv = {}, timeoutMs = 120_00
   return {
     gateway,
     routerPort: Number(childEnv.WHARF_ROUTER_PORT),
+    ports: { gateway: gw, repository: repo, scheduler: sched, router },
     idp: `http://127.0.0.1:${idpPort}`,
     devUsers: devUsersOf(output),
     pids: () => servicePids(proc.pid!),

@@ -100,6 +100,45 @@ describe('the platform through outages and restarts', () => {
   const statuses = async () => (await Promise.all(ids.map(through))).map((a) => a.status);
   const line = (re: RegExp) => sys.output.find((l) => re.test(l));
 
+  /** A service's /metrics as Prometheus reads it: `name{labels} value` lines. */
+  const scrape = async (port: number) => {
+    const r = await fetch(`http://127.0.0.1:${port}/metrics`);
+    expect([port, r.status, r.headers.get('content-type')]).toEqual([port, 200, expect.stringContaining('text/plain')]);
+    return r.text();
+  };
+  const sample = (text: string, name: string, labels: Record<string, string> = {}): number | null => {
+    const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+    const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && want.every((w) => l.includes(w)));
+    return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : null;
+  };
+
+  it('lets operators see it: every service serves /metrics (here, to this machine), with what the platform did', async () => {
+    const { gateway, repository, scheduler, router } = sys.ports;
+    const text = { gateway: await scrape(gateway), repository: await scrape(repository), scheduler: await scrape(scheduler), router: await scrape(router) };
+    for (const [service, t] of Object.entries(text)) {
+      // Node's own (CPU, memory, event loop), labelled with the service
+      expect([service, sample(t, 'process_resident_memory_bytes', { service })]).toEqual([service, expect.any(Number)]);
+    }
+    // HTTP by route pattern (never the raw path), NATS by subject and outcome, on both sides
+    expect(sample(text.gateway, 'wharf_http_request_duration_seconds_count', { method: 'POST', route: '/api/v1/apps/:id/instances', status: '201' })).toBe(3);
+    expect(sample(text.gateway, 'wharf_nats_request_duration_seconds_count', { subject: 'scheduler.instance.create.v1', outcome: 'ok' })).toBe(3);
+    expect(sample(text.scheduler, 'wharf_nats_handled_duration_seconds_count', { subject: 'scheduler.instance.create.v1', outcome: 'ok' })).toBe(3);
+    expect(text.gateway).not.toMatch(new RegExp(`route="[^"]*${ids[0]}`));
+    // the scheduler: instances by status, starts and how long Run took to RUNNING
+    expect(sample(text.scheduler, 'wharf_instances', { status: 'RUNNING', runtime: 'python-3.11' })).toBe(3);
+    expect(sample(text.scheduler, 'wharf_instance_starts_total', { outcome: 'RUNNING' })).toBe(3);
+    expect(sample(text.scheduler, 'wharf_instance_run_to_running_seconds_count')).toBe(3);
+    // the router: what it passed on and refused, how long instances took to answer
+    expect(sample(text.router, 'wharf_router_proxied_total', { status: '2xx' })).toBeGreaterThanOrEqual(3);
+    expect(sample(text.router, 'wharf_router_upstream_seconds_count')).toBeGreaterThanOrEqual(3);
+    const refused = await new Promise<number>((resolve) =>
+      http.get({ host: '127.0.0.1', port: sys.routerPort, path: '/', headers: { host: `${ids[0]}.apps.localhost:${sys.routerPort}` }, agent: false }, (res) => (res.resume(), resolve(res.statusCode!))),
+    );
+    expect(refused).toBe(401);
+    expect(sample(await scrape(router), 'wharf_router_denied_total', { reason: 'unauthenticated' })).toBe(1);
+    expect(sample(text.router, 'wharf_router_open', { kind: 'websockets' })).toBe(0);
+  });
+
   it('NATS frozen for 10 s: answers within the timeout (503 with Retry-After), the open websocket goes on, everything recovers by itself', async () => {
     const ws = new WebSocket(`ws://127.0.0.1:${sys.routerPort}/ws`, { headers: { host: `${ids[0]}.apps.localhost:${sys.routerPort}`, authorization: `Bearer ${token}` } });
     await new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)));

@@ -17,7 +17,7 @@ import {
   type RoutedInstance,
   type RoutingMode,
 } from '@wharf/contracts';
-import { RpcClient, Shutdown, type Drain } from '@wharf/nats';
+import { metricsEndpoint, RpcClient, serviceMetrics, Shutdown, type Counter, type Drain, type Histogram } from '@wharf/nats';
 import { createProxyMiddleware, proxyEventsPlugin, type RequestHandler } from 'http-proxy-middleware';
 import { AccessService, decisionOf } from '../auth/access.service';
 import { Authenticator, type Identified, type Principal } from '../auth/authenticator.service';
@@ -41,6 +41,8 @@ interface Routed extends IncomingMessage {
   wharfInstance?: { id: string; readLogs: boolean };
   /** BASE_URL mode: the instance's path prefix (`/instance/<id>`), which the app's cookies must stay under */
   wharfPrefix?: string | null;
+  /** When the request was handed to the proxy (hrtime, for the upstream latency metric). */
+  wharfSentAt?: bigint;
 }
 
 /**
@@ -87,6 +89,12 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
   private sweeper?: NodeJS.Timeout;
   /** `Host` ports of instance hosts (Router.PublicPort; set once listening when it follows Port 0). */
   private ports = new Set<string>();
+  /** `/metrics` (Platform.MetricsToken, else this machine only) and what the data path counts. */
+  private readonly metrics = serviceMetrics('router');
+  private readonly metricsAnswer: (req: IncomingMessage, res: ServerResponse) => void;
+  private readonly proxied: Counter<'status'>;
+  private readonly denied: Counter<'reason'>;
+  private readonly upstreamSeconds: Histogram;
   /** How instance hosts end in URLs: `:<PublicPort>`, or nothing for the scheme's default port. */
   private portSuffix = '';
 
@@ -100,6 +108,21 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
     private readonly aliases: AliasDirectory,
   ) {
     this.cfg = settings.router;
+    const m = this.metrics;
+    this.metricsAnswer = metricsEndpoint(m, settings.platform.MetricsToken ?? '');
+    this.proxied = m.counter('wharf_router_proxied_total', 'Responses of instances the router passed on, by status class (2xx, 3xx, 4xx, 5xx)', ['status']);
+    this.denied = m.counter('wharf_router_denied_total', 'Requests and websockets the router refused: unauthenticated (401), forbidden (403), sign_in_redirect (a browser sent to sign in)', ['reason']);
+    this.upstreamSeconds = m.histogram('wharf_router_upstream_seconds', "Time from handing a request to an instance to its response's head", [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
+    m.gauge(
+      'wharf_router_open',
+      'Connections open through the router now: HTTP requests and streams (http), websockets',
+      (g) => {
+        const { http, websockets } = this.live.count();
+        g.set({ kind: 'http' }, http);
+        g.set({ kind: 'websockets' }, websockets);
+      },
+      ['kind'],
+    );
     this.identity = new IdentityTokens(settings.platform.InternalSecret, this.cfg.IdentityTokenTtlSeconds);
     this.activity = new ActivityReporter(rpc, this.cfg.ActivityReportSeconds * 1000, () => this.live.instancesWithTraffic());
     // noDelay: response heads and small frames go out at once (no Nagle wait behind a delayed ACK)
@@ -127,7 +150,12 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
             });
           }
         },
-        proxyRes: (proxyRes, req, res) => forwardResponse(proxyRes, res, auth.cookieNames, (req as Routed).wharfPrefix ?? null),
+        proxyRes: (proxyRes, req, res) => {
+          const sent = (req as Routed).wharfSentAt;
+          if (sent !== undefined) this.upstreamSeconds.observe(Number(process.hrtime.bigint() - sent) / 1e9);
+          this.proxied.inc({ status: `${Math.floor((proxyRes.statusCode ?? 502) / 100)}xx` });
+          forwardResponse(proxyRes, res, auth.cookieNames, (req as Routed).wharfPrefix ?? null);
+        },
         proxyReqWs: (proxyReq, _req, socket) => {
           proxyReq.on('upgrade', (_res: IncomingMessage, upstream: Socket) => {
             // Either side closing closes the other: no half-open pairs piling up (CHP #388/#434).
@@ -282,7 +310,10 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
     const who = await this.auth.identify(req.headers, site.key, id, site.mode === 'BASE_URL');
     const refused = await this.refusal(who, instance, req.method ?? 'GET');
     if (refused === 'sign-in') return this.signIn(site, req, res);
-    if (refused && 'code' in refused) return sendPage(res, req.headers.accept, refused.code, refused.page);
+    if (refused && 'code' in refused) {
+      this.denied.inc({ reason: refused.page.status === 401 ? 'unauthenticated' : 'forbidden' });
+      return sendPage(res, req.headers.accept, refused.code, refused.page);
+    }
     const principal = (who as Extract<Identified, { ok: true }>).principal;
     const page = statusPage(instance, principal.kind !== 'share' && principal.caller?.sub === instance.owner.sub, refused.access.readLogs);
     if (page) return sendPage(res, req.headers.accept, page.code, page.page);
@@ -297,6 +328,7 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
     routed.wharfTarget = entry.upstream;
     routed.wharfInstance = { id, readLogs: refused.access.readLogs };
     routed.wharfPrefix = site.mode === 'BASE_URL' ? site.prefix : null;
+    routed.wharfSentAt = process.hrtime.bigint();
     await this.proxy(req, res, () => this.notFound(req, res));
   }
 
@@ -355,7 +387,11 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
 
   /** Nobody signed in: browsers go to the gateway's login (which returns with a ticket); API clients get 401. */
   private signIn(site: Site, req: IncomingMessage, res: ServerResponse): void {
-    if (req.method === 'GET' && req.headers.accept?.includes('text/html')) return this.redirect(res, 302, this.ticketUrl(site, safeInstancePath(req.url)));
+    if (req.method === 'GET' && req.headers.accept?.includes('text/html')) {
+      this.denied.inc({ reason: 'sign_in_redirect' });
+      return this.redirect(res, 302, this.ticketUrl(site, safeInstancePath(req.url)));
+    }
+    this.denied.inc({ reason: 'unauthenticated' });
     sendPage(res, req.headers.accept, 'UNAUTHENTICATED', {
       status: 401,
       title: 'Sign in',
@@ -441,6 +477,7 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
   /** Requests to the router itself (any host that is not an instance host). */
   private ownEndpoint(req: IncomingMessage, res: ServerResponse): void {
     const path = (req.url ?? '/').split('?')[0];
+    if (path === '/metrics') return this.metricsAnswer(req, res);
     if (path === '/healthz' || path === '/readyz') {
       const ready = path === '/healthz' || (this.rpc.isConnected() && !this.shutdown.draining);
       const body = JSON.stringify({ status: ready ? 'ok' : this.shutdown.draining ? 'draining' : 'unavailable', nats: this.rpc.isConnected(), instances: this.directory.size(), live: this.live.count() });
@@ -581,7 +618,10 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
     const who = await this.auth.identify(req.headers, site.key, id, site.mode === 'BASE_URL');
     const refused = await this.refusal(who, instance, 'GET');
     if (refused === 'sign-in') return reject(socket, 401, 'sign in first (cookie from the browser sign-in, or Authorization: Bearer)');
-    if ('code' in refused) return reject(socket, refused.page.status, refused.page.message);
+    if ('code' in refused) {
+      this.denied.inc({ reason: refused.page.status === 401 ? 'unauthenticated' : 'forbidden' });
+      return reject(socket, refused.page.status, refused.page.message);
+    }
     const ok = who as Extract<Identified, { ok: true }>;
     // Cross-site websocket hijacking: a page elsewhere must not ride on the browser's cookie.
     const origin = req.headers.origin;

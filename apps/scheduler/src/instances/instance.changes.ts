@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { InstanceChangedEvent, InstanceUpdatedEvent, type Instance } from '@wharf/contracts';
-import { RpcClient } from '@wharf/nats';
+import { RpcClient, serviceMetrics } from '@wharf/nats';
 import type { RecordChange } from '../drivers/instance-driver';
 import { ALIAS_STORE, type KvAliasStore } from '../aliases/kv-alias.store';
 import { LEASE_STORE, type LeaseStore } from '../leases/lease.store';
@@ -28,9 +28,17 @@ export class InstanceChanges {
   ) {}
 
   /** After a stored change: free the slot when the instance stopped being live, publish the event. */
+  /** Starts (runs, resumes, upgrades) by how they ended, and how long a new instance took from Run to RUNNING. */
+  private readonly starts = serviceMetrics().counter('wharf_instance_starts_total', 'Instance starts (runs, resumes, upgrades) by outcome: RUNNING or FAILED', ['outcome']);
+  private readonly runToRunning = serviceMetrics().histogram('wharf_instance_run_to_running_seconds', 'From Run to RUNNING, for new instances', [0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300]);
+
   async changed(change: RecordChange, kind: Change): Promise<void> {
     const { before, after } = change;
     if (before === after) return;
+    if (before.status !== after.status && isLive(before.status) && before.status !== 'RUNNING' && (after.status === 'RUNNING' || after.status === 'FAILED')) {
+      this.starts.inc({ outcome: after.status });
+      if (after.status === 'RUNNING' && after.generation === 1) this.runToRunning.observe((Date.now() - Date.parse(after.createdAt)) / 1000);
+    }
     if (isLive(before.status) && !isLive(after.status)) await this.releaseSlot(after.owner.sub, after.id);
     if (before.status !== after.status) this.log.log(`instance ${after.id}: ${before.status} → ${after.status}`);
     await this.publish(after, kind, before.status);

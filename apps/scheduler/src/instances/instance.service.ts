@@ -35,7 +35,7 @@ import {
   type Visibility,
 } from '@wharf/contracts';
 import type { LauncherCredentials } from '@wharf/contracts/launcher';
-import { RpcClient } from '@wharf/nats';
+import { RpcClient, serviceMetrics } from '@wharf/nats';
 import { INSTANCE_DRIVER, type InstanceDriver, type LaunchPlan, type RecordChange } from '../drivers/instance-driver';
 import { LEASE_STORE, type LeaseStore } from '../leases/lease.store';
 import { RuntimeCatalog, type ResolvedRuntime } from '../runtimes/runtime.catalog';
@@ -109,7 +109,18 @@ export class InstanceService {
     @Inject(InstanceChanges) private readonly changes: InstanceChanges,
     /** Aliases (left out in unit tests: none). */
     @Optional() @Inject(forwardRef(() => AliasService)) private readonly aliases?: AliasService,
-  ) {}
+  ) {
+    // counted when scraped, from the driver's records (not kept up to date on every change)
+    serviceMetrics().gauge(
+      'wharf_instances',
+      'Instances that are not terminated, by status and runtime',
+      async (g) => {
+        g.reset();
+        for (const r of await this.driver.list()) if (r.status !== 'TERMINATED') g.inc({ status: r.status, runtime: r.runtime });
+      },
+      ['status', 'runtime'],
+    );
+  }
 
   private get cfg() {
     return this.settings.scheduler;

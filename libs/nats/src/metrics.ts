@@ -1,0 +1,134 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
+
+export type { Counter, Gauge, Histogram } from 'prom-client';
+
+/**
+ * One Prometheus registry per service process: Node's process metrics (CPU, memory, event-loop
+ * lag, GC) and what every service has — HTTP requests by route and status, NATS requests by
+ * subject and outcome, on both sides — plus what a service registers itself (`metrics.register`).
+ * Served at `/metrics` on the service's HTTP port (`metricsEndpoint`).
+ */
+export class ServiceMetrics {
+  readonly registry = new Registry();
+  /** HTTP requests this service answered, by method, route (the pattern, never the raw path: ids would explode the series) and status. */
+  readonly http: Histogram<'method' | 'route' | 'status'>;
+  /** NATS requests this service sent, by subject and outcome (`ok` or the error code). */
+  readonly natsSent: Histogram<'subject' | 'outcome'>;
+  /** NATS requests this service answered, by subject and outcome. */
+  readonly natsHandled: Histogram<'subject' | 'outcome'>;
+
+  constructor(public service: string) {
+    this.registry.setDefaultLabels({ service });
+    collectDefaultMetrics({ register: this.registry });
+    const buckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+    this.http = new Histogram({ name: 'wharf_http_request_duration_seconds', help: 'HTTP requests answered, by method, route pattern and status', labelNames: ['method', 'route', 'status'], buckets, registers: [this.registry] });
+    this.natsSent = new Histogram({ name: 'wharf_nats_request_duration_seconds', help: 'NATS requests sent, by subject and outcome (ok or the error code)', labelNames: ['subject', 'outcome'], buckets, registers: [this.registry] });
+    this.natsHandled = new Histogram({ name: 'wharf_nats_handled_duration_seconds', help: 'NATS requests answered, by subject and outcome (ok or the error code)', labelNames: ['subject', 'outcome'], buckets, registers: [this.registry] });
+  }
+
+  /** A metric of the service's own (counters, gauges, histograms made with `registers: []`). */
+  register<T extends Metric>(metric: T): T {
+    this.registry.registerMetric(metric);
+    return metric;
+  }
+
+  // Each maker replaces a metric of the same name: a process that builds its service again (specs
+  // start several routers or schedulers in one process) keeps the newest one's.
+  counter<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
+    this.registry.removeSingleMetric(name);
+    return new Counter({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  histogram<L extends string>(name: string, help: string, buckets: number[], labelNames: readonly L[] = []): Histogram<L> {
+    this.registry.removeSingleMetric(name);
+    return new Histogram({ name, help, buckets, labelNames, registers: [this.registry] });
+  }
+
+  /** A gauge read when scraped: `read` sets its values (async: e.g. counting instances). */
+  gauge<L extends string>(name: string, help: string, read: (g: Gauge<L>) => void | Promise<void>, labelNames: readonly L[] = []): Gauge<L> {
+    this.registry.removeSingleMetric(name);
+    return new Gauge<L>({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      async collect() {
+        await read(this);
+      },
+    });
+  }
+
+  /**
+   * Express-style middleware timing every request: the route is the matched pattern
+   * (`req.baseUrl + req.route.path`, e.g. `/api/v1/apps/:id`), else `unmatched`.
+   */
+  httpMiddleware(): (req: IncomingMessage, res: ServerResponse, next: () => void) => void {
+    return (req, res, next) => {
+      const end = this.http.startTimer();
+      res.once('finish', () => {
+        const r = req as IncomingMessage & { route?: { path?: unknown }; baseUrl?: string };
+        const route = typeof r.route?.path === 'string' ? `${r.baseUrl ?? ''}${r.route.path}` : 'unmatched';
+        end({ method: req.method ?? 'GET', route, status: String(res.statusCode) });
+      });
+      next();
+    };
+  }
+}
+
+let current: ServiceMetrics | null = null;
+
+/**
+ * The metrics of this process's service. Parts made before the service has said its name (Nest
+ * builds providers before `connectNats`) use the one registry; the name, once given, labels all.
+ */
+export function serviceMetrics(service?: string): ServiceMetrics {
+  current ??= new ServiceMetrics(service ?? 'wharf');
+  if (service && current.service !== service) {
+    current.service = service;
+    current.registry.setDefaultLabels({ service });
+  }
+  return current;
+}
+
+/** The error code a failed request ends with, as the outcome label (`ok` when it did not fail). */
+export const outcomeOf = (e: unknown): string => {
+  const code = typeof e === 'object' && e !== null && 'code' in e ? (e as { code: unknown }).code : null;
+  return typeof code === 'string' && /^[A-Z_]{2,40}$/.test(code) ? code : 'INTERNAL';
+};
+
+const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
+
+/**
+ * `GET /metrics`: the registry in Prometheus's text format. Who may read it: with
+ * `Platform.MetricsToken` set, whoever sends `Authorization: Bearer <token>` (Prometheus's
+ * `authorization` setting); without, only callers on this machine (loopback) — never the
+ * public behind an ingress. Metrics hold no secrets, but counts and routes are the operator's.
+ */
+export function metricsEndpoint(metrics: ServiceMetrics, token: string): (req: IncomingMessage, res: ServerResponse) => void {
+  const want = token ? Buffer.from(`Bearer ${token}`) : null;
+  return (req, res) => {
+    const given = Buffer.from(req.headers.authorization ?? '');
+    const allowed = want ? given.length === want.length && timingSafeEqual(given, want) : LOOPBACK.test(req.socket.remoteAddress ?? '');
+    if (!allowed) {
+      const body = want
+        ? 'metrics need Authorization: Bearer <Platform.MetricsToken>\n'
+        : 'metrics are served to this machine only; set Platform.MetricsToken to let Prometheus scrape them from elsewhere\n';
+      res.writeHead(want ? 401 : 403, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+      res.end(body);
+      return;
+    }
+    metrics.registry.metrics().then(
+      (text) => {
+        res.writeHead(200, { 'content-type': metrics.registry.contentType, 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+        res.end(text);
+      },
+      (e: unknown) => {
+        const body = `metrics could not be collected: ${e instanceof Error ? e.message : String(e)}\n`;
+        res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+        res.end(body);
+      },
+    );
+  };
+}
