@@ -1,13 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export type { Counter, Gauge, Histogram } from 'prom-client';
 
 /**
  * One Prometheus registry per service process: Node's process metrics (CPU, memory, event-loop
  * lag, GC) and what every service has — HTTP requests by route and status, NATS requests by
- * subject and outcome, on both sides — plus what a service registers itself (`metrics.register`).
+ * subject and outcome, on both sides — plus what a service makes itself (`counter`, `histogram`, `gauge`).
  * Served at `/metrics` on the service's HTTP port (`metricsEndpoint`).
  */
 export class ServiceMetrics {
@@ -26,12 +26,6 @@ export class ServiceMetrics {
     this.http = new Histogram({ name: 'wharf_http_request_duration_seconds', help: 'HTTP requests answered, by method, route pattern and status', labelNames: ['method', 'route', 'status'], buckets, registers: [this.registry] });
     this.natsSent = new Histogram({ name: 'wharf_nats_request_duration_seconds', help: 'NATS requests sent, by subject and outcome (ok or the error code)', labelNames: ['subject', 'outcome'], buckets, registers: [this.registry] });
     this.natsHandled = new Histogram({ name: 'wharf_nats_handled_duration_seconds', help: 'NATS requests answered, by subject and outcome (ok or the error code)', labelNames: ['subject', 'outcome'], buckets, registers: [this.registry] });
-  }
-
-  /** A metric of the service's own (counters, gauges, histograms made with `registers: []`). */
-  register<T extends Metric>(metric: T): T {
-    this.registry.registerMetric(metric);
-    return metric;
   }
 
   // Each maker replaces a metric of the same name: a process that builds its service again (specs

@@ -1,14 +1,19 @@
 import { BlockList, isIP } from 'node:net';
 import { aliasNameProblem, BASE_URL_PREFIX, hostPortSuffix, INSTANCE_ID_PATTERN } from '@wharf/contracts';
 
+/** A `Host` header's name, lower-cased, without its port (an IPv6 literal `[…]` keeps its colons). */
+function hostName(host: string): string {
+  const colon = host.lastIndexOf(':');
+  return (colon > 0 && !host.endsWith(']') ? host.slice(0, colon) : host).toLowerCase();
+}
+
 /**
  * `abc123defg.apps.localhost:8081` → `abc123defg` when the host is an instance host under
  * `appsDomain`; null for any other host (the router's own endpoints: /healthz, /readyz);
  * `''` for a host under the domain that cannot be an instance (404).
  */
 export function instanceIdOf(host: string, appsDomain: string): string | null {
-  const colon = host.lastIndexOf(':');
-  const name = (colon > 0 && !host.endsWith(']') ? host.slice(0, colon) : host).toLowerCase();
+  const name = hostName(host);
   const suffix = `.${appsDomain}`;
   if (!name.endsWith(suffix)) return null;
   const id = name.slice(0, -suffix.length);
@@ -17,9 +22,7 @@ export function instanceIdOf(host: string, appsDomain: string): string | null {
 
 /** Whether `host` is the apps domain itself (any port): where BASE_URL instances are served, under `/instance/<id>/`. */
 export function isAppsHost(host: string, appsDomain: string): boolean {
-  const colon = host.lastIndexOf(':');
-  const name = (colon > 0 && !host.endsWith(']') ? host.slice(0, colon) : host).toLowerCase();
-  return name === appsDomain;
+  return hostName(host) === appsDomain;
 }
 
 /**
@@ -38,8 +41,7 @@ export function basePathOf(url: string): { id: string; rest: string } | null {
  * be an alias (a DNS label that is no instance id and not reserved); null for any other host.
  */
 export function aliasOf(host: string, appsDomain: string): string | null {
-  const colon = host.lastIndexOf(':');
-  const name = (colon > 0 && !host.endsWith(']') ? host.slice(0, colon) : host).toLowerCase();
+  const name = hostName(host);
   const suffix = `.${appsDomain}`;
   if (!name.endsWith(suffix)) return null;
   const label = name.slice(0, -suffix.length);

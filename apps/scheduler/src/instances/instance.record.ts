@@ -156,6 +156,7 @@ export const NO_ALIASES: InstanceAliases = { names: [], primary: null };
  * failure) only for those who may read the logs, a generic one for everyone else.
  */
 export function toInstance(r: InstanceRecord, s: WireSettings, extraWarnings: string[] = [], readLogs = true, aliases: InstanceAliases = NO_ALIASES): Instance {
+  const mode = routingModeOf(r);
   const names = aliases.primary ? [aliases.primary, ...aliases.names.filter((n) => n !== aliases.primary)] : aliases.names;
   return {
     id: r.id,
@@ -170,9 +171,9 @@ export function toInstance(r: InstanceRecord, s: WireSettings, extraWarnings: st
     status: r.status,
     statusReason: readLogs ? r.statusReason : genericStatusReason(r.status),
     // an alias host serves it like the id host (instanceUrl works for any label under the apps domain)
-    url: routingModeOf(r) === 'BASE_URL' ? baseUrlInstanceUrl(r.id, s) : instanceUrl(aliases.primary ?? r.id, s),
-    routingMode: routingModeOf(r),
-    basePath: instanceBasePath(r.id, routingModeOf(r)),
+    url: mode === 'BASE_URL' ? baseUrlInstanceUrl(r.id, s) : instanceUrl(aliases.primary ?? r.id, s),
+    routingMode: mode,
+    basePath: instanceBasePath(r.id, mode),
     aliases: names.map((name) => ({ name, url: instanceUrl(name, s), primary: name === aliases.primary })),
     primaryAlias: aliases.primary,
     createdAt: r.createdAt,

@@ -193,18 +193,18 @@ export class InstanceService {
 
   /** The router's lookup (no caller check: the router authorizes every request itself), with addresses. */
   async route(ids: string[]): Promise<{ instances: RoutedInstance[] }> {
+    return { instances: (await this.existing(ids)).map((r) => toRoutedInstance(r, this.cfg, [], this.aliases?.of(r.id))) };
+  }
+
+  /** The records of those of `ids` that exist and are not terminated, each once. */
+  private async existing(ids: string[]): Promise<InstanceRecord[]> {
     const rows = await Promise.all([...new Set(ids)].map((id) => this.driver.get(id)));
-    return { instances: rows.filter((r): r is InstanceRecord => !!r && r.status !== 'TERMINATED').map((r) => toRoutedInstance(r, this.cfg, [], this.aliases?.of(r.id))) };
+    return rows.filter((r): r is InstanceRecord => !!r && r.status !== 'TERMINATED');
   }
 
   /** Where instances are served (the gateway's share links): no caller check, so nothing but the routing mode and base path. */
   async locate(ids: string[]): Promise<{ instances: { id: string; routingMode: RoutingMode; basePath: string }[] }> {
-    const rows = await Promise.all([...new Set(ids)].map((id) => this.driver.get(id)));
-    return {
-      instances: rows
-        .filter((r): r is InstanceRecord => !!r && r.status !== 'TERMINATED')
-        .map((r) => ({ id: r.id, routingMode: routingModeOf(r), basePath: instanceBasePath(r.id, routingModeOf(r)) })),
-    };
+    return { instances: (await this.existing(ids)).map((r) => ({ id: r.id, routingMode: routingModeOf(r), basePath: instanceBasePath(r.id, routingModeOf(r)) })) };
   }
 
   async list(caller: Caller | null, q: ListQuery): Promise<{ items: Instance[]; nextCursor: string | null }> {
