@@ -30,7 +30,7 @@ module.exports = {
   // Integration and e2e specs start real servers; a per-project testTimeout is not honoured by Jest.
   testTimeout: 60000,
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['**/src/**/*.spec.ts', '!**/*.int.spec.ts', '!**/*.e2e.spec.ts', '!**/*.resilience.spec.ts'] },
+    { ...common, displayName: 'unit', testMatch: ['**/src/**/*.spec.ts', '**/deploy/**/*.spec.ts', '!**/*.int.spec.ts', '!**/*.e2e.spec.ts', '!**/*.resilience.spec.ts'] },
     {
       ...common,
       displayName: 'integration',

@@ -165,7 +165,7 @@ describe('the Helm chart', () => {
         const scheduler = load('apps/scheduler/src/scheduler.config.ts', 'loadSchedulerSettings') as { scheduler: Record<string, unknown> };
         const router = load('apps/router/src/router.config.ts', 'loadRouterSettings') as { router: { InstanceNetworks: string[]; Host: string } };
         expect(repository.repository.Store).toBe('s3');
-        expect(gateway.platform).toMatchObject({ ShutdownDelaySeconds: 5, ShutdownGraceSeconds: 15 });
+        expect(gateway.platform).toMatchObject({ ShutdownDelaySeconds: 5, ShutdownGraceSeconds: 15, MetricsToken: 'a-long-enough-secret-value-0123456789' });
         expect(gateway.gateway.AppsPort).toBe(443);
         expect(router.router.Host).toBe('0.0.0.0');
         expect(router.router.InstanceNetworks).toEqual([which === 'default' ? '10.96.0.0/12' : '10.43.0.0/16']);
@@ -271,6 +271,92 @@ describe('the Helm chart', () => {
         'apps.example.com    (BASE_URL instances are apps.example.com/instance/<id>/)',
       ]);
       expect(await dns(['--set', 'scheduler.routingMode=BASE_URL'])).toEqual(['wharf.example.com        (the gateway)', 'apps.example.com    (BASE_URL instances are apps.example.com/instance/<id>/)']);
+    });
+  });
+
+  describe('metrics', () => {
+    type SecretRef = { name: string; key: string; optional?: boolean };
+    type Deploy = {
+      metadata: { name: string };
+      spec: { template: { metadata: { annotations: Record<string, string> }; spec: { containers: { env: { name: string; valueFrom?: { secretKeyRef: SecretRef } }[] }[] } } };
+    };
+    type Monitor = KubeObject & {
+      spec: {
+        selector: { matchLabels: Record<string, string> };
+        namespaceSelector: { matchNames: string[] };
+        endpoints: { port: string; path: string; scheme: string; interval: string; authorization: { type: string; credentials: { name: string; key: string } } }[];
+      };
+    };
+    const services = ['gateway', 'repository', 'scheduler', 'router'];
+    const tokenRef = (d: Deploy) => d.spec.template.spec.containers[0]!.env.find((e) => e.name === 'WHARF_PLATFORM_METRICS_TOKEN')?.valueFrom?.secretKeyRef;
+
+    it("gives every service Platform.MetricsToken from the chart's Secret, or the one secrets.metricsToken names; an absent key is no error", async () => {
+      for (const [which, secret] of [
+        ['default', 'wharf'],
+        ['production', 'wharf-secrets'], // its secrets.existingSecret
+      ] as const) {
+        const deploys = find<Deploy>(rendered[which], 'Deployment');
+        expect(deploys).toHaveLength(4);
+        for (const d of deploys) expect({ deploy: d.metadata.name, ref: tokenRef(d) }).toEqual({ deploy: d.metadata.name, ref: { name: secret, key: 'metrics-token', optional: true } });
+      }
+      const other = await template(['--set', 'secrets.metricsToken.name=prometheus-scrape,secrets.metricsToken.key=token']);
+      expect(find<Deploy>(other, 'Deployment').map(tokenRef)).toEqual(services.map(() => ({ name: 'prometheus-scrape', key: 'token', optional: true })));
+    });
+
+    it('annotates the pods for Prometheus only with metrics.podAnnotations, naming each service\'s port and /metrics', async () => {
+      for (const d of find<Deploy>(rendered.default, 'Deployment')) expect(Object.keys(d.spec.template.metadata.annotations).filter((k) => k.startsWith('prometheus.io/'))).toEqual([]);
+      const objs = await template(['--set', 'metrics.podAnnotations=true']);
+      for (const service of services) {
+        const [d] = find<Deploy>(objs, 'Deployment', `wharf-${service}`);
+        expect(d!.spec.template.metadata.annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(images.services[service]!.port), 'prometheus.io/path': '/metrics' });
+      }
+    });
+
+    it('renders a ServiceMonitor per service only with metrics.serviceMonitor.enabled: port http, /metrics, the token from the same Secret', async () => {
+      for (const which of ['default', 'production'] as const) expect(find(rendered[which], 'ServiceMonitor')).toEqual([]);
+      const objs = await template(['--set', 'metrics.serviceMonitor.enabled=true,metrics.serviceMonitor.interval=15s,metrics.serviceMonitor.labels.release=prom']);
+      const monitors = find<Monitor>(objs, 'ServiceMonitor');
+      expect(monitors.map((m) => m.metadata.name).sort()).toEqual(services.map((s) => `wharf-${s}`).sort());
+      for (const service of services) {
+        const [m] = find<Monitor>(objs, 'ServiceMonitor', `wharf-${service}`);
+        const [svc] = find<{ metadata: { labels: Record<string, string> }; spec: { ports: { name: string }[] } }>(objs, 'Service', `wharf-${service}`);
+        expect(m!.apiVersion).toBe('monitoring.coreos.com/v1');
+        expect(m!.metadata).toMatchObject({ namespace: 'wharf', labels: { release: 'prom', 'app.kubernetes.io/component': service } });
+        // it selects this service's Service, and only it, by its port's name
+        expect(svc!.metadata.labels).toMatchObject(m!.spec.selector.matchLabels);
+        for (const other of services.filter((s) => s !== service)) expect(find<{ metadata: { labels: Record<string, string> } }>(objs, 'Service', `wharf-${other}`)[0]!.metadata.labels).not.toMatchObject(m!.spec.selector.matchLabels);
+        expect(svc!.spec.ports.map((p) => p.name)).toContain('http');
+        expect(m!.spec.namespaceSelector).toEqual({ matchNames: ['wharf'] });
+        expect(m!.spec.endpoints).toEqual([
+          { port: 'http', path: '/metrics', scheme: 'http', interval: '15s', authorization: { type: 'Bearer', credentials: { name: 'wharf', key: 'metrics-token' } } },
+        ]);
+      }
+      const named = await template(['--set', 'metrics.serviceMonitor.enabled=true,secrets.metricsToken.name=prometheus-scrape,secrets.metricsToken.key=token']);
+      for (const m of find<Monitor>(named, 'ServiceMonitor')) expect(m.spec.endpoints[0]!.authorization.credentials).toEqual({ name: 'prometheus-scrape', key: 'token' });
+      const stderr = await run(bins.helm, ['template', 'wharf', CHART, '--set', 'metrics.serviceMonitor.interval=often']).then(
+        () => '',
+        (e: { stderr: string }) => e.stderr,
+      );
+      expect(stderr).toContain("at '/metrics/serviceMonitor/interval': 'often' does not match pattern");
+    });
+
+    it("lets metrics.scrapers reach every service's HTTP port through its NetworkPolicy", async () => {
+      type Policy = { metadata: { name: string }; spec: { ingress: { from: unknown[]; ports: { port: number }[] }[] } };
+      const peer = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } };
+      const rules = (objs: KubeObject[]) => find<Policy>(objs, 'NetworkPolicy').map((p) => p.spec.ingress);
+      for (const ingress of rules(rendered.default)) expect(ingress.some((r) => JSON.stringify(r.from) === JSON.stringify([peer]))).toBe(false);
+      const file = join(mkdtempSync(join(tmpdir(), 'wharf-chart-scrapers-')), 'values.yaml');
+      writeFileSync(file, `metrics:\n  scrapers:\n    - ${JSON.stringify(peer)}\n`);
+      try {
+        const objs = await template(['-f', file]);
+        for (const p of find<Policy>(objs, 'NetworkPolicy')) {
+          const service = p.metadata.name.replace('wharf-', '');
+          expect(p.spec.ingress).toContainEqual({ from: [peer], ports: [{ port: images.services[service]!.port, protocol: 'TCP' }] });
+          validate(p as unknown as KubeObject);
+        }
+      } finally {
+        rmSync(join(file, '..'), { recursive: true, force: true });
+      }
     });
   });
 

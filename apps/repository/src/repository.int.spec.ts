@@ -328,6 +328,61 @@ describe('repository service (real Postgres, NATS, S3 server, HTTP)', () => {
     expect(events).toContainEqual(expect.objectContaining({ id: stock.id, change: 'DELETED' }));
   });
 
+  /** The sum of a metric's samples whose labels include `labels`, scraped from /metrics (loopback: no token needed). */
+  async function scrape(name: string, labels: Record<string, string> = {}): Promise<number> {
+    const res = await fetch(`${base}/metrics`);
+    expect(res.status).toBe(200);
+    let sum = 0;
+    for (const line of (await res.text()).split('\n')) {
+      const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+      if (!m || m[1] !== name) continue;
+      const have = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
+      if (Object.entries(labels).every(([k, v]) => have[k] === v)) sum += Number(m[3]);
+    }
+    return sum;
+  }
+
+  it('counts every import attempt once in /metrics: outcome, bytes received and duration', async () => {
+    const read = async () => ({
+      all: await scrape('wharf_imports_total'),
+      ok: await scrape('wharf_imports_total', { outcome: 'ok' }),
+      invalid: await scrape('wharf_imports_total', { outcome: 'INVALID' }),
+      unauthenticated: await scrape('wharf_imports_total', { outcome: 'UNAUTHENTICATED' }),
+      bytes: await scrape('wharf_import_bytes_total'),
+      timedOk: await scrape('wharf_import_duration_seconds_count', { outcome: 'ok' }),
+      timedInvalid: await scrape('wharf_import_duration_seconds_count', { outcome: 'INVALID' }),
+      timedAll: await scrape('wharf_import_duration_seconds_count'),
+    });
+    const before = await read();
+    const good = await buildBundle({ app: { name: 'metered', version: '1.0.0' } });
+    expect((await upload(admin, good)).status).toBe(201);
+    const bad = Buffer.from('this is not a zip file');
+    expect((await upload(admin, bad)).status).toBe(400);
+    const forged = await fetch(`${base}/internal/bundles`, { method: 'POST', body: new Uint8Array(good), headers: { [INTERNAL_TOKEN_HEADER]: 'forged.token' } });
+    expect(forged.status).toBe(401);
+    const after = await read();
+    expect({
+      all: after.all - before.all,
+      ok: after.ok - before.ok,
+      invalid: after.invalid - before.invalid,
+      unauthenticated: after.unauthenticated - before.unauthenticated,
+      bytes: after.bytes - before.bytes,
+      timedOk: after.timedOk - before.timedOk,
+      timedInvalid: after.timedInvalid - before.timedInvalid,
+      timedAll: after.timedAll - before.timedAll,
+    }).toEqual({
+      all: 3,
+      ok: 1,
+      invalid: 1,
+      unauthenticated: 1,
+      // the refused token's body is never read
+      bytes: good.length + bad.length,
+      timedOk: 1,
+      timedInvalid: 1,
+      timedAll: 3,
+    });
+  });
+
   it('answers /healthz and /readyz', async () => {
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     const r = await fetch(`${base}/readyz`);

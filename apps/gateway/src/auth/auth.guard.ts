@@ -8,7 +8,9 @@ import { GATEWAY_SETTINGS, publicUrlOf, type GatewaySettings } from '../gateway.
 import { Authenticator } from '../identity/authenticator.service';
 import { parseCookies } from '../identity/cookies';
 import { SessionService } from '../identity/session/session.service';
+import type { Response } from 'express';
 import type { AuthedRequest } from './authed-request';
+import { DenialMetrics, markCsrfDenial } from './denials';
 
 export type { AuthedRequest, Authenticated } from './authed-request';
 
@@ -40,11 +42,15 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * 2. The session cookie of a browser signed in with OIDC. Mutating requests must then carry the
  *    session's CSRF token in `X-CSRF-Token` (and a cross-site Origin is refused): SameSite=Lax alone
  *    is not enough, because instances under the apps domain are same-site with the gateway.
- * Denials are recorded in the audit log here (they never reach the audit interceptor).
+ * Denials are recorded in the audit log here (they never reach the audit interceptor). Every request
+ * this guard sees is also watched for `wharf_gateway_denied_total` (denials.ts): the guard runs first
+ * for every route, so the finished response counts each denial once — its own, a controller's or a
+ * service's role check, or a rate limit.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
   private readonly publicOrigin: string;
+  private readonly denials = new DenialMetrics();
 
   constructor(
     private readonly authenticator: Authenticator,
@@ -59,6 +65,8 @@ export class AuthGuard implements CanActivate {
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     if (ctx.getType() !== 'http') return true;
     const req = ctx.switchToHttp().getRequest<AuthedRequest>();
+    const res = ctx.switchToHttp().getResponse<Response>();
+    this.denials.watch(res);
     const flag = (key: string) => this.reflector.getAllAndOverride<boolean>(key, [ctx.getHandler(), ctx.getClass()]) === true;
     const anonymousOk = flag(ANONYMOUS_OK);
     const mutating = !SAFE_METHODS.has(req.method);
@@ -84,9 +92,11 @@ export class AuthGuard implements CanActivate {
         if (mutating && !flag(CSRF_EXEMPT)) {
           const origin = req.headers.origin;
           if (origin && origin !== this.publicOrigin) {
+            markCsrfDenial(res);
             throw await this.deny(req, 403, 'cross-origin request', forbidden(`cross-origin request from ${origin} refused`));
           }
           if (!this.sessions.csrfMatches(auth, req.headers['x-csrf-token'])) {
+            markCsrfDenial(res);
             throw await this.deny(
               req,
               403,

@@ -6,6 +6,7 @@ import type { Response } from 'express';
 import { z } from 'zod';
 import { AllowAnonymous, CsrfCheckedByHandler } from '../auth/auth.guard';
 import type { AuthedRequest } from '../auth/authed-request';
+import { markCsrfDenial } from '../auth/denials';
 import { AuditedExplicitly } from '../audit/audit.interceptor';
 import { AuditService } from '../audit/audit.service';
 import { GATEWAY_SETTINGS, publicUrlOf, type GatewaySettings } from '../gateway.config';
@@ -134,6 +135,7 @@ export class AuthController {
     if (req.auth?.kind !== 'session') return done('/auth/logged-out');
     const presented = req.headers['x-csrf-token'] ?? (req.body as { csrf?: unknown } | undefined)?.csrf;
     if (!this.sessions.csrfMatches(req.auth, presented)) {
+      markCsrfDenial(res);
       await this.audit.record(req, { action: 'auth.logout', outcome: 'denied', status: 403, details: { reason: 'missing or wrong CSRF token' } });
       return html(res, 403, messagePage('Not signed out', 'The sign-out form was not sent by this site (CSRF token missing or wrong).', { href: '/auth/logout', text: 'Sign out' }));
     }

@@ -140,4 +140,27 @@ describe('who a session or token is: minted users, current roles, device codes',
     const after = await h.prisma.deviceAuthorization.findMany({ where: { userCode: { in: [b.user_code, c.user_code].map((x) => x.replace('-', '')) } }, orderBy: { createdAt: 'asc' } });
     expect(after.map((r) => r.status)).toEqual(['LOCKED', 'PENDING']);
   });
+
+  it('counts each refused request once in /metrics by reason: 401, a role check\'s 403, a CSRF 403; nothing for an allowed one', async () => {
+    const denied = async (): Promise<Record<string, number>> => {
+      const res = await fetch(`${h.url}/metrics`); // loopback: no metrics token needed
+      expect(res.status).toBe(200);
+      const counts: Record<string, number> = {};
+      for (const m of (await res.text()).matchAll(/^wharf_gateway_denied_total\{([^}]*)\} (\S+)$/gm)) {
+        const reason = /reason="([^"]*)"/.exec(m[1]!)?.[1] ?? '';
+        counts[reason] = (counts[reason] ?? 0) + Number(m[2]);
+      }
+      return counts;
+    };
+    const vic = await login(h, 'vic');
+    const before = await denied();
+    expect(Object.keys(before).sort()).toEqual(['csrf', 'forbidden', 'rate_limited', 'unauthenticated']);
+    expect((await api(h, 'GET', '/api/v1/me', { token: 'wharf_pat_notarealtoken0000000000000000000000' })).status).toBe(401);
+    expect((await api(h, 'GET', '/api/v1/audit', vic)).status).toBe(403); // the audit log is for admins
+    expect((await api(h, 'POST', '/api/v1/tokens', { cookie: vic.cookie, body: { name: 'no csrf' } })).status).toBe(403);
+    expect((await api(h, 'GET', '/api/v1/me', vic)).status).toBe(200);
+    const after = await denied();
+    const moved = Object.fromEntries(Object.keys(after).map((k) => [k, after[k]! - (before[k] ?? 0)]));
+    expect(moved).toEqual({ unauthenticated: 1, forbidden: 1, csrf: 1, rate_limited: 0 });
+  });
 });

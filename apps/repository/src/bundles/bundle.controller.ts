@@ -36,10 +36,9 @@ export class BundleController {
   @Post()
   @HttpCode(201)
   async upload(@Req() req: Request) {
-    const { caller } = this.claims(req, 'bundle:import');
     const declared = req.headers['content-length'] ? Number(req.headers['content-length']) : undefined;
     try {
-      return await this.imports.import(caller, req, declared);
+      return await this.imports.import(() => this.claims(req, 'bundle:import').caller, req, declared);
     } finally {
       // An early answer (limit, size) must not leave the sender writing into a socket nobody reads.
       if (!req.complete) req.resume();

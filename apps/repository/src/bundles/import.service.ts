@@ -19,6 +19,7 @@ import {
   type Caller,
 } from '@wharf/contracts';
 import { inspectBundle, type InspectedBundle } from '@wharf/manifest';
+import { outcomeOf, serviceMetrics } from '@wharf/nats';
 import { AppService } from '../catalog/app.service';
 import { AppVersionRepository } from '../catalog/app-version.repository';
 import { versionKey } from '../catalog/version-key';
@@ -43,9 +44,23 @@ export function newId(): string {
  * nothing is held whole in memory. The database row is written last. Any failure removes the
  * blob and the staging file, so no row and no blob is left behind.
  */
+/**
+ * What imports do, for `/metrics`: one count per attempt by outcome (`ok` or the error code, as
+ * `outcomeOf` names it for NATS requests: INVALID — a bad or too large bundle, an empty or
+ * interrupted upload —, CONFLICT, FORBIDDEN, UNAUTHENTICATED, LIMIT_EXCEEDED, INTERNAL), the bundle
+ * bytes received (failed attempts too: the bytes read before they failed), and the duration.
+ */
+class ImportMetrics {
+  private readonly m = serviceMetrics();
+  readonly total = this.m.counter('wharf_imports_total', 'Bundle imports attempted, by outcome: ok or the error code (INVALID, CONFLICT, FORBIDDEN, LIMIT_EXCEEDED, ...)', ['outcome']);
+  readonly bytes = this.m.counter('wharf_import_bytes_total', 'Bytes of bundles received by imports, failed ones included');
+  readonly seconds = this.m.histogram('wharf_import_duration_seconds', 'From the start of an import to its answer, by outcome', [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300], ['outcome']);
+}
+
 @Injectable()
 export class ImportService {
   private readonly log = new Logger(ImportService.name);
+  private readonly metrics = new ImportMetrics();
 
   constructor(
     private readonly versions: AppVersionRepository,
@@ -84,7 +99,26 @@ export class ImportService {
     );
   }
 
-  async import(callerIn: Caller | null, source: Readable, declaredLength?: number): Promise<AppVersion> {
+  /**
+   * One import attempt, counted once in the metrics whatever it ends with. `authorize` gives the
+   * caller (the bundle controller checks the internal token there), so a refused token is an
+   * attempt too.
+   */
+  async import(authorize: () => Caller | null, source: Readable, declaredLength?: number): Promise<AppVersion> {
+    const end = this.metrics.seconds.startTimer();
+    let outcome = 'ok';
+    try {
+      return await this.importOnce(authorize(), source, declaredLength);
+    } catch (e) {
+      outcome = outcomeOf(e);
+      throw e;
+    } finally {
+      this.metrics.total.inc({ outcome });
+      end({ outcome });
+    }
+  }
+
+  private async importOnce(callerIn: Caller | null, source: Readable, declaredLength?: number): Promise<AppVersion> {
     const caller = await this.precheck(callerIn, declaredLength);
     const id = newId();
     const blobKey = `bundles/${id}-${randomUUID()}.zip`;
@@ -138,10 +172,12 @@ export class ImportService {
   private async receive(source: Readable, blobKey: string, staging: string, onBlobStarted: () => void) {
     const max = this.settings.repository.MaxBundleSize;
     const hash = createHash('sha256');
+    const received = this.metrics.bytes;
     let size = 0;
     const meter = new Transform({
       transform(chunk: Buffer, _enc, cb) {
         size += chunk.length;
+        received.inc(chunk.length);
         if (size > max) return cb(invalid(`bundle is larger than the ${mb(max)} limit (Repository.MaxBundleSize)`));
         hash.update(chunk);
         cb(null, chunk);

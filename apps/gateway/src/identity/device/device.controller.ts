@@ -5,6 +5,7 @@ import type { Response } from 'express';
 import { z } from 'zod';
 import { AllowAnonymous, CsrfCheckedByHandler } from '../../auth/auth.guard';
 import type { AuthedRequest } from '../../auth/authed-request';
+import { markCsrfDenial } from '../../auth/denials';
 import { AuditedExplicitly } from '../../audit/audit.interceptor';
 import { AuditService } from '../../audit/audit.service';
 import { ApiErrorsOf, ApiHtmlPage, ApiRedirect, ApiResponseOf, openApiSchema } from '../../openapi/zod-openapi';
@@ -132,6 +133,7 @@ export class DeviceController {
     const page = (status: number, opts: Partial<Parameters<typeof deviceVerifyPage>[0]>) =>
       html(res, status, deviceVerifyPage({ name: auth.caller.name, csrf: auth.session.csrfToken, ...opts }));
     if (!this.sessions.csrfMatches(auth, field(body, 'csrf'))) {
+      markCsrfDenial(res);
       await this.audit.record(req, { action: 'device.verify', outcome: 'denied', status: 403, details: { reason: 'missing or wrong CSRF token' } });
       return html(res, 403, messagePage('Refused', 'This form was not sent by this site (CSRF token missing or wrong).', { href: '/auth/device/verify', text: 'Start again' }));
     }
