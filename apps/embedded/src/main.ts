@@ -169,6 +169,9 @@ async function main(): Promise<void> {
       WHARF_DATA_DIR: dataDir,
       // Quiet services by default so the banner stays readable; WHARF_PLATFORM_LOG_LEVEL=log shows more.
       WHARF_PLATFORM_LOG_LEVEL: process.env.WHARF_PLATFORM_LOG_LEVEL ?? 'warn',
+      // the services write to a pipe (read here): readable lines when a person watches this
+      // terminal, JSON lines when this output goes to a file or a collector
+      WHARF_PLATFORM_LOG_FORMAT: process.env.WHARF_PLATFORM_LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json'),
       WHARF_PLATFORM_INTERNAL_SECRET: platform.InternalSecret ?? fileSecret(dataDir, 'internal-secret'),
     };
     const idp = devIdpEnv(dataDir);

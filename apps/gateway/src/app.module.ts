@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
-import { AnswerCache, NatsModule } from '@wharf/nats';
+import { AnswerCache, NatsModule, serviceLoggerModule } from '@wharf/nats';
 import { AppsController } from './catalog/apps.controller';
 import { CatalogEventsHandler } from './catalog/catalog-events.handler';
 import { AuditController } from './audit/audit.controller';
@@ -50,7 +50,7 @@ export class GatewayModule {
     const { platform } = settings;
     return {
       module: GatewayModule,
-      imports: [NatsModule.forService('gateway', platform), WebModule.forRoot(settings)],
+      imports: [NatsModule.forService('gateway', platform), serviceLoggerModule('gateway', platform), WebModule.forRoot(settings)],
       controllers: [
         HealthController,
         TokensController,

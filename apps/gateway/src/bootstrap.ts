@@ -1,9 +1,8 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { logLevels } from '@wharf/config';
 import { migrate } from '@wharf/db';
-import { connectNats } from '@wharf/nats';
+import { connectNats, createServiceLogger, useServiceLogger } from '@wharf/nats';
 import express from 'express';
 import path from 'node:path';
 import { GatewayModule } from './app.module';
@@ -17,21 +16,23 @@ export const MIGRATIONS_DIR = path.resolve(__dirname, '../prisma/migrations');
 /** Builds and starts the gateway (used by main.ts and by tests). */
 export async function startGateway(settings: GatewaySettings, opts: { listen?: boolean; quiet?: boolean } = {}) {
   const { gateway, platform } = settings;
-  await migrate({ url: gateway.DatabaseUrl, schema: gateway.DatabaseSchema, dir: MIGRATIONS_DIR, log: opts.quiet ? undefined : (l) => console.log(l) });
+  const log = opts.quiet ? undefined : createServiceLogger('gateway', platform);
+  await migrate({ url: gateway.DatabaseUrl, schema: gateway.DatabaseSchema, dir: MIGRATIONS_DIR, log: log && ((l) => log.info(l)) });
   const app: INestApplication = await NestFactory.create(GatewayModule.forRoot(settings), {
-    logger: opts.quiet ? false : logLevels(platform.LogLevel),
+    ...(opts.quiet ? { logger: false } : { bufferLogs: true }),
     bodyParser: false,
   });
+  if (!opts.quiet) useServiceLogger(app);
   const http = app.getHttpAdapter().getInstance() as express.Express;
   http.set('trust proxy', gateway.TrustProxy);
   http.disable('x-powered-by');
-  app.use(requestContext);
   // JSON bodies, and small forms (sign-in pages, RFC 8628 device endpoints); bundle uploads are
   // streamed by their controller, never parsed here.
   app.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
   app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 }));
   setupOpenApi(app, gateway.PublicUrl);
   await connectNats(app);
+  app.use(requestContext);
   const adminToken = await app.get(TokenService).bootstrapAdmin();
   if (opts.listen !== false) await app.listen(gateway.Port, gateway.Host);
   return { app, adminToken };

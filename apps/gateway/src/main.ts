@@ -1,5 +1,5 @@
 import { loadOrExit } from '@wharf/config';
-import { gracefulShutdown, natsServersOf } from '@wharf/nats';
+import { gracefulShutdown, natsServersOf, ServiceLogger } from '@wharf/nats';
 import { startGateway } from './bootstrap';
 import { loadGatewaySettings } from './gateway.config';
 
@@ -9,8 +9,10 @@ async function main(): Promise<void> {
   // SIGTERM: readiness false, drain requests and NATS handlers, then close (docs/operations.md)
   gracefulShutdown(app, settings.platform, { http: app.getHttpServer(), nats: natsServersOf(app) });
   const { Host, Port } = settings.gateway;
-  console.log(`Gateway: http://${Host}:${Port}`);
-  // Printed once, on the start that created it; only its hash is stored.
+  app.get(ServiceLogger).log(`Gateway: http://${Host}:${Port}`);
+  // Printed once, on the start that created it (never when Gateway.BootstrapAdminToken is set);
+  // only its hash is stored. The one secret Wharf ever writes to its output, on purpose, as a
+  // plain line: `pnpm start` takes it into its banner, on Kubernetes it is in the gateway's log.
   if (adminToken) console.log(`Admin token: ${adminToken}`);
 }
 

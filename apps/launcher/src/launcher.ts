@@ -82,6 +82,7 @@ export class Launcher {
       token: env.WHARF_STATUS_TOKEN,
       generation: env.WHARF_GENERATION,
       stateDir: env.WHARF_STATE_DIR,
+      requestId: env.WHARF_REQUEST_ID,
       log: (m) => this.log.info(m),
     });
     this.workDir = path.resolve(env.WHARF_WORK_DIR ?? process.cwd());
@@ -110,7 +111,7 @@ export class Launcher {
       await this.front.listen(this.env.PORT, this.env.WHARF_LISTEN_HOST).catch((e: Error) => {
         throw new LaunchFailure(`cannot listen on port ${this.env.PORT}: ${e.message}`);
       });
-      this.log.info(`instance ${this.env.WHARF_INSTANCE_ID} (generation ${this.env.WHARF_GENERATION}) listening on port ${this.env.PORT}`);
+      this.log.info(`instance ${this.env.WHARF_INSTANCE_ID} (generation ${this.env.WHARF_GENERATION}${this.env.WHARF_REQUEST_ID ? `, request ${this.env.WHARF_REQUEST_ID}` : ''}) listening on port ${this.env.PORT}`);
       this.checkAppFiles();
       this.enter('Fetching bundle');
       await this.ensureBundle();

@@ -36,6 +36,8 @@ export class StatusReporter {
       token?: string;
       generation: number;
       stateDir?: string;
+      /** The launch's request id (WHARF_REQUEST_ID), sent as X-Request-Id. */
+      requestId?: string;
       log: (message: string) => void;
     },
   ) {}
@@ -122,7 +124,12 @@ export class StatusReporter {
     try {
       const res = await httpRequest(this.opts.url!, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', [INTERNAL_TOKEN_HEADER]: this.opts.token! },
+        headers: {
+          'content-type': 'application/json',
+          [INTERNAL_TOKEN_HEADER]: this.opts.token!,
+          // the scheduler logs the report as part of the request that started this launch
+          ...(this.opts.requestId ? { 'x-request-id': this.opts.requestId } : {}),
+        },
         body: JSON.stringify({ generation: this.opts.generation, status: r.status, reason: r.reason }),
         timeoutMs: 5000,
       });

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Module, type DynamicModule } from '@nestjs/common';
-import { AnswerCache, NatsModule } from '@wharf/nats';
+import { AnswerCache, NatsModule, serviceLoggerModule } from '@wharf/nats';
 import { AppHandlers } from './catalog/app.handlers';
 import { AppService } from './catalog/app.service';
 import { AppVersionRepository } from './catalog/app-version.repository';
@@ -21,7 +21,7 @@ export class RepositoryModule {
     const { platform, repository } = settings;
     return {
       module: RepositoryModule,
-      imports: [NatsModule.forService('repository', platform)],
+      imports: [NatsModule.forService('repository', platform), serviceLoggerModule('repository', platform)],
       controllers: [AppHandlers, TagHandlers, UsageHandlers, BundleController, HealthController],
       providers: [
         { provide: REPOSITORY_SETTINGS, useValue: settings },

@@ -1,8 +1,7 @@
 import 'reflect-metadata';
 import type { INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { logLevels } from '@wharf/config';
-import { gracefulShutdown, natsOptions, natsServerOptions, natsServersOf, Shutdown, WharfExceptionFilter } from '@wharf/nats';
+import { gracefulShutdown, natsOptions, natsServerOptions, natsServersOf, Shutdown, useServiceLogger, WharfExceptionFilter } from '@wharf/nats';
 import { RouterServer } from './proxy/router.server';
 import type { RouterSettings } from './router.config';
 import { RouterModule } from './router.module';
@@ -14,7 +13,8 @@ import { RouterModule } from './router.module';
 export async function startRouter(settings: RouterSettings, opts: { signals?: boolean } = {}): Promise<{ app: INestMicroservice; port: number }> {
   const { platform } = settings;
   const nats = natsServerOptions(natsOptions('router', platform));
-  const app = await NestFactory.createMicroservice(RouterModule.forRoot(settings), { ...nats, logger: logLevels(platform.LogLevel) });
+  const app = await NestFactory.createMicroservice(RouterModule.forRoot(settings), { ...nats, bufferLogs: true });
+  useServiceLogger(app);
   app.useGlobalFilters(new WharfExceptionFilter());
   await app.listen();
   const server = app.get(RouterServer);

@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import os from 'node:os';
 import { loadOrExit } from '@wharf/config';
+import { createServiceLogger } from '@wharf/nats';
 import { startRouter } from './bootstrap';
 import { loadRouterSettings } from './router.config';
 
@@ -11,11 +12,12 @@ import { loadRouterSettings } from './router.config';
 async function main(): Promise<void> {
   const settings = loadOrExit('router', () => loadRouterSettings());
   const { router } = settings;
+  const log = createServiceLogger('router', settings.platform);
   const workers = router.Workers === 0 ? os.availableParallelism() : router.Workers;
   const banner = `Router: ${router.Scheme}://${router.AppsDomain}:${router.Port} (instances at ${router.Scheme}://<id>.${router.AppsDomain}:${router.Port}${workers > 1 ? `, ${workers} workers` : ''})`;
   if (workers <= 1 || !cluster.isPrimary) {
     await startRouter(settings, { signals: true });
-    if (cluster.isPrimary) console.log(banner);
+    if (cluster.isPrimary) log.info(banner);
     else process.send?.({ wharf: 'listening' });
     return;
   }
@@ -27,7 +29,7 @@ async function main(): Promise<void> {
   const fork = () => {
     const w = cluster.fork();
     w.on('message', (m: { wharf?: string }) => {
-      if (m?.wharf === 'listening' && ++ready === workers) console.log(banner);
+      if (m?.wharf === 'listening' && ++ready === workers) log.info(banner);
     });
   };
   cluster.on('exit', (w, code, signal) => {
@@ -35,7 +37,7 @@ async function main(): Promise<void> {
       if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
       return;
     }
-    console.error(`router worker ${w.process.pid} exited (${signal ?? code}); starting another`);
+    log.error(`router worker ${w.process.pid} exited (${signal ?? code}); starting another`);
     setTimeout(fork, 1000).unref();
   });
   const stop = () => {

@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { NatsModule } from '@wharf/nats';
+import { NatsModule, serviceLoggerModule } from '@wharf/nats';
 import { AccessService } from './auth/access.service';
 import { Authenticator } from './auth/authenticator.service';
 import { AliasDirectory } from './directory/alias.directory';
@@ -13,7 +13,7 @@ export class RouterModule {
   static forRoot(settings: RouterSettings): DynamicModule {
     return {
       module: RouterModule,
-      imports: [NatsModule.forService('router', settings.platform)],
+      imports: [NatsModule.forService('router', settings.platform), serviceLoggerModule('router', settings.platform)],
       controllers: [RouterEvents],
       providers: [{ provide: ROUTER_SETTINGS, useValue: settings }, InstanceDirectory, AliasDirectory, Authenticator, AccessService, RouterServer],
     };

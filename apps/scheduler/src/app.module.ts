@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Module, type DynamicModule } from '@nestjs/common';
-import { NatsModule, natsConnectionOptions, natsOptions } from '@wharf/nats';
+import { natsConnectionOptions, NatsModule, natsOptions, serviceLoggerModule } from '@wharf/nats';
 import { INSTANCE_DRIVER, type InstanceDriver } from './drivers/instance-driver';
 import { KubeApi } from './drivers/kubernetes/kube-api';
 import { KubernetesDriver } from './drivers/kubernetes/kubernetes.driver';
@@ -109,7 +109,7 @@ export class SchedulerModule {
     const { platform, scheduler } = settings;
     return {
       module: SchedulerModule,
-      imports: [NatsModule.forService(opts.queue ?? 'scheduler', platform)],
+      imports: [NatsModule.forService(opts.queue ?? 'scheduler', platform), serviceLoggerModule('scheduler', platform)],
       controllers: [InstanceHandlers, RuntimeHandlers, SecretHandlers, AliasHandlers, InternalController, HealthController],
       providers: [
         { provide: SCHEDULER_SETTINGS, useValue: settings },

@@ -12,9 +12,3 @@ export function loadOrExit<T>(service: string, load: () => T): T {
     throw e;
   }
 }
-
-const LEVELS = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
-/** Nest logger levels up to and including `level` (Platform.LogLevel). */
-export function logLevels(level: (typeof LEVELS)[number]): (typeof LEVELS)[number][] {
-  return LEVELS.slice(0, LEVELS.indexOf(level) + 1);
-}

@@ -68,6 +68,11 @@ export const PlatformConfigSchema = z.object({
   ShutdownGraceSeconds: z.number().int().min(0).max(3600).default(10),
   /** Log level: error, warn, log, debug, verbose. */
   LogLevel: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
+  /**
+   * Log lines: `json` (one JSON object per line, for a log collector), `pretty` (for a person at
+   * a terminal) or `auto` (the default, when unset: pretty when standard output is a terminal, else JSON).
+   */
+  LogFormat: z.enum(['auto', 'json', 'pretty']).optional(),
 });
 export type PlatformConfig = z.output<typeof PlatformConfigSchema>;
 

@@ -39,6 +39,12 @@ export interface LauncherEnv {
   WHARF_WORK_DIR?: string;
   /** Persistent folder given to the app as WHARF_VOLUME_DIR. */
   WHARF_VOLUME_DIR?: string;
+  /**
+   * The id of the request that started this launch (its Run, resume or upgrade): on the
+   * launcher's first line and on its status reports (X-Request-Id), so a launch can be followed
+   * from the gateway's log to the launcher's.
+   */
+  WHARF_REQUEST_ID?: string;
   /** Given to the app: the path it is served under, `/` (DOMAIN) or `/instance/<id>/` (BASE_URL). Default `/`. */
   WHARF_BASE_PATH?: string;
   /**

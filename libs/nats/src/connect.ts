@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { NATS_OPTIONS, natsConnectionOptions, type NatsOptions } from './nats.options';
+import { requestIdMiddleware } from './logging';
 import { metricsEndpoint, serviceMetrics } from './metrics';
 import { WharfExceptionFilter } from './wharf-exception.filter';
 
@@ -14,6 +15,8 @@ export async function connectNats(app: INestApplication, opts: { queue?: string 
   // every HTTP request timed, and the service's metrics at /metrics (metrics.ts)
   const metrics = serviceMetrics(options.service);
   app.use(metrics.httpMiddleware());
+  // every request's id (X-Request-Id), on its log lines and its NATS requests (logging.ts)
+  app.use(requestIdMiddleware);
   app.use('/metrics', metricsEndpoint(metrics, options.metricsToken ?? ''));
   app.useGlobalFilters(new WharfExceptionFilter());
   app.connectMicroservice<MicroserviceOptions>(natsServerOptions(options, opts.queue), { inheritAppConfig: true });

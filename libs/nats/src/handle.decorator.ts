@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import {
   applyDecorators,
   Inject,
+  Logger,
   Injectable,
   SetMetadata,
   UseInterceptors,
@@ -23,6 +25,7 @@ import {
   type RequestContract,
 } from '@wharf/contracts';
 import { catchError, map, throwError, type Observable } from 'rxjs';
+import { saneRequestId, withRequestId } from './logging';
 import { outcomeOf, serviceMetrics } from './metrics';
 import { NATS_OPTIONS, type NatsOptions } from './nats.options';
 
@@ -33,6 +36,8 @@ export interface Msg<C extends RequestContract> {
 }
 
 const CONTRACT = Symbol('wharf:request-contract');
+/** One debug line per NATS request answered: subject, outcome, time (with the request's reqId). */
+const HANDLED_LOG = new Logger('Nats');
 
 /**
  * Serves one request contract: first the caller assertion (signed by the requesting service with
@@ -64,21 +69,30 @@ class ContractInterceptor implements NestInterceptor {
     }
     args[0] = parsed.data; // the handler sees defaults applied and types narrowed
     const end = serviceMetrics(this.options.service).natsHandled.startTimer({ subject: contract.subject });
-    return next.handle().pipe(
-      map((answer: unknown) => {
-        const res = contract.response.safeParse(answer);
-        if (!res.success) {
-          throw internal(`${contract.subject} produced an invalid response`, {
-            problems: zodProblems(res.error),
-          });
-        }
-        end({ outcome: 'ok' });
-        return res.data;
-      }),
-      catchError((e: unknown) => {
-        end({ outcome: outcomeOf(e) });
-        return throwError(() => e);
-      }),
+    // the handler runs as part of the sender's request (its id on every log line), or of a new one
+    const requestId = saneRequestId(wire.requestId) ?? randomUUID();
+    const done = (outcome: string) => {
+      const seconds = end({ outcome });
+      // (the answer is seen by Nest's subscriber, outside the handler's scope: enter it again)
+      withRequestId(requestId, () => HANDLED_LOG.debug(`${contract.subject} answered ${outcome} in ${Math.round(seconds * 1000)} ms`));
+    };
+    return withRequestId(requestId, () =>
+      next.handle().pipe(
+        map((answer: unknown) => {
+          const res = contract.response.safeParse(answer);
+          if (!res.success) {
+            throw internal(`${contract.subject} produced an invalid response`, {
+              problems: zodProblems(res.error),
+            });
+          }
+          done('ok');
+          return res.data;
+        }),
+        catchError((e: unknown) => {
+          done(outcomeOf(e));
+          return throwError(() => e);
+        }),
+      ),
     );
   }
 }

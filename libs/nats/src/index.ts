@@ -7,3 +7,4 @@ export * from './nats.module';
 export * from './connect';
 export * from './answer-cache';
 export * from './shutdown';
+export * from './logging';

@@ -3,7 +3,7 @@ import { Payload } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
 import { defineEvent, defineRequest, notFound, WharfError } from '@wharf/contracts';
 import { z } from 'zod';
-import { connectNats, Handle, NatsModule, OnEvent, RpcClient, type Msg } from './index';
+import { connectNats, currentRequestId, Handle, NatsModule, OnEvent, RpcClient, withRequestId, type Msg } from './index';
 
 const NATS = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const ns = `t${(process.pid * 100000 + (Date.now() % 100000)).toString(36).replace(/[0-9]/g, (d) => "abcdefghij"[Number(d)]!)}`;
@@ -11,6 +11,7 @@ const ns = `t${(process.pid * 100000 + (Date.now() % 100000)).toString(36).repla
 const Echo = defineRequest(`test.${ns}.echo.v1`, z.object({ text: z.string().min(1), n: z.number().default(1) }), z.object({ text: z.string(), who: z.string().nullable() }));
 const Fail = defineRequest(`test.${ns}.fail.v1`, z.object({ kind: z.enum(['domain', 'crash', 'bad-response']) }), z.object({ ok: z.boolean() }));
 const Slow = defineRequest(`test.${ns}.slow.v1`, z.object({}), z.object({}));
+const Who = defineRequest(`test.${ns}.who.v1`, z.object({}), z.object({ requestId: z.string().nullable() }));
 const Nobody = defineRequest(`test.${ns}.nobody.v1`, z.object({}), z.object({}));
 const Happened = defineEvent(`events.${ns}.happened.v1`, z.object({ n: z.number() }));
 
@@ -31,6 +32,11 @@ class TestHandlers {
     if (msg.body.kind === 'domain') throw notFound('thing 42 not found', { id: 42 });
     if (msg.body.kind === 'crash') throw new Error('boom');
     return { ok: 'not a boolean' };
+  }
+  @Handle(Who)
+  async who() {
+    await new Promise((r) => setTimeout(r, 5));
+    return { requestId: currentRequestId() ?? null };
   }
   @Handle(Slow)
   async slow() {
@@ -78,6 +84,13 @@ describe('libs/nats over a real NATS server', () => {
   it('round-trips a typed request with defaults applied and the caller attached', async () => {
     await expect(client.rpc(Echo, { text: 'ab', n: 2 }, caller)).resolves.toEqual({ text: 'abab', who: 'ada' });
     await expect(client.rpc(Echo, { text: 'x' }, null)).resolves.toEqual({ text: 'x', who: null });
+  });
+
+  it("handles a request as part of the sender's request: its id, through the handler's awaits", async () => {
+    await expect(withRequestId('trace-7', () => client.rpc(Who, {}, caller))).resolves.toEqual({ requestId: 'trace-7' });
+    // none sent (outside any request): the handler still runs under an id of its own
+    const { requestId } = await client.rpc(Who, {}, caller);
+    expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('validates on the client side with field paths', async () => {

@@ -16,6 +16,7 @@ import {
   type ResponseOf,
 } from '@wharf/contracts';
 import { firstValueFrom, lastValueFrom, timeout, TimeoutError } from 'rxjs';
+import { currentRequestId } from './logging';
 import { outcomeOf, serviceMetrics } from './metrics';
 import { NATS_OPTIONS, natsConnectionOptions, type NatsOptions } from './nats.options';
 
@@ -75,7 +76,9 @@ export class RpcClient implements OnApplicationBootstrap, OnApplicationShutdown 
     let answer: unknown;
     const end = serviceMetrics(this.options.service).natsSent.startTimer({ subject: contract.subject });
     try {
-      answer = await firstValueFrom(this.client.send(contract.subject, { caller: who, body: sent, assertion }).pipe(timeout(ms)));
+      // the request's id travels along (unsigned: it names the request in logs, it grants nothing)
+      const requestId = currentRequestId();
+      answer = await firstValueFrom(this.client.send(contract.subject, { caller: who, body: sent, assertion, requestId }).pipe(timeout(ms)));
     } catch (e) {
       const err = toWharfError(e, contract.subject, ms);
       end({ outcome: outcomeOf(err) });

@@ -25,7 +25,70 @@ export interface RunningSystem {
   dataDir: string;
   output: string[];
   proc: ChildProcess;
+  /**
+   * Secrets a spec made or saw (cookies, user secrets' values, tickets…) that must never appear in
+   * the platform's output. stop() scans for them, for the platform's own secrets and for anything
+   * shaped like a token, and fails when one is there (see leakedSecrets).
+   */
+  remember(...secrets: string[]): void;
+  /** Output lines that hold a secret (each secret masked), none when all is well. */
+  leaks(): string[];
+  /** Ctrl-C, then the exit code; throws if the output held a secret. */
   stop(): Promise<number | null>;
+}
+
+/** Shapes of Wharf's tokens, found in any output line whoever made them: access tokens, device codes, share links, JWTs. */
+const TOKEN_SHAPES = [/wharf_pat_[A-Za-z0-9]{20,}/g, /wharf_dc_[A-Za-z0-9_-]{20,}/g, /wsh_[A-Za-z0-9_-]{20,}/g, /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g];
+/** `pnpm start`'s banner shows the first admin token and the dev users' passwords on purpose: not a log line. */
+const BANNER = /^(Admin token: |Dev users \(generated passwords)/;
+
+/**
+ * Lines of `output` holding one of `secrets` or a token-shaped string, each secret masked (so the
+ * report leaks nothing either). Banner lines are skipped.
+ */
+export function leakedSecrets(output: readonly string[], secrets: Iterable<string>): string[] {
+  const exact = [...new Set(secrets)].filter((v) => v.length >= 8);
+  const out: string[] = [];
+  for (const line of output) {
+    if (BANNER.test(line)) continue;
+    let masked = line;
+    let found = false;
+    for (const v of exact) {
+      if (masked.includes(v)) {
+        found = true;
+        masked = masked.split(v).join('[SECRET]');
+      }
+    }
+    for (const shape of TOKEN_SHAPES) {
+      masked = masked.replace(shape, () => {
+        found = true;
+        return '[TOKEN]';
+      });
+    }
+    if (found) out.push(masked);
+  }
+  return out;
+}
+
+/** The platform's own secrets in its data dir (pnpm start generates them there): internal secret, client secret, passwords. */
+function dataDirSecrets(dataDir: string): string[] {
+  const out: string[] = [];
+  const read = (name: string) => {
+    try {
+      return readFileSync(path.join(dataDir, name), 'utf8').trim();
+    } catch {
+      return '';
+    }
+  };
+  for (const name of ['internal-secret', 'dev-idp-client-secret', 'postgres-password']) out.push(read(name));
+  for (const name of ['nats-passwords.json', 'dev-idp/passwords.json']) {
+    try {
+      out.push(...Object.values(JSON.parse(read(name) || '{}') as Record<string, string>));
+    } catch {
+      /* not there */
+    }
+  }
+  return out.filter(Boolean);
 }
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -57,6 +120,8 @@ export async function startWharf(env: NodeJS.ProcessEnv = {}, timeoutMs = 120_00
     WHARF_GATEWAY_SCHEDULER_URL: `http://127.0.0.1:${sched}`,
     WHARF_EMBEDDED_NATS_PORT: String(natsPort),
     WHARF_EMBEDDED_POSTGRES_PORT: String(pgPort),
+    // every request's log line, so that stop() can look for secrets in all of them
+    WHARF_PLATFORM_LOG_LEVEL: 'log',
     ...env,
   };
   for (const k of ['NATS_URL', 'DATABASE_URL', 'WHARF_CONFIG']) if (!(k in env)) delete childEnv[k];
@@ -99,12 +164,16 @@ export async function startWharf(env: NodeJS.ProcessEnv = {}, timeoutMs = 120_00
     await testDb?.drop();
     throw e;
   }
+  const secrets = new Set<string>([adminToken, ...dataDirSecrets(dataDir)]);
+  const devUsers = devUsersOf(output);
+  for (const pw of Object.values(devUsers)) secrets.add(pw);
+  const leaks = () => leakedSecrets(output, secrets);
   return {
     gateway,
     routerPort: Number(childEnv.WHARF_ROUTER_PORT),
     ports: { gateway: gw, repository: repo, scheduler: sched, router },
     idp: `http://127.0.0.1:${idpPort}`,
-    devUsers: devUsersOf(output),
+    devUsers,
     pids: () => servicePids(proc.pid!),
     adminToken,
     // the embedded PostgreSQL: user wharf, with the password it generated into the data dir
@@ -112,13 +181,21 @@ export async function startWharf(env: NodeJS.ProcessEnv = {}, timeoutMs = 120_00
     dataDir,
     output,
     proc,
+    remember: (...values) => {
+      for (const v of values) secrets.add(v);
+    },
+    leaks,
     stop: async () => {
-      if (proc.exitCode !== null) return proc.exitCode;
-      const exited = new Promise<number | null>((r) => proc.once('exit', (c) => r(c)));
-      proc.kill('SIGINT');
-      const code = await exited;
-      rmSync(dataDir, { recursive: true, force: true });
-      await testDb?.drop();
+      let code = proc.exitCode;
+      if (code === null) {
+        const exited = new Promise<number | null>((r) => proc.once('exit', (c) => r(c)));
+        proc.kill('SIGINT');
+        code = await exited;
+        rmSync(dataDir, { recursive: true, force: true });
+        await testDb?.drop();
+      }
+      const found = leaks();
+      if (found.length > 0) throw new Error(`secrets in the platform's output (masked here):\n${found.slice(0, 20).join('\n')}`);
       return code;
     },
   };

@@ -44,13 +44,15 @@ describe('Run an app from the REST API, end to end', () => {
   };
 
   beforeAll(async () => {
-    sys = await startWharf({ WHARF_SCHEDULER_MAX_INSTANCES_FULL_ACCESS: '2' });
+    // every line the services can write, for the request-id trail and stop()'s scan for secrets
+    sys = await startWharf({ WHARF_SCHEDULER_MAX_INSTANCES_FULL_ACCESS: '2', WHARF_PLATFORM_LOG_LEVEL: 'verbose' });
     const minted = await fetch(`${sys.gateway}/api/v1/tokens`, {
       method: 'POST',
       headers: { authorization: `Bearer ${sys.adminToken}`, 'content-type': 'application/json' },
       body: JSON.stringify({ user: 'alice', roles: ['full-access'] }),
     });
     alice = ((await minted.json()) as { token: string }).token;
+    sys.remember(alice);
   });
 
   afterAll(async () => {
@@ -105,6 +107,40 @@ describe('Run an app from the REST API, end to end', () => {
       setTimeout(() => void viaRouter(instance.url), 200);
     });
     expect(chunks.join('').length).toBeGreaterThan(0);
+  });
+
+  it('follows one Run by its request id: gateway, NATS, scheduler, driver, launcher', async () => {
+    const requestId = `e2e-run-${Date.now().toString(36)}`;
+    const res = await fetch(api(`/apps/${helloId}/instances`), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${alice}`, 'content-type': 'application/json', 'x-request-id': requestId },
+      body: '{}',
+    });
+    expect(res.status).toBe(201);
+    expect(res.headers.get('x-request-id')).toBe(requestId);
+    const { id } = (await res.json()) as { id: string };
+    await waitFor(id, (i) => i.status === 'RUNNING');
+    // every service line is one JSON object, prefixed with the service's name by `pnpm start`
+    const lines = sys.output
+      .map((l) => /^\[([a-z-]+)\] (\{.*\})$/.exec(l))
+      .filter((m): m is RegExpExecArray => !!m)
+      .map((m) => ({ from: m[1]!, line: JSON.parse(m[2]!) as { service: string; reqId?: string; msg?: string; level: string; time: string } }));
+    expect(lines.length).toBeGreaterThan(10);
+    for (const { from, line } of lines) {
+      expect(line.service).toBe(from);
+      expect(typeof line.time).toBe('string');
+    }
+    const trail = lines.filter((l) => l.line.reqId === requestId).map((l) => l.line);
+    // the gateway's answer, the scheduler's Run (over NATS), its driver starting the launcher, and
+    // the launcher's status reports (sent with the same id)
+    expect(trail.some((l) => l.service === 'gateway' && /POST \/api\/v1\/apps\/.+\/instances|request completed/.test(JSON.stringify(l)))).toBe(true);
+    expect(trail.some((l) => l.service === 'scheduler' && l.msg?.includes(`instance ${id} of`))).toBe(true);
+    expect(trail.some((l) => l.service === 'scheduler' && l.msg?.includes(`started launcher for ${id}`))).toBe(true);
+    expect(trail.some((l) => l.service === 'scheduler' && JSON.stringify(l).includes(`/internal/instances/${id}/status`))).toBe(true);
+    // and the launcher's own first line, in the instance's log
+    const log = await fetch(api(`/instances/${id}/logs?tail=200`), { headers: { authorization: `Bearer ${alice}` } });
+    expect(await log.text()).toContain(`request ${requestId}`);
+    expect((await call('DELETE', `/instances/${id}`)).status).toBe(200);
   });
 
   it('refuses a launch over the limit with 429 and a clear message', async () => {

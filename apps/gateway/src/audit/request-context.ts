@@ -1,13 +1,12 @@
-import { randomUUID } from 'node:crypto';
+import { currentRequestId } from '@wharf/nats';
 import type { NextFunction, Response } from 'express';
 import type { AuthedRequest } from '../auth/authed-request';
 
-const GOOD_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
-/** Express middleware: a request id for logs and the audit log (the caller's X-Request-Id when sane), echoed back. */
-export function requestContext(req: AuthedRequest, res: Response, next: NextFunction): void {
-  const given = req.headers['x-request-id'];
-  req.requestId = typeof given === 'string' && GOOD_ID.test(given) ? given : randomUUID();
-  res.setHeader('X-Request-Id', req.requestId);
+/**
+ * Express middleware: the request's id for the audit log. It is the one every log line of the
+ * request carries (set by connectNats' request-id middleware from a sane X-Request-Id, else new).
+ */
+export function requestContext(req: AuthedRequest, _res: Response, next: NextFunction): void {
+  req.requestId = currentRequestId() ?? (req as AuthedRequest & { id?: string }).id;
   next();
 }

@@ -190,7 +190,8 @@ describe('user secret values (scheduler child process)', () => {
   });
 
   it('are never in an answer, an error or a log line', async () => {
-    const child = await h.startChild({ WHARF_SCHEDULER_PROCESS_STANDBY_LAUNCHERS: '0' });
+    // every line the scheduler can write (verbose), none of them with the value
+    const child = await h.startChild({ WHARF_SCHEDULER_PROCESS_STANDBY_LAUNCHERS: '0', WHARF_PLATFORM_LOG_LEVEL: 'verbose' });
     try {
       const answers: unknown[] = [];
       const keep = <T>(p: Promise<T>) => p.then((v) => (answers.push(v), v), (e: unknown) => (answers.push(e instanceof WharfError ? { message: e.message, details: e.details } : String(e)), null));

@@ -58,11 +58,18 @@ export const app: AppVersion = {
   createdAt: '2026-01-01T00:00:00Z',
 };
 
-/** A clock the spec moves: starts at the system's time, `advance` passes minutes at once. */
+/**
+ * A clock the spec moves: starts at the system's time, `advance` passes minutes at once. Frozen,
+ * it stands still between advances (a spec comparing its now() with the code's gets equal times).
+ */
 export class FakeClock implements Clock {
   private offsetMs = 0;
+  private readonly frozenAt: number | null;
+  constructor(opts: { frozen?: boolean } = {}) {
+    this.frozenAt = opts.frozen ? Date.now() : null;
+  }
   now(): number {
-    return Date.now() + this.offsetMs;
+    return (this.frozenAt ?? Date.now()) + this.offsetMs;
   }
   advance(ms: number): void {
     this.offsetMs += ms;
@@ -225,7 +232,7 @@ export function setupInstances(env: NodeJS.ProcessEnv = {}) {
   const catalog = new RuntimeCatalog(settings.scheduler.RuntimeVersions, 'python3');
   const changes = new InstanceChanges(settings, leases, rpc);
   const service = new InstanceService(settings, driver, leases, secrets, catalog, rpc, changes);
-  const clock = new FakeClock();
+  const clock = new FakeClock({ frozen: true });
   const supervisor = new InstanceSupervisor(service, changes, driver, leases, settings, clock);
   return { service, supervisor, driver, leases, secrets, calls, events, updates, granted, clock, apps };
 }

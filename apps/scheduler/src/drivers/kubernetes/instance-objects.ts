@@ -95,6 +95,8 @@ export interface InstanceObjectInput {
   files: ({ path: string; value: string } | { path: string; secret: string; key: string })[];
   /** Replicas: 1 to run, 0 when suspended. */
   running: boolean;
+  /** The request this start belongs to (WHARF_REQUEST_ID: the launcher's first line and status reports). */
+  requestId?: string;
 }
 
 export const objectName = (id: string): string => `wharf-${id}`;
@@ -122,6 +124,7 @@ export function instanceObjects(input: InstanceObjectInput, s: InstanceObjectSet
     PORT: s.launcherPort,
     WHARF_INSTANCE_ID: r.id,
     WHARF_BASE_PATH: instanceBasePath(r.id, routingModeOf(r)),
+    WHARF_REQUEST_ID: input.requestId,
     WHARF_GENERATION: r.generation,
     WHARF_BUNDLE_URL: input.credentials.WHARF_BUNDLE_URL,
     WHARF_BUNDLE_SHA256: r.launch.sha256,

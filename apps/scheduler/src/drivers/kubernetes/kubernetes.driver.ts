@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Log, type V1Deployment, type V1NetworkPolicy, type V1PersistentVolumeClaim, type V1Pod, type V1Secret, type V1Service } from '@kubernetes/client-node';
 import { Logger } from '@nestjs/common';
 import { conflict, INSTANCE_ID_PATTERN, notFound } from '@wharf/contracts';
+import { currentRequestId } from '@wharf/nats';
 import { isLive, type InstanceRecord } from '../../instances/instance.record';
 import type { InstanceDriver, LaunchPlan, Mutator, Observation, PlanFor, RecordChange } from '../instance-driver';
 import { patched } from '../launcher-outcome';
@@ -232,6 +233,8 @@ export class KubernetesDriver implements InstanceDriver {
           return { path: f.path, secret: ref.name, key: ref.key };
         }),
         running,
+        // a start's pod template changes anyway (its generation): the id costs no extra rollout
+        requestId: running ? currentRequestId() : undefined,
       },
       this.settings,
     );

@@ -4,6 +4,7 @@ import { Logger } from '@nestjs/common';
 import { conflict, forbidden, INSTANCE_ID_PATTERN, instanceBasePath, invalid, notFound, WharfError } from '@wharf/contracts';
 import { launcherEnvRecord, type AppFileMount } from '@wharf/contracts/launcher';
 import { freeLoopbackPort } from '@wharf/host';
+import { currentRequestId } from '@wharf/nats';
 import { isLive, routingModeOf, type InstanceRecord } from '../../instances/instance.record';
 import { appEnvWithSecrets, type InstanceDriver, type LaunchPlan, type Mutator, type Observation, type PlanFor, type RecordChange } from '../instance-driver';
 import { deathPatch, patched, progressPatch } from '../launcher-outcome';
@@ -211,6 +212,8 @@ export class ProcessDriver implements InstanceDriver {
         PORT: port,
         WHARF_INSTANCE_ID: next.id,
         WHARF_BASE_PATH: instanceBasePath(next.id, routingModeOf(next)),
+        // the Run, resume or upgrade this launch belongs to, for its log lines and status reports
+        WHARF_REQUEST_ID: currentRequestId(),
         WHARF_GENERATION: next.generation,
         WHARF_MODULE: r.module,
         WHARF_BUNDLE_SHA256: r.sha256,

@@ -1,0 +1,174 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { DynamicModule, INestApplication, INestMicroservice } from '@nestjs/common';
+import { Logger, LoggerModule } from 'nestjs-pino';
+import pino, { type DestinationStream, type Logger as Pino } from 'pino';
+import pretty from 'pino-pretty';
+
+/**
+ * Logs: one JSON object per line (pino, through nestjs-pino for Nest's own Logger), or readable
+ * lines at a terminal. Every line written while a request is handled carries its `reqId`: the
+ * caller's X-Request-Id when it is sane, else a new one; NATS requests carry it to the serving
+ * service (RpcClient, handle.decorator), the scheduler hands it to the launcher it starts.
+ */
+
+const scope = new AsyncLocalStorage<string>();
+const SANE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** A request id from outside (a header, a NATS message) when it is safe to log and pass on. */
+export function saneRequestId(v: unknown): string | undefined {
+  return typeof v === 'string' && SANE_ID.test(v) ? v : undefined;
+}
+
+/** The id of the request being handled, if any. */
+export function currentRequestId(): string | undefined {
+  return scope.getStore();
+}
+
+/** Runs `fn` (and everything it starts) as part of request `id`. */
+export function withRequestId<T>(id: string | undefined, fn: () => T): T {
+  return scope.run(id ?? randomUUID(), fn);
+}
+
+/**
+ * HTTP middleware: the request's id (X-Request-Id when sane, else new), echoed in the response,
+ * and the rest of the request handled in its scope. Runs after the body parsers, whose callbacks
+ * would lose the scope.
+ */
+export function requestIdMiddleware(req: IncomingMessage, res: ServerResponse, next: () => void): void {
+  const id = saneRequestId(req.headers['x-request-id']) ?? randomUUID();
+  (req as IncomingMessage & { id?: string }).id = id;
+  res.setHeader('X-Request-Id', id);
+  scope.run(id, next);
+}
+
+export type LogLevelSetting = 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+export type LogFormatSetting = 'auto' | 'json' | 'pretty';
+export interface LogSettings {
+  LogLevel?: LogLevelSetting;
+  LogFormat?: LogFormatSetting;
+}
+
+const PINO_LEVEL: Record<LogLevelSetting, pino.Level> = { error: 'error', warn: 'warn', log: 'info', debug: 'debug', verbose: 'trace' };
+
+/** Query parameters whose values are never logged (login codes, tickets, tokens, signatures). */
+const SECRET_PARAM = /token|ticket|code|state|secret|password|passwd|key|sig|session|auth|cookie|nonce|verifier|assertion|credential/i;
+
+/** A URL as logged: the path, and query values of secret-looking parameters replaced by `[redacted]`. */
+export function loggableUrl(url: string | undefined): string {
+  if (!url) return '';
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const params = url
+    .slice(q + 1)
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      const name = eq < 0 ? pair : pair.slice(0, eq);
+      return eq >= 0 && SECRET_PARAM.test(decodeSafely(name)) ? `${name}=[redacted]` : pair;
+    });
+  return `${url.slice(0, q)}?${params.join('&')}`;
+}
+
+function decodeSafely(s: string): string {
+  try {
+    return decodeURIComponent(s.replace(/\+/g, ' '));
+  } catch {
+    return s;
+  }
+}
+
+/** Field names whose values are never logged, wherever they sit in a logged object. */
+const REDACT = [
+  'password', 'token', 'secret', 'ticket', 'cookie', 'authorization', 'assertion', 'accessToken', 'refreshToken', 'idToken', 'clientSecret',
+].flatMap((k) => [k, `*.${k}`, `*.*.${k}`]);
+
+/** One line for a person: `[context] message`, a request as `GET /path → 200 (12 ms)`, then its id. */
+function prettyMessage(log: Record<string, unknown>, messageKey: string): string {
+  const req = log.req as { method?: string; url?: string } | undefined;
+  const res = log.res as { statusCode?: number } | undefined;
+  const text = req && res ? `${req.method} ${req.url} → ${res.statusCode} (${String(log.responseTime)} ms)` : String(log[messageKey] ?? '');
+  const context = typeof log.context === 'string' ? `[${log.context}] ` : '';
+  const id = typeof log.reqId === 'string' ? ` (request ${log.reqId})` : '';
+  return `${context}${text}${id}`;
+}
+
+/**
+ * The service's pino logger: `service` and `pid` on every line, `reqId` on every line written for
+ * a request, ISO times, level names; pretty (for a person) when LogFormat says so or, on `auto`,
+ * when standard output is a terminal.
+ */
+export function createServiceLogger(service: string, settings: LogSettings = {}, destination?: DestinationStream): Pino {
+  const format = settings.LogFormat ?? 'auto';
+  const prettyOut = format === 'pretty' || (format === 'auto' && process.stdout.isTTY === true);
+  const stream =
+    destination ??
+    (prettyOut
+      ? pretty({
+          colorize: process.stdout.isTTY === true,
+          sync: true,
+          translateTime: 'SYS:HH:MM:ss.l',
+          singleLine: true,
+          ignore: 'pid,hostname,service,context,reqId,req,res,responseTime',
+          messageFormat: prettyMessage,
+        })
+      : pino.destination({ dest: 1, sync: true }));
+  return pino(
+    {
+      level: PINO_LEVEL[settings.LogLevel ?? 'log'],
+      base: { service, pid: process.pid },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      redact: { paths: REDACT, censor: '[redacted]' },
+      // the request's id, unless the logger is already bound to it (pino-http's per-request child)
+      mixin: (_obj, _level, logger) => {
+        const id = scope.getStore();
+        return id && !('reqId' in logger.bindings()) ? { reqId: id } : {};
+      },
+    },
+    stream,
+  );
+}
+
+const PROBES = /^\/(healthz|readyz|livez|metrics)(\/|\?|$)/;
+
+/**
+ * nestjs-pino for one service: Nest's Logger writes through `createServiceLogger`, and every HTTP
+ * request but the probes and /metrics is logged once when answered: method, path (secrets
+ * redacted), status, time; never headers, cookies or bodies.
+ */
+export function serviceLoggerModule(service: string, settings: LogSettings = {}): DynamicModule {
+  const logger = createServiceLogger(service, settings);
+  return LoggerModule.forRoot({
+    pinoHttp: {
+      logger,
+      genReqId: (req, res) => {
+        const r = req as IncomingMessage & { id?: string };
+        if (r.id) return r.id;
+        const id = currentRequestId() ?? saneRequestId(req.headers['x-request-id']) ?? randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      quietReqLogger: true,
+      customAttributeKeys: { reqId: 'reqId' },
+      autoLogging: { ignore: (req) => PROBES.test(req.url ?? '') },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+      serializers: {
+        req: (req: { method?: string; url?: string }) => ({ method: req.method, url: loggableUrl(req.url) }),
+        res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
+      },
+    },
+  });
+}
+
+/** The Nest logger service of a service's app (`app.get(ServiceLogger)`), writing through pino. */
+export { Logger as ServiceLogger } from 'nestjs-pino';
+
+/** Makes the app's Nest logger the service's pino logger (create the app with `bufferLogs: true`). */
+export function useServiceLogger(app: INestApplication | INestMicroservice): Logger {
+  const logger = app.get(Logger);
+  app.useLogger(logger);
+  app.flushLogs();
+  return logger;
+}
