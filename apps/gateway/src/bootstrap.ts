@@ -8,6 +8,7 @@ import path from 'node:path';
 import { GatewayModule } from './app.module';
 import type { GatewaySettings } from './gateway.config';
 import { requestContext } from './audit/request-context';
+import { refuseNul } from './common/refuse-nul';
 import { setupOpenApi } from './openapi/openapi';
 import { TokenService } from './tokens/token.service';
 
@@ -30,6 +31,7 @@ export async function startGateway(settings: GatewaySettings, opts: { listen?: b
   // streamed by their controller, never parsed here.
   app.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
   app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 }));
+  app.use(refuseNul);
   setupOpenApi(app, gateway.PublicUrl);
   await connectNats(app);
   app.use(requestContext);

@@ -97,6 +97,10 @@ describe('service logs', () => {
     expect(loggableUrl('/api/v1/apps?limit=5&cursor=abc')).toBe('/api/v1/apps?limit=5&cursor=abc');
     expect(loggableUrl('/x?access%5Ftoken=1&flag')).toBe('/x?access%5Ftoken=[redacted]&flag');
     expect(loggableUrl('/plain')).toBe('/plain');
+    // secrets in the path, or inside another parameter's value
+    expect(loggableUrl('/share/wsh_AbC-123_xyzXYZ0123')).toBe('/share/[redacted]');
+    expect(loggableUrl('/auth/login?next=%2Fshare%2Fwsh_AbC-123_xyzXYZ0123')).toBe('/auth/login?next=%2Fshare%2F[redacted]');
+    expect(loggableUrl('/x?q=wharf_pat_0123456789abcdef')).toBe('/x?q=[redacted]');
   });
 
   it('the HTTP middleware keeps a sane X-Request-Id, replaces a bad one, echoes it and scopes the request', () => {

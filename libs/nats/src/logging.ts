@@ -55,11 +55,18 @@ const PINO_LEVEL: Record<LogLevelSetting, pino.Level> = { error: 'error', warn: 
 /** Query parameters whose values are never logged (login codes, tickets, tokens, signatures). */
 const SECRET_PARAM = /token|ticket|code|state|secret|password|passwd|key|sig|session|auth|cookie|nonce|verifier|assertion|credential/i;
 
-/** A URL as logged: the path, and query values of secret-looking parameters replaced by `[redacted]`. */
+/** Wharf's secrets that travel in URLs (share links, device codes, tokens, JWTs), percent-encoded or not. */
+const SECRET_SHAPES = /wsh_[A-Za-z0-9_-]{8,}|wharf_(?:pat|dc)_[A-Za-z0-9_-]{8,}|eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g;
+
+/**
+ * A URL as logged: the path, query values of secret-looking parameters replaced by `[redacted]`,
+ * and anything shaped like one of Wharf's secrets (a share link's `/share/wsh_…`, also inside a
+ * `next=` parameter) replaced too.
+ */
 export function loggableUrl(url: string | undefined): string {
   if (!url) return '';
   const q = url.indexOf('?');
-  if (q < 0) return url;
+  if (q < 0) return url.replace(SECRET_SHAPES, '[redacted]');
   const params = url
     .slice(q + 1)
     .split('&')
@@ -68,7 +75,7 @@ export function loggableUrl(url: string | undefined): string {
       const name = eq < 0 ? pair : pair.slice(0, eq);
       return eq >= 0 && SECRET_PARAM.test(decodeSafely(name)) ? `${name}=[redacted]` : pair;
     });
-  return `${url.slice(0, q)}?${params.join('&')}`;
+  return `${url.slice(0, q)}?${params.join('&')}`.replace(SECRET_SHAPES, '[redacted]');
 }
 
 function decodeSafely(s: string): string {

@@ -18,9 +18,29 @@ const STATUS_TO_CODE: Record<number, ErrorCode> = {
 /** What a 503 tells clients to wait before trying again (a restarted service is back within seconds). */
 export const RETRY_AFTER_SECONDS = 5;
 
+/**
+ * The status of a client error raised by Express's own middleware (the body parsers: a body that
+ * is too large, not valid JSON, in an unknown charset), which follow the http-errors convention.
+ */
+function clientErrorStatus(e: unknown): number | null {
+  if (!(e instanceof Error)) return null;
+  const err = e as Error & { status?: unknown; statusCode?: unknown; expose?: unknown };
+  const status = typeof err.status === 'number' ? err.status : typeof err.statusCode === 'number' ? err.statusCode : null;
+  return status !== null && status >= 400 && status < 500 && err.expose !== false ? status : null;
+}
+
+/** What to tell the client about a body parser's refusal: what was wrong and how to fix it. */
+function clientErrorMessage(e: Error & { type?: unknown; limit?: unknown }, status: number): string {
+  if (status === 413) return `the request body is larger than the ${typeof e.limit === 'number' ? `${e.limit} bytes` : 'size'} allowed here; send a smaller one`;
+  if (e.type === 'entity.parse.failed') return `the request body is not valid JSON (${e.message}); send a JSON object`;
+  return e.message;
+}
+
 /** Maps anything thrown to the wire error shape; the one place where domain errors become wire/HTTP errors. */
 export function toWire(e: unknown): WireError {
   if (e instanceof WharfError) return e.toWire();
+  const clientStatus = clientErrorStatus(e);
+  if (clientStatus !== null) return { code: STATUS_TO_CODE[clientStatus] ?? 'INVALID', message: clientErrorMessage(e as Error, clientStatus) };
   if (e instanceof HttpException) {
     const status = e.getStatus();
     const body = e.getResponse();
@@ -38,6 +58,8 @@ export function toWire(e: unknown): WireError {
 
 export function httpStatusOf(e: unknown, wire: WireError): number {
   if (e instanceof HttpException && e.getStatus() !== 500) return e.getStatus();
+  const clientStatus = clientErrorStatus(e);
+  if (clientStatus !== null) return clientStatus;
   return HTTP_STATUS[wire.code];
 }
 

@@ -1,11 +1,21 @@
 import http from 'node:http';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { alivePids, childPids, cutConnections, launcherPids, startWharf, type RunningSystem } from '@wharf/testing';
 import WebSocket from 'ws';
 import { callWithToken, EXAMPLES } from '../e2e/ui';
+import { hostileCases, randomBodies, rawRequest, seeded, type HostileCase } from './hostile-input';
 
 jest.setTimeout(180_000);
+
+/** Files under `dir`, however deep (0 when it is not there). */
+function countFiles(dir: string): number {
+  try {
+    return readdirSync(dir, { withFileTypes: true, recursive: true }).filter((e) => e.isFile()).length;
+  } catch {
+    return 0;
+  }
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Platform.RequestTimeoutMs (5 s) plus the time to answer: nothing may take longer while a part is away. */
@@ -137,6 +147,81 @@ describe('the platform through outages and restarts', () => {
     expect(refused).toBe(401);
     expect(sample(await scrape(router), 'wharf_router_denied_total', { reason: 'unauthenticated' })).toBe(1);
     expect(sample(text.router, 'wharf_router_open', { kind: 'websockets' })).toBe(0);
+  });
+
+  it('hostile input: every bad request gets a 4xx with a clear message, nothing is stored, no process dies', async () => {
+    const gwPort = Number(new URL(sys.gateway).port);
+    const appId = ((await callWithToken(sys, token, 'GET', '/apps/echo-ws')).body.id as string | undefined) ?? 'echo-ws';
+    const pids = sys.pids();
+    const blobs = () => countFiles(path.join(sys.dataDir, 'blobs'));
+    /** What a user and an admin can list: none of it may change. */
+    const stored = async () =>
+      JSON.stringify(
+        await Promise.all(
+          ['/apps?limit=100', '/instances?limit=100', '/tokens?limit=100', '/user-secrets', '/aliases', ...ids.map((id) => `/instances/${id}/shares`)].map(async (p) => {
+            const r = await callWithToken(sys, token, 'GET', p);
+            return [p, r.status, r.body.items ?? r.body];
+          }),
+        ),
+      );
+    const before = { stored: await stored(), blobs: blobs() };
+    const problems: string[] = [];
+    const send = async (c: HostileCase) => {
+      const r = await fetch(`${sys.gateway}${c.path}`, {
+        method: c.method,
+        headers: { authorization: `Bearer ${token}`, ...c.headers },
+        body: c.body as BodyInit | undefined,
+        signal: AbortSignal.timeout(ANSWER_WITHIN_MS),
+      }).catch((e: unknown) => ({ status: 0, error: String(e) }) as const);
+      if (!('headers' in r)) return problems.push(`${c.what}: no answer (${r.error})`);
+      const text = await r.text();
+      if (r.status < 400 || r.status >= 500) return problems.push(`${c.what}: ${c.method} ${c.path.slice(0, 80)} answered ${r.status} ${text.slice(0, 200)}`);
+      let message = '';
+      try {
+        message = String((JSON.parse(text) as { error?: { message?: string } }).error?.message ?? '');
+      } catch {
+        /* not JSON */
+      }
+      if (message.length < 10) problems.push(`${c.what}: ${r.status} without a clear message: ${text.slice(0, 200)}`);
+    };
+    for (const c of hostileCases(appId, ids[0]!)) await send(c);
+    // seeded random bodies for the write endpoints, each carrying one value the endpoint must refuse
+    const rnd = seeded(20261201);
+    const writes: [string, string, string, unknown[]][] = [
+      ['POST', `/api/v1/apps/${appId}/instances`, 'visibility', ['EVERYONE', 5, null, [], {}]],
+      ['POST', '/api/v1/tokens', 'roles', ['root', [5], [{}], 'admin', [null]]],
+      ['PUT', '/api/v1/user-secrets/fuzzed', 'data', ['plain', 5, [], { k: 5 }, { '': 'v' }]],
+      ['POST', '/api/v1/aliases', 'name', ['UPPER', '-dash', 'a'.repeat(200), '../x', 'ｆｕｌｌ']],
+      ['PATCH', `/api/v1/instances/${ids[1]}`, 'visibility', ['EVERYONE', 5, [], {}]],
+    ];
+    for (const [method, p, poison, bad] of writes) {
+      for (const body of randomBodies(12, rnd, poison, bad)) await send({ what: `random ${method} ${p} ${body.slice(0, 80)}`, method, path: p, headers: { 'content-type': 'application/json' }, body });
+    }
+    // what only a raw socket can send: Node's parser refuses it (400/431) before Wharf sees it, or
+    // Wharf answers without repeating it
+    const raw = (head: string, body = '') => rawRequest(gwPort, head, body);
+    const auth = `Authorization: Bearer ${token}\r\n`;
+    const huge = await raw(`GET /api/v1/me HTTP/1.1\r\nHost: x\r\n${auth}X-Big: ${'b'.repeat(64 * 1024)}\r\nConnection: close\r\n\r\n`);
+    expect(huge.status).toBe(431);
+    const smuggled = await raw(`POST /api/v1/tokens HTTP/1.1\r\nHost: x\r\n${auth}Content-Length: 4\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n0\r\n\r\n`);
+    expect(smuggled.status).toBe(400);
+    const split = await raw(`GET /api/v1/me HTTP/1.1\r\nHost: x\r\n${auth}X-Request-Id: a\nSet-Cookie: evil=1\r\nConnection: close\r\n\r\n`);
+    expect(split.status).toBe(400);
+    expect(split.headers).not.toMatch(/evil/);
+    const oddId = await raw(`GET /api/v1/me HTTP/1.1\r\nHost: x\r\n${auth}X-Request-Id: <img src=x>\r\nConnection: close\r\n\r\n`);
+    expect(oddId.status).toBe(200);
+    expect(oddId.headers).toMatch(/^x-request-id: [0-9a-f-]{36}$/im);
+    const badMethod = await raw(`BREW /api/v1/apps HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+    expect(badMethod.status).toBeGreaterThanOrEqual(400);
+    expect(badMethod.status).toBeLessThan(500);
+    const unauthenticated = await raw(`DELETE /api/v1/instances/${ids[0]} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer wharf_pat_${'0'.repeat(40)}\r\nConnection: close\r\n\r\n`);
+    expect(unauthenticated.status).toBe(401);
+
+    expect(problems).toEqual([]);
+    expect({ stored: await stored(), blobs: blobs() }).toEqual(before);
+    expect(sys.pids()).toEqual(pids);
+    expect(line(/exited|restarting/)).toBeUndefined();
+    expect(await statuses()).toEqual([200, 200, 200]);
   });
 
   it('NATS frozen for 10 s: answers within the timeout (503 with Retry-After), the open websocket goes on, everything recovers by itself', async () => {
