@@ -97,7 +97,19 @@ const ROOT = path.resolve(__dirname, '../../..');
  * Starts Wharf exactly as `pnpm start` does (the built apps/embedded/dist/main.js), on free
  * ports and a temporary data dir, and waits for its banner. `env` adds or overrides variables.
  */
-export async function startWharf(env: NodeJS.ProcessEnv = {}, timeoutMs = 120_000): Promise<RunningSystem> {
+export interface StartOptions {
+  timeoutMs?: number;
+  /**
+   * Start PostgreSQL as `pnpm start` does (initdb in the data dir, about 5 s), instead of a
+   * throw-away database on the machine's test server (the default: the services cannot tell the
+   * difference, and every spec file saves those seconds). The README tour and the resilience suite
+   * use the embedded one.
+   */
+  embeddedPostgres?: boolean;
+}
+
+export async function startWharf(env: NodeJS.ProcessEnv = {}, opts: StartOptions = {}): Promise<RunningSystem> {
+  const timeoutMs = opts.timeoutMs ?? 120_000;
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'wharf-e2e-'));
   const [gw, repo, sched, natsPort, pgPort, idpPort, router] = await Promise.all([
     freePort(),
@@ -128,7 +140,7 @@ export async function startWharf(env: NodeJS.ProcessEnv = {}, timeoutMs = 120_00
   // The embedded PostgreSQL runs as the `postgres` user when we are root; in a checkout that user
   // cannot enter (e.g. under a 0700 temp dir) use a throw-away database on the test server instead.
   let testDb: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
-  if (!('DATABASE_URL' in env) && !embeddedPostgresUsable()) {
+  if (!('DATABASE_URL' in env) && (!opts.embeddedPostgres || !embeddedPostgresUsable())) {
     testDb = await createTestDatabase('wharf_e2e');
     childEnv.DATABASE_URL = testDb.url;
   }

@@ -28,7 +28,8 @@ describe('Wharf from the README, end to end', () => {
 
   beforeAll(async () => {
     tmp = mkdtempSync(path.join(os.tmpdir(), 'wharf-tour-'));
-    sys = await startWharf();
+    // the README's tour: PostgreSQL too as `npm start` starts it
+    sys = await startWharf({}, { embeddedPostgres: true });
   }, 180_000);
 
   afterAll(async () => {

@@ -52,7 +52,7 @@ describe('the platform through outages and restarts', () => {
       WHARF_EMBEDDED_RESTART_MAX_DELAY_SECONDS: '0.8',
       WHARF_EMBEDDED_CRASH_LOOP_EXITS: '3',
       WHARF_EMBEDDED_CRASH_LOOP_WINDOW_SECONDS: '120',
-    });
+    }, { embeddedPostgres: true });
     token = (await callWithToken(sys, sys.adminToken, 'POST', '/tokens', { user: 'alice', name: 'alice', roles: ['full-access'] })).body.token as string;
     const imported = await fetch(`${sys.gateway}/api/v1/bundles`, {
       method: 'POST',
