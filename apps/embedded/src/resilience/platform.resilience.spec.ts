@@ -1,12 +1,24 @@
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { alivePids, childPids, cutConnections, launcherPids, startWharf, type RunningSystem } from '@wharf/testing';
+import { alivePids, buildBundle, childPids, cutConnections, launcherPids, startWharf, type RunningSystem } from '@wharf/testing';
 import WebSocket from 'ws';
 import { callWithToken, EXAMPLES } from '../e2e/ui';
 import { hostileCases, randomBodies, rawRequest, seeded, type HostileCase } from './hostile-input';
 
 jest.setTimeout(180_000);
+
+/** Paths of the files under `dir`, however deep (none when it is not there). */
+function listFiles(dir: string): string[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true, recursive: true })
+      .filter((e) => e.isFile())
+      .map((e) => path.join(e.parentPath, e.name));
+  } catch {
+    return [];
+  }
+}
 
 /** Files under `dir`, however deep (0 when it is not there). */
 function countFiles(dir: string): number {
@@ -107,6 +119,27 @@ describe('the platform through outages and restarts', () => {
             });
         }),
     );
+  /** Uploads a bundle 64 KB at a time, 20 ms apart; the answer's status, 0 when the connection broke. */
+  const slowUpload = (bundle: Buffer) =>
+    new Promise<number>((resolve) => {
+      const u = new URL(`${sys.gateway}/api/v1/bundles`);
+      const req = http.request(
+        { host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/zip', 'content-length': bundle.length }, agent: false },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode!));
+          res.on('error', () => resolve(0));
+        },
+      );
+      req.on('error', () => resolve(0));
+      void (async () => {
+        for (let at = 0; at < bundle.length && !req.destroyed; at += 64 << 10) {
+          req.write(bundle.subarray(at, at + (64 << 10)));
+          await sleep(20);
+        }
+        req.end();
+      })();
+    });
   const statuses = async () => (await Promise.all(ids.map(through))).map((a) => a.status);
   const line = (re: RegExp) => sys.output.find((l) => re.test(l));
 
@@ -303,13 +336,33 @@ describe('the platform through outages and restarts', () => {
     expect(sys.proc.exitCode).toBeNull();
   });
 
-  it('restarts the router, the gateway, the repository and the sign-in provider, each while the others go on', async () => {
+  it('restarts the router, the gateway, the repository and the sign-in provider, each while the others go on; an import cut off by the kill leaves nothing and can be retried', async () => {
+    // a 4 MB bundle that will not compress, uploaded slowly enough to be half-way at the kill
+    const bundle = await buildBundle({ app: { name: 'cut-off', version: '1.0.0' }, files: { 'data/noise.bin': randomBytes(4 << 20) } });
+    const blobsDir = path.join(sys.dataDir, 'blobs');
+    const stagingDir = path.join(sys.dataDir, 'tmp', 'imports');
+    const blobsBefore = countFiles(blobsDir);
     for (const name of ['router', 'gateway', 'repository', 'dev-idp']) {
       const old = sys.pids()[name]!;
       expect([name, old]).toEqual([name, expect.any(Number)]);
+      let upload: Promise<number> | null = null;
+      if (name === 'repository') {
+        upload = slowUpload(bundle);
+        await until('the import half-way (a staging file and a half-written blob)', async () => countFiles(stagingDir) === 1 && listFiles(blobsDir).some((f) => f.endsWith('.part')));
+      }
       process.kill(old, 'SIGKILL');
       await until(`${name} ready again`, async () => !!line(new RegExp(`^${name} is ready again \\(restart 1,`)));
       expect([name, sys.pids()[name]]).not.toEqual([name, old]);
+      if (upload) {
+        // the client was told (an error answer, or the connection closed); nothing of it is left
+        expect(await upload).not.toBe(201);
+        expect(listFiles(blobsDir).filter((f) => f.endsWith('.part'))).toEqual([]);
+        expect(countFiles(blobsDir)).toBe(blobsBefore);
+        expect(countFiles(stagingDir)).toBe(0);
+        expect((await api('/apps/cut-off')).status).toBe(404);
+        expect((await callWithToken(sys, token, 'POST', '/bundles', new Uint8Array(bundle))).status).toBe(201);
+        expect((await api('/apps/cut-off')).status).toBe(200);
+      }
     }
     expect(await statuses()).toEqual([200, 200, 200]);
     expect((await api('/apps/echo-ws')).status).toBe(200);

@@ -15,12 +15,14 @@ import {
   type BlobStat,
   type BlobStore,
 } from './blob-store';
+import { OWNER, sweepStale } from './stale-files';
 
 /**
  * Blobs as files under `rootDir` (the key is the relative path). A put writes
- * `.<name>.<random>.part` beside the final file, fsyncs it, renames it into place and
+ * `.<name>.<pid>@<host>.<random>.part` beside the final file, fsyncs it, renames it into place and
  * fsyncs the folder, so readers see the whole blob or none of it, even across a crash.
- * A crash mid-put can leave a `.part` file behind; such names are never valid keys.
+ * A crash mid-put can leave a `.part` file behind (such names are never valid keys): the next
+ * start removes those of writers that are gone (stale-files.ts).
  */
 export class DiskBlobStore implements BlobStore {
   readonly kind = 'disk' as const;
@@ -43,13 +45,17 @@ export class DiskBlobStore implements BlobStore {
     } catch (e) {
       throw unavailable(`blob folder ${this.rootDir} is not usable: ${errMessage(e)}`);
     }
+    // what a repository killed mid-import left: half-written blobs of writers that are gone
+    const removed = await sweepStale(this.rootDir, (name) => name.startsWith('.') && name.endsWith('.part'));
+    if (removed > 0) this.log.log(`removed ${removed} half-written blob file(s) left by an interrupted import`);
   }
 
   async put(key: string, body: NodeJS.ReadableStream | Readable, size?: number): Promise<{ size: number }> {
     assertValidKey(key);
     const file = this.pathOf(key);
     const dir = path.dirname(file);
-    const temp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString('hex')}.part`);
+    // named after its writer, so that a restarted repository knows it for a leftover (stale-files.ts)
+    const temp = path.join(dir, `.${path.basename(file)}.${OWNER}.${randomBytes(6).toString('hex')}.part`);
     let fh: FileHandle | undefined;
     let written = 0;
     const source = toReadable(body);

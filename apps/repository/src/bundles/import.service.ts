@@ -24,6 +24,7 @@ import { AppService } from '../catalog/app.service';
 import { AppVersionRepository } from '../catalog/app-version.repository';
 import { versionKey } from '../catalog/version-key';
 import { BLOB_STORE, type BlobStore } from '../blobs/blob-store';
+import { OWNER, sweepStale } from '../blobs/stale-files';
 import { REPOSITORY_SETTINGS, type RepositorySettings } from '../repository.config';
 import { versionLimitFor } from './version-limit';
 
@@ -71,6 +72,12 @@ export class ImportService {
 
   private get stagingDir(): string {
     return path.resolve(this.settings.platform.DataDir, 'tmp', 'imports');
+  }
+
+  /** At start: staging copies of imports a killed repository left (their blobs: DiskBlobStore.init). */
+  async onModuleInit(): Promise<void> {
+    const removed = await sweepStale(this.stagingDir, (name) => name.endsWith('.zip'));
+    if (removed > 0) this.log.log(`removed ${removed} staging file(s) of interrupted imports`);
   }
 
   /** Checks that can answer before a single byte is read. */
@@ -123,7 +130,7 @@ export class ImportService {
     const id = newId();
     const blobKey = `bundles/${id}-${randomUUID()}.zip`;
     await mkdir(this.stagingDir, { recursive: true, mode: 0o700 });
-    const staging = path.join(this.stagingDir, `${id}.zip`);
+    const staging = path.join(this.stagingDir, `${id}.${OWNER}.zip`);
     let blobWritten = false;
     try {
       const { sha256, size } = await this.receive(source, blobKey, staging, () => (blobWritten = true));
