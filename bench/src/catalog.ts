@@ -1,16 +1,32 @@
+import { fork } from 'node:child_process';
+import { timingSafeEqual } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { Client } from 'pg';
 import { createTestDatabase, startNatsServer, startWharf } from '@wharf/testing';
-import { machine, percentile, round } from './common';
+import { cpuMicros, machine, onStop, stopOnSignals, median, natsServerPid, printVerdicts, ratio, round, table, track, verdict, wrk, wrkScript, type WrkResult } from './common';
 
 /**
- * bench/catalog: 10 000 app versions (1 000 apps × 10 versions), then 50 concurrent clients
- * listing the catalog through the gateway (REST → NATS → repository → PostgreSQL) for a fixed
- * time per scenario. Prints p50/p99 per scenario side by side. Target: list p99 ≤ 30 ms.
+ * bench/catalog: 10 000 app versions (1 000 apps × 10 versions), then 50 connections (wrk) listing
+ * the catalog through the gateway (REST → NATS → repository → PostgreSQL) for a fixed time per
+ * scenario, side by side with its **floor**: a bare `node:http` server (a child process) that
+ * serves the very same answer bytes from memory, fetched from Wharf first, behind a constant-time
+ * compare of the same `Authorization` header. Wharf and the floor alternate round by round (a slow
+ * stretch of a shared machine hits both), with the same load. Beside req/s and p50/p99: the CPU
+ * time per request of the processes involved (gateway, repository and nats-server; the floor's
+ * one process), from /proc.
+ * Targets (gateway cache on, the default; list latest, page 1): req/s ≥ 0.5 × the floor's; CPU
+ * per request ≤ 2 × the floor's.
  */
 const VERSIONS = Number(process.env.BENCH_VERSIONS ?? 10_000);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 50);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
+/** Rounds per scenario; each runs Wharf, then the floor. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 1);
 const ADMIN = `wharf_pat_${'c'.repeat(40)}`;
 
 async function seed(url: string): Promise<void> {
@@ -37,39 +53,78 @@ async function seed(url: string): Promise<void> {
   }
 }
 
-async function load(base: string, token: string, paths: string[]) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
-  const lat: number[] = [];
-  let errors = 0;
-  const until = performance.now() + SECONDS * 1000;
-  const one = (p: string) =>
-    new Promise<void>((resolve) => {
-      const t = performance.now();
-      http
-        .get(`${base}${p}`, { agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
-          res.resume();
-          res.on('end', () => {
-            if (res.statusCode === 200) lat.push(performance.now() - t);
-            else errors++;
-            resolve();
-          });
-        })
-        .on('error', () => {
-          errors++;
-          resolve();
-        });
-    });
-  await Promise.all(
-    Array.from({ length: CLIENTS }, async (_, i) => {
-      for (let n = i; performance.now() < until; n++) await one(paths[n % paths.length]!);
-    }),
-  );
-  agent.destroy();
-  lat.sort((a, b) => a - b);
-  return { requests: lat.length, errors, rps: round(lat.length / SECONDS), p50_ms: round(percentile(lat, 50), 2), p99_ms: round(percentile(lat, 99), 2) };
+// ---- the floor (child process: `node catalog.js --floor`, given its pages over IPC) ------------
+
+interface FloorPages {
+  authorization: string;
+  pages: Record<string, { body: string; contentType: string }>;
 }
 
-async function run(gatewayCacheMs: number) {
+/** A bare node:http server: the same bytes from memory, behind a constant-time compare of the header. */
+function floorMain(): void {
+  process.once('message', (m: FloorPages) => {
+    const expected = Buffer.from(m.authorization);
+    const pages = new Map(Object.entries(m.pages).map(([p, v]) => [p, { body: Buffer.from(v.body, 'base64'), type: v.contentType }]));
+    const server = http.createServer((req, res) => {
+      const got = Buffer.from(req.headers.authorization ?? '');
+      if (got.length !== expected.length || !timingSafeEqual(got, expected)) {
+        res.writeHead(401).end();
+        return;
+      }
+      const page = pages.get(req.url ?? '');
+      if (!page) {
+        res.writeHead(404).end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': page.type, 'content-length': page.body.length }).end(page.body);
+    });
+    server.keepAliveTimeout = 60_000;
+    server.listen(0, '127.0.0.1', () => process.send?.({ port: (server.address() as AddressInfo).port }));
+  });
+  process.on('disconnect', () => process.exit(0));
+}
+
+async function startFloor(m: FloorPages): Promise<{ base: string; pid: number; stop(): void }> {
+  const proc = track(fork(__filename, ['--floor'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  const port = await new Promise<number>((resolve, reject) => {
+    proc.once('message', (r: { port: number }) => resolve(r.port));
+    proc.once('exit', (c) => reject(new Error(`the floor exited with ${c}`)));
+    proc.send(m);
+  });
+  return { base: `http://127.0.0.1:${port}`, pid: proc.pid!, stop: () => proc.kill('SIGTERM') };
+}
+
+// ---- the run ------------------------------------------------------------------------------------
+
+interface Side {
+  /** The round with the median req/s, and every round's req/s. */
+  median: WrkResult;
+  rounds_rps: number[];
+}
+
+interface Scenario {
+  paths: string[];
+  wharf: Side;
+  floor: Side;
+  /** Median over the rounds of Wharf's req/s ÷ the floor's in the same round. */
+  rps_ratio: number | null;
+  /** Median over the rounds of Wharf's CPU per request ÷ the floor's. */
+  cpu_ratio: number | null;
+  /** Wharf's CPU per request over all its rounds, by process. */
+  wharf_cpu_us_per_request_by_process: Record<string, number>;
+}
+
+function side(runs: WrkResult[]): Side {
+  const sorted = [...runs].sort((a, b) => a.rps - b.rps);
+  return { median: sorted[Math.floor((sorted.length - 1) / 2)]!, rounds_rps: runs.map((r) => r.rps) };
+}
+
+function check(r: WrkResult, who: string): WrkResult {
+  if (r.non_2xx > 0 || r.requests === 0) throw new Error(`${who}: ${r.non_2xx} non-2xx answers of ${r.requests}`);
+  return r;
+}
+
+async function run(gatewayCacheMs: number, tmp: string): Promise<Record<string, Scenario>> {
   const [db, nats] = await Promise.all([createTestDatabase('wharf_bench'), startNatsServer()]);
   let wharf: Awaited<ReturnType<typeof startWharf>>;
   try {
@@ -84,6 +139,12 @@ async function run(gatewayCacheMs: number) {
     await Promise.all([nats.stop(), db.drop()]); // nothing may outlive a failed start
     throw e;
   }
+  let floor: Awaited<ReturnType<typeof startFloor>> | undefined;
+  const unstop = onStop(async () => {
+    floor?.stop();
+    await wharf.stop().catch(() => undefined);
+    await Promise.all([nats.stop(), db.drop()]);
+  });
   try {
     await seed(db.url);
     const mint = await fetch(`${wharf.gateway}/api/v1/tokens`, {
@@ -92,7 +153,8 @@ async function run(gatewayCacheMs: number) {
       body: JSON.stringify({ user: 'reader', roles: ['full-access'] }),
     });
     const reader = ((await mint.json()) as { token: string }).token;
-    const first = (await (await fetch(`${wharf.gateway}/api/v1/apps?limit=50`, { headers: { authorization: `Bearer ${reader}` } })).json()) as { nextCursor: string };
+    const authorization = `Bearer ${reader}`;
+    const first = (await (await fetch(`${wharf.gateway}/api/v1/apps?limit=50`, { headers: { authorization } })).json()) as { nextCursor: string };
     const scenarios: Record<string, string[]> = {
       list_latest_page1: ['/api/v1/apps?limit=50'],
       list_latest_page2_cursor: [`/api/v1/apps?limit=50&cursor=${first.nextCursor}`],
@@ -100,42 +162,128 @@ async function run(gatewayCacheMs: number) {
       search_q: ['/api/v1/apps?q=k42&limit=50', '/api/v1/apps?q=number%20999&limit=50'],
       get_one: ['/api/v1/apps/app-0042@1.3.0'],
     };
-    await load(wharf.gateway, reader, scenarios.list_latest_page1!); // warm-up
-    const results: Record<string, Awaited<ReturnType<typeof load>>> = {};
-    for (const [name, paths] of Object.entries(scenarios)) results[name] = await load(wharf.gateway, reader, paths);
+    // The floor's pages: Wharf's own answers, byte for byte.
+    const pages: FloorPages['pages'] = {};
+    for (const p of Object.values(scenarios).flat()) {
+      const res = await fetch(`${wharf.gateway}${p}`, { headers: { authorization } });
+      if (res.status !== 200) throw new Error(`GET ${p}: HTTP ${res.status}`);
+      pages[p] = { body: Buffer.from(await res.arrayBuffer()).toString('base64'), contentType: res.headers.get('content-type') ?? 'application/json' };
+    }
+    floor = await startFloor({ authorization, pages });
+    const pids = wharf.pids();
+    const natsPid = natsServerPid(nats.port);
+    const named: Record<string, number> = { gateway: pids.gateway!, repository: pids.repository!, ...(natsPid ? { 'nats-server': natsPid } : {}) };
+    const wharfPids = Object.values(named);
+    const floorPid = floor.pid;
+    const load = (base: string, paths: string[], seconds: number, watch: () => number) => {
+      let script: string | undefined;
+      if (paths.length > 1) writeFileSync((script = path.join(tmp, 'paths.lua')), wrkScript(paths));
+      return wrk({ base, paths, script, connections: CLIENTS, seconds, headers: { Authorization: authorization }, watch });
+    };
+    const wharfCpu = () => cpuMicros(wharfPids);
+    const floorCpu = () => cpuMicros([floorPid]);
+    // warm-up, both sides (JIT, caches, keep-alive pools)
+    check(await load(wharf.gateway, scenarios.list_latest_page1!, WARMUP_SECONDS, wharfCpu), 'warm-up');
+    check(await load(floor.base, scenarios.list_latest_page1!, WARMUP_SECONDS, floorCpu), 'floor warm-up');
+    const results: Record<string, Scenario> = {};
+    for (const [name, paths] of Object.entries(scenarios)) {
+      const w: WrkResult[] = [];
+      const f: WrkResult[] = [];
+      const byProcess: Record<string, number> = {};
+      for (let r = 0; r < ROUNDS; r++) {
+        const each0 = Object.fromEntries(Object.entries(named).map(([k, pid]) => [k, cpuMicros([pid])]));
+        w.push(check(await load(wharf.gateway, paths, SECONDS, wharfCpu), `${name} (Wharf)`));
+        for (const [k, pid] of Object.entries(named)) byProcess[k] = (byProcess[k] ?? 0) + cpuMicros([pid]) - each0[k]!;
+        f.push(check(await load(floor.base, paths, SECONDS, floorCpu), `${name} (floor)`));
+      }
+      const wharfRequests = w.reduce((a, x) => a + x.requests, 0);
+      results[name] = {
+        paths,
+        wharf: side(w),
+        floor: side(f),
+        rps_ratio: round(median(w.map((x, i) => ratio(x.rps, f[i]!.rps) ?? NaN)), 2),
+        cpu_ratio: round(median(w.map((x, i) => ratio(x.cpu_us_per_request, f[i]!.cpu_us_per_request) ?? NaN)), 2),
+        wharf_cpu_us_per_request_by_process: Object.fromEntries(Object.entries(byProcess).map(([k, us]) => [k, round(us / Math.max(1, wharfRequests))])),
+      };
+      console.error(`bench/catalog: cache ${gatewayCacheMs ? 'on' : 'off'}, ${name}: Wharf ${results[name].wharf.rounds_rps.join(', ')} req/s, floor ${results[name].floor.rounds_rps.join(', ')} req/s`);
+    }
     return results;
   } finally {
+    unstop();
+    floor?.stop();
     await wharf.stop();
     await Promise.all([nats.stop(), db.drop()]);
   }
 }
 
-async function main(): Promise<void> {
-  // Side by side: the shipped configuration (gateway answer cache on), and the same system with
-  // the gateway cache off, so every request crosses NATS to the repository (its own cache on).
-  const cached = await run(5000);
-  const uncached = await run(0);
-  const p99 = cached.list_latest_page1!.p99_ms;
-  console.log(
-    JSON.stringify(
-      {
-        bench: 'catalog',
-        machine: machine(),
-        versions: VERSIONS,
-        clients: CLIENTS,
-        secondsPerScenario: SECONDS,
-        gateway_cache_on: cached,
-        gateway_cache_off: uncached,
-        target: { list_p99_ms: '<= 30 (gateway cache on, the default)' },
-        pass: p99 <= 30,
-      },
-      null,
-      2,
-    ),
-  );
+function sideTable(title: string, r: Record<string, Scenario>): string {
+  const rows: (string | number | null)[][] = [[title, 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'floor req/s', 'floor p99', 'floor CPU µs/req', 'req/s ratio', 'CPU ratio']];
+  for (const [name, s] of Object.entries(r)) {
+    const w = s.wharf.median;
+    const f = s.floor.median;
+    rows.push([name, w.rps, w.p50_ms, w.p99_ms, w.cpu_us_per_request, f.rps, f.p99_ms, f.cpu_us_per_request, s.rps_ratio, s.cpu_ratio]);
+  }
+  return table(rows);
 }
 
-main().catch((e: unknown) => {
-  console.error(e);
-  process.exit(1);
-});
+async function main(): Promise<void> {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'wharf-bench-catalog-'));
+  stopOnSignals('catalog');
+  onStop(() => rmSync(tmp, { recursive: true, force: true }));
+  const loadBefore = os.loadavg().map((x) => round(x, 2));
+  try {
+    // Side by side: the shipped configuration (gateway answer cache on), and the same system with
+    // the gateway cache off, so every request crosses NATS to the repository (its own cache on).
+    const cached = await run(5000, tmp);
+    const uncached = await run(0, tmp);
+    const judged = cached.list_latest_page1!;
+    const verdicts = [
+      verdict('list req/s vs floor', judged.rps_ratio, '>=', 0.5, `Wharf req/s ÷ floor req/s, list latest, ${CLIENTS} connections, gateway cache on`),
+      verdict('list CPU/request vs floor', judged.cpu_ratio, '<=', 2, 'Wharf CPU µs per request (gateway + repository + nats-server) ÷ the floor’s'),
+    ];
+    console.error(sideTable('gateway cache on', cached));
+    console.error(sideTable('gateway cache off', uncached));
+    printVerdicts('catalog', verdicts);
+    console.log(
+      JSON.stringify(
+        {
+          bench: 'catalog',
+          machine: machine(),
+          loadavg_1_5_15: { before: loadBefore, after: os.loadavg().map((x) => round(x, 2)) },
+          versions: VERSIONS,
+          clients: CLIENTS,
+          seconds_per_run: SECONDS,
+          rounds: ROUNDS,
+          load: `wrk -t1 -c${CLIENTS} -d${SECONDS}s, Wharf and the floor alternating round by round`,
+          floor: 'bare node:http server (own process) answering the same bytes from memory after a constant-time compare of the same Authorization header',
+          cpu: 'user + system time per request: Wharf = gateway + repository + nats-server; floor = its one process',
+          headline: {
+            wharf_rps: judged.wharf.median.rps,
+            floor_rps: judged.floor.median.rps,
+            rps_ratio: judged.rps_ratio,
+            wharf_p99_ms: judged.wharf.median.p99_ms,
+            floor_p99_ms: judged.floor.median.p99_ms,
+            wharf_cpu_us_per_request: judged.wharf.median.cpu_us_per_request,
+            floor_cpu_us_per_request: judged.floor.median.cpu_us_per_request,
+            cpu_ratio: judged.cpu_ratio,
+          },
+          gateway_cache_on: cached,
+          gateway_cache_off: uncached,
+          verdicts,
+          pass: verdicts.every((v) => v.pass),
+        },
+        null,
+        2,
+      ),
+    );
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+if (process.argv.includes('--floor')) floorMain();
+else
+  main().catch((e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  });
