@@ -1,8 +1,10 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { alivePids, buildBundle, childPids, cutConnections, launcherPids, startWharf, type RunningSystem } from '@wharf/testing';
+import { createInterface } from 'node:readline';
+import { alivePids, buildBundle, childPids, cutConnections, freePort, launcherPids, startWharf, type RunningSystem } from '@wharf/testing';
 import WebSocket from 'ws';
 import { callWithToken, EXAMPLES } from '../e2e/ui';
 import { hostileCases, randomBodies, rawRequest, seeded, type HostileCase } from './hostile-input';
@@ -139,6 +141,19 @@ describe('the platform through outages and restarts', () => {
         }
         req.end();
       })();
+    });
+  /** GET with any Host header, answered like fetch's Response (status, text()); rejects with `cause.code` like fetch. */
+  const plainGet = (port: number, p: string, headers: Record<string, string>) =>
+    new Promise<{ status: number; text(): Promise<string> }>((resolve, reject) => {
+      const req = http.get({ host: '127.0.0.1', port, path: p, headers, agent: false, timeout: ANSWER_WITHIN_MS }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode!, text: async () => body }));
+        res.on('error', (e) => reject(Object.assign(new Error('response failed'), { cause: e })));
+      });
+      req.on('error', (e) => reject(Object.assign(new Error('request failed'), { cause: e })));
+      req.on('timeout', () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
     });
   const statuses = async () => (await Promise.all(ids.map(through))).map((a) => a.status);
   const line = (re: RegExp) => sys.output.find((l) => re.test(l));
@@ -372,8 +387,10 @@ describe('the platform through outages and restarts', () => {
 
   it('says when a service is crash-looping, keeps restarting it with a growing delay, and it comes back', async () => {
     for (let n = 0; n < 3; n++) {
-      const pid = sys.pids().repository;
-      if (pid) process.kill(pid, 'SIGKILL');
+      // (between an exit and its restart there is none: wait for the one to kill)
+      await until('a repository process', async () => !!sys.pids().repository, 10_000);
+      const pid = sys.pids().repository!;
+      process.kill(pid, 'SIGKILL');
       await until('a new repository process', async () => !!sys.pids().repository && sys.pids().repository !== pid, 10_000);
     }
     const exits = () => sys.output.filter((l) => /^repository exited \(SIGKILL\)/.test(l));
@@ -383,6 +400,96 @@ describe('the platform through outages and restarts', () => {
     expect(sys.output.filter((l) => /^repository is crash-looping: /.test(l)).map((l) => /: (\d) exits in the last/.exec(l)?.[1])).toEqual(['3', '4']);
     await until('the repository ready again', async () => (await api('/apps/echo-ws')).status === 200);
     expect(sys.proc.exitCode).toBeNull();
+  });
+
+  it('two replicas of the gateway, the repository and the router on one NATS: one of each killed under load, the others answer', async () => {
+    // the second replicas: the same programs with the same settings as `pnpm start` gave the first
+    // ones (their environment), on ports of their own
+    const PORT_KEY = { gateway: 'WHARF_GATEWAY_PORT', repository: 'WHARF_REPOSITORY_PORT', router: 'WHARF_ROUTER_PORT' } as const;
+    const replicas: { name: keyof typeof PORT_KEY; port: number; proc: ChildProcess }[] = [];
+    try {
+      for (const name of Object.keys(PORT_KEY) as (keyof typeof PORT_KEY)[]) {
+        const pid = sys.pids()[name]!;
+        const env = Object.fromEntries(
+          readFileSync(`/proc/${pid}/environ`, 'utf8')
+            .split('\0')
+            .filter(Boolean)
+            .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+        );
+        const port = await freePort();
+        const main = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[1]!;
+        // (the second router stands behind the same public address as the first: Router.PublicPort)
+        const publicPort = name === 'router' ? { WHARF_ROUTER_PUBLIC_PORT: String(sys.routerPort) } : {};
+        const proc = spawn(process.execPath, [main], { env: { ...env, [PORT_KEY[name]]: String(port), ...publicPort }, stdio: ['ignore', 'pipe', 'pipe'] });
+        for (const stream of [proc.stdout!, proc.stderr!]) createInterface({ input: stream }).on('line', (l) => sys.output.push(`[${name}-2] ${l}`));
+        replicas.push({ name, port, proc });
+      }
+      for (const r of replicas) {
+        await until(`the second ${r.name} ready`, async () => (await fetch(`http://127.0.0.1:${r.port}/readyz`).catch(() => null))?.status === 200);
+      }
+      const second = Object.fromEntries(replicas.map((r) => [r.name, r.port])) as Record<keyof typeof PORT_KEY, number>;
+      // a load balancer's view: each front service at two ports; a replica that refuses connections
+      // is taken out and the request sent to the other (that is not an error: it never reached it)
+      const fronts = {
+        gateway: [Number(new URL(sys.gateway).port), second.gateway],
+        router: [sys.routerPort, second.router],
+      };
+      const down = new Set<number>();
+      let inFlight = 0;
+      let ok = 0;
+      let okAfterKill = 0;
+      let killed = false;
+      const errors: string[] = [];
+      const once = async (kind: 'gateway' | 'router', n: number): Promise<void> => {
+        const ports = fronts[kind].filter((p) => !down.has(p));
+        const port = ports[n % ports.length]!;
+        const id = ids[n % ids.length]!;
+        inFlight++;
+        let refused = false;
+        try {
+          const r =
+            kind === 'gateway'
+              ? await fetch(`http://127.0.0.1:${port}/api/v1/apps?limit=20`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(ANSWER_WITHIN_MS) })
+              : // behind a load balancer both see the public Host (which fetch would not send)
+                await plainGet(port, '/', { host: `${id}.apps.localhost:${sys.routerPort}`, authorization: `Bearer ${token}` });
+          const text = await r.text();
+          if (r.status !== 200) errors.push(`${kind} :${port}${port === sys.routerPort ? ' (first)' : ''} answered ${r.status} ${text.slice(0, 160)}`);
+          else if ((ok++, killed)) okAfterKill++;
+        } catch (e) {
+          const code = (e as { cause?: { code?: string } }).cause?.code;
+          if (code === 'ECONNREFUSED') {
+            down.add(port);
+            refused = true;
+          } else errors.push(`${kind} :${port} ${code ?? String(e)}`);
+        } finally {
+          inFlight--;
+        }
+        if (refused) await once(kind, n + 1);
+      };
+      const CLIENTS = 8;
+      let stop = false;
+      const clients = Array.from({ length: CLIENTS }, async (_, c) => {
+        for (let n = c; !stop; n += CLIENTS) await once(c % 2 ? 'router' : 'gateway', n);
+      });
+      await sleep(2000);
+      // the first replica of each, killed at once; what they held in flight at that moment may fail
+      const inFlightAtKill = inFlight;
+      killed = true;
+      for (const name of Object.keys(PORT_KEY)) process.kill(sys.pids()[name]!, 'SIGKILL');
+      await sleep(6000);
+      stop = true;
+      await Promise.all(clients);
+      expect(ok).toBeGreaterThan(50);
+      expect(okAfterKill).toBeGreaterThan(20);
+      expect(inFlightAtKill).toBeLessThanOrEqual(CLIENTS);
+      // at most the requests in flight when the processes died; none afterwards
+      if (errors.length > inFlightAtKill) expect({ inFlightAtKill, errors: errors.length, kinds: [...new Set(errors)].slice(0, 10) }).toEqual({ inFlightAtKill, errors: '≤ inFlightAtKill' });
+    } finally {
+      for (const r of replicas) r.proc.kill('SIGTERM');
+      await Promise.all(replicas.map((r) => (r.proc.exitCode === null && r.proc.signalCode === null ? new Promise((res) => r.proc.once('exit', res)) : null)));
+    }
+    // the killed ones came back as before
+    await until('the killed services back', async () => (await api('/apps/echo-ws')).status === 200 && (await statuses()).every((st) => st === 200));
   });
 
   it('stops everything on Ctrl-C, restarted services included: no process left behind', async () => {
