@@ -69,8 +69,6 @@ async function main(): Promise<void> {
       DATABASE_URL: db.url,
       NATS_URL: nats.url,
       WHARF_GATEWAY_BOOTSTRAP_ADMIN_TOKEN: ADMIN,
-      // as `npm start` runs: warnings and errors only (a line per request would be measured too)
-      WHARF_PLATFORM_LOG_LEVEL: 'warn',
       WHARF_REPOSITORY_STORE: 's3',
       WHARF_REPOSITORY_S3_ENDPOINT: s3.endpoint,
       WHARF_REPOSITORY_S3_ACCESS_KEY: s3.accessKey,
