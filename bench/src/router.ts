@@ -9,7 +9,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { connect, StringCodec, type Msg, type NatsConnection } from 'nats';
 import WebSocket, { WebSocketServer } from 'ws';
-import { IdentityContracts, SchedulerContracts, type Instance } from '@wharf/contracts';
+import { AliasContracts, IdentityContracts, SchedulerContracts, type Instance } from '@wharf/contracts';
 import { freePort, instanceRecord, procStat, rssBytes, startNatsServer, type NatsServer } from '@wharf/testing';
 import { machine, MB, percentile, round } from './common';
 
@@ -50,7 +50,8 @@ import { machine, MB, percentile, round } from './common';
  * for the router's processes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/p" to profile it under this load).
  */
 const ROOT = path.resolve(__dirname, '../..');
-const ROUTER_MAIN = path.join(ROOT, 'apps/router/dist/main.js');
+// BENCH_ROUTER_MAIN: another build of the router (e.g. an earlier commit's) in place of this tree's
+const ROUTER_MAIN = process.env.BENCH_ROUTER_MAIN ?? path.join(ROOT, 'apps/router/dist/main.js');
 const CHP_BIN = path.join(ROOT, 'bench/node_modules/.bin/configurable-http-proxy');
 const NGINX_BIN = process.env.BENCH_NGINX ?? '/usr/sbin/nginx';
 const WRK_BIN = process.env.BENCH_WRK ?? (existsSync('/usr/bin/wrk') ? '/usr/bin/wrk' : 'wrk');
@@ -409,6 +410,20 @@ async function startFloor(upstreamPort: number, workers: number): Promise<Target
   };
 }
 
+/** The router's JSON log line, or null for any other line. */
+function logLine(line: string): { level?: string; msg?: string } | null {
+  if (!line.startsWith('{')) return null;
+  try {
+    return JSON.parse(line) as { level?: string; msg?: string };
+  } catch {
+    return null;
+  }
+}
+
+const isBanner = (line: string): boolean => (logLine(line)?.msg ?? line).startsWith('Router: ');
+/** Anything but the router's info lines (start-up, banner, shutdown) is a problem worth showing. */
+const isRouterProblem = (line: string): boolean => logLine(line)?.level !== 'info';
+
 async function startRouter(workers: number, natsUrl: string): Promise<Target> {
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {
@@ -417,7 +432,9 @@ async function startRouter(workers: number, natsUrl: string): Promise<Target> {
     WHARF_ROUTER_PORT: String(port),
     WHARF_ROUTER_HOST: '127.0.0.1',
     WHARF_PLATFORM_INTERNAL_SECRET: SECRET,
-    WHARF_PLATFORM_LOG_LEVEL: 'warn',
+    // 'log': the banner (an info line) says when every worker listens; the router logs nothing per request
+    WHARF_PLATFORM_LOG_LEVEL: 'log',
+    WHARF_PLATFORM_LOG_FORMAT: 'json',
     WHARF_ROUTER_WORKERS: String(workers),
   };
   delete env.WHARF_CONFIG;
@@ -430,7 +447,7 @@ async function startRouter(workers: number, natsUrl: string): Promise<Target> {
   capture(proc, output);
   const died = () => (alive(proc) ? null : `exited with ${proc.exitCode ?? proc.signalCode}:\n${output.join('\n')}`);
   // The banner comes once every worker listens; then /readyz (any worker) until several in a row say NATS is up.
-  await waitFor(`${name} banner`, async () => output.some((l) => l.startsWith('Router: ')), 30_000, died);
+  await waitFor(`${name} banner`, async () => output.some(isBanner), 30_000, died);
   let streak = 0;
   await waitFor(`${name} /readyz`, async () => {
     streak = (await get(port, '/readyz')).status === 200 ? streak + 1 : 0;
@@ -459,7 +476,7 @@ async function startRouter(workers: number, natsUrl: string): Promise<Target> {
 async function playPlatform(natsUrl: string, instance: Instance): Promise<{ nc: NatsConnection; counts: Record<string, number> }> {
   const nc = await connect({ servers: natsUrl, name: 'bench-router-platform' });
   const sc = StringCodec();
-  const counts = { route: 0, verify: 0, refused: 0, invalid: 0 };
+  const counts = { route: 0, aliases: 0, verify: 0, refused: 0, invalid: 0 };
   const serve = (subject: string, answer: (data: unknown) => { response: unknown } | { err: { code: string; message: string } }) => {
     nc.subscribe(subject, {
       callback: (err, m: Msg) => {
@@ -488,6 +505,12 @@ async function playPlatform(natsUrl: string, instance: Instance): Promise<{ nc: 
     counts.route++;
     const instances = env.body.ids.filter((id) => id === instance.id).map(() => instance);
     return { response: SchedulerContracts.route.response.parse({ instances }) };
+  });
+  // the alias table (no aliases): read at start and every Router.ResyncSeconds, as from the scheduler
+  serve(AliasContracts.route.subject, (data) => {
+    AliasContracts.route.envelope.parse(data);
+    counts.aliases++;
+    return { response: AliasContracts.route.response.parse({ seq: 0, aliases: [] }) };
   });
   serve(IdentityContracts.verifyToken.subject, (data) => {
     const env = IdentityContracts.verifyToken.envelope.parse(data);
@@ -1039,7 +1062,7 @@ async function main(): Promise<void> {
     const soakChp = soaked.chp!;
     log(`soak: ${best.name} ${soakRouter.cycles_per_sec} cycles/s, RSS ${soakRouter.rss_start_mb} → ${soakRouter.rss_end_mb} MB; chp ${soakChp.cycles_per_sec} cycles/s, RSS ${soakChp.rss_start_mb} → ${soakChp.rss_end_mb} MB`);
 
-    const routerProblems = routers.flatMap((r) => r.output.filter((l) => !l.startsWith('Router: ')).map((l) => `${r.name}: ${l}`));
+    const routerProblems = routers.flatMap((r) => r.output.filter(isRouterProblem).map((l) => `${r.name}: ${l}`));
     const chpProblems = chp.output.map((l) => `chp: ${l}`);
     const j = judged[best.name]!;
     const soakPass = soakRouter.rss_growth_mb <= TARGET.soak_growth_mb && soakRouter.errors === 0 && soakRouter.upstream_websockets_still_open_after_2s === 0;

@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Plugin } from 'http-proxy-middleware';
 
 /**
  * Hop-by-hop headers (RFC 9110 §7.6.1, plus the old Proxy-Connection): they describe the
@@ -130,30 +129,4 @@ export function forwardResponse(appRes: IncomingMessage, res: ServerResponse, ro
   res.once('close', () => {
     if (!appRes.complete) appRes.destroy();
   });
-}
-
-/** What http-proxy pipes into the upstream request when the client's request has no body: nothing. */
-const NO_BODY = {
-  pipe<T extends NodeJS.WritableStream>(upstreamRequest: T): T {
-    upstreamRequest.end();
-    return upstreamRequest;
-  },
-};
-
-/**
- * hpm plugin: a request without a body (no Content-Length, or 0, and no Transfer-Encoding — RFC
- * 9112 §6.3; most GETs) ends the upstream request at once through http-proxy's `buffer` option
- * instead of piping an empty stream into it; requests with a body still stream through. The pass
- * runs just before http-proxy's `stream` pass, on that request's own copy of the options.
- */
-export const endBodylessRequests: Plugin = (proxyServer) => {
-  (proxyServer as unknown as PassHooks).before('web', 'stream', (req, _res, options) => {
-    const length = req.headers['content-length'];
-    if ((length === undefined || length === '0') && req.headers['transfer-encoding'] === undefined) options.buffer = NO_BODY;
-  });
-};
-
-/** http-proxy's documented pass hooks (ProxyServer#before/after), which its typings leave out. */
-interface PassHooks {
-  before(type: 'web', passName: 'stream', pass: (req: IncomingMessage, res: ServerResponse, options: { buffer?: unknown }) => void): void;
 }

@@ -28,7 +28,8 @@ import { AliasDirectory } from '../directory/alias.directory';
 import { InstanceDirectory, type Upstream } from '../directory/instance.directory';
 import { ROUTER_SETTINGS, type RouterSettings } from '../router.config';
 import { ActivityReporter } from './activity.reporter';
-import { endBodylessRequests, forwardResponse } from './forward-response';
+import { forwardRequest } from './forward-request';
+import { forwardResponse } from './forward-response';
 import { aliasOf, basePathOf, headerSafe, hostPorts, instanceIdOf, isAppsHost, isPlatformHeader, portAllowed } from './hosts';
 import { LiveConnections } from './live-connections';
 import { comingUpPage, sendPage, statusPage, type PageOptions } from './pages';
@@ -39,10 +40,6 @@ interface Routed extends IncomingMessage {
   wharfTimedOut?: boolean;
   /** the instance it was routed to, and whether the caller may read its logs (for the page shown if the upstream fails) */
   wharfInstance?: { id: string; readLogs: boolean };
-  /** BASE_URL mode: the instance's path prefix (`/instance/<id>`), which the app's cookies must stay under */
-  wharfPrefix?: string | null;
-  /** When the request was handed to the proxy (hrtime, for the upstream latency metric). */
-  wharfSentAt?: bigint;
 }
 
 /**
@@ -94,7 +91,10 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
   private readonly metricsAnswer: (req: IncomingMessage, res: ServerResponse) => void;
   private readonly proxied: Counter<'status'>;
   private readonly denied: Counter<'reason'>;
+  /** `proxied` by status class (index 1–5: 1xx–5xx), made on first use: no label lookup per response. */
+  private readonly proxiedByClass: { inc(): void }[] = [];
   private readonly upstreamSeconds: Histogram;
+  private readonly upstreamTimeout: number;
   /** How instance hosts end in URLs: `:<PublicPort>`, or nothing for the scheme's default port. */
   private portSuffix = '';
 
@@ -127,35 +127,17 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
     this.activity = new ActivityReporter(rpc, this.cfg.ActivityReportSeconds * 1000, () => this.live.instancesWithTraffic());
     // noDelay: response heads and small frames go out at once (no Nagle wait behind a delayed ACK)
     this.agent = new http.Agent({ keepAlive: true, noDelay: true, maxSockets: this.cfg.UpstreamMaxSockets, maxFreeSockets: 256, scheduling: 'lifo' });
-    const upstreamTimeout = this.cfg.UpstreamTimeoutSeconds * 1000;
+    this.upstreamTimeout = this.cfg.UpstreamTimeoutSeconds * 1000;
+    // Websockets only: plain HTTP goes through forwardRequest (forward-request.ts says why).
     this.proxy = createProxyMiddleware<IncomingMessage, ServerResponse>({
       router: (req) => (req as Routed).wharfTarget,
       agent: this.agent,
       xfwd: true,
       ws: false,
-      // We write the response ourselves (forwardResponse): hop-by-hop headers dropped, app cookies
-      // made host-only, no stream pipe per request — the hot path's largest cost after node's own.
-      selfHandleResponse: true,
-      // Only the plugin that wires `on` below: no default logger or error page (we answer errors
-      // ourselves), plus bodyless requests ending the upstream request at once.
+      // Only the plugin that wires `on` below: no default logger or error page (we answer errors ourselves).
       ejectPlugins: true,
-      plugins: [proxyEventsPlugin, endBodylessRequests],
+      plugins: [proxyEventsPlugin],
       on: {
-        proxyReq: (proxyReq, req) => {
-          // http-proxy's own proxyTimeout aborts without an error (the client would hang): destroy with one instead
-          if (upstreamTimeout > 0) {
-            proxyReq.setTimeout(upstreamTimeout, () => {
-              (req as Routed).wharfTimedOut = true;
-              proxyReq.destroy(new Error('upstream timeout'));
-            });
-          }
-        },
-        proxyRes: (proxyRes, req, res) => {
-          const sent = (req as Routed).wharfSentAt;
-          if (sent !== undefined) this.upstreamSeconds.observe(Number(process.hrtime.bigint() - sent) / 1e9);
-          this.proxied.inc({ status: `${Math.floor((proxyRes.statusCode ?? 502) / 100)}xx` });
-          forwardResponse(proxyRes, res, auth.cookieNames, (req as Routed).wharfPrefix ?? null);
-        },
         proxyReqWs: (proxyReq, _req, socket) => {
           proxyReq.on('upgrade', (_res: IncomingMessage, upstream: Socket) => {
             // Either side closing closes the other: no half-open pairs piling up (CHP #388/#434).
@@ -325,11 +307,21 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
     const untrack = this.live.add({ instanceId: id, principal, since: Date.now(), websocket: false, close: () => res.destroy(), bytes: () => client.bytesRead + client.bytesWritten });
     res.once('close', untrack);
     const routed = req as Routed;
-    routed.wharfTarget = entry.upstream;
     routed.wharfInstance = { id, readLogs: refused.access.readLogs };
-    routed.wharfPrefix = site.mode === 'BASE_URL' ? site.prefix : null;
-    routed.wharfSentAt = process.hrtime.bigint();
-    await this.proxy(req, res, () => this.notFound(req, res));
+    const prefix = site.mode === 'BASE_URL' ? site.prefix : null;
+    const sentAt = performance.now();
+    forwardRequest(req, entry.upstream, this.agent, this.upstreamTimeout, {
+      response: (appRes) => {
+        this.upstreamSeconds.observe((performance.now() - sentAt) / 1000);
+        const c = Math.floor((appRes.statusCode ?? 502) / 100);
+        (this.proxiedByClass[c] ??= this.proxied.labels({ status: `${c}xx` })).inc();
+        forwardResponse(appRes, res, this.auth.cookieNames, prefix);
+      },
+      error: (err, timedOut) => {
+        routed.wharfTimedOut = timedOut;
+        this.upstreamFailed(err, routed, res);
+      },
+    });
   }
 
   /** 302 to the same path and query on the instance's primary alias host. */
