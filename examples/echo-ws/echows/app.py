@@ -106,8 +106,13 @@ class Handler(BaseHTTPRequestHandler):
         print("echo-ws: " + fmt % args, flush=True)
 
 
+class Server(ThreadingHTTPServer):
+    # room for a burst of new connections (socketserver's default backlog is 5)
+    request_queue_size = 128
+    daemon_threads = True
+
+
 if __name__ == "__main__":
-    server = ThreadingHTTPServer(("127.0.0.1", PORT), Handler)
-    server.daemon_threads = True
+    server = Server(("127.0.0.1", PORT), Handler)
     print(f"echo-ws: listening on port {PORT}", flush=True)
     server.serve_forever()
