@@ -228,7 +228,7 @@ describe('the platform through outages and restarts', () => {
       const r = await fetch(`${sys.gateway}${c.path}`, {
         method: c.method,
         headers: { authorization: `Bearer ${token}`, ...c.headers },
-        body: c.body as BodyInit | undefined,
+        body: c.body as RequestInit['body'],
         signal: AbortSignal.timeout(ANSWER_WITHIN_MS),
       }).catch((e: unknown) => ({ status: 0, error: String(e) }) as const);
       if (!('headers' in r)) return problems.push(`${c.what}: no answer (${r.error})`);
