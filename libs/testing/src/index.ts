@@ -8,3 +8,4 @@ export * from './s3-server';
 export * from './streams';
 export * from './instances';
 export * from './kube';
+export * from './random';

@@ -82,17 +82,6 @@ export function hostileCases(appId: string, instanceId: string): HostileCase[] {
   return cases;
 }
 
-/** A small seeded generator, so a failing fuzz run can be run again exactly. */
-export function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ODD_VALUES: unknown[] = [null, true, -1, 0, 1e308, -0.5, '', ' ', 'x'.repeat(10_000), '\u0000', '\u202e', '../../', '%00', '<script>', [], [[]], {}, { $ne: null }, '😀'.repeat(100), 'PUBLIC', 'PRIVATE', 'admin'];
 const FIELDS = ['visibility', 'idempotencyKey', 'lifecycle', 'name', 'roles', 'user', 'expiresInDays', 'readOnly', 'data', 'appVersionId', 'instanceId', 'with', 'mode', 'env', 'resources', 'runtime'];

@@ -4,10 +4,10 @@ import http from 'node:http';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { alivePids, buildBundle, childPids, cutConnections, freePort, launcherPids, startWharf, type RunningSystem } from '@wharf/testing';
+import { alivePids, buildBundle, childPids, cutConnections, freePort, launcherPids, seededRandom, startWharf, type RunningSystem } from '@wharf/testing';
 import WebSocket from 'ws';
 import { callWithToken, EXAMPLES } from '../e2e/ui';
-import { hostileCases, randomBodies, rawRequest, seeded, type HostileCase } from './hostile-input';
+import { hostileCases, randomBodies, rawRequest, type HostileCase } from './hostile-input';
 
 jest.setTimeout(180_000);
 
@@ -244,7 +244,7 @@ describe('the platform through outages and restarts', () => {
     };
     for (const c of hostileCases(appId, ids[0]!)) await send(c);
     // seeded random bodies for the write endpoints, each carrying one value the endpoint must refuse
-    const rnd = seeded(20261201);
+    const rnd = seededRandom(20261201);
     const writes: [string, string, string, unknown[]][] = [
       ['POST', `/api/v1/apps/${appId}/instances`, 'visibility', ['EVERYONE', 5, null, [], {}]],
       ['POST', '/api/v1/tokens', 'roles', ['root', [5], [{}], 'admin', [null]]],

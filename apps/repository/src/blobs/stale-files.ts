@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdir, stat, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { processAlive } from '@wharf/host';
 
 /** This machine, shortened: temporary files name the process that writes them as `<pid>@<host>`. */
 const HOST = createHash('sha256').update(os.hostname()).digest('hex').slice(0, 8);
@@ -10,15 +11,6 @@ export const OWNER = `${process.pid}@${HOST}`;
 const OWNED = /\.(\d+)@([0-9a-f]{8})\./;
 /** A temporary file nobody on this machine can still be writing, however it was named: no write lasts this long. */
 export const STALE_AFTER_MS = 24 * 3600_000;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * True for a temporary file left by a writer that is gone: one of this machine whose process no
@@ -29,7 +21,7 @@ export function isStale(name: string, mtimeMs: number, now = Date.now()): boolea
   const m = OWNED.exec(name);
   if (m && m[2] === HOST) {
     const pid = Number(m[1]);
-    return pid === process.pid || !alive(pid);
+    return pid === process.pid || !processAlive(pid, null); // a zombie is gone too
   }
   return now - mtimeMs > STALE_AFTER_MS;
 }
