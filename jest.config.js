@@ -26,6 +26,11 @@ const common = {
   // the web UI (apps/web) is tested with Vitest (`pnpm test:web`)
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/apps/web/'],
 };
+/**
+ * `npm test` runs unit and integration specs on two workers, then these and the end-to-end and
+ * resilience specs one file at a time (package.json `test:all`).
+ */
+const SERIAL = ['limits.int.spec.ts'];
 module.exports = {
   // Integration and e2e specs start real servers; a per-project testTimeout is not honoured by Jest.
   testTimeout: 60000,
@@ -34,7 +39,13 @@ module.exports = {
     {
       ...common,
       displayName: 'integration',
-      testMatch: ['**/*.int.spec.ts'],
+      testMatch: ['**/*.int.spec.ts', ...SERIAL.map((f) => `!**/${f}`)],
+    },
+    {
+      // integration specs that judge exact outcomes of many requests at once: alone on the machine
+      ...common,
+      displayName: 'integration-serial',
+      testMatch: SERIAL.map((f) => `**/${f}`),
     },
     {
       ...common,
