@@ -1,10 +1,10 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_GUARD } from '@nestjs/core';
 import { AnswerCache, NatsModule, serviceLoggerModule } from '@wharf/nats';
 import { AppsController } from './catalog/apps.controller';
 import { CatalogEventsHandler } from './catalog/catalog-events.handler';
 import { AuditController } from './audit/audit.controller';
-import { AuditInterceptor } from './audit/audit.interceptor';
+import { AuditWatch } from './audit/audit.watch';
 import { AuditRepository } from './audit/audit.repository';
 import { AuditService } from './audit/audit.service';
 import { AuthGuard } from './auth/auth.guard';
@@ -75,8 +75,9 @@ export class GatewayModule {
       ],
       providers: [
         { provide: GATEWAY_SETTINGS, useValue: settings },
+        // in this order: who the caller is, then the audit log watches what the request does
         { provide: APP_GUARD, useClass: AuthGuard },
-        { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
+        { provide: APP_GUARD, useClass: AuditWatch },
         PrismaService,
         TokenService,
         TokenCache,

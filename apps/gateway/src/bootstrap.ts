@@ -7,7 +7,6 @@ import express from 'express';
 import path from 'node:path';
 import { GatewayModule } from './app.module';
 import type { GatewaySettings } from './gateway.config';
-import { requestContext } from './audit/request-context';
 import { refuseNul } from './common/refuse-nul';
 import { setupOpenApi } from './openapi/openapi';
 import { TokenService } from './tokens/token.service';
@@ -34,7 +33,6 @@ export async function startGateway(settings: GatewaySettings, opts: { listen?: b
   app.use(refuseNul);
   setupOpenApi(app, gateway.PublicUrl);
   await connectNats(app);
-  app.use(requestContext);
   const adminToken = await app.get(TokenService).bootstrapAdmin();
   if (opts.listen !== false) await app.listen(gateway.Port, gateway.Host);
   return { app, adminToken };

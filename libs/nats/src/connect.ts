@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { NATS_OPTIONS, natsConnectionOptions, type NatsOptions } from './nats.options';
-import { requestIdMiddleware } from './logging';
+import { requestIdMiddleware, requestLogMiddleware, serviceLogger } from './logging';
 import { metricsEndpoint, serviceMetrics } from './metrics';
 import { WharfExceptionFilter } from './wharf-exception.filter';
 
@@ -17,6 +17,9 @@ export async function connectNats(app: INestApplication, opts: { queue?: string 
   app.use(metrics.httpMiddleware());
   // every request's id (X-Request-Id), on its log lines and its NATS requests (logging.ts)
   app.use(requestIdMiddleware);
+  // one line per answered request (logging.ts), when the service logs through its own logger
+  const logger = serviceLogger(options.service);
+  if (logger) app.use(requestLogMiddleware(logger));
   app.use('/metrics', metricsEndpoint(metrics, options.metricsToken ?? ''));
   app.useGlobalFilters(new WharfExceptionFilter());
   app.connectMicroservice<MicroserviceOptions>(natsServerOptions(options, opts.queue), { inheritAppConfig: true });

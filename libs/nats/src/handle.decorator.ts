@@ -4,6 +4,7 @@ import {
   Inject,
   Logger,
   Injectable,
+  Optional,
   SetMetadata,
   UseInterceptors,
   type CallHandler,
@@ -28,6 +29,7 @@ import { catchError, map, throwError, type Observable } from 'rxjs';
 import { saneRequestId, withRequestId } from './logging';
 import { outcomeOf, serviceMetrics } from './metrics';
 import { NATS_OPTIONS, type NatsOptions } from './nats.options';
+import { RpcInFlight } from './shutdown';
 
 /** What a handler of contract C receives: the validated body and the caller. */
 export interface Msg<C extends RequestContract> {
@@ -49,6 +51,7 @@ class ContractInterceptor implements NestInterceptor {
   constructor(
     @Inject(NATS_OPTIONS) private readonly options: NatsOptions,
     private readonly reflector: Reflector,
+    @Optional() private readonly inFlight?: RpcInFlight,
   ) {}
 
   intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -77,7 +80,7 @@ class ContractInterceptor implements NestInterceptor {
       withRequestId(requestId, () => HANDLED_LOG.debug(`${contract.subject} answered ${outcome} in ${Math.round(seconds * 1000)} ms`));
     };
     return withRequestId(requestId, () =>
-      next.handle().pipe(
+      counted(this.inFlight, next.handle()).pipe(
         map((answer: unknown) => {
           const res = contract.response.safeParse(answer);
           if (!res.success) {
@@ -106,19 +109,30 @@ export function Handle(contract: RequestContract): MethodDecorator {
   );
 }
 
+const EVENT = Symbol('wharf:event-contract');
+
 @Injectable()
 class EventInterceptor implements NestInterceptor {
-  constructor(private readonly contract: EventContract) {}
+  constructor(
+    private readonly reflector: Reflector,
+    @Optional() private readonly inFlight?: RpcInFlight,
+  ) {}
+
   intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const contract = this.reflector.get<EventContract | undefined>(EVENT, ctx.getHandler());
+    if (!contract) throw internal('an event handler is missing its contract');
     const args = ctx.getArgs();
-    const parsed = this.contract.payload.safeParse(args[0]);
+    const parsed = contract.payload.safeParse(args[0]);
     if (!parsed.success) {
-      throw invalidInput(`invalid event ${this.contract.subject}`, zodProblems(parsed.error));
+      throw invalidInput(`invalid event ${contract.subject}`, zodProblems(parsed.error));
     }
     args[0] = parsed.data;
-    return next.handle();
+    return counted(this.inFlight, next.handle());
   }
 }
+
+/** A handler's work, counted while it runs for the graceful shutdown (when the service has NatsModule). */
+const counted = <T>(inFlight: RpcInFlight | undefined, handled: Observable<T>): Observable<T> => (inFlight ? inFlight.track(handled) : handled);
 
 /**
  * Listens to an event. `broadcast: true` delivers it to every replica (no queue group),
@@ -127,7 +141,8 @@ class EventInterceptor implements NestInterceptor {
 export function OnEvent(contract: EventContract, opts: { broadcast?: boolean } = {}): MethodDecorator {
   return applyDecorators(
     EventPattern(contract.subject, opts.broadcast ? { queue: '' } : {}),
-    UseInterceptors(new EventInterceptor(contract)),
+    SetMetadata(EVENT, contract),
+    UseInterceptors(EventInterceptor),
   );
 }
 

@@ -1,6 +1,7 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
-import { createServiceLogger, currentRequestId, loggableUrl, requestIdMiddleware, saneRequestId, withRequestId } from './logging';
+import { createServiceLogger, currentRequestId, loggableUrl, requestIdMiddleware, requestLogMiddleware, saneRequestId, withRequestId } from './logging';
 
 function capture(): { stream: Writable; lines: () => Record<string, unknown>[] } {
   const chunks: string[] = [];
@@ -64,13 +65,45 @@ describe('service logs', () => {
     ]);
   });
 
-  it('does not write the request id twice on a logger already bound to it', () => {
+  it('writes one line per answered request, with its id once and secrets redacted; none for probes', async () => {
     const out = capture();
     const log = createServiceLogger('gateway', { LogFormat: 'json' }, out.stream);
-    withRequestId('req-2', () => log.child({ reqId: 'req-2' }).info('bound'));
-    const raw = out.lines();
-    expect(raw[0]!.reqId).toBe('req-2');
-    expect(JSON.stringify(raw[0]).match(/reqId/g)).toHaveLength(1);
+    const logRequest = requestLogMiddleware(log);
+    const server = http.createServer((req, res) =>
+      requestIdMiddleware(req, res, () =>
+        logRequest(req, res, () => {
+          log.info('handling');
+          if (req.url?.startsWith('/boom')) return void res.writeHead(503).end();
+          if (req.url?.startsWith('/hang')) return; // the client gives up
+          res.writeHead(200).end('ok');
+        }),
+      ),
+    );
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      await fetch(`${base}/api/v1/apps?limit=5&token=wharf_pat_0123456789abcdef`, { headers: { 'x-request-id': 'req-7' } });
+      await fetch(`${base}/boom`);
+      await fetch(`${base}/healthz`);
+      await fetch(`${base}/hang`, { signal: AbortSignal.timeout(200) }).catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+    const lines = out.lines();
+    const requests = lines.filter((l) => l.req);
+    expect(requests.map((l) => [l.level, l.msg, (l.req as { url: string }).url, (l.res as { statusCode: number }).statusCode])).toEqual([
+      ['info', 'request completed', '/api/v1/apps?limit=5&token=[redacted]', 200],
+      ['error', 'request errored', '/boom', 503],
+      ['info', 'request aborted', '/hang', 499],
+    ]);
+    expect(requests[0]).toMatchObject({ reqId: 'req-7', service: 'gateway' });
+    expect(typeof requests[0]!.responseTime).toBe('number');
+    expect(JSON.stringify(out.lines()[1]).match(/reqId/g)).toHaveLength(1);
+    // the handler's own line carries the same id; the probe got neither a request line nor a lost id
+    expect(lines.filter((l) => l.msg === 'handling').map((l) => typeof l.reqId)).toEqual(['string', 'string', 'string', 'string']);
+    expect(JSON.stringify(lines)).not.toContain('wharf_pat_');
   });
 
   it('gives a new id when the caller has none or a bad one', () => {

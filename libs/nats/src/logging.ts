@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import type { DynamicModule, INestApplication, INestMicroservice } from '@nestjs/common';
 import { Logger, LoggerModule } from 'nestjs-pino';
 import pino, { type DestinationStream, type Logger as Pino } from 'pino';
@@ -128,10 +129,10 @@ export function createServiceLogger(service: string, settings: LogSettings = {},
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: REDACT, censor: '[redacted]' },
-      // the request's id, unless the logger is already bound to it (pino-http's per-request child)
-      mixin: (_obj, _level, logger) => {
+      // the request's id (a line that names one itself, such as a request line, keeps its own)
+      mixin: () => {
         const id = scope.getStore();
-        return id && !('reqId' in logger.bindings()) ? { reqId: id } : {};
+        return id ? { reqId: id } : {};
       },
     },
     stream,
@@ -140,33 +141,53 @@ export function createServiceLogger(service: string, settings: LogSettings = {},
 
 const PROBES = /^\/(healthz|readyz|livez|metrics)(\/|\?|$)/;
 
+/** Each service's logger, by name, for its request lines (`requestLogMiddleware`). */
+const serviceLoggers = new Map<string, Pino>();
+
+/** The logger `serviceLoggerModule` made for `service`, if it made one in this process. */
+export function serviceLogger(service: string): Pino | undefined {
+  return serviceLoggers.get(service);
+}
+
 /**
- * nestjs-pino for one service: Nest's Logger writes through `createServiceLogger`, and every HTTP
- * request but the probes and /metrics is logged once when answered: method, path (secrets
- * redacted), status, time; never headers, cookies or bodies.
+ * nestjs-pino for one service: Nest's Logger writes through `createServiceLogger`. Its per-request
+ * middleware (pino-http: two child loggers per request, each serializing the request) is not
+ * mounted: request lines come from `requestLogMiddleware`, and the request's id from our own scope.
  */
 export function serviceLoggerModule(service: string, settings: LogSettings = {}): DynamicModule {
   const logger = createServiceLogger(service, settings);
-  return LoggerModule.forRoot({
-    pinoHttp: {
-      logger,
-      genReqId: (req, res) => {
-        const r = req as IncomingMessage & { id?: string };
-        if (r.id) return r.id;
-        const id = currentRequestId() ?? saneRequestId(req.headers['x-request-id']) ?? randomUUID();
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
-      quietReqLogger: true,
-      customAttributeKeys: { reqId: 'reqId' },
-      autoLogging: { ignore: (req) => PROBES.test(req.url ?? '') },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
-      serializers: {
-        req: (req: { method?: string; url?: string }) => ({ method: req.method, url: loggableUrl(req.url) }),
-        res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
-      },
-    },
-  });
+  serviceLoggers.set(service, logger);
+  return LoggerModule.forRoot({ pinoHttp: { logger }, forRoutes: [] });
+}
+
+/**
+ * HTTP middleware: one line per request when it is answered (or its client leaves), except the
+ * probes and /metrics: method, path (secrets redacted), status, milliseconds and the request's id;
+ * never headers, cookies or bodies. 5xx answers are errors, the rest info. Mount it after
+ * `requestIdMiddleware`.
+ */
+export function requestLogMiddleware(logger: Pino): (req: IncomingMessage, res: ServerResponse, next: () => void) => void {
+  return (req, res, next) => {
+    if (!logger.isLevelEnabled('info') || PROBES.test(req.url ?? '')) return next();
+    const start = performance.now();
+    const url = req.url;
+    const done = () => {
+      res.removeListener('finish', done);
+      res.removeListener('close', done);
+      const status = res.writableFinished || res.headersSent ? res.statusCode : 499;
+      const line = {
+        reqId: (req as IncomingMessage & { id?: string }).id,
+        req: { method: req.method, url: loggableUrl(url) },
+        res: { statusCode: status },
+        responseTime: Math.round(performance.now() - start),
+      };
+      if (status >= 500) logger.error(line, 'request errored');
+      else logger.info(line, res.writableFinished ? 'request completed' : 'request aborted');
+    };
+    res.once('finish', done);
+    res.once('close', done);
+    next();
+  };
 }
 
 /** The Nest logger service of a service's app (`app.get(ServiceLogger)`), writing through pino. */

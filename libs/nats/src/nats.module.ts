@@ -1,5 +1,4 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import { NATS_OPTIONS, natsOptions, type NatsPlatform } from './nats.options';
 import { RpcClient } from './rpc.client';
 import { RpcInFlight, Shutdown } from './shutdown';
@@ -15,9 +14,8 @@ export class NatsModule {
         { provide: NATS_OPTIONS, useValue: natsOptions(service, platform) },
         RpcClient,
         Shutdown,
+        // counts the NATS handlers running, for a graceful shutdown (handle.decorator.ts)
         RpcInFlight,
-        // counts the NATS handlers running, for a graceful shutdown
-        { provide: APP_INTERCEPTOR, useExisting: RpcInFlight },
       ],
       exports: [NATS_OPTIONS, RpcClient, Shutdown, RpcInFlight],
     };

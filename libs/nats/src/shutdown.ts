@@ -3,12 +3,9 @@ import type { Socket } from 'node:net';
 import {
   Injectable,
   Logger,
-  type CallHandler,
-  type ExecutionContext,
   type INestApplication,
   type INestApplicationContext,
   type INestMicroservice,
-  type NestInterceptor,
 } from '@nestjs/common';
 import type { Server as MicroserviceServer } from '@nestjs/microservices';
 import { finalize, type Observable } from 'rxjs';
@@ -107,19 +104,23 @@ export class Shutdown {
   }
 }
 
-/** Counts the NATS handlers running (requests and events), so a stopping service answers what it took. */
+/**
+ * Counts the NATS handlers running (requests and events), so a stopping service answers what it
+ * took. The contract and event interceptors (`@Handle`, `@OnEvent`) count each handler they run;
+ * HTTP requests never pass here (a global interceptor would cost every one of them).
+ */
 @Injectable()
-export class RpcInFlight implements NestInterceptor {
+export class RpcInFlight {
   private running = 0;
 
   count(): number {
     return this.running;
   }
 
-  intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (ctx.getType() !== 'rpc') return next.handle();
+  /** `handled` counted from now until it completes, fails or is unsubscribed. */
+  track<T>(handled: Observable<T>): Observable<T> {
     this.running++;
-    return next.handle().pipe(finalize(() => this.running--));
+    return handled.pipe(finalize(() => this.running--));
   }
 }
 

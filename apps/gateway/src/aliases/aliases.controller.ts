@@ -26,7 +26,7 @@ const nameOf = (name: string): string => parseOrThrow(z.object({ name: AliasName
 
 /**
  * Aliases (admins): names `<alias>.<AppsDomain>` that serve an instance, thin REST over the
- * scheduler's alias contracts. Changes are audited by the audit interceptor (`alias.create`,
+ * scheduler's alias contracts. Changes are audited by the audit watch (`alias.create`,
  * `alias.assign`, `alias.promote`, `alias.delete`, target the alias name).
  */
 @ApiTags('aliases')

@@ -49,7 +49,8 @@ export class AuditService {
         target: entry.target ? String(safeDetails({ t: entry.target }, null)?.t ?? '').slice(0, 300) || null : null,
         outcome: entry.outcome,
         status: entry.status ?? null,
-        requestId: req?.requestId ?? null,
+        // the request's id (a sane X-Request-Id, else new), set by connectNats' request-id middleware
+        requestId: typeof req?.id === 'string' ? req.id : null,
         ip: req?.ip ?? null,
         details: safeDetails(entry.details, null) ?? null,
       });

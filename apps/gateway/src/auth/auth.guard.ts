@@ -42,7 +42,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * 2. The session cookie of a browser signed in with OIDC. Mutating requests must then carry the
  *    session's CSRF token in `X-CSRF-Token` (and a cross-site Origin is refused): SameSite=Lax alone
  *    is not enough, because instances under the apps domain are same-site with the gateway.
- * Denials are recorded in the audit log here (they never reach the audit interceptor). Every request
+ * Denials are recorded in the audit log here (the audit watch, a later guard, never sees them). Every request
  * this guard sees is also watched for `wharf_gateway_denied_total` (denials.ts): the guard runs first
  * for every route, so the finished response counts each denial once — its own, a controller's or a
  * service's role check, or a rate limit.

@@ -10,6 +10,4 @@ export type Authenticated =
 
 export interface AuthedRequest extends Request {
   auth?: Authenticated;
-  /** Set by the request-context middleware (X-Request-Id). */
-  requestId?: string;
 }

@@ -13,7 +13,7 @@ import {
   type AppVersion,
   type Caller,
 } from '@wharf/contracts';
-import { AnswerCache, RpcClient } from '@wharf/nats';
+import { AnswerCache, jsonAnswer, RpcClient } from '@wharf/nats';
 import type { Response } from 'express';
 import { z } from 'zod';
 import { AllowAnonymous, CurrentCaller } from '../auth/auth.guard';
@@ -37,28 +37,31 @@ export class AppsController {
     private readonly cache: AnswerCache,
   ) {}
 
-  /**
-   * Catalog reads are answered from memory per caller and query, already serialized: the catalog
-   * is read far more than written. Changes made through this gateway drop the cache at once;
-   * changes seen elsewhere arrive as broadcast events (CatalogEventsHandler).
-   */
   /** Secret names and keys in `[[Env]]` are shown only to the app version's owner and admins. */
   private hidePage(caller: Caller | null, page: { items: AppVersion[]; nextCursor: string | null }) {
     return { ...page, items: page.items.map((a) => hideSecretRefs(caller, a)) };
   }
 
-  private cached(caller: Caller | null, kind: string, query: unknown, res: Response, load: () => Promise<unknown>) {
-    res.type('application/json');
-    return this.cache.getOrLoad(this.cache.key(caller, kind, query), async () => JSON.stringify(await load()));
+  /**
+   * Catalog reads are answered from memory per caller and query, as the bytes to send and their
+   * ETag: the catalog is read far more than written. Changes made through this gateway drop the
+   * cache at once; changes seen elsewhere arrive as broadcast events (CatalogEventsHandler). A
+   * client that sends the ETag back in If-None-Match gets a 304 (express compares them).
+   */
+  private async cached(caller: Caller | null, kind: string, query: unknown, res: Response, load: () => Promise<unknown>): Promise<void> {
+    const answer = await this.cache.getOrLoad(this.cache.key(caller, kind, query), async () => jsonAnswer(await load()));
+    res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    res.setHeader('ETag', answer.etag);
+    res.setHeader('Cache-Control', 'private, no-cache');
+    res.send(answer.body);
   }
-
 
   @Get()
   @AllowAnonymous()
   @ApiOperation({ summary: 'List the catalog: the latest visible version of each app, or all versions (`allVersions=true`); search with `q`' })
   @ApiQueryOf(AppListRequestSchema)
   @ApiResponseOf(200, namedPageOf(PublicAppVersionSchema))
-  list(@CurrentCaller() caller: Caller | null, @Query() query: Record<string, string>, @Res({ passthrough: true }) res: Response) {
+  list(@CurrentCaller() caller: Caller | null, @Query() query: Record<string, string>, @Res() res: Response) {
     return this.cached(caller, 'list', query, res, async () => this.hidePage(caller, await this.nats.rpc(C.list, query as never, caller)));
   }
 
@@ -66,7 +69,7 @@ export class AppsController {
   @AllowAnonymous()
   @ApiOperation({ summary: 'One app version, by id, `name@version`, or `name` (its newest version you may see)' })
   @ApiResponseOf(200, PublicAppVersionSchema)
-  get(@CurrentCaller() caller: Caller | null, @Param('id') id: string, @Res({ passthrough: true }) res: Response) {
+  get(@CurrentCaller() caller: Caller | null, @Param('id') id: string, @Res() res: Response) {
     return this.cached(caller, 'get', id, res, async () => hideSecretRefs(caller, await this.nats.rpc(C.get, { id }, caller)));
   }
 
@@ -79,7 +82,7 @@ export class AppsController {
     @CurrentCaller() caller: Caller | null,
     @Param('name') name: string,
     @Query() query: Record<string, string>,
-    @Res({ passthrough: true }) res: Response,
+    @Res() res: Response,
   ) {
     return this.cached(caller, 'versions', [name, query], res, async () =>
       this.hidePage(caller, await this.nats.rpc(C.versions, { ...(query as object), name } as never, caller)),

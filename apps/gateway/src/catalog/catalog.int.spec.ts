@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { buildBundle } from '@wharf/testing';
 import { api, type Harness } from '../testing/identity.harness';
 import { startGatewayWithRepository, type GatewayWithRepository } from '../testing/repository.harness';
@@ -95,6 +96,45 @@ describe('catalog through the gateway and a real repository: name owners, secret
     const page = await api(h, 'GET', '/api/v1/apps?limit=1', { token: h.adminToken });
     const mixed = await api(h, 'GET', `/api/v1/apps?sort=newest&cursor=${page.body.nextCursor}`, { token: h.adminToken });
     expect(mixed).toMatchObject({ status: 400, body: { error: { code: 'INVALID', message: expect.stringMatching(/^cursor is not valid for sort=newest/) } } });
+  });
+
+  it('answers catalog reads with an ETag per caller and a 304 for a matching If-None-Match; a change gives a new one', async () => {
+    // node:http, as a browser's cache revalidates (fetch adds Cache-Control: no-cache to a conditional request)
+    const get = (path: string, token: string, etag?: string) =>
+      new Promise<{ status: number; headers: { get(name: string): string | null }; text(): Promise<string>; json(): Promise<unknown> }>((resolve, reject) => {
+        const req = http.get(`${h.url}${path}`, { headers: { authorization: `Bearer ${token}`, ...(etag ? { 'if-none-match': etag } : {}) } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString();
+            const header = (name: string) => (res.headers[name] as string | undefined) ?? null;
+            resolve({ status: res.statusCode!, headers: { get: header }, text: async () => text, json: async () => JSON.parse(text) as unknown });
+          });
+        });
+        req.on('error', reject);
+      });
+    const first = await get('/api/v1/apps/pay', tokens.alice);
+    const etag = first.headers.get('etag')!;
+    expect(first.status).toBe(200);
+    expect(first.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(first.headers.get('cache-control')).toBe('private, no-cache');
+    expect(etag).toMatch(/^"[A-Za-z0-9_-]{32}"$/);
+    const again = await get('/api/v1/apps/pay', tokens.alice, etag);
+    expect(again.status).toBe(304);
+    expect(await again.text()).toBe('');
+    // bob sees the secret references hidden: another answer, another tag
+    const bobs = await get('/api/v1/apps/pay', tokens.bob, etag);
+    expect(bobs.status).toBe(200);
+    expect(bobs.headers.get('etag')).not.toBe(etag);
+    expect((await get('/api/v1/apps/pay', tokens.alice, '"stale"')).status).toBe(200);
+    // a change through the gateway drops the cached answer: the old tag no longer matches
+    const list = await get('/api/v1/apps?q=pay', tokens.alice);
+    const id = ((await list.json()) as { items: { id: string; visibility: string }[] }).items.find((a) => a.visibility === 'ALL_USERS')!.id;
+    expect((await api(h, 'PATCH', `/api/v1/apps/${id}`, { token: h.adminToken, body: { visibility: 'PRIVATE' } })).status).toBe(200);
+    const changed = await get('/api/v1/apps?q=pay', tokens.alice, list.headers.get('etag')!);
+    expect(changed.status).toBe(200);
+    expect(changed.headers.get('etag')).not.toBe(list.headers.get('etag'));
+    expect((await api(h, 'PATCH', `/api/v1/apps/${id}`, { token: h.adminToken, body: { visibility: 'ALL_USERS' } })).status).toBe(200);
   });
 
   it('answers imports while the repository is down with 503 and no internal address', async () => {

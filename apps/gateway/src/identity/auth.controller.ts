@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { AllowAnonymous, CsrfCheckedByHandler } from '../auth/auth.guard';
 import type { AuthedRequest } from '../auth/authed-request';
 import { markCsrfDenial } from '../auth/denials';
-import { AuditedExplicitly } from '../audit/audit.interceptor';
+import { AuditedExplicitly } from '../audit/audit.watch';
 import { AuditService } from '../audit/audit.service';
 import { GATEWAY_SETTINGS, publicUrlOf, type GatewaySettings } from '../gateway.config';
 import { ApiErrorsOf, ApiHtmlPage, ApiRedirect, ApiResponseOf } from '../openapi/zod-openapi';

@@ -22,7 +22,7 @@ import type { Response } from 'express';
 import { z } from 'zod';
 import { CurrentCaller } from '../auth/auth.guard';
 import type { AuthedRequest } from '../auth/authed-request';
-import { AuditedExplicitly } from '../audit/audit.interceptor';
+import { AuditedExplicitly } from '../audit/audit.watch';
 import { AuditService } from '../audit/audit.service';
 import { ApiBodyOf, ApiErrorsOf, ApiQueryOf, ApiResponseOf, namedPageOf, parseOrThrow } from '../openapi/zod-openapi';
 

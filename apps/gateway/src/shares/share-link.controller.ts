@@ -17,7 +17,7 @@ import { RpcClient } from '@wharf/nats';
 import type { Response } from 'express';
 import { AllowAnonymous, CsrfCheckedByHandler } from '../auth/auth.guard';
 import type { AuthedRequest } from '../auth/authed-request';
-import { AuditedExplicitly } from '../audit/audit.interceptor';
+import { AuditedExplicitly } from '../audit/audit.watch';
 import { AuditService } from '../audit/audit.service';
 import type { InstanceShare } from '../generated/prisma/client';
 import { GATEWAY_SETTINGS, type GatewaySettings } from '../gateway.config';

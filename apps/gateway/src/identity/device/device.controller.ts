@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { AllowAnonymous, CsrfCheckedByHandler } from '../../auth/auth.guard';
 import type { AuthedRequest } from '../../auth/authed-request';
 import { markCsrfDenial } from '../../auth/denials';
-import { AuditedExplicitly } from '../../audit/audit.interceptor';
+import { AuditedExplicitly } from '../../audit/audit.watch';
 import { AuditService } from '../../audit/audit.service';
 import { ApiErrorsOf, ApiHtmlPage, ApiRedirect, ApiResponseOf, openApiSchema } from '../../openapi/zod-openapi';
 import { deviceVerifyPage, messagePage } from '../html';

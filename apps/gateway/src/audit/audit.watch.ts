@@ -1,7 +1,6 @@
-import { Injectable, SetMetadata, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import { Injectable, SetMetadata, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Response } from 'express';
-import type { Observable } from 'rxjs';
 import type { AuthedRequest } from '../auth/authed-request';
 import { describeAction, safeDetails } from './audit-actions';
 import { AuditService } from './audit.service';
@@ -18,26 +17,33 @@ const SNIFF_LIMIT = 16 * 1024;
  * the route, target from the route or the created object's id, outcome from the status.
  * Denials made before this runs (bad credentials, CSRF, read-only tokens) are recorded by the
  * auth guard itself.
+ *
+ * It is a global guard that always lets the request through, registered after the auth guard:
+ * it only starts watching the response. (As a Nest interceptor it cost every request, reads
+ * included, rxjs and async-context machinery worth about a tenth of a cached catalog answer.)
+ * Route guards run after it, so a mutating request refused by a rate limit is recorded too.
  */
 @Injectable()
-export class AuditInterceptor implements NestInterceptor {
+export class AuditWatch implements CanActivate {
   constructor(
     private readonly audit: AuditService,
     private readonly reflector: Reflector,
   ) {}
 
-  intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (ctx.getType() !== 'http') return next.handle();
-    if (this.reflector.getAllAndOverride<boolean>(SKIP, [ctx.getHandler(), ctx.getClass()])) return next.handle();
+  canActivate(ctx: ExecutionContext): boolean {
+    if (ctx.getType() !== 'http') return true;
+    if (this.reflector.getAllAndOverride<boolean>(SKIP, [ctx.getHandler(), ctx.getClass()])) return true;
     const req = ctx.switchToHttp().getRequest<AuthedRequest>();
     const res = ctx.switchToHttp().getResponse<Response>();
     const mutating = !SAFE.has(req.method);
-    const info = describeAction(req.method, (req.route as { path?: string } | undefined)?.path, req.params as Record<string, string>);
+    const route = (req.route as { path?: string } | undefined)?.path;
+    const params = req.params as Record<string, string>;
     const body = mutating ? sniff(res) : null;
     const requestDetails = mutating ? safeDetails(req.body) : undefined;
     res.once('close', () => {
       const status = res.writableFinished ? res.statusCode : 499;
-      if (!mutating && status !== 403) return;
+      if (!mutating && status !== 403) return; // reads: only refusals are recorded
+      const info = describeAction(req.method, route, params);
       const outcome = status < 400 ? 'success' : status === 401 || status === 403 ? 'denied' : 'failure';
       let target = info.targetValue;
       if (info.target === 'response' && status < 400) target = idOf(body?.());
@@ -49,7 +55,7 @@ export class AuditInterceptor implements NestInterceptor {
         details: { ...requestDetails, ...(outcome !== 'success' ? { error: errorCodeOf(body?.()) } : {}), method: req.method, path: req.path },
       });
     });
-    return next.handle();
+    return true;
   }
 }
 
