@@ -29,6 +29,7 @@ function forwardHeaders(headers: http.IncomingHttpHeaders): http.OutgoingHttpHea
  * refused" as "instance gone" without guessing.
  */
 export class FrontServer {
+  static readonly KEEP_ALIVE_MS = 65_000;
   private target: AppTarget | null = null;
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   private readonly sockets = new Set<Duplex>();
@@ -37,6 +38,11 @@ export class FrontServer {
   constructor(private readonly progress: () => Progress) {
     this.server = http.createServer((req, res) => this.onRequest(req, res));
     this.server.requestTimeout = 0; // long uploads and streamed responses are the app's business
+    // Idle keep-alive connections from the router are closed by the router first: it closes a
+    // second before the `Keep-Alive: timeout` announced here, and a close from this side racing a
+    // reused connection costs a retry (or, for a request with a body, an error page).
+    this.server.keepAliveTimeout = FrontServer.KEEP_ALIVE_MS;
+    this.server.headersTimeout = FrontServer.KEEP_ALIVE_MS + 1000;
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
     this.server.on('connection', (s: net.Socket) => {
       this.sockets.add(s);

@@ -1,4 +1,4 @@
-import http, { type IncomingMessage } from 'node:http';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { parse as legacyParse } from 'node:url';
 import type { Upstream } from '../directory/instance.directory';
 
@@ -41,13 +41,24 @@ export function outgoingPath(url: string): string {
   return [first, ...segments].join('?');
 }
 
+/** Failures of a reused keep-alive connection that mean the app closed it before reading the request. */
+const STALE_CONNECTION = new Set(['ECONNRESET', 'EPIPE']);
+const RETRYABLE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 /**
  * Sends the client's request to the app over `agent` (keep-alive): headers as received (the
  * caller has already removed what the app must not see), `X-Forwarded-For/Port/Proto` appended to
  * and `X-Forwarded-Host` set if absent, DELETE and OPTIONS without a length sent with
  * `Content-Length: 0`, a body streamed with backpressure and none piped when there is none.
+ *
+ * A kept-alive connection can be closed by the app's side just as it is reused (its idle timeout
+ * and this request cross on the wire; on a busy machine the agent's early close, a second before
+ * the `Keep-Alive: timeout` the app announced, is not always in time). Such a request never
+ * reached the app, so a GET, HEAD or OPTIONS without a body that fails that way before any answer
+ * is sent once more on a new connection, as browsers and Go's HTTP client do; anything else gets
+ * the error. A client that leaves before the answer's head drops the app's request.
  */
-export function forwardRequest(req: IncomingMessage, target: Upstream, agent: http.Agent, timeoutMs: number, on: ForwardHandlers): void {
+export function forwardRequest(req: IncomingMessage, res: ServerResponse, target: Upstream, agent: http.Agent, timeoutMs: number, on: ForwardHandlers): void {
   const h = req.headers;
   const method = req.method ?? 'GET';
   if ((method === 'DELETE' || method === 'OPTIONS') && !h['content-length']) {
@@ -63,25 +74,49 @@ export function forwardRequest(req: IncomingMessage, target: Upstream, agent: ht
   h['x-forwarded-port'] = xfp ? `${xfp},${port ? port[1] : '80'}` : port ? port[1]! : '80';
   h['x-forwarded-proto'] = xfproto ? `${xfproto},http` : 'http';
   h['x-forwarded-host'] = h['x-forwarded-host'] || h.host || '';
-  const upstream = http.request({ host: target.host, port: target.port, method, path: outgoingPath(req.url ?? '/'), headers: h, agent });
-  let timedOut = false;
-  if (timeoutMs > 0) {
-    // http-proxy's own proxyTimeout aborted without an error (the client would hang): destroy with one
-    upstream.setTimeout(timeoutMs, () => {
-      timedOut = true;
-      upstream.destroy(new Error('upstream timeout'));
+  // a request without a body (no length, or 0, and no Transfer-Encoding — RFC 9112 §6.3; most GETs) ends at once
+  const length = h['content-length'];
+  const bodiless = (length === undefined || length === '0') && h['transfer-encoding'] === undefined;
+  const options: http.RequestOptions = { host: target.host, port: target.port, method, path: outgoingPath(req.url ?? '/'), headers: h, agent };
+  let retried = !bodiless || !RETRYABLE_METHODS.has(method);
+  let upstream: http.ClientRequest;
+  let answered = false;
+
+  const send = () => {
+    const attempt = http.request(options);
+    upstream = attempt;
+    let timedOut = false;
+    if (timeoutMs > 0) {
+      // http-proxy's own proxyTimeout aborted without an error (the client would hang): destroy with one
+      attempt.setTimeout(timeoutMs, () => {
+        timedOut = true;
+        attempt.destroy(new Error('upstream timeout'));
+      });
+    }
+    attempt.on('error', (err: NodeJS.ErrnoException) => {
+      if (attempt !== upstream) return; // an abandoned attempt's late error
+      if (!answered && !retried && attempt.reusedSocket && STALE_CONNECTION.has(err.code ?? '') && !res.destroyed) {
+        retried = true;
+        return send();
+      }
+      failed(err, timedOut);
     });
-  }
-  const failed = (err: NodeJS.ErrnoException) => {
+    attempt.once('response', (appRes: IncomingMessage) => {
+      answered = true;
+      on.response(appRes);
+    });
+    if (bodiless) attempt.end();
+    else req.pipe(attempt);
+  };
+
+  const failed = (err: NodeJS.ErrnoException, timedOut: boolean) => {
     // the client went away: nothing to answer, only the app's request to drop
     if (req.socket.destroyed && err.code === 'ECONNRESET') return void upstream.destroy();
     on.error(err, timedOut);
   };
-  req.on('error', failed);
-  upstream.on('error', failed);
-  upstream.once('response', on.response);
-  // a request without a body (no length, or 0, and no Transfer-Encoding — RFC 9112 §6.3; most GETs) ends at once
-  const length = h['content-length'];
-  if ((length === undefined || length === '0') && h['transfer-encoding'] === undefined) upstream.end();
-  else req.pipe(upstream);
+  req.on('error', (err: NodeJS.ErrnoException) => failed(err, false));
+  res.once('close', () => {
+    if (!answered) upstream.destroy();
+  });
+  send();
 }

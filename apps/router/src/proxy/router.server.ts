@@ -310,7 +310,7 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
     routed.wharfInstance = { id, readLogs: refused.access.readLogs };
     const prefix = site.mode === 'BASE_URL' ? site.prefix : null;
     const sentAt = performance.now();
-    forwardRequest(req, entry.upstream, this.agent, this.upstreamTimeout, {
+    forwardRequest(req, res, entry.upstream, this.agent, this.upstreamTimeout, {
       response: (appRes) => {
         this.upstreamSeconds.observe((performance.now() - sentAt) / 1000);
         const c = Math.floor((appRes.statusCode ?? 502) / 100);
