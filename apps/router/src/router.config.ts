@@ -37,6 +37,12 @@ export const RouterConfigSchema = z.object({
   AllowPublic: z.boolean().default(false),
   /** How long an answer about a session, token or visitor grant is reused (every request is still checked against it). */
   AuthCacheMs: z.number().int().min(0).max(10_000).default(3000),
+  /**
+   * While the platform cannot be asked (the gateway restarting, NATS away), how much longer an
+   * expired answer that said "valid" is used: callers already signed in keep their instances.
+   * Never past the credential's own expiry, never after a revocation reached this router; 0: off.
+   */
+  AuthStaleIfErrorMs: z.number().int().min(0).max(600_000).default(30_000),
   /** How often cached instance records are refreshed from the scheduler (events keep them current in between). */
   ResyncSeconds: z.number().int().min(1).max(3600).default(10),
   /** Timeout of the router's NATS lookups; past it (or with NATS down) the answer is 503 + Retry-After. */

@@ -76,6 +76,8 @@ describe('the platform through outages and restarts', () => {
       WHARF_EMBEDDED_RESTART_MAX_DELAY_SECONDS: '0.8',
       WHARF_EMBEDDED_CRASH_LOOP_EXITS: '3',
       WHARF_EMBEDDED_CRASH_LOOP_WINDOW_SECONDS: '120',
+      // 20 instances for one user in the kill test (the default allows 10)
+      WHARF_SCHEDULER_MAX_INSTANCES_FULL_ACCESS: '20',
     }, { embeddedPostgres: true });
     token = (await callWithToken(sys, sys.adminToken, 'POST', '/tokens', { user: 'alice', name: 'alice', roles: ['full-access'] })).body.token as string;
     const imported = await fetch(`${sys.gateway}/api/v1/bundles`, {
@@ -512,6 +514,80 @@ describe('the platform through outages and restarts', () => {
     expect(exits().map((l) => /restarting it in ([\d.]+) s/.exec(l)?.[1])).toEqual(['0.2', '0.4', '0.8', '0.8']);
     expect(sys.output.filter((l) => /^repository is crash-looping: /.test(l)).map((l) => /: (\d) exits in the last/.exec(l)?.[1])).toEqual(['3', '4']);
     await until('the repository ready again', async () => (await api('/apps/echo-ws')).status === 200);
+    expect(sys.proc.exitCode).toBeNull();
+  });
+
+  it('with 20 instances and traffic through the router, kill -9 of each service in turn: none lost, duplicated or orphaned; routing back within 1 s of the router being ready', async () => {
+    const extra: string[] = [];
+    for (let n = 0; n < 17; n++) {
+      const r = await callWithToken(sys, token, 'POST', '/apps/echo-ws/instances', {});
+      expect([n, r.status]).toEqual([n, 201]);
+      extra.push(r.body.id as string);
+    }
+    const all = [...ids, ...extra];
+    try {
+      await until('20 instances answering through the router', async () => (await Promise.all(all.map(through))).every((a) => a.status === 200), 120_000);
+      const launchers = launcherPids(sys.dataDir).sort();
+      expect(launchers).toHaveLength(20);
+      // traffic: one client per instance, a request every 100 ms, each answer noted with its time
+      const answers: { id: string; at: number; status: number }[] = [];
+      let flowing = true;
+      const clients = all.map(async (id) => {
+        while (flowing) {
+          const a = await through(id);
+          answers.push({ id, at: Date.now(), status: a.status });
+          await sleep(100);
+        }
+      });
+      const outcomes: Record<string, { downMs: number; failed: Record<string, number>; lastFailureAfterReadyMs: number | null; backWithinMs?: number }> = {};
+      try {
+        await sleep(1000);
+        for (const name of ['scheduler', 'gateway', 'repository', 'router']) {
+          const readyLines = () => sys.output.filter((l) => l.startsWith(`${name} is ready again (`)).length;
+          const readyBefore = readyLines();
+          const old = sys.pids()[name]!;
+          const killedAt = Date.now();
+          process.kill(old, 'SIGKILL');
+          const end = Date.now() + 30_000;
+          while (readyLines() === readyBefore) {
+            if (Date.now() > end) throw new Error(`${name} not ready again within 30 s; output:\n${sys.output.slice(-30).join('\n')}`);
+            await sleep(10);
+          }
+          const readyAt = Date.now();
+          await sleep(2000);
+          const since = answers.filter((a) => a.at > killedAt);
+          const failures = since.filter((a) => a.status !== 200);
+          const failed: Record<string, number> = {};
+          for (const f of failures) failed[String(f.status)] = (failed[String(f.status)] ?? 0) + 1;
+          const lastFailure = failures.length ? Math.max(...failures.map((f) => f.at)) : null;
+          outcomes[name] = { downMs: readyAt - killedAt, failed, lastFailureAfterReadyMs: lastFailure === null ? null : lastFailure - readyAt };
+          if (name === 'router') {
+            // from the moment the restarted router is ready, each instance's first answer
+            const firstOk = all.map((id) => Math.min(...answers.filter((a) => a.id === id && a.at >= readyAt && a.status === 200).map((a) => a.at)) - readyAt);
+            outcomes[name].backWithinMs = Math.max(...firstOk);
+            expect(outcomes[name].backWithinMs).toBeLessThanOrEqual(1000);
+          } else {
+            // the router goes on serving the instances it knows while the others are away
+            expect([name, failed]).toEqual([name, {}]);
+          }
+          // after a restart, nothing fails any more
+          expect([name, lastFailure === null || lastFailure - readyAt <= 1000]).toEqual([name, true]);
+        }
+      } finally {
+        flowing = false;
+        await Promise.all(clients);
+      }
+      console.log(JSON.stringify({ kills: { instances: all.length, answers: answers.length, outcomes } }));
+      // the same 20 instances, RUNNING, each with its one launcher of before: none lost, duplicated or orphaned
+      const listed = await api('/instances');
+      expect(listed.status).toBe(200);
+      expect((listed.body!.items as { id: string; status: string }[]).map((i) => [i.id, i.status]).sort()).toEqual(all.map((id) => [id, 'RUNNING']).sort());
+      expect(launcherPids(sys.dataDir).sort()).toEqual(launchers);
+      expect((await Promise.all(all.map(through))).map((a) => a.status)).toEqual(all.map(() => 200));
+    } finally {
+      for (const id of extra) await callWithToken(sys, token, 'DELETE', `/instances/${id}`);
+      await until('the extra instances stopped', async () => launcherPids(sys.dataDir).length === ids.length, 60_000);
+    }
     expect(sys.proc.exitCode).toBeNull();
   });
 

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
-import { guestCaller, GUEST_SUB_PREFIX, IdentityContracts, isGuestSub, ShareContracts, type Caller } from '@wharf/contracts';
+import { guestCaller, GUEST_SUB_PREFIX, IdentityContracts, isGuestSub, ShareContracts, WharfError, type Caller } from '@wharf/contracts';
 import { RpcClient } from '@wharf/nats';
 import { lookupOrNull } from '../common/lookup';
 import { ROUTER_SETTINGS, type RouterSettings } from '../router.config';
@@ -25,6 +25,14 @@ export type Identified =
 interface TokenAnswer {
   caller: Caller;
   readOnly: boolean;
+  /** ms since the epoch; null: the token does not expire. */
+  expiresAt: number | null;
+}
+
+/** What the gateway says of a session: whose it is, until when (null: unknown, e.g. just redeemed from a ticket). */
+interface SessionAnswer {
+  caller: Caller;
+  expiresAt: number | null;
 }
 
 /** What the gateway says of a share: which instance it grants, until when (ms since the epoch). */
@@ -53,7 +61,7 @@ export class Authenticator {
   readonly cookieNames: readonly string[];
   readonly secure: boolean;
   private readonly key: Buffer;
-  private readonly sessions: TtlCache<string, Caller | null>;
+  private readonly sessions: TtlCache<string, SessionAnswer | null>;
   private readonly tokens: TtlCache<string, TokenAnswer | null>;
   private readonly shares: TtlCache<string, ShareAnswer | null>;
   /** Shares revoked while this replica runs (events.share.revoked.v1): refused even if an answer in flight says otherwise. */
@@ -69,9 +77,15 @@ export class Authenticator {
     this.pathCookieName = pathCookieName(this.secure);
     this.cookieNames = [...new Set([this.cookieName, this.pathCookieName])];
     this.key = cookieKey(settings.platform.InternalSecret);
-    this.sessions = new TtlCache(settings.router.AuthCacheMs);
-    this.tokens = new TtlCache(settings.router.AuthCacheMs);
-    this.shares = new TtlCache(settings.router.AuthCacheMs);
+    // the platform unreachable: answers that said "valid" go on for Router.AuthStaleIfErrorMs (ttl-cache.ts)
+    const stale = <V extends { expiresAt: number | null } | null>() => ({
+      staleIfErrorMs: settings.router.AuthStaleIfErrorMs,
+      staleOn: (e: unknown) => WharfError.is(e, 'UNAVAILABLE'),
+      validUntil: (v: V) => (v === null ? 0 : v.expiresAt),
+    });
+    this.sessions = new TtlCache(settings.router.AuthCacheMs, undefined, stale<SessionAnswer | null>());
+    this.tokens = new TtlCache(settings.router.AuthCacheMs, undefined, stale<TokenAnswer | null>());
+    this.shares = new TtlCache(settings.router.AuthCacheMs, undefined, stale<ShareAnswer | null>());
   }
 
   get cookieSigningKey(): Buffer {
@@ -105,7 +119,7 @@ export class Authenticator {
         if (principal) return { ok: true, platformAuthorization: false, principal };
         continue;
       }
-      const caller = await this.sessions.get(claims.s, (s) => this.checkSession(s));
+      const caller = (await this.sessions.get(claims.s, (s) => this.checkSession(s)))?.caller;
       if (caller) return { ok: true, platformAuthorization: false, principal: { kind: 'cookie', caller, session: claims.s } };
     }
     return { ok: true, platformAuthorization: false, principal: ANONYMOUS };
@@ -115,19 +129,19 @@ export class Authenticator {
   async stillValid(p: Principal): Promise<boolean> {
     if (p.kind === 'anonymous') return true;
     if (p.kind === 'share') return (await this.sharePrincipal(p.share, p.session, p.session ? null : p.caller.sub, p.instanceId))?.caller?.sub === p.caller.sub;
-    if (p.kind === 'cookie') return (await this.sessions.get(p.session, (s) => this.checkSession(s)))?.sub === p.caller.sub;
+    if (p.kind === 'cookie') return (await this.sessions.get(p.session, (s) => this.checkSession(s)))?.caller.sub === p.caller.sub;
     return (await this.tokens.get(p.token, (t) => this.verifyToken(t)))?.caller.sub === p.caller.sub;
   }
 
   /** `events.token.changed.v1`: forget what we know about the user's tokens and sessions. */
   forgetUser(sub: string): void {
     this.tokens.dropWhere((a) => a?.caller.sub === sub);
-    this.sessions.dropWhere((c) => c?.sub === sub);
+    this.sessions.dropWhere((c) => c?.caller.sub === sub);
   }
 
   /** A session just redeemed from a ticket: known good now. */
   remember(session: string, caller: Caller): void {
-    this.sessions.set(session, caller);
+    this.sessions.set(session, { caller, expiresAt: null });
   }
 
   /** A share just redeemed from a ticket: known good now, until it expires. */
@@ -156,7 +170,7 @@ export class Authenticator {
     const answer = await this.shares.get(share, (id) => this.checkShare(id));
     if (!answer || answer.instanceId !== instanceId || answer.expiresAt <= Date.now() || this.revokedShares.has(share)) return null;
     let caller: Caller | null;
-    if (session) caller = await this.sessions.get(session, (s) => this.checkSession(s));
+    if (session) caller = (await this.sessions.get(session, (s) => this.checkSession(s)))?.caller ?? null;
     else caller = guest && isGuestSub(guest) ? guestCaller(guest.slice(GUEST_SUB_PREFIX.length)) : null;
     return caller && { kind: 'share', caller, share, instanceId, session };
   }
@@ -168,11 +182,11 @@ export class Authenticator {
 
   private async verifyToken(token: string): Promise<TokenAnswer | null> {
     const r = await lookupOrNull(this.rpc, IdentityContracts.verifyToken, { token }, null, this.settings.router.LookupTimeoutMs, NOT_VALID);
-    return r && { caller: r.caller, readOnly: r.readOnly };
+    return r && { caller: r.caller, readOnly: r.readOnly, expiresAt: r.expiresAt ? Date.parse(r.expiresAt) : null };
   }
 
-  private async checkSession(session: string): Promise<Caller | null> {
+  private async checkSession(session: string): Promise<SessionAnswer | null> {
     const r = await lookupOrNull(this.rpc, IdentityContracts.checkSession, { session }, null, this.settings.router.LookupTimeoutMs, NOT_VALID);
-    return r?.caller ?? null;
+    return r && { caller: r.caller, expiresAt: Date.parse(r.expiresAt) };
   }
 }

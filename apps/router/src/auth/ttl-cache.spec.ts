@@ -63,4 +63,52 @@ describe('TtlCache', () => {
     await cache.get('token', async () => (loads++, 'revoked'));
     expect(loads).toBe(1); // asked again, not answered from the stale load
   });
+
+  describe('stale if error: the platform unreachable', () => {
+    class Unreachable extends Error {}
+    type Answer = { who: string; expiresAt: number | null } | null;
+    const make = (validUntil?: (v: Answer) => number | null) =>
+      new TtlCache<string, Answer>(1000, undefined, { staleIfErrorMs: 5000, staleOn: (e) => e instanceof Unreachable, validUntil });
+    const unreachable = () => Promise.reject(new Unreachable('no responders'));
+
+    it('answers with the expired "valid" while the platform cannot be asked, within the window', async () => {
+      const cache = make((v) => (v ? v.expiresAt : 0));
+      cache.set('k', { who: 'alice', expiresAt: null });
+      const t0 = Date.now();
+      await expect(cache.get('k', unreachable, t0 + 1500)).resolves.toEqual({ who: 'alice', expiresAt: null });
+      // past the time to live and the window: the failure
+      await expect(cache.get('k', unreachable, t0 + 6100)).rejects.toBeInstanceOf(Unreachable);
+    });
+
+    it('never past the credential’s own expiry, never a "no", never after a drop, never for another failure', async () => {
+      const t0 = Date.now();
+      const cache = make((v) => (v ? v.expiresAt : 0));
+      cache.set('expiring', { who: 'bob', expiresAt: t0 + 1200 });
+      cache.set('no', null);
+      cache.set('revoked', { who: 'carol', expiresAt: null });
+      cache.set('other', { who: 'dave', expiresAt: null });
+      await expect(cache.get('expiring', unreachable, t0 + 1100)).resolves.toMatchObject({ who: 'bob' });
+      await new Promise((r) => setTimeout(r, 250)); // the token's expiry is now behind us
+      await expect(cache.get('expiring', unreachable, t0 + 1300)).rejects.toBeInstanceOf(Unreachable);
+      await expect(cache.get('no', unreachable, t0 + 1300)).rejects.toBeInstanceOf(Unreachable);
+      cache.dropWhere((v) => v?.who === 'carol');
+      await expect(cache.get('revoked', unreachable, t0 + 1300)).rejects.toBeInstanceOf(Unreachable);
+      await expect(cache.get('other', () => Promise.reject(new Error('internal')), t0 + 1300)).rejects.toThrow('internal');
+    });
+
+    it('takes a definite answer when the platform answers again, even a "no"', async () => {
+      const cache = make((v) => (v ? v.expiresAt : 0));
+      cache.set('k', { who: 'alice', expiresAt: null });
+      const t0 = Date.now();
+      await expect(cache.get('k', async () => null, t0 + 1500)).resolves.toBeNull();
+      expect(cache.get('k', unreachable, Date.now() + 100)).toBeNull(); // the "no" replaced it, fresh
+      await expect(cache.get('k', unreachable, Date.now() + 1500)).rejects.toBeInstanceOf(Unreachable); // and is never used stale
+    });
+
+    it('is off without the option (the default)', async () => {
+      const cache = new TtlCache<string, string>(1000);
+      cache.set('k', 'old');
+      await expect(cache.get('k', unreachable, Date.now() + 1500)).rejects.toBeInstanceOf(Unreachable);
+    });
+  });
 });
