@@ -208,8 +208,19 @@ export interface WrkResult {
 
 const UNIT_MS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
-/** Requests/sec, p50, p99, request count, non-2xx and socket errors from `wrk --latency` output. */
-export function parseWrk(out: string): Omit<WrkResult, 'cpu_us_per_request'> {
+/** Everything the benches read from `wrk --latency` output; p50/p99 in ms to 3 places. */
+export interface WrkOutput {
+  rps: number;
+  p50_ms: number;
+  p99_ms: number;
+  requests: number;
+  transfer_per_sec: string;
+  non_2xx: number;
+  socket_errors: { connect: number; read: number; write: number; timeout: number };
+}
+
+/** Parses `wrk --latency` output (the router bench's figures and the others' are both this). */
+export function parseWrkOutput(out: string): WrkOutput {
   const rps = /^Requests\/sec:\s+([\d.]+)/m.exec(out);
   const p50 = /^\s+50%\s+([\d.]+)(us|ms|s|m|h)\s*$/m.exec(out);
   const p99 = /^\s+99%\s+([\d.]+)(us|ms|s|m|h)\s*$/m.exec(out);
@@ -218,12 +229,20 @@ export function parseWrk(out: string): Omit<WrkResult, 'cpu_us_per_request'> {
   const se = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   return {
     rps: round(Number(rps[1])),
-    p50_ms: round(Number(p50[1]) * UNIT_MS[p50[2]!]!, 2),
-    p99_ms: round(Number(p99[1]) * UNIT_MS[p99[2]!]!, 2),
+    p50_ms: round(Number(p50[1]) * UNIT_MS[p50[2]!]!, 3),
+    p99_ms: round(Number(p99[1]) * UNIT_MS[p99[2]!]!, 3),
     requests: Number(reqs[1]),
+    transfer_per_sec: /^Transfer\/sec:\s+(\S+)/m.exec(out)?.[1] ?? '',
     non_2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
-    socket_errors: se ? se.slice(1).reduce((a, b) => a + Number(b), 0) : 0,
+    socket_errors: { connect: Number(se?.[1] ?? 0), read: Number(se?.[2] ?? 0), write: Number(se?.[3] ?? 0), timeout: Number(se?.[4] ?? 0) },
   };
+}
+
+/** Requests/sec, p50, p99 (ms to 2 places), request count, non-2xx and socket errors (summed) from `wrk --latency` output. */
+export function parseWrk(out: string): Omit<WrkResult, 'cpu_us_per_request'> {
+  const r = parseWrkOutput(out);
+  const e = r.socket_errors;
+  return { rps: r.rps, p50_ms: round(r.p50_ms, 2), p99_ms: round(r.p99_ms, 2), requests: r.requests, non_2xx: r.non_2xx, socket_errors: e.connect + e.read + e.write + e.timeout };
 }
 
 /** A wrk script that asks for `paths` in turn (one path needs no script). */

@@ -1,4 +1,4 @@
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import cluster from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { connect, StringCodec, type Msg, type NatsConnection } from 'nats';
 import WebSocket, { WebSocketServer } from 'ws';
 import { AliasContracts, IdentityContracts, SchedulerContracts, type Instance } from '@wharf/contracts';
 import { freePort, instanceRecord, procStat, rssBytes, startNatsServer, type NatsServer } from '@wharf/testing';
-import { machine, MB, percentile, round } from './common';
+import { machine, MB, natsServerPid, parseWrkOutput, percentile, round, type WrkOutput } from './common';
 
 /**
  * bench/router: the same upstream (a Node http + ws echo server in a child process) reached on
@@ -37,7 +37,9 @@ import { machine, MB, percentile, round } from './common';
  *    whether the upstream still holds websockets after the clients are gone (half-open pairs).
  *
  * Targets (judged on the better router configuration): router/CHP req/s ≥ 2, router/nginx
- * req/s ≥ 0.5, router p99 − direct p99 ≤ 2 ms (each for both sizes), soak RSS growth ≤ 10 MB.
+ * req/s ≥ 0.5, router CPU per request ≤ 1.2 × node-floor's, router p99 − direct p99 ≤ 2 ms (each
+ * for both sizes), soak RSS growth ≤ 10 MB. On 2 CPUs or more each proxy is pinned to the last
+ * one (see PIN).
  * Prints a side-by-side table on stderr and JSON on stdout. Every child process (nginx, CHP,
  * router and its workers, upstream, wrk, nats-server) is stopped at the end, also on failure.
  *
@@ -90,12 +92,33 @@ const SOAK_WARMUP_SECONDS = numOption('soak-warmup-seconds', 'BENCH_SOAK_WARMUP_
 const SOAK_WARMUP_MAX_SECONDS = numOption('soak-warmup-max-seconds', 'BENCH_SOAK_WARMUP_MAX_SECONDS', 60);
 /** Messages exchanged on each soak websocket before it closes. */
 const SOAK_MESSAGES = 3;
-const WORKERS = option('workers', 'BENCH_ROUTER_WORKERS', '1,2')
+/**
+ * With 2 CPUs or more, every proxy runs alone on the last CPU, and wrk, the upstream, nats-server
+ * and this process on the others (taskset). Unpinned on a 2-core machine, a proxy shares its CPUs
+ * with wrk and the upstream, and its CPU time per request swung 2–3× between rounds of the same
+ * build (node-floor 106–225 µs, CHP 280–435 µs), more than the differences being measured.
+ * BENCH_PIN=0 runs unpinned (and the router at 1 and 2 workers by default).
+ */
+const CPU_COUNT = os.cpus().length;
+const PIN = option('pin', 'BENCH_PIN', CPU_COUNT >= 2 ? '1' : '0') !== '0' && CPU_COUNT >= 2;
+const PROXY_CPUS = String(CPU_COUNT - 1);
+const LOAD_CPUS = CPU_COUNT > 2 ? `0-${CPU_COUNT - 2}` : '0';
+const TASKSET = '/usr/bin/taskset';
+// pinned, a second worker would share the proxy's one CPU: 1 worker unless asked
+const WORKERS = option('workers', 'BENCH_ROUTER_WORKERS', PIN ? '1' : '1,2')
   .split(',')
   .map((s) => Number(s.trim()))
   .filter((n) => Number.isInteger(n) && n >= 1);
 
-const TARGET = { router_over_chp: 2, router_over_nginx: 0.5, p99_minus_direct_ms: 2, soak_growth_mb: 10 };
+const TARGET = { router_over_chp: 2, router_over_nginx: 0.5, p99_minus_direct_ms: 2, cpu_over_floor: 1.2, soak_growth_mb: 10 };
+
+/** Moves processes (every thread) onto `cpus` (a taskset list). */
+function pin(pids: number[], cpus: string): void {
+  for (const pid of pids) {
+    const r = spawnSync(TASKSET, ['-a', '-p', '-c', cpus, String(pid)], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`taskset -a -p -c ${cpus} ${pid}: ${r.error?.message ?? r.stderr}`);
+  }
+}
 const TOKEN = 'wharf_pat_bench';
 const INSTANCE_ID = 'benchinst1';
 const SECRET = `bench-router-${randomBytes(12).toString('hex')}`;
@@ -539,42 +562,9 @@ function benchInstance(upstreamPort: number): Instance {
 
 // ---- wrk ------------------------------------------------------------------------------------------
 
-interface WrkResult {
-  rps: number;
-  p50_ms: number;
-  p99_ms: number;
-  requests: number;
+interface WrkResult extends WrkOutput {
   /** CPU time (user + system) per request of the proxy's processes and of the upstream; null where not measured. */
   cpu_us_per_request?: { proxy: number | null; upstream: number | null };
-  transfer_per_sec: string;
-  non_2xx: number;
-  socket_errors: { connect: number; read: number; write: number; timeout: number };
-}
-
-const UNIT_MS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-function toMs(value: string, unit: string): number {
-  const f = UNIT_MS[unit];
-  if (f === undefined) throw new Error(`wrk: unknown time unit ${unit}`);
-  return Number(value) * f;
-}
-
-export function parseWrk(out: string): WrkResult {
-  const rps = /^Requests\/sec:\s+([\d.]+)/m.exec(out);
-  const p50 = /^\s+50%\s+([\d.]+)(us|ms|s|m|h)\s*$/m.exec(out);
-  const p99 = /^\s+99%\s+([\d.]+)(us|ms|s|m|h)\s*$/m.exec(out);
-  const reqs = /^\s*(\d+) requests in /m.exec(out);
-  if (!rps || !p50 || !p99 || !reqs) throw new Error(`cannot parse wrk output:\n${out}`);
-  const se = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
-  return {
-    rps: round(Number(rps[1])),
-    p50_ms: round(toMs(p50[1]!, p50[2]!), 3),
-    p99_ms: round(toMs(p99[1]!, p99[2]!), 3),
-    requests: Number(reqs[1]),
-    transfer_per_sec: /^Transfer\/sec:\s+(\S+)/m.exec(out)?.[1] ?? '',
-    non_2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
-    socket_errors: { connect: Number(se?.[1] ?? 0), read: Number(se?.[2] ?? 0), write: Number(se?.[3] ?? 0), timeout: Number(se?.[4] ?? 0) },
-  };
 }
 
 type MedianRound = WrkResult & { rounds_rps: number[] };
@@ -590,7 +580,10 @@ interface SizeVerdict {
   /** At CONNECTIONS connections, where it is queueing. */
   p99_minus_direct_ms_saturated: number;
   cpu_us_per_request: number | null;
+  /** CPU per request ÷ node-floor's (null without the floor). */
+  cpu_over_floor: number | null;
   pass_router_over_chp: boolean;
+  pass_cpu_over_floor: boolean;
   pass_router_over_nginx: boolean;
   pass_p99_minus_direct: boolean;
 }
@@ -628,7 +621,7 @@ async function wrk(port: number, p: string, seconds: number, connections = CONNE
   const headers = Object.entries(headersFor(port)).flatMap(([k, v]) => ['-H', `${k}: ${v}`]);
   const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '--timeout', '5s', ...headers, `http://127.0.0.1:${port}${p}`];
   const cpu0 = watch && { proxy: cpuMicros(watch.proxy), upstream: cpuMicros([watch.upstream]) };
-  const proc = spawn(WRK_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = PIN ? spawn(TASKSET, ['-c', LOAD_CPUS, WRK_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }) : spawn(WRK_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const child = track(proc, 'wrk', false);
   let out = '';
   let err = '';
@@ -643,7 +636,7 @@ async function wrk(port: number, p: string, seconds: number, connections = CONNE
     children.delete(child);
   });
   if (code !== 0) throw new Error(`wrk ${args.join(' ')} exited with ${code}: ${err}${out}`);
-  const r = parseWrk(out);
+  const r: WrkResult = parseWrkOutput(out);
   if (watch && cpu0 && r.requests > 0) {
     const per = (after: number, before: number) => round((after - before) / r.requests, 1);
     r.cpu_us_per_request = {
@@ -976,6 +969,13 @@ async function main(): Promise<void> {
     for (const w of WORKERS) targets.push(await startRouter(w, nats.url));
     if (FLOOR) targets.push(await startFloor(upstreamPort, Math.max(...WORKERS)));
     for (const t of targets) await preflight(t);
+    if (PIN) {
+      if (!existsSync(TASKSET)) throw new Error(`${TASKSET} (util-linux) is missing: install it, or run with BENCH_PIN=0`);
+      const natsPid = natsServerPid(nats.port);
+      pin([process.pid, upstream!.pid!, ...(natsPid ? [natsPid] : [])], LOAD_CPUS);
+      for (const t of targets) pin(t.pids(), PROXY_CPUS);
+      log(`pinned: every proxy on CPU ${PROXY_CPUS}; wrk, the upstream, nats-server and the bench on CPU ${LOAD_CPUS}`);
+    }
     const routers = targets.filter((t) => t.kind === 'router');
     const authCheck = await routerAuthCheck(routers[0]!);
     log(`every target answers 200 (small, 64k) and echoes websockets; router refuses no/wrong token with 401`);
@@ -1017,6 +1017,7 @@ async function main(): Promise<void> {
     }
 
     // ratios and targets per router configuration
+    const floorTarget = targets.find((t) => t.kind === 'floor');
     const judge = (r: Target) => {
       const per = Object.fromEntries(
         (Object.keys(SIZES) as Size[]).map((size) => {
@@ -1026,6 +1027,9 @@ async function main(): Promise<void> {
           const l = light[size][r.name]!;
           const p99Delta = round(l.p99_ms - light[size].direct!.p99_ms, 3);
           const clean = x.non_2xx === 0 && x.socket_errors.timeout === 0 && l.non_2xx === 0;
+          const floorCpu = floorTarget ? http_[size][floorTarget.name]!.cpu_us_per_request?.proxy : null;
+          const mine = x.cpu_us_per_request?.proxy;
+          const cpuOverFloor = floorCpu && mine ? round(mine / floorCpu, 2) : null;
           return [
             size,
             {
@@ -1036,14 +1040,16 @@ async function main(): Promise<void> {
               p50_minus_direct_ms: round(l.p50_ms - light[size].direct!.p50_ms, 3),
               p99_minus_direct_ms_saturated: round(x.p99_ms - http_[size].direct!.p99_ms, 3),
               cpu_us_per_request: x.cpu_us_per_request?.proxy ?? null,
+              cpu_over_floor: cpuOverFloor,
               pass_router_over_chp: clean && overChp >= TARGET.router_over_chp,
+              pass_cpu_over_floor: clean && cpuOverFloor !== null && cpuOverFloor <= TARGET.cpu_over_floor,
               pass_router_over_nginx: clean && overNginx >= TARGET.router_over_nginx,
               pass_p99_minus_direct: clean && p99Delta <= TARGET.p99_minus_direct_ms,
             },
           ];
         }),
       ) as Record<Size, SizeVerdict>;
-      const passes = Object.values(per).reduce((a, p) => a + Number(p.pass_router_over_chp) + Number(p.pass_router_over_nginx) + Number(p.pass_p99_minus_direct), 0);
+      const passes = Object.values(per).reduce((a, p) => a + Number(p.pass_router_over_chp) + Number(p.pass_router_over_nginx) + Number(p.pass_p99_minus_direct) + Number(p.pass_cpu_over_floor), 0);
       return { per, passes, ws_router_over_chp_rt: echo[r.name] ? round(echo[r.name]!.rt_per_sec / echo.chp!.rt_per_sec, 2) : null };
     };
     const judged = Object.fromEntries(routers.map((r) => [r.name, judge(r)]));
@@ -1051,7 +1057,7 @@ async function main(): Promise<void> {
     const floorRatios = floor ? judge(floor).per : null;
     // The better configuration: more targets met; on a tie, more small-response req/s.
     const best = [...routers].sort((a, b) => judged[b.name]!.passes - judged[a.name]!.passes || http_.small[b.name]!.rps - http_.small[a.name]!.rps)[0]!;
-    const bestWhy = routers.length === 1 ? 'the only configuration run' : `meets ${judged[best.name]!.passes} of 6 HTTP targets${routers.filter((r) => r !== best).map((r) => ` (${r.name}: ${judged[r.name]!.passes})`).join('')}; ties go to more small-response req/s`;
+    const bestWhy = routers.length === 1 ? 'the only configuration run' : `meets ${judged[best.name]!.passes} of 8 HTTP targets${routers.filter((r) => r !== best).map((r) => ` (${r.name}: ${judged[r.name]!.passes})`).join('')}; ties go to more small-response req/s`;
 
     // the soak: the better router and CHP; the rest is stopped first (less noise on the CPUs)
     for (const t of targets) if (t.child && t !== best && t.kind !== 'chp') await stopChild(t.child);
@@ -1069,6 +1075,7 @@ async function main(): Promise<void> {
     const targetsOut = {
       router_over_chp_rps: { target: `>= ${TARGET.router_over_chp}`, small: j.per.small.router_over_chp_rps, '64k': j.per['64k'].router_over_chp_rps, pass: j.per.small.pass_router_over_chp && j.per['64k'].pass_router_over_chp },
       router_over_nginx_rps: { target: `>= ${TARGET.router_over_nginx}`, small: j.per.small.router_over_nginx_rps, '64k': j.per['64k'].router_over_nginx_rps, pass: j.per.small.pass_router_over_nginx && j.per['64k'].pass_router_over_nginx },
+      router_cpu_over_node_floor: { target: `<= ${TARGET.cpu_over_floor}`, measured: 'CPU µs per request of the median round by req/s, each ÷ node-floor’s', small: j.per.small.cpu_over_floor, '64k': j.per['64k'].cpu_over_floor, pass: j.per.small.pass_cpu_over_floor && j.per['64k'].pass_cpu_over_floor },
       router_p99_minus_direct_p99_ms: { target: `<= ${TARGET.p99_minus_direct_ms}`, measured: 'wrk -c1 (one request at a time: the hop, not queueing)', small: j.per.small.p99_minus_direct_ms, '64k': j.per['64k'].p99_minus_direct_ms, pass: j.per.small.pass_p99_minus_direct && j.per['64k'].pass_p99_minus_direct },
       soak_rss_growth_mb: { target: `<= ${TARGET.soak_growth_mb} (and no soak errors, no websocket left open upstream)`, router: soakRouter.rss_growth_mb, chp: soakChp.rss_growth_mb, pass: soakPass },
     };
@@ -1115,6 +1122,7 @@ async function main(): Promise<void> {
     lines.push('');
     lines.push(`targets, judged on ${best.name} (${bestWhy}):`);
     lines.push(`  router/CHP req/s        ≥ ${TARGET.router_over_chp}     small ${fmt(j.per.small.router_over_chp_rps)}  64k ${fmt(j.per['64k'].router_over_chp_rps)}   ${mark(targetsOut.router_over_chp_rps.pass)}`);
+    lines.push(`  router CPU/node-floor    ≤ ${TARGET.cpu_over_floor}   small ${fmt(j.per.small.cpu_over_floor)}  64k ${fmt(j.per['64k'].cpu_over_floor)}   ${mark(targetsOut.router_cpu_over_node_floor.pass)} (CPU µs per request)`);
     lines.push(`  router/nginx req/s      ≥ ${TARGET.router_over_nginx}   small ${fmt(j.per.small.router_over_nginx_rps)}  64k ${fmt(j.per['64k'].router_over_nginx_rps)}   ${mark(targetsOut.router_over_nginx_rps.pass)}`);
     lines.push(`  router p99 − direct p99 ≤ ${TARGET.p99_minus_direct_ms} ms  small ${fmt(j.per.small.p99_minus_direct_ms, 3)} ms  64k ${fmt(j.per['64k'].p99_minus_direct_ms, 3)} ms   ${mark(targetsOut.router_p99_minus_direct_p99_ms.pass)} (one connection, no queueing)`);
     lines.push(`  soak RSS growth         ≤ ${TARGET.soak_growth_mb} MB  router ${fmt(soakRouter.rss_growth_mb, 1)} MB (CHP ${fmt(soakChp.rss_growth_mb, 1)} MB)   ${mark(soakPass)}`);

@@ -1,4 +1,5 @@
 import { APP_SECRET_ENV_PREFIX, LAUNCHER_ENV_DEFAULTS as DEFAULTS, type AppFileMount, type LauncherEnv } from '@wharf/contracts/launcher';
+import { REQUEST_ID_PATTERN } from '@wharf/contracts/wire';
 
 export type { LauncherEnv } from '@wharf/contracts/launcher';
 
@@ -112,7 +113,7 @@ export function parseLauncherEnv(env: NodeJS.ProcessEnv): EnvParse {
     WHARF_WORK_DIR: text('WHARF_WORK_DIR'),
     WHARF_VOLUME_DIR: text('WHARF_VOLUME_DIR'),
     WHARF_BASE_PATH: text('WHARF_BASE_PATH') === undefined ? undefined : required('WHARF_BASE_PATH', { test: (v) => /^\/([a-z0-9-]+\/)*$/.test(v), message: 'must be a path such as / or /instance/<id>/' }),
-    WHARF_REQUEST_ID: text('WHARF_REQUEST_ID') === undefined ? undefined : required('WHARF_REQUEST_ID', { test: (v) => /^[A-Za-z0-9._:-]{1,128}$/.test(v), message: 'must be 1-128 letters, digits or . _ : -' }),
+    WHARF_REQUEST_ID: text('WHARF_REQUEST_ID') === undefined ? undefined : required('WHARF_REQUEST_ID', { test: (v) => REQUEST_ID_PATTERN.test(v), message: 'must be 1-128 letters, digits or . _ : -' }),
     WHARF_STATE_DIR: text('WHARF_STATE_DIR'),
     WHARF_LOG_DIR: text('WHARF_LOG_DIR'),
     WHARF_LOG_MAX_BYTES: int('WHARF_LOG_MAX_BYTES', 4096, 1024 ** 3, DEFAULTS.WHARF_LOG_MAX_BYTES),

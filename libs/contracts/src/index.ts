@@ -16,4 +16,4 @@ export * from './services';
 export * from './identity.contracts';
 export * from './instance-identity';
 export * from './shares';
-export { LAUNCHER_STATUSES, type LauncherStatus } from './wire';
+export { LAUNCHER_STATUSES, REQUEST_ID_PATTERN, type LauncherStatus } from './wire';

@@ -26,7 +26,7 @@ import {
   type RequestContract,
 } from '@wharf/contracts';
 import { catchError, map, throwError, type Observable } from 'rxjs';
-import { saneRequestId, withRequestId } from './logging';
+import { saneRequestId, serviceLogger, withRequestId } from './logging';
 import { outcomeOf, serviceMetrics } from './metrics';
 import { NATS_OPTIONS, type NatsOptions } from './nats.options';
 import { RpcInFlight } from './shutdown';
@@ -76,7 +76,8 @@ class ContractInterceptor implements NestInterceptor {
     const requestId = saneRequestId(wire.requestId) ?? randomUUID();
     const done = (outcome: string) => {
       const seconds = end({ outcome });
-      // (the answer is seen by Nest's subscriber, outside the handler's scope: enter it again)
+      // (the answer is seen by Nest's subscriber, outside the handler's scope: enter it again, when the line is written at all)
+      if (serviceLogger(this.options.service)?.isLevelEnabled('debug') === false) return;
       withRequestId(requestId, () => HANDLED_LOG.debug(`${contract.subject} answered ${outcome} in ${Math.round(seconds * 1000)} ms`));
     };
     return withRequestId(requestId, () =>

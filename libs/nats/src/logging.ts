@@ -6,6 +6,7 @@ import type { DynamicModule, INestApplication, INestMicroservice } from '@nestjs
 import { Logger, LoggerModule } from 'nestjs-pino';
 import pino, { type DestinationStream, type Logger as Pino } from 'pino';
 import pretty from 'pino-pretty';
+import { REQUEST_ID_PATTERN } from '@wharf/contracts';
 
 /**
  * Logs: one JSON object per line (pino, through nestjs-pino for Nest's own Logger), or readable
@@ -15,11 +16,10 @@ import pretty from 'pino-pretty';
  */
 
 const scope = new AsyncLocalStorage<string>();
-const SANE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** A request id from outside (a header, a NATS message) when it is safe to log and pass on. */
 export function saneRequestId(v: unknown): string | undefined {
-  return typeof v === 'string' && SANE_ID.test(v) ? v : undefined;
+  return typeof v === 'string' && REQUEST_ID_PATTERN.test(v) ? v : undefined;
 }
 
 /** The id of the request being handled, if any. */
