@@ -42,4 +42,25 @@ describe('AnswerCache', () => {
     await cache.getOrLoad('k', async () => ++loads);
     expect(await cache.getOrLoad('k', async () => ++loads)).toBe(2);
   });
+
+  it('shares one load among concurrent misses of a key, but not with requests made after a change', async () => {
+    const cache = new AnswerCache();
+    const k = cache.key(alice, 'list', {});
+    let loads = 0;
+    const releases: (() => void)[] = [];
+    const load = () => new Promise<number>((r) => { const n = ++loads; releases.push(() => r(n)); });
+    const first = [cache.getOrLoad(k, load), cache.getOrLoad(k, load), cache.getOrLoad(k, load)];
+    expect(loads).toBe(1);
+    cache.invalidate(); // a change: what was asked from now on must not get the load begun before it
+    const after = cache.getOrLoad(k, load);
+    expect(loads).toBe(2);
+    releases.forEach((r) => r());
+    expect(await Promise.all(first)).toEqual([1, 1, 1]);
+    expect(await after).toBe(2);
+    expect(await cache.getOrLoad(k, load)).toBe(2); // the second load's answer is the cached one
+    // a failed load is not kept: the next miss loads again
+    const failing = new AnswerCache();
+    await expect(failing.getOrLoad('x', () => Promise.reject(new Error('down')))).rejects.toThrow('down');
+    expect(await failing.getOrLoad('x', async () => 'up')).toBe('up');
+  });
 });

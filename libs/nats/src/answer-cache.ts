@@ -17,6 +17,7 @@ interface Entry {
  */
 export class AnswerCache {
   private readonly entries = new Map<string, Entry>();
+  private readonly pending = new Map<string, { promise: Promise<unknown>; generation: number }>();
   private generation = 0;
   static readonly TTL_MS = 5000;
   static readonly MAX_ENTRIES = 2000;
@@ -28,19 +29,34 @@ export class AnswerCache {
     return JSON.stringify([caller ? [caller.sub, caller.roles] : null, kind, query]);
   }
 
+  /**
+   * The cached answer, or one load of it: concurrent misses of one key share the load under way
+   * (at expiry, 50 clients of one page would otherwise send 50 requests at once), unless a change
+   * came after it started: a load begun before a change is never handed to a request made after it.
+   */
   async getOrLoad<T>(key: string, load: () => Promise<T>): Promise<T> {
     if (this.ttlMs <= 0) return load();
     const hit = this.entries.get(key);
     const now = Date.now();
     if (hit && hit.generation === this.generation && hit.expires > now) return hit.value as T;
+    const underway = this.pending.get(key);
+    if (underway && underway.generation === this.generation) return underway.promise as Promise<T>;
     const generation = this.generation;
-    const value = await load();
-    // A change during the load must not be overwritten by the stale answer.
-    if (generation === this.generation) {
-      if (this.entries.size >= AnswerCache.MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
-      this.entries.set(key, { value, expires: now + this.ttlMs, generation });
-    }
-    return value;
+    const promise = load().then((value) => {
+      // A change during the load must not be overwritten by the stale answer.
+      if (generation === this.generation) {
+        if (this.entries.size >= AnswerCache.MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
+        this.entries.set(key, { value, expires: now + this.ttlMs, generation });
+      }
+      return value;
+    });
+    const mine = { promise, generation };
+    this.pending.set(key, mine);
+    const forget = () => {
+      if (this.pending.get(key) === mine) this.pending.delete(key);
+    };
+    promise.then(forget, forget);
+    return promise;
   }
 
   /** Awaits a change and drops every answer afterwards, whether it succeeded or not (read-your-writes). */
@@ -55,6 +71,7 @@ export class AnswerCache {
   invalidate(): void {
     this.generation++;
     this.entries.clear();
+    this.pending.clear();
   }
 }
 
