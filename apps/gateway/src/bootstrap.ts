@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { migrate } from '@wharf/db';
-import { connectNats, createServiceLogger, useServiceLogger } from '@wharf/nats';
+import { clearBodyErrors, connectNats, createServiceLogger, useServiceLogger } from '@wharf/nats';
 import express from 'express';
 import path from 'node:path';
 import { GatewayModule } from './app.module';
@@ -30,6 +30,7 @@ export async function startGateway(settings: GatewaySettings, opts: { listen?: b
   // streamed by their controller, never parsed here.
   app.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
   app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 }));
+  app.use(clearBodyErrors);
   app.use(refuseNul);
   setupOpenApi(app, gateway.PublicUrl);
   await connectNats(app);

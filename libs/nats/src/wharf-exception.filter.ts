@@ -1,5 +1,5 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import { HTTP_STATUS, internal, WharfError, type ErrorCode, type WireError } from '@wharf/contracts';
+import { HTTP_STATUS, internal, invalid, WharfError, type ErrorCode, type WireError } from '@wharf/contracts';
 import type { Response } from 'express';
 import { throwError, type Observable } from 'rxjs';
 
@@ -34,6 +34,16 @@ function clientErrorMessage(e: Error & { type?: unknown; limit?: unknown }, stat
   if (status === 413) return `the request body is larger than the ${typeof e.limit === 'number' ? `${e.limit} bytes` : 'size'} allowed here; send a smaller one`;
   if (e.type === 'entity.parse.failed') return `the request body is not valid JSON (${e.message}); send a JSON object`;
   return e.message;
+}
+
+/**
+ * Express error middleware, mounted right after the body parsers: a body that is not valid JSON
+ * becomes an INVALID error saying what is wrong and what to send. (Nest turns the parser's own
+ * SyntaxError into a bare 400 carrying only the parser's words before any filter sees it.)
+ */
+export function clearBodyErrors(err: unknown, _req: unknown, _res: unknown, next: (e?: unknown) => void): void {
+  const parseFailure = clientErrorStatus(err) === 400 && (err as { type?: unknown }).type === 'entity.parse.failed';
+  next(parseFailure ? invalid(clientErrorMessage(err as Error, 400)) : err);
 }
 
 /** Maps anything thrown to the wire error shape; the one place where domain errors become wire/HTTP errors. */

@@ -1,5 +1,5 @@
 import express from 'express';
-import { httpStatusOf, toWire } from '@wharf/nats';
+import { clearBodyErrors, httpStatusOf, toWire } from '@wharf/nats';
 
 /** What Express's JSON body parser throws, taken from the parser itself. */
 async function parserError(body: string, limit = '1kb'): Promise<unknown> {
@@ -24,6 +24,17 @@ describe('the exception filter and the body parsers', () => {
     const e = await parserError('{"a": ');
     expect(httpStatusOf(e, toWire(e))).toBe(400);
     expect(toWire(e).message).toMatch(/^the request body is not valid JSON \(.+\); send a JSON object$/);
+  });
+
+  it('hands on a body that is not JSON as a clear INVALID error, before Nest can make it a bare 400; anything else as it was', async () => {
+    const e = await parserError('{"a": ');
+    const passed: unknown[] = [];
+    clearBodyErrors(e, {}, {}, (x) => passed.push(x));
+    expect(passed[0]).not.toBeInstanceOf(SyntaxError); // what Nest would turn into BadRequestException(e.message)
+    expect(toWire(passed[0])).toEqual({ code: 'INVALID', message: expect.stringMatching(/^the request body is not valid JSON \(.+\); send a JSON object$/) });
+    const big = await parserError(`{"a":"${'x'.repeat(2000)}"}`);
+    clearBodyErrors(big, {}, {}, (x) => passed.push(x));
+    expect(passed[1]).toBe(big);
   });
 
   it('keeps anything else an internal error that tells nothing', () => {
