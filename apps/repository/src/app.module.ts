@@ -7,6 +7,7 @@ import { AppVersionRepository } from './catalog/app-version.repository';
 import { BLOB_STORE } from './blobs/blob-store';
 import { createBlobStore } from './blobs/blob-store.factory';
 import { BundleController } from './bundles/bundle.controller';
+import { OrphanBlobSweeper } from './bundles/orphan-blobs';
 import { ImportService } from './bundles/import.service';
 import { HealthController } from './health/health.controller';
 import { PrismaService } from './prisma/prisma.service';
@@ -41,6 +42,7 @@ export class RepositoryModule {
         AppService,
         { provide: AnswerCache, useValue: new AnswerCache() },
         ImportService,
+        OrphanBlobSweeper,
         TagService,
       ],
     };

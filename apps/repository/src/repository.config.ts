@@ -27,6 +27,12 @@ export const RepositoryConfigSchema = z.object({
   S3SecretKey: z.string().default(''),
   S3Bucket: z.string().min(3).default('wharf-bundles'),
   S3Region: z.string().default('us-east-1'),
+  /**
+   * Removes bundle blobs no app version names, over an hour old (what an import or delete cut off
+   * by a crash leaves), at start and hourly. Turn off only if the folder or bucket holds bundles
+   * of another Wharf installation, which it should not.
+   */
+  SweepOrphanBlobs: z.boolean().default(true),
 });
 export type RepositoryConfig = z.output<typeof RepositoryConfigSchema>;
 

@@ -21,6 +21,9 @@ import { BAD_BUNDLES, buildBundle, createTestDatabase, startNatsServer, startS3S
 import { Client as MinioClient } from 'minio';
 import { connect, JSONCodec, type NatsConnection } from 'nats';
 import { RepositoryModule } from './app.module';
+import { BLOB_STORE, type BlobStore } from './blobs/blob-store';
+import { ORPHAN_GRACE_MS, sweepOrphanBlobs } from './bundles/orphan-blobs';
+import { AppVersionRepository } from './catalog/app-version.repository';
 import { MIGRATIONS_DIR } from './migrations-dir';
 import { RepositoryConfigSchema, type RepositorySettings } from './repository.config';
 
@@ -381,6 +384,25 @@ describe('repository service (real Postgres, NATS, S3 server, HTTP)', () => {
       timedInvalid: 1,
       timedAll: 3,
     });
+  });
+
+  it('removes bundle blobs no app version names once they are over an hour old, never one a row names or a young one', async () => {
+    const store = app.get<BlobStore>(BLOB_STORE);
+    const named = new Set(await blobKeys());
+    expect(named.size).toBeGreaterThan(0);
+    // what a repository killed between writing a bundle and recording it leaves, and one of an import under way
+    for (const key of ['bundles/orphan-0001.zip', 'bundles/orphan-0002.zip']) await minio.putObject(BUCKET, key, Buffer.from('PK orphan'));
+    const referenced = (keys: string[]) => app.get(AppVersionRepository).referencedBlobKeys(keys);
+    // now: both are young
+    expect(await sweepOrphanBlobs(store, referenced)).toEqual([]);
+    // an hour and a minute later
+    const removed = await sweepOrphanBlobs(store, referenced, { now: Date.now() + ORPHAN_GRACE_MS + 60_000 });
+    expect(removed.sort()).toEqual(['bundles/orphan-0001.zip', 'bundles/orphan-0002.zip']);
+    expect(new Set(await blobKeys())).toEqual(named);
+    // the versions still download whole
+    const res = await fetch(`${base}/internal/bundles/${hello.id}`, { headers: { [INTERNAL_TOKEN_HEADER]: token(alice, `bundle:read:${hello.id}`) } });
+    expect(res.status).toBe(200);
+    expect(Buffer.from(await res.arrayBuffer()).equals(helloZip)).toBe(true);
   });
 
   it('answers /healthz and /readyz', async () => {

@@ -6,6 +6,13 @@ export interface BlobStat {
   etag?: string;
 }
 
+/** One blob as `list` gives it. */
+export interface BlobEntry {
+  key: string;
+  size: number;
+  modified: Date;
+}
+
 /** A byte range, both ends inclusive, like HTTP `Range: bytes=start-end`. */
 export interface BlobRange {
   start: number;
@@ -36,6 +43,11 @@ export interface BlobStore {
   stat(key: string): Promise<BlobStat | null>;
   /** Idempotent: deleting a missing key is fine. */
   delete(key: string): Promise<void>;
+  /**
+   * Every blob whose key starts with `prefix` (a folder such as `bundles/`), with when it was last
+   * written; temporary files of puts under way are not blobs and are not listed. In no order.
+   */
+  list(prefix: string): AsyncIterable<BlobEntry>;
   /** Cheap readiness check for /readyz. */
   ping(): Promise<void>;
 }

@@ -137,6 +137,20 @@ describe('DiskBlobStore', () => {
     expect((await rejection(store.get('bundles'))).code).toBe('NOT_FOUND');
   });
 
+  it('lists the blobs under a prefix with size and time, never a put under way; nothing for a folder not there', async () => {
+    await store.put('bundles/a.zip', generated(10));
+    await store.put('bundles/deep/b.zip', generated(3));
+    await store.put('other/c.zip', generated(1));
+    await writeFile(path.join(root, 'bundles', '.a.zip.123@host.abc.part'), 'half'); // a put under way
+    const all = [];
+    for await (const b of store.list('bundles/')) all.push(b);
+    expect(all.map((b) => [b.key, b.size]).sort()).toEqual([['bundles/a.zip', 10], ['bundles/deep/b.zip', 3]]);
+    expect(all.every((b) => Math.abs(Date.now() - b.modified.getTime()) < 60_000)).toBe(true);
+    const none = [];
+    for await (const b of store.list('missing/')) none.push(b);
+    expect(none).toEqual([]);
+  });
+
   it('deletes idempotently', async () => {
     await store.put('bundles/d.zip', generated(10));
     await store.delete('bundles/d.zip');

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, mkdir, open, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { access, mkdir, open, readdir, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { Logger } from '@nestjs/common';
@@ -11,6 +11,7 @@ import {
   assertValidRange,
   chunksOf,
   toReadable,
+  type BlobEntry,
   type BlobRange,
   type BlobStat,
   type BlobStore,
@@ -126,6 +127,30 @@ export class DiskBlobStore implements BlobStore {
     } catch (e) {
       if (isCode(e, 'ENOENT', 'ENOTDIR')) return null;
       throw this.ioError('stat', key, e);
+    }
+  }
+
+  async *list(prefix: string): AsyncIterable<BlobEntry> {
+    // the folder part of the prefix is walked; the rest of it filters names
+    const base = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/') + 1) : '';
+    let entries;
+    try {
+      entries = await readdir(path.join(this.rootDir, base), { recursive: true, withFileTypes: true });
+    } catch (e) {
+      if (isCode(e, 'ENOENT', 'ENOTDIR')) return;
+      throw this.ioError('list', prefix, e);
+    }
+    for (const e of entries) {
+      if (!e.isFile()) continue;
+      const key = path.relative(this.rootDir, path.join(e.parentPath, e.name)).split(path.sep).join('/');
+      // temporary files (`.<name>…part`, `.init…`) are never keys
+      if (!key.startsWith(prefix) || key.split('/').some((segment) => segment.startsWith('.'))) continue;
+      try {
+        const st = await stat(path.join(e.parentPath, e.name));
+        yield { key, size: st.size, modified: st.mtime };
+      } catch (err) {
+        if (!isCode(err, 'ENOENT')) throw this.ioError('list', key, err); // (gone since the folder was read: not listed)
+      }
     }
   }
 

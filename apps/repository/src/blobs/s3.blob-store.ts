@@ -10,6 +10,7 @@ import {
   assertValidRange,
   chunksOf,
   toReadable,
+  type BlobEntry,
   type BlobRange,
   type BlobStat,
   type BlobStore,
@@ -239,6 +240,16 @@ export class S3BlobStore implements BlobStore {
     } catch (e) {
       if (['NotFound', 'NoSuchKey'].includes(errCode(e) ?? '')) return;
       throw this.fail('delete', key, e);
+    }
+  }
+
+  async *list(prefix: string): AsyncIterable<BlobEntry> {
+    try {
+      for await (const o of this.client.listObjectsV2(this.bucket, prefix, true) as AsyncIterable<{ name?: string; size?: number; lastModified?: Date }>) {
+        if (o.name) yield { key: o.name, size: o.size ?? 0, modified: o.lastModified ?? new Date(0) };
+      }
+    } catch (e) {
+      throw this.fail('list', prefix, e);
     }
   }
 

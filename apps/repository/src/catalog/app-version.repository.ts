@@ -233,6 +233,12 @@ export class AppVersionRepository {
     return this.prisma.appImage.findUnique({ where: { appVersionId_kind_index: { appVersionId, kind, index } } });
   }
 
+  /** Which of `keys` an app version's row names as its bundle. */
+  async referencedBlobKeys(keys: string[]): Promise<Set<string>> {
+    const rows = await this.prisma.appVersion.findMany({ where: { blobKey: { in: keys } }, select: { blobKey: true } });
+    return new Set(rows.map((r) => r.blobKey));
+  }
+
   async countOwnedBy(ownerSub: string): Promise<number> {
     return this.prisma.appVersion.count({ where: { ownerSub } });
   }
