@@ -8,6 +8,23 @@ import { freeLoopbackPort } from '@wharf/host';
 /** A free TCP port on loopback (bound then released). */
 export const freePort = (): Promise<number> => freeLoopbackPort();
 
+/**
+ * A loopback port held until `release()`, for a server that must know its port long before it
+ * listens (it is in its own settings): call `release()` right before `listen`. With `freePort`,
+ * a test file on another worker that listens on port 0 in between could be given the same port.
+ */
+export function reservePort(): Promise<{ port: number; release(): Promise<void> }> {
+  return new Promise((resolve, reject) => {
+    const holder = net.createServer();
+    holder.unref(); // a harness that fails before releasing it leaves no handle keeping Jest alive
+    holder.once('error', reject);
+    holder.listen(0, '127.0.0.1', () => {
+      const { port } = holder.address() as net.AddressInfo;
+      resolve({ port, release: () => new Promise<void>((r) => holder.close(() => r())) });
+    });
+  });
+}
+
 export interface NatsServer {
   url: string;
   port: number;

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { PlatformConfigSchema } from '@wharf/config';
 import { RpcClient } from '@wharf/nats';
-import { createTestDatabase, freePort, startNatsServer } from '@wharf/testing';
+import { createTestDatabase, reservePort, startNatsServer } from '@wharf/testing';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 // The dev provider is another app: specs may start it in-process; production code never imports it.
 import { DEFAULT_USER_PROFILES, DevIdpConfigSchema, type DevIdpConfig } from '../../../dev-idp/src/dev-idp.config';
@@ -35,7 +35,7 @@ export interface Harness {
 export async function startHarness(gateway: Partial<Record<keyof GatewayConfig, unknown>> = {}, opts: { idp?: boolean } = {}): Promise<Harness> {
   const nats = await startNatsServer();
   const db = await createTestDatabase('wharf_identity');
-  const port = await freePort();
+  const { port, release } = await reservePort();
   const url = `http://127.0.0.1:${port}`;
   const keysDir = mkdtempSync(path.join(os.tmpdir(), 'wharf-idp-'));
   const idpConfig = (users: DevIdpConfig['Users'], idpPort = 0) =>
@@ -58,7 +58,9 @@ export async function startHarness(gateway: Partial<Record<keyof GatewayConfig, 
       ...gateway,
     }),
   };
-  const { app, adminToken } = await startGateway(settings, { quiet: true });
+  const { app, adminToken } = await startGateway(settings, { quiet: true, listen: false });
+  await release();
+  await app.listen(port, settings.gateway.Host);
   const rpc = app.get(RpcClient);
   await rpc.connect();
   return {

@@ -5,7 +5,7 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { migrate } from '@wharf/db';
 import { connectNats } from '@wharf/nats';
-import { createTestDatabase, freePort } from '@wharf/testing';
+import { createTestDatabase, reservePort } from '@wharf/testing';
 // The repository is another app: specs run it in-process behind the gateway, over real NATS.
 import { RepositoryModule } from '../../../repository/src/app.module';
 import { MIGRATIONS_DIR } from '../../../repository/src/migrations-dir';
@@ -25,7 +25,7 @@ export interface GatewayWithRepository {
 
 /** A gateway (identity harness, no OpenID provider) with a real repository behind it. `name` names the database. */
 export async function startGatewayWithRepository(name: string, gateway: Record<string, unknown> = {}): Promise<GatewayWithRepository> {
-  const repoPort = await freePort();
+  const { port: repoPort, release } = await reservePort();
   const h = await startHarness({ RepositoryUrl: `http://127.0.0.1:${repoPort}`, CatalogCacheMs: 0, TokenRatePerMinute: 1000, ...gateway }, { idp: false });
   const { platform } = h.app.get<GatewaySettings>(GATEWAY_SETTINGS);
   const repoDb = await createTestDatabase(name);
@@ -39,6 +39,7 @@ export async function startGatewayWithRepository(name: string, gateway: Record<s
     { logger: ['error'], bodyParser: false },
   );
   await connectNats(repo);
+  await release();
   await repo.listen(repoPort, '127.0.0.1');
   let repoOpen = true;
   const stopRepository = async () => {
