@@ -13,6 +13,8 @@ export interface HostileCase {
   body?: string | Uint8Array;
   /** Refused by Node's HTTP parser itself (no JSON body from Wharf). */
   byNode?: boolean;
+  /** What the error message must say, beyond being clear (10+ characters). */
+  message?: RegExp;
 }
 
 export interface RawAnswer {
@@ -54,7 +56,7 @@ export function hostileCases(appId: string, instanceId: string): HostileCase[] {
   const deep = `${'['.repeat(5000)}${']'.repeat(5000)}`;
   const ids = ['..', '..%2F..%2Fetc%2Fpasswd', '%2e%2e%2f%2e%2e', 'a%00b', '%E2%80%AEevil', 'ｈｅｌｌｏ', '%F0%9F%92%A5', `${'x'.repeat(5000)}`, '%ff%fe', "1'%20OR%20'1'='1", '%3Cscript%3E'];
   const cases: HostileCase[] = [
-    { what: 'invalid JSON', method: 'POST', path: '/api/v1/tokens', headers: json, body: '{"user": "bob",' },
+    { what: 'invalid JSON', method: 'POST', path: '/api/v1/tokens', headers: json, body: '{"user": "bob",', message: /^the request body is not valid JSON \(.+\); send a JSON object$/ },
     { what: 'JSON that is not an object', method: 'POST', path: `/api/v1/apps/${appId}/instances`, headers: json, body: '"run"' },
     { what: 'null body', method: 'POST', path: `/api/v1/apps/${appId}/instances`, headers: json, body: 'null' },
     { what: 'deeply nested JSON', method: 'POST', path: `/api/v1/apps/${appId}/instances`, headers: json, body: deep },
