@@ -99,6 +99,7 @@ export function parseLauncherEnv(env: NodeJS.ProcessEnv): EnvParse {
   const memoryBytes = memory === undefined ? undefined : int('WHARF_MEMORY_LIMIT_BYTES', 1, Number.MAX_SAFE_INTEGER);
   const data: LauncherEnv = {
     PORT: int('PORT', 1, 65535),
+    WHARF_APP_PORT: text('WHARF_APP_PORT') === undefined ? undefined : int('WHARF_APP_PORT', 1, 65535),
     WHARF_INSTANCE_ID: required('WHARF_INSTANCE_ID'),
     WHARF_GENERATION: int('WHARF_GENERATION', 0, Number.MAX_SAFE_INTEGER, DEFAULTS.WHARF_GENERATION),
     WHARF_BUNDLE_URL: url('WHARF_BUNDLE_URL', true) ?? '',

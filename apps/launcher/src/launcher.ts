@@ -252,7 +252,7 @@ export class Launcher {
 
   private async startApp(python: string, venv: string | null): Promise<void> {
     const sandbox = this.sandbox;
-    const port = sandbox ? SANDBOXED_APP_PORT : await freeLoopbackPort();
+    const port = sandbox ? SANDBOXED_APP_PORT : (this.env.WHARF_APP_PORT ?? (await freeLoopbackPort()));
     const extra: Record<string, string> = {
       PORT: String(port),
       PYTHONUNBUFFERED: '1',

@@ -100,6 +100,7 @@ export function createDriver(settings: SchedulerSettings): InstanceDriver {
     standbyPython: s.RuntimeVersions.find((r) => r.Default)?.Python ?? s.ProcessPython,
     sandbox: findSandboxTools(s.ProcessSandbox, s.ProcessBwrap),
     uidRange: s.ProcessUidRange,
+    portRange: s.ProcessPortRange,
   });
 }
 

@@ -121,6 +121,7 @@ describe('[[File]] without a sandbox', () => {
         cacheSweepMs: 3600_000,
         sandbox: { mode: 'none', bwrap: null, setpriv: null, ownUids: false },
         uidRange: [200_000, 200_100],
+        portRange: [20_000, 29_999],
       });
       await driver.init();
       const record = instanceRecordFixture({ id: 'nosandbox1', appName: 'probe', appVersion: '1.0.0', status: 'QUEUED', launch: { files: [{ path: CONFIG, value: 'x' }] } });

@@ -69,12 +69,12 @@ it('gives exactly 10 of 20 simultaneous launches by one user across two replicas
   const nc = await connect({ servers: h.nats.url });
   const kv = await nc.jetstream().views.kv(h.bucket);
   const entry = await kv.get(leaseKey(alice.sub));
-  // With each instance's status beside it, so that a failure says which launch lost its lease and why.
-  const statuses = mine.items.map((i) => `${i.id} ${i.status} ${i.statusReason ?? ''}`.trim());
-  expect({ leases: Object.keys((JSON.parse(Buffer.from(entry!.value).toString()) as { leases: object }).leases).sort(), statuses }).toEqual({
-    leases: mine.items.map((i) => i.id).sort(),
-    statuses,
-  });
+  // One line per instance, with its status and whether its lease is held, so that a failure says
+  // which launch lost its lease and why.
+  const leases = Object.keys((JSON.parse(Buffer.from(entry!.value).toString()) as { leases: object }).leases);
+  const line = (i: (typeof mine.items)[number], held: boolean) => `${i.id} ${i.status} ${i.statusReason ?? ''}: ${held ? 'lease held' : 'NO LEASE'}`;
+  expect(mine.items.map((i) => line(i, leases.includes(i.id)))).toEqual(mine.items.map((i) => line(i, true)));
+  expect(leases.sort()).toEqual(mine.items.map((i) => i.id).sort());
 
   // Each one is real and has its own launcher.
   await waitFor('10 launchers', async () => launchers(h), (n) => n >= 10, 15_000);

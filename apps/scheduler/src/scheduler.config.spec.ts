@@ -18,6 +18,13 @@ const problems = (env: NodeJS.ProcessEnv): string => {
 };
 
 describe('[Scheduler] configuration', () => {
+  it('takes launcher ports from ProcessPortRange, below the kernel\'s ephemeral ports by default, and refuses a range upside down', () => {
+    expect(loadSchedulerSettings({ ...SECRET, WHARF_DATA_DIR: '/tmp/x' }).scheduler.ProcessPortRange).toEqual([20_000, 29_999]);
+    expect(loadSchedulerSettings({ ...SECRET, WHARF_DATA_DIR: '/tmp/x', WHARF_SCHEDULER_PROCESS_PORT_RANGE: '[40000, 40100]' }).scheduler.ProcessPortRange).toEqual([40_000, 40_100]);
+    expect(problems({ WHARF_SCHEDULER_PROCESS_PORT_RANGE: '[30000, 20000]' })).toMatch(/ProcessPortRange.*the first port must not be above the last/);
+    expect(problems({ WHARF_SCHEDULER_PROCESS_PORT_RANGE: '[80, 90]' })).toMatch(/ProcessPortRange/);
+  });
+
   it('has working defaults', () => {
     const s = loadSchedulerSettings({ ...SECRET, WHARF_DATA_DIR: '/tmp/x' });
     expect(s.scheduler).toMatchObject({

@@ -102,6 +102,17 @@ export const SchedulerConfigSchema = z
       .tuple([z.number().int().min(1000), z.number().int().max(2 ** 31 - 1)])
       .refine(([a, b]) => a <= b, 'the first uid must not be above the last')
       .default([200_000, 299_999]),
+    /**
+     * Process driver: the loopback ports launchers listen on (and, without a sandbox, their apps),
+     * one or two per running instance (a resume takes the same ones again while they are free).
+     * Keep it outside net.ipv4.ip_local_port_range
+     * (32768-60999 by default on Linux): ports in there go to outgoing connections too, and one may
+     * take an instance's port before its launcher listens.
+     */
+    ProcessPortRange: z
+      .tuple([z.number().int().min(1024), z.number().int().max(65535)])
+      .refine(([a, b]) => a <= b, 'the first port must not be above the last')
+      .default([20_000, 29_999]),
     /** Process driver: SIGTERM → SIGKILL grace when stopping an instance. */
     ProcessStopGraceMs: z.number().int().min(0).default(5000),
     /** Process driver: bytes per log file (two files per instance). */

@@ -100,6 +100,12 @@ describe('scheduler with the process driver (real NATS, launcher, Python)', () =
     const { address } = await h.routed(id);
     expect(address).toMatch(/^127\.0\.0\.1:\d+$/);
     const base = `http://${address}`;
+    // Its port comes from ProcessPortRange (outside the ports the kernel gives connections), claimed for it.
+    const port = Number(address!.split(':')[1]);
+    const claim = path.join(h.dataDir, 'ports', String(port));
+    expect(port).toBeGreaterThanOrEqual(20_000);
+    expect(port).toBeLessThanOrEqual(29_999);
+    expect(readFileSync(claim, 'utf8')).toBe(id);
 
     const first = await waitFor('HTTP 200 from the instance', () => httpGet(`${base}/`), (r) => r.status === 200, 15_000, 20);
     const launchMs = Date.now() - t0;
@@ -155,10 +161,12 @@ describe('scheduler with the process driver (real NATS, launcher, Python)', () =
     expect((await h.routed(id)).address).toBeNull();
     expect(instancePids(id)).toEqual([]);
     await expect(httpGet(`${base}/`)).rejects.toThrow();
+    expect(existsSync(claim)).toBe(false); // a suspended instance holds no port
     const resumed = await h.client.rpc(C.resume, { id }, alice);
     expect(resumed.status).toBe('PROVISIONING');
     await h.untilStatus(id, ['RUNNING']);
     const again = await h.routed(id);
+    expect(again.address).toBe(address); // the same one again, nobody having taken it
     expect(JSON.parse((await httpGet(`http://${again.address}/api`)).body)).toMatchObject({ visits: 2 });
 
     // Upgrade: explicit, to another version of the same app only.
@@ -175,6 +183,7 @@ describe('scheduler with the process driver (real NATS, launcher, Python)', () =
     expect(gone.status).toBe('TERMINATED');
     expect(instancePids(id)).toEqual([]);
     expect(existsSync(dir)).toBe(false);
+    expect(existsSync(claim)).toBe(false);
     expect((await rpcError(get(id)))?.code).toBe('NOT_FOUND');
 
     const mine = events.filter((e) => e.instance.id === id);

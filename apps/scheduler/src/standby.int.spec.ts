@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SchedulerContracts as C } from '@wharf/contracts';
@@ -62,6 +62,11 @@ it('without a sandbox, keeps warm launchers with their interpreters: a launch ta
   const logs = (await h.client.rpc(C.logs, { id: inst.id, tail: 50 }, alice)).lines.join('\n');
   expect(logs).toContain('in an interpreter started ahead of time');
   expect(launcherPids(h.dataDir)).toEqual([launcher]);
+  // Without a sandbox the app listens on the host's loopback too: its port is claimed for the instance like the launcher's.
+  const claims = () => readdirSync(path.join(h.dataDir, 'ports')).filter((n) => readFileSync(path.join(h.dataDir, 'ports', n), 'utf8') === inst.id);
+  const appPort = claims().find((n) => `127.0.0.1:${n}` !== running.address);
+  expect(claims()).toHaveLength(2);
+  expect(logs).toContain(`hello: listening on port ${appPort}`);
 
   // Refilled once the launch has settled.
   const refilled = await waitFor('the pool to refill', async () => standbyPids(h.dataDir), (p) => p.length === 2 && !p.includes(launcher!), 15_000);
@@ -78,6 +83,7 @@ it('without a sandbox, keeps warm launchers with their interpreters: a launch ta
   const fresh = await waitFor('new standbys', async () => standbyPids(h.dataDir), (p) => p.length === 2 && p.every((pid) => childPids(pid).length === 1), 15_000);
   const freshInterpreters = fresh.flatMap(childPids);
   await h.client.rpc(C.terminate, { id: inst.id }, alice);
+  expect(claims()).toEqual([]);
   await s2.stop();
   expect(standbyPids(h.dataDir)).toEqual([]);
   await waitFor('their interpreters to exit', async () => freshInterpreters.filter((p) => processAlive(p, null)), (p) => p.length === 0, 5000);

@@ -18,6 +18,12 @@ import { LAUNCHER_STATUSES, type LauncherStatus } from './wire';
 export interface LauncherEnv {
   /** The public port: the launcher listens here from its first second until it exits. */
   PORT: number;
+  /**
+   * Without a sandbox (`WHARF_SANDBOX=none`): the port the app is given as $PORT, claimed by the
+   * process driver like PORT. Absent (in a pod, whose network is its own): one the launcher finds
+   * free.
+   */
+  WHARF_APP_PORT?: number;
   WHARF_INSTANCE_ID: string;
   /** Which start of the instance this is; status reports of older generations are ignored. */
   WHARF_GENERATION: number;

@@ -15,6 +15,8 @@ const ProcFileSchema = z.object({
   /** /proc start time of the pid: a reused pid is not our launcher. */
   startTime: z.number().nullable(),
   port: z.number().int(),
+  /** Without a sandbox: the port the app was given (claimed like `port`). */
+  appPort: z.number().int().nullable().optional(),
   startedAt: z.string(),
 });
 export type ProcFile = z.infer<typeof ProcFileSchema>;

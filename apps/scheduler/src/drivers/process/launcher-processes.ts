@@ -72,7 +72,7 @@ export class LauncherProcesses {
    * which instance it serves, so a scheduler killed in between leaves a record of it: it then exits
    * at end-of-file on stdin, and the instance is observed as failed, not lost).
    */
-  async launch(id: string, generation: number, port: number, env: Record<string, string>): Promise<ProcFile> {
+  async launch(id: string, generation: number, { port, appPort }: { port: number; appPort: number | null }, env: Record<string, string>): Promise<ProcFile> {
     const p = this.files.paths(id);
     const standby = this.pool.take();
     let child: ChildProcess;
@@ -101,7 +101,7 @@ export class LauncherProcesses {
     });
     child.unref();
     const startTime = standby ? standby.startTime : (procStat(pid)?.startTime ?? null);
-    const proc: ProcFile = { generation, pid, startTime, port, startedAt: new Date().toISOString() };
+    const proc: ProcFile = { generation, pid, startTime, port, appPort, startedAt: new Date().toISOString() };
     this.files.writeProc(id, proc);
     if (standby) {
       try {

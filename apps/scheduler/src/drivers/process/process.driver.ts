@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Logger } from '@nestjs/common';
 import { conflict, forbidden, INSTANCE_ID_PATTERN, instanceBasePath, invalid, notFound, WharfError } from '@wharf/contracts';
 import { launcherEnvRecord, type AppFileMount } from '@wharf/contracts/launcher';
-import { freeLoopbackPort } from '@wharf/host';
+import { ephemeralPortRange, loopbackPortFree } from '@wharf/host';
 import { currentRequestId } from '@wharf/nats';
 import { isLive, routingModeOf, type InstanceRecord } from '../../instances/instance.record';
 import { appEnvWithSecrets, type InstanceDriver, type LaunchPlan, type Mutator, type Observation, type PlanFor, type RecordChange } from '../instance-driver';
@@ -12,7 +12,8 @@ import { CacheSweeper } from './cache-sweeper';
 import { InstanceFiles, type InstancePaths } from './instance-files';
 import { LauncherProcesses, realPython } from './launcher-processes';
 import { followLines, tailLines } from './log-files';
-import { UidAllocator, type SandboxTools } from './sandbox-users';
+import { RangeClaims } from './range-claims';
+import type { SandboxTools } from './sandbox-users';
 
 export interface ProcessDriverOptions {
   /** `<DataDir>`: instances live in `<DataDir>/instances/<id>/`, venvs in `<DataDir>/venvs/`, unpacked bundles in `<DataDir>/bundles/`. */
@@ -38,6 +39,12 @@ export interface ProcessDriverOptions {
   sandbox: SandboxTools;
   /** `[first, last]`: the uids instances get when Wharf runs as root with the bwrap sandbox. */
   uidRange: [number, number];
+  /**
+   * `[first, last]`: the loopback ports launchers listen on (and, without a sandbox, their apps),
+   * claimed per instance; outside the kernel's ephemeral range, so no connection takes one
+   * between its claim and the launcher's listen.
+   */
+  portRange: [number, number];
 }
 
 /**
@@ -52,8 +59,9 @@ export interface ProcessDriverOptions {
  *
  * This class only composes the driver's parts: the record store (instance-files.ts), process
  * control (launcher-processes.ts, with proc-scan.ts and standby-pool.ts), the cache sweeper
- * (cache-sweeper.ts) and sandbox uids (sandbox-users.ts); what a launcher's state and exit mean
- * for the record is the same for every driver (../launcher-outcome.ts).
+ * (cache-sweeper.ts), the sandbox (sandbox-users.ts) and the uid and port claims
+ * (range-claims.ts); what a launcher's state and exit mean for the record is the same for every
+ * driver (../launcher-outcome.ts).
  */
 export class ProcessDriver implements InstanceDriver {
   readonly name = 'process' as const;
@@ -62,12 +70,14 @@ export class ProcessDriver implements InstanceDriver {
   private readonly files: InstanceFiles;
   private readonly launchers: LauncherProcesses;
   private readonly caches: CacheSweeper;
-  private readonly uids: UidAllocator;
+  private readonly uids: RangeClaims;
+  private readonly ports: RangeClaims;
   private readonly venvs: string;
   private readonly bundles: string;
 
   constructor(private readonly o: ProcessDriverOptions) {
-    this.uids = new UidAllocator(path.join(o.dataDir, 'uids'), o.uidRange[0], o.uidRange[1]);
+    this.uids = new RangeClaims(path.join(o.dataDir, 'uids'), o.uidRange[0], o.uidRange[1], 'uid of Scheduler.ProcessUidRange');
+    this.ports = new RangeClaims(path.join(o.dataDir, 'ports'), o.portRange[0], o.portRange[1], 'port of Scheduler.ProcessPortRange');
     this.files = new InstanceFiles(path.join(o.dataDir, 'instances'));
     this.venvs = path.join(o.dataDir, 'venvs');
     this.bundles = path.join(o.dataDir, 'bundles');
@@ -94,6 +104,15 @@ export class ProcessDriver implements InstanceDriver {
     this.files.init();
     this.caches.init();
     if (this.o.sandbox.ownUids) this.uids.init();
+    this.ports.init();
+    const ephemeral = ephemeralPortRange();
+    const [first, last] = this.o.portRange;
+    if (ephemeral && first <= ephemeral[1] && last >= ephemeral[0]) {
+      this.log.warn(
+        `Scheduler.ProcessPortRange (${first}-${last}) overlaps the ports this host gives to outgoing connections (net.ipv4.ip_local_port_range: ${ephemeral[0]}-${ephemeral[1]}): ` +
+          'a launch may then fail with "address in use"; choose a range outside it, or reserve it with net.ipv4.ip_local_reserved_ports',
+      );
+    }
     this.launchers.init();
   }
 
@@ -136,7 +155,7 @@ export class ProcessDriver implements InstanceDriver {
         return (await this.spawnLocked(record, after, plan)).after;
       });
     } catch (e) {
-      this.files.remove(record.id);
+      this.forget(record.id);
       throw e;
     }
   }
@@ -175,16 +194,17 @@ export class ProcessDriver implements InstanceDriver {
     const id = before.id;
     const next = mutate(before) ?? before;
     const plan = await planFor(next);
-    const port = await freeLoopbackPort(this.files.readProc(id)?.port);
-    const uid = this.o.sandbox.ownUids ? this.uidFor(id) : null;
+    const { port, appPort } = await this.portsFor(id);
+    const uid = this.o.sandbox.ownUids ? await this.uidFor(id) : null;
     const p = await this.files.prepareStart(id, uid);
     let pid: number;
     try {
       const appFiles = this.files.writeAppFiles(id, plan.appFiles, uid);
-      const env = this.launcherEnv(next, plan, p, port, uid, appFiles);
-      ({ pid } = await this.launchers.launch(id, next.generation, port, env));
+      const env = this.launcherEnv(next, plan, p, { port, appPort }, uid, appFiles);
+      ({ pid } = await this.launchers.launch(id, next.generation, { port, appPort }, env));
     } catch (e) {
       this.files.removeAppFiles(id);
+      this.releasePorts(id, port, appPort); // no launcher holds them
       throw e;
     }
     const now = new Date().toISOString();
@@ -195,7 +215,14 @@ export class ProcessDriver implements InstanceDriver {
   }
 
   /** The launcher's whole environment: the basics, then the launcher contract (`@wharf/contracts/launcher`). */
-  private launcherEnv(next: InstanceRecord, plan: LaunchPlan, p: InstancePaths, port: number, uid: number | null, appFiles: AppFileMount[]): Record<string, string> {
+  private launcherEnv(
+    next: InstanceRecord,
+    plan: LaunchPlan,
+    p: InstancePaths,
+    { port, appPort }: { port: number; appPort: number | null },
+    uid: number | null,
+    appFiles: AppFileMount[],
+  ): Record<string, string> {
     const r = next.launch;
     const sb = this.o.sandbox;
     return {
@@ -210,6 +237,7 @@ export class ProcessDriver implements InstanceDriver {
         ...(sb.bwrap ? { WHARF_BWRAP: sb.bwrap, WHARF_RUN_DIR: p.run } : {}),
         ...(uid !== null && sb.setpriv ? { WHARF_SANDBOX_UID: uid, WHARF_SANDBOX_GID: uid, WHARF_SETPRIV: sb.setpriv } : {}),
         PORT: port,
+        ...(appPort !== null ? { WHARF_APP_PORT: appPort } : {}),
         WHARF_INSTANCE_ID: next.id,
         WHARF_BASE_PATH: instanceBasePath(next.id, routingModeOf(next)),
         // the Run, resume or upgrade this launch belongs to, for its log lines and status reports
@@ -242,8 +270,7 @@ export class ProcessDriver implements InstanceDriver {
       if (!before) throw notFound(`instance ${id} not found`);
       const after = mutate(before);
       if (!after) return { before, after: before };
-      await this.launchers.kill(id);
-      this.files.removeAppFiles(id);
+      await this.stopLauncher(id);
       this.files.writeRecord(after);
       return { before, after };
     });
@@ -258,9 +285,7 @@ export class ProcessDriver implements InstanceDriver {
         // Marker first: a crash from here on is finished by reconcile.
         if (last) this.files.writeRecord({ ...last, status: 'TERMINATED', statusReason: 'terminating', address: null });
         await this.launchers.kill(id);
-        const uid = this.files.readUid(id);
-        this.files.remove(id);
-        if (uid !== null) this.uids.release(uid, id);
+        this.forget(id);
         return last ? { ...last, status: 'TERMINATED' as const, statusReason: null, address: null } : null;
       });
     } catch (e) {
@@ -274,7 +299,11 @@ export class ProcessDriver implements InstanceDriver {
     const ids = this.files.ids();
     const out: Observation[] = [];
     const inUse = () => new Set(ids.flatMap((id) => this.files.readRecord(id)?.launch.sha256 ?? []));
-    if (this.caches.sweepIfDue(inUse) && this.o.sandbox.ownUids) this.uids.sweep((id) => existsSync(this.files.paths(id).dir));
+    if (this.caches.sweepIfDue(inUse)) {
+      const exists = (id: string) => existsSync(this.files.paths(id).dir);
+      if (this.o.sandbox.ownUids) this.uids.sweep(exists);
+      this.ports.sweep(exists);
+    }
     for (const id of ids) {
       try {
         const o = await this.files.locked(id, () => this.observe(id));
@@ -294,19 +323,19 @@ export class ProcessDriver implements InstanceDriver {
     if (!r) {
       // A folder without a record: a create that died before writing it. Remove once clearly abandoned.
       const age = Date.now() - statSync(p.dir).mtimeMs;
-      if (age > 60_000) this.files.remove(id);
+      if (age > 60_000) this.forget(id);
       return null;
     }
     if (r.status === 'TERMINATED') {
       await this.launchers.kill(id);
-      this.files.remove(id);
+      this.forget(id);
       return { kind: 'terminated', record: r };
     }
     const proc = this.files.readProc(id);
     const alive = this.launchers.alive(proc);
     if (!isLive(r.status)) {
-      if (proc) await this.launchers.kill(id); // leftover of an interrupted stop
-      this.files.removeAppFiles(id);
+      if (proc) await this.stopLauncher(id); // leftover of an interrupted stop
+      else this.files.removeAppFiles(id);
       return null;
     }
     if (!proc || proc.generation !== r.generation) return { kind: 'unstarted', record: r };
@@ -316,8 +345,7 @@ export class ProcessDriver implements InstanceDriver {
       return patch ? this.change(r, patch) : null;
     }
     // The launcher is gone: kill stragglers of its group, remove its app's files, then say why.
-    await this.launchers.kill(id);
-    this.files.removeAppFiles(id);
+    await this.stopLauncher(id);
     const patch = await deathPatch(r, state, this.files.readLauncherExit(id), async () => ({
       log: await tailLines(p.logs, 20),
       launcherOutput: this.files.launcherOutput(id, 10),
@@ -332,12 +360,51 @@ export class ProcessDriver implements InstanceDriver {
   }
 
   /** The instance's uid (claimed at its first start, kept for its life: its files belong to it). */
-  private uidFor(id: string): number {
+  private async uidFor(id: string): Promise<number> {
     const known = this.files.readUid(id);
-    const uid = this.uids.claim(id, known);
+    const uid = await this.uids.claim(id, known);
     if (uid !== known) this.files.writeUid(id, uid);
     return uid;
   }
+
+  /**
+   * The launcher's port (its address) and, without a sandbox, its app's: claimed from
+   * `ProcessPortRange` while the instance runs (a resume or restart takes the same ones again while
+   * nothing else listens there: claims start at a point derived from the id, and a restart's
+   * previous ones are still the id's), each free on loopback when claimed. No process.json is left
+   * to name earlier ports: every start comes after `launchers.kill`, which removes it. The range
+   * lies outside the ports the kernel hands out, so none is taken by a connection before the
+   * launcher (or the app) listens on it.
+   */
+  private async portsFor(id: string): Promise<{ port: number; appPort: number | null }> {
+    const port = await this.ports.claim(id, null, loopbackPortFree);
+    if (this.o.sandbox.mode !== 'none') return { port, appPort: null }; // a sandboxed app listens in its own network
+    const appPort = await this.ports.claim(id, null, (n) => n !== port && loopbackPortFree(n));
+    return { port, appPort };
+  }
+
+  /**
+   * Stops the launcher and its app (the whole process group), removes the app's files and gives
+   * the ports back: a stopped instance holds none (a resume takes the same ones again when free).
+   */
+  private async stopLauncher(id: string): Promise<void> {
+    const proc = this.files.readProc(id);
+    await this.launchers.kill(id);
+    this.files.removeAppFiles(id);
+    this.releasePorts(id, proc?.port, proc?.appPort);
+  }
+
+  private releasePorts(id: string, ...ports: (number | null | undefined)[]): void {
+    for (const n of ports) if (n) this.ports.release(n, id);
+  }
+
+  /** Removes the instance's folder and gives back its port and uid claims. */
+  private forget(id: string): void {
+    this.files.remove(id);
+    this.ports.releaseAll(id);
+    if (this.o.sandbox.ownUids) this.uids.releaseAll(id);
+  }
+
 
   /**
    * Without a sandbox (`ProcessSandbox = "none"`) every app runs with Wharf's own rights, so this

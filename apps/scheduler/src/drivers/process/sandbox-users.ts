@@ -1,7 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
-import path from 'node:path';
-import { INSTANCE_ID_PATTERN } from '@wharf/contracts';
+import { existsSync } from 'node:fs';
 
 /**
  * How the process driver confines instances (`Scheduler.ProcessSandbox`):
@@ -54,72 +52,4 @@ export function findSandboxTools(mode: SandboxMode, configuredBwrap: string): Sa
     );
   }
   return { mode, bwrap, setpriv, ownUids: root };
-}
-
-/**
- * Each instance's own uid (and gid of the same number), from `[first, last]`, claimed with a file
- * `<dir>/<uid>` holding the instance id, created exclusively: simultaneous claims on every replica
- * sharing the data dir get different uids. A uid needs no /etc/passwd entry.
- */
-export class UidAllocator {
-  constructor(
-    private readonly dir: string,
-    private readonly first: number,
-    private readonly last: number,
-  ) {}
-
-  init(): void {
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-  }
-
-  /** `known` when `id` still holds it, else a new claim, starting at a point derived from the id so that claims rarely collide. */
-  claim(id: string, known: number | null): number {
-    if (known !== null && this.owner(known) === id) return known;
-    const size = this.last - this.first + 1;
-    let h = 0;
-    for (const c of id) h = (h * 31 + c.charCodeAt(0)) >>> 0;
-    // Its former uid first, when it is free again: its files belong to it already.
-    const start = known !== null && known >= this.first && known <= this.last ? known - this.first : h;
-    for (let i = 0; i < size; i++) {
-      const uid = this.first + ((start + i) % size);
-      const file = path.join(this.dir, String(uid));
-      try {
-        const fd = openSync(file, 'wx', 0o600);
-        writeSync(fd, id);
-        closeSync(fd);
-        return uid;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-        if (this.owner(uid) === id) return uid;
-      }
-    }
-    throw new Error(`every uid of Scheduler.ProcessUidRange (${this.first}-${this.last}) is taken; widen the range`);
-  }
-
-  /** Frees `uid` if `id` holds it. */
-  release(uid: number, id: string): void {
-    if (this.owner(uid) === id) rmSync(path.join(this.dir, String(uid)), { force: true });
-  }
-
-  /** Frees the uids of instances that no longer exist (`alive(id)` false). */
-  sweep(alive: (id: string) => boolean): void {
-    let names: string[];
-    try {
-      names = readdirSync(this.dir);
-    } catch {
-      return;
-    }
-    for (const n of names) {
-      const id = this.owner(Number(n));
-      if (id !== null && INSTANCE_ID_PATTERN.test(id) && !alive(id)) rmSync(path.join(this.dir, n), { force: true });
-    }
-  }
-
-  private owner(uid: number): string | null {
-    try {
-      return readFileSync(path.join(this.dir, String(uid)), 'utf8').trim();
-    } catch {
-      return null;
-    }
-  }
 }
