@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { migrate } from '@wharf/db';
 import { clearBodyErrors, connectNats, createServiceLogger, useServiceLogger } from '@wharf/nats';
 import express from 'express';
+import type { Server } from 'node:http';
 import path from 'node:path';
 import { GatewayModule } from './app.module';
 import type { GatewaySettings } from './gateway.config';
@@ -21,6 +22,9 @@ export async function startGateway(settings: GatewaySettings, opts: { listen?: b
   const app: INestApplication = await NestFactory.create(GatewayModule.forRoot(settings), {
     ...(opts.quiet ? { logger: false } : { bufferLogs: true }),
     bodyParser: false,
+    // app.close() ends the connections still open: by then a stopping gateway has drained its
+    // requests (gracefulShutdown), and idle keep-alive connections last Gateway.KeepAliveTimeoutSeconds
+    forceCloseConnections: true,
   });
   if (!opts.quiet) useServiceLogger(app);
   const http = app.getHttpAdapter().getInstance() as express.Express;
@@ -35,6 +39,8 @@ export async function startGateway(settings: GatewaySettings, opts: { listen?: b
   setupOpenApi(app, gateway.PublicUrl);
   await connectNats(app);
   const adminToken = await app.get(TokenService).bootstrapAdmin();
+  // a client's idle connection outlives a proxy's idle timeout in front (see KeepAliveTimeoutSeconds)
+  (app.getHttpServer() as Server).keepAliveTimeout = gateway.KeepAliveTimeoutSeconds * 1000;
   if (opts.listen !== false) await app.listen(gateway.Port, gateway.Host);
   return { app, adminToken };
 }

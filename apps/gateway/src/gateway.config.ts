@@ -9,6 +9,11 @@ export const GatewayConfigSchema = z.object({
   /** Public HTTP port: REST API `/api/v1`, OpenAPI `/api/docs`, and later the web UI. */
   Port: z.number().int().min(0).max(65535).default(8080),
   Host: z.string().default('127.0.0.1'),
+  /**
+   * Idle keep-alive connections from clients are closed after this: longer than a load balancer's
+   * or ingress's idle timeout (often 60 s), so the proxy in front, not the gateway, closes first.
+   */
+  KeepAliveTimeoutSeconds: z.number().int().min(1).max(3600).default(65),
   /** The URL users reach the gateway at (links in answers, OpenAPI server). */
   PublicUrl: z.url().optional(),
   /**

@@ -1,4 +1,5 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { api, startHarness, type Harness } from '../testing/identity.harness';
@@ -22,6 +23,25 @@ describe('the web UI on the gateway', () => {
   afterAll(async () => {
     await h?.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps an idle client connection past node’s 5 s default (Gateway.KeepAliveTimeoutSeconds, 65 s): a proxy in front closes first', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const get = () =>
+      new Promise<{ status: number; keepAlive: string; reused: boolean }>((resolve, reject) => {
+        const req = http.get(`${h.url}/healthz`, { agent }, (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode!, keepAlive: String(res.headers['keep-alive']), reused: req.reusedSocket }));
+        });
+        req.on('error', reject);
+      });
+    try {
+      expect(await get()).toEqual({ status: 200, keepAlive: 'timeout=65', reused: false });
+      await new Promise((r) => setTimeout(r, 6000));
+      expect(await get()).toEqual({ status: 200, keepAlive: 'timeout=65', reused: true });
+    } finally {
+      agent.destroy();
+    }
   });
 
   it('answers / and the app’s page paths with index.html under the UI’s CSP', async () => {
