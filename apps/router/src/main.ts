@@ -1,9 +1,10 @@
 import cluster from 'node:cluster';
 import os from 'node:os';
+import v8 from 'node:v8';
 import { loadOrExit } from '@wharf/config';
 import { createServiceLogger } from '@wharf/nats';
 import { startRouter } from './bootstrap';
-import { loadRouterSettings } from './router.config';
+import { loadRouterSettings, routerV8Flags } from './router.config';
 
 /**
  * `Router.Workers` processes share the port (node:cluster); each is a full router with its own
@@ -13,6 +14,8 @@ async function main(): Promise<void> {
   const settings = loadOrExit('router', () => loadRouterSettings());
   const { router } = settings;
   const log = createServiceLogger('router', settings.platform);
+  // read by V8 at each full collection, so setting it now applies from the first (see the setting)
+  for (const flag of routerV8Flags(router)) v8.setFlagsFromString(flag);
   const workers = router.Workers === 0 ? os.availableParallelism() : router.Workers;
   const banner = `Router: ${router.Scheme}://${router.AppsDomain}:${router.Port} (instances at ${router.Scheme}://<id>.${router.AppsDomain}:${router.Port}${workers > 1 ? `, ${workers} workers` : ''})`;
   if (workers <= 1 || !cluster.isPrimary) {

@@ -11,6 +11,7 @@ import {
   type InstanceSubject,
 } from '@wharf/contracts';
 import { RpcClient } from '@wharf/nats';
+import { atOnce } from '../common/at-once';
 import { lookupOrNull } from '../common/lookup';
 import { ROUTER_SETTINGS, type RouterSettings } from '../router.config';
 import { TtlCache } from './ttl-cache';
@@ -43,10 +44,7 @@ export class AccessService {
   access(caller: Caller | null, instance: InstanceSubject & { appVersionId: string }): InstanceAccess | Promise<InstanceAccess> {
     if (!visitorGrantMatters(caller, instance, this.options)) return instanceAccess(caller, instance, false, this.options);
     const key = `${caller!.sub}\n${caller!.roles.join(',')}\n${instance.appVersionId}`;
-    const granted = this.grants.get(key, () => this.visitorGrant(caller!, instance.appVersionId));
-    return typeof granted === 'boolean'
-      ? instanceAccess(caller, instance, granted, this.options)
-      : granted.then((g) => instanceAccess(caller, instance, g, this.options));
+    return atOnce(this.grants.get(key, () => this.visitorGrant(caller!, instance.appVersionId)), (granted) => instanceAccess(caller, instance, granted, this.options));
   }
 
   async decide(caller: Caller | null, instance: InstanceSubject & { appVersionId: string }): Promise<Decision> {

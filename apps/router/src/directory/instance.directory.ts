@@ -10,6 +10,8 @@ export interface Upstream {
   protocol: 'http:';
   host: string;
   port: number;
+  /** `http://host:port` (brackets around an IPv6 address): the key of the app's connection pool. */
+  origin: string;
 }
 
 export interface Entry {
@@ -37,7 +39,8 @@ export function upstreamOf(instance: RoutedInstance | null): Upstream | null {
   const port = Number(instance.address.slice(i + 1));
   if (i <= 0 || !Number.isInteger(port) || port < 1 || port > 65535) return null;
   const host = instance.address.slice(0, i);
-  return { protocol: 'http:', host: host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host, port };
+  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  return { protocol: 'http:', host: bare, port, origin: `http://${bare.includes(':') ? `[${bare}]` : bare}:${port}` };
 }
 
 /**

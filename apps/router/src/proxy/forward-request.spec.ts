@@ -1,6 +1,7 @@
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
-import { forwardRequest, outgoingPath } from './forward-request';
+import { Agent } from 'undici';
+import { forwardRequest, outgoingPath, upstreamAgent } from './forward-request';
 
 describe('outgoingPath: the path sent upstream, as http-proxy sent it (urlJoin of the legacy-parsed path)', () => {
   // expected values: http-proxy 1.18.1's `urlJoin('', url.parse(path).path)` for each path
@@ -55,13 +56,10 @@ async function closingApp() {
 }
 
 /** A router-like front: forwards every request to `port` over `agent`, 502 with the error code on failure. */
-async function front(port: number, agent: http.Agent) {
+async function front(port: number, agent: Agent) {
   const server = http.createServer((req, res) =>
-    forwardRequest(req, res, { protocol: 'http:', host: '127.0.0.1', port }, agent, 5000, {
-      response: (appRes) => {
-        res.writeHead(appRes.statusCode ?? 502, appRes.headers);
-        appRes.pipe(res);
-      },
+    forwardRequest(req, res, { protocol: 'http:', host: '127.0.0.1', port, origin: `http://127.0.0.1:${port}` }, agent, 5000, (raw) => raw, {
+      response: () => undefined,
       error: (err) => {
         if (!res.headersSent) res.writeHead(502).end(err.code ?? err.message);
       },
@@ -85,16 +83,16 @@ const call = (url: string, method = 'GET', body?: string) =>
 describe('forwardRequest over a kept-alive connection the app closes as it is reused', () => {
   let app: Awaited<ReturnType<typeof closingApp>>;
   let proxy: Awaited<ReturnType<typeof front>>;
-  let agent: http.Agent;
+  let agent: Agent;
 
   beforeEach(async () => {
     app = await closingApp();
-    agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    agent = upstreamAgent(1);
     proxy = await front(app.port, agent);
   });
 
   afterEach(async () => {
-    agent.destroy();
+    await agent.destroy();
     await proxy.close();
     await app.close();
   });
@@ -116,7 +114,7 @@ describe('forwardRequest over a kept-alive connection the app closes as it is re
   });
 
   it('tries a new connection only once: an app that closes that one too gives the failure', async () => {
-    // every connection closed at its first request: the first attempt is not a reused socket, no retry
+    // every connection closed at its first request: the attempt and the one retry both fail
     const silent = net.createServer((s) => s.once('data', () => s.destroy()));
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
     const other = await front((silent.address() as AddressInfo).port, agent);
@@ -140,7 +138,7 @@ describe('forwardRequest when the client leaves before the answer', () => {
       req.socket.once('close', () => appClosed());
     });
     await new Promise<void>((r) => app.listen(0, '127.0.0.1', r));
-    const agent = new http.Agent({ keepAlive: true });
+    const agent = upstreamAgent(8);
     const proxy = await front((app.address() as AddressInfo).port, agent);
     try {
       const req = http.get(`${proxy.url}/slow`, { agent: false });
@@ -149,7 +147,47 @@ describe('forwardRequest when the client leaves before the answer', () => {
       req.destroy();
       await closed; // without the drop, the app's connection would wait for an answer that no one reads
     } finally {
-      agent.destroy();
+      await agent.destroy();
+      await proxy.close();
+      app.closeAllConnections();
+      await new Promise((r) => app.close(r));
+    }
+  });
+});
+
+describe('forwardRequest: the request the app receives', () => {
+  it("drops hop-by-hop headers and those the client's Connection names, never the ones that frame the request or the router's own", async () => {
+    let seen: http.IncomingHttpHeaders = {};
+    const app = http.createServer((req, res) => {
+      seen = req.headers;
+      res.end('ok');
+    });
+    await new Promise<void>((r) => app.listen(0, '127.0.0.1', r));
+    const agent = upstreamAgent(4);
+    const proxy = await front((app.address() as AddressInfo).port, agent);
+    try {
+      const r = await new Promise<number>((resolve, reject) => {
+        const req = http.request(`${proxy.url}/h`, {
+          method: 'GET',
+          agent: false,
+          headers: { connection: 'keep-alive, x-hop, host, x-wharf-user, x-forwarded-for', 'keep-alive': 'timeout=5', te: 'trailers', 'x-hop': '1', 'x-wharf-user': 'u', 'x-end': '2' },
+        }, (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      expect(r).toBe(200);
+      expect(seen['x-hop']).toBeUndefined();
+      expect(seen['keep-alive']).toBeUndefined();
+      expect(seen.te).toBeUndefined();
+      expect(seen.host).toBe(new URL(proxy.url).host);
+      expect(seen['x-wharf-user']).toBe('u');
+      expect(seen['x-forwarded-for']).toBe('127.0.0.1');
+      expect(seen['x-end']).toBe('2');
+    } finally {
+      await agent.destroy();
       await proxy.close();
       app.closeAllConnections();
       await new Promise((r) => app.close(r));

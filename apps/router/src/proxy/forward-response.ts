@@ -1,12 +1,10 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-
 /**
- * Hop-by-hop headers (RFC 9110 §7.6.1, plus the old Proxy-Connection): they describe the
- * router↔app connection, not the response, so the client's connection is the router's to frame
- * (keep-alive, chunking) — an app's `Connection: close` or `Keep-Alive: timeout=5` is not the
- * client's business.
+ * Hop-by-hop headers (RFC 9110 §7.6.1, plus the old Proxy-Connection): they describe one
+ * connection, not the message. Not passed on in either direction: the client's connection is the
+ * router's to frame (keep-alive, chunking) — an app's `Connection: close` or `Keep-Alive:
+ * timeout=5` is not the client's business — and so is its connection to the app.
  */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+export const HOP_BY_HOP: ReadonlySet<string> = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
 const DOMAIN_ATTRIBUTE = /;\s*domain\s*=[^;]*/gi;
 
 /**
@@ -92,41 +90,4 @@ export function responseHead(raw: readonly string[], routerCookies: readonly str
     out.push(name, value);
   }
   return out;
-}
-
-/**
- * Sends the app's response on to the client: head rewritten by `responseHead`, body forwarded
- * chunk by chunk as it arrives (SSE and downloads are never buffered) with backpressure — the app
- * is paused while the client is slow. Either side going away ends the other: an app that drops the
- * connection mid-response drops the client's (never a client left waiting for bytes that will not
- * come), and a client that leaves mid-stream frees the app's connection.
- */
-export function forwardResponse(appRes: IncomingMessage, res: ServerResponse, routerCookies: readonly string[], pathPrefix: string | null = null): void {
-  if (res.headersSent || res.destroyed) {
-    appRes.destroy();
-    return;
-  }
-  try {
-    res.writeHead(appRes.statusCode ?? 502, appRes.statusMessage || undefined, responseHead(appRes.rawHeaders, routerCookies, pathPrefix));
-  } catch {
-    // a head node will not send (it parsed it, but e.g. a status outside 100–999)
-    appRes.destroy();
-    const body = 'the app sent a response head that cannot be forwarded\n';
-    res.writeHead(502, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) });
-    res.end(body);
-    return;
-  }
-  appRes.on('data', (chunk: Buffer) => {
-    if (!res.write(chunk)) {
-      appRes.pause();
-      res.once('drain', () => appRes.resume());
-    }
-  });
-  appRes.on('end', () => res.end());
-  appRes.once('close', () => {
-    if (!appRes.complete) res.destroy();
-  });
-  res.once('close', () => {
-    if (!appRes.complete) appRes.destroy();
-  });
 }

@@ -19,17 +19,19 @@ import {
 } from '@wharf/contracts';
 import { metricsEndpoint, RpcClient, serviceMetrics, Shutdown, type Counter, type Drain, type Histogram } from '@wharf/nats';
 import { createProxyMiddleware, proxyEventsPlugin, type RequestHandler } from 'http-proxy-middleware';
+import type { Agent as UndiciAgent } from 'undici';
 import { AccessService, decisionOf } from '../auth/access.service';
 import { Authenticator, type Identified, type Principal } from '../auth/authenticator.service';
 import { IdentityTokens } from '../auth/identity-tokens';
 import { setCookieHeader, signCookie, withoutCookie } from '../auth/router-cookie';
+import { atOnce } from '../common/at-once';
 import { lookup } from '../common/lookup';
 import { AliasDirectory } from '../directory/alias.directory';
 import { InstanceDirectory, type Upstream } from '../directory/instance.directory';
 import { ROUTER_SETTINGS, type RouterSettings } from '../router.config';
 import { ActivityReporter } from './activity.reporter';
-import { forwardRequest } from './forward-request';
-import { forwardResponse } from './forward-response';
+import { forwardRequest, upstreamAgent } from './forward-request';
+import { responseHead } from './forward-response';
 import { aliasOf, basePathOf, headerSafe, hostPorts, instanceIdOf, isAppsHost, isPlatformHeader, portAllowed } from './hosts';
 import { LiveConnections } from './live-connections';
 import { comingUpPage, sendPage, statusPage, type PageOptions } from './pages';
@@ -78,7 +80,10 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
   private readonly log = new Logger('Router');
   readonly server: http.Server;
   private readonly proxy: RequestHandler<IncomingMessage, ServerResponse>;
+  /** Websocket upgrades (http-proxy-middleware). */
   private readonly agent: http.Agent;
+  /** Plain HTTP (forwardRequest). */
+  private readonly upstream: UndiciAgent;
   private readonly live = new LiveConnections();
   private readonly identity: IdentityTokens;
   private readonly activity: ActivityReporter;
@@ -127,6 +132,7 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
     this.activity = new ActivityReporter(rpc, this.cfg.ActivityReportSeconds * 1000, () => this.live.instancesWithTraffic());
     // noDelay: response heads and small frames go out at once (no Nagle wait behind a delayed ACK)
     this.agent = new http.Agent({ keepAlive: true, noDelay: true, maxSockets: this.cfg.UpstreamMaxSockets, maxFreeSockets: 256, scheduling: 'lifo' });
+    this.upstream = upstreamAgent(this.cfg.UpstreamMaxSockets);
     this.upstreamTimeout = this.cfg.UpstreamTimeoutSeconds * 1000;
     // Websockets only: plain HTTP goes through forwardRequest (forward-request.ts says why).
     this.proxy = createProxyMiddleware<IncomingMessage, ServerResponse>({
@@ -200,6 +206,7 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
     this.server.closeAllConnections();
     await new Promise<void>((r) => this.server.close(() => r()));
     this.agent.destroy();
+    await this.upstream.destroy();
   }
 
   /**
@@ -276,7 +283,10 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
       id = target.id;
     }
     if (path.startsWith('/.wharf/')) return this.wharfEndpoint(id, site, path, req, res);
-    const entry = await this.directory.lookup(id);
+    // Each answer below is at hand for nearly every request (cached): awaited only when it is not,
+    // so a request whose answers are all cached goes through without a microtask turn.
+    let entry = this.directory.lookup(id);
+    if (entry instanceof Promise) entry = await entry;
     const instance = entry.instance;
     if (!instance) return this.notFound(req, res);
     const mode = instance.routingMode ?? 'DOMAIN';
@@ -286,11 +296,14 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
     // sent). A browser already signed in on this host (its cookie here: a share link's, say, which
     // it could not get for the primary host) stays.
     if (site.mode === 'DOMAIN' && (req.method === 'GET' || req.method === 'HEAD') && !req.headers.cookie?.includes(`${this.auth.cookieName}=`)) {
-      const primary = await this.aliases.primaryOf(id);
+      let primary = this.aliases.primaryOf(id);
+      if (primary instanceof Promise) primary = await primary;
       if (primary !== null && primary !== alias) return this.toPrimary(primary, url, res);
     }
-    const who = await this.auth.identify(req.headers, site.key, id, site.mode === 'BASE_URL');
-    const refused = await this.refusal(who, instance, req.method ?? 'GET');
+    let who = this.auth.identify(req.headers, site.key, id, site.mode === 'BASE_URL');
+    if (who instanceof Promise) who = await who;
+    let refused = this.refusal(who, instance, req.method ?? 'GET');
+    if (refused instanceof Promise) refused = await refused;
     if (refused === 'sign-in') return this.signIn(site, req, res);
     if (refused && 'code' in refused) {
       this.denied.inc({ reason: refused.page.status === 401 ? 'unauthenticated' : 'forbidden' });
@@ -309,13 +322,13 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
     const routed = req as Routed;
     routed.wharfInstance = { id, readLogs: refused.access.readLogs };
     const prefix = site.mode === 'BASE_URL' ? site.prefix : null;
+    const cookieNames = this.auth.cookieNames;
     const sentAt = performance.now();
-    forwardRequest(req, res, entry.upstream, this.agent, this.upstreamTimeout, {
-      response: (appRes) => {
+    forwardRequest(req, res, entry.upstream, this.upstream, this.upstreamTimeout, (raw) => responseHead(raw, cookieNames, prefix), {
+      response: (status) => {
         this.upstreamSeconds.observe((performance.now() - sentAt) / 1000);
-        const c = Math.floor((appRes.statusCode ?? 502) / 100);
+        const c = Math.floor(status / 100);
         (this.proxiedByClass[c] ??= this.proxied.labels({ status: `${c}xx` })).inc();
-        forwardResponse(appRes, res, this.auth.cookieNames, prefix);
       },
       error: (err, timedOut) => {
         routed.wharfTimedOut = timedOut;
@@ -330,51 +343,26 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
     this.redirect(res, 302, `${this.cfg.Scheme}://${primary}.${this.cfg.AppsDomain}${this.portSuffix}${path}`);
   }
 
-  /** Why a request may not go through (or, when it may, the caller's access), or 'sign-in' when nobody is signed in. */
-  private async refusal(who: Identified, instance: RoutedInstance, method: string): Promise<'sign-in' | { code: string; page: PageOptions } | { access: InstanceAccess }> {
+  /** Why a request may not go through (or, when it may, the caller's access), or 'sign-in' when nobody is signed in. At once when the access is. */
+  private refusal(who: Identified, instance: RoutedInstance, method: string): Refusal | Promise<Refusal> {
     if (!who.ok) {
       return {
         code: 'UNAUTHENTICATED',
         page: { status: 401, title: 'Not signed in', message: `${who.message}; use a valid token or open the instance in a browser`, headers: { 'www-authenticate': 'Bearer realm="wharf"' } },
       };
     }
-    const caller = who.principal.caller;
-    const { access, viewOnly } = await this.accessOf(who.principal, instance);
-    const decision = decisionOf(caller, access);
-    if (decision === 'sign-in') return 'sign-in';
-    if (decision === 'deny') {
-      return {
-        code: 'FORBIDDEN',
-        page: {
-          status: 403,
-          title: 'No access',
-          message: `${caller!.name} may not open this instance: it is ${instance.visibility === 'PRIVATE' ? `private to ${instance.owner.name}` : 'shared with signed-in users whose role the app grants'}.`,
-        },
-      };
-    }
-    if (who.principal.kind === 'bearer' && who.principal.readOnly && !SAFE_METHODS.has(method)) {
-      return { code: 'FORBIDDEN', page: { status: 403, title: 'Read-only token', message: `a read-only token may not send ${method} requests` } };
-    }
-    if (viewOnly && !SAFE_METHODS.has(method)) {
-      return {
-        code: 'FORBIDDEN',
-        page: { status: 403, title: 'View only', message: `a share link lets you view this instance: ${method} requests are not allowed (ask ${instance.owner.name} for access)` },
-      };
-    }
-    return { access };
+    return atOnce(this.accessOf(who.principal, instance), (a) => refusalFor(who.principal, instance, method, a));
   }
 
   /**
    * What a principal may do with an instance: the platform's rule, and for one who came through a
    * share link, at least the share's grant — viewing the app's UI (GET, HEAD, OPTIONS and
    * websockets), never status reasons, logs, Resume or management. A signed-in user whom the rule
-   * lets in anyway keeps their own rights.
+   * lets in anyway keeps their own rights. At once unless the visitor grant must be asked.
    */
-  private async accessOf(p: Principal, instance: RoutedInstance): Promise<{ access: InstanceAccess; viewOnly: boolean }> {
+  private accessOf(p: Principal, instance: RoutedInstance): AccessOf | Promise<AccessOf> {
     const guest = p.kind === 'share' && isGuestSub(p.caller.sub);
-    const access = await this.access.access(guest ? null : p.caller, instance);
-    if (p.kind !== 'share' || access.open || p.instanceId !== instance.id) return { access, viewOnly: false };
-    return { access: { seeStatus: true, readLogs: false, open: true, manage: false }, viewOnly: true };
+    return atOnce(this.access.access(guest ? null : p.caller, instance), (a) => withShareGrant(p, instance, a));
   }
 
   /** Nobody signed in: browsers go to the gateway's login (which returns with a ticket); API clients get 401. */
@@ -680,6 +668,45 @@ export class RouterServer implements OnModuleInit, OnApplicationBootstrap, OnApp
 
 const credentialOf = (p: Principal): string =>
   p.kind === 'cookie' ? `s:${p.session}` : p.kind === 'bearer' ? `t:${p.token}` : p.kind === 'share' ? `sh:${p.share}\n${p.session ?? p.caller.sub}` : '';
+
+type Refusal = 'sign-in' | { code: string; page: PageOptions } | { access: InstanceAccess };
+interface AccessOf {
+  access: InstanceAccess;
+  viewOnly: boolean;
+}
+
+/** A share link's principal: at least view access to its own instance (see accessOf). */
+function withShareGrant(p: Principal, instance: RoutedInstance, access: InstanceAccess): AccessOf {
+  if (p.kind !== 'share' || access.open || p.instanceId !== instance.id) return { access, viewOnly: false };
+  return { access: { seeStatus: true, readLogs: false, open: true, manage: false }, viewOnly: true };
+}
+
+/** The refusal for an identified caller with this access, if any (see RouterServer.refusal). */
+function refusalFor(principal: Principal, instance: RoutedInstance, method: string, { access, viewOnly }: AccessOf): Refusal {
+  const caller = principal.caller;
+  const decision = decisionOf(caller, access);
+  if (decision === 'sign-in') return 'sign-in';
+  if (decision === 'deny') {
+    return {
+      code: 'FORBIDDEN',
+      page: {
+        status: 403,
+        title: 'No access',
+        message: `${caller!.name} may not open this instance: it is ${instance.visibility === 'PRIVATE' ? `private to ${instance.owner.name}` : 'shared with signed-in users whose role the app grants'}.`,
+      },
+    };
+  }
+  if (principal.kind === 'bearer' && principal.readOnly && !SAFE_METHODS.has(method)) {
+    return { code: 'FORBIDDEN', page: { status: 403, title: 'Read-only token', message: `a read-only token may not send ${method} requests` } };
+  }
+  if (viewOnly && !SAFE_METHODS.has(method)) {
+    return {
+      code: 'FORBIDDEN',
+      page: { status: 403, title: 'View only', message: `a share link lets you view this instance: ${method} requests are not allowed (ask ${instance.owner.name} for access)` },
+    };
+  }
+  return { access };
+}
 
 /** The record names an address outside Router.InstanceNetworks (never shown: it is internal). */
 function outsidePage(): PageOptions {
