@@ -27,8 +27,9 @@ const common = {
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/apps/web/'],
 };
 /**
- * `npm test` runs unit and integration specs on two workers, then these and the end-to-end and
- * resilience specs one file at a time (package.json `test:all`).
+ * `npm test` runs unit and integration specs on two workers, the end-to-end specs (each file its
+ * own platform) on two, then these and the resilience specs one file at a time, alone on the
+ * machine (package.json `test:all`).
  */
 const SERIAL = ['limits.int.spec.ts'];
 module.exports = {

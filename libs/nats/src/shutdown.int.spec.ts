@@ -24,6 +24,8 @@ const Changed = defineEvent(`events.${ns}.changed.v1`, z.object({ n: z.number() 
 class Handlers {
   static names = new Map<object, string>();
   static broadcasts: { replica: string; n: number }[] = [];
+  /** Which replica took each slow request, as it takes it (before it answers). */
+  static taken: string[] = [];
   constructor(private readonly shutdown: Shutdown) {}
 
   private get replica(): string {
@@ -32,6 +34,7 @@ class Handlers {
 
   @Handle(Slow)
   async slow(@Payload() msg: Msg<typeof Slow>) {
+    Handlers.taken.push(this.replica);
     await sleep(msg.body.ms);
     return { replica: this.replica };
   }
@@ -125,8 +128,16 @@ describe('graceful shutdown of a service (HTTP + NATS)', () => {
     const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 1 });
     const inFlightHttp = get(a.port, '/slow?ms=1200', keepAlive);
     const follow = get(a.port, '/follow');
-    // requests that reach replica a before it stops (queue groups spread them)
-    const inFlightRpc = Promise.all(Array.from({ length: 6 }, () => client.rpc(Slow, { ms: 1800 }, null)));
+    // requests that reach replica a before it stops: the queue group picks a replica at random, so
+    // send until a has taken one (six at once all went to b in about one run in 64)
+    Handlers.taken = [];
+    const inFlight: Promise<{ replica: string }>[] = [];
+    while (!Handlers.taken.includes('a')) {
+      if (inFlight.length >= 40) throw new Error(`40 requests and none taken by replica a: ${Handlers.taken.join(',')}`);
+      inFlight.push(client.rpc(Slow, { ms: 1800 }, null));
+      await sleep(5);
+    }
+    const inFlightRpc = Promise.all(inFlight);
     await sleep(100);
 
     const stopped = a.stop();

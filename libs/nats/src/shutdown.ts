@@ -147,7 +147,8 @@ export function drainHttp(server: Server, name = 'HTTP requests'): Drain {
       perSocket.delete(socket);
       if (stopping && !socket.destroyed) socket.end();
     };
-    res.once('finish', finished);
+    // 'close' comes after 'finish' too (node's server emits it once the response is done), and
+    // alone when the client left first: one listener per request is enough
     res.once('close', finished);
   });
   return {
