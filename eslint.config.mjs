@@ -5,7 +5,7 @@ import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescrip
 import reactHooks from 'eslint-plugin-react-hooks';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '**/generated/**', '.wharf/**', '**/*.js', '**/*.mjs', 'libs/api/src/schema.ts'] },
+  { ignores: ['**/dist/**', '**/.before-dist/**', '**/node_modules/**', '**/generated/**', '.wharf/**', '**/*.js', '**/*.mjs', 'libs/api/src/schema.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

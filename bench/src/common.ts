@@ -217,7 +217,17 @@ export interface WrkOutput {
   transfer_per_sec: string;
   non_2xx: number;
   socket_errors: { connect: number; read: number; write: number; timeout: number };
+  /** More of the latency tail (ms), when wrk ran with WRK_TAIL_SCRIPT. */
+  tail_ms?: Record<string, number>;
 }
+
+/** Latency percentiles `--latency` does not print (p95, p98, p99.5, p99.9), from a wrk script's done(); parsed by parseWrkOutput. */
+export const WRK_TAIL_SCRIPT = `done = function(summary, latency, requests)
+  local out = {}
+  for _, p in ipairs({90, 95, 98, 99, 99.5, 99.9}) do out[#out + 1] = string.format("p%s=%.3f", p, latency:percentile(p) / 1000) end
+  io.write("wharf-tail-ms ", table.concat(out, " "), "\\n")
+end
+`;
 
 /** Parses `wrk --latency` output (the router bench's figures and the others' are both this). */
 export function parseWrkOutput(out: string): WrkOutput {
@@ -235,7 +245,14 @@ export function parseWrkOutput(out: string): WrkOutput {
     transfer_per_sec: /^Transfer\/sec:\s+(\S+)/m.exec(out)?.[1] ?? '',
     non_2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
     socket_errors: { connect: Number(se?.[1] ?? 0), read: Number(se?.[2] ?? 0), write: Number(se?.[3] ?? 0), timeout: Number(se?.[4] ?? 0) },
+    ...tailOf(out),
   };
+}
+
+function tailOf(out: string): { tail_ms: Record<string, number> } | Record<string, never> {
+  const line = /^wharf-tail-ms (.*)$/m.exec(out);
+  if (!line) return {};
+  return { tail_ms: Object.fromEntries([...line[1]!.matchAll(/(p[\d.]+)=([\d.]+)/g)].map((m) => [m[1]!, round(Number(m[2]), 3)])) };
 }
 
 /** Requests/sec, p50, p99 (ms to 2 places), request count, non-2xx and socket errors (summed) from `wrk --latency` output. */

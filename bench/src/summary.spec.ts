@@ -1,4 +1,4 @@
-import { parseTimes, parseWrk, ratio, verdict, verdictLines, wrkScript } from './common';
+import { parseTimes, parseWrk, parseWrkOutput, ratio, verdict, verdictLines, WRK_TAIL_SCRIPT, wrkScript } from './common';
 import { markdownSummary, parseBenchJson, statusOf, tail, type AllResults } from './summary';
 
 const WRK = `Running 2s test @ http://127.0.0.1:1/api/v1/apps?limit=50
@@ -36,6 +36,15 @@ describe('bench helpers', () => {
   it("reads wrk's req/s, percentiles in any unit, and errors", () => {
     expect(parseWrk(WRK)).toEqual({ rps: 4541.5, p50_ms: 8.51, p99_ms: 1810, requests: 9083, non_2xx: 3, socket_errors: 3 });
     expect(() => parseWrk('nonsense')).toThrow(/cannot parse/);
+  });
+
+  it("reads the tail beyond p99 that the tail script's done() prints, when it is there", () => {
+    expect(parseWrkOutput(WRK).tail_ms).toBeUndefined();
+    const withTail = `${WRK}wharf-tail-ms p90=0.378 p95=0.660 p98=1.116 p99=1.748 p99.5=2.634 p99.9=6.461\n`;
+    expect(parseWrkOutput(withTail).tail_ms).toEqual({ p90: 0.378, p95: 0.66, p98: 1.116, p99: 1.748, 'p99.5': 2.634, 'p99.9': 6.461 });
+    // the script prints that line: microseconds from wrk's histogram as ms, one line
+    expect(WRK_TAIL_SCRIPT).toContain('io.write("wharf-tail-ms ", table.concat(out, " "), "\\n")');
+    expect(WRK_TAIL_SCRIPT).toContain('latency:percentile(p) / 1000');
   });
 
   it('writes a wrk script that asks for each path in turn', () => {
