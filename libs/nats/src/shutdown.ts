@@ -203,8 +203,10 @@ export function gracefulShutdown(
 ): () => Promise<void> {
   const shutdown = app.get(Shutdown);
   const inFlight = app.get(RpcInFlight);
-  if (opts.http) shutdown.register(drainHttp(opts.http));
+  // NATS first: once the listener refuses connections, the queue groups already send every new
+  // request to the other replicas (the unsubscribe is flushed to the server before the listener closes)
   for (const s of opts.nats ?? []) shutdown.register(drainNatsServer(s, inFlight));
+  if (opts.http) shutdown.register(drainHttp(opts.http));
   const exit = opts.exit ?? ((code: number) => process.exit(code));
   let started: Promise<void> | null = null;
   const run = (signal: string): Promise<void> => {
