@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { createTestDatabase, startNatsServer, startWharf } from '@wharf/testing';
+import { startNestFloor, type FloorPages } from './catalog-nest-floor';
 import { cpuMicros, machine, onStop, stopOnSignals, median, natsServerPid, printVerdicts, ratio, round, table, track, verdict, wrk, wrkScript, type WrkResult } from './common';
 
 /**
@@ -17,14 +18,16 @@ import { cpuMicros, machine, onStop, stopOnSignals, median, natsServerPid, print
  * compare of the same `Authorization` header. Wharf and the floor alternate round by round (a slow
  * stretch of a shared machine hits both), with the same load. Beside req/s and p50/p99: the CPU
  * time per request of the processes involved (gateway, repository and nats-server; the floor's
- * one process), from /proc.
+ * one process), from /proc. A second reference, the **NestJS floor** (catalog-nest-floor.ts), serves
+ * the same bytes through the framework the gateway is built on and nothing of Wharf's: Wharf ÷ it
+ * is what Wharf's own request path costs, it ÷ the floor what the framework costs.
  * Targets (gateway cache on, the default; list latest, page 1): req/s ≥ 0.5 × the floor's; CPU
- * per request ≤ 2 × the floor's.
+ * per request ≤ 2 × the floor's; the same two against the NestJS floor.
  */
 const VERSIONS = Number(process.env.BENCH_VERSIONS ?? 10_000);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 50);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
-/** Rounds per scenario; each runs Wharf, then the floor. */
+/** Rounds per scenario; each runs Wharf, then the NestJS floor, then the floor. */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 1);
 const ADMIN = `wharf_pat_${'c'.repeat(40)}`;
@@ -53,16 +56,21 @@ async function seed(url: string): Promise<void> {
   }
 }
 
-// ---- the floor (child process: `node catalog.js --floor`, given its pages over IPC) ------------
-
-interface FloorPages {
-  authorization: string;
-  pages: Record<string, { body: string; contentType: string }>;
-}
+// ---- the floors (child processes: `node catalog.js --floor [nest]`, given their pages over IPC) ---
 
 /** A bare node:http server: the same bytes from memory, behind a constant-time compare of the header. */
 function floorMain(): void {
   process.once('message', (m: FloorPages) => {
+    if (process.argv.includes('nest')) {
+      startNestFloor(m).then(
+        (port) => process.send?.({ port }),
+        (e: unknown) => {
+          console.error(e);
+          process.exit(1);
+        },
+      );
+      return;
+    }
     const expected = Buffer.from(m.authorization);
     const pages = new Map(Object.entries(m.pages).map(([p, v]) => [p, { body: Buffer.from(v.body, 'base64'), type: v.contentType }]));
     const server = http.createServer((req, res) => {
@@ -84,11 +92,11 @@ function floorMain(): void {
   process.on('disconnect', () => process.exit(0));
 }
 
-async function startFloor(m: FloorPages): Promise<{ base: string; pid: number; stop(): void }> {
-  const proc = track(fork(__filename, ['--floor'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+async function startFloor(m: FloorPages, kind: 'node' | 'nest' = 'node'): Promise<{ base: string; pid: number; stop(): void }> {
+  const proc = track(fork(__filename, ['--floor', ...(kind === 'nest' ? ['nest'] : [])], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
   const port = await new Promise<number>((resolve, reject) => {
     proc.once('message', (r: { port: number }) => resolve(r.port));
-    proc.once('exit', (c) => reject(new Error(`the floor exited with ${c}`)));
+    proc.once('exit', (c) => reject(new Error(`the ${kind === 'nest' ? 'NestJS ' : ''}floor exited with ${c}`)));
     proc.send(m);
   });
   return { base: `http://127.0.0.1:${port}`, pid: proc.pid!, stop: () => proc.kill('SIGTERM') };
@@ -106,10 +114,16 @@ interface Scenario {
   paths: string[];
   wharf: Side;
   floor: Side;
+  nest_floor: Side;
   /** Median over the rounds of Wharf's req/s ÷ the floor's in the same round. */
   rps_ratio: number | null;
   /** Median over the rounds of Wharf's CPU per request ÷ the floor's. */
   cpu_ratio: number | null;
+  /** The same two against the NestJS floor: what Wharf's own request path costs over its framework. */
+  nest_rps_ratio: number | null;
+  nest_cpu_ratio: number | null;
+  /** The NestJS floor ÷ the floor: what the framework itself costs (req/s, CPU per request). */
+  nest_floor_over_floor: { rps: number | null; cpu: number | null };
   /** Wharf's CPU per request over all its rounds, by process. */
   wharf_cpu_us_per_request_by_process: Record<string, number>;
 }
@@ -140,8 +154,10 @@ async function run(gatewayCacheMs: number, tmp: string): Promise<Record<string, 
     throw e;
   }
   let floor: Awaited<ReturnType<typeof startFloor>> | undefined;
+  let nestFloor: Awaited<ReturnType<typeof startFloor>> | undefined;
   const unstop = onStop(async () => {
     floor?.stop();
+    nestFloor?.stop();
     await wharf.stop().catch(() => undefined);
     await Promise.all([nats.stop(), db.drop()]);
   });
@@ -170,6 +186,7 @@ async function run(gatewayCacheMs: number, tmp: string): Promise<Record<string, 
       pages[p] = { body: Buffer.from(await res.arrayBuffer()).toString('base64'), contentType: res.headers.get('content-type') ?? 'application/json' };
     }
     floor = await startFloor({ authorization, pages });
+    nestFloor = await startFloor({ authorization, pages }, 'nest');
     const pids = wharf.pids();
     const natsPid = natsServerPid(nats.port);
     const named: Record<string, number> = { gateway: pids.gateway!, repository: pids.repository!, ...(natsPid ? { 'nats-server': natsPid } : {}) };
@@ -182,46 +199,61 @@ async function run(gatewayCacheMs: number, tmp: string): Promise<Record<string, 
     };
     const wharfCpu = () => cpuMicros(wharfPids);
     const floorCpu = () => cpuMicros([floorPid]);
+    const nestFloorPid = nestFloor.pid;
+    const nestFloorCpu = () => cpuMicros([nestFloorPid]);
     // warm-up, both sides (JIT, caches, keep-alive pools)
     check(await load(wharf.gateway, scenarios.list_latest_page1!, WARMUP_SECONDS, wharfCpu), 'warm-up');
+    check(await load(nestFloor.base, scenarios.list_latest_page1!, WARMUP_SECONDS, nestFloorCpu), 'NestJS floor warm-up');
     check(await load(floor.base, scenarios.list_latest_page1!, WARMUP_SECONDS, floorCpu), 'floor warm-up');
     const results: Record<string, Scenario> = {};
     for (const [name, paths] of Object.entries(scenarios)) {
       const w: WrkResult[] = [];
       const f: WrkResult[] = [];
+      const n: WrkResult[] = [];
       const byProcess: Record<string, number> = {};
       for (let r = 0; r < ROUNDS; r++) {
         const each0 = Object.fromEntries(Object.entries(named).map(([k, pid]) => [k, cpuMicros([pid])]));
         w.push(check(await load(wharf.gateway, paths, SECONDS, wharfCpu), `${name} (Wharf)`));
         for (const [k, pid] of Object.entries(named)) byProcess[k] = (byProcess[k] ?? 0) + cpuMicros([pid]) - each0[k]!;
+        n.push(check(await load(nestFloor.base, paths, SECONDS, nestFloorCpu), `${name} (NestJS floor)`));
         f.push(check(await load(floor.base, paths, SECONDS, floorCpu), `${name} (floor)`));
       }
       const wharfRequests = w.reduce((a, x) => a + x.requests, 0);
+      // median over the rounds of a ÷ b in the same round
+      const paired = (a: WrkResult[], b: WrkResult[], k: 'rps' | 'cpu_us_per_request') => round(median(a.map((x, i) => ratio(x[k], b[i]![k]) ?? NaN)), 2);
       results[name] = {
         paths,
         wharf: side(w),
         floor: side(f),
-        rps_ratio: round(median(w.map((x, i) => ratio(x.rps, f[i]!.rps) ?? NaN)), 2),
-        cpu_ratio: round(median(w.map((x, i) => ratio(x.cpu_us_per_request, f[i]!.cpu_us_per_request) ?? NaN)), 2),
+        nest_floor: side(n),
+        rps_ratio: paired(w, f, 'rps'),
+        cpu_ratio: paired(w, f, 'cpu_us_per_request'),
+        nest_rps_ratio: paired(w, n, 'rps'),
+        nest_cpu_ratio: paired(w, n, 'cpu_us_per_request'),
+        nest_floor_over_floor: { rps: paired(n, f, 'rps'), cpu: paired(n, f, 'cpu_us_per_request') },
         wharf_cpu_us_per_request_by_process: Object.fromEntries(Object.entries(byProcess).map(([k, us]) => [k, round(us / Math.max(1, wharfRequests))])),
       };
-      console.error(`bench/catalog: cache ${gatewayCacheMs ? 'on' : 'off'}, ${name}: Wharf ${results[name].wharf.rounds_rps.join(', ')} req/s, floor ${results[name].floor.rounds_rps.join(', ')} req/s`);
+      console.error(`bench/catalog: cache ${gatewayCacheMs ? 'on' : 'off'}, ${name}: Wharf ${results[name].wharf.rounds_rps.join(', ')} req/s, NestJS floor ${results[name].nest_floor.rounds_rps.join(', ')} req/s, floor ${results[name].floor.rounds_rps.join(', ')} req/s`);
     }
     return results;
   } finally {
     unstop();
     floor?.stop();
+    nestFloor?.stop();
     await wharf.stop();
     await Promise.all([nats.stop(), db.drop()]);
   }
 }
 
 function sideTable(title: string, r: Record<string, Scenario>): string {
-  const rows: (string | number | null)[][] = [[title, 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'floor req/s', 'floor p99', 'floor CPU µs/req', 'req/s ratio', 'CPU ratio']];
+  const rows: (string | number | null)[][] = [
+    [title, 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'floor req/s', 'floor p99', 'floor CPU µs/req', 'req/s ratio', 'CPU ratio', 'NestJS floor req/s', 'its CPU µs/req', 'req/s ratio', 'CPU ratio'],
+  ];
   for (const [name, s] of Object.entries(r)) {
     const w = s.wharf.median;
     const f = s.floor.median;
-    rows.push([name, w.rps, w.p50_ms, w.p99_ms, w.cpu_us_per_request, f.rps, f.p99_ms, f.cpu_us_per_request, s.rps_ratio, s.cpu_ratio]);
+    const n = s.nest_floor.median;
+    rows.push([name, w.rps, w.p50_ms, w.p99_ms, w.cpu_us_per_request, f.rps, f.p99_ms, f.cpu_us_per_request, s.rps_ratio, s.cpu_ratio, n.rps, n.cpu_us_per_request, s.nest_rps_ratio, s.nest_cpu_ratio]);
   }
   return table(rows);
 }
@@ -240,6 +272,8 @@ async function main(): Promise<void> {
     const verdicts = [
       verdict('list req/s vs floor', judged.rps_ratio, '>=', 0.5, `Wharf req/s ÷ floor req/s, list latest, ${CLIENTS} connections, gateway cache on`),
       verdict('list CPU/request vs floor', judged.cpu_ratio, '<=', 2, 'Wharf CPU µs per request (gateway + repository + nats-server) ÷ the floor’s'),
+      verdict('list req/s vs NestJS floor', judged.nest_rps_ratio, '>=', 0.5, 'Wharf req/s ÷ the NestJS floor’s: what Wharf’s own request path costs over its framework'),
+      verdict('list CPU/request vs NestJS floor', judged.nest_cpu_ratio, '<=', 2, 'Wharf CPU µs per request ÷ the NestJS floor’s'),
     ];
     console.error(sideTable('gateway cache on', cached));
     console.error(sideTable('gateway cache off', uncached));
@@ -254,8 +288,9 @@ async function main(): Promise<void> {
           clients: CLIENTS,
           seconds_per_run: SECONDS,
           rounds: ROUNDS,
-          load: `wrk -t1 -c${CLIENTS} -d${SECONDS}s, Wharf and the floor alternating round by round`,
+          load: `wrk -t1 -c${CLIENTS} -d${SECONDS}s, Wharf, the NestJS floor and the floor in turn, round by round`,
           floor: 'bare node:http server (own process) answering the same bytes from memory after a constant-time compare of the same Authorization header',
+          nest_floor: 'NestJS on Express (own process) as the gateway creates it, one global guard comparing the same header in constant time, the catalog’s two routes, the same bytes from memory sent as the gateway sends a cached answer',
           cpu: 'user + system time per request: Wharf = gateway + repository + nats-server; floor = its one process',
           headline: {
             wharf_rps: judged.wharf.median.rps,
@@ -266,6 +301,10 @@ async function main(): Promise<void> {
             wharf_cpu_us_per_request: judged.wharf.median.cpu_us_per_request,
             floor_cpu_us_per_request: judged.floor.median.cpu_us_per_request,
             cpu_ratio: judged.cpu_ratio,
+            nest_floor_rps: judged.nest_floor.median.rps,
+            nest_floor_cpu_us_per_request: judged.nest_floor.median.cpu_us_per_request,
+            nest_rps_ratio: judged.nest_rps_ratio,
+            nest_cpu_ratio: judged.nest_cpu_ratio,
           },
           gateway_cache_on: cached,
           gateway_cache_off: uncached,

@@ -116,6 +116,42 @@ function times(pid: number | string): Times | null {
   }
 }
 
+/** One CPU's clock ticks so far, from a `cpuN` line of /proc/stat (proc(5)): all of them, and those stolen. */
+export interface CpuTicks {
+  total: number;
+  /** Time the hypervisor ran something else while this virtual CPU wanted to run. */
+  steal: number;
+}
+
+/** Parses /proc/stat: one entry per `cpuN` line, in order (the summed `cpu` line is skipped). */
+export function parseCpuTicks(text: string): CpuTicks[] {
+  const out: CpuTicks[] = [];
+  for (const line of text.split('\n')) {
+    if (!/^cpu\d+ /.test(line)) continue;
+    // user nice system idle iowait irq softirq steal guest guest_nice; guest time is inside user
+    const f = line.trim().split(/\s+/).slice(1, 9).map(Number);
+    out.push({ total: f.reduce((a, b) => a + b, 0), steal: f[7] ?? 0 });
+  }
+  return out;
+}
+
+export function cpuTicks(): CpuTicks[] {
+  try {
+    return parseCpuTicks(readFileSync('/proc/stat', 'utf8'));
+  } catch {
+    return [];
+  }
+}
+
+/** Percent of each CPU's time stolen between two readings (one decimal); empty where unreadable. */
+export function stealPercent(before: CpuTicks[], after: CpuTicks[]): number[] {
+  return after.map((a, i) => {
+    const b = before[i];
+    const total = b ? a.total - b.total : 0;
+    return b && total > 0 ? Math.round((1000 * (a.steal - b.steal)) / total) / 10 : 0;
+  });
+}
+
 /** CPU time (user + system, µs) the processes have used so far; 0 for those gone. */
 export function cpuMicros(pids: number[]): number {
   let ticks = 0;

@@ -11,7 +11,7 @@ import { connect, StringCodec, type Msg, type NatsConnection } from 'nats';
 import WebSocket, { WebSocketServer } from 'ws';
 import { AliasContracts, IdentityContracts, SchedulerContracts, type Instance } from '@wharf/contracts';
 import { freePort, instanceRecord, procStat, rssBytes, startNatsServer, type NatsServer } from '@wharf/testing';
-import { machine, MB, median, natsServerPid, parseWrkOutput, percentile, round, WRK_TAIL_SCRIPT, type WrkOutput } from './common';
+import { cpuTicks, machine, MB, median, natsServerPid, parseWrkOutput, percentile, round, stealPercent, WRK_TAIL_SCRIPT, type WrkOutput } from './common';
 
 /**
  * bench/router: the same upstream (a Node http + ws echo server in a child process) reached on
@@ -486,7 +486,10 @@ async function startRouter(workers: number, natsUrl: string, main = ROUTER_MAIN,
   };
   delete env.WHARF_CONFIG;
   // e.g. BENCH_ROUTER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof": a CPU profile of the router under this load
-  const nodeArgs = (process.env.BENCH_ROUTER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  // BENCH_ROUTER_BASELINE_NODE_ARGS: the baseline's own (default: the same), e.g. a node flag tried
+  // side by side on the same build
+  const given = baseline ? (process.env.BENCH_ROUTER_BASELINE_NODE_ARGS ?? process.env.BENCH_ROUTER_NODE_ARGS) : process.env.BENCH_ROUTER_NODE_ARGS;
+  const nodeArgs = (given ?? '').split(/\s+/).filter(Boolean);
   const proc = spawn(process.execPath, [...nodeArgs, main], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const name = baseline ? 'router-base' : `router-w${workers}`;
   const child = track(proc, name, true);
@@ -508,7 +511,7 @@ async function startRouter(workers: number, natsUrl: string, main = ROUTER_MAIN,
     pids: () => groupPids(proc.pid!),
     output,
     child,
-    note: `${baseline ? `${main} (BENCH_ROUTER_BASELINE), shown beside the router, not judged` : 'apps/router/dist/main.js'}, Router.Workers=${workers}, authorization on (bearer PAT, PRIVATE instance)`,
+    note: `${baseline ? `${main} (BENCH_ROUTER_BASELINE), shown beside the router, not judged` : 'apps/router/dist/main.js'}${nodeArgs.length ? ` with node ${nodeArgs.join(' ')}` : ''}, Router.Workers=${workers}, authorization on (bearer PAT, PRIVATE instance)`,
   };
 }
 
@@ -589,6 +592,11 @@ function benchInstance(upstreamPort: number): Instance {
 interface WrkResult extends WrkOutput {
   /** CPU time (user + system) per request of the proxy's processes and of the upstream; null where not measured. */
   cpu_us_per_request?: { proxy: number | null; upstream: number | null };
+  /**
+   * Percent of each CPU's time the hypervisor gave to others during the run (/proc/stat steal):
+   * whether a slow round was the machine's.
+   */
+  steal_pct?: number[];
 }
 
 type MedianRound = WrkResult & { rounds_rps: number[] };
@@ -627,6 +635,8 @@ interface MedianLight {
   non_2xx: number;
   rounds_p50_ms: number[];
   rounds_p99_ms: number[];
+  /** Each round's steal per CPU (see WrkResult). */
+  rounds_steal_pct: number[][];
   /** Median over the rounds of p90 … p99.9 (ms). */
   tail_ms: Record<string, number>;
 }
@@ -638,6 +648,7 @@ function medianLight(runs: WrkResult[]): MedianLight {
     non_2xx: runs.reduce((a, r) => a + r.non_2xx, 0),
     rounds_p50_ms: runs.map((r) => r.p50_ms),
     rounds_p99_ms: runs.map((r) => r.p99_ms),
+    rounds_steal_pct: runs.map((r) => r.steal_pct ?? []),
     tail_ms: Object.fromEntries(Object.keys(runs[0]?.tail_ms ?? {}).map((k) => [k, median(runs.map((r) => r.tail_ms?.[k] ?? NaN))])),
   };
 }
@@ -681,6 +692,7 @@ async function wrk(port: number, p: string, seconds: number, connections = CONNE
   const tail = connections === 1 ? ['-s', tailScript()] : [];
   const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '--timeout', '5s', ...tail, ...headers, `http://127.0.0.1:${port}${p}`];
   const cpu0 = watch && { proxy: cpuMicros(watch.proxy), upstream: cpuMicros([watch.upstream]) };
+  const ticks0 = cpuTicks();
   const proc = PIN ? spawn(TASKSET, ['-c', cpus, WRK_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }) : spawn(WRK_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const child = track(proc, 'wrk', false);
   let out = '';
@@ -696,7 +708,7 @@ async function wrk(port: number, p: string, seconds: number, connections = CONNE
     children.delete(child);
   });
   if (code !== 0) throw new Error(`wrk ${args.join(' ')} exited with ${code}: ${err}${out}`);
-  const r: WrkResult = parseWrkOutput(out);
+  const r: WrkResult = { ...parseWrkOutput(out), steal_pct: stealPercent(ticks0, cpuTicks()) };
   if (watch && cpu0 && r.requests > 0) {
     const per = (after: number, before: number) => round((after - before) / r.requests, 1);
     r.cpu_us_per_request = {
@@ -965,6 +977,8 @@ async function routerAuthCheck(t: Target) {
 const pad = (s: string | number, n: number) => String(s).padStart(n);
 const padEnd = (s: string, n: number) => s.padEnd(n);
 const fmt = (n: number | null | undefined, d = 2) => (n === null || n === undefined || Number.isNaN(n) ? '—' : n.toFixed(d));
+/** A run's steal per CPU, `0.0/1.2 %`. */
+const stealText = (r: WrkResult) => (r.steal_pct?.length ? `${r.steal_pct.map((x) => x.toFixed(1)).join('/')} %` : '—');
 const mark = (pass: boolean) => (pass ? 'pass' : 'FAIL');
 
 // ---- main -----------------------------------------------------------------------------------------
@@ -1059,7 +1073,7 @@ async function main(): Promise<void> {
         for (const size of sizes) {
           const r = await wrk(t.port, SIZES[size].path, SECONDS, CONNECTIONS, watch);
           (rounds[size][t.name] ??= []).push(r);
-          log(`round ${n}/${ROUNDS} ${padEnd(t.name, 10)} ${padEnd(size, 5)} ${pad(fmt(r.rps, 1), 9)} req/s  p50 ${fmt(r.p50_ms)} ms  p99 ${fmt(r.p99_ms)} ms  CPU ${fmt(r.cpu_us_per_request?.proxy, 0)} µs/req (upstream ${fmt(r.cpu_us_per_request?.upstream, 0)})${r.non_2xx ? `  non-2xx ${r.non_2xx}` : ''}`);
+          log(`round ${n}/${ROUNDS} ${padEnd(t.name, 10)} ${padEnd(size, 5)} ${pad(fmt(r.rps, 1), 9)} req/s  p50 ${fmt(r.p50_ms)} ms  p99 ${fmt(r.p99_ms)} ms  CPU ${fmt(r.cpu_us_per_request?.proxy, 0)} µs/req (upstream ${fmt(r.cpu_us_per_request?.upstream, 0)})  steal ${stealText(r)}${r.non_2xx ? `  non-2xx ${r.non_2xx}` : ''}`);
         }
       }
     }
@@ -1082,7 +1096,8 @@ async function main(): Promise<void> {
         log(
           `1 connection, round ${n}/${LIGHT_ROUNDS} ${padEnd(t.name, 10)} p50 ${fmt(lightRounds.small[t.name]!.at(-1)!.p50_ms, 3)} ms  p99 ${fmt(last(lightRounds, 'small'), 3)} / ${fmt(last(lightRounds, '64k'), 3)} ms (small / 64k)` +
             (PIN && t.kind !== 'direct' ? `; on its own CPU p99 ${fmt(last(apartRounds, 'small'), 3)} / ${fmt(last(apartRounds, '64k'), 3)} ms` : '') +
-            `; small p95 / p98 / p99.9 ${['p95', 'p98', 'p99.9'].map((k) => fmt(lightRounds.small[t.name]!.at(-1)!.tail_ms?.[k], 2)).join(' / ')} ms`,
+            `; small p95 / p98 / p99.9 ${['p95', 'p98', 'p99.9'].map((k) => fmt(lightRounds.small[t.name]!.at(-1)!.tail_ms?.[k], 2)).join(' / ')} ms` +
+            `; steal ${stealText(lightRounds.small[t.name]!.at(-1)!)}`,
         );
       }
     }
@@ -1275,6 +1290,7 @@ async function main(): Promise<void> {
         'http.*: the median round by req/s of each target and size; http_rounds: every round',
         `http_one_connection: the median p50 and p99 of ${LIGHT_ROUNDS} rounds of wrk -c1 per target and size (every round's in rounds_*)${PIN ? `, each proxy pinned to CPU ${SAME_CPU} with wrk and the upstream; http_one_connection_own_cpu: the same with the proxy on CPU ${PROXY_CPUS} (reported, not judged: on a VM a cross-CPU wake-up can take milliseconds, and four of them are in every proxied request)` : ''}`,
         'cpu_us_per_request: user + system CPU time of the proxy processes (and of the upstream) during the run, per request completed',
+        'steal_pct (each run in http_rounds, rounds_steal_pct in http_one_connection): percent of each CPU’s time the hypervisor gave to others during the run (/proc/stat), to tell a slow round of the machine from one of the proxy',
         'soak RSS: sum over the proxy processes (router: primary + cluster workers), sampled after the warm-up and when the churn stops',
       ],
       pass: targetsOut.router_over_chp_rps.pass && targetsOut.router_over_nginx_rps.pass && targetsOut.router_cpu_over_node_floor.pass && targetsOut.router_p99_minus_direct_p99_ms.pass && targetsOut.soak_rss_growth_mb.pass,

@@ -1,4 +1,4 @@
-import { parseTimes, parseWrk, parseWrkOutput, ratio, verdict, verdictLines, WRK_TAIL_SCRIPT, wrkScript } from './common';
+import { parseCpuTicks, parseTimes, parseWrk, stealPercent, parseWrkOutput, ratio, verdict, verdictLines, WRK_TAIL_SCRIPT, wrkScript } from './common';
 import { markdownSummary, parseBenchJson, statusOf, tail, type AllResults } from './summary';
 
 const WRK = `Running 2s test @ http://127.0.0.1:1/api/v1/apps?limit=50
@@ -16,6 +16,18 @@ Transfer/sec:      5.00MB
 `;
 
 describe('bench helpers', () => {
+  it('reads each CPU’s ticks and steal from /proc/stat, and the percent stolen between two readings', () => {
+    const before = parseCpuTicks('cpu  200 0 40 700 5 0 1 20 0 0\ncpu0 100 0 20 350 2 0 1 10 0 0\ncpu1 100 0 20 350 3 0 0 10 0 0\nintr 1 2 3\n');
+    expect(before).toEqual([
+      { total: 483, steal: 10 },
+      { total: 483, steal: 10 },
+    ]);
+    const after = parseCpuTicks('cpu  0\ncpu0 150 0 30 400 2 0 1 10 0 0\ncpu1 130 0 20 350 3 0 0 30 0 0\n');
+    // cpu0: 100 ticks, none stolen; cpu1: 50 ticks, 20 of them stolen
+    expect(stealPercent(before, after)).toEqual([0, 40]);
+    expect(stealPercent([], after)).toEqual([0, 0]);
+  });
+
   it('divides, and gives null where a ratio cannot be taken', () => {
     expect(ratio(1, 4)).toBe(0.25);
     expect(ratio(2, 3)).toBe(0.67);
