@@ -82,10 +82,11 @@ export function registerExec(program: Command, ctx: Ctx): void {
       .addHelpText(
         'after',
         `
-The app gets PORT, WHARF_INSTANCE_ID (local), WHARF_IDENTITY_KEY (a new key each run),
-WHARF_VOLUME_DIR (kept between runs, in ~/.cache/wharf/exec/<name>/data), its [[Env]] values
-and -e values. Unlike the platform, it runs unsandboxed, with your network, and without the
-router (no X-Wharf-User header). Ctrl-C stops the app and the launcher.`,
+The app gets PORT, WHARF_INSTANCE_ID (local), WHARF_BASE_PATH (/: served at the root),
+WHARF_IDENTITY_KEY (a new key each run), WHARF_VOLUME_DIR (kept between runs, in
+~/.cache/wharf/exec/<name>/data), WHARF_CONTROL_SOCKET, its [[Env]] values and -e values.
+Unlike the platform, it runs unsandboxed, with your network, and without the router (no
+X-Wharf-User header). Ctrl-C stops the app and the launcher.`,
       )
       .action(async (dir: string, opts: { port: string; python: string; env: string[]; wheels?: string }) => {
         const port = Number(opts.port);
