@@ -62,6 +62,8 @@ const ROUTER_MAIN = process.env.BENCH_ROUTER_MAIN ?? path.join(ROOT, 'apps/route
  * in one run. Shown, never judged.
  */
 const ROUTER_BASELINE = process.env.BENCH_ROUTER_BASELINE ?? '';
+/** The node flags the router starts with wherever Wharf starts it (its image's CMD, `pnpm start`). */
+const ROUTER_NODE_FLAGS = (JSON.parse(readFileSync(path.join(ROOT, 'apps/router/package.json'), 'utf8')) as { wharf?: { nodeFlags?: string[] } }).wharf?.nodeFlags ?? [];
 const CHP_BIN = path.join(ROOT, 'bench/node_modules/.bin/configurable-http-proxy');
 const NGINX_BIN = process.env.BENCH_NGINX ?? '/usr/sbin/nginx';
 const WRK_BIN = process.env.BENCH_WRK ?? (existsSync('/usr/bin/wrk') ? '/usr/bin/wrk' : 'wrk');
@@ -134,7 +136,7 @@ const WORKERS = option('workers', 'BENCH_ROUTER_WORKERS', PIN ? '1' : '1,2')
   .map((s) => Number(s.trim()))
   .filter((n) => Number.isInteger(n) && n >= 1);
 
-const TARGET = { router_over_chp: 2, router_over_nginx: 0.5, p99_minus_direct_ms: 2, cpu_over_floor: 1.2, soak_growth_mb: 10 };
+const TARGET = { router_over_chp: 2, router_over_nginx: 0.5, p99_minus_direct_ms: 2, cpu_over_floor: 1.2, soak_growth_mb: 10, soak_heap_growth_mb: 2 };
 
 /** Moves processes (every thread) onto `cpus` (a taskset list). */
 function pin(pids: number[], cpus: string): void {
@@ -425,7 +427,9 @@ async function startChp(upstreamPort: number): Promise<Target> {
   if (!existsSync(CHP_BIN)) throw new Error(`${CHP_BIN} is missing: run pnpm install`);
   const [port, apiPort] = [await freePort(), await freePort()];
   const args = ['--ip', '127.0.0.1', '--port', String(port), '--api-ip', '127.0.0.1', '--api-port', String(apiPort), '--default-target', `http://127.0.0.1:${upstreamPort}`, '--log-level', 'error'];
-  const proc = spawn(CHP_BIN, args, { env: { ...process.env, CONFIGPROXY_AUTH_TOKEN: randomBytes(16).toString('hex') }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  // --inspect-port=0: as for the router, the soak's full collection (the inspector off until then)
+  const nodeOptions = `${process.env.NODE_OPTIONS ?? ''} --inspect-port=0`.trim();
+  const proc = spawn(CHP_BIN, args, { env: { ...process.env, NODE_OPTIONS: nodeOptions, CONFIGPROXY_AUTH_TOKEN: randomBytes(16).toString('hex') }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const child = track(proc, 'configurable-http-proxy', true);
   const output: string[] = [];
   capture(proc, output);
@@ -469,7 +473,9 @@ function logLine(line: string): { level?: string; msg?: string } | null {
 
 const isBanner = (line: string): boolean => (logLine(line)?.msg ?? line).startsWith('Router: ');
 /** Anything but the router's info lines (start-up, banner, shutdown) is a problem worth showing. */
-const isRouterProblem = (line: string): boolean => logLine(line)?.level !== 'info';
+/** What node's inspector prints when the soak switches it on (not a problem). */
+const isInspectorLine = (line: string): boolean => /^(Debugger (listening on|attached\.|ending on)|For help, see: https:\/\/nodejs\.org)/.test(line);
+const isRouterProblem = (line: string): boolean => logLine(line)?.level !== 'info' && !isInspectorLine(line);
 
 async function startRouter(workers: number, natsUrl: string, main = ROUTER_MAIN, baseline = false): Promise<Target> {
   const port = await freePort();
@@ -490,7 +496,9 @@ async function startRouter(workers: number, natsUrl: string, main = ROUTER_MAIN,
   // side by side on the same build
   const given = baseline ? (process.env.BENCH_ROUTER_BASELINE_NODE_ARGS ?? process.env.BENCH_ROUTER_NODE_ARGS) : process.env.BENCH_ROUTER_NODE_ARGS;
   const nodeArgs = (given ?? '').split(/\s+/).filter(Boolean);
-  const proc = spawn(process.execPath, [...nodeArgs, main], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  // the inspector stays off until the soak switches it on (SIGUSR1) for a full collection; the
+  // router's own start-up flags (package.json wharf.nodeFlags) as its image and `pnpm start` give them
+  const proc = spawn(process.execPath, ['--inspect-port=0', ...ROUTER_NODE_FLAGS, ...nodeArgs, main], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const name = baseline ? 'router-base' : `router-w${workers}`;
   const child = track(proc, name, true);
   const output: string[] = [];
@@ -511,7 +519,7 @@ async function startRouter(workers: number, natsUrl: string, main = ROUTER_MAIN,
     pids: () => groupPids(proc.pid!),
     output,
     child,
-    note: `${baseline ? `${main} (BENCH_ROUTER_BASELINE), shown beside the router, not judged` : 'apps/router/dist/main.js'}${nodeArgs.length ? ` with node ${nodeArgs.join(' ')}` : ''}, Router.Workers=${workers}, authorization on (bearer PAT, PRIVATE instance)`,
+    note: `${baseline ? `${main} (BENCH_ROUTER_BASELINE), shown beside the router, not judged` : 'apps/router/dist/main.js'}${` with node ${[...ROUTER_NODE_FLAGS, ...nodeArgs].join(' ')}`.trimEnd().replace(/ with node$/, '')}, Router.Workers=${workers}, authorization on (bearer PAT, PRIVATE instance)`,
   };
 }
 
@@ -826,6 +834,69 @@ async function upstreamStats(port: number): Promise<{ open: Record<string, numbe
   return JSON.parse((await get(port, '/stats')).body.toString()) as { open: Record<string, number>; opened: Record<string, number> };
 }
 
+/**
+ * The JS heap a target's node processes keep after a full garbage collection, in bytes: what is
+ * live, whatever phase of V8's collection cycle the moment falls in (with `Router.HeapGrowingPercent`
+ * the heap runs up to 3 × that before a full collection, so RSS alone says more about the phase than
+ * about a leak). Through each process's inspector: started with `--inspect-port=0` and off until
+ * here, switched on with SIGUSR1 (the port it took is read from its "Debugger listening" line), then
+ * `HeapProfiler.collectGarbage` twice (finalizers run between them) and `Runtime.getHeapUsage`.
+ */
+async function heapAfterGc(t: Target): Promise<{ heap: number; rss: number }> {
+  let heap = 0;
+  let rss = 0;
+  for (const pid of t.pids()) {
+    const url = inspectors.get(pid) ?? (await openInspector(pid, t));
+    const [, , usage] = await cdp(url, ['HeapProfiler.collectGarbage', 'HeapProfiler.collectGarbage', 'Runtime.getHeapUsage']);
+    heap += (usage as { usedSize: number }).usedSize;
+    rss += rssBytes(pid);
+  }
+  return { heap, rss };
+}
+
+/** Inspector URLs of the processes switched on so far (by pid). */
+const inspectors = new Map<number, string>();
+const INSPECTOR_LINE = /Debugger listening on (ws:\/\/\S+)/;
+
+async function openInspector(pid: number, t: Target): Promise<string> {
+  const known = new Set([...inspectors.values()]);
+  const fresh = () => t.output.map((l) => INSPECTOR_LINE.exec(l)?.[1]).find((u) => u !== undefined && !known.has(u));
+  process.kill(pid, 'SIGUSR1');
+  const until = Date.now() + 10_000;
+  for (let url = fresh(); ; url = fresh()) {
+    if (url) {
+      inspectors.set(pid, url);
+      return url;
+    }
+    if (Date.now() > until) throw new Error(`${t.name} (pid ${pid}): no inspector 10 s after SIGUSR1 (is it started with --inspect-port=0?)`);
+    await sleep(50);
+  }
+}
+
+/** Chrome DevTools protocol calls in turn on one connection; their results, in order. */
+function cdp(url: string, methods: string[]): Promise<unknown[]> {
+  return withTimeout(
+    new Promise<unknown[]>((resolve, reject) => {
+      const ws = new WebSocket(url);
+      const results: unknown[] = [];
+      const next = () => ws.send(JSON.stringify({ id: results.length + 1, method: methods[results.length] }));
+      ws.on('open', next);
+      ws.on('message', (data) => {
+        const m = JSON.parse(data.toString()) as { id?: number; result?: unknown; error?: { message: string } };
+        if (m.id === undefined) return; // an event
+        if (m.error) return reject(new Error(`${methods[results.length]}: ${m.error.message}`));
+        results.push(m.result);
+        if (results.length < methods.length) return next();
+        ws.close();
+        resolve(results);
+      });
+      ws.on('error', reject);
+    }),
+    60_000,
+    `inspector ${url}`,
+  );
+}
+
 async function soak(targets: Target[], upstreamPort: number) {
   const state = targets.map((t) => ({ t, cycles: 0, clean: 0, abrupt: 0, errors: 0, lastError: '' }));
   let phaseEnd = performance.now() + SOAK_WARMUP_SECONDS * 1000;
@@ -887,6 +958,9 @@ async function soak(targets: Target[], upstreamPort: number) {
   const warmupSeconds = round((performance.now() - warmStart) / 1000);
   const cyclesAtStart = state.map((s) => s.cycles);
   const start = sample();
+  // then a full collection in every proxy, the churn going on: the heap and RSS that are live at the start
+  const gcStart: { heap: number; rss: number }[] = [];
+  for (const s of state) gcStart.push(await heapAfterGc(s.t));
   const timeline: { t_s: number; rss_mb: number[] }[] = [{ t_s: 0, rss_mb: start.map((x) => round(x.rss / MB)) }];
   const peak = start.map((x) => x.rss);
   const t0 = performance.now();
@@ -901,8 +975,11 @@ async function soak(targets: Target[], upstreamPort: number) {
       timeline.push({ t_s: ts, rss_mb: now.map((x) => round(x.rss / MB)) });
     }
   }
-  stop = true;
   const end = sample();
+  // and again at the end, the churn still going on, as at the start
+  const gcEnd: { heap: number; rss: number }[] = [];
+  for (const s of state) gcEnd.push(await heapAfterGc(s.t));
+  stop = true;
   await withTimeout(Promise.all(clients), 30_000, 'soak clients finishing').catch((e: unknown) => log(String(e)));
   await sleep(2000); // closes propagate through the proxy to the upstream
   const settled = sample();
@@ -927,6 +1004,12 @@ async function soak(targets: Target[], upstreamPort: number) {
         rss_peak_mb: round(peak[i]! / MB),
         rss_after_2s_idle_mb: round(settled[i]!.rss / MB),
         rss_growth_mb: round((end[i]!.rss - start[i]!.rss) / MB),
+        heap_after_gc_start_mb: round(gcStart[i]!.heap / MB),
+        heap_after_gc_end_mb: round(gcEnd[i]!.heap / MB),
+        heap_growth_after_gc_mb: round((gcEnd[i]!.heap - gcStart[i]!.heap) / MB),
+        rss_after_gc_start_mb: round(gcStart[i]!.rss / MB),
+        rss_after_gc_end_mb: round(gcEnd[i]!.rss / MB),
+        rss_growth_after_gc_mb: round((gcEnd[i]!.rss - gcStart[i]!.rss) / MB),
         rss_by_process_mb: perProcess(i, start[i]!, end[i]!),
         fds_start: start[i]!.fds,
         fds_end: end[i]!.fds,
@@ -1170,9 +1253,9 @@ async function main(): Promise<void> {
     log(`soak: ${best.name} ${soakRouter.cycles_per_sec} cycles/s, RSS ${soakRouter.rss_start_mb} → ${soakRouter.rss_end_mb} MB; chp ${soakChp.cycles_per_sec} cycles/s, RSS ${soakChp.rss_start_mb} → ${soakChp.rss_end_mb} MB`);
 
     const routerProblems = routers.flatMap((r) => r.output.filter(isRouterProblem).map((l) => `${r.name}: ${l}`));
-    const chpProblems = chp.output.map((l) => `chp: ${l}`);
+    const chpProblems = chp.output.filter((l) => !isInspectorLine(l)).map((l) => `chp: ${l}`);
     const j = judged[best.name]!;
-    const soakPass = soakRouter.rss_growth_mb <= TARGET.soak_growth_mb && soakRouter.errors === 0 && soakRouter.upstream_websockets_still_open_after_2s === 0;
+    const soakPass = soakRouter.rss_growth_after_gc_mb <= TARGET.soak_growth_mb && soakRouter.heap_growth_after_gc_mb <= TARGET.soak_heap_growth_mb && soakRouter.errors === 0 && soakRouter.upstream_websockets_still_open_after_2s === 0;
     const targetsOut = {
       router_over_chp_rps: { target: `>= ${TARGET.router_over_chp}`, small: j.per.small.router_over_chp_rps, '64k': j.per['64k'].router_over_chp_rps, pass: j.per.small.pass_router_over_chp && j.per['64k'].pass_router_over_chp },
       router_over_nginx_rps: { target: `>= ${TARGET.router_over_nginx}`, small: j.per.small.router_over_nginx_rps, '64k': j.per['64k'].router_over_nginx_rps, pass: j.per.small.pass_router_over_nginx && j.per['64k'].pass_router_over_nginx },
@@ -1180,7 +1263,7 @@ async function main(): Promise<void> {
       router_p99_minus_direct_p99_ms: { target: `<= ${TARGET.p99_minus_direct_ms}`, measured: `wrk -c1 (one request at a time: the hop, not queueing), median p99 of ${LIGHT_ROUNDS} rounds${PIN ? `, the proxy on CPU ${SAME_CPU} with wrk and the upstream` : ''}`,
         own_cpu_small: j.per.small.p99_minus_direct_ms_own_cpu,
         own_cpu_64k: j.per['64k'].p99_minus_direct_ms_own_cpu, small: j.per.small.p99_minus_direct_ms, '64k': j.per['64k'].p99_minus_direct_ms, pass: j.per.small.pass_p99_minus_direct && j.per['64k'].pass_p99_minus_direct },
-      soak_rss_growth_mb: { target: `<= ${TARGET.soak_growth_mb} (and no soak errors, no websocket left open upstream)`, router: soakRouter.rss_growth_mb, chp: soakChp.rss_growth_mb, pass: soakPass },
+      soak_rss_growth_mb: { target: `<= ${TARGET.soak_growth_mb}, after a full collection at both ends; the JS heap left after it <= ${TARGET.soak_heap_growth_mb} (and no soak errors, no websocket left open upstream)`, router: soakRouter.rss_growth_after_gc_mb, router_heap: soakRouter.heap_growth_after_gc_mb, chp: soakChp.rss_growth_after_gc_mb, chp_heap: soakChp.heap_growth_after_gc_mb, router_without_gc: soakRouter.rss_growth_mb, chp_without_gc: soakChp.rss_growth_mb, pass: soakPass },
     };
 
     // the readable table
@@ -1229,6 +1312,7 @@ async function main(): Promise<void> {
     for (const [n, s] of [[best.name, soakRouter], ['chp', soakChp]] as const) {
       lines.push(
         `  ${padEnd(n, 10)} ${pad(fmt(s.cycles_per_sec, 1), 7)} cycles/s, RSS ${fmt(s.rss_start_mb, 1)} → ${fmt(s.rss_end_mb, 1)} MB (growth ${fmt(s.rss_growth_mb, 1)} MB, peak ${fmt(s.rss_peak_mb, 1)}, ${s.processes} process${s.processes === 1 ? '' : 'es'}), fds ${s.fds_start} → ${s.fds_end} → ${s.fds_after_2s_idle} idle, upstream websockets still open ${s.upstream_websockets_still_open_after_2s}, errors ${s.errors}`,
+        `  ${padEnd('', 10)} after a full collection: RSS ${fmt(s.rss_after_gc_start_mb, 1)} → ${fmt(s.rss_after_gc_end_mb, 1)} MB (${fmt(s.rss_growth_after_gc_mb, 1)}), JS heap ${fmt(s.heap_after_gc_start_mb, 1)} → ${fmt(s.heap_after_gc_end_mb, 1)} MB (${fmt(s.heap_growth_after_gc_mb, 1)})`,
       );
       if (s.rss_by_process_mb.length > 1) {
         lines.push(`  ${' '.repeat(10)} by process: ${s.rss_by_process_mb.map((p) => `${p.role} ${p.pid} ${fmt(p.start_mb, 1)} → ${fmt(p.end_mb, 1)} MB`).join(', ')}`);
@@ -1240,7 +1324,7 @@ async function main(): Promise<void> {
     lines.push(`  router CPU/node-floor    ≤ ${TARGET.cpu_over_floor}   small ${fmt(j.per.small.cpu_over_floor)}  64k ${fmt(j.per['64k'].cpu_over_floor)}   ${mark(targetsOut.router_cpu_over_node_floor.pass)} (CPU µs per request)`);
     lines.push(`  router/nginx req/s      ≥ ${TARGET.router_over_nginx}   small ${fmt(j.per.small.router_over_nginx_rps)}  64k ${fmt(j.per['64k'].router_over_nginx_rps)}   ${mark(targetsOut.router_over_nginx_rps.pass)}`);
     lines.push(`  router p99 − direct p99 ≤ ${TARGET.p99_minus_direct_ms} ms  small ${fmt(j.per.small.p99_minus_direct_ms, 3)} ms  64k ${fmt(j.per['64k'].p99_minus_direct_ms, 3)} ms   ${mark(targetsOut.router_p99_minus_direct_p99_ms.pass)} (one connection, no queueing)`);
-    lines.push(`  soak RSS growth         ≤ ${TARGET.soak_growth_mb} MB  router ${fmt(soakRouter.rss_growth_mb, 1)} MB (CHP ${fmt(soakChp.rss_growth_mb, 1)} MB)   ${mark(soakPass)}`);
+    lines.push(`  soak growth after GC    ≤ ${TARGET.soak_growth_mb} MB RSS, ≤ ${TARGET.soak_heap_growth_mb} MB heap  router ${fmt(soakRouter.rss_growth_after_gc_mb, 1)} / ${fmt(soakRouter.heap_growth_after_gc_mb, 1)} MB (CHP ${fmt(soakChp.rss_growth_after_gc_mb, 1)} / ${fmt(soakChp.heap_growth_after_gc_mb, 1)} MB)   ${mark(soakPass)}`);
     if (routerProblems.length) lines.push(`router log: ${routerProblems.length} warning/error lines (see router_log in the JSON)`);
     table = lines.join('\n');
 
@@ -1291,7 +1375,7 @@ async function main(): Promise<void> {
         `http_one_connection: the median p50 and p99 of ${LIGHT_ROUNDS} rounds of wrk -c1 per target and size (every round's in rounds_*)${PIN ? `, each proxy pinned to CPU ${SAME_CPU} with wrk and the upstream; http_one_connection_own_cpu: the same with the proxy on CPU ${PROXY_CPUS} (reported, not judged: on a VM a cross-CPU wake-up can take milliseconds, and four of them are in every proxied request)` : ''}`,
         'cpu_us_per_request: user + system CPU time of the proxy processes (and of the upstream) during the run, per request completed',
         'steal_pct (each run in http_rounds, rounds_steal_pct in http_one_connection): percent of each CPU’s time the hypervisor gave to others during the run (/proc/stat), to tell a slow round of the machine from one of the proxy',
-        'soak RSS: sum over the proxy processes (router: primary + cluster workers), sampled after the warm-up and when the churn stops',
+        'soak RSS: sum over the proxy processes (router: primary + cluster workers), sampled after the warm-up and when the churn stops; judged after a full collection in each process at both moments (through its inspector, switched on for it), with the JS heap left after it',
       ],
       pass: targetsOut.router_over_chp_rps.pass && targetsOut.router_over_nginx_rps.pass && targetsOut.router_cpu_over_node_floor.pass && targetsOut.router_p99_minus_direct_p99_ms.pass && targetsOut.soak_rss_growth_mb.pass,
       total_seconds: 0,
