@@ -139,7 +139,7 @@ describe.each(dockerfiles)('%s', (file) => {
 describe.each(Object.entries(images.services))('service %s', (svc, entry) => {
   const stages = stagesOf(entry.dockerfile);
   const final = stages[stages.length - 1];
-  const pkg = JSON.parse(read(`apps/${svc}/package.json`)) as { name: string };
+  const pkg = JSON.parse(read(`apps/${svc}/package.json`)) as { name: string; wharf?: { nodeFlags?: string[] } };
 
   it('is built by pnpm deploy of its own package, production dependencies only', () => {
     const runs = stages.slice(0, -1).flatMap((s) => s.own.filter((i) => i.getKeyword() === 'RUN').map((i) => i.getArgumentsContent() ?? ''));
@@ -147,7 +147,7 @@ describe.each(Object.entries(images.services))('service %s', (svc, entry) => {
     expect(runs.join('\n')).toContain('--frozen-lockfile');
   });
 
-  it(`EXPOSEs ${entry.port}, its HEALTHCHECK asks that port, CMD runs dist/main.js`, () => {
+  it(`EXPOSEs ${entry.port}, its HEALTHCHECK asks that port, CMD runs dist/main.js with the node flags of its package.json`, () => {
     const expose = final.effective.filter((i) => i.getKeyword() === 'EXPOSE').flatMap(args);
     expect(expose).toEqual([String(entry.port)]);
     const health = last(final, 'HEALTHCHECK');
@@ -155,7 +155,7 @@ describe.each(Object.entries(images.services))('service %s', (svc, entry) => {
     // dev-idp (oidc-provider) has no /healthz; its discovery document answers once it is up.
     const probe = svc === 'dev-idp' ? '/.well-known/openid-configuration' : '/healthz';
     expect(execForm(health!).join(' ')).toContain(`http://127.0.0.1:${entry.port}${probe}`);
-    expect(execForm(last(final, 'CMD')!)).toEqual(['node', 'dist/main.js']);
+    expect(execForm(last(final, 'CMD')!)).toEqual(['node', ...(pkg.wharf?.nodeFlags ?? []), 'dist/main.js']);
     expect(fs.existsSync(path.join(ROOT, `apps/${svc}/src/main.ts`))).toBe(true);
   });
 });

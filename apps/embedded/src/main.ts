@@ -24,6 +24,15 @@ interface Service {
 
 const port = (env: NodeJS.ProcessEnv, key: string, dflt: number) => Number(env[key] ?? dflt);
 
+/**
+ * The node flags a service starts with, as its image starts it: `wharf.nodeFlags` of its
+ * package.json (the router's `--no-memory-reducer`), none for the others.
+ */
+function nodeFlagsOf(entry: string): string[] {
+  const pkg = JSON.parse(readFileSync(path.join(ROOT, path.dirname(path.dirname(entry)), 'package.json'), 'utf8')) as { wharf?: { nodeFlags?: string[] } };
+  return pkg.wharf?.nodeFlags ?? [];
+}
+
 const SERVICES: Service[] = [
   {
     // The development OpenID provider for browser and CLI login; skipped when Gateway.OidcIssuer is configured.
@@ -211,7 +220,7 @@ async function main(): Promise<void> {
     };
     for (const s of services) {
       const spawnService = () => {
-        const child = spawn(process.execPath, [path.join(ROOT, s.entry)], { env: { ...env, ...natsUser(s.name) }, stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(process.execPath, [...nodeFlagsOf(s.entry), path.join(ROOT, s.entry)], { env: { ...env, ...natsUser(s.name) }, stdio: ['ignore', 'pipe', 'pipe'] });
         for (const stream of [child.stdout!, child.stderr!]) {
           createInterface({ input: stream }).on('line', (line) => {
             const m = /^Admin token: (wharf_pat_\S+)/.exec(line);
