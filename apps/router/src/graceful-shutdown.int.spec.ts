@@ -3,13 +3,14 @@ import http from 'node:http';
 import path from 'node:path';
 import { freePort, instanceRecord } from '@wharf/testing';
 import WebSocket from 'ws';
+import { routerNodeFlags } from './node-flags';
 import { SECRET, startRouterHarness, startUpstream, USERS, type RouterHarness } from './test-support/router-harness';
 
 jest.setTimeout(60_000);
 
 /**
- * A real router process (the built apps/router/dist/main.js, as `pnpm start` and the image run
- * it) gets a real SIGTERM while it proxies a slow response and a websocket: readiness goes false
+ * A real router process (the built apps/router/dist/main.js with its node flags, as `pnpm start`
+ * and the image run it) gets a real SIGTERM while it proxies a slow response and a websocket: readiness goes false
  * first, the response is answered, the listener closes after Platform.ShutdownDelaySeconds, the
  * websocket keeps working through the grace period and is closed at its end, and the process
  * exits 0. Real NATS, a real upstream app; the platform's answers come from the harness.
@@ -54,7 +55,7 @@ async function startRouterProcess(timing: { delay: number; grace: number }): Pro
     WHARF_ROUTER_WORKERS: '1',
     WHARF_ROUTER_GATEWAY_URL: 'http://gateway.test:8080',
   };
-  const proc = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [...routerNodeFlags(), MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   for (const s of [proc.stdout!, proc.stderr!]) s.on('data', (d: Buffer) => output.push(d.toString()));
   const exited = new Promise<{ code: number | null; signal: string | null }>((r) => proc.once('exit', (code, signal) => r({ code, signal })));
