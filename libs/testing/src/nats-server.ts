@@ -3,10 +3,57 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { freeLoopbackPort } from '@wharf/host';
+import { freeLoopbackPort, loopbackPortFree } from '@wharf/host';
 
-/** A free TCP port on loopback (bound then released). */
-export const freePort = (): Promise<number> => freeLoopbackPort();
+/** Jest runs test files side by side in workers 1, 2, …; each gets its own slice of the ranges below. */
+const WORKER_SLOTS = 8;
+/** Where `freePort` hands out ports under Jest: below the kernel's ephemeral range, outside Scheduler.ProcessPortRange's default. */
+const TEST_PORTS: readonly [number, number] = [10_000, 19_999];
+/** Scheduler.ProcessPortRange's default, which `workerProcessPortRange` divides. */
+const PROCESS_PORTS: readonly [number, number] = [20_000, 29_999];
+
+const jestWorker = (): number | null => {
+  const w = Number(process.env.JEST_WORKER_ID);
+  return Number.isInteger(w) && w >= 1 ? (w - 1) % WORKER_SLOTS : null;
+};
+
+const sliceOf = ([first, last]: readonly [number, number], slot: number): [number, number] => {
+  const size = Math.floor((last - first + 1) / WORKER_SLOTS);
+  return [first + slot * size, first + (slot + 1) * size - 1];
+};
+
+let cursor = -1;
+
+/**
+ * A free TCP port on loopback (bound then released). Under Jest, from this worker's own slice of
+ * 10000-19999, in turn: never one another worker's test hands out at the same moment, and never
+ * one the kernel gives to an outgoing connection (its ephemeral range starts at 32768) — with
+ * `listen(0)` ports (the default elsewhere) both happened now and then between a test choosing a
+ * port and its server listening there.
+ */
+export async function freePort(): Promise<number> {
+  const slot = jestWorker();
+  if (slot === null) return freeLoopbackPort();
+  const [first, last] = sliceOf(TEST_PORTS, slot);
+  const size = last - first + 1;
+  if (cursor < 0) cursor = Math.floor(Math.random() * size);
+  for (let i = 0; i < size; i++) {
+    const port = first + (cursor++ % size);
+    if (await loopbackPortFree(port)) return port;
+  }
+  return freeLoopbackPort();
+}
+
+/**
+ * Under Jest, this worker's slice of Scheduler.ProcessPortRange's default (as its JSON setting),
+ * for a system whose process driver must not claim the launcher ports of another worker's system
+ * (claims are per data dir; two systems on one host would otherwise race for the same ports).
+ * Null outside Jest.
+ */
+export function workerProcessPortRange(): string | null {
+  const slot = jestWorker();
+  return slot === null ? null : JSON.stringify(sliceOf(PROCESS_PORTS, slot));
+}
 
 /**
  * A loopback port held until `release()`, for a server that must know its port long before it

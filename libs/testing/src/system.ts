@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { processAlive, procStat } from '@wharf/host';
-import { freePort } from './nats-server';
+import { freePort, workerProcessPortRange } from './nats-server';
 import { createTestDatabase } from './postgres';
 
 export interface RunningSystem {
@@ -132,6 +132,8 @@ export async function startWharf(env: NodeJS.ProcessEnv = {}, opts: StartOptions
     WHARF_GATEWAY_SCHEDULER_URL: `http://127.0.0.1:${sched}`,
     WHARF_EMBEDDED_NATS_PORT: String(natsPort),
     WHARF_EMBEDDED_POSTGRES_PORT: String(pgPort),
+    // launcher ports of its own: another worker's system on this host claims from another slice
+    ...(workerProcessPortRange() ? { WHARF_SCHEDULER_PROCESS_PORT_RANGE: workerProcessPortRange()! } : {}),
     // every request's log line, so that stop() can look for secrets in all of them
     WHARF_PLATFORM_LOG_LEVEL: 'log',
     ...env,
