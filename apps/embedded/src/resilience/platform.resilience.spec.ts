@@ -615,10 +615,11 @@ describe('the platform through outages and restarts', () => {
             .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
         );
         const port = await freePort();
-        const main = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[1]!;
+        // node's arguments as the first one got them: its node flags (the router's --no-memory-reducer) and its main
+        const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).slice(1);
         // (the second router stands behind the same public address as the first: Router.PublicPort)
         const publicPort = name === 'router' ? { WHARF_ROUTER_PUBLIC_PORT: String(sys.routerPort) } : {};
-        const proc = spawn(process.execPath, [main], { env: { ...env, [PORT_KEY[name]]: String(port), ...publicPort }, stdio: ['ignore', 'pipe', 'pipe'] });
+        const proc = spawn(process.execPath, args, { env: { ...env, [PORT_KEY[name]]: String(port), ...publicPort }, stdio: ['ignore', 'pipe', 'pipe'] });
         for (const stream of [proc.stdout!, proc.stderr!]) createInterface({ input: stream }).on('line', (l) => sys.output.push(`[${name}-2] ${l}`));
         replicas.push({ name, port, proc });
       }
