@@ -496,9 +496,10 @@ async function startRouter(workers: number, natsUrl: string, main = ROUTER_MAIN,
   // side by side on the same build
   const given = baseline ? (process.env.BENCH_ROUTER_BASELINE_NODE_ARGS ?? process.env.BENCH_ROUTER_NODE_ARGS) : process.env.BENCH_ROUTER_NODE_ARGS;
   const nodeArgs = (given ?? '').split(/\s+/).filter(Boolean);
+  const allNodeArgs = [...ROUTER_NODE_FLAGS, ...nodeArgs];
   // the inspector stays off until the soak switches it on (SIGUSR1) for a full collection; the
   // router's own start-up flags (package.json wharf.nodeFlags) as its image and `pnpm start` give them
-  const proc = spawn(process.execPath, ['--inspect-port=0', ...ROUTER_NODE_FLAGS, ...nodeArgs, main], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const proc = spawn(process.execPath, ['--inspect-port=0', ...allNodeArgs, main], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const name = baseline ? 'router-base' : `router-w${workers}`;
   const child = track(proc, name, true);
   const output: string[] = [];
@@ -519,7 +520,7 @@ async function startRouter(workers: number, natsUrl: string, main = ROUTER_MAIN,
     pids: () => groupPids(proc.pid!),
     output,
     child,
-    note: `${baseline ? `${main} (BENCH_ROUTER_BASELINE), shown beside the router, not judged` : 'apps/router/dist/main.js'}${` with node ${[...ROUTER_NODE_FLAGS, ...nodeArgs].join(' ')}`.trimEnd().replace(/ with node$/, '')}, Router.Workers=${workers}, authorization on (bearer PAT, PRIVATE instance)`,
+    note: `${baseline ? `${main} (BENCH_ROUTER_BASELINE), shown beside the router, not judged` : 'apps/router/dist/main.js'}${allNodeArgs.length ? ` with node ${allNodeArgs.join(' ')}` : ''}, Router.Workers=${workers}, authorization on (bearer PAT, PRIVATE instance)`,
   };
 }
 

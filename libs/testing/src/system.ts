@@ -120,6 +120,7 @@ export async function startWharf(env: NodeJS.ProcessEnv = {}, opts: StartOptions
     freePort(),
     freePort(),
   ]);
+  const launcherPorts = workerProcessPortRange();
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
     WHARF_DATA_DIR: dataDir,
@@ -133,7 +134,7 @@ export async function startWharf(env: NodeJS.ProcessEnv = {}, opts: StartOptions
     WHARF_EMBEDDED_NATS_PORT: String(natsPort),
     WHARF_EMBEDDED_POSTGRES_PORT: String(pgPort),
     // launcher ports of its own: another worker's system on this host claims from another slice
-    ...(workerProcessPortRange() ? { WHARF_SCHEDULER_PROCESS_PORT_RANGE: workerProcessPortRange()! } : {}),
+    ...(launcherPorts ? { WHARF_SCHEDULER_PROCESS_PORT_RANGE: launcherPorts } : {}),
     // every request's log line, so that stop() can look for secrets in all of them
     WHARF_PLATFORM_LOG_LEVEL: 'log',
     ...env,
