@@ -2,11 +2,13 @@ import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { migrate } from '@wharf/db';
-import { clearBodyErrors, connectNats, createServiceLogger, useServiceLogger } from '@wharf/nats';
+import { AnswerCache, clearBodyErrors, connectNats, createServiceLogger, serviceLogger, useServiceLogger } from '@wharf/nats';
 import express from 'express';
 import type { Server } from 'node:http';
 import path from 'node:path';
 import { GatewayModule } from './app.module';
+import { answerFirst, EarlyCatalogReads } from './catalog/early-catalog-reads';
+import { SessionService } from './identity/session/session.service';
 import type { GatewaySettings } from './gateway.config';
 import { refuseNul } from './common/refuse-nul';
 import { setupOpenApi } from './openapi/openapi';
@@ -38,6 +40,14 @@ export async function startGateway(settings: GatewaySettings, opts: { listen?: b
   app.use(refuseNul);
   setupOpenApi(app, gateway.PublicUrl);
   await connectNats(app);
+  // cached catalog reads are answered before Express and Nest (early-catalog-reads.ts)
+  const early = new EarlyCatalogReads({
+    cache: app.get(AnswerCache),
+    tokens: app.get(TokenService),
+    sessionCookie: app.get(SessionService).cookieName,
+    logger: serviceLogger('gateway'),
+  });
+  answerFirst(app.getHttpServer() as Server, (req, res) => early.answer(req, res));
   const adminToken = await app.get(TokenService).bootstrapAdmin();
   // a client's idle connection outlives a proxy's idle timeout in front (see KeepAliveTimeoutSeconds)
   (app.getHttpServer() as Server).keepAliveTimeout = gateway.KeepAliveTimeoutSeconds * 1000;

@@ -26,6 +26,24 @@ describe('AnswerCache', () => {
     expect(await cache.getOrLoad(k, async () => 'fresh')).toBe('fresh');
   });
 
+  it('peeks without loading: a fresh answer of this generation, else nothing (and nothing with the cache off)', async () => {
+    const cache = new AnswerCache();
+    const k = cache.key(alice, 'get', 'hello');
+    expect(cache.peek(k)).toBeUndefined();
+    let release!: () => void;
+    const loading = cache.getOrLoad(k, () => new Promise<string>((r) => (release = () => r('loaded'))));
+    expect(cache.peek(k)).toBeUndefined(); // a load under way is not an answer yet
+    release();
+    await loading;
+    expect(cache.peek(k)).toBe('loaded');
+    expect(cache.peek(cache.key(bob, 'get', 'hello'))).toBeUndefined();
+    cache.invalidate();
+    expect(cache.peek(k)).toBeUndefined();
+    const off = new AnswerCache(0);
+    await off.getOrLoad(k, async () => 'x');
+    expect(off.peek(k)).toBeUndefined();
+  });
+
   it('expires entries after the TTL', async () => {
     const cache = new AnswerCache();
     const now = jest.spyOn(Date, 'now').mockReturnValue(1_000);

@@ -29,6 +29,12 @@ export class AnswerCache {
     return JSON.stringify([caller ? [caller.sub, caller.roles] : null, kind, query]);
   }
 
+  /** The cached answer when one is fresh, without loading (`undefined` otherwise, and with the cache off). */
+  peek<T>(key: string): T | undefined {
+    const hit = this.entries.get(key);
+    return hit && hit.generation === this.generation && hit.expires > Date.now() ? (hit.value as T) : undefined;
+  }
+
   /**
    * The cached answer, or one load of it: concurrent misses of one key share the load under way
    * (at expiry, 50 clients of one page would otherwise send 50 requests at once), unless a change
@@ -36,9 +42,9 @@ export class AnswerCache {
    */
   async getOrLoad<T>(key: string, load: () => Promise<T>): Promise<T> {
     if (this.ttlMs <= 0) return load();
-    const hit = this.entries.get(key);
+    const hit = this.peek<T>(key);
+    if (hit !== undefined) return hit;
     const now = Date.now();
-    if (hit && hit.generation === this.generation && hit.expires > now) return hit.value as T;
     const underway = this.pending.get(key);
     if (underway && underway.generation === this.generation) return underway.promise as Promise<T>;
     const generation = this.generation;

@@ -38,10 +38,21 @@ export function withRequestId<T>(id: string | undefined, fn: () => T): T {
  * would lose the scope.
  */
 export function requestIdMiddleware(req: IncomingMessage, res: ServerResponse, next: () => void): void {
+  scope.run(assignRequestId(req, res), next);
+}
+
+/** Gives `req` its id (X-Request-Id when sane, else new) and echoes it in the response; returns it. */
+export function assignRequestId(req: IncomingMessage, res: ServerResponse): string {
+  const id = requestIdOf(req);
+  res.setHeader('X-Request-Id', id);
+  return id;
+}
+
+/** Gives `req` its id (X-Request-Id when sane, else new) and returns it; the caller echoes it in the response. */
+export function requestIdOf(req: IncomingMessage): string {
   const id = saneRequestId(req.headers['x-request-id']) ?? randomUUID();
   (req as IncomingMessage & { id?: string }).id = id;
-  res.setHeader('X-Request-Id', id);
-  scope.run(id, next);
+  return id;
 }
 
 export type LogLevelSetting = 'error' | 'warn' | 'log' | 'debug' | 'verbose';
@@ -168,26 +179,34 @@ export function serviceLoggerModule(service: string, settings: LogSettings = {})
  */
 export function requestLogMiddleware(logger: Pino): (req: IncomingMessage, res: ServerResponse, next: () => void) => void {
   return (req, res, next) => {
-    if (!logger.isLevelEnabled('info') || PROBES.test(req.url ?? '')) return next();
-    const start = performance.now();
-    const url = req.url;
-    const done = () => {
-      res.removeListener('finish', done);
-      res.removeListener('close', done);
-      const status = res.writableFinished || res.headersSent ? res.statusCode : 499;
-      const line = {
-        reqId: (req as IncomingMessage & { id?: string }).id,
-        req: { method: req.method, url: loggableUrl(url) },
-        res: { statusCode: status },
-        responseTime: Math.round(performance.now() - start),
-      };
-      if (status >= 500) logger.error(line, 'request errored');
-      else logger.info(line, res.writableFinished ? 'request completed' : 'request aborted');
-    };
-    res.once('finish', done);
-    res.once('close', done);
+    logRequest(logger, req, res);
     next();
   };
+}
+
+/**
+ * Writes `req`'s line (see `requestLogMiddleware`) when its response is done or its client leaves;
+ * for paths that answer without the middlewares (the gateway's early catalog reads).
+ */
+export function logRequest(logger: Pino, req: IncomingMessage, res: ServerResponse): void {
+  if (!logger.isLevelEnabled('info') || PROBES.test(req.url ?? '')) return;
+  const start = performance.now();
+  const url = req.url;
+  const done = () => {
+    res.removeListener('finish', done);
+    res.removeListener('close', done);
+    const status = res.writableFinished || res.headersSent ? res.statusCode : 499;
+    const line = {
+      reqId: (req as IncomingMessage & { id?: string }).id,
+      req: { method: req.method, url: loggableUrl(url) },
+      res: { statusCode: status },
+      responseTime: Math.round(performance.now() - start),
+    };
+    if (status >= 500) logger.error(line, 'request errored');
+    else logger.info(line, res.writableFinished ? 'request completed' : 'request aborted');
+  };
+  res.once('finish', done);
+  res.once('close', done);
 }
 
 /** The Nest logger service of a service's app (`app.get(ServiceLogger)`), writing through pino. */

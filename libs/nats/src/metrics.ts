@@ -60,14 +60,22 @@ export class ServiceMetrics {
    */
   httpMiddleware(): (req: IncomingMessage, res: ServerResponse, next: () => void) => void {
     return (req, res, next) => {
-      const end = this.http.startTimer();
-      res.once('finish', () => {
-        const r = req as IncomingMessage & { route?: { path?: unknown }; baseUrl?: string };
-        const route = typeof r.route?.path === 'string' ? `${r.baseUrl ?? ''}${r.route.path}` : 'unmatched';
-        end({ method: req.method ?? 'GET', route, status: String(res.statusCode) });
-      });
+      this.timeHttp(req, res);
       next();
     };
+  }
+
+  /**
+   * Times `req` until its response finishes, under `route` when the caller knows the pattern (a
+   * path answered without Express), else the pattern Express matched.
+   */
+  timeHttp(req: IncomingMessage, res: ServerResponse, route?: string): void {
+    const end = this.http.startTimer();
+    res.once('finish', () => {
+      const r = req as IncomingMessage & { route?: { path?: unknown }; baseUrl?: string };
+      const pattern = route ?? (typeof r.route?.path === 'string' ? `${r.baseUrl ?? ''}${r.route.path}` : 'unmatched');
+      end({ method: req.method ?? 'GET', route: pattern, status: String(res.statusCode) });
+    });
   }
 }
 

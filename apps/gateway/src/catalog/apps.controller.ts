@@ -13,10 +13,11 @@ import {
   type AppVersion,
   type Caller,
 } from '@wharf/contracts';
-import { AnswerCache, jsonAnswer, RpcClient } from '@wharf/nats';
+import { AnswerCache, jsonAnswer, RpcClient, type JsonAnswer } from '@wharf/nats';
 import type { Response } from 'express';
 import { z } from 'zod';
 import { AllowAnonymous, CurrentCaller } from '../auth/auth.guard';
+import { CACHE_CONTROL, catalogAnswers, JSON_TYPE } from './early-catalog-reads';
 import { ApiBodyOf, ApiErrorsOf, ApiQueryOf, ApiResponseOf, namedPageOf, parseOrThrow } from '../openapi/zod-openapi';
 
 const PatchAppSchema = z.object({ visibility: VisibilitySchema }).strict().meta({ id: 'AppPatch' });
@@ -32,6 +33,8 @@ const IMAGE = {
 @ApiBearerAuth()
 @Controller('api/v1/apps')
 export class AppsController {
+  private readonly answers = catalogAnswers();
+
   constructor(
     private readonly nats: RpcClient,
     private readonly cache: AnswerCache,
@@ -46,13 +49,18 @@ export class AppsController {
    * Catalog reads are answered from memory per caller and query, as the bytes to send and their
    * ETag: the catalog is read far more than written. Changes made through this gateway drop the
    * cache at once; changes seen elsewhere arrive as broadcast events (CatalogEventsHandler). A
-   * client that sends the ETag back in If-None-Match gets a 304 (express compares them).
+   * client that sends the ETag back in If-None-Match gets a 304 (express compares them). A list or
+   * one version already cached is mostly answered before the framework (EarlyCatalogReads), in
+   * the same bytes and headers.
    */
   private async cached(caller: Caller | null, kind: string, query: unknown, res: Response, load: () => Promise<unknown>): Promise<void> {
-    const answer = await this.cache.getOrLoad(this.cache.key(caller, kind, query), async () => jsonAnswer(await load()));
-    res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    const key = this.cache.key(caller, kind, query);
+    let answer = this.cache.peek<JsonAnswer>(key);
+    this.answers.inc({ source: answer ? 'cache' : 'repository' });
+    answer ??= await this.cache.getOrLoad(key, async () => jsonAnswer(await load()));
+    res.setHeader('Content-Type', JSON_TYPE);
     res.setHeader('ETag', answer.etag);
-    res.setHeader('Cache-Control', 'private, no-cache');
+    res.setHeader('Cache-Control', CACHE_CONTROL);
     res.send(answer.body);
   }
 

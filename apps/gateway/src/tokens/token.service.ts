@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   decodeCursor,
@@ -30,7 +30,8 @@ export function generateToken(): string {
   return TOKEN_PREFIX + s;
 }
 
-export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
+/** The token's sha256, hex: what the database and the token cache know it by (one-shot `hash`: a request's lookup costs no Hash object). */
+export const hashToken = (token: string): string => hash('sha256', token, 'hex');
 
 interface TokenOptions {
   name: string;
@@ -75,10 +76,14 @@ const toInfo = (t: AccessToken): TokenInfo => ({
   revokedAt: t.revokedAt?.toISOString() ?? null,
 });
 
+const authenticated = (t: AccessToken): Authenticated => ({ caller: { sub: t.userSub, name: t.userName, roles: t.roles as Role[] }, token: t });
+
 /** Personal access tokens: random, stored hashed, with owner, roles and expiry. */
 @Injectable()
 export class TokenService {
   private readonly log = new Logger(TokenService.name);
+  /** Database lookups under way, by token hash, with the cache generation they began in. */
+  private readonly lookups = new Map<string, { generation: number; promise: Promise<AccessToken | null> }>();
 
   constructor(
     private readonly prisma: PrismaService,
@@ -95,18 +100,53 @@ export class TokenService {
   async authenticate(token: string, opts: { fresh?: boolean } = {}): Promise<Authenticated | null> {
     if (!token.startsWith(TOKEN_PREFIX)) return null;
     const hash = hashToken(token);
-    let t = opts.fresh ? null : this.cache.get(hash);
-    if (!t) {
-      const generation = this.cache.currentGeneration;
-      t = await this.prisma.accessToken.findUnique({ where: { hash } });
-      if (!t || t.revokedAt || (t.expiresAt && t.expiresAt <= new Date())) return null;
-      this.cache.set(hash, t, generation);
-      // lastUsedAt at minute granularity keeps the hot path from writing on every request
-      if (!t.lastUsedAt || Date.now() - t.lastUsedAt.getTime() > 60_000) {
-        void this.prisma.accessToken.update({ where: { id: t.id }, data: { lastUsedAt: new Date() } }).catch(() => {});
-      }
+    if (opts.fresh) {
+      const t = await this.lookUp(hash, this.cache.currentGeneration);
+      return t && authenticated(t);
     }
-    return { caller: { sub: t.userSub, name: t.userName, roles: t.roles as Role[] }, token: t };
+    const cached = this.cache.get(hash);
+    if (cached) return authenticated(cached);
+    // One lookup per token at a time: when a busy token's entry expires, its concurrent requests
+    // share the query instead of sending one each (50 clients of one token made 50 queries at
+    // once, every TTL: a stall of ~100 ms). A lookup begun before a change (a revocation) is
+    // never handed to a request made after it.
+    const generation = this.cache.currentGeneration;
+    const underway = this.lookups.get(hash);
+    if (underway && underway.generation === generation) {
+      const t = await underway.promise;
+      return t && authenticated(t);
+    }
+    const mine = { generation, promise: this.lookUp(hash, generation) };
+    this.lookups.set(hash, mine);
+    try {
+      const t = await mine.promise;
+      return t && authenticated(t);
+    } finally {
+      if (this.lookups.get(hash) === mine) this.lookups.delete(hash);
+    }
+  }
+
+  /** The token of `hash` from the database when it is valid (then cached, unless the cache was cleared since `generation`), else null. */
+  private async lookUp(hash: string, generation: number): Promise<AccessToken | null> {
+    const t = await this.prisma.accessToken.findUnique({ where: { hash } });
+    if (!t || t.revokedAt || (t.expiresAt && t.expiresAt <= new Date())) return null;
+    this.cache.set(hash, t, generation);
+    // lastUsedAt at minute granularity keeps the hot path from writing on every request
+    if (!t.lastUsedAt || Date.now() - t.lastUsedAt.getTime() > 60_000) {
+      void this.prisma.accessToken.update({ where: { id: t.id }, data: { lastUsedAt: new Date() } }).catch(() => {});
+    }
+    return t;
+  }
+
+  /**
+   * Who a personal access token belongs to when the cache holds the answer, without waiting;
+   * `undefined` when it does not (then ask `authenticate`): for paths that answer before the
+   * framework (the gateway's early catalog reads).
+   */
+  authenticateCached(token: string): Authenticated | undefined {
+    if (!token.startsWith(TOKEN_PREFIX)) return undefined;
+    const t = this.cache.get(hashToken(token));
+    return t ? authenticated(t) : undefined;
   }
 
   /** Tokens changed (revoked, roles refreshed): forget cached answers here and on every replica. */

@@ -166,18 +166,18 @@ export function webUi(dir: string, warn: (m: string) => void = () => undefined):
       res.end(body);
     }, next);
   });
-  router.use(
-    express.static(root, {
-      index: false,
-      redirect: false,
-      dotfiles: 'ignore',
-      fallthrough: true,
-      setHeaders: (res, file) => {
-        const rel = path.relative(root, file).split(path.sep);
-        res.setHeader('Cache-Control', rel[0] === 'assets' && rel.length > 1 ? IMMUTABLE : 'no-cache');
-      },
-    }),
-  );
+  const files = express.static(root, {
+    index: false,
+    redirect: false,
+    dotfiles: 'ignore',
+    fallthrough: true,
+    setHeaders: (res, file) => {
+      const rel = path.relative(root, file).split(path.sep);
+      res.setHeader('Cache-Control', rel[0] === 'assets' && rel.length > 1 ? IMMUTABLE : 'no-cache');
+    },
+  });
+  // only the UI's paths: an API request must not cost a look at the disk
+  router.use((req: Request, res: Response, next: NextFunction) => (mine(req) ? files(req, res, next) : next()));
   router.use((req: Request, res: Response, next: NextFunction) => {
     if (!mine(req)) return next();
     if (!existsSync(index)) {

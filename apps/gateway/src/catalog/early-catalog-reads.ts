@@ -1,0 +1,153 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { parse as parseQuery } from 'node:querystring';
+import type { Caller } from '@wharf/contracts';
+import { logRequest, requestIdOf, serviceMetrics, type AnswerCache, type Counter, type JsonAnswer, type serviceLogger } from '@wharf/nats';
+import fresh from 'fresh';
+import type { TokenService } from '../tokens/token.service';
+
+/** The catalog's two read routes an early answer may take, as Express names them. */
+export const LIST_ROUTE = '/api/v1/apps';
+export const ONE_ROUTE = '/api/v1/apps/:id';
+const ONE_PREFIX = `${LIST_ROUTE}/`;
+
+/** Who answered a catalog read: the early path, the controller from its cache, or a load from the repository. */
+export type CatalogAnswerSource = 'early' | 'cache' | 'repository';
+let answers: Counter<'source'> | null = null;
+
+/** `wharf_gateway_catalog_answers_total`: one counter per process, every reason shown from 0. */
+export function catalogAnswers(): Counter<'source'> {
+  if (!answers) {
+    answers = serviceMetrics().counter(
+      'wharf_gateway_catalog_answers_total',
+      'Catalog reads answered (list and one version), by where the answer came from: early (cached, answered before the framework), cache (cached, through the framework: browser sessions, OIDC tokens, a first read), repository (loaded over NATS)',
+      ['source'],
+    );
+    for (const source of ['early', 'cache', 'repository'] as const) answers.inc({ source }, 0);
+  }
+  return answers;
+}
+
+interface Deps {
+  cache: AnswerCache;
+  tokens: Pick<TokenService, 'authenticateCached'>;
+  /** The browser session's cookie name: a request that carries it is left to the framework. */
+  sessionCookie: string;
+  /** The request lines' logger (none when the service does not log them). */
+  logger?: ReturnType<typeof serviceLogger>;
+}
+
+/**
+ * The catalog is read far more than it is written, and its reads are cached per caller and query
+ * as the bytes to send (AppsController). Most of the cost of such a read is not Wharf's but the
+ * framework's: Express's router and middlewares, Nest's guards and parameter pipes (bench/README.md
+ * measures the gateway at ~10 × the CPU of a bare `node:http` server for the same page, ~5 × of
+ * it NestJS on Express itself). So a read whose answer is already cached is answered here, as the
+ * request arrives, before Express: only a `GET` of `/api/v1/apps[?query]` or `/api/v1/apps/<id>`,
+ * by an anonymous caller or one with a personal access token the token cache knows, whose answer
+ * the cache holds for that very caller and query. Everything else, including every first read,
+ * is left untouched to the framework, which fills the cache.
+ *
+ * An early answer is the framework's answer: the same cache key (the same query parser as
+ * Express's, the same caller), bytes and headers (type, ETag, Cache-Control, X-Request-Id), a 304
+ * for a matching If-None-Match (the `fresh` module, as Express), the request's metrics under the
+ * same route, its log line. Nothing else a catalog read passes applies to one that succeeds: the
+ * audit log records reads only when refused, the denial counter only counts refusals, the body
+ * parsers and the NUL check see no body and refuse no cached query.
+ */
+export class EarlyCatalogReads {
+  private readonly metrics = serviceMetrics();
+  private readonly answered = catalogAnswers().labels('early');
+
+  constructor(private readonly deps: Deps) {}
+
+  /** Answers `req` when it can (true); otherwise leaves it, untouched, to the framework (false). */
+  answer(req: IncomingMessage, res: ServerResponse): boolean {
+    const url = req.url;
+    if (req.method !== 'GET' || url === undefined || !url.startsWith(LIST_ROUTE)) return false;
+    // a NUL is refused by the framework (refuse-nul.ts); a fragment is never sent by a client
+    if (url.includes('%00') || url.includes('#')) return false;
+    const q = url.indexOf('?');
+    const pathname = q < 0 ? url : url.slice(0, q);
+    let kind: 'list' | 'get';
+    let query: unknown;
+    let route: string;
+    if (pathname === LIST_ROUTE) {
+      kind = 'list';
+      // Express 5's default ("simple") query parser, so the key is the controller's
+      query = parseQuery(q < 0 ? '' : url.slice(q + 1));
+      route = LIST_ROUTE;
+    } else {
+      const id = pathname.startsWith(ONE_PREFIX) ? idOf(pathname.slice(ONE_PREFIX.length)) : undefined;
+      if (id === undefined) return false;
+      kind = 'get';
+      query = id;
+      route = ONE_ROUTE;
+    }
+    const caller = this.callerOf(req);
+    if (caller === undefined) return false;
+    const { cache, logger } = this.deps;
+    const hit = cache.peek<JsonAnswer>(cache.key(caller, kind, query));
+    if (!hit) return false;
+
+    this.answered.inc();
+    this.metrics.timeHttp(req, res, route);
+    const id = requestIdOf(req);
+    if (logger) logRequest(logger, req, res);
+    // the headers as one list: node writes them as they are, without a headers object per response
+    if (fresh(req.headers, { etag: hit.etag })) {
+      res.writeHead(304, ['X-Request-Id', id, 'ETag', hit.etag, 'Cache-Control', CACHE_CONTROL]);
+      res.end();
+    } else {
+      res.writeHead(200, ['X-Request-Id', id, 'Content-Type', JSON_TYPE, 'ETag', hit.etag, 'Cache-Control', CACHE_CONTROL, 'Content-Length', String(hit.body.length)]);
+      res.end(hit.body);
+    }
+    return true;
+  }
+
+  /**
+   * The caller as the auth guard would find them, when that needs no wait: `null` for anonymous,
+   * the token's user for a personal access token in the token cache; `undefined` for everything
+   * else (a session cookie, an OIDC token, an unknown or malformed credential), left to the guard.
+   */
+  private callerOf(req: IncomingMessage): Caller | null | undefined {
+    const header = req.headers.authorization;
+    if (header === undefined) {
+      const cookie = req.headers.cookie;
+      return cookie !== undefined && cookie.includes(this.deps.sessionCookie) ? undefined : null;
+    }
+    const m = BEARER.exec(header);
+    return m ? this.deps.tokens.authenticateCached(m[1]!)?.caller : undefined;
+  }
+}
+
+/** The controller's cached-answer headers (AppsController.cached). */
+export const JSON_TYPE = 'application/json; charset=utf-8';
+export const CACHE_CONTROL = 'private, no-cache';
+const BEARER = /^Bearer\s+(\S+)$/i;
+
+/** An `:id` path segment as Express decodes it, or undefined when Express would not match it or would refuse it. */
+function idOf(segment: string): string | undefined {
+  if (segment === '' || segment.includes('/')) return undefined;
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
+type Listener = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * Puts `early` in front of the server's request listeners (Express, as Nest made it): each request
+ * goes to `early` first and, unless it answered, on to them unchanged. Listeners added later
+ * (`prependListener`, such as the shutdown's drain) still run before it.
+ */
+export function answerFirst(server: Server, early: (req: IncomingMessage, res: ServerResponse) => boolean): void {
+  const framework = server.listeners('request') as Listener[];
+  if (framework.length === 0) throw new Error('answerFirst: the HTTP server has no request listener yet (call it after the app is created)');
+  server.removeAllListeners('request');
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (early(req, res)) return;
+    for (const listener of framework) listener.call(server, req, res);
+  });
+}
