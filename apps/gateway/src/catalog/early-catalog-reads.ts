@@ -19,7 +19,7 @@ export function catalogAnswers(): Counter<'source'> {
   if (!answers) {
     answers = serviceMetrics().counter(
       'wharf_gateway_catalog_answers_total',
-      'Catalog reads answered (list and one version), by where the answer came from: early (cached, answered before the framework), cache (cached, through the framework: browser sessions, OIDC tokens, a first read), repository (loaded over NATS)',
+      'Catalog reads answered (list and one version), by where the answer came from: early (cached, answered before the framework), cache (cached, through the framework: browser sessions, OIDC tokens, HEAD requests), repository (loaded over NATS)',
       ['source'],
     );
     for (const source of ['early', 'cache', 'repository'] as const) answers.inc({ source }, 0);
