@@ -38,14 +38,9 @@ export function withRequestId<T>(id: string | undefined, fn: () => T): T {
  * would lose the scope.
  */
 export function requestIdMiddleware(req: IncomingMessage, res: ServerResponse, next: () => void): void {
-  scope.run(assignRequestId(req, res), next);
-}
-
-/** Gives `req` its id (X-Request-Id when sane, else new) and echoes it in the response; returns it. */
-export function assignRequestId(req: IncomingMessage, res: ServerResponse): string {
   const id = requestIdOf(req);
   res.setHeader('X-Request-Id', id);
-  return id;
+  scope.run(id, next);
 }
 
 /** Gives `req` its id (X-Request-Id when sane, else new) and returns it; the caller echoes it in the response. */

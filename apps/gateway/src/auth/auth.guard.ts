@@ -9,7 +9,7 @@ import { Authenticator } from '../identity/authenticator.service';
 import { parseCookies } from '../identity/cookies';
 import { SessionService } from '../identity/session/session.service';
 import type { Response } from 'express';
-import type { AuthedRequest } from './authed-request';
+import { bearerToken, type AuthedRequest } from './authed-request';
 import { DenialMetrics, markCsrfDenial } from './denials';
 
 export type { AuthedRequest, Authenticated } from './authed-request';
@@ -73,9 +73,9 @@ export class AuthGuard implements CanActivate {
     const header = req.headers.authorization;
 
     if (header) {
-      const m = /^Bearer\s+(\S+)$/i.exec(header);
-      if (!m) throw await this.deny(req, 401, 'malformed Authorization header', unauthenticated('Authorization header must be "Bearer <token>"'));
-      const auth = await this.authenticator.bearer(m[1]!);
+      const token = bearerToken(header);
+      if (!token) throw await this.deny(req, 401, 'malformed Authorization header', unauthenticated('Authorization header must be "Bearer <token>"'));
+      const auth = await this.authenticator.bearer(token);
       if (!auth) throw await this.deny(req, 401, 'bad token', unauthenticated('the token is unknown, revoked or expired'));
       req.auth = auth;
       if (auth.kind === 'token' && auth.token.readOnly && mutating) {

@@ -8,6 +8,11 @@ export type Authenticated =
   | { kind: 'session'; caller: Caller; session: Session }
   | { kind: 'oidc'; caller: Caller; expiresAt: Date | null; clientId: string | null };
 
+/** The token of an `Authorization: Bearer <token>` header, or undefined when there is none or it has another shape. */
+export function bearerToken(header: string | undefined): string | undefined {
+  return header === undefined ? undefined : /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+}
+
 export interface AuthedRequest extends Request {
   auth?: Authenticated;
 }

@@ -3,18 +3,17 @@ import { parse as parseQuery } from 'node:querystring';
 import type { Caller } from '@wharf/contracts';
 import { logRequest, requestIdOf, serviceMetrics, type AnswerCache, type Counter, type JsonAnswer, type serviceLogger } from '@wharf/nats';
 import fresh from 'fresh';
+import { bearerToken } from '../auth/authed-request';
 import type { TokenService } from '../tokens/token.service';
 
 /** The catalog's two read routes an early answer may take, as Express names them. */
-export const LIST_ROUTE = '/api/v1/apps';
-export const ONE_ROUTE = '/api/v1/apps/:id';
+const LIST_ROUTE = '/api/v1/apps';
+const ONE_ROUTE = '/api/v1/apps/:id';
 const ONE_PREFIX = `${LIST_ROUTE}/`;
 
-/** Who answered a catalog read: the early path, the controller from its cache, or a load from the repository. */
-export type CatalogAnswerSource = 'early' | 'cache' | 'repository';
 let answers: Counter<'source'> | null = null;
 
-/** `wharf_gateway_catalog_answers_total`: one counter per process, every reason shown from 0. */
+/** `wharf_gateway_catalog_answers_total`: one counter per process, every source shown from 0. */
 export function catalogAnswers(): Counter<'source'> {
   if (!answers) {
     answers = serviceMetrics().counter(
@@ -115,15 +114,14 @@ export class EarlyCatalogReads {
       const cookie = req.headers.cookie;
       return cookie !== undefined && cookie.includes(this.deps.sessionCookie) ? undefined : null;
     }
-    const m = BEARER.exec(header);
-    return m ? this.deps.tokens.authenticateCached(m[1]!)?.caller : undefined;
+    const token = bearerToken(header);
+    return token ? this.deps.tokens.authenticateCached(token)?.caller : undefined;
   }
 }
 
 /** The controller's cached-answer headers (AppsController.cached). */
 export const JSON_TYPE = 'application/json; charset=utf-8';
 export const CACHE_CONTROL = 'private, no-cache';
-const BEARER = /^Bearer\s+(\S+)$/i;
 
 /** An `:id` path segment as Express decodes it, or undefined when Express would not match it or would refuse it. */
 function idOf(segment: string): string | undefined {

@@ -5,7 +5,7 @@ import { AppNameSchema, InstanceIdSchema, InstanceUpdatedEvent, TokenChangedEven
 import { OnEvent, type EventOf } from '@wharf/nats';
 import type { Response } from 'express';
 import { z } from 'zod';
-import type { AuthedRequest } from '../auth/authed-request';
+import { bearerToken, type AuthedRequest } from '../auth/authed-request';
 import { parseCookies } from '../identity/cookies';
 import { SessionService } from '../identity/session/session.service';
 import { ApiErrorsOf, ApiQueryOf, parseOrThrow } from '../openapi/zod-openapi';
@@ -71,7 +71,7 @@ export class EventsController {
       const value = parseCookies(req.headers.cookie).get(this.sessions.cookieName);
       if (value) return { kind: 'session', value };
     } else {
-      const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+      const bearer = bearerToken(req.headers.authorization);
       if (bearer) return { kind: 'bearer', value: bearer };
     }
     throw unauthenticated('sign in to follow instance events');

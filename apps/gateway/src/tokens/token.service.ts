@@ -100,30 +100,29 @@ export class TokenService {
   async authenticate(token: string, opts: { fresh?: boolean } = {}): Promise<Authenticated | null> {
     if (!token.startsWith(TOKEN_PREFIX)) return null;
     const hash = hashToken(token);
-    if (opts.fresh) {
-      const t = await this.lookUp(hash, this.cache.currentGeneration);
-      return t && authenticated(t);
-    }
-    const cached = this.cache.get(hash);
+    const cached = opts.fresh ? null : this.cache.get(hash);
     if (cached) return authenticated(cached);
-    // One lookup per token at a time: when a busy token's entry expires, its concurrent requests
-    // share the query instead of sending one each (50 clients of one token made 50 queries at
-    // once, every TTL: a stall of ~100 ms). A lookup begun before a change (a revocation) is
-    // never handed to a request made after it.
+    const t = await (opts.fresh ? this.lookUp(hash, this.cache.currentGeneration) : this.sharedLookUp(hash));
+    return t && authenticated(t);
+  }
+
+  /**
+   * One lookup per token at a time: when a busy token's entry expires, its concurrent requests
+   * share the query instead of sending one each (50 clients of one token made 50 queries at once,
+   * every TTL: a stall of ~100 ms). A lookup begun before a change (a revocation) is never handed
+   * to a request made after it.
+   */
+  private sharedLookUp(hash: string): Promise<AccessToken | null> {
     const generation = this.cache.currentGeneration;
     const underway = this.lookups.get(hash);
-    if (underway && underway.generation === generation) {
-      const t = await underway.promise;
-      return t && authenticated(t);
-    }
+    if (underway && underway.generation === generation) return underway.promise;
     const mine = { generation, promise: this.lookUp(hash, generation) };
     this.lookups.set(hash, mine);
-    try {
-      const t = await mine.promise;
-      return t && authenticated(t);
-    } finally {
+    const forget = () => {
       if (this.lookups.get(hash) === mine) this.lookups.delete(hash);
-    }
+    };
+    mine.promise.then(forget, forget);
+    return mine.promise;
   }
 
   /** The token of `hash` from the database when it is valid (then cached, unless the cache was cleared since `generation`), else null. */
