@@ -1,4 +1,5 @@
 import { AnswerCache } from './answer-cache';
+import type { Caller } from '@wharf/contracts';
 
 describe('AnswerCache', () => {
   const alice = { sub: 'alice', name: 'alice', roles: ['full-access' as const] };
@@ -13,6 +14,21 @@ describe('AnswerCache', () => {
     expect(await cache.getOrLoad(cache.key(bob, 'list', { q: 'x' }), load)).toBe(2);
     expect(await cache.getOrLoad(cache.key(null, 'list', { q: 'x' }), load)).toBe(3);
     expect(await cache.getOrLoad(cache.key(alice, 'list', { q: 'y' }), load)).toBe(4);
+  });
+
+  it('builds a key from its parts as key() does: the JSON of [caller, kind, query]', () => {
+    const cache = new AnswerCache();
+    const queries: unknown[] = [{ q: 'x', limit: '50' }, { q: ['a', 'b'] }, {}, 'app@1.0.0', 'quote " and \\ and \u2028', undefined, null];
+    for (const caller of [alice, bob, null]) {
+      for (const query of queries) {
+        const key = cache.key(caller, 'list', query);
+        expect(key).toBe(JSON.stringify([caller ? [caller.sub, caller.roles] : null, 'list', query]));
+        expect(AnswerCache.keyOf(AnswerCache.callerPart(caller), 'list', JSON.stringify(query) ?? 'null')).toBe(key);
+      }
+    }
+    // no caller's key is another's, whatever their names hold
+    const tricky = { sub: 'a",["x', name: 'n', roles: [] } as Caller;
+    expect(cache.key(tricky, 'list', {})).not.toBe(cache.key({ ...tricky, sub: 'a' }, 'list', {}));
   });
 
   it('drops everything on invalidate, including an answer loaded while the change happened', async () => {

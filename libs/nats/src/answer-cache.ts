@@ -25,8 +25,19 @@ export class AnswerCache {
   /** `ttlMs` 0 turns the cache off (every call loads). */
   constructor(private readonly ttlMs: number = AnswerCache.TTL_MS) {}
 
+  /** The key of `caller`'s answer of `kind` to `query` (`JSON.stringify([callerPart, kind, query])`). */
   key(caller: Caller | null, kind: string, query: unknown): string {
-    return JSON.stringify([caller ? [caller.sub, caller.roles] : null, kind, query]);
+    return AnswerCache.keyOf(AnswerCache.callerPart(caller), kind, JSON.stringify(query) ?? 'null');
+  }
+
+  /** The caller's part of a key: who they are and their roles (the same for every answer they get). */
+  static callerPart(caller: Caller | null): string {
+    return JSON.stringify(caller ? [caller.sub, caller.roles] : null);
+  }
+
+  /** A key from its parts, the query already as JSON: for a caller who keeps the parts (EarlyCatalogReads). */
+  static keyOf(callerPart: string, kind: string, queryJson: string): string {
+    return `[${callerPart},${JSON.stringify(kind)},${queryJson}]`;
   }
 
   /** The cached answer when one is fresh, without loading (`undefined` otherwise, and with the cache off). */

@@ -30,9 +30,10 @@ export class ServiceMetrics {
 
   // Each maker replaces a metric of the same name: a process that builds its service again (specs
   // start several routers or schedulers in one process) keeps the newest one's.
-  counter<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
+  /** `collect`, when given, runs as the counter is read (a scrape): to add counts kept elsewhere. */
+  counter<L extends string>(name: string, help: string, labelNames: readonly L[] = [], collect?: (this: Counter<L>) => void): Counter<L> {
     this.registry.removeSingleMetric(name);
-    return new Counter({ name, help, labelNames, registers: [this.registry] });
+    return new Counter({ name, help, labelNames, registers: [this.registry], ...(collect ? { collect } : {}) });
   }
 
   histogram<L extends string>(name: string, help: string, buckets: number[], labelNames: readonly L[] = []): Histogram<L> {
@@ -70,11 +71,14 @@ export class ServiceMetrics {
    * path answered without Express), else the pattern Express matched.
    */
   timeHttp(req: IncomingMessage, res: ServerResponse, route?: string): void {
-    const end = this.http.startTimer();
-    res.once('finish', () => {
+    // performance.now and one observe, not startTimer's hrtime pairs and label merge; `on`, not
+    // `once`: a response finishes once, and its listeners go with it (the catalog's cached reads
+    // are answered in ~50 µs, and prom-client's timer was ~5 % of that)
+    const start = performance.now();
+    res.on('finish', () => {
       const r = req as IncomingMessage & { route?: { path?: unknown }; baseUrl?: string };
       const pattern = route ?? (typeof r.route?.path === 'string' ? `${r.baseUrl ?? ''}${r.route.path}` : 'unmatched');
-      end({ method: req.method ?? 'GET', route: pattern, status: String(res.statusCode) });
+      this.http.observe({ method: req.method ?? 'GET', route: pattern, status: String(res.statusCode) }, (performance.now() - start) / 1000);
     });
   }
 }

@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { AnswerCache, createServiceLogger, jsonAnswer } from '@wharf/nats';
+import type { Caller } from '@wharf/contracts';
 import { answerFirst, EarlyCatalogReads } from './early-catalog-reads';
 
 const ALICE = { sub: 'svc:alice', name: 'alice', roles: ['full-access' as const] };
@@ -13,6 +14,9 @@ describe('EarlyCatalogReads in front of a server', () => {
   const lines: Record<string, unknown>[] = [];
   const framework: { method: string; url: string; body: string }[] = [];
   const cache = new AnswerCache(60_000);
+  /** The token cache's entry for TOKEN: a new object after every change, as TokenCache's. */
+  let tokenEntry: { caller: Caller } = { caller: ALICE };
+  let early: EarlyCatalogReads;
 
   beforeAll(async () => {
     // what stands for Express: records what reached it, body included
@@ -34,8 +38,8 @@ describe('EarlyCatalogReads in front of a server', () => {
         },
       }),
     );
-    const tokens = { authenticateCached: (t: string) => (t === TOKEN ? { caller: ALICE, token: {} as never } : undefined) };
-    const early = new EarlyCatalogReads({ cache, tokens, sessionCookie: 'wharf_session', logger });
+    const tokens = { authenticateCached: (t: string) => (t === TOKEN ? { caller: tokenEntry.caller, token: tokenEntry as never } : undefined) };
+    early = new EarlyCatalogReads({ cache, tokens, sessionCookie: 'wharf_session', logger });
     answerFirst(server, (req, res) => early.answer(req, res));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -85,6 +89,50 @@ describe('EarlyCatalogReads in front of a server', () => {
     // an anonymous caller with other cookies is still anonymous
     expect(await (await fetch(`${base}/api/v1/apps/hello`, { headers: { cookie: 'theme=dark' } })).json()).toEqual({ name: 'hello' });
     expect(lines.map((l) => l.req)).toEqual([{ method: 'GET', url: '/api/v1/apps/hello' }]);
+  });
+
+  it('parses each URL once and keeps a bounded number of them, answering each as on its first read', async () => {
+    const long = `/api/v1/apps?q=${'x'.repeat(600)}`;
+    await cache.getOrLoad(cache.key(null, 'list', { q: 'x'.repeat(600) }), async () => jsonAnswer({ items: ['long'] }));
+    await cache.getOrLoad(cache.key(null, 'list', { limit: '5' }), async () => jsonAnswer({ items: ['five'] }));
+    for (let i = 0; i < 3; i++) {
+      expect(await (await fetch(`${base}${long}`)).json()).toEqual({ items: ['long'] });
+      expect(await (await fetch(`${base}/api/v1/apps?limit=5`)).json()).toEqual({ items: ['five'] });
+      expect(await (await fetch(`${base}/api/v1/apps?limit=5%00`)).text()).toBe('framework');
+    }
+    const reads = (early as unknown as { reads: Map<string, unknown> }).reads;
+    expect(reads.has(long)).toBe(false); // too long to keep: parsed on every read
+    expect(reads.has('/api/v1/apps?limit=5')).toBe(true);
+    // many distinct URLs: the oldest are forgotten, and a forgotten one is parsed again
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+    const get = (p: string) =>
+      new Promise<string>((resolve, reject) => {
+        http.get(`${base}${p}`, { agent }, (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c.toString()));
+          res.on('end', () => resolve(body));
+        }).on('error', reject);
+      });
+    for (let i = 0; i < 1100; i += 50) await Promise.all(Array.from({ length: 50 }, (_, j) => get(`/api/v1/apps?page=${i + j}`)));
+    agent.destroy();
+    expect(reads.size).toBeLessThanOrEqual(1000);
+    expect(reads.has('/api/v1/apps?limit=5')).toBe(false);
+    expect(await (await fetch(`${base}/api/v1/apps?limit=5`)).json()).toEqual({ items: ['five'] });
+  });
+
+  it("keys a token's answers by its entry in the token cache: a change of roles never gets the old roles' answer", async () => {
+    await cache.getOrLoad(cache.key(ALICE, 'get', 'hello'), async () => jsonAnswer({ for: 'full-access' }));
+    const read = () => fetch(`${base}/api/v1/apps/hello`, { headers: { authorization: `Bearer ${TOKEN}` } }).then((r) => r.text());
+    try {
+      expect(await read()).toBe('{"for":"full-access"}');
+      expect(await read()).toBe('{"for":"full-access"}');
+      tokenEntry = { caller: { ...ALICE, roles: ['visitor'] } };
+      expect(await read()).toBe('framework');
+      await cache.getOrLoad(cache.key(tokenEntry.caller, 'get', 'hello'), async () => jsonAnswer({ for: 'visitor' }));
+      expect(await read()).toBe('{"for":"visitor"}');
+    } finally {
+      tokenEntry = { caller: ALICE };
+    }
   });
 
   it('refuses to wrap a server that has no request listener yet', () => {

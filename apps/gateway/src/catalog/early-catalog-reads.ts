@@ -1,7 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
-import type { Caller } from '@wharf/contracts';
-import { logRequest, requestIdOf, serviceMetrics, type AnswerCache, type Counter, type JsonAnswer, type serviceLogger } from '@wharf/nats';
+import { AnswerCache, logRequest, requestIdOf, serviceMetrics, type Counter, type JsonAnswer, type serviceLogger } from '@wharf/nats';
 import fresh from 'fresh';
 import { bearerToken } from '../auth/authed-request';
 import type { TokenService } from '../tokens/token.service';
@@ -12,6 +11,8 @@ const ONE_ROUTE = '/api/v1/apps/:id';
 const ONE_PREFIX = `${LIST_ROUTE}/`;
 
 let answers: Counter<'source'> | null = null;
+/** Early answers not yet added to the counter: a number, added when the counter is read (a labelled inc per answer cost ~1 % of one). */
+let earlyAnswers = 0;
 
 /** `wharf_gateway_catalog_answers_total`: one counter per process, every source shown from 0. */
 export function catalogAnswers(): Counter<'source'> {
@@ -20,6 +21,10 @@ export function catalogAnswers(): Counter<'source'> {
       'wharf_gateway_catalog_answers_total',
       'Catalog reads answered (list and one version), by where the answer came from: early (cached, answered before the framework), cache (cached, through the framework: browser sessions, OIDC tokens, HEAD requests), repository (loaded over NATS)',
       ['source'],
+      function collect() {
+        this.inc({ source: 'early' }, earlyAnswers);
+        earlyAnswers = 0;
+      },
     );
     for (const source of ['early', 'cache', 'repository'] as const) answers.inc({ source }, 0);
   }
@@ -55,41 +60,29 @@ interface Deps {
  */
 export class EarlyCatalogReads {
   private readonly metrics = serviceMetrics();
-  private readonly answered = catalogAnswers().labels('early');
+  /** What each URL asks for (its route, kind and query as the key's JSON), parsed once: see `readOf`. */
+  private readonly reads = new Map<string, Read | null>();
+  /** Each cached token's part of the key, made once per token cache entry (a new entry after every change). */
+  private readonly callerParts = new WeakMap<object, string>();
 
-  constructor(private readonly deps: Deps) {}
+  constructor(private readonly deps: Deps) {
+    catalogAnswers();
+  }
 
   /** Answers `req` when it can (true); otherwise leaves it, untouched, to the framework (false). */
   answer(req: IncomingMessage, res: ServerResponse): boolean {
     const url = req.url;
     if (req.method !== 'GET' || url === undefined || !url.startsWith(LIST_ROUTE)) return false;
-    // a NUL is refused by the framework (refuse-nul.ts); a fragment is never sent by a client
-    if (url.includes('%00') || url.includes('#')) return false;
-    const q = url.indexOf('?');
-    const pathname = q < 0 ? url : url.slice(0, q);
-    let kind: 'list' | 'get';
-    let query: unknown;
-    let route: string;
-    if (pathname === LIST_ROUTE) {
-      kind = 'list';
-      // Express 5's default ("simple") query parser, so the key is the controller's
-      query = parseQuery(q < 0 ? '' : url.slice(q + 1));
-      route = LIST_ROUTE;
-    } else {
-      const id = pathname.startsWith(ONE_PREFIX) ? idOf(pathname.slice(ONE_PREFIX.length)) : undefined;
-      if (id === undefined) return false;
-      kind = 'get';
-      query = id;
-      route = ONE_ROUTE;
-    }
-    const caller = this.callerOf(req);
-    if (caller === undefined) return false;
+    const read = this.readOf(url);
+    if (read === null) return false;
+    const callerPart = this.callerPartOf(req);
+    if (callerPart === undefined) return false;
     const { cache, logger } = this.deps;
-    const hit = cache.peek<JsonAnswer>(cache.key(caller, kind, query));
+    const hit = cache.peek<JsonAnswer>(AnswerCache.keyOf(callerPart, read.kind, read.queryJson));
     if (!hit) return false;
 
-    this.answered.inc();
-    this.metrics.timeHttp(req, res, route);
+    earlyAnswers++;
+    this.metrics.timeHttp(req, res, read.route);
     const id = requestIdOf(req);
     if (logger) logRequest(logger, req, res);
     // the headers as one list: node writes them as they are, without a headers object per response
@@ -104,19 +97,64 @@ export class EarlyCatalogReads {
   }
 
   /**
-   * The caller as the auth guard would find them, when that needs no wait: `null` for anonymous,
-   * the token's user for a personal access token in the token cache; `undefined` for everything
-   * else (a session cookie, an OIDC token, an unknown or malformed credential), left to the guard.
+   * `url`'s read, or null when it is not one an early answer may take. A read is a function of the
+   * URL alone, so it is parsed once and kept (a client asks for the same few pages over and over):
+   * up to READS_KEPT URLs of up to READ_URL_KEPT characters, the oldest forgotten first.
    */
-  private callerOf(req: IncomingMessage): Caller | null | undefined {
+  private readOf(url: string): Read | null {
+    let read = this.reads.get(url);
+    if (read !== undefined) return read;
+    read = parseRead(url);
+    if (url.length <= READ_URL_KEPT) {
+      if (this.reads.size >= READS_KEPT) this.reads.delete(this.reads.keys().next().value!);
+      this.reads.set(url, read);
+    }
+    return read;
+  }
+
+  /**
+   * The caller's part of the cache key, as the auth guard would find the caller, when that needs no
+   * wait: anonymous, or the user of a personal access token in the token cache; `undefined` for
+   * everything else (a session cookie, an OIDC token, an unknown or malformed credential), left to
+   * the guard.
+   */
+  private callerPartOf(req: IncomingMessage): string | undefined {
     const header = req.headers.authorization;
     if (header === undefined) {
       const cookie = req.headers.cookie;
-      return cookie !== undefined && cookie.includes(this.deps.sessionCookie) ? undefined : null;
+      return cookie !== undefined && cookie.includes(this.deps.sessionCookie) ? undefined : ANONYMOUS;
     }
     const token = bearerToken(header);
-    return token ? this.deps.tokens.authenticateCached(token)?.caller : undefined;
+    const auth = token ? this.deps.tokens.authenticateCached(token) : undefined;
+    if (!auth) return undefined;
+    let part = this.callerParts.get(auth.token);
+    if (part === undefined) this.callerParts.set(auth.token, (part = AnswerCache.callerPart(auth.caller)));
+    return part;
   }
+}
+
+/** A catalog read an early answer may take: its route as Express names it, and its cache key's parts. */
+interface Read {
+  route: string;
+  kind: 'list' | 'get';
+  /** The controller's query (Express's parsed query for a list, the decoded id for one version) as JSON. */
+  queryJson: string;
+}
+
+const READS_KEPT = 1000;
+const READ_URL_KEPT = 512;
+const ANONYMOUS = AnswerCache.callerPart(null);
+
+/** What `url` (under LIST_ROUTE) reads, parsed as Express parses it; null when the framework must see it. */
+function parseRead(url: string): Read | null {
+  // a NUL is refused by the framework (refuse-nul.ts); a fragment is never sent by a client
+  if (url.includes('%00') || url.includes('#')) return null;
+  const q = url.indexOf('?');
+  const pathname = q < 0 ? url : url.slice(0, q);
+  // Express 5's default ("simple") query parser, so the key is the controller's
+  if (pathname === LIST_ROUTE) return { route: LIST_ROUTE, kind: 'list', queryJson: JSON.stringify(parseQuery(q < 0 ? '' : url.slice(q + 1))) };
+  const id = pathname.startsWith(ONE_PREFIX) ? idOf(pathname.slice(ONE_PREFIX.length)) : undefined;
+  return id === undefined ? null : { route: ONE_ROUTE, kind: 'get', queryJson: JSON.stringify(id) };
 }
 
 /** The controller's cached-answer headers (AppsController.cached). */
