@@ -28,7 +28,7 @@ interface Bench {
 
 export const BENCHES: Bench[] = [
   { name: 'import', limit: [600, 240], quick: { BENCH_BUNDLE_MB: '32', BENCH_ROUNDS: '1' } },
-  { name: 'catalog', limit: [600, 300], quick: { BENCH_VERSIONS: '2000', BENCH_SECONDS: '2', BENCH_ROUNDS: '1' } },
+  { name: 'catalog', limit: [800, 300], quick: { BENCH_VERSIONS: '2000', BENCH_SECONDS: '2', BENCH_ROUNDS: '1' } },
   { name: 'launch', limit: [420, 240], quick: { BENCH_SEQUENTIAL: '5', BENCH_CONCURRENT: '4', BENCH_COMPARE_WITHOUT_STANDBYS: '0', BENCH_BUDGET_MS: '60000' } },
   {
     name: 'router',
