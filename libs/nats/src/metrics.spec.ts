@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { metricsEndpoint, ServiceMetrics } from './metrics';
+import { HttpSeries, metricsEndpoint, ServiceMetrics } from './metrics';
 
 /** The endpoint on a real HTTP server, asked from this machine (loopback). */
 async function serve(token: string): Promise<{ url: string; close: () => Promise<void>; metrics: ServiceMetrics }> {
@@ -51,5 +51,28 @@ describe('/metrics', () => {
     expect(await m.registry.getSingleMetricAsString('wharf_http_request_duration_seconds')).toContain(
       'wharf_http_request_duration_seconds_count{service="test",method="GET",route="/api/v1/apps/:id",status="404"} 1',
     );
+  });
+
+  it('counts the observations of an HTTP series as if each were observed on its own, whenever the histogram is read', async () => {
+    const bulk = new ServiceMetrics('test');
+    const each = new ServiceMetrics('test');
+    const series = bulk.httpSeries('GET', '/api/v1/apps', 200);
+    expect(bulk.httpSeries('GET', '/api/v1/apps', 200)).toBe(series);
+    const text = (m: ServiceMetrics) => m.registry.getSingleMetricAsString('wharf_http_request_duration_seconds');
+    const values = Array.from({ length: HttpSeries.BATCH * 2 + 300 }, (_, i) => (i % 97) / 1000 + (i % 7 === 0 ? 0.3 : 0));
+    // read before, between and after a full batch: nothing is lost or counted twice
+    for (const [from, to] of [[0, 10], [10, HttpSeries.BATCH + 5], [HttpSeries.BATCH + 5, values.length]] as const) {
+      for (const v of values.slice(from, to)) {
+        series.observe(v);
+        each.http.observe({ method: 'GET', route: '/api/v1/apps', status: '200' }, v);
+      }
+      expect(await text(bulk)).toBe(await text(each));
+    }
+    expect(await text(bulk)).toContain(`wharf_http_request_duration_seconds_count{service="test",method="GET",route="/api/v1/apps",status="200"} ${values.length}`);
+    // and times a response until it finishes
+    const res = new http.ServerResponse(new http.IncomingMessage(null as never));
+    bulk.httpSeries('GET', '/api/v1/apps/:id', 304).time(res);
+    res.emit('finish');
+    expect(await text(bulk)).toContain('wharf_http_request_duration_seconds_count{service="test",method="GET",route="/api/v1/apps/:id",status="304"} 1');
   });
 });

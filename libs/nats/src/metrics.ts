@@ -18,12 +18,23 @@ export class ServiceMetrics {
   readonly natsSent: Histogram<'subject' | 'outcome'>;
   /** NATS requests this service answered, by subject and outcome. */
   readonly natsHandled: Histogram<'subject' | 'outcome'>;
+  private readonly series = new Map<string, HttpSeries>();
 
   constructor(public service: string) {
     this.registry.setDefaultLabels({ service });
     collectDefaultMetrics({ register: this.registry });
     const buckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
-    this.http = new Histogram({ name: 'wharf_http_request_duration_seconds', help: 'HTTP requests answered, by method, route pattern and status', labelNames: ['method', 'route', 'status'], buckets, registers: [this.registry] });
+    const series = this.series;
+    this.http = new Histogram({
+      name: 'wharf_http_request_duration_seconds',
+      help: 'HTTP requests answered, by method, route pattern and status',
+      labelNames: ['method', 'route', 'status'],
+      buckets,
+      registers: [this.registry],
+      collect() {
+        for (const s of series.values()) s.flush();
+      },
+    });
     this.natsSent = new Histogram({ name: 'wharf_nats_request_duration_seconds', help: 'NATS requests sent, by subject and outcome (ok or the error code)', labelNames: ['subject', 'outcome'], buckets, registers: [this.registry] });
     this.natsHandled = new Histogram({ name: 'wharf_nats_handled_duration_seconds', help: 'NATS requests answered, by subject and outcome (ok or the error code)', labelNames: ['subject', 'outcome'], buckets, registers: [this.registry] });
   }
@@ -66,6 +77,14 @@ export class ServiceMetrics {
     };
   }
 
+  /** The HTTP histogram's series of `method`, `route` and `status`, observed in bulk (HttpSeries). */
+  httpSeries(method: string, route: string, status: number): HttpSeries {
+    const key = `${method} ${status} ${route}`;
+    let s = this.series.get(key);
+    if (!s) this.series.set(key, (s = new HttpSeries(this.http, { method, route, status: String(status) })));
+    return s;
+  }
+
   /**
    * Times `req` until its response finishes, under `route` when the caller knows the pattern (a
    * path answered without Express), else the pattern Express matched.
@@ -80,6 +99,41 @@ export class ServiceMetrics {
       const pattern = route ?? (typeof r.route?.path === 'string' ? `${r.baseUrl ?? ''}${r.route.path}` : 'unmatched');
       this.http.observe({ method: req.method ?? 'GET', route: pattern, status: String(res.statusCode) }, (performance.now() - start) / 1000);
     });
+  }
+}
+
+/**
+ * One series of the HTTP histogram (a method, route and status known before the answer is sent),
+ * whose observations are kept in an array and handed to prom-client together: when the histogram
+ * is read (a scrape) and every BATCH observations. For answers that take a few tens of µs of CPU
+ * (the gateway's early catalog reads), where prom-client's work per observation — the labels'
+ * hash, the series and bucket looked up by key — cost ~3 % of one; in a loop it costs a fraction.
+ */
+export class HttpSeries {
+  static readonly BATCH = 1024;
+  private readonly values = new Float64Array(HttpSeries.BATCH);
+  private count = 0;
+
+  constructor(
+    private readonly histogram: Histogram<'method' | 'route' | 'status'>,
+    private readonly labels: { method: string; route: string; status: string },
+  ) {}
+
+  /** Times `res` until it finishes, as `timeHttp` does. */
+  time(res: ServerResponse): void {
+    const start = performance.now();
+    res.on('finish', () => this.observe((performance.now() - start) / 1000));
+  }
+
+  observe(seconds: number): void {
+    this.values[this.count++] = seconds;
+    if (this.count === HttpSeries.BATCH) this.flush();
+  }
+
+  flush(): void {
+    const { histogram, labels, values } = this;
+    for (let i = 0; i < this.count; i++) histogram.observe(labels, values[i]!);
+    this.count = 0;
   }
 }
 

@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
-import { AnswerCache, logRequest, requestIdOf, serviceMetrics, type Counter, type JsonAnswer, type serviceLogger } from '@wharf/nats';
+import { AnswerCache, logRequest, requestIdOf, serviceMetrics, type Counter, type HttpSeries, type JsonAnswer, type serviceLogger } from '@wharf/nats';
 import fresh from 'fresh';
 import { bearerToken } from '../auth/authed-request';
 import type { TokenService } from '../tokens/token.service';
@@ -59,7 +59,6 @@ interface Deps {
  * parsers and the NUL check see no body and refuse no cached query.
  */
 export class EarlyCatalogReads {
-  private readonly metrics = serviceMetrics();
   /** What each URL asks for (its route, kind and query as the key's JSON), parsed once: see `readOf`. */
   private readonly reads = new Map<string, Read | null>();
   /** Each cached token's part of the key, made once per token cache entry (a new entry after every change). */
@@ -82,14 +81,15 @@ export class EarlyCatalogReads {
     if (!hit) return false;
 
     earlyAnswers++;
-    this.metrics.timeHttp(req, res, read.route);
     const id = requestIdOf(req);
     if (logger) logRequest(logger, req, res);
     // the headers as one list: node writes them as they are, without a headers object per response
     if (fresh(req.headers, { etag: hit.etag })) {
+      read.notModified.time(res);
       res.writeHead(304, ['X-Request-Id', id, 'ETag', hit.etag, 'Cache-Control', CACHE_CONTROL]);
       res.end();
     } else {
+      read.ok.time(res);
       res.writeHead(200, ['X-Request-Id', id, 'Content-Type', JSON_TYPE, 'ETag', hit.etag, 'Cache-Control', CACHE_CONTROL, 'Content-Length', String(hit.body.length)]);
       res.end(hit.body);
     }
@@ -135,8 +135,10 @@ export class EarlyCatalogReads {
 
 /** A catalog read an early answer may take: its route as Express names it, and its cache key's parts. */
 interface Read {
-  route: string;
   kind: 'list' | 'get';
+  /** The request metrics' series of its answers (under the route as Express names it). */
+  ok: HttpSeries;
+  notModified: HttpSeries;
   /** The controller's query (Express's parsed query for a list, the decoded id for one version) as JSON. */
   queryJson: string;
 }
@@ -152,9 +154,14 @@ function parseRead(url: string): Read | null {
   const q = url.indexOf('?');
   const pathname = q < 0 ? url : url.slice(0, q);
   // Express 5's default ("simple") query parser, so the key is the controller's
-  if (pathname === LIST_ROUTE) return { route: LIST_ROUTE, kind: 'list', queryJson: JSON.stringify(parseQuery(q < 0 ? '' : url.slice(q + 1))) };
+  if (pathname === LIST_ROUTE) return { kind: 'list', ...seriesOf(LIST_ROUTE), queryJson: JSON.stringify(parseQuery(q < 0 ? '' : url.slice(q + 1))) };
   const id = pathname.startsWith(ONE_PREFIX) ? idOf(pathname.slice(ONE_PREFIX.length)) : undefined;
-  return id === undefined ? null : { route: ONE_ROUTE, kind: 'get', queryJson: JSON.stringify(id) };
+  return id === undefined ? null : { kind: 'get', ...seriesOf(ONE_ROUTE), queryJson: JSON.stringify(id) };
+}
+
+function seriesOf(route: string): { ok: HttpSeries; notModified: HttpSeries } {
+  const metrics = serviceMetrics();
+  return { ok: metrics.httpSeries('GET', route, 200), notModified: metrics.httpSeries('GET', route, 304) };
 }
 
 /** The controller's cached-answer headers (AppsController.cached). */
