@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { AnswerCache, createServiceLogger, jsonAnswer } from '@wharf/nats';
 import type { Caller } from '@wharf/contracts';
+import { hashToken } from '../tokens/token.service';
 import { answerFirst, EarlyCatalogReads } from './early-catalog-reads';
 
 const ALICE = { sub: 'svc:alice', name: 'alice', roles: ['full-access' as const] };
@@ -38,7 +39,7 @@ describe('EarlyCatalogReads in front of a server', () => {
         },
       }),
     );
-    const tokens = { authenticateCached: (t: string) => (t === TOKEN ? { caller: tokenEntry.caller, token: tokenEntry as never } : undefined) };
+    const tokens = { authenticateCachedHash: (h: string) => (h === hashToken(TOKEN) ? { caller: tokenEntry.caller, token: tokenEntry as never } : undefined) };
     early = new EarlyCatalogReads({ cache, tokens, sessionCookie: 'wharf_session', logger });
     answerFirst(server, (req, res) => early.answer(req, res));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -132,6 +133,36 @@ describe('EarlyCatalogReads in front of a server', () => {
       expect(await read()).toBe('{"for":"visitor"}');
     } finally {
       tokenEntry = { caller: ALICE };
+    }
+  });
+
+  it('on one connection, answers each request as its own token: another token, none or a malformed one never gets the last one\'s answer', async () => {
+    await cache.getOrLoad(cache.key(ALICE, 'get', 'hello'), async () => jsonAnswer({ for: 'alice' }));
+    await cache.getOrLoad(cache.key(null, 'get', 'hello'), async () => jsonAnswer({ for: 'anyone' }));
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const ports = new Set<number>();
+    const get = (authorization?: string) =>
+      new Promise<string>((resolve, reject) => {
+        const r = http.get(`${base}/api/v1/apps/hello`, { agent, headers: authorization ? { authorization } : {} }, (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c.toString()));
+          res.on('end', () => resolve(body));
+        });
+        r.on('socket', (socket) => socket.once('connect', () => ports.add(socket.localPort!)));
+        r.on('error', reject);
+      });
+    try {
+      expect(await get(`Bearer ${TOKEN}`)).toBe('{"for":"alice"}');
+      expect(await get(`Bearer ${TOKEN}`)).toBe('{"for":"alice"}');
+      expect(await get('Bearer wharf_pat_someoneelse000000000000000000000000000000')).toBe('framework');
+      expect(await get(`Bearer ${TOKEN}x`)).toBe('framework');
+      expect(await get(`Bearer ${TOKEN.replace('wharf_pat_', 'other_')}`)).toBe('framework');
+      expect(await get(`Basic ${TOKEN}`)).toBe('framework');
+      expect(await get()).toBe('{"for":"anyone"}');
+      expect(await get(`bearer   ${TOKEN}`)).toBe('{"for":"alice"}');
+      expect(ports.size).toBe(1); // all on one connection
+    } finally {
+      agent.destroy();
     }
   });
 

@@ -143,8 +143,12 @@ export class TokenService {
    * framework (the gateway's early catalog reads).
    */
   authenticateCached(token: string): Authenticated | undefined {
-    if (!token.startsWith(TOKEN_PREFIX)) return undefined;
-    const t = this.cache.get(hashToken(token));
+    return token.startsWith(TOKEN_PREFIX) ? this.authenticateCachedHash(hashToken(token)) : undefined;
+  }
+
+  /** `authenticateCached` of a personal access token (`wharf_pat_…`) by its hash (`hashToken`), for a caller who keeps the hash. */
+  authenticateCachedHash(hash: string): Authenticated | undefined {
+    const t = this.cache.get(hash);
     return t ? authenticated(t) : undefined;
   }
 
