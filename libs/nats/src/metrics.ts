@@ -85,18 +85,15 @@ export class ServiceMetrics {
     return s;
   }
 
-  /**
-   * Times `req` until its response finishes, under `route` when the caller knows the pattern (a
-   * path answered without Express), else the pattern Express matched.
-   */
-  timeHttp(req: IncomingMessage, res: ServerResponse, route?: string): void {
+  /** Times `req` until its response finishes, under the route pattern Express matched (else `unmatched`). */
+  timeHttp(req: IncomingMessage, res: ServerResponse): void {
     // performance.now and one observe, not startTimer's hrtime pairs and label merge; `on`, not
     // `once`: a response finishes once, and its listeners go with it (the catalog's cached reads
     // are answered in ~50 µs, and prom-client's timer was ~5 % of that)
     const start = performance.now();
     res.on('finish', () => {
       const r = req as IncomingMessage & { route?: { path?: unknown }; baseUrl?: string };
-      const pattern = route ?? (typeof r.route?.path === 'string' ? `${r.baseUrl ?? ''}${r.route.path}` : 'unmatched');
+      const pattern = typeof r.route?.path === 'string' ? `${r.baseUrl ?? ''}${r.route.path}` : 'unmatched';
       this.http.observe({ method: req.method ?? 'GET', route: pattern, status: String(res.statusCode) }, (performance.now() - start) / 1000);
     });
   }

@@ -146,7 +146,7 @@ export class EarlyCatalogReads {
   }
 }
 
-/** A catalog read an early answer may take: its route as Express names it, and its cache key's parts. */
+/** A catalog read an early answer may take: its cache key's parts, and the request metrics' series of its answers. */
 interface Read {
   kind: 'list' | 'get';
   /** The request metrics' series of its answers (under the route as Express names it). */

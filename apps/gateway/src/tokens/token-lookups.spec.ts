@@ -39,7 +39,7 @@ describe('TokenService.authenticate: database lookups', () => {
     db.answer(row(['full-access']));
     expect((await all).map((a) => a?.caller.sub)).toEqual(['svc:alice', 'svc:alice', 'svc:alice']);
     expect((await service.authenticate(TOKEN))?.caller.roles).toEqual(['full-access']);
-    expect(service.authenticateCached(TOKEN)?.caller.sub).toBe('svc:alice');
+    expect(service.authenticateCachedHash(hashToken(TOKEN))?.caller.sub).toBe('svc:alice');
     expect(db.lookups()).toBe(1);
   });
 
@@ -53,10 +53,10 @@ describe('TokenService.authenticate: database lookups', () => {
     expect(db.lookups()).toBe(2);
     db.answer(row(['admin'])); // the old answer: its request gets it, the cache does not keep it
     expect((await before)?.caller.roles).toEqual(['admin']);
-    expect(service.authenticateCached(TOKEN)).toBeUndefined();
+    expect(service.authenticateCachedHash(hashToken(TOKEN))).toBeUndefined();
     db.answer(null); // revoked meanwhile
     expect(await after).toBeNull();
-    expect(service.authenticateCached(TOKEN)).toBeUndefined();
+    expect(service.authenticateCachedHash(hashToken(TOKEN))).toBeUndefined();
   });
 
   it('looks up a fresh answer on its own (the router’s verification), and a failed lookup is not shared later', async () => {

@@ -138,15 +138,11 @@ export class TokenService {
   }
 
   /**
-   * Who a personal access token belongs to when the cache holds the answer, without waiting;
-   * `undefined` when it does not (then ask `authenticate`): for paths that answer before the
-   * framework (the gateway's early catalog reads).
+   * Who the personal access token (`wharf_pat_…`) of this hash (`hashToken`) belongs to when the
+   * cache holds the answer, without waiting; `undefined` when it does not (then ask `authenticate`):
+   * for paths that answer before the framework (the gateway's early catalog reads, which keep each
+   * connection's token hash).
    */
-  authenticateCached(token: string): Authenticated | undefined {
-    return token.startsWith(TOKEN_PREFIX) ? this.authenticateCachedHash(hashToken(token)) : undefined;
-  }
-
-  /** `authenticateCached` of a personal access token (`wharf_pat_…`) by its hash (`hashToken`), for a caller who keeps the hash. */
   authenticateCachedHash(hash: string): Authenticated | undefined {
     const t = this.cache.get(hash);
     return t ? authenticated(t) : undefined;
